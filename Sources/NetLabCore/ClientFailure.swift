@@ -1,0 +1,36 @@
+/// Why a client's request got no reply, in words a student can act on.
+public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A syscall failed (connection refused, unknown host, ...).
+    case socket(SocketError)
+    /// Nothing came back in time.
+    case timedOut(engine: LabEvent.Engine, peer: Endpoint, seconds: Double)
+    /// The reply exceeded the client's limit and was cut off.
+    case replyTooLarge(limit: Int)
+
+    public var description: String {
+        switch self {
+        case .socket(let error):
+            return error.description
+        case .timedOut(let engine, let peer, let seconds):
+            let after = "No reply from \(peer) within \(Self.format(seconds)) s"
+            switch engine {
+            case .udp:
+                return "\(after): UDP does not tell the sender that nobody is listening; is the server running on that port?"
+            case .tcp, .http:
+                return "\(after): the connection is open but the server did not answer"
+            }
+        case .replyTooLarge(let limit):
+            return "The reply is larger than \(limit) bytes; netlab stopped reading it"
+        }
+    }
+
+    /// The underlying errno, if any.
+    public var errnoValue: Int32? {
+        if case .socket(let error) = self { return error.errnoValue }
+        return nil
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}

@@ -1,0 +1,22 @@
+/// A numeric socket address as people read it: `127.0.0.1:12000` or `[::1]:12000`.
+public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+    /// The numeric host (`127.0.0.1`, `::1`); IPv4-mapped IPv6 addresses are shown as IPv4.
+    public var host: String
+    public var port: UInt16
+
+    public init(host: String, port: UInt16) {
+        let mapped = "::ffff:"
+        if host.hasPrefix(mapped), host.dropFirst(mapped.count).contains(".") {
+            self.host = String(host.dropFirst(mapped.count))
+        } else {
+            self.host = host
+        }
+        self.port = port
+    }
+
+    public var isIPv6: Bool { host.contains(":") }
+
+    public var description: String {
+        isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+extension LabEvent {
+    /// How many bytes of a message a one-line preview shows.
+    public static let previewLimit = 48
+
+    /// One line for a log: what happened, to whom, and a terminal-safe preview of any bytes.
+    /// No timestamp, no engine name: front ends add those in their own layout.
+    public var summary: String {
+        switch kind {
+        case .listening(let local):
+            return "listening on \(local)"
+        case .stopped(let local):
+            return "stopped listening on \(local)"
+        case .accepted(let peer):
+            return "accepted a connection from \(peer)"
+        case .connected(let local, let peer):
+            return role == .client && engine != .udp
+                ? "connected \(local) -> \(peer)" : "socket \(local) connected to \(peer)"
+        case .closed(let peer):
+            return "closed the connection with \(peer)"
+        case .received(let bytes, let from, _):
+            return "\(from) -> \(Self.count(bytes)) \(Self.preview(bytes))"
+        case .sent(let bytes, _, let to):
+            return "\(to) <- \(Self.count(bytes)) \(Self.preview(bytes))"
+        case .rejected(let peer, let reason):
+            return "rejected \(peer): \(reason)"
+        case .failed(let error):
+            return error.description
+        case .timedOut(let peer, let seconds):
+            return "no reply from \(peer) within \(ClientFailure.format(seconds)) s"
+        }
+    }
+
+    /// The bytes the event carries, if any.
+    public var payload: [UInt8]? {
+        switch kind {
+        case .received(let bytes, _, _), .sent(let bytes, _, _): return bytes
+        default: return nil
+        }
+    }
+
+    static func count(_ bytes: [UInt8]) -> String {
+        bytes.count == 1 ? "1 byte" : "\(bytes.count) bytes"
+    }
+
+    /// `"hello\n"` quoted and escaped; long messages end in `...`.
+    public static func preview(_ bytes: [UInt8], limit: Int = previewLimit) -> String {
+        let head = TerminalSafe.escape(bytes.prefix(limit))
+        return "\"" + head + (bytes.count > limit ? "\"..." : "\"")
+    }
+}
+
+extension LabEvent {
+    /// Local wall-clock time of the event, `HH:MM:SS.mmm`.
+    public var clockTime: String {
+        let seconds = time.timeIntervalSince1970
+        var whole = time_t(seconds.rounded(.down))
+        let millis = Int((seconds - seconds.rounded(.down)) * 1000)
+        var parts = tm()
+        localtime_r(&whole, &parts)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        return "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)"
+    }
+}

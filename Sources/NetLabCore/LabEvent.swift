@@ -1,0 +1,45 @@
+import Foundation
+
+/// One thing that happened in an engine, timestamped and safe to send to any queue.
+///
+/// Events carry every byte that crossed a socket (`received`/`sent`), so a log or a hex view
+/// can be rebuilt from the event stream alone.
+public struct LabEvent: Sendable, Equatable {
+    public enum Engine: String, Sendable, CaseIterable { case tcp = "TCP", udp = "UDP", http = "HTTP" }
+    public enum Role: String, Sendable { case server, client }
+
+    public enum Kind: Sendable, Equatable {
+        /// A server's socket is bound and ready.
+        case listening(Endpoint)
+        /// A server closed its listening socket and all its connections.
+        case stopped(Endpoint)
+        /// A TCP server accepted a connection from `peer`.
+        case accepted(peer: Endpoint)
+        /// A client's connection to `peer` is established (TCP) or its socket is ready (UDP).
+        case connected(local: Endpoint, peer: Endpoint)
+        /// A connection with `peer` is closed.
+        case closed(peer: Endpoint)
+        /// Bytes arrived: `from` is the remote side, `to` our own socket's address.
+        case received(bytes: [UInt8], from: Endpoint, to: Endpoint)
+        /// Bytes left: `from` is our own socket's address, `to` the remote side.
+        case sent(bytes: [UInt8], from: Endpoint, to: Endpoint)
+        /// A server refused a connection because it is at its limit.
+        case rejected(peer: Endpoint, reason: String)
+        /// A syscall failed; the error explains itself.
+        case failed(SocketError)
+        /// Nothing came back from `peer` within `seconds`.
+        case timedOut(peer: Endpoint, seconds: Double)
+    }
+
+    public var time: Date
+    public var engine: Engine
+    public var role: Role
+    public var kind: Kind
+
+    public init(time: Date = Date(), engine: Engine, role: Role, kind: Kind) {
+        self.time = time
+        self.engine = engine
+        self.role = role
+        self.kind = kind
+    }
+}

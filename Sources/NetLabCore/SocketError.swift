@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failed socket operation, as a value that explains itself to a student.
+///
+/// `description` reads like:
+/// `connect() failed: Connection refused (ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:12000`
+public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: Sendable, Equatable {
+        /// A syscall set errno.
+        case errno(Int32)
+        /// `getaddrinfo` failed with an `EAI_*` code; `message` is `gai_strerror`'s text.
+        case resolver(code: Int32, name: String, message: String)
+    }
+
+    /// The call that failed, without parentheses: `connect`, `bind`, `recv`, `getaddrinfo`.
+    public var operation: String
+    public var code: Code
+    /// The address the call was about (the peer for connect/send, our own for bind).
+    public var endpoint: Endpoint?
+    /// The host name as the user typed it, for resolver errors.
+    public var host: String?
+
+    public init(operation: String, code: Code, endpoint: Endpoint? = nil, host: String? = nil) {
+        self.operation = operation
+        self.code = code
+        self.endpoint = endpoint
+        self.host = host
+    }
+
+    /// Shorthand for an errno failure.
+    public static func errno(_ operation: String, _ value: Int32, endpoint: Endpoint? = nil) -> SocketError {
+        SocketError(operation: operation, code: .errno(value), endpoint: endpoint)
+    }
+
+    /// The errno value, if this is a syscall failure.
+    public var errnoValue: Int32? {
+        if case .errno(let value) = code { return value }
+        return nil
+    }
+
+    /// `Connection refused (ECONNREFUSED, errno 111)`
+    public var summary: String {
+        switch code {
+        case .errno(let value):
+            return "\(ErrnoName.message(value)) (\(ErrnoName.name(value)), errno \(value))"
+        case .resolver(let value, let name, let message):
+            return "\(message) (\(name), code \(value))"
+        }
+    }
+
+    /// What it means and what to do, in plain words.
+    public var explanation: String { SocketErrorExplanation.explain(self) }
+
+    public var description: String {
+        var subject = "\(operation)() failed"
+        if case .resolver = code, let host { subject += " for \"\(host)\"" }
+        return "\(subject): \(summary): \(explanation)"
+    }
+}

@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The plain-language half of every socket error: one place, used by the CLI and the console.
+public enum SocketErrorExplanation {
+    public static func explain(_ error: SocketError) -> String {
+        switch error.code {
+        case .resolver:
+            let host = error.host.map { "\"\($0)\"" } ?? "the host name"
+            return "\(host) could not be turned into an address; check the spelling, or use an IP address such as 127.0.0.1"
+        case .errno(let value):
+            return explain(errno: value, operation: error.operation, endpoint: error.endpoint)
+        }
+    }
+
+    static func explain(errno value: Int32, operation: String, endpoint: Endpoint?) -> String {
+        let target = endpoint?.description ?? "the other side"
+        let port = endpoint.map { String($0.port) } ?? "that port"
+        let host = endpoint?.host ?? "that address"
+        switch value {
+        case ECONNREFUSED:
+            if operation == "connect" {
+                return "nothing is listening on \(target)"
+            }
+            return "nothing is listening on \(target): its host answered with ICMP port unreachable, "
+                + "which Linux reports on a connected UDP socket"
+        case EADDRINUSE:
+            return "another program is already using port \(port) on \(host); stop it or pick another port with --port"
+        case EACCES:
+            if operation == "bind", let endpoint, endpoint.port < 1024 {
+                return "ports below 1024 need root (or CAP_NET_BIND_SERVICE); use a port of 1024 or above, such as 12000"
+            }
+            return "the system does not allow this on \(target) (a firewall rule or a broadcast address?)"
+        case EPERM:
+            return "the system refused to send to \(target); a firewall rule may block it"
+        case EADDRNOTAVAIL:
+            if operation == "bind" {
+                return "\(host) is not an address of this machine; listen on 0.0.0.0 or :: (all addresses) or on one of this machine's own addresses"
+            }
+            return "no local address can reach \(target); check the address"
+        case ENETUNREACH:
+            return "this machine has no route to \(host)'s network; check the address and the network connection"
+        case EHOSTUNREACH, EHOSTDOWN:
+            return "\(host) cannot be reached; the host may be down or a firewall may block it"
+        case ETIMEDOUT:
+            return "\(target) did not answer; the host may be down or a firewall may drop the packets"
+        case ECONNRESET:
+            return "\(target) reset the connection: the program there closed it abruptly or crashed"
+        case EPIPE:
+            return "\(target) closed the connection before everything was sent"
+        case ECONNABORTED:
+            return "the connection from \(target) was aborted before it could be accepted"
+        case EMSGSIZE:
+            return "a UDP datagram holds at most 65507 bytes over IPv4 (65527 over IPv6); send a shorter message"
+        case EAFNOSUPPORT:
+            return "this machine does not support \(endpoint?.isIPv6 == true ? "IPv6" : "this address family"); try an IPv4 address such as 127.0.0.1"
+        case EMFILE, ENFILE:
+            return "the process has run out of file descriptors; close some connections or raise the limit (ulimit -n)"
+        case ENOBUFS, ENOMEM:
+            return "the system is short of memory for sockets; try again with less traffic"
+        case ENOTCONN:
+            return "the socket is not connected to \(target)"
+        case EINVAL:
+            return "the system rejected the arguments of \(operation)(); check the address and port"
+        default:
+            return "the system could not \(operation)() on \(target)"
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Glibc
+import NetLabCore
+
+/// Opening the bound socket of a server, the same way for TCP and UDP.
+enum ServerSocket {
+    /// A bound (and, for TCP, listening) non-blocking socket and the address it is bound to.
+    ///
+    /// With no host the server takes every local address: `::` with IPv6-only off, so IPv4
+    /// clients reach it too, or `0.0.0.0` on a machine without IPv6.
+    static func open(host: String?, port: UInt16, type: SocketType) throws(SocketError) -> (fd: Int32, local: Endpoint) {
+        let candidates: [SocketAddress]
+        if let host {
+            candidates = [try Resolver.resolve(host: host, port: port, type: type, passive: true)[0]]
+        } else {
+            let any6 = try Resolver.resolve(host: "::", port: port, type: type, passive: true)[0]
+            let any4 = try Resolver.resolve(host: "0.0.0.0", port: port, type: type, passive: true)[0]
+            candidates = [any6, any4]
+        }
+        var lastError: SocketError?
+        for address in candidates {
+            do throws(SocketError) {
+                return try bind(address, type: type)
+            } catch let error where error.errnoValue == EAFNOSUPPORT && host == nil {
+                lastError = error
+            }
+        }
+        throw lastError!
+    }
+
+    private static func bind(_ address: SocketAddress, type: SocketType) throws(SocketError) -> (fd: Int32, local: Endpoint) {
+        let endpoint = address.endpoint
+        let fd = try Syscall.socket(family: address.family, type: type)
+        do throws(SocketError) {
+            // Restarting right after a stop must not fail while old connections sit in TIME_WAIT.
+            try Syscall.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+            if address.family == AF_INET6 {
+                try Syscall.setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0)
+            }
+            try Syscall.call("bind", endpoint: endpoint) {
+                address.withSockaddr { Glibc.bind(fd, $0, $1) }
+            }
+            if type == .stream {
+                try Syscall.call("listen", endpoint: endpoint) { Glibc.listen(fd, SOMAXCONN) }
+            }
+            let local = SocketAddress.local(of: fd)?.endpoint ?? endpoint
+            return (fd, local)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Glibc
+import NetLabCore
+
+/// An IPv4 or IPv6 socket address in a `sockaddr_storage`, ready for bind/connect/sendto.
+struct SocketAddress: Sendable {
+    var storage = sockaddr_storage()
+    var length: socklen_t
+
+    init(storage: sockaddr_storage, length: socklen_t) {
+        self.storage = storage
+        self.length = length
+    }
+
+    /// Copies the address an `addrinfo` points at.
+    init(_ pointer: UnsafePointer<sockaddr>, length: socklen_t) {
+        self.length = length
+        withUnsafeMutableBytes(of: &storage) { target in
+            target.copyMemory(from: UnsafeRawBufferPointer(start: pointer, count: Int(length)))
+        }
+    }
+
+    var family: Int32 { Int32(storage.ss_family) }
+
+    func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) rethrows -> R {
+        try withUnsafePointer(to: storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, length) }
+        }
+    }
+
+    /// The numeric host and port, e.g. `127.0.0.1:12000`.
+    var endpoint: Endpoint {
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+        let result = withSockaddr { address, length in
+            getnameinfo(address, length, &host, socklen_t(host.count), &service, socklen_t(service.count),
+                        NI_NUMERICHOST | NI_NUMERICSERV)
+        }
+        guard result == 0 else { return Endpoint(host: "?", port: 0) }
+        let hostText = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let serviceText = String(decoding: service.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return Endpoint(host: hostText, port: UInt16(serviceText) ?? 0)
+    }
+
+    /// The address a socket is bound to.
+    static func local(of fd: Int32) -> SocketAddress? {
+        fetch { getsockname(fd, $0, $1) }
+    }
+
+    /// The address a socket is connected to.
+    static func peer(of fd: Int32) -> SocketAddress? {
+        fetch { getpeername(fd, $0, $1) }
+    }
+
+    private static func fetch(
+        _ call: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
+    ) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { call($0, &length) }
+        }
+        return result == 0 ? SocketAddress(storage: storage, length: length) : nil
+    }
+}

@@ -1,0 +1,72 @@
+import Glibc
+import NetLabCore
+
+/// The one place that calls into the C library for sockets: retries on EINTR and turns `-1`
+/// into a typed `SocketError` that names the call.
+enum Syscall {
+    /// Runs `body` until it does not fail with EINTR; returns its result or the errno as an error.
+    @discardableResult
+    static func call<T: BinaryInteger>(
+        _ operation: String, endpoint: Endpoint? = nil, _ body: () -> T
+    ) throws(SocketError) -> T {
+        while true {
+            let result = body()
+            if result >= 0 { return result }
+            let code = errno
+            if code == EINTR { continue }
+            throw SocketError.errno(operation, code, endpoint: endpoint)
+        }
+    }
+
+    /// Like `call`, but EAGAIN/EWOULDBLOCK come back as `nil`: "try again when ready".
+    static func nonBlocking<T: BinaryInteger>(
+        _ operation: String, endpoint: Endpoint? = nil, _ body: () -> T
+    ) throws(SocketError) -> T? {
+        while true {
+            let result = body()
+            if result >= 0 { return result }
+            let code = errno
+            if code == EINTR { continue }
+            if code == EAGAIN || code == EWOULDBLOCK { return nil }
+            throw SocketError.errno(operation, code, endpoint: endpoint)
+        }
+    }
+
+    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) throws(SocketError) {
+        var value = value
+        try call("setsockopt") {
+            setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+        }
+    }
+
+    /// The pending error of a socket (after a non-blocking connect), 0 if none.
+    static func pendingError(_ fd: Int32) -> Int32 {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        if getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) != 0 { return errno }
+        return value
+    }
+
+    /// Sets O_NONBLOCK and FD_CLOEXEC on an accepted socket (accept4 is not imported by Swift).
+    static func makeNonBlocking(_ fd: Int32) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+
+    /// A new non-blocking, close-on-exec socket.
+    static func socket(family: Int32, type: SocketType) throws(SocketError) -> Int32 {
+        let flags = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        return try call("socket") { Glibc.socket(family, type.rawValue | flags, 0) }
+    }
+}
+
+/// Stream (TCP) or datagram (UDP).
+enum SocketType: Sendable {
+    case stream, datagram
+    var rawValue: Int32 {
+        switch self {
+        case .stream: Int32(SOCK_STREAM.rawValue)
+        case .datagram: Int32(SOCK_DGRAM.rawValue)
+        }
+    }
+}

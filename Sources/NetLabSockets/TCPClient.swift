@@ -1,0 +1,213 @@
+import Dispatch
+import Glibc
+import NetLabCore
+
+/// The lab's TCP client: one connection per message. Connect, send, half-close, read the
+/// reply to the end, close.
+///
+/// Reading runs from the moment the connection is up, so a server that answers while the
+/// message is still being sent (netlab's does) never deadlocks against a large message.
+public final class TCPClient: @unchecked Sendable {
+    // @unchecked: `exchanges` is touched only on `queue`.
+    private let sink: EventSink
+    /// Serial queue owning every in-flight exchange and its socket.
+    private let queue = DispatchQueue(label: "netlab.tcp-client")
+    private var exchanges: [ObjectIdentifier: TCPExchange] = [:]
+    /// Replies longer than this are cut off with `replyTooLarge`.
+    public let maxReply: Int
+
+    public init(events: EventSink, maxReply: Int = 64 * 1024 * 1024) {
+        self.sink = events
+        self.maxReply = maxReply
+    }
+
+    /// Sends `message` to `host`:`port` on a new connection; `completion` runs on the event
+    /// queue after the exchange's events, with the whole reply or the reason there is none.
+    public func send(
+        _ message: [UInt8], host: String, port: UInt16, timeout: Double = 5,
+        completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
+    ) {
+        queue.async { [self] in
+            let exchange = TCPExchange(
+                message: message, port: port, timeout: timeout, maxReply: maxReply, queue: queue, sink: sink)
+            let id = ObjectIdentifier(exchange)
+            exchanges[id] = exchange
+            exchange.run(host: host) { [self, sink] result in
+                exchanges[id] = nil
+                sink.queue.async { completion(result) }
+            }
+        }
+    }
+
+    /// The same, awaited.
+    public func send(_ message: [UInt8], host: String, port: UInt16, timeout: Double = 5) async -> Result<[UInt8], ClientFailure> {
+        await withCheckedContinuation { continuation in
+            send(message, host: host, port: port, timeout: timeout) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Number of exchanges still in flight.
+    public var inFlight: Int { queue.sync { exchanges.count } }
+}
+
+/// One connect-send-receive-close round of the TCP client. Lives on the client's queue.
+final class TCPExchange {
+    private let message: [UInt8]
+    private let port: UInt16
+    private let timeout: Double
+    private let maxReply: Int
+    private let queue: DispatchQueue
+    private let sink: EventSink
+    private var candidates: [SocketAddress] = []
+    private var handle: SocketHandle?
+    private var peer = Endpoint(host: "?", port: 0)
+    private var local = Endpoint(host: "?", port: 0)
+    private var connected = false
+    private var sentCount = 0
+    private var reply: [UInt8] = []
+    private var timer: DispatchWorkItem?
+    private var completion: ((Result<[UInt8], ClientFailure>) -> Void)?
+
+    init(message: [UInt8], port: UInt16, timeout: Double, maxReply: Int, queue: DispatchQueue, sink: EventSink) {
+        self.message = message
+        self.port = port
+        self.timeout = timeout
+        self.maxReply = maxReply
+        self.queue = queue
+        self.sink = sink
+    }
+
+    func run(host: String, completion: @escaping (Result<[UInt8], ClientFailure>) -> Void) {
+        self.completion = completion
+        do throws(SocketError) {
+            candidates = try Resolver.resolve(host: host, port: port, type: .stream)
+        } catch {
+            finish(.failure(.socket(error)))
+            return
+        }
+        let timer = DispatchWorkItem { [self] in
+            finish(.failure(.timedOut(engine: .tcp, peer: peer, seconds: timeout)))
+        }
+        self.timer = timer
+        queue.asyncAfter(deadline: .now() + timeout, execute: timer)
+        connectNext(lastError: nil)
+    }
+
+    /// Tries the next resolved address (names such as `localhost` may have several).
+    private func connectNext(lastError: SocketError?) {
+        guard completion != nil else { return }  // timed out meanwhile
+        guard !candidates.isEmpty else {
+            finish(.failure(.socket(lastError ?? .errno("connect", ECONNREFUSED))))
+            return
+        }
+        let address = candidates.removeFirst()
+        peer = address.endpoint
+        let fd: Int32
+        do throws(SocketError) {
+            fd = try Syscall.socket(family: address.family, type: .stream)
+        } catch {
+            connectNext(lastError: error)
+            return
+        }
+        let handle = SocketHandle(fd: fd, queue: queue)
+        self.handle = handle
+        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
+        let code = result == 0 ? 0 : errno
+        if code == 0 {
+            didConnect()
+        } else if code == EINPROGRESS || code == EINTR {
+            handle.onWritable { [self] in
+                let pending = Syscall.pendingError(fd)
+                if pending == 0 {
+                    didConnect()
+                } else {
+                    retry(after: .errno("connect", pending, endpoint: peer))
+                }
+            }
+        } else {
+            retry(after: .errno("connect", code, endpoint: peer))
+        }
+    }
+
+    private func retry(after error: SocketError) {
+        handle?.close { [self] in connectNext(lastError: error) }
+        handle = nil
+    }
+
+    private func didConnect() {
+        guard let handle else { return }
+        connected = true
+        local = SocketAddress.local(of: handle.fd)?.endpoint ?? local
+        sink.emit(.tcp, .client, .connected(local: local, peer: peer))
+        handle.onReadable { [self] in readable() }
+        handle.onWritable { [self] in writable() }
+        writable()
+    }
+
+    private func writable() {
+        guard let handle, !handle.isClosing else { return }
+        while sentCount < message.count {
+            let written: Int?
+            do throws(SocketError) {
+                written = try Syscall.nonBlocking("send", endpoint: peer) {
+                    message.withUnsafeBytes { send(handle.fd, $0.baseAddress! + sentCount, $0.count - sentCount, Int32(MSG_NOSIGNAL)) }
+                }
+            } catch {
+                finish(.failure(.socket(error)))
+                return
+            }
+            guard let written else { return }  // the write source calls again when there is room
+            sink.emit(.tcp, .client, .sent(bytes: Array(message[sentCount..<sentCount + written]), from: local, to: peer))
+            sentCount += written
+        }
+        handle.pauseWriting()
+        // Half-close: tells the server the message is complete; the reply can still come back.
+        shutdown(handle.fd, Int32(SHUT_WR))
+    }
+
+    private func readable() {
+        guard let handle, !handle.isClosing else { return }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let count: Int?
+        do throws(SocketError) {
+            count = try Syscall.nonBlocking("recv", endpoint: peer) {
+                buffer.withUnsafeMutableBytes { recv(handle.fd, $0.baseAddress, $0.count, 0) }
+            }
+        } catch {
+            finish(.failure(.socket(error)))
+            return
+        }
+        guard let count else { return }
+        if count == 0 {
+            finish(.success(reply))
+            return
+        }
+        buffer.removeLast(buffer.count - count)
+        sink.emit(.tcp, .client, .received(bytes: buffer, from: peer, to: local))
+        reply.append(contentsOf: buffer)
+        if reply.count > maxReply { finish(.failure(.replyTooLarge(limit: maxReply))) }
+    }
+
+    private func finish(_ result: Result<[UInt8], ClientFailure>) {
+        guard let completion else { return }
+        self.completion = nil
+        timer?.cancel()
+        timer = nil
+        if case .failure(let failure) = result {
+            switch failure {
+            case .socket(let error): sink.emit(.tcp, .client, .failed(error))
+            case .timedOut(_, let peer, let seconds): sink.emit(.tcp, .client, .timedOut(peer: peer, seconds: seconds))
+            case .replyTooLarge: break
+            }
+        }
+        guard let handle else {
+            completion(result)
+            return
+        }
+        let wasConnected = connected
+        handle.close { [sink, peer] in
+            if wasConnected { sink.emit(.tcp, .client, .closed(peer: peer)) }
+            completion(result)
+        }
+    }
+}

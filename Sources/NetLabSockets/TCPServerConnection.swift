@@ -1,0 +1,102 @@
+import Glibc
+import NetLabCore
+
+/// One accepted client of the TCP uppercase server. Lives on the server's queue.
+final class TCPServerConnection {
+    /// Read no more while this much reply is waiting for a slow reader.
+    static let maxPending = 256 * 1024
+    static let readSize = 64 * 1024
+
+    private let handle: SocketHandle
+    let peer: Endpoint
+    let local: Endpoint
+    private let sink: EventSink
+    private var pending: [UInt8] = []
+    private var pendingStart = 0
+    private var peerFinished = false
+    private var onClose: (() -> Void)?
+
+    init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink) {
+        self.handle = handle
+        self.peer = peer
+        self.local = local
+        self.sink = sink
+    }
+
+    func begin(onClose: @escaping () -> Void) {
+        self.onClose = onClose
+        handle.onReadable { [self] in readable() }
+    }
+
+    /// Closes the socket; `completion` runs after the descriptor is closed.
+    func close(completion: (() -> Void)? = nil) {
+        let wasClosing = handle.isClosing
+        handle.close { [self] in
+            if !wasClosing {
+                sink.emit(.tcp, .server, .closed(peer: peer))
+                onClose?()
+                onClose = nil
+            }
+            completion?()
+        }
+    }
+
+    private func readable() {
+        var buffer = [UInt8](repeating: 0, count: Self.readSize)
+        let count: Int?
+        do throws(SocketError) {
+            count = try Syscall.nonBlocking("recv", endpoint: peer) {
+                buffer.withUnsafeMutableBytes { recv(handle.fd, $0.baseAddress, $0.count, 0) }
+            }
+        } catch {
+            sink.emit(.tcp, .server, .failed(error))
+            close()
+            return
+        }
+        guard let count else { return }
+        if count == 0 {
+            peerFinished = true
+            handle.pauseReading()
+            if pendingStart == pending.count { close() }
+            return
+        }
+        buffer.removeLast(buffer.count - count)
+        sink.emit(.tcp, .server, .received(bytes: buffer, from: peer, to: local))
+        Uppercase.applyInPlace(&buffer)
+        pending.append(contentsOf: buffer)
+        flush()
+    }
+
+    private func flush() {
+        while pendingStart < pending.count {
+            let written: Int?
+            do throws(SocketError) {
+                written = try Syscall.nonBlocking("send", endpoint: peer) {
+                    pending.withUnsafeBytes { bytes in
+                        send(handle.fd, bytes.baseAddress! + pendingStart, bytes.count - pendingStart, Int32(MSG_NOSIGNAL))
+                    }
+                }
+            } catch {
+                sink.emit(.tcp, .server, .failed(error))
+                close()
+                return
+            }
+            guard let written else {
+                // The client reads slower than it writes: wait for room, stop reading meanwhile.
+                if pending.count - pendingStart > Self.maxPending { handle.pauseReading() }
+                handle.onWritable { [self] in flush() }
+                return
+            }
+            sink.emit(.tcp, .server, .sent(bytes: Array(pending[pendingStart..<pendingStart + written]), from: local, to: peer))
+            pendingStart += written
+        }
+        pending.removeAll(keepingCapacity: true)
+        pendingStart = 0
+        handle.pauseWriting()
+        if peerFinished {
+            close()
+        } else {
+            handle.resumeReading()
+        }
+    }
+}

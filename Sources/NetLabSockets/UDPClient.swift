@@ -1,0 +1,168 @@
+import Dispatch
+import Glibc
+import NetLabCore
+
+/// The lab's UDP client: one datagram out, one reply awaited with a timeout.
+public final class UDPClient: @unchecked Sendable {
+    // @unchecked: `exchanges` is touched only on `queue`.
+
+    /// How the client's socket addresses the server.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// `sendto()` on an unconnected socket, as the lab's client does: if nobody listens,
+        /// the datagram vanishes and the client only times out.
+        case unconnected
+        /// `connect()` first: Linux then reports the ICMP port-unreachable as ECONNREFUSED.
+        case connected
+    }
+
+    private let sink: EventSink
+    /// Serial queue owning every in-flight exchange and its socket.
+    private let queue = DispatchQueue(label: "netlab.udp-client")
+    private var exchanges: [ObjectIdentifier: UDPExchange] = [:]
+
+    public init(events: EventSink) {
+        self.sink = events
+    }
+
+    /// Sends one datagram; `completion` runs on the event queue after the exchange's events.
+    public func send(
+        _ message: [UInt8], host: String, port: UInt16, mode: Mode = .unconnected, timeout: Double = 2,
+        completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
+    ) {
+        queue.async { [self] in
+            let exchange = UDPExchange(message: message, mode: mode, timeout: timeout, queue: queue, sink: sink)
+            let id = ObjectIdentifier(exchange)
+            exchanges[id] = exchange
+            exchange.run(host: host, port: port) { [self, sink] result in
+                exchanges[id] = nil
+                sink.queue.async { completion(result) }
+            }
+        }
+    }
+
+    /// The same, awaited.
+    public func send(
+        _ message: [UInt8], host: String, port: UInt16, mode: Mode = .unconnected, timeout: Double = 2
+    ) async -> Result<[UInt8], ClientFailure> {
+        await withCheckedContinuation { continuation in
+            send(message, host: host, port: port, mode: mode, timeout: timeout) { continuation.resume(returning: $0) }
+        }
+    }
+
+    public var inFlight: Int { queue.sync { exchanges.count } }
+}
+
+/// One datagram and its reply. Lives on the client's queue.
+final class UDPExchange {
+    private let message: [UInt8]
+    private let mode: UDPClient.Mode
+    private let timeout: Double
+    private let queue: DispatchQueue
+    private let sink: EventSink
+    private var handle: SocketHandle?
+    private var peer = Endpoint(host: "?", port: 0)
+    private var local = Endpoint(host: "?", port: 0)
+    private var timer: DispatchWorkItem?
+    private var completion: ((Result<[UInt8], ClientFailure>) -> Void)?
+
+    init(message: [UInt8], mode: UDPClient.Mode, timeout: Double, queue: DispatchQueue, sink: EventSink) {
+        self.message = message
+        self.mode = mode
+        self.timeout = timeout
+        self.queue = queue
+        self.sink = sink
+    }
+
+    func run(host: String, port: UInt16, completion: @escaping (Result<[UInt8], ClientFailure>) -> Void) {
+        self.completion = completion
+        do throws(SocketError) {
+            // UDP has no handshake to try each address with: use the first the system prefers.
+            let address = try Resolver.resolve(host: host, port: port, type: .datagram)[0]
+            peer = address.endpoint
+            let fd = try Syscall.socket(family: address.family, type: .datagram)
+            let handle = SocketHandle(fd: fd, queue: queue)
+            self.handle = handle
+            if mode == .connected {
+                try Syscall.call("connect", endpoint: peer) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
+                local = SocketAddress.local(of: fd)?.endpoint ?? local
+                sink.emit(.udp, .client, .connected(local: local, peer: peer))
+            }
+            let sent = try Syscall.call(mode == .connected ? "send" : "sendto", endpoint: peer) {
+                message.withUnsafeBytes { bytes in
+                    switch mode {
+                    case .connected: Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+                    case .unconnected: address.withSockaddr { sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
+                    }
+                }
+            }
+            // The kernel picked our port on the first send.
+            local = SocketAddress.local(of: fd)?.endpoint ?? local
+            sink.emit(.udp, .client, .sent(bytes: Array(message[0..<sent]), from: local, to: peer))
+            handle.onReadable { [self] in readable() }
+            if mode == .connected { probeForErrors() }
+        } catch {
+            finish(.failure(.socket(error)))
+            return
+        }
+        let timer = DispatchWorkItem { [self] in
+            finish(.failure(.timedOut(engine: .udp, peer: peer, seconds: timeout)))
+        }
+        self.timer = timer
+        queue.asyncAfter(deadline: .now() + timeout, execute: timer)
+    }
+
+    /// libdispatch on Linux does not fire a read source for a socket error alone (EPOLLERR
+    /// without EPOLLIN), which is how the ICMP port-unreachable arrives on a connected socket.
+    /// Ask the socket directly every 10 ms until the reply, the error or the timeout.
+    private func probeForErrors() {
+        guard completion != nil else { return }
+        readable()
+        queue.asyncAfter(deadline: .now() + .milliseconds(10), execute: DispatchWorkItem { [self] in probeForErrors() })
+    }
+
+    private func readable() {
+        guard let handle, !handle.isClosing else { return }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let count: Int?
+        do throws(SocketError) {
+            count = try Syscall.nonBlocking(mode == .connected ? "recv" : "recvfrom", endpoint: peer) {
+                buffer.withUnsafeMutableBytes { bytes in
+                    withUnsafeMutablePointer(to: &storage) { pointer in
+                        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            recvfrom(handle.fd, bytes.baseAddress, bytes.count, 0, $0, &length)
+                        }
+                    }
+                }
+            }
+        } catch {
+            finish(.failure(.socket(error)))
+            return
+        }
+        guard let count else { return }
+        buffer.removeLast(buffer.count - count)
+        let sender = length > 0 ? SocketAddress(storage: storage, length: length).endpoint : peer
+        sink.emit(.udp, .client, .received(bytes: buffer, from: sender, to: local))
+        finish(.success(buffer))
+    }
+
+    private func finish(_ result: Result<[UInt8], ClientFailure>) {
+        guard let completion else { return }
+        self.completion = nil
+        timer?.cancel()
+        timer = nil
+        if case .failure(let failure) = result {
+            switch failure {
+            case .socket(let error): sink.emit(.udp, .client, .failed(error))
+            case .timedOut(_, let peer, let seconds): sink.emit(.udp, .client, .timedOut(peer: peer, seconds: seconds))
+            case .replyTooLarge: break
+            }
+        }
+        guard let handle else {
+            completion(result)
+            return
+        }
+        handle.close { completion(result) }
+    }
+}

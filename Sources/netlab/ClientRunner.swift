@@ -1,0 +1,80 @@
+import Dispatch
+import Foundation
+import NetLabCore
+import NetLabSockets
+
+/// The shared body of `tcp-client` and `udp-client`: where messages come from, where replies go.
+enum ClientRunner {
+    /// Sends one message and calls back with the result, on the sink's queue.
+    typealias Send = @Sendable (
+        _ message: [UInt8], _ completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
+    ) -> Void
+
+    static func run(words: [String], hex: Bool, makeSend: (EventSink) -> Send) throws {
+        signal(SIGPIPE, SIG_IGN)
+        /// Serial queue for the engine's events and results, in order.
+        let eventQueue = DispatchQueue(label: "netlab.client-events")
+        let sink = EventSink(queue: eventQueue) { event in
+            guard hex, let payload = event.payload else { return }
+            let direction = if case .sent = event.kind { "sent" } else { "received" }
+            Output.line("\(direction) \(event.summary)")
+            for line in HexDump.lines(payload) { Output.line(line) }
+        }
+        let send = makeSend(sink)
+
+        if !words.isEmpty {
+            let reply = try exchange(Array(words.joined(separator: " ").utf8), send)
+            Output.reply(reply)
+            return
+        }
+        var reader = LineReader()
+        let interactive = Output.stdinIsTerminal
+        var lastFailure: CommandFailure?
+        while true {
+            if interactive { Output.write(Array("Input lowercase sentence: ".utf8), to: 1) }
+            guard let line = reader.next() else { break }
+            do {
+                let reply = try exchange(line, send)
+                Output.reply(reply, prefix: interactive ? "From Server: " : "")
+            } catch let failure as CommandFailure {
+                // At a keyboard, say what happened and let the student try again.
+                guard interactive else { throw failure }
+                Output.error(failure.message)
+                lastFailure = failure
+            }
+        }
+        if interactive { Output.line("") }
+        if let lastFailure, interactive { throw CommandFailure(message: "the last message got no reply", code: lastFailure.code) }
+    }
+
+    /// One message, waited for.
+    static func exchange(_ message: [UInt8], _ send: Send) throws -> [UInt8] {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox()
+        send(message) { result in
+            box.result = result
+            done.signal()
+        }
+        done.wait()
+        switch box.result! {
+        case .success(let reply):
+            return reply
+        case .failure(let failure):
+            throw CommandFailure(message: failure.description, code: exitCode(for: failure))
+        }
+    }
+
+    static func exitCode(for failure: ClientFailure) -> Int32 {
+        switch failure {
+        case .timedOut: CommandFailure.timedOut
+        case .socket(let error) where error.errnoValue == ECONNREFUSED: CommandFailure.refused
+        default: CommandFailure.other
+        }
+    }
+}
+
+/// Carries a result from the event queue to the waiting thread.
+private final class ResultBox: @unchecked Sendable {
+    // @unchecked: written once before the semaphore is signalled, read after the wait.
+    var result: Result<[UInt8], ClientFailure>?
+}

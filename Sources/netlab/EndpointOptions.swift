@@ -1,0 +1,55 @@
+import ArgumentParser
+
+/// `--host` and `--port` for a server.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Address to listen on: an IPv4 or IPv6 address or a host name. Default: every address, IPv4 and IPv6.")
+    var host: String?
+
+    @Option(help: "Port to listen on (0 lets the system pick a free one).")
+    var port: Int = 12000
+
+    @Flag(help: "Also print a hex dump (tshark -x layout) of every message.")
+    var hex = false
+
+    @Flag(help: "Also log connections opening and closing, and every reply.")
+    var verbose = false
+
+    func validate() throws {
+        try Ports.check(port, allowZero: true)
+    }
+}
+
+/// `--host` and `--port` for a client.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The server's address: an IPv4 or IPv6 address or a host name.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The server's port.")
+    var port: Int = 12000
+
+    @Flag(help: "Also print a hex dump (tshark -x layout) of what was sent and received.")
+    var hex = false
+
+    func validate() throws {
+        try Ports.check(port, allowZero: false)
+        if host.isEmpty { throw ValidationError("--host is empty: give the server's address, e.g. --host 127.0.0.1") }
+    }
+}
+
+enum Ports {
+    static func check(_ port: Int, allowZero: Bool) throws {
+        let lowest = allowZero ? 0 : 1
+        guard (lowest...65535).contains(port) else {
+            throw ValidationError("--port \(port) is not a port number: use \(lowest)-65535 (the lab uses 12000)")
+        }
+    }
+}
+
+/// `--timeout`, checked.
+enum Timeouts {
+    static func check(_ seconds: Double) throws {
+        guard seconds > 0, seconds <= 3600, seconds.isFinite else {
+            throw ValidationError("--timeout \(seconds) is out of range: give seconds between 0.001 and 3600, e.g. --timeout 2")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+
+/// The `netlab` command: the lab's programs, headless, as subcommands.
+@main
+struct NetLab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "netlab",
+        abstract: "A network lab for socket programming: TCP and UDP uppercase servers and clients.",
+        discussion: """
+            The servers turn a-z into A-Z and leave every other byte alone, like the lab's \
+            TCPServer.py and UDPServer.py, and talk to them, to nc and to each other.
+            Exit codes: 0 success, 64 bad usage, 69 connection refused, 75 no reply in time, 1 other failures.
+            """,
+        subcommands: [TCPServerCommand.self, UDPServerCommand.self, TCPClientCommand.self, UDPClientCommand.self]
+    )
+
+    /// Parses, runs, and turns every error into one line on stderr and an exit code.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CommandFailure {
+            Output.error(failure.message)
+            Foundation.exit(failure.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help and --version
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if error is CleanExit { Foundation.exit(code.rawValue) }
+            let message = NetLab.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            Output.error("\(message) (see 'netlab --help')")
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+/// A failure the command already explained: its message and exit code.
+struct CommandFailure: Error {
+    var message: String
+    var code: Int32
+
+    static let usage: Int32 = 64        // EX_USAGE
+    static let refused: Int32 = 69      // EX_UNAVAILABLE: nothing listens there
+    static let timedOut: Int32 = 75     // EX_TEMPFAIL: no reply in time
+    static let other: Int32 = 1
+}

@@ -1,0 +1,37 @@
+import Foundation
+import NetLabCore
+
+/// Unbuffered writes to stdout and stderr, so a reader on a pipe sees each line at once.
+enum Output {
+    static let stdoutIsTerminal = isatty(1) == 1
+    static let stdinIsTerminal = isatty(0) == 1
+
+    static func line(_ text: String) {
+        write(Array((text + "\n").utf8), to: 1)
+    }
+
+    static func error(_ text: String) {
+        write(Array(("netlab: " + text + "\n").utf8), to: 2)
+    }
+
+    /// A reply from the network: raw bytes for scripts, escaped text on a terminal.
+    static func reply(_ bytes: [UInt8], prefix: String = "") {
+        if stdoutIsTerminal {
+            line(prefix + TerminalSafe.escape(bytes))
+        } else {
+            write(Array(prefix.utf8) + bytes + [0x0A], to: 1)
+        }
+    }
+
+    static func write(_ bytes: [UInt8], to fd: Int32) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += n
+        }
+    }
+}

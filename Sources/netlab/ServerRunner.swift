@@ -1,0 +1,64 @@
+import Dispatch
+import Foundation
+import NetLabCore
+import NetLabSockets
+
+/// Runs a headless server until SIGINT or SIGTERM, printing one log line per event worth it.
+enum ServerRunner {
+    static func run(
+        _ engine: LabEvent.Engine, options: ServerOptions, make: (EventSink) -> any ServerEngine
+    ) throws -> Never {
+        // Handle the signals on the main queue instead of dying with the sockets open.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        /// Serial queue printing log lines in event order.
+        let logQueue = DispatchQueue(label: "netlab.log")
+        let verbose = options.verbose
+        let hex = options.hex
+        let sink = EventSink(queue: logQueue) { event in
+            for line in logLines(for: event, verbose: verbose, hex: hex) { Output.line(line) }
+        }
+        let server = make(sink)
+        let local: Endpoint
+        do {
+            local = try server.start(host: options.host, port: UInt16(options.port))
+        } catch {
+            logQueue.sync {}
+            throw CommandFailure(message: error.description, code: CommandFailure.other)
+        }
+        logQueue.sync {}
+        Output.line("The server is ready to receive")
+        let scope = options.host == nil ? ", every IPv4 and IPv6 address" : ""
+        Output.line("\(engine.rawValue) on \(local)\(scope); Ctrl-C stops the server")
+        var sources: [DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
+            source.setEventHandler { @Sendable in
+                server.stop()
+                logQueue.sync {}
+                exit(0)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        withExtendedLifetime(sources) { dispatchMain() }
+    }
+
+    /// The log lines for one event: nothing for the ready line's own event.
+    static func logLines(for event: LabEvent, verbose: Bool, hex: Bool) -> [String] {
+        let show: Bool
+        switch event.kind {
+        case .listening: show = false
+        case .received, .failed, .rejected, .stopped: show = true
+        case .sent, .accepted, .closed, .connected, .timedOut: show = verbose
+        }
+        guard show else { return [] }
+        var lines = ["\(event.clockTime) \(event.engine.rawValue) \(event.summary)"]
+        if hex, let payload = event.payload {
+            lines += HexDump.lines(payload)
+            lines.append("")
+        }
+        return lines
+    }
+}
