@@ -46,6 +46,7 @@ public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
     public var summary: String {
         switch code {
         case .errno(let value):
+            guard ErrnoName.table[value] != nil else { return "Unknown error (errno \(value))" }
             return "\(ErrnoName.message(value)) (\(ErrnoName.name(value)), errno \(value))"
         case .resolver(let value, let name, let message):
             return "\(message) (\(name), code \(value))"

@@ -32,7 +32,8 @@ enum ServerSocket {
         let fd = try Syscall.socket(family: address.family, type: type)
         do throws(SocketError) {
             // Restarting right after a stop must not fail while old connections sit in TIME_WAIT.
-            try Syscall.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+            // Not for UDP: there it would let two servers share a port without an error.
+            if type == .stream { try Syscall.setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) }
             if address.family == AF_INET6 {
                 try Syscall.setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0)
             }

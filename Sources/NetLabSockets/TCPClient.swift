@@ -165,27 +165,30 @@ final class TCPExchange {
         shutdown(handle.fd, Int32(SHUT_WR))
     }
 
+    /// Reads until the socket has nothing more: libdispatch may not fire again for data (or
+    /// an end of stream) that was already there when the handler ran.
     private func readable() {
-        guard let handle, !handle.isClosing else { return }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        let count: Int?
-        do throws(SocketError) {
-            count = try Syscall.nonBlocking("recv", endpoint: peer) {
-                buffer.withUnsafeMutableBytes { recv(handle.fd, $0.baseAddress, $0.count, 0) }
+        while let handle, !handle.isClosing, completion != nil {
+            let count: Int?
+            do throws(SocketError) {
+                count = try Syscall.nonBlocking("recv", endpoint: peer) {
+                    buffer.withUnsafeMutableBytes { recv(handle.fd, $0.baseAddress, $0.count, 0) }
+                }
+            } catch {
+                finish(.failure(.socket(error)))
+                return
             }
-        } catch {
-            finish(.failure(.socket(error)))
-            return
+            guard let count else { return }
+            if count == 0 {
+                finish(.success(reply))
+                return
+            }
+            let chunk = Array(buffer[0..<count])
+            sink.emit(.tcp, .client, .received(bytes: chunk, from: peer, to: local))
+            reply.append(contentsOf: chunk)
+            if reply.count > maxReply { finish(.failure(.replyTooLarge(limit: maxReply))) }
         }
-        guard let count else { return }
-        if count == 0 {
-            finish(.success(reply))
-            return
-        }
-        buffer.removeLast(buffer.count - count)
-        sink.emit(.tcp, .client, .received(bytes: buffer, from: peer, to: local))
-        reply.append(contentsOf: buffer)
-        if reply.count > maxReply { finish(.failure(.replyTooLarge(limit: maxReply))) }
     }
 
     private func finish(_ result: Result<[UInt8], ClientFailure>) {

@@ -41,30 +41,34 @@ final class TCPServerConnection {
         }
     }
 
+    /// Reads until the socket has nothing more or the reply backlog is full: libdispatch may
+    /// not fire again for data (or an end of stream) that was already there.
     private func readable() {
         var buffer = [UInt8](repeating: 0, count: Self.readSize)
-        let count: Int?
-        do throws(SocketError) {
-            count = try Syscall.nonBlocking("recv", endpoint: peer) {
-                buffer.withUnsafeMutableBytes { recv(handle.fd, $0.baseAddress, $0.count, 0) }
+        while !handle.isClosing, !peerFinished, pending.count - pendingStart <= Self.maxPending {
+            let count: Int?
+            do throws(SocketError) {
+                count = try Syscall.nonBlocking("recv", endpoint: peer) {
+                    buffer.withUnsafeMutableBytes { recv(handle.fd, $0.baseAddress, $0.count, 0) }
+                }
+            } catch {
+                sink.emit(.tcp, .server, .failed(error))
+                close()
+                return
             }
-        } catch {
-            sink.emit(.tcp, .server, .failed(error))
-            close()
-            return
+            guard let count else { return }
+            if count == 0 {
+                peerFinished = true
+                handle.pauseReading()
+                if pendingStart == pending.count { close() }
+                return
+            }
+            var chunk = Array(buffer[0..<count])
+            sink.emit(.tcp, .server, .received(bytes: chunk, from: peer, to: local))
+            Uppercase.applyInPlace(&chunk)
+            pending.append(contentsOf: chunk)
+            flush()
         }
-        guard let count else { return }
-        if count == 0 {
-            peerFinished = true
-            handle.pauseReading()
-            if pendingStart == pending.count { close() }
-            return
-        }
-        buffer.removeLast(buffer.count - count)
-        sink.emit(.tcp, .server, .received(bytes: buffer, from: peer, to: local))
-        Uppercase.applyInPlace(&buffer)
-        pending.append(contentsOf: buffer)
-        flush()
     }
 
     private func flush() {

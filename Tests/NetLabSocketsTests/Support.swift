@@ -1,0 +1,48 @@
+import Dispatch
+import Foundation
+import NetLabCore
+import NetLabSockets
+
+/// Collects an engine's events for inspection.
+final class EventRecorder: @unchecked Sendable {
+    // @unchecked: `events` is touched only on `queue`.
+    let queue = DispatchQueue(label: "test.events")
+    private var events: [LabEvent] = []
+
+    var sink: EventSink {
+        EventSink(queue: queue) { [self] event in events.append(event) }
+    }
+
+    /// Everything recorded so far (everything emitted before this call is included).
+    var all: [LabEvent] { queue.sync { events } }
+
+    var kinds: [LabEvent.Kind] { all.map(\.kind) }
+
+    func bytes(received: Bool) -> [UInt8] {
+        all.flatMap { event -> [UInt8] in
+            switch event.kind {
+            case .received(let bytes, _, _) where received: bytes
+            case .sent(let bytes, _, _) where !received: bytes
+            default: []
+            }
+        }
+    }
+}
+
+/// Open file descriptors of this process.
+func openDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
+
+/// A loopback port where nothing listens: bound by a server that is then stopped.
+func closedPort(host: String = "127.0.0.1") throws -> UInt16 {
+    let server = TCPServer(events: .discard)
+    let port = try server.start(host: host, port: 0).port
+    server.stop()
+    return port
+}
+
+func randomBytes(_ count: Int) -> [UInt8] {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+}
