@@ -29,8 +29,8 @@ enum ServerRunner {
         }
         logQueue.sync {}
         Output.line("The server is ready to receive")
-        let scope = options.host == nil ? ", every IPv4 and IPv6 address" : ""
-        Output.line("\(engine.rawValue) on \(local)\(scope); Ctrl-C stops the server")
+        let scope = options.host == nil ? " (every IPv4 and IPv6 address)" : ""
+        Output.line("Listening on \(local)\(scope) for \(engine.rawValue); Ctrl-C stops the server")
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .main)

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Testing
 import NetLabCore
 import NetLabSockets
 
@@ -29,9 +30,17 @@ final class EventRecorder: @unchecked Sendable {
     }
 }
 
-/// Open file descriptors of this process.
-func openDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+/// Every loopback test of the engines runs one at a time, so that the count of open sockets
+/// in this process is exact (other test targets open pipes, never sockets, in-process).
+@Suite(.serialized) struct LoopbackTests {}
+
+/// Open sockets of this process, from /proc/self/fd.
+func openSocketCount() -> Int {
+    let directory = "/proc/self/fd"
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    return entries.filter { entry in
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(entry)"))?.hasPrefix("socket:") == true
+    }.count
 }
 
 /// A loopback port where nothing listens: bound by a server that is then stopped.

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+/// The headless commands as a user meets them: exit codes, messages, the lab's three questions.
+@Suite struct CommandLineTests {
+    /// A loopback port where nothing listens (a netlab server bound it and exited).
+    func freePort() throws -> UInt16 {
+        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
+        let port = try server.port()
+        #expect(server.interrupt() == 0)
+        return port
+    }
+
+    @Test func questionOneTCPClientBeforeServerIsRefused() throws {
+        let port = try freePort()
+        let result = try netlab("tcp-client", "--port", String(port), "hello")
+        #expect(result.status == 69)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "netlab: connect() failed: Connection refused (ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:\(port)\n")
+    }
+
+    @Test func questionTwoUDPClientBeforeServerHearsNothing() throws {
+        let port = try freePort()
+        let result = try netlab("udp-client", "--port", String(port), "--timeout", "0.3", "hello")
+        #expect(result.status == 75)
+        #expect(result.stderr.contains("No reply from 127.0.0.1:\(port) within 0.3 s: UDP does not tell the sender"))
+        let connected = try netlab("udp-client", "--port", String(port), "--connected", "hello")
+        #expect(connected.status == 69)
+        #expect(connected.stderr.contains("ECONNREFUSED"))
+    }
+
+    @Test func questionThreeDifferentPorts() throws {
+        let tcp = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
+        let udp = try Background.netlab("udp-server", "--host", "127.0.0.1", "--port", "0")
+        let tcpPort = try tcp.port(), udpPort = try udp.port()
+        #expect(try netlab("tcp-client", "--port", String(tcpPort), "right").out == "RIGHT\n")
+        #expect(try netlab("udp-client", "--port", String(udpPort), "right").out == "RIGHT\n")
+        let wrongTCP = try netlab("tcp-client", "--port", String(tcpPort == 65535 ? 1 : tcpPort + 1), "wrong")
+        let wrongUDP = try netlab("udp-client", "--port", String(udpPort == 65535 ? 1 : udpPort + 1), "--timeout", "0.3", "wrong")
+        #expect(wrongTCP.status == 69)
+        #expect(wrongUDP.status == 75)
+        #expect(tcp.interrupt() == 0)
+        #expect(udp.interrupt() == 0)
+        #expect(!udp.text.contains("wrong"))
+    }
+
+    @Test func linesFromStandardInputEachGetAReply() throws {
+        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0", "--verbose")
+        let result = try netlab("tcp-client", "--port", String(try server.port()), stdin: "one\ntwo\nthree")
+        #expect(result.status == 0)
+        #expect(result.out == "ONE\nTWO\nTHREE\n")
+        #expect(server.interrupt() == 0)
+        // --verbose logs each connection opening and closing.
+        #expect(server.text.components(separatedBy: "accepted a connection").count == 4)
+        #expect(server.text.contains("stopped listening on 127.0.0.1:"))
+    }
+
+    @Test func usageErrorsExit64WithOneLine() throws {
+        for arguments in [["tcp-client", "--port", "70000", "x"], ["udp-client", "--timeout", "-1", "x"],
+                          ["tcp-server", "--port", "-5"], ["tcp-client", "--bogus"], ["nonsense"]] {
+            let result = try run(netlabBinary.path, arguments)
+            #expect(result.status == 64, "\(arguments)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("netlab: "), "\(arguments)")
+        }
+        let port = try netlab("tcp-client", "--port", "70000", "x")
+        #expect(port.stderr.contains("--port 70000 is not a port number: use 1-65535"))
+    }
+
+    @Test func helpExitsZero() throws {
+        let result = try netlab("--help")
+        #expect(result.status == 0)
+        for name in ["tcp-server", "udp-server", "tcp-client", "udp-client"] {
+            #expect(result.out.contains(name))
+        }
+        #expect(try netlab("udp-client", "--help").out.contains("--connected"))
+    }
+
+    @Test func portInUseIsExplained() throws {
+        let first = try Background.netlab("udp-server", "--host", "127.0.0.1", "--port", "0")
+        let port = try first.port()
+        let second = try netlab("udp-server", "--host", "127.0.0.1", "--port", String(port))
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("bind() failed: Address already in use (EADDRINUSE, errno 98)"))
+        #expect(second.stderr.contains("port \(port)"))
+        #expect(first.interrupt() == 0)
+    }
+
+    @Test func unknownHostIsOneLine() throws {
+        let result = try netlab("tcp-client", "--host", "no-such-host.invalid", "x")
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("netlab: getaddrinfo() failed for \"no-such-host.invalid\""))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func serverLogNeverEchoesControlBytes() throws {
+        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0", "--hex")
+        let port = try server.port()
+        let result = try netlab("tcp-client", "--port", String(port), "\u{1b}[2J\u{7}evil")
+        #expect(result.status == 0)
+        #expect(server.interrupt() == 0)
+        #expect(server.text.contains("\"\\x1b[2J\\x07evil\""))
+        #expect(!server.bytes.contains(0x1B))
+        #expect(!server.bytes.contains(0x07))
+        // --hex adds the tshark -x dump.
+        #expect(server.text.contains("0000  1b 5b 32 4a 07 65 76 69 6c                        .[2J.evil"))
+    }
+
+    @Test func serverStopsCleanlyOnSIGTERM() throws {
+        let server = try Background.netlab("tcp-server", "--host", "::1", "--port", "0")
+        _ = try server.port()
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(server.waitForExit() == 0)
+        #expect(server.text.contains("stopped listening on [::1]:"))
+    }
+}

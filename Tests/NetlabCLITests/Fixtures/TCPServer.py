@@ -1,0 +1,16 @@
+# The lab's TCP server, in the classic textbook shape; the port comes from argv
+# (0 picks a free one and prints it, so tests need no fixed port).
+from socket import *
+import sys
+serverPort = int(sys.argv[1]) if len(sys.argv) > 1 else 12000
+serverSocket = socket(AF_INET, SOCK_STREAM)
+serverSocket.bind(('127.0.0.1', serverPort))
+serverSocket.listen(1)
+print('The server is ready to receive')
+print('port', serverSocket.getsockname()[1], flush=True)
+while True:
+    connectionSocket, addr = serverSocket.accept()
+    sentence = connectionSocket.recv(1024)
+    capitalizedSentence = sentence.upper()
+    connectionSocket.send(capitalizedSentence)
+    connectionSocket.close()

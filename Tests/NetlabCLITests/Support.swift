@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+
+/// The `netlab` binary built next to this test bundle.
+let netlabBinary: URL = {
+    let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var directory = runner.deletingLastPathComponent()
+    // The runner may be `.../debug/netlabPackageTests.xctest` or a file inside it.
+    for _ in 0..<4 {
+        let candidate = directory.appendingPathComponent("netlab")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return candidate
+        }
+        directory.deleteLastPathComponent()
+    }
+    return URL(fileURLWithPath: ".build/debug/netlab")
+}()
+
+func fixture(_ name: String) -> String {
+    Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)!.path
+}
+
+struct Finished {
+    var status: Int32
+    var stdout: [UInt8]
+    var stderr: String
+    var out: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs a program to the end (killing it after `deadline` seconds so a bug cannot hang the suite).
+func run(_ executable: String, _ arguments: [String], stdin: [UInt8] = [], deadline: Double = 20) throws -> Finished {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let input = Pipe(), output = Pipe(), errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let killer = DispatchWorkItem { process.terminate() }
+    DispatchQueue.global().asyncAfter(deadline: .now() + deadline, execute: killer)
+    input.fileHandleForWriting.write(Data(stdin))
+    try input.fileHandleForWriting.close()
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    let errData = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    killer.cancel()
+    return Finished(status: process.terminationStatus, stdout: Array(outData), stderr: String(decoding: errData, as: UTF8.self))
+}
+
+func netlab(_ arguments: String..., stdin: String = "") throws -> Finished {
+    try run(netlabBinary.path, arguments, stdin: Array(stdin.utf8))
+}
+
+let python3: String = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    ?? "/usr/bin/python3"
+
+/// A long-running program whose output lines can be awaited.
+final class Background: @unchecked Sendable {
+    // @unchecked: `buffer` is guarded by `condition`.
+    let process = Process()
+    private let condition = NSCondition()
+    private var buffer: [UInt8] = []
+    private var ended = false
+
+    init(_ executable: String, _ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        output.fileHandleForReading.readabilityHandler = { [condition] handle in
+            let data = handle.availableData
+            condition.lock()
+            if data.isEmpty {
+                self.ended = true
+                handle.readabilityHandler = nil
+            } else {
+                self.buffer += data
+            }
+            condition.broadcast()
+            condition.unlock()
+        }
+        try process.run()
+    }
+
+    static func netlab(_ arguments: String...) throws -> Background {
+        try Background(netlabBinary.path, arguments)
+    }
+
+    var text: String {
+        condition.lock()
+        defer { condition.unlock() }
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    var bytes: [UInt8] {
+        condition.lock()
+        defer { condition.unlock() }
+        return buffer
+    }
+
+    /// Waits (at most `seconds`) until a line contains `needle`; returns that line.
+    func line(containing needle: String, within seconds: Double = 10, orContaining other: String? = nil) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            // Only complete lines: a line may arrive in pieces.
+            var lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            lines.removeLast()
+            if let line = lines.first(where: { $0.hasPrefix(needle + " ") || $0.contains(other ?? needle) }) {
+                return String(line)
+            }
+            if ended || !condition.wait(until: deadline) {
+                throw BackgroundError(message: "no line with \"\(needle)\" in: \(String(decoding: buffer, as: UTF8.self))")
+            }
+        }
+    }
+
+    /// The port a server announced: netlab's `Listening on HOST:PORT ...` or the lab fixtures' `port PORT`.
+    func port(within seconds: Double = 10) throws -> UInt16 {
+        let line = try self.line(containing: "port", within: seconds, orContaining: "Listening on ")
+        let word: Substring
+        if line.hasPrefix("port ") {
+            word = line.dropFirst(5)
+        } else {
+            let address = line.dropFirst("Listening on ".count).prefix { $0 != " " }
+            word = address[address.index(after: address.lastIndex(of: ":")!)...]
+        }
+        guard let port = UInt16(word) else { throw BackgroundError(message: "no port in \(line)") }
+        return port
+    }
+
+    /// SIGINT, then waits for the exit; returns the status.
+    func interrupt() -> Int32 {
+        kill(process.processIdentifier, SIGINT)
+        return waitForExit()
+    }
+
+    func waitForExit(within seconds: Double = 10) -> Int32 {
+        let killer = DispatchWorkItem { [process] in process.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: killer)
+        process.waitUntilExit()
+        killer.cancel()
+        // Let the reader collect the last bytes.
+        condition.lock()
+        let deadline = Date().addingTimeInterval(5)
+        while !ended && condition.wait(until: deadline) {}
+        condition.unlock()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+}
+
+struct BackgroundError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
