@@ -34,7 +34,7 @@ public final class TCPClient: @unchecked Sendable {
             exchanges[id] = exchange
             exchange.run(host: host) { [self, sink] result in
                 exchanges[id] = nil
-                sink.queue.async { completion(result) }
+                sink.after { completion(result) }
             }
         }
     }

@@ -35,7 +35,7 @@ public final class UDPClient: @unchecked Sendable {
             exchanges[id] = exchange
             exchange.run(host: host, port: port) { [self, sink] result in
                 exchanges[id] = nil
-                sink.queue.async { completion(result) }
+                sink.after { completion(result) }
             }
         }
     }

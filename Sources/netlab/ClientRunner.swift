@@ -15,10 +15,17 @@ enum ClientRunner {
         /// Serial queue for the engine's events and results, in order.
         let eventQueue = DispatchQueue(label: "netlab.client-events")
         let sink = EventSink(queue: eventQueue) { event in
-            guard hex, let payload = event.payload else { return }
-            let direction = if case .sent = event.kind { "sent" } else { "received" }
-            Output.line("\(direction) \(event.summary)")
-            for line in HexDump.lines(payload) { Output.line(line) }
+            guard hex else { return }
+            switch event.kind {
+            case .sent(let bytes, let from, let to):
+                Output.line("sent \(bytes.count) bytes \(from) -> \(to)")
+                for line in HexDump.lines(bytes) { Output.line(line) }
+            case .received(let bytes, let from, let to):
+                Output.line("received \(bytes.count) bytes \(from) -> \(to)")
+                for line in HexDump.lines(bytes) { Output.line(line) }
+            default:
+                break
+            }
         }
         let send = makeSend(sink)
 
