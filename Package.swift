@@ -11,17 +11,34 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Pure logic: bytes in, values out. No syscalls, no curses.
         .target(name: "NetLabCore"),
         // The only module that makes socket syscalls.
         .target(name: "NetLabSockets", dependencies: ["NetLabCore"]),
+        // The console without curses: state, update, render to a virtual screen.
+        .target(
+            name: "NetLabConsole",
+            dependencies: ["NetLabCore", .product(name: "DequeModule", package: "swift-collections")]
+        ),
+        // ncursesw, wide-character build (Debian: libncursesw5-dev).
+        .systemLibrary(name: "CNcurses", providers: [.apt(["libncursesw5-dev"])]),
+        // The only importer of curses: draws a Screen, reads keys, restores the terminal.
+        .target(
+            name: "NetLabTerminal",
+            dependencies: ["CNcurses", "NetLabConsole"],
+            linkerSettings: [.linkedLibrary("ncursesw", .when(platforms: [.linux])),
+                             .linkedLibrary("ncurses", .when(platforms: [.macOS]))]
+        ),
         .executableTarget(
             name: "netlab",
             dependencies: [
                 "NetLabCore",
                 "NetLabSockets",
+                "NetLabConsole",
+                "NetLabTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -31,6 +48,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "NetLabSocketsTests", dependencies: ["NetLabCore", "NetLabSockets"]),
+        .testTarget(name: "NetLabConsoleTests", dependencies: ["NetLabCore", "NetLabConsole"]),
         // Runs the built `netlab` binary and the lab's Python programs over loopback.
         .testTarget(
             name: "NetlabCLITests",

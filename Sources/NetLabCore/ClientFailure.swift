@@ -24,6 +24,23 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A shorter form for the console's transcript: `Connection refused (ECONNREFUSED):
+    /// nothing is listening on 127.0.0.1:12000`.
+    public var brief: String {
+        switch self {
+        case .socket(let error):
+            guard case .errno(let value) = error.code else { return error.description }
+            return "\(ErrnoName.message(value)) (\(ErrnoName.name(value))): \(error.explanation)"
+        case .timedOut(let engine, _, let seconds):
+            let after = "No reply within \(Self.format(seconds)) s"
+            return engine == .udp
+                ? "\(after): UDP does not tell the sender that nobody is listening"
+                : "\(after): the connection is open but the server did not answer"
+        case .replyTooLarge:
+            return description
+        }
+    }
+
     /// The underlying errno, if any.
     public var errnoValue: Int32? {
         if case .socket(let error) = self { return error.errnoValue }

@@ -53,12 +53,20 @@ extension LabEvent {
 
 extension LabEvent {
     /// Local wall-clock time of the event, `HH:MM:SS.mmm`.
-    public var clockTime: String {
+    public var clockTime: String { Self.clock(time) }
+
+    /// `HH:MM:SS.mmm` in local time, or at `utcOffset` seconds from UTC when given.
+    public static func clock(_ time: Date, utcOffset: Int? = nil) -> String {
         let seconds = time.timeIntervalSince1970
         var whole = time_t(seconds.rounded(.down))
         let millis = Int((seconds - seconds.rounded(.down)) * 1000)
         var parts = tm()
-        localtime_r(&whole, &parts)
+        if let utcOffset {
+            whole += time_t(utcOffset)
+            gmtime_r(&whole, &parts)
+        } else {
+            localtime_r(&whole, &parts)
+        }
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
         return "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)"

@@ -12,7 +12,9 @@ struct NetLab: ParsableCommand {
             TCPServer.py and UDPServer.py, and talk to them, to nc and to each other.
             Exit codes: 0 success, 64 bad usage, 69 connection refused, 75 no reply in time, 1 other failures.
             """,
-        subcommands: [TCPServerCommand.self, UDPServerCommand.self, TCPClientCommand.self, UDPClientCommand.self]
+        subcommands: [ConsoleCommand.self, TCPServerCommand.self, UDPServerCommand.self, TCPClientCommand.self,
+                      UDPClientCommand.self],
+        defaultSubcommand: ConsoleCommand.self
     )
 
     /// Parses, runs, and turns every error into one line on stderr and an exit code.

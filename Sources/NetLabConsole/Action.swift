@@ -1,0 +1,18 @@
+import Foundation
+import NetLabCore
+
+/// What can happen to the console: a key, an engine event, a client's result.
+public enum Action: Sendable {
+    case key(Key)
+    case event(LabEvent)
+    /// The client's exchange ended: the reply, or why there is none.
+    case reply(engine: LabEvent.Engine, result: Result<[UInt8], ClientFailure>)
+}
+
+/// What `update` asks the outside world to do. The console loop carries these out.
+public enum Effect: Equatable, Sendable {
+    case startServer(LabEvent.Engine, host: String?, port: UInt16)
+    case stopServer(LabEvent.Engine)
+    case send(LabEvent.Engine, bytes: [UInt8], host: String, port: UInt16, udpMode: ConsoleState.UDPMode, timeout: Double)
+    case quit
+}

@@ -1,0 +1,99 @@
+import NetLabCore
+
+/// A `:` command typed in the input line.
+public enum Command: Equatable, Sendable {
+    case server(LabEvent.Engine, on: Bool)
+    case proto(LabEvent.Engine)
+    case target(host: String, port: UInt16)
+    case port(UInt16)
+    case listen(LabEvent.Engine, port: UInt16)
+    case udpMode(ConsoleState.UDPMode)
+    case timeout(Double)
+    case theme(String)
+    case clear
+    case help
+    case quit
+
+    /// Every command with its syntax, for help and hints.
+    public static let usage: [(syntax: String, help: String)] = [
+        (":tcp on|off  :udp on|off  :http on|off", "turn a server on or off"),
+        (":proto tcp|udp|http", "the client's protocol"),
+        (":target HOST PORT", "where the client sends"),
+        (":port N", "the client's target port (try a wrong one)"),
+        (":listen tcp|udp|http PORT", "move a server to another port"),
+        (":udp-mode unconnected|connected", "connected UDP hears ICMP refusals"),
+        (":timeout SECONDS", "how long the client waits for a reply"),
+        (":theme NAME", "switch colour theme"),
+        (":clear", "clear logs, transcript and packets"),
+        (":help  :quit", "help overlay; quit"),
+    ]
+
+    /// Parses the text after the `:`. The error is a one-line hint.
+    public static func parse(_ text: String) -> Result<Command, CommandError> {
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard let name = words.first?.lowercased() else { return .failure(CommandError("empty command; try :help")) }
+        let args = Array(words.dropFirst())
+        switch name {
+        case "tcp", "udp", "http":
+            let engine = LabEvent.Engine(rawValue: name.uppercased())!
+            guard args.count == 1, let on = onOff(args[0]) else { return .failure(CommandError("usage: :\(name) on|off")) }
+            return .success(.server(engine, on: on))
+        case "proto":
+            guard args.count == 1, let engine = engine(args[0]) else { return .failure(CommandError("usage: :proto tcp|udp|http")) }
+            return .success(.proto(engine))
+        case "target":
+            guard args.count == 2, let port = port(args[1]) else {
+                return .failure(CommandError("usage: :target HOST PORT (e.g. :target 127.0.0.1 12000)"))
+            }
+            return .success(.target(host: args[0], port: port))
+        case "port":
+            guard args.count == 1, let port = port(args[0]) else { return .failure(CommandError("usage: :port N, with N from 1 to 65535")) }
+            return .success(.port(port))
+        case "listen":
+            guard args.count == 2, let engine = engine(args[0]), let port = port(args[1]) else {
+                return .failure(CommandError("usage: :listen tcp|udp|http PORT"))
+            }
+            return .success(.listen(engine, port: port))
+        case "udp-mode":
+            guard args.count == 1, let mode = ConsoleState.UDPMode(rawValue: args[0].lowercased()) else {
+                return .failure(CommandError("usage: :udp-mode unconnected|connected"))
+            }
+            return .success(.udpMode(mode))
+        case "timeout":
+            guard args.count == 1, let seconds = Double(args[0]), seconds > 0, seconds <= 3600 else {
+                return .failure(CommandError("usage: :timeout SECONDS, between 0.001 and 3600"))
+            }
+            return .success(.timeout(seconds))
+        case "theme":
+            guard args.count == 1 else { return .failure(CommandError("usage: :theme NAME")) }
+            return .success(.theme(args[0]))
+        case "clear": return .success(.clear)
+        case "help", "h", "?": return .success(.help)
+        case "quit", "q", "exit": return .success(.quit)
+        default:
+            return .failure(CommandError("unknown command :\(name); try :help for the list"))
+        }
+    }
+
+    private static func onOff(_ word: String) -> Bool? {
+        switch word.lowercased() {
+        case "on", "start", "1": true
+        case "off", "stop", "0": false
+        default: nil
+        }
+    }
+
+    private static func engine(_ word: String) -> LabEvent.Engine? {
+        LabEvent.Engine(rawValue: word.uppercased())
+    }
+
+    private static func port(_ word: String) -> UInt16? {
+        guard let value = Int(word), (1...65535).contains(value) else { return nil }
+        return UInt16(value)
+    }
+}
+
+public struct CommandError: Error, Equatable, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}

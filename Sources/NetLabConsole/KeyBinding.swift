@@ -1,0 +1,47 @@
+import NetLabCore
+
+/// A key, what it does, and how the key bar and the help overlay describe it.
+public struct KeyBinding: Equatable, Sendable {
+    public enum Command: Equatable, Sendable {
+        case help, toggleServer(LabEvent.Engine), cycleProtocol, focusNext, focusPrevious, quit
+    }
+
+    public var key: Key
+    public var command: Command
+    /// Short label for the key bar ("TCP").
+    public var label: String
+    /// Longer text for the help overlay.
+    public var help: String
+    public var onKeyBar: Bool
+
+    /// The console's global keys. The key bar and help overlay are generated from this list.
+    public static let all: [KeyBinding] = [
+        KeyBinding(key: .function(1), command: .help, label: "Help", help: "show or hide this help", onKeyBar: true),
+        KeyBinding(key: .function(2), command: .toggleServer(.tcp), label: "TCP", help: "turn the TCP server on or off", onKeyBar: true),
+        KeyBinding(key: .function(3), command: .toggleServer(.udp), label: "UDP", help: "turn the UDP server on or off", onKeyBar: true),
+        KeyBinding(key: .function(4), command: .toggleServer(.http), label: "HTTP", help: "turn the HTTP server on or off", onKeyBar: true),
+        KeyBinding(key: .function(5), command: .cycleProtocol, label: "Proto", help: "client protocol: TCP -> UDP -> HTTP", onKeyBar: true),
+        KeyBinding(key: .tab, command: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),
+        KeyBinding(key: .backTab, command: .focusPrevious, label: "Back", help: "move focus to the previous pane", onKeyBar: false),
+        KeyBinding(key: .function(10), command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
+    ]
+
+    /// Keys that act inside the focused pane, for the help overlay.
+    public static let paneKeys: [(keys: String, help: String)] = [
+        ("Enter", "send the input line (or run a :command)"),
+        ("Left Right Home End", "move in the input line"),
+        ("Backspace Del", "delete in the input line"),
+        ("Up Down", "history (client), scroll (server log), select (hex)"),
+        ("PgUp PgDn", "scroll the focused pane"),
+        ("End (hex)", "follow the newest message again"),
+        ("Esc", "close help, stop selecting"),
+    ]
+
+    /// The bindings that apply to a console running these engines (no F4 without HTTP).
+    public static func available(for engines: [LabEvent.Engine]) -> [KeyBinding] {
+        all.filter { binding in
+            if case .toggleServer(let engine) = binding.command { return engines.contains(engine) }
+            return true
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import DequeModule
+
+/// A bounded list that forgets its oldest items and counts how many it forgot.
+public struct Ring<Element> {
+    public private(set) var items: Deque<Element> = []
+    public let capacity: Int
+    /// Items dropped to stay within `capacity`, since the last `removeAll`.
+    public private(set) var dropped = 0
+
+    public init(capacity: Int) {
+        precondition(capacity > 0)
+        self.capacity = capacity
+    }
+
+    public mutating func append(_ item: Element) {
+        if items.count == capacity {
+            items.removeFirst()
+            dropped += 1
+        }
+        items.append(item)
+    }
+
+    public mutating func removeAll() {
+        items.removeAll()
+        dropped = 0
+    }
+
+    public var count: Int { items.count }
+    public var isEmpty: Bool { items.isEmpty }
+    public var last: Element? { items.last }
+}
+
+extension Ring: Equatable where Element: Equatable {}

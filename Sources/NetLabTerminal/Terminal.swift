@@ -1,0 +1,207 @@
+import CNcurses
+import Foundation
+import NetLabConsole
+
+/// The only user of curses: starts and restores the terminal, draws `Screen`s (only the cells
+/// that changed), and reads keys. Used only from the main thread.
+@MainActor
+public final class Terminal {
+    public enum StartError: Error, CustomStringConvertible {
+        case notATerminal
+        case unknownTerminal(String)
+        public var description: String {
+            switch self {
+            case .notATerminal:
+                "the console needs a terminal on stdin and stdout; for scripts use the subcommands (netlab --help)"
+            case .unknownTerminal(let name):
+                "the terminal type \"\(name)\" is unknown to ncurses; try TERM=xterm-256color"
+            }
+        }
+    }
+
+    private var screenPointer: OpaquePointer?
+    private var last: Screen?
+    private var theme: Theme
+    private var pairs: [StyleRole: (pair: Int32, attributes: attr_t)] = [:]
+    public private(set) var isActive = false
+
+    public init(theme: Theme) {
+        self.theme = theme
+    }
+
+    /// Takes over the terminal: raw-ish input, no echo, keypad, no ESC delay.
+    public func start() throws {
+        guard isatty(0) == 1, isatty(1) == 1 else { throw StartError.notATerminal }
+        setlocale(LC_ALL, "")
+        guard let screen = newterm(nil, netlab_stdout(), netlab_stdin()) else {
+            throw StartError.unknownTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
+        }
+        screenPointer = screen
+        isActive = true
+        Terminal.installCrashRestore()
+        cbreak()
+        noecho()
+        nonl()
+        keypad(netlab_stdscr(), true)
+        nodelay(netlab_stdscr(), true)
+        set_escdelay(25)
+        if has_colors() {
+            start_color()
+            use_default_colors()
+        }
+        apply(theme)
+    }
+
+    /// Gives the terminal back as it was: normal screen, cursor visible, keypad off.
+    public func stop() {
+        guard isActive else { return }
+        isActive = false
+        keypad(netlab_stdscr(), false)
+        curs_set(1)
+        endwin()
+        if let screenPointer { delscreen(screenPointer) }
+        screenPointer = nil
+        fflush(netlab_stdout())
+    }
+
+    public func setTheme(_ theme: Theme) {
+        self.theme = theme
+        apply(theme)
+        last = nil  // repaint everything in the new colours
+    }
+
+    /// Rows and columns of the terminal right now (after SIGWINCH too).
+    public func size() -> (width: Int, height: Int) {
+        var rows: Int32 = 0, cols: Int32 = 0
+        if netlab_window_size(1, &rows, &cols) == 0, rows > 0, cols > 0 {
+            return (Int(cols), Int(rows))
+        }
+        return (Int(getmaxx(netlab_stdscr())), Int(getmaxy(netlab_stdscr())))
+    }
+
+    /// Tells curses the new size after SIGWINCH (libdispatch replaces curses' own handler).
+    public func resized() {
+        let (width, height) = size()
+        resizeterm(Int32(height), Int32(width))
+        last = nil
+    }
+
+    /// Copies `screen` to the terminal, writing only what changed since the last draw.
+    public func draw(_ screen: Screen) {
+        let full = last == nil || last!.width != screen.width || last!.height != screen.height
+        if full { erase() }
+        for row in 0..<screen.height {
+            for column in 0..<screen.width {
+                let cell = screen[row, column]
+                if !full, let last, last[row, column] == cell { continue }
+                guard let character = cell.character else { continue }  // right half of a wide character
+                let scalar = character.unicodeScalars.first!
+                let style = pairs[cell.role] ?? (0, 0)
+                netlab_put_cell(Int32(row), Int32(column), wchar_t(bitPattern: scalar.value), style.attributes, style.pair)
+            }
+        }
+        if let cursor = screen.cursor {
+            curs_set(1)
+            move(Int32(cursor.row), Int32(cursor.column))
+        } else {
+            curs_set(0)
+        }
+        refresh()
+        last = screen
+    }
+
+    /// Every key waiting on stdin, translated; an empty array when there is none.
+    public func readKeys() -> [Key] {
+        var keys: [Key] = []
+        var value: wint_t = 0
+        while true {
+            let result = wget_wch(netlab_stdscr(), &value)
+            if result == ERR { break }
+            if let key = Terminal.translate(result: result, value: value) { keys.append(key) }
+        }
+        return keys
+    }
+
+    static func translate(result: Int32, value: wint_t) -> Key? {
+        if result == KEY_CODE_YES {
+            switch Int32(value) {
+            case KEY_UP: return .up
+            case KEY_DOWN: return .down
+            case KEY_LEFT: return .left
+            case KEY_RIGHT: return .right
+            case KEY_HOME: return .home
+            case KEY_END: return .end
+            case KEY_PPAGE: return .pageUp
+            case KEY_NPAGE: return .pageDown
+            case KEY_BACKSPACE: return .backspace
+            case KEY_DC: return .delete
+            case KEY_BTAB: return .backTab
+            case KEY_ENTER: return .enter
+            case KEY_F0 + 1...KEY_F0 + 12: return .function(Int(Int32(value) - KEY_F0))
+            default: return nil
+            }
+        }
+        switch value {
+        case 9: return .tab
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 127, 8: return .backspace
+        case 1...26: return .control(Character(Unicode.Scalar(UInt8(96 + value))))
+        default:
+            guard let scalar = Unicode.Scalar(UInt32(value)), value >= 32 else { return nil }
+            return .character(Character(scalar))
+        }
+    }
+
+    private func apply(_ theme: Theme) {
+        pairs = [:]
+        let colors = has_colors() && !theme.isMonochrome
+        var next: Int32 = 1
+        for role in StyleRole.allCases {
+            let style = theme.style(role)
+            var attributes: attr_t = 0
+            if style.bold { attributes |= netlab_a_bold() }
+            if style.underline { attributes |= netlab_a_underline() }
+            if style.reverse { attributes |= netlab_a_reverse() }
+            if style.dim { attributes |= netlab_a_dim() }
+            var pair: Int32 = 0
+            if colors, style.foreground != nil || style.background != nil {
+                let available = Int(netlab_colors())
+                // A 256-colour index on an 8-colour terminal falls back to its basic colour.
+                func fit(_ index: Int?) -> Int32 {
+                    guard let index else { return -1 }
+                    return Int32(index < available ? index : index % 8)
+                }
+                init_extended_pair(next, fit(style.foreground), fit(style.background))
+                pair = next
+                next += 1
+            }
+            pairs[role] = (pair, attributes)
+        }
+    }
+
+    /// On a crash, put the terminal back before Swift's backtrace prints.
+    private static func installCrashRestore() {
+        for signalNumber in [SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGTRAP, SIGABRT] {
+            var action = sigaction()
+            var previous = sigaction()
+            sigaction(signalNumber, nil, &previous)
+            CrashRestore.previous[Int(signalNumber)] = previous
+            action.__sigaction_handler.sa_handler = { number in
+                endwin()
+                var old = CrashRestore.previous[Int(number)] ?? sigaction()
+                sigaction(number, &old, nil)
+                raise(number)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            sigaction(signalNumber, &action, nil)
+        }
+    }
+}
+
+/// The signal handlers that were installed before the console's, to chain to after restoring.
+enum CrashRestore {
+    // Written once at start on the main thread, read only inside crash handlers.
+    nonisolated(unsafe) static var previous: [Int: sigaction] = [:]
+}

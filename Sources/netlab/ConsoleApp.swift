@@ -1,0 +1,159 @@
+import Dispatch
+import Foundation
+import NetLabConsole
+import NetLabCore
+import NetLabSockets
+import NetLabTerminal
+
+/// The console loop: keys and engine events become actions, `update` returns effects that
+/// this class carries out, and the state is rendered to the terminal, once per batch.
+/// Everything here runs on the main queue.
+@MainActor
+final class ConsoleApp {
+    /// The protocols this build runs. Adding one: its engine here and in `servers`/`send`.
+    nonisolated static let engines: [LabEvent.Engine] = [.tcp, .udp]
+
+    struct Settings {
+        var listenHost: String?
+        var clientHost: String
+        var ports: [LabEvent.Engine: UInt16]
+        var servers: [LabEvent.Engine]
+        var theme: Theme
+    }
+
+    private var state: ConsoleState
+    private let terminal: Terminal
+    private let settings: Settings
+    private var servers: [LabEvent.Engine: any ServerEngine] = [:]
+    private var tcpClient: TCPClient!
+    private var udpClient: UDPClient!
+    private var sources: [DispatchSourceProtocol] = []
+    private var renderPending = false
+    private var emptyReads = 0
+
+    init(settings: Settings) {
+        self.settings = settings
+        self.state = ConsoleState(engines: Self.engines, ports: settings.ports, listenHost: settings.listenHost,
+                                  clientHost: settings.clientHost, theme: settings.theme.name)
+        self.terminal = Terminal(theme: settings.theme)
+    }
+
+    func run() throws -> Never {
+        // Signals become events on the main queue instead of killing the process mid-draw.
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGPIPE] { signal(number, SIG_IGN) }
+        do {
+            try terminal.start()
+        } catch {
+            throw CommandFailure(message: "\(error)", code: CommandFailure.other)
+        }
+        let sink = EventSink(queue: .main) { event in
+            MainActor.assumeIsolated { ConsoleApp.current?.dispatch(.event(event)) }
+        }
+        ConsoleApp.current = self
+        servers = [.tcp: TCPServer(events: sink), .udp: UDPServer(events: sink)]
+        tcpClient = TCPClient(events: sink)
+        udpClient = UDPClient(events: sink)
+        watchSignals()
+        watchKeys()
+        perform(state.startServers(settings.servers, now: Date()))
+        redraw()
+        dispatchMain()
+    }
+
+    /// The running console, for the engine sink's closure (which must be Sendable).
+    static var current: ConsoleApp?
+
+    func dispatch(_ action: Action) {
+        let themes = Theme.builtIn.map(\.name)
+        let before = state.theme
+        let effects = state.update(action, now: Date(), themes: themes)
+        if state.theme != before, let theme = Theme.named(state.theme) { terminal.setTheme(theme) }
+        perform(effects)
+        scheduleRender()
+    }
+
+    private func perform(_ effects: [Effect]) {
+        for effect in effects {
+            switch effect {
+            case .startServer(let engine, let host, let port):
+                // Success and failure both arrive as events (listening / failed).
+                _ = try? servers[engine]?.start(host: host, port: port)
+            case .stopServer(let engine):
+                servers[engine]?.stop()
+            case .send(let engine, let bytes, let host, let port, let mode, let timeout):
+                let done: @Sendable (Result<[UInt8], ClientFailure>) -> Void = { result in
+                    MainActor.assumeIsolated { ConsoleApp.current?.dispatch(.reply(engine: engine, result: result)) }
+                }
+                switch engine {
+                case .tcp: tcpClient.send(bytes, host: host, port: port, timeout: max(timeout, 5), completion: done)
+                case .udp:
+                    udpClient.send(bytes, host: host, port: port, mode: mode == .connected ? .connected : .unconnected,
+                                   timeout: timeout, completion: done)
+                case .http: break
+                }
+            case .quit:
+                quit()
+            }
+        }
+    }
+
+    /// One render per batch of actions.
+    private func scheduleRender() {
+        guard !renderPending else { return }
+        renderPending = true
+        DispatchQueue.main.async { @Sendable in
+            MainActor.assumeIsolated {
+                guard let app = ConsoleApp.current else { return }
+                app.renderPending = false
+                app.redraw()
+            }
+        }
+    }
+
+    private func redraw() {
+        let (width, height) = terminal.size()
+        terminal.draw(render(state, width: width, height: height))
+    }
+
+    private func watchKeys() {
+        let source = DispatchSource.makeReadSource(fileDescriptor: 0, queue: .main)
+        source.setEventHandler { @Sendable in
+            MainActor.assumeIsolated {
+                guard let app = ConsoleApp.current else { return }
+                let keys = app.terminal.readKeys()
+                // Readable with nothing to read, again and again: stdin is gone.
+                app.emptyReads = keys.isEmpty ? app.emptyReads + 1 : 0
+                if app.emptyReads > 1000 { app.quit() }
+                for key in keys { app.dispatch(.key(key)) }
+            }
+        }
+        source.resume()
+        sources.append(source)
+    }
+
+    private func watchSignals() {
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGWINCH] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
+            source.setEventHandler { @Sendable in
+                MainActor.assumeIsolated {
+                    guard let app = ConsoleApp.current else { return }
+                    if number == SIGWINCH {
+                        app.terminal.resized()
+                        app.redraw()
+                    } else {
+                        app.quit()
+                    }
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Stops the servers, restores the terminal, exits.
+    private func quit() -> Never {
+        for server in servers.values { server.stop() }
+        terminal.stop()
+        exit(0)
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import NetLabConsole
+import NetLabCore
+
+/// `netlab` and `netlab console`: the full-screen lab console.
+struct ConsoleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "Open the full-screen lab console (the default command).",
+        discussion: """
+            Servers, client, server log and a Wireshark-style hex view in one terminal. \
+            F2/F3 toggle the TCP/UDP servers, F5 switches the client's protocol, Enter sends \
+            the input line, F1 shows every key and :command, F10 quits.
+            """
+    )
+
+    @Option(help: "Address the servers listen on and the client sends to. Default: servers on every address, client to 127.0.0.1.")
+    var host: String?
+
+    @Option(help: "Port of the TCP server.")
+    var tcpPort: Int = 12000
+
+    @Option(help: "Port of the UDP server.")
+    var udpPort: Int = 12000
+
+    @Option(help: "Servers that start ON: all, none, or a list such as tcp,udp.")
+    var servers = "all"
+
+    @Option(help: "Colour theme: \(Theme.builtIn.map(\.name).joined(separator: ", ")). NO_COLOR in the environment means monochrome.")
+    var theme: String?
+
+    func validate() throws {
+        try Ports.check(tcpPort, allowZero: false)
+        try Ports.check(udpPort, allowZero: false)
+        _ = try serverList()
+        if let theme, Theme.named(theme) == nil {
+            throw ValidationError("unknown theme \(theme): use one of \(Theme.builtIn.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    /// The engines that start ON.
+    func serverList() throws -> [LabEvent.Engine] {
+        let available = ConsoleApp.engines
+        switch servers.lowercased() {
+        case "all": return available
+        case "none": return []
+        default:
+            return try servers.split(separator: ",").map { word in
+                guard let engine = LabEvent.Engine(rawValue: word.trimmingCharacters(in: .whitespaces).uppercased()),
+                      available.contains(engine) else {
+                    throw ValidationError("--servers \(servers): use all, none, or a comma list of \(available.map { $0.rawValue.lowercased() }.joined(separator: ","))")
+                }
+                return engine
+            }
+        }
+    }
+
+    func run() throws {
+        var chosen = theme.flatMap(Theme.named) ?? .standard
+        if theme == nil, let noColor = ProcessInfo.processInfo.environment["NO_COLOR"], !noColor.isEmpty {
+            chosen = .monochrome
+        }
+        let settings = ConsoleApp.Settings(
+            listenHost: host, clientHost: host ?? "127.0.0.1",
+            ports: [.tcp: UInt16(tcpPort), .udp: UInt16(udpPort)],
+            servers: try serverList(), theme: chosen)
+        try MainActor.assumeIsolated {
+            try ConsoleApp(settings: settings).run()
+        }
+    }
+}
