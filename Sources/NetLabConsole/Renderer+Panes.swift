@@ -8,10 +8,8 @@ extension Renderer {
         let (title, role) = title(name, pane: .serverLog)
         screen.box(rect, title: title, titleRole: role)
         let inner = rect.inner
-        let lines = Self.window(Array(state.serverLog.items), count: inner.height, scroll: state.logScroll)
-        for (i, line) in lines.enumerated() {
-            drawLine(&screen, line, row: inner.row + i, column: inner.column, width: inner.width)
-        }
+        drawLines(&screen, Array(state.serverLog.items), scroll: state.logScroll,
+                  in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height))
     }
 
     func drawClient(_ screen: inout Screen, _ rect: Rect) {
@@ -22,11 +20,8 @@ extension Renderer {
         let inner = rect.inner
         guard inner.height >= 2 else { return }
         // Transcript above, a rule, the input line at the bottom.
-        let transcriptHeight = inner.height - 2
-        let lines = Self.window(Array(state.transcript.items), count: transcriptHeight, scroll: state.transcriptScroll)
-        for (i, line) in lines.enumerated() {
-            drawLine(&screen, line, row: inner.row + i, column: inner.column, width: inner.width)
-        }
+        drawLines(&screen, Array(state.transcript.items), scroll: state.transcriptScroll,
+                  in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height - 2))
         let ruleRow = inner.row + inner.height - 2
         for x in inner.column..<(inner.column + inner.width) { screen[ruleRow, x] = .init("─", .border) }
         let inputRow = inner.row + inner.height - 1
@@ -50,13 +45,52 @@ extension Renderer {
         }
     }
 
-    /// A timestamped log or transcript line, clipped to the pane.
-    func drawLine(_ screen: inout Screen, _ line: ConsoleState.Line, row: Int, column: Int, width: Int) {
-        var x = column
-        if let time = line.time {
-            x += screen.put(clock(time) + " ", row: row, column: x, role: .time, limit: width)
+    /// Timestamped lines, newest at the bottom, long ones wrapped under their text column.
+    func drawLines(_ screen: inout Screen, _ lines: [ConsoleState.Line], scroll: Int, in rect: Rect) {
+        guard rect.height > 0, rect.width > 0 else { return }
+        // Only the lines that can be visible are wrapped: at most one row each.
+        let candidates = Self.window(lines, count: rect.height, scroll: scroll)
+        var rows: [(text: String, role: StyleRole, time: String?, indent: Int)] = []
+        for line in candidates {
+            let time = line.time.map { clock($0) + " " }
+            let indent = time.map { CharacterWidth.of($0) } ?? 0
+            let room = max(1, rect.width - indent)
+            for (i, piece) in Self.wrap(line.text, width: room).enumerated() {
+                rows.append((piece, line.role, i == 0 ? time : nil, indent))
+            }
         }
-        screen.put(line.text, row: row, column: x, role: line.role, limit: width - (x - column))
+        for (i, row) in rows.suffix(rect.height).enumerated() {
+            let y = rect.row + i
+            if let time = row.time { screen.put(time, row: y, column: rect.column, role: .time, limit: rect.width) }
+            screen.put(row.text, row: y, column: rect.column + row.indent, role: row.role, limit: rect.width - row.indent)
+        }
+    }
+
+    /// Splits text into pieces of at most `width` columns, at spaces where it can.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        var currentWidth = 0
+        var lastSpace: String.Index?
+        for character in text {
+            let w = CharacterWidth.of(character)
+            if currentWidth + w > width {
+                if let space = lastSpace, space > current.startIndex {
+                    pieces.append(String(current[..<space]))
+                    current = String(current[current.index(after: space)...])
+                } else {
+                    pieces.append(current)
+                    current = ""
+                }
+                currentWidth = CharacterWidth.of(current)
+                lastSpace = nil
+            }
+            if character == " " { lastSpace = current.endIndex }
+            current.append(character)
+            currentWidth += w
+        }
+        if !current.isEmpty || pieces.isEmpty { pieces.append(current) }
+        return pieces
     }
 }
 

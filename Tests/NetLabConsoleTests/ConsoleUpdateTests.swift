@@ -1,0 +1,182 @@
+import Testing
+import NetLabConsole
+import NetLabCore
+
+@Suite struct ConsoleUpdateTests {
+    @Test func enterSendsTheLineWithTheCurrentProtocol() {
+        var state = ConsoleState()
+        state.type("hello")
+        let effects = state.apply([.key(.enter)])
+        #expect(effects == [.send(.tcp, bytes: Array("hello".utf8), host: "127.0.0.1", port: 12000, udpMode: .unconnected, timeout: 2)])
+        #expect(state.editor.text == "")
+        #expect(state.history == ["hello"])
+        #expect(state.transcript.last?.text == "TCP -> 127.0.0.1:12000 hello")
+        #expect(state.apply([.key(.enter)]).isEmpty, "an empty line sends nothing")
+    }
+
+    @Test func outcomesInPlainWords() {
+        var state = ConsoleState()
+        state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno("connect", 111, endpoint: Endpoint(host: "127.0.0.1", port: 12000)))))])
+        #expect(state.transcript.last?.text == "Connection refused (ECONNREFUSED): nothing is listening on 127.0.0.1:12000")
+        #expect(state.transcript.last?.role == .error)
+        state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: Endpoint(host: "127.0.0.1", port: 12000), seconds: 2)))])
+        #expect(state.transcript.last?.text == "No reply within 2 s: UDP does not tell the sender that nobody is listening")
+        state.apply([.reply(engine: .udp, result: .success(Array("HI\u{1b}[2J".utf8)))])
+        #expect(state.transcript.last?.text == "UDP <- HI\\x1b[2J")
+    }
+
+    @Test func functionKeysToggleServers() {
+        var state = ConsoleState()
+        #expect(state.apply([.key(.function(2))]) == [.startServer(.tcp, host: nil, port: 12000)])
+        #expect(state.server(.tcp)?.phase == .starting)
+        state.apply([.event(event(.tcp, .server, .listening(server)))])
+        #expect(state.server(.tcp)?.phase == .on(server))
+        #expect(state.serverLog.last?.text == "TCP server listening on [::]:12000")
+        #expect(state.apply([.key(.function(2))]) == [.stopServer(.tcp)])
+        #expect(state.server(.tcp)?.phase == .off)
+        #expect(state.apply([.key(.function(3))]) == [.startServer(.udp, host: nil, port: 12000)])
+        #expect(state.apply([.key(.function(4))]).isEmpty, "no HTTP server in this build")
+        #expect(state.transcript.last?.text == "The HTTP server is not part of this build yet")
+    }
+
+    @Test func failedStartIsShown() {
+        var state = ConsoleState()
+        state.apply([.key(.function(2))])
+        let error = SocketError.errno("bind", 98, endpoint: server)
+        state.apply([.event(event(.tcp, .server, .failed(error)))])
+        #expect(state.server(.tcp)?.phase == .failed)
+        #expect(state.serverLog.last?.role == .error)
+        #expect(state.serverLog.last?.text.contains("EADDRINUSE") == true)
+        #expect(state.apply([.key(.function(2))]) == [.startServer(.tcp, host: nil, port: 12000)], "F2 tries again")
+    }
+
+    @Test func commands() {
+        var state = ConsoleState()
+        func run(_ line: String) -> [Effect] {
+            state.type(line)
+            return state.apply([.key(.enter)])
+        }
+        #expect(run(":port 12001").isEmpty)
+        #expect(state.client.port == 12001)
+        #expect(run(":target ::1 9000").isEmpty)
+        #expect(state.client.host == "::1" && state.client.port == 9000)
+        #expect(run(":proto udp").isEmpty)
+        #expect(state.client.engine == .udp)
+        #expect(run(":udp-mode connected").isEmpty)
+        #expect(state.client.udpMode == .connected)
+        #expect(run(":tcp on") == [.startServer(.tcp, host: nil, port: 12000)])
+        state.apply([.event(event(.tcp, .server, .listening(server)))])
+        #expect(run(":listen tcp 13000") == [.stopServer(.tcp), .startServer(.tcp, host: nil, port: 13000)])
+        #expect(state.server(.tcp)?.port == 13000)
+        #expect(run(":udp off").isEmpty, "already off")
+        #expect(run(":timeout 0.5").isEmpty)
+        #expect(state.client.timeout == 0.5)
+        #expect(run(":bogus").isEmpty)
+        #expect(state.transcript.last?.text == "unknown command :bogus; try :help for the list")
+        #expect(run(":port 70000").isEmpty)
+        #expect(state.transcript.last?.text == "usage: :port N, with N from 1 to 65535")
+        #expect(run(":theme nope").isEmpty)
+        #expect(state.transcript.last?.text == "unknown theme nope; available: default, monochrome")
+        #expect(run(":theme monochrome").isEmpty)
+        #expect(state.theme == "monochrome")
+        #expect(run(":help").isEmpty && state.showHelp)
+        state.apply([.key(.escape)])
+        #expect(!state.showHelp)
+        #expect(run(":clear").isEmpty && state.transcript.isEmpty)
+        #expect(run(":quit") == [.quit])
+    }
+
+    @Test func f5CyclesTheClientProtocol() {
+        var state = ConsoleState()
+        state.apply([.key(.function(5))])
+        #expect(state.client.engine == .udp)
+        state.apply([.key(.function(5))])
+        #expect(state.client.engine == .tcp)
+    }
+
+    @Test func lineEditing() {
+        var state = ConsoleState()
+        state.type("héllo")
+        state.apply([.key(.left), .key(.left), .key(.backspace), .key(.character("L")), .key(.home), .key(.delete), .key(.end), .key(.character("!"))])
+        #expect(state.editor.text == "éLlo!")
+        state.apply([.key(.control("u"))])
+        #expect(state.editor.text == "")
+        state.type("日本")
+        #expect(state.editor.cursorColumn == 4)
+    }
+
+    @Test func historyWithUpAndDown() {
+        var state = ConsoleState()
+        for line in ["one", "two"] {
+            state.type(line)
+            state.apply([.key(.enter)])
+        }
+        state.apply([.key(.up)])
+        #expect(state.editor.text == "two")
+        state.apply([.key(.up), .key(.up)])
+        #expect(state.editor.text == "one")
+        state.apply([.key(.down)])
+        #expect(state.editor.text == "two")
+        state.apply([.key(.down)])
+        #expect(state.editor.text == "")
+    }
+
+    @Test func packetsAndSelection() {
+        var state = ConsoleState()
+        for i in 0..<5 {
+            state.apply([.event(event(.udp, .server, .received(bytes: [UInt8(i)], from: clientSocket, to: localServer)))])
+        }
+        #expect(state.packets.count == 5)
+        #expect(state.shownPacket?.id == 5, "follows the newest")
+        state.apply([.key(.tab), .key(.tab)])
+        #expect(state.focus == .hex)
+        state.apply([.key(.up)])
+        #expect(state.selectedPacketID == 4, "Up from the newest selects the one before")
+        state.apply([.event(event(.udp, .server, .received(bytes: [9], from: clientSocket, to: localServer)))])
+        #expect(state.shownPacket?.id == 4, "a selection stays put while new packets arrive")
+        state.apply([.key(.end)])
+        #expect(state.shownPacket?.id == 6)
+        state.apply([.key(.home)])
+        #expect(state.shownPacket?.id == 1)
+    }
+
+    @Test func floodsStayBounded() {
+        var state = ConsoleState()
+        for i in 0..<(ConsoleState.logCapacity + 500) {
+            state.apply([.event(event(.udp, .server, .received(bytes: [UInt8(truncatingIfNeeded: i)], from: clientSocket, to: localServer)))])
+        }
+        #expect(state.serverLog.count == ConsoleState.logCapacity)
+        #expect(state.serverLog.dropped == 500)
+        #expect(state.packets.count == ConsoleState.packetCapacity)
+        #expect(state.packets.dropped == ConsoleState.logCapacity + 500 - ConsoleState.packetCapacity)
+        let big = [UInt8](repeating: 0x61, count: ConsoleState.packetBytesKept + 10)
+        state.apply([.event(event(.tcp, .server, .received(bytes: big, from: clientSocket, to: localServer)))])
+        #expect(state.packets.last?.bytes.count == ConsoleState.packetBytesKept)
+        #expect(state.packets.last?.length == big.count)
+    }
+
+    @Test func networkBytesAreEscapedInTheLog() {
+        var state = ConsoleState()
+        state.apply([.event(event(.tcp, .server, .received(bytes: Array("\u{1b}]0;pwned\u{7}".utf8), from: clientSocket, to: localServer)))])
+        let text = state.serverLog.last?.text ?? ""
+        #expect(text.contains("\\x1b]0;pwned\\x07"))
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 })
+    }
+
+    @Test func helpTogglesAndAnyKeyCloses() {
+        var state = ConsoleState()
+        state.apply([.key(.function(1))])
+        #expect(state.showHelp)
+        state.apply([.key(.function(1))])
+        #expect(!state.showHelp)
+        state.apply([.key(.function(1)), .key(.character("x"))])
+        #expect(!state.showHelp)
+        #expect(state.editor.text == "x", "the key that closes help still counts")
+    }
+
+    @Test func quitKeys() {
+        var state = ConsoleState()
+        #expect(state.apply([.key(.function(10))]) == [.quit])
+        #expect(state.quitting)
+    }
+}
