@@ -48,7 +48,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "NetLabSocketsTests", dependencies: ["NetLabCore", "NetLabSockets"]),
-        .testTarget(name: "NetLabConsoleTests", dependencies: ["NetLabCore", "NetLabConsole"]),
+        .testTarget(name: "NetLabConsoleTests", dependencies: ["NetLabCore", "NetLabConsole"], exclude: ["Snapshots"]),
         // Runs the built `netlab` binary and the lab's Python programs over loopback.
         .testTarget(
             name: "NetlabCLITests",

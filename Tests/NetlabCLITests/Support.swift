@@ -71,14 +71,19 @@ final class Background: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
-        output.fileHandleForReading.readabilityHandler = { [condition] handle in
+        // Weak: a strong capture would keep this object, and its process, alive forever.
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
+            guard let self else {
+                handle.readabilityHandler = nil
+                return
+            }
             condition.lock()
             if data.isEmpty {
-                self.ended = true
+                ended = true
                 handle.readabilityHandler = nil
             } else {
-                self.buffer += data
+                buffer += data
             }
             condition.broadcast()
             condition.unlock()
@@ -154,7 +159,12 @@ final class Background: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning { process.terminate() }
+        if process.isRunning {
+            // SIGKILL: children of this test process may start with SIGTERM blocked (the
+            // signal mask of the thread that spawned them is inherited), and then ignore it.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
     }
 }
 

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// A detached tmux session on its own server, running one command in a `sh` wrapper that
+/// records `stty -g` before and after the command and its exit status.
+final class TmuxSession {
+    let socket: String
+    let directory: URL
+    static let tmux = ["/usr/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    init(command: [String], width: Int, height: Int) throws {
+        guard let tmux = Self.tmux else { throw BackgroundError(message: "tmux is not installed (apt-get install tmux)") }
+        socket = "netlab-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(socket)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let d = directory.path
+        // sh, not bash: bash's readline would repair a broken terminal and hide the bug.
+        let script = "trap true INT; stty -g > \(d)/before; \(quoted); echo $? > \(d)/rc.tmp; stty -g > \(d)/after; mv \(d)/rc.tmp \(d)/rc; sleep 120"
+        // The tmux server outlives this call and keeps every descriptor it inherits: a pipe
+        // of Foundation's Process (this call's own, or another test's) would then never reach
+        // end of file and that wait would hang. So spawn directly, close everything above
+        // stderr in the child (python3's closerange), unblock every signal (this process's
+        // threads block some, and a blocked mask is inherited: Ctrl-C must behave as for a
+        // person), then exec tmux.
+        let closeAndExec = "import os, signal, sys; os.closerange(3, 1 << 16); "
+            + "signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
+        let status = spawnAndWait([python3, "-c", closeAndExec, tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", String(width),
+                                   "-y", String(height), "-e", "LANG=C.UTF-8", "sh", "-c", script])
+        guard status == 0 else { throw BackgroundError(message: "tmux new-session failed with status \(status)") }
+        try self.tmux("set-option", "-g", "escape-time", "0")
+    }
+
+    /// Runs a program with stdio on /dev/null and returns its exit status.
+    private func spawnAndWait(_ arguments: [String]) -> Int32 {
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return 0 }  // reaped elsewhere: it has exited
+        }
+        return (status >> 8) & 0xFF
+    }
+
+    @discardableResult
+    func tmux(_ arguments: String...) throws -> String {
+        let result = try run(Self.tmux!, ["-L", socket] + arguments)
+        return result.out
+    }
+
+    func send(_ keys: String...) throws {
+        _ = try run(Self.tmux!, ["-L", socket, "send-keys"] + keys)
+    }
+
+    /// Types text literally, then Enter.
+    func typeLine(_ text: String) throws {
+        _ = try run(Self.tmux!, ["-L", socket, "send-keys", "-l", text])
+        try send("Enter")
+    }
+
+    var screen: String { (try? tmux("capture-pane", "-p")) ?? "" }
+
+    /// Polls the screen every 50 ms until `condition` holds, for at most `seconds`.
+    @discardableResult
+    func waitFor(_ what: String, within seconds: Double = 10, _ condition: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            let text = screen
+            if condition(text) { return text }
+            if Date() > deadline { throw BackgroundError(message: "timed out waiting for \(what); screen:\n\(text)") }
+            usleep(50_000)
+        }
+    }
+
+    @discardableResult
+    func waitFor(_ needle: String, within seconds: Double = 10) throws -> String {
+        try waitFor("\"\(needle)\"", within: seconds) { $0.contains(needle) }
+    }
+
+    /// The exit status once the command has ended.
+    func exitStatus(within seconds: Double = 10) throws -> Int32 {
+        let rc = directory.appendingPathComponent("rc")
+        let deadline = Date().addingTimeInterval(seconds)
+        while !FileManager.default.fileExists(atPath: rc.path) {
+            if Date() > deadline { throw BackgroundError(message: "the console did not exit; screen:\n\(screen)") }
+            usleep(50_000)
+        }
+        let text = try String(contentsOf: rc, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return Int32(text) ?? -1
+    }
+
+    /// True when `stty -g` after the command equals the one before.
+    var sttyRestored: Bool {
+        let before = try? String(contentsOf: directory.appendingPathComponent("before"), encoding: .utf8)
+        let after = try? String(contentsOf: directory.appendingPathComponent("after"), encoding: .utf8)
+        return before != nil && before == after
+    }
+
+    /// `alternate_on cursor_flag keypad_flag`: "0 1 0" is a restored terminal.
+    var terminalFlags: String {
+        ((try? tmux("display-message", "-p", "#{alternate_on} #{cursor_flag} #{keypad_flag}")) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func resize(width: Int, height: Int) throws {
+        try tmux("resize-window", "-x", String(width), "-y", String(height))
+    }
+
+    deinit {
+        _ = try? run(Self.tmux!, ["-L", socket, "kill-server"])
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
