@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""The console under a flood of UDP datagrams: input-to-screen latency and memory.
+
+Runs the release console in a detached tmux (120x40) with its UDP server on, floods that
+server from this process, and meanwhile types a key every 200 ms, timing how long until
+tmux shows it on screen (tmux adds its own few ms). Reports latency percentiles, events the
+console ingested per second, and the console's resident memory before and after.
+Usage: Benchmarks/console_flood.py [path/to/netlab] [datagrams]
+Build first: swift build -c release
+"""
+import os, re, socket, subprocess, sys, threading, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NETLAB = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", ".build", "release", "netlab")
+COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 500_000
+SOCK = f"netlab-flood-{os.getpid()}"
+
+
+def tmux(*args):
+    return subprocess.run(["tmux", "-L", SOCK, *args], capture_output=True, text=True).stdout
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    port = free_port()
+    subprocess.run(["tmux", "-L", SOCK, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40",
+                    "-e", "LANG=C.UTF-8", f"{NETLAB} --host 127.0.0.1 --udp-port {port} --tcp-port {port} --servers udp"])
+    tmux("set-option", "-g", "escape-time", "0")
+    deadline = time.time() + 10
+    while "UDP :%d  ON" % port not in tmux("capture-pane", "-p"):
+        if time.time() > deadline:
+            raise SystemExit("console did not start")
+        time.sleep(0.05)
+    pids = subprocess.run(["pgrep", "-f", f"udp-port {port}"], capture_output=True, text=True).stdout.split()
+    pid = next(int(p) for p in pids if open(f"/proc/{p}/comm").read().strip() == "netlab")
+    rss_before = rss_kib(pid)
+
+    done = threading.Event()
+    def flood():
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+        message = b"flood of lowercase datagrams"
+        for i in range(COUNT):
+            s.sendto(message, ("127.0.0.1", port))
+        done.set()
+    started = time.time()
+    threading.Thread(target=flood, daemon=True).start()
+
+    latencies = []
+    typed = 0
+    while not done.is_set() or typed < 5:
+        typed += 1
+        t0 = time.perf_counter()
+        tmux("send-keys", "-l", "x")
+        target = "TCP> " + "x" * typed
+        while target not in tmux("capture-pane", "-p"):
+            if time.perf_counter() - t0 > 5:
+                break
+        latencies.append((time.perf_counter() - t0) * 1000)
+        time.sleep(0.2)
+    flood_seconds = time.time() - started
+    screen = tmux("capture-pane", "-p")
+    rss_after = rss_kib(pid)
+    tmux("send-keys", "F10")
+    time.sleep(0.5)
+    tmux("kill-server")
+
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+    newest = max((int(n) for n in re.findall(r"#(\d+) ", screen)), default=0)
+    print(f"datagrams sent: {COUNT} in {flood_seconds:.1f} s; console saw packets up to #{newest} "
+          f"({newest / flood_seconds:,.0f} events/s into the hex pane, plus as many log lines)")
+    print(f"key-to-screen latency over {len(latencies)} keys: p50 {pick(0.5):.1f} ms, p90 {pick(0.9):.1f} ms, max {latencies[-1]:.1f} ms")
+    print(f"console RSS: {rss_before / 1024:.1f} MiB before, {rss_after / 1024:.1f} MiB after")
+
+
+if __name__ == "__main__":
+    main()
