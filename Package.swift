@@ -52,7 +52,7 @@ let package = Package(
         // Runs the built `netlab` binary and the lab's Python programs over loopback.
         .testTarget(
             name: "NetlabCLITests",
-            dependencies: ["netlab", "NetLabCore", "NetLabSockets"],
+            dependencies: ["netlab", "NetLabCore"],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -41,6 +41,15 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The event a client reports for this failure (none for a reply cut off by netlab itself).
+    public var event: LabEvent.Kind? {
+        switch self {
+        case .socket(let error): .failed(error)
+        case .timedOut(_, let peer, let seconds): .timedOut(peer: peer, seconds: seconds)
+        case .replyTooLarge: nil
+        }
+    }
+
     /// The underlying errno, if any.
     public var errnoValue: Int32? {
         if case .socket(let error) = self { return error.errnoValue }

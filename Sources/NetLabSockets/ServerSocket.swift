@@ -46,7 +46,7 @@ enum ServerSocket {
             let local = SocketAddress.local(of: fd)?.endpoint ?? endpoint
             return (fd, local)
         } catch {
-            Glibc.close(fd)
+            Syscall.close(fd)
             throw error
         }
     }

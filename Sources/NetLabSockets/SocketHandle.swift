@@ -100,7 +100,7 @@ final class SocketHandle {
     }
 
     private func finish() {
-        Glibc.close(fd)
+        Syscall.close(fd)
         closed = true
         readSource = nil
         writeSource = nil

@@ -47,8 +47,10 @@ enum Syscall {
         return value
     }
 
-    /// Sets O_NONBLOCK and FD_CLOEXEC on an accepted socket (accept4 is not imported by Swift).
-    static func makeNonBlocking(_ fd: Int32) {
+    /// Takes ownership of an accepted socket: non-blocking, close-on-exec, counted.
+    /// (accept4 is not imported by Swift.)
+    static func adoptAccepted(_ fd: Int32) {
+        SocketCount.opened()
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
     }
@@ -56,7 +58,15 @@ enum Syscall {
     /// A new non-blocking, close-on-exec socket.
     static func socket(family: Int32, type: SocketType) throws(SocketError) -> Int32 {
         let flags = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        return try call("socket") { Glibc.socket(family, type.rawValue | flags, 0) }
+        let fd = try call("socket") { Glibc.socket(family, type.rawValue | flags, 0) }
+        SocketCount.opened()
+        return fd
+    }
+
+    /// Closes a socket this module opened (the only way they are closed).
+    static func close(_ fd: Int32) {
+        Glibc.close(fd)
+        SocketCount.closed()
     }
 }
 

@@ -196,12 +196,8 @@ final class TCPExchange {
         self.completion = nil
         timer?.cancel()
         timer = nil
-        if case .failure(let failure) = result {
-            switch failure {
-            case .socket(let error): sink.emit(.tcp, .client, .failed(error))
-            case .timedOut(_, let peer, let seconds): sink.emit(.tcp, .client, .timedOut(peer: peer, seconds: seconds))
-            case .replyTooLarge: break
-            }
+        if case .failure(let failure) = result, let kind = failure.event {
+            sink.emit(.tcp, .client, kind)
         }
         guard let handle else {
             completion(result)

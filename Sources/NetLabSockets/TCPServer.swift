@@ -118,10 +118,10 @@ public final class TCPServer: @unchecked Sendable {
                 continue
             }
             guard let fd else { return }
-            Syscall.makeNonBlocking(fd)
+            Syscall.adoptAccepted(fd)
             let peer = SocketAddress(storage: storage, length: length).endpoint
             if listener.connections.count >= maxConnections {
-                Glibc.close(fd)
+                Syscall.close(fd)
                 sink.emit(.tcp, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached"))
                 continue
             }

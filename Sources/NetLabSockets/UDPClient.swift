@@ -152,12 +152,8 @@ final class UDPExchange {
         self.completion = nil
         timer?.cancel()
         timer = nil
-        if case .failure(let failure) = result {
-            switch failure {
-            case .socket(let error): sink.emit(.udp, .client, .failed(error))
-            case .timedOut(_, let peer, let seconds): sink.emit(.udp, .client, .timedOut(peer: peer, seconds: seconds))
-            case .replyTooLarge: break
-            }
+        if case .failure(let failure) = result, let kind = failure.event {
+            sink.emit(.udp, .client, kind)
         }
         guard let handle else {
             completion(result)

@@ -30,18 +30,10 @@ final class EventRecorder: @unchecked Sendable {
     }
 }
 
-/// Every loopback test of the engines runs one at a time, so that the count of open sockets
-/// in this process is exact (other test targets open pipes, never sockets, in-process).
+/// Every loopback test of the engines runs one at a time, so that `SocketCount.open` (the
+/// sockets the engines hold in this process) counts only the test at hand; no other test
+/// target runs engines in-process.
 @Suite(.serialized) struct LoopbackTests {}
-
-/// Open sockets of this process, from /proc/self/fd.
-func openSocketCount() -> Int {
-    let directory = "/proc/self/fd"
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    return entries.filter { entry in
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(entry)"))?.hasPrefix("socket:") == true
-    }.count
-}
 
 /// A loopback port where nothing listens: bound by a server that is then stopped.
 func closedPort(host: String = "127.0.0.1") throws -> UInt16 {

@@ -1,14 +1,13 @@
 import Foundation
-import NetLabSockets
 import Testing
 
 /// The real console binary in a real (tmux) terminal, read back as a person sees it.
 @Suite(.serialized) struct ConsoleEndToEndTests {
-    /// A loopback port where nothing listens right now.
+    /// A loopback port where nothing listens right now (a netlab server bound it and exited).
     func freePort() throws -> UInt16 {
-        let probe = TCPServer(events: .discard)
-        let port = try probe.start(host: "127.0.0.1", port: 0).port
-        probe.stop()
+        let probe = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
+        let port = try probe.port()
+        #expect(probe.interrupt() == 0)
         return port
     }
 
@@ -91,9 +90,9 @@ import Testing
     }
 
     @Test func portInUseShowsInTheLogNotACrash() throws {
-        let holder = TCPServer(events: .discard)
-        let port = try holder.start(host: "127.0.0.1", port: 0).port
-        defer { holder.stop() }
+        let holder = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
+        let port = try holder.port()
+        defer { _ = holder.interrupt() }
         let session = try TmuxSession(
             command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)"], width: 120, height: 30)
         try session.waitFor("TCP :\(port)  FAILED")
