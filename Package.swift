@@ -12,10 +12,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Pure logic: bytes in, values out. No syscalls, no curses.
-        .target(name: "NetLabCore"),
+        .target(name: "NetLabCore", dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")]),
         // The only module that makes socket syscalls.
         .target(name: "NetLabSockets", dependencies: ["NetLabCore"]),
         // The console without curses: state, update, render to a virtual screen.

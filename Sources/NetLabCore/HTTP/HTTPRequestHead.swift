@@ -1,0 +1,56 @@
+/// The request line and header fields of one HTTP/1.x request, as parsed.
+public struct HTTPRequestHead: Equatable, Sendable {
+    public struct Field: Equatable, Sendable {
+        public var name: String
+        public var value: String
+    }
+
+    public var method: String
+    /// The request-target exactly as sent (origin form `/a/b?q`, or absolute form).
+    public var target: String
+    /// (1, 0) or (1, 1).
+    public var version: (major: Int, minor: Int)
+    public var fields: [Field]
+    /// Bytes of body that follow the head (from Content-Length); the server skips them.
+    public var bodyLength: Int
+
+    public static func == (a: HTTPRequestHead, b: HTTPRequestHead) -> Bool {
+        a.method == b.method && a.target == b.target && a.version == b.version && a.fields == b.fields
+            && a.bodyLength == b.bodyLength
+    }
+
+    /// The first value of a field, by case-insensitive name.
+    public func field(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return fields.first { $0.name.lowercased() == lower }?.value
+    }
+
+    /// `GET /index.html HTTP/1.1`
+    public var requestLine: String { "\(method) \(target) HTTP/\(version.major).\(version.minor)" }
+
+    /// Whether the connection stays open after the response (RFC 9112, section 9.3): HTTP/1.1
+    /// unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
+    public var keepAlive: Bool {
+        let tokens = (field("Connection") ?? "").lowercased().split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        if tokens.contains("close") { return false }
+        if version == (1, 1) { return true }
+        return tokens.contains("keep-alive")
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: CharacterSetLite) -> String {
+        var view = self[...]
+        while let first = view.first, set.contains(first) { view = view.dropFirst() }
+        while let last = view.last, set.contains(last) { view = view.dropLast() }
+        return String(view)
+    }
+}
+
+/// Spaces and tabs, without Foundation.
+struct CharacterSetLite {
+    static let whitespaces = CharacterSetLite()
+    func contains(_ c: Character) -> Bool { c == " " || c == "\t" }
+}

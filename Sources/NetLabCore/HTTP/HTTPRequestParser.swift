@@ -1,0 +1,163 @@
+import HTTPTypes
+
+/// An incremental HTTP/1.x request-head parser (RFC 9112): a value-type state machine fed
+/// the bytes received so far. It finds the end of the head, checks the limits, and returns
+/// the parsed head with how many bytes it used, so pipelined requests parse one after another.
+public struct HTTPRequestParser: Sendable {
+    public struct Limits: Equatable, Sendable {
+        public var requestLine = 8192
+        public var headerBytes = 16384
+        public var headerCount = 100
+        public init() {}
+    }
+
+    public enum Outcome: Equatable, Sendable {
+        /// The head is not complete yet.
+        case needMore
+        /// A complete head, which used `consumed` bytes of the input (the body, if any, is not included).
+        case head(HTTPRequestHead, consumed: Int)
+        case failed(HTTPParseError)
+    }
+
+    public let limits: Limits
+    /// How far previous calls searched for the end of the head, so feeding a byte at a time
+    /// stays linear.
+    private var searched = 0
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Parses the start of `bytes` (everything received and not yet consumed). Call again with
+    /// more bytes after `.needMore`; after `.head`, drop `consumed` bytes and call again.
+    public mutating func parse(_ bytes: ArraySlice<UInt8>) -> Outcome {
+        // Empty lines before a request line are ignored (RFC 9112, section 2.2).
+        var start = bytes.startIndex
+        while start < bytes.endIndex, bytes[start] == 0x0D || bytes[start] == 0x0A { start += 1 }
+        guard start < bytes.endIndex else { return .needMore }
+        let from = max(start, bytes.startIndex + searched - 3)
+        guard let end = Self.endOfHead(bytes, from: from) else {
+            searched = bytes.count
+            if let lineEnd = bytes[start...].firstIndex(of: 0x0A) {
+                if lineEnd - start > limits.requestLine { return .failed(.uriTooLong(limit: limits.requestLine)) }
+            } else if bytes.endIndex - start > limits.requestLine {
+                return .failed(.uriTooLong(limit: limits.requestLine))
+            }
+            if bytes.endIndex - start > limits.requestLine + limits.headerBytes {
+                return .failed(.headersTooLarge("more than \(limits.headerBytes) bytes"))
+            }
+            return .needMore
+        }
+        searched = 0
+        switch Self.parseHead(bytes[start..<end.headEnd], limits: limits) {
+        case .success(let head): return .head(head, consumed: end.afterHead - bytes.startIndex)
+        case .failure(let error): return .failed(error)
+        }
+    }
+
+    /// The index after the head's last line and after its blank line, if complete.
+    private static func endOfHead(_ bytes: ArraySlice<UInt8>, from: Int) -> (headEnd: Int, afterHead: Int)? {
+        var i = max(from, bytes.startIndex)
+        while i < bytes.endIndex {
+            if bytes[i] == 0x0A {
+                // LF LF or LF CR LF ends the head (bare LF is accepted as a line end).
+                if i + 1 < bytes.endIndex, bytes[i + 1] == 0x0A { return (i + 1, i + 2) }
+                if i + 2 < bytes.endIndex, bytes[i + 1] == 0x0D, bytes[i + 2] == 0x0A { return (i + 1, i + 3) }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func parseHead(_ head: ArraySlice<UInt8>, limits: Limits) -> Result<HTTPRequestHead, HTTPParseError> {
+        var lines = head.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
+            line.last == 0x0D ? line.dropLast() : line
+        }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        guard let first = lines.first else { return .failure(.badRequest("empty request")) }
+        if first.count > limits.requestLine { return .failure(.uriTooLong(limit: limits.requestLine)) }
+        let parts = first.split(separator: 0x20, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
+            return .failure(.badRequest("the request line must be METHOD SP TARGET SP HTTP-VERSION"))
+        }
+        guard let method = String(validatingUTF8Bytes: parts[0]), HTTPRequest.Method(method) != nil else {
+            return .failure(.badRequest("the method is not a token"))
+        }
+        guard parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }), let target = String(validatingUTF8Bytes: parts[1]) else {
+            return .failure(.badRequest("the target has spaces, control bytes or non-ASCII bytes"))
+        }
+        let version: (Int, Int)
+        switch parseVersion(parts[2]) {
+        case .success(let v): version = v
+        case .failure(let error): return .failure(error)
+        }
+        let fieldLines = lines.dropFirst()
+        if fieldLines.count > limits.headerCount {
+            return .failure(.headersTooLarge("more than \(limits.headerCount) fields"))
+        }
+        if head.count - first.count > limits.headerBytes {
+            return .failure(.headersTooLarge("more than \(limits.headerBytes) bytes"))
+        }
+        var fields: [HTTPRequestHead.Field] = []
+        for line in fieldLines {
+            guard let first = line.first else { continue }
+            if first == 0x20 || first == 0x09 { return .failure(.badRequest("obsolete line folding")) }
+            guard let colon = line.firstIndex(of: 0x3A) else { return .failure(.badRequest("a header line without ':'")) }
+            guard let name = String(validatingUTF8Bytes: line[line.startIndex..<colon]), HTTPField.Name(name) != nil else {
+                return .failure(.badRequest("an invalid header name (no spaces before ':')"))
+            }
+            var value = line[(colon + 1)...]
+            while let b = value.first, b == 0x20 || b == 0x09 { value = value.dropFirst() }
+            while let b = value.last, b == 0x20 || b == 0x09 { value = value.dropLast() }
+            guard HTTPField.isValidValue(value) else { return .failure(.badRequest("a control byte in the \(name) header")) }
+            fields.append(.init(name: name, value: String(decoding: value, as: UTF8.self)))
+        }
+        var head = HTTPRequestHead(method: method, target: target, version: version, fields: fields, bodyLength: 0)
+        let hosts = fields.filter { $0.name.lowercased() == "host" }
+        if version == (1, 1) && hosts.count != 1 {
+            return .failure(.badRequest(hosts.isEmpty ? "HTTP/1.1 requires a Host header" : "more than one Host header"))
+        }
+        if head.field("Transfer-Encoding") != nil {
+            return .failure(.badRequest("request bodies with Transfer-Encoding are not accepted"))
+        }
+        let lengths = Set(fields.filter { $0.name.lowercased() == "content-length" }.map(\.value))
+        if lengths.count > 1 { return .failure(.badRequest("conflicting Content-Length headers")) }
+        if let length = lengths.first {
+            guard !length.isEmpty, length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), length.count <= 12,
+                  let value = Int(length) else {
+                return .failure(.badRequest("Content-Length is not a number"))
+            }
+            head.bodyLength = value
+        }
+        return .success(head)
+    }
+
+    private static func parseVersion(_ bytes: ArraySlice<UInt8>) -> Result<(Int, Int), HTTPParseError> {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let digits = Array(text.utf8.dropFirst(5))
+        guard text.hasPrefix("HTTP/"), digits.count == 3, digits[1] == 0x2E,
+              (0x30...0x39).contains(digits[0]), (0x30...0x39).contains(digits[2]) else {
+            return .failure(.badRequest("the version must look like HTTP/1.1"))
+        }
+        let major = Int(digits[0] - 0x30), minor = Int(digits[2] - 0x30)
+        guard major == 1, minor <= 1 else { return .failure(.versionNotSupported(String(text.dropFirst(5)))) }
+        return .success((major, minor))
+    }
+}
+
+extension String {
+    /// The bytes as a String, or nil if they are not valid UTF-8.
+    init?(validatingUTF8Bytes bytes: ArraySlice<UInt8>) {
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var scalars = String.UnicodeScalarView()
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let s): scalars.append(s)
+            case .emptyInput: break loop
+            case .error: return nil
+            }
+        }
+        self = String(scalars)
+    }
+}

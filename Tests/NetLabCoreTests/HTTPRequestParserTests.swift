@@ -1,0 +1,150 @@
+import Testing
+import NetLabCore
+
+private let simple = Array("GET /index.html HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.0\r\n\r\n".utf8)
+
+/// Feeds `bytes` whole, or one byte at a time, and returns the first outcome that is not `.needMore`.
+private func parse(_ bytes: [UInt8], byteAtATime: Bool = false) -> HTTPRequestParser.Outcome {
+    var parser = HTTPRequestParser()
+    if !byteAtATime { return parser.parse(bytes[...]) }
+    for end in 1...max(1, bytes.count) {
+        let outcome = parser.parse(bytes[0..<min(end, bytes.count)])
+        if outcome != .needMore { return outcome }
+    }
+    return .needMore
+}
+
+private func status(_ text: String) -> Int? {
+    if case .failed(let error) = parse(Array(text.utf8)) { return error.status }
+    return nil
+}
+
+@Suite struct HTTPRequestParserTests {
+    @Test(arguments: [false, true])
+    func simpleGet(byteAtATime: Bool) throws {
+        guard case .head(let head, let consumed) = parse(simple, byteAtATime: byteAtATime) else {
+            Issue.record("no head")
+            return
+        }
+        #expect(consumed == simple.count)
+        #expect(head.method == "GET")
+        #expect(head.target == "/index.html")
+        #expect(head.version == (1, 1))
+        #expect(head.field("host") == "localhost:8080")
+        #expect(head.requestLine == "GET /index.html HTTP/1.1")
+        #expect(head.keepAlive)
+    }
+
+    @Test func pipelinedRequestsParseOneAfterAnother() {
+        let two = simple + Array("HEAD / HTTP/1.0\r\n\r\n".utf8)
+        var parser = HTTPRequestParser()
+        guard case .head(_, let first) = parser.parse(two[...]) else { Issue.record("first"); return }
+        guard case .head(let second, let used) = parser.parse(two[first...]) else { Issue.record("second"); return }
+        #expect(second.method == "HEAD")
+        #expect(first + used == two.count)
+        #expect(!second.keepAlive, "HTTP/1.0 closes unless keep-alive")
+    }
+
+    @Test func keepAliveRules() {
+        func head(_ text: String) -> HTTPRequestHead? {
+            if case .head(let head, _) = parse(Array(text.utf8)) { return head }
+            return nil
+        }
+        #expect(head("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")?.keepAlive == false)
+        #expect(head("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")?.keepAlive == true)
+        #expect(head("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade, close\r\n\r\n")?.keepAlive == false)
+    }
+
+    @Test func bareLineFeedsAndLeadingBlankLines() {
+        guard case .head(let head, _) = parse(Array("\r\n\nGET /x HTTP/1.0\nA: b\n\n".utf8)) else {
+            Issue.record("no head")
+            return
+        }
+        #expect(head.target == "/x")
+        #expect(head.field("a") == "b")
+    }
+
+    @Test func incompleteNeedsMore() {
+        #expect(parse(Array("GET / HTTP/1.1\r\nHost: a\r\n".utf8)) == .needMore)
+        #expect(parse([]) == .needMore)
+    }
+
+    @Test func statusesForBadRequests() {
+        #expect(status("GET / HTTP/1.1\r\n\r\n") == 400)  // no Host
+        #expect(status("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n") == 400)
+        #expect(status("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n") == 400)
+        #expect(status("GET / FTP/1.0\r\n\r\n") == 400)
+        #expect(status("G@T / HTTP/1.0\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.0\r\nBad Name: x\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.0\r\nA: x\r\n folded\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.0\r\nA: x\u{0}y\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.0\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.0\r\nContent-Length: -1\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/2.0\r\n\r\n") == 505)
+        #expect(status("GET / HTTP/1.2\r\n\r\n") == 505)
+        #expect(status("GET / HTTP/1.1\r\nHost: a\r\nX-Ok: fine\r\n\r\n") == nil)
+    }
+
+    @Test func limits() {
+        let longTarget = "GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: a\r\n\r\n"
+        #expect(status(longTarget) == 414)
+        // Without a line end yet, an over-long line is refused before it is complete.
+        #expect(parse(Array(("GET /" + String(repeating: "a", count: 9000)).utf8)) == .failed(.uriTooLong(limit: 8192)))
+        let manyFields = "GET / HTTP/1.0\r\n" + (0..<101).map { "X-\($0): y\r\n" }.joined() + "\r\n"
+        #expect(status(manyFields) == 431)
+        let bigField = "GET / HTTP/1.0\r\nX: " + String(repeating: "y", count: 17000) + "\r\n\r\n"
+        #expect(status(bigField) == 431)
+    }
+
+    @Test func bodyLengthIsReportedForSkipping() {
+        guard case .head(let head, let consumed) = parse(Array("GET / HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello".utf8)) else {
+            Issue.record("no head")
+            return
+        }
+        #expect(head.bodyLength == 5)
+        #expect(consumed == Array("GET / HTTP/1.0\r\nContent-Length: 5\r\n\r\n".utf8).count)
+    }
+
+    /// Random and mutated requests: never a crash, and whole or byte-at-a-time always agree.
+    @Test func randomAndMutatedInputsAgreeAndTerminate() {
+        var generator = SplitMix(seed: 0x6E65_746C_6162)
+        let seeds: [[UInt8]] = [simple, Array("HEAD / HTTP/1.0\r\n\r\n".utf8),
+                                Array("GET /a%2e%2e/b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc".utf8)]
+        var ran = 0
+        for round in 0..<3000 {
+            var input = seeds[round % seeds.count]
+            if round % 10 == 0 {
+                input = (0..<Int.random(in: 0..<200, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            } else {
+                for _ in 0..<Int.random(in: 1...4, using: &generator) where !input.isEmpty {
+                    let at = Int.random(in: 0..<input.count, using: &generator)
+                    switch Int.random(in: 0..<3, using: &generator) {
+                    case 0: input[at] = UInt8.random(in: 0...255, using: &generator)
+                    case 1: input.remove(at: at)
+                    default: input.insert(UInt8.random(in: 0...255, using: &generator), at: at)
+                    }
+                }
+            }
+            let whole = parse(input)
+            let pieces = parse(input, byteAtATime: true)
+            #expect(whole == pieces, "input \(input)")
+            if case .head(_, let consumed) = whole { #expect(consumed <= input.count) }
+            ran += 1
+        }
+        #expect(ran == 3000)
+    }
+}
+
+/// A small deterministic generator, so a failure reproduces.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
