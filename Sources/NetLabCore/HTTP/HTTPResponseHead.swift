@@ -1,0 +1,53 @@
+import HTTPTypes
+
+/// A response's status line and header fields, serialized for HTTP/1.1.
+public struct HTTPResponseHead: Equatable, Sendable {
+    public var status: Int
+    public var fields: [(name: String, value: String)]
+
+    public init(status: Int, fields: [(name: String, value: String)] = []) {
+        self.status = status
+        self.fields = fields
+    }
+
+    public static func == (a: HTTPResponseHead, b: HTTPResponseHead) -> Bool {
+        a.status == b.status && a.fields.elementsEqual(b.fields) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    /// `200 OK`, `404 Not Found`, ... with the reason phrases of swift-http-types.
+    public static func reason(_ code: Int) -> String {
+        let known: [HTTPResponse.Status] = [
+            .ok, .notModified, .badRequest, .forbidden, .notFound, .methodNotAllowed, .requestTimeout, .uriTooLong,
+            .requestHeaderFieldsTooLarge, .internalServerError, .serviceUnavailable, .httpVersionNotSupported,
+        ]
+        return known.first { $0.code == code }?.reasonPhrase ?? ""
+    }
+
+    public var statusLine: String { "HTTP/1.1 \(status) \(Self.reason(status))" }
+
+    /// The head as bytes: status line, fields, blank line.
+    public var bytes: [UInt8] {
+        var text = statusLine + "\r\n"
+        for field in fields { text += "\(field.name): \(field.value)\r\n" }
+        text += "\r\n"
+        return Array(text.utf8)
+    }
+
+    /// A small HTML page for an error status, e.g. the lab's 404.
+    public static func errorPage(_ code: Int, detail: String) -> [UInt8] {
+        let title = "\(code) \(reason(code))"
+        let escaped = detail.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;")
+        return Array("""
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><title>\(title)</title></head>
+            <body><h1>\(title)</h1><p>\(escaped)</p><hr><p>netlab</p></body></html>
+
+            """.utf8)
+    }
+}
+
+extension String {
+    fileprivate func replacingAll(_ target: String, _ replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

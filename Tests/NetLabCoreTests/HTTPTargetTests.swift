@@ -1,0 +1,67 @@
+import Testing
+import NetLabCore
+
+@Suite struct HTTPTargetTests {
+    @Test func ordinaryPaths() throws {
+        #expect(try HTTPTarget.segments(of: "/").get() == [])
+        #expect(try HTTPTarget.segments(of: "/HelloWorld.html").get() == ["HelloWorld.html"])
+        #expect(try HTTPTarget.segments(of: "/a//b/./c/?x=1#frag").get() == ["a", "b", "c"])
+        #expect(try HTTPTarget.segments(of: "/caf%C3%A9%20menu.txt").get() == ["café menu.txt"])
+        #expect(try HTTPTarget.segments(of: "http://localhost:8080/docs/x.css").get() == ["docs", "x.css"])
+    }
+
+    /// Requests that try to leave the document root: each is refused before any file access.
+    static let traversal: [String] = [
+        "/..", "/../", "/../etc/passwd", "/a/../../etc/passwd", "/a/..", "/%2e%2e/etc/passwd", "/%2E%2E/etc/passwd",
+        "/.%2e/etc/passwd", "/%2e./etc/passwd", "/a/%2e%2e/%2e%2e/x", "/..%2fetc%2fpasswd", "/..%2Fetc/passwd",
+        "/%2f..%2f..%2fetc", "/a%2f..%2f..%2fb", "/..%5cwindows", "/a%5c..%5c..%5cb", "/%5C..%5C", "/a%00.html",
+        "/index.html%00.txt", "/%00", "http://x/../etc/passwd", "https://x/%2e%2e/y", "/./../x", "/a/./../../b",
+        "/....//..//etc", "/..;/etc/passwd", "/%252e%252e/etc", "/a/b/c/../../../../etc",
+        "/%c0%ae%c0%ae/etc/passwd", "/%ff/x", "/%zz", "/%2", "etc/passwd", "*", "localhost:8080",
+    ]
+
+    @Test(arguments: traversal)
+    func neverLeavesTheRoot(target: String) {
+        switch HTTPTarget.segments(of: target) {
+        case .failure(let refusal):
+            #expect([400, 403].contains(refusal.status))
+        case .success(let segments):
+            // Accepted only when every segment is a plain name below the root.
+            #expect(!segments.contains(".."), "\(target) -> \(segments)")
+            #expect(!segments.contains { $0.contains("/") || $0.contains("\\") || $0.contains("\0") || $0.isEmpty })
+        }
+    }
+
+    @Test func corpusIsLargeEnough() {
+        #expect(Self.traversal.count >= 30)
+    }
+
+    @Test func mimeTypes() {
+        #expect(MIMEType.forFile("index.html") == "text/html; charset=utf-8")
+        #expect(MIMEType.forFile("PHOTO.JPG") == "image/jpeg")
+        #expect(MIMEType.forFile("app.wasm") == "application/wasm")
+        #expect(MIMEType.forFile("README") == "application/octet-stream")
+        #expect(MIMEType.forFile(".bashrc") == "application/octet-stream")
+    }
+
+    @Test func httpDates() {
+        #expect(HTTPDate.format(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777)
+        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == nil)
+        #expect(HTTPDate.parse("garbage") == nil)
+        for seconds in stride(from: 0, to: 2_000_000_000, by: 123_456_789) {
+            #expect(HTTPDate.parse(HTTPDate.format(seconds)) == seconds)
+        }
+    }
+
+    @Test func responseHead() {
+        let head = HTTPResponseHead(status: 404, fields: [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "10")])
+        #expect(String(decoding: head.bytes, as: UTF8.self)
+            == "HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 10\r\n\r\n")
+        #expect(HTTPResponseHead(status: 431).statusLine == "HTTP/1.1 431 Request Header Fields Too Large")
+        #expect(HTTPResponseHead(status: 505).statusLine == "HTTP/1.1 505 HTTP Version Not Supported")
+        let page = String(decoding: HTTPResponseHead.errorPage(404, detail: "/<script>"), as: UTF8.self)
+        #expect(page.contains("<title>404 Not Found</title>"))
+        #expect(page.contains("/&lt;script&gt;"))
+    }
+}
