@@ -60,14 +60,6 @@ public struct Screen: Equatable, Sendable {
         return x - column
     }
 
-    /// Paints `count` cells of a row with `role`, keeping the characters.
-    public mutating func paint(row: Int, column: Int, count: Int, role: StyleRole) {
-        guard row >= 0, row < height else { return }
-        for x in max(0, column)..<min(width, column + count) {
-            cells[row * width + x].role = role
-        }
-    }
-
     /// Fills a rectangle with spaces of one role.
     public mutating func fill(row: Int, column: Int, width w: Int, height h: Int, role: StyleRole) {
         for y in max(0, row)..<min(height, row + h) {

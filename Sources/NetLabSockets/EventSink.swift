@@ -16,7 +16,7 @@ public struct EventSink: Sendable {
         self.buffer = Buffer(handler: handler)
     }
 
-    /// A sink that drops every event.
+    /// A sink that drops every event (on a serial queue of its own that nothing else uses).
     public static let discard = EventSink(queue: DispatchQueue(label: "netlab.discard")) { _ in }
 
     func emit(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: LabEvent.Kind) {

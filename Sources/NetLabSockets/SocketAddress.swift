@@ -46,11 +46,6 @@ struct SocketAddress: Sendable {
         fetch { getsockname(fd, $0, $1) }
     }
 
-    /// The address a socket is connected to.
-    static func peer(of fd: Int32) -> SocketAddress? {
-        fetch { getpeername(fd, $0, $1) }
-    }
-
     private static func fetch(
         _ call: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
     ) -> SocketAddress? {

@@ -45,9 +45,6 @@ public final class TCPClient: @unchecked Sendable {
             send(message, host: host, port: port, timeout: timeout) { continuation.resume(returning: $0) }
         }
     }
-
-    /// Number of exchanges still in flight.
-    public var inFlight: Int { queue.sync { exchanges.count } }
 }
 
 /// One connect-send-receive-close round of the TCP client. Lives on the client's queue.

@@ -48,8 +48,6 @@ public final class UDPClient: @unchecked Sendable {
             send(message, host: host, port: port, mode: mode, timeout: timeout) { continuation.resume(returning: $0) }
         }
     }
-
-    public var inFlight: Int { queue.sync { exchanges.count } }
 }
 
 /// One datagram and its reply. Lives on the client's queue.

@@ -32,25 +32,10 @@ public struct HTTPRequestHead: Equatable, Sendable {
     /// unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
     public var keepAlive: Bool {
         let tokens = (field("Connection") ?? "").lowercased().split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces)
+            String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
         }
         if tokens.contains("close") { return false }
         if version == (1, 1) { return true }
         return tokens.contains("keep-alive")
     }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: CharacterSetLite) -> String {
-        var view = self[...]
-        while let first = view.first, set.contains(first) { view = view.dropFirst() }
-        while let last = view.last, set.contains(last) { view = view.dropLast() }
-        return String(view)
-    }
-}
-
-/// Spaces and tabs, without Foundation.
-struct CharacterSetLite {
-    static let whitespaces = CharacterSetLite()
-    func contains(_ c: Character) -> Bool { c == " " || c == "\t" }
 }
