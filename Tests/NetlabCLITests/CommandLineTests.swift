@@ -3,14 +3,6 @@ import Testing
 
 /// The headless commands as a user meets them: exit codes, messages, the lab's three questions.
 @Suite struct CommandLineTests {
-    /// A loopback port where nothing listens (a netlab server bound it and exited).
-    func freePort() throws -> UInt16 {
-        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
-        let port = try server.port()
-        #expect(server.interrupt() == 0)
-        return port
-    }
-
     @Test func questionOneTCPClientBeforeServerIsRefused() throws {
         let port = try freePort()
         let result = try netlab("tcp-client", "--port", String(port), "hello")

@@ -3,14 +3,6 @@ import Testing
 
 /// The real console binary in a real (tmux) terminal, read back as a person sees it.
 @Suite(.serialized) struct ConsoleEndToEndTests {
-    /// A loopback port where nothing listens right now (a netlab server bound it and exited).
-    func freePort() throws -> UInt16 {
-        let probe = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
-        let port = try probe.port()
-        #expect(probe.interrupt() == 0)
-        return port
-    }
-
     @Test func classroomDemo() throws {
         let port = try freePort()
         let session = try TmuxSession(

@@ -56,6 +56,14 @@ func netlab(_ arguments: String..., stdin: String = "") throws -> Finished {
 let python3: String = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
     ?? "/usr/bin/python3"
 
+/// A loopback port where nothing listens right now (a netlab server bound it and exited).
+func freePort() throws -> UInt16 {
+    let probe = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
+    let port = try probe.port()
+    guard probe.interrupt() == 0 else { throw BackgroundError(message: "the port probe did not exit cleanly") }
+    return port
+}
+
 /// A long-running program whose output lines can be awaited.
 final class Background: @unchecked Sendable {
     // @unchecked: `buffer` is guarded by `condition`.
