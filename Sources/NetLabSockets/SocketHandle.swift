@@ -8,7 +8,7 @@ import Glibc
 /// reuse the number under a live source). Not thread-safe: used only on `queue`.
 final class SocketHandle {
     let fd: Int32
-    private let queue: DispatchQueue
+    let queue: DispatchQueue
     private var readSource: DispatchSourceRead?
     private var readPaused = false
     private var writeSource: DispatchSourceWrite?

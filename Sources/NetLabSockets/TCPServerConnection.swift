@@ -2,7 +2,7 @@ import Glibc
 import NetLabCore
 
 /// One accepted client of the TCP uppercase server. Lives on the server's queue.
-final class TCPServerConnection {
+final class TCPServerConnection: StreamConnection {
     /// Read no more while this much reply is waiting for a slow reader.
     static let maxPending = 256 * 1024
     static let readSize = 64 * 1024

@@ -1,0 +1,95 @@
+import Dispatch
+import Glibc
+import NetLabCore
+
+/// One accepted connection of a stream server (TCP uppercase, HTTP).
+protocol StreamConnection: AnyObject {
+    /// Starts serving; `onClose` runs on the queue once the connection is closed.
+    func begin(onClose: @escaping () -> Void)
+    /// Closes the connection; `completion` runs after the descriptor is closed.
+    func close(completion: (() -> Void)?)
+}
+
+/// The listening socket of a stream server and its open connections. Lives on the server's
+/// queue; the server owns it while running.
+final class StreamListener {
+    typealias Make = (_ handle: SocketHandle, _ peer: Endpoint, _ local: Endpoint) -> StreamConnection
+
+    let local: Endpoint
+    private let handle: SocketHandle
+    private let engine: LabEvent.Engine
+    private let sink: EventSink
+    private let maxConnections: Int
+    private let make: Make
+    private var connections: [ObjectIdentifier: StreamConnection] = [:]
+
+    var connectionCount: Int { connections.count }
+
+    /// Binds and listens; reports `listening` or `failed`.
+    init(host: String?, port: UInt16, queue: DispatchQueue, engine: LabEvent.Engine, sink: EventSink,
+         maxConnections: Int, make: @escaping Make) throws(SocketError) {
+        let fd: Int32
+        do throws(SocketError) {
+            (fd, local) = try ServerSocket.open(host: host, port: port, type: .stream)
+        } catch {
+            sink.emit(engine, .server, .failed(error))
+            throw error
+        }
+        self.handle = SocketHandle(fd: fd, queue: queue)
+        self.engine = engine
+        self.sink = sink
+        self.maxConnections = maxConnections
+        self.make = make
+        handle.onReadable { [unowned self] in acceptAll() }
+        sink.emit(engine, .server, .listening(local))
+    }
+
+    /// Closes every connection, then the listening socket; leaves `group` when all are closed.
+    func close(entering group: DispatchGroup) {
+        for connection in connections.values {
+            group.enter()
+            connection.close { group.leave() }
+        }
+        connections.removeAll()
+        group.enter()
+        handle.close { [sink, engine, local] in
+            sink.emit(engine, .server, .stopped(local))
+            group.leave()
+        }
+    }
+
+    private func acceptAll() {
+        // Accept until EAGAIN: one readiness event may stand for many pending connections.
+        while !handle.isClosing {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd: Int32?
+            do throws(SocketError) {
+                fd = try Syscall.nonBlocking("accept", endpoint: local) {
+                    withUnsafeMutablePointer(to: &storage) { pointer in
+                        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(handle.fd, $0, &length) }
+                    }
+                }
+            } catch {
+                // ECONNABORTED and friends concern one client; EMFILE needs the user to know.
+                sink.emit(engine, .server, .failed(error))
+                if error.errnoValue == EMFILE || error.errnoValue == ENFILE { return }
+                continue
+            }
+            guard let fd else { return }
+            Syscall.adoptAccepted(fd)
+            let peer = SocketAddress(storage: storage, length: length).endpoint
+            if connections.count >= maxConnections {
+                Syscall.close(fd)
+                sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached"))
+                continue
+            }
+            let connectionLocal = SocketAddress.local(of: fd)?.endpoint ?? local
+            let connection = make(SocketHandle(fd: fd, queue: handle.queue), peer, connectionLocal)
+            let id = ObjectIdentifier(connection)
+            connections[id] = connection
+            sink.emit(engine, .server, .accepted(peer: peer))
+            connection.begin { [weak self] in self?.connections[id] = nil }
+        }
+    }
+}
