@@ -43,6 +43,20 @@ func closedPort(host: String = "127.0.0.1") throws -> UInt16 {
     return port
 }
 
+/// Starts `server` on a test-chosen port below the ephemeral range (32768 and up on Linux),
+/// so that restarting on the same port cannot collide with some other test's client socket.
+func startOnFixedPort(_ server: any ServerEngine) throws -> UInt16 {
+    var lastError: SocketError?
+    for _ in 0..<50 {
+        do {
+            return try server.start(host: "127.0.0.1", port: UInt16.random(in: 20000...32000)).port
+        } catch {
+            lastError = error
+        }
+    }
+    throw lastError!
+}
+
 func randomBytes(_ count: Int) -> [UInt8] {
     var generator = SystemRandomNumberGenerator()
     return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }

@@ -136,7 +136,7 @@ extension LoopbackTests {
     @Test func startStopStartManyTimesWithoutLeakingDescriptors() async throws {
         let server = TCPServer(events: .discard)
         let client = TCPClient(events: .discard)
-        var port = try server.start(host: "127.0.0.1", port: 0).port
+        var port = try startOnFixedPort(server)
         _ = try await client.send([0x61], host: "127.0.0.1", port: port).get()
         server.stop()
         let before = SocketCount.open

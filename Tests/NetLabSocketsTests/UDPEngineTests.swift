@@ -101,7 +101,7 @@ extension LoopbackTests {
     @Test func startStopStartManyTimesWithoutLeakingDescriptors() async throws {
         let server = UDPServer(events: .discard)
         let client = UDPClient(events: .discard)
-        var port = try server.start(host: "127.0.0.1", port: 0).port
+        var port = try startOnFixedPort(server)
         server.stop()
         let before = SocketCount.open
         for _ in 0..<100 {
