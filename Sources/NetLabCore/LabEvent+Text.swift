@@ -23,6 +23,10 @@ extension LabEvent {
             return "\(from) -> \(Self.count(bytes)) \(Self.preview(bytes))"
         case .sent(let bytes, _, let to):
             return "\(to) <- \(Self.count(bytes)) \(Self.preview(bytes))"
+        case .served(let peer, let requestLine, let status, let bytes, let milliseconds):
+            let line = TerminalSafe.escape(Array(requestLine.utf8))
+            let ms = (milliseconds * 10).rounded() / 10
+            return "\(peer) \"\(line)\" \(status) \(bytes) bytes \(ms) ms"
         case .rejected(let peer, let reason):
             return "rejected \(peer): \(reason)"
         case .failed(let error):

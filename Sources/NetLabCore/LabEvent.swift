@@ -25,6 +25,8 @@ public struct LabEvent: Sendable, Equatable {
         case sent(bytes: [UInt8], from: Endpoint, to: Endpoint)
         /// A server refused a connection because it is at its limit.
         case rejected(peer: Endpoint, reason: String)
+        /// An HTTP server answered a request: the access-log line.
+        case served(peer: Endpoint, requestLine: String, status: Int, bytes: Int, milliseconds: Double)
         /// A syscall failed; the error explains itself.
         case failed(SocketError)
         /// Nothing came back from `peer` within `seconds`.

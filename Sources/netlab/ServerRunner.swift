@@ -5,8 +5,11 @@ import NetLabSockets
 
 /// Runs a headless server until SIGINT or SIGTERM, printing one log line per event worth it.
 enum ServerRunner {
+    /// `onEvent` sees every event on the log queue and may end the server (`--once`).
     static func run(
-        _ engine: LabEvent.Engine, options: ServerOptions, make: (EventSink) -> any ServerEngine
+        _ engine: LabEvent.Engine, options: ServerOptions,
+        onEvent: @escaping @Sendable (LabEvent, _ stop: @escaping @Sendable () -> Void) -> Void = { _, _ in },
+        make: (EventSink) -> any ServerEngine
     ) throws -> Never {
         // Handle the signals on the main queue instead of dying with the sockets open.
         signal(SIGINT, SIG_IGN)
@@ -16,10 +19,16 @@ enum ServerRunner {
         let logQueue = DispatchQueue(label: "netlab.log")
         let verbose = options.verbose
         let hex = options.hex
+        let stop: @Sendable () -> Void = {
+            // Stop from the main queue: stop() waits for the engine, which may be emitting to us.
+            DispatchQueue.main.async { ServerRunner.finish() }
+        }
         let sink = EventSink(queue: logQueue) { event in
             for line in logLines(for: event, verbose: verbose, hex: hex) { Output.line(line) }
+            onEvent(event, stop)
         }
         let server = make(sink)
+        ServerRunner.current = (server, logQueue)
         let local: Endpoint
         do {
             local = try server.start(host: options.host, port: UInt16(options.port))
@@ -34,15 +43,23 @@ enum ServerRunner {
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-            source.setEventHandler { @Sendable in
-                server.stop()
-                logQueue.sync {}
-                exit(0)
-            }
+            source.setEventHandler { @Sendable in finish() }
             source.resume()
             sources.append(source)
         }
         withExtendedLifetime(sources) { dispatchMain() }
+    }
+
+    /// The running server and its log queue, for `finish` (set once before any signal).
+    nonisolated(unsafe) static var current: (server: any ServerEngine, log: DispatchQueue)?
+
+    /// Stops the server, lets the log catch up, exits 0.
+    static func finish() -> Never {
+        if let (server, log) = current {
+            server.stop()
+            log.sync {}
+        }
+        exit(0)
     }
 
     /// The log lines for one event: nothing for the ready line's own event.
@@ -50,7 +67,8 @@ enum ServerRunner {
         let show: Bool
         switch event.kind {
         case .listening: show = false
-        case .received, .failed, .rejected, .stopped: show = true
+        case .failed, .rejected, .stopped, .served: show = true
+        case .received: show = event.engine != .http || verbose || hex
         case .sent, .accepted, .closed, .connected, .timedOut: show = verbose
         }
         guard show else { return [] }

@@ -1,0 +1,306 @@
+import Dispatch
+import Foundation
+import Glibc
+import NetLabCore
+
+/// One client of the HTTP server: parses request heads as bytes arrive, answers them in order
+/// (pipelining), streams files 64 KiB at a time, and enforces the timeouts. Lives on the
+/// server's queue.
+final class HTTPServerConnection: StreamConnection {
+    private enum Chunk {
+        case bytes([UInt8], offset: Int)
+        case file(fd: Int32, offset: Int, remaining: Int)
+        /// Reached when the response before it is fully sent: the access-log event.
+        case done(requestLine: String, status: Int, bytes: Int, started: DispatchTime)
+    }
+
+    static let readSize = 64 * 1024
+    /// Parse no further pipelined requests while this much is waiting to be sent.
+    static let maxQueued = 256 * 1024
+
+    private let handle: SocketHandle
+    private let peer: Endpoint
+    private let local: Endpoint
+    private let sink: EventSink
+    private let configuration: HTTPServer.Configuration
+    private var input: [UInt8] = []
+    private var parser: HTTPRequestParser
+    private var skipBody = 0
+    private var output: [Chunk] = []
+    private var queuedBytes = 0
+    private var closeAfterFlush = false
+    private var peerFinished = false
+    private var timer: DispatchWorkItem?
+    private var waitingForHead = false
+    private var onClose: (() -> Void)?
+
+    init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, configuration: HTTPServer.Configuration) {
+        self.handle = handle
+        self.peer = peer
+        self.local = local
+        self.sink = sink
+        self.configuration = configuration
+        self.parser = HTTPRequestParser(limits: configuration.limits)
+    }
+
+    func begin(onClose: @escaping () -> Void) {
+        self.onClose = onClose
+        handle.onReadable { [self] in readable() }
+        arm(configuration.idleTimeout) { [self] in close() }
+    }
+
+    func close(completion: (() -> Void)? = nil) {
+        let wasClosing = handle.isClosing
+        timer?.cancel()
+        timer = nil
+        for chunk in output { if case .file(let fd, _, _) = chunk { Glibc.close(fd) } }
+        output.removeAll()
+        handle.close { [self] in
+            if !wasClosing {
+                sink.emit(.http, .server, .closed(peer: peer))
+                onClose?()
+                onClose = nil
+            }
+            completion?()
+        }
+    }
+
+    // MARK: Reading
+
+    private func readable() {
+        var buffer = [UInt8](repeating: 0, count: Self.readSize)
+        while !handle.isClosing, !peerFinished {
+            let count: Int?
+            do throws(SocketError) {
+                count = try Syscall.nonBlocking("recv", endpoint: peer) {
+                    buffer.withUnsafeMutableBytes { recv(handle.fd, $0.baseAddress, $0.count, 0) }
+                }
+            } catch {
+                if error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
+                close()
+                return
+            }
+            guard let count else { break }
+            if count == 0 {
+                peerFinished = true
+                handle.pauseReading()
+                break
+            }
+            let chunk = Array(buffer[0..<count])
+            sink.emit(.http, .server, .received(bytes: chunk, from: peer, to: local))
+            input.append(contentsOf: chunk)
+            // A client that only sends will be refused by the parser's limits; stop reading here.
+            if input.count > configuration.limits.requestLine + configuration.limits.headerBytes + Self.readSize { break }
+        }
+        process()
+        if peerFinished && output.isEmpty && !handle.isClosing { close() }
+    }
+
+    /// Answers every complete request in the input, in order, while the output has room.
+    private func process() {
+        while !closeAfterFlush, !handle.isClosing, queuedBytes < Self.maxQueued {
+            if skipBody > 0 {
+                let n = min(skipBody, input.count)
+                input.removeFirst(n)
+                skipBody -= n
+                if skipBody > 0 { break }
+            }
+            switch parser.parse(input[...]) {
+            case .needMore:
+                if input.allSatisfy({ $0 == 0x0D || $0 == 0x0A }) {
+                    input.removeAll()  // blank lines between requests are ignored
+                } else if !waitingForHead {
+                    // The header timeout runs from the first byte and is not extended by more:
+                    // a client sending a byte a minute cannot hold the connection.
+                    waitingForHead = true
+                    arm(configuration.headerTimeout) { [self] in timedOutReadingHead() }
+                }
+                if peerFinished && !input.isEmpty && output.isEmpty {
+                    respondError(.badRequest("the connection ended in the middle of a request"), requestLine: "-")
+                }
+                flush()
+                return
+            case .head(let head, let consumed):
+                input.removeFirst(consumed)
+                skipBody = head.bodyLength
+                waitingForHead = false
+                respond(to: head)
+            case .failed(let error):
+                input.removeAll()
+                respondError(error, requestLine: "-")
+            }
+        }
+        flush()
+    }
+
+    private func idle() {
+        waitingForHead = false
+        arm(configuration.idleTimeout) { [self] in close() }
+    }
+
+    private func timedOutReadingHead() {
+        guard output.isEmpty else { return }
+        let body = HTTPResponseHead.errorPage(408, detail: "The request did not arrive in time.")
+        queueResponse(status: 408, contentType: "text/html; charset=utf-8", body: .bytes(body, offset: 0), length: body.count,
+                      modified: nil, keepAlive: false, headOnly: false, requestLine: "-", started: .now())
+        closeAfterFlush = true
+        flush()
+    }
+
+    // MARK: Responding
+
+    private func respond(to head: HTTPRequestHead) {
+        let started = DispatchTime.now()
+        let keepAlive = head.keepAlive && !configuration.closeAfterEachResponse
+        let headOnly = head.method == "HEAD"
+        guard head.method == "GET" || headOnly else {
+            respondPage(405, "\(head.method) is not served here; use GET or HEAD.", head: head, keepAlive: keepAlive,
+                        extra: [("Allow", "GET, HEAD")], started: started)
+            return
+        }
+        let segments: [String]
+        switch HTTPTarget.segments(of: head.target) {
+        case .success(let found): segments = found
+        case .failure(let refusal):
+            let detail: String = switch refusal {
+            case .malformed(let why), .forbidden(let why): why
+            }
+            respondPage(refusal.status, detail, head: head, keepAlive: keepAlive, started: started)
+            return
+        }
+        switch configuration.site.resolve(segments) {
+        case .failure(let refusal):
+            respondPage(refusal.status, refusal.detail, head: head, keepAlive: keepAlive, started: started)
+        case .success(let resource):
+            let (body, length, modified, name): (Chunk, Int, Int, String) = switch resource {
+            case .file(let fd, let size, let modified, let name): (.file(fd: fd, offset: 0, remaining: size), size, modified, name)
+            case .memory(let bytes, let modified, let name): (.bytes(bytes, offset: 0), bytes.count, modified, name)
+            }
+            if let since = head.field("If-Modified-Since").flatMap(HTTPDate.parse), modified <= since {
+                if case .file(let fd, _, _) = body { Glibc.close(fd) }
+                queueResponse(status: 304, contentType: nil, body: nil, length: nil, modified: modified, keepAlive: keepAlive,
+                              headOnly: true, requestLine: head.requestLine, started: started)
+                return
+            }
+            if headOnly, case .file(let fd, _, _) = body { Glibc.close(fd) }
+            queueResponse(status: 200, contentType: MIMEType.forFile(name), body: headOnly ? nil : body, length: length,
+                          modified: modified, keepAlive: keepAlive, headOnly: headOnly, requestLine: head.requestLine,
+                          started: started)
+        }
+    }
+
+    private func respondPage(_ status: Int, _ detail: String, head: HTTPRequestHead, keepAlive: Bool,
+                             extra: [(name: String, value: String)] = [], started: DispatchTime) {
+        let page = HTTPResponseHead.errorPage(status, detail: detail)
+        let headOnly = head.method == "HEAD"
+        queueResponse(status: status, contentType: "text/html; charset=utf-8", body: headOnly ? nil : .bytes(page, offset: 0),
+                      length: page.count, modified: nil, keepAlive: keepAlive, headOnly: headOnly,
+                      requestLine: head.requestLine, started: started, extra: extra)
+    }
+
+    private func respondError(_ error: HTTPParseError, requestLine: String) {
+        let page = HTTPResponseHead.errorPage(error.status, detail: error.description)
+        queueResponse(status: error.status, contentType: "text/html; charset=utf-8", body: .bytes(page, offset: 0),
+                      length: page.count, modified: nil, keepAlive: false, headOnly: false, requestLine: requestLine,
+                      started: .now())
+    }
+
+    private func queueResponse(status: Int, contentType: String?, body: Chunk?, length: Int?, modified: Int?,
+                               keepAlive: Bool, headOnly: Bool, requestLine: String, started: DispatchTime,
+                               extra: [(name: String, value: String)] = []) {
+        var fields: [(name: String, value: String)] = [("Date", HTTPDate.format(Int(Date().timeIntervalSince1970))),
+                                                       ("Server", "netlab")]
+        if let contentType { fields.append(("Content-Type", contentType)) }
+        if let length { fields.append(("Content-Length", String(length))) }
+        if let modified { fields.append(("Last-Modified", HTTPDate.format(modified))) }
+        fields += extra
+        fields.append(("Connection", keepAlive ? "keep-alive" : "close"))
+        let head = HTTPResponseHead(status: status, fields: fields).bytes
+        output.append(.bytes(head, offset: 0))
+        var total = head.count
+        if let body {
+            output.append(body)
+            total += length ?? 0
+        }
+        queuedBytes += total
+        output.append(.done(requestLine: requestLine, status: status, bytes: total, started: started))
+        if !keepAlive { closeAfterFlush = true }
+    }
+
+    // MARK: Writing
+
+    private func flush() {
+        while let chunk = output.first, !handle.isClosing {
+            switch chunk {
+            case .done(let requestLine, let status, let bytes, let started):
+                output.removeFirst()
+                queuedBytes -= bytes
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+                sink.emit(.http, .server, .served(peer: peer, requestLine: requestLine, status: status, bytes: bytes, milliseconds: ms))
+            case .file(let fd, let offset, let remaining):
+                guard remaining > 0 else {
+                    Glibc.close(fd)
+                    output.removeFirst()
+                    continue
+                }
+                // Read the next piece of the file; memory per connection stays at 64 KiB.
+                var piece = [UInt8](repeating: 0, count: min(Self.readSize, remaining))
+                let n = piece.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+                guard n > 0 else {
+                    sink.emit(.http, .server, .failed(.errno("pread", n < 0 ? errno : EIO, endpoint: peer)))
+                    close()
+                    return
+                }
+                piece.removeLast(piece.count - n)
+                output[0] = .file(fd: fd, offset: offset + n, remaining: remaining - n)
+                output.insert(.bytes(piece, offset: 0), at: 0)
+            case .bytes(let bytes, let offset):
+                let written: Int?
+                do throws(SocketError) {
+                    written = try Syscall.nonBlocking("send", endpoint: peer) {
+                        bytes.withUnsafeBytes { send(handle.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                    }
+                } catch {
+                    if error.errnoValue != EPIPE && error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
+                    close()
+                    return
+                }
+                guard let written else {
+                    // The client reads slower than we send: wait for room, and give up if none comes.
+                    handle.onWritable { [self] in flush() }
+                    arm(configuration.idleTimeout) { [self] in close() }
+                    return
+                }
+                sink.emit(.http, .server, .sent(bytes: Array(bytes[offset..<offset + written]), from: local, to: peer))
+                if offset + written == bytes.count {
+                    output.removeFirst()
+                } else {
+                    output[0] = .bytes(bytes, offset: offset + written)
+                }
+            }
+        }
+        guard !handle.isClosing else { return }
+        handle.pauseWriting()
+        if closeAfterFlush {
+            // Half-close first so the client reads everything before the connection goes.
+            shutdown(handle.fd, Int32(SHUT_WR))
+            close()
+        } else if peerFinished && input.isEmpty {
+            close()
+        } else if !input.isEmpty && skipBody == 0 && !waitingForHead {
+            process()
+        } else if !waitingForHead {
+            idle()
+        }
+    }
+
+    private func arm(_ seconds: Double, _ action: @escaping () -> Void) {
+        timer?.cancel()
+        let item = DispatchWorkItem { [weak self] in
+            guard let self, !self.handle.isClosing else { return }
+            action()
+        }
+        timer = item
+        handle.queue.asyncAfter(deadline: .now() + seconds, execute: item)
+    }
+}

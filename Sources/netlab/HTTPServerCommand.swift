@@ -1,0 +1,58 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import NetLabCore
+import NetLabSockets
+
+struct HTTPServerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "http-server",
+        abstract: "Run the web server (static files, 404 for missing ones) until Ctrl-C.",
+        discussion: """
+            Serves files under --root (index.html for a folder), or a small built-in site with the lab's \
+            HelloWorld.html when no root is given. GET and HEAD, HTTP/1.0 and 1.1, keep-alive and pipelining. \
+            One access-log line per request. --once serves exactly one request and exits, as the lab's server does.
+            """
+    )
+
+    @Option(help: "Address to listen on. Default: every address, IPv4 and IPv6.")
+    var host: String?
+
+    @Option(help: "Port to listen on (0 lets the system pick a free one).")
+    var port: Int = 8080
+
+    @Option(help: "Folder to serve. Default: the built-in demo site.")
+    var root: String?
+
+    @Flag(help: "Serve exactly one request, then exit 0.")
+    var once = false
+
+    @Flag(help: "Also print a hex dump (tshark -x layout) of every request.")
+    var hex = false
+
+    @Flag(help: "Also log connections and every chunk sent.")
+    var verbose = false
+
+    func validate() throws {
+        try Ports.check(port, allowZero: true)
+        if let root {
+            do throws(HTTPSite.SiteError) {
+                _ = try HTTPSite.root(root)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+
+    func run() throws {
+        var configuration = HTTPServer.Configuration(site: .builtIn)
+        if let root { configuration.site = try HTTPSite.root(root) }
+        configuration.closeAfterEachResponse = once
+        let options = try ServerOptions.parse(
+            (host.map { ["--host", $0] } ?? []) + ["--port", String(port)] + (hex ? ["--hex"] : []) + (verbose ? ["--verbose"] : []))
+        let once = once
+        try ServerRunner.run(.http, options: options, onEvent: { event, stop in
+            if once, case .served = event.kind { stop() }
+        }) { HTTPServer(events: $0, configuration: configuration) }
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Glibc
+import Testing
+import NetLabCore
+@testable import NetLabSockets
+
+/// A document root with a text file, a binary file, a folder, and a secret outside it.
+private final class SiteFixture {
+    let base: URL
+    let root: URL
+    let binary = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 8) }
+
+    init() throws {
+        base = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-http-\(UUID().uuidString)")
+        root = base.appendingPathComponent("www")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("docs"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        try "<h1>Hello World</h1>\n".write(to: root.appendingPathComponent("HelloWorld.html"), atomically: true, encoding: .utf8)
+        try "docs index\n".write(to: root.appendingPathComponent("docs/index.html"), atomically: true, encoding: .utf8)
+        try Data(binary).write(to: root.appendingPathComponent("photo.png"))
+        try "SECRET-OUTSIDE-ROOT\n".write(to: base.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("escape.txt").path,
+                                                   withDestinationPath: base.appendingPathComponent("secret.txt").path)
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("up").path, withDestinationPath: base.path)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: base) }
+}
+
+/// Sends raw bytes on one connection, half-closes, and returns everything that came back.
+private func exchange(_ request: String, port: UInt16) async throws -> [UInt8] {
+    try await TCPClient(events: .discard).send(Array(request.utf8), host: "127.0.0.1", port: port, timeout: 10).get()
+}
+
+private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+/// Status codes of every response in order.
+private func statuses(_ bytes: [UInt8]) -> [Int] {
+    text(bytes).components(separatedBy: "HTTP/1.1 ").dropFirst().compactMap { Int($0.prefix(3)) }
+}
+
+/// The body after the first head.
+private func body(_ bytes: [UInt8]) -> [UInt8] {
+    let marker: [UInt8] = [13, 10, 13, 10]
+    guard let end = (0..<max(0, bytes.count - 3)).first(where: { Array(bytes[$0..<$0 + 4]) == marker }) else { return [] }
+    return Array(bytes[(end + 4)...])
+}
+
+extension LoopbackTests {
+@Suite struct HTTPEngineTests {
+    func server(_ site: HTTPSite, _ change: (inout HTTPServer.Configuration) -> Void = { _ in }) throws -> (HTTPServer, UInt16) {
+        var configuration = HTTPServer.Configuration(site: site)
+        change(&configuration)
+        let server = HTTPServer(events: .discard, configuration: configuration)
+        return (server, try server.start(host: "127.0.0.1", port: 0).port)
+    }
+
+    @Test func builtInSiteWorksOutOfTheBox() async throws {
+        let (server, port) = try server(.builtIn)
+        defer { server.stop() }
+        let index = try await exchange("GET / HTTP/1.0\r\n\r\n", port: port)
+        #expect(statuses(index) == [200])
+        #expect(text(index).contains("Content-Type: text/html; charset=utf-8"))
+        #expect(text(index).contains("netlab web server"))
+        let hello = try await exchange("GET /HelloWorld.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", port: port)
+        #expect(text(hello).contains("<h1>Hello World!</h1>"))
+        let missing = try await exchange("GET /nope.html HTTP/1.0\r\n\r\n", port: port)
+        #expect(statuses(missing) == [404])
+        #expect(text(missing).contains("<title>404 Not Found</title>"))
+    }
+
+    @Test func filesByteExactWithHeaders() async throws {
+        let site = try SiteFixture()
+        let (server, port) = try server(try HTTPSite.root(site.root.path))
+        defer { server.stop() }
+        let png = try await exchange("GET /photo.png HTTP/1.0\r\n\r\n", port: port)
+        #expect(statuses(png) == [200])
+        #expect(body(png) == site.binary)
+        for field in ["Content-Type: image/png", "Content-Length: \(site.binary.count)", "Date: ", "Last-Modified: ",
+                      "Server: netlab", "Connection: close"] {
+            #expect(text(png).contains(field), "\(field)")
+        }
+        let docs = try await exchange("GET /docs/ HTTP/1.0\r\n\r\n", port: port)
+        #expect(text(body(docs)) == "docs index\n")
+        let head = try await exchange("HEAD /photo.png HTTP/1.0\r\n\r\n", port: port)
+        #expect(body(head).isEmpty)
+        #expect(text(head).contains("Content-Length: \(site.binary.count)"))
+        let empty = try await exchange("GET /empty/ HTTP/1.0\r\n\r\n", port: port)
+        #expect(statuses(empty) == [403], "no directory listings")
+    }
+
+    @Test func notModifiedSince() async throws {
+        let (server, port) = try server(.builtIn)
+        defer { server.stop() }
+        let later = HTTPDate.format(BuiltInSite.modified + 60)
+        let earlier = HTTPDate.format(BuiltInSite.modified - 60)
+        #expect(statuses(try await exchange("GET / HTTP/1.0\r\nIf-Modified-Since: \(later)\r\n\r\n", port: port)) == [304])
+        #expect(statuses(try await exchange("GET / HTTP/1.0\r\nIf-Modified-Since: \(earlier)\r\n\r\n", port: port)) == [200])
+    }
+
+    @Test func statusForEveryBadRequest() async throws {
+        let (server, port) = try server(.builtIn)
+        defer { server.stop() }
+        let cases: [(String, Int)] = [
+            ("GARBAGE\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\n\r\n", 400),
+            ("DELETE / HTTP/1.0\r\n\r\n", 405),
+            ("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.0\r\n\r\n", 414),
+            ("GET / HTTP/1.0\r\n" + (0..<150).map { "X-\($0): y\r\n" }.joined() + "\r\n", 431),
+            ("GET / HTTP/2.0\r\n\r\n", 505),
+            ("GET /%2e%2e/secret.txt HTTP/1.0\r\n\r\n", 403),
+        ]
+        for (request, expected) in cases {
+            let response = try await exchange(request, port: port)
+            #expect(statuses(response) == [expected], "\(request.prefix(40))")
+        }
+        let options = try await exchange("OPTIONS / HTTP/1.0\r\n\r\n", port: port)
+        #expect(text(options).contains("Allow: GET, HEAD"))
+    }
+
+    @Test func keepAliveAndPipelining() async throws {
+        let (server, port) = try server(.builtIn)
+        defer { server.stop() }
+        let three = "GET / HTTP/1.1\r\nHost: a\r\n\r\nHEAD /HelloWorld.html HTTP/1.1\r\nHost: a\r\n\r\n"
+            + "GET /missing HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+        let response = try await exchange(three, port: port)
+        #expect(statuses(response) == [200, 200, 404], "answered in order on one connection")
+        #expect(text(response).components(separatedBy: "Connection: keep-alive").count == 3)
+        // HTTP/1.0 without keep-alive: one response, then close (the rest is never answered).
+        let old = try await exchange("GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n", port: port)
+        #expect(statuses(old) == [200])
+    }
+
+    @Test(arguments: ["/../secret.txt", "/%2e%2e/secret.txt", "/escape.txt", "/up/secret.txt", "/..%2fsecret.txt",
+                      "/docs/../../secret.txt", "http://x/../secret.txt", "/%2E%2E%5Csecret.txt", "/escape.txt%00.html",
+                      "/./up/./secret.txt"])
+    func neverServesOutsideTheRoot(target: String) async throws {
+        let site = try SiteFixture()
+        let (server, port) = try server(try HTTPSite.root(site.root.path))
+        defer { server.stop() }
+        let response = try await exchange("GET \(target) HTTP/1.0\r\n\r\n", port: port)
+        #expect(!text(response).contains("SECRET-OUTSIDE-ROOT"))
+        #expect([400, 403, 404].contains(statuses(response).first ?? 0), "\(target): \(statuses(response))")
+    }
+
+    @Test func hundredConcurrentClients() async throws {
+        let (server, port) = try server(.builtIn)
+        defer { server.stop() }
+        let ok = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<100 {
+                group.addTask { (try? await exchange("GET /HelloWorld.html HTTP/1.0\r\n\r\n", port: port)).map { statuses($0) == [200] } ?? false }
+            }
+            var all = 0
+            for await success in group where success { all += 1 }
+            return all
+        }
+        #expect(ok == 100)
+    }
+
+    @Test func slowClientGetsATimeout() throws {
+        let (server, port) = try server(.builtIn) { $0.headerTimeout = 0.3 }
+        defer { server.stop() }
+        // A blocking socket that sends half a request and waits: the server must answer 408 and close.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        var limit = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        _ = send(fd, "GET / HTTP/1.1\r\nHost:", 21, 0)
+        var reply = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            reply += buffer[0..<n]
+        }
+        #expect(statuses(reply) == [408])
+    }
+}
+}
