@@ -16,9 +16,13 @@ public final class TCPClient: @unchecked Sendable {
     /// Replies longer than this are cut off with `replyTooLarge`.
     public let maxReply: Int
 
-    public init(events: EventSink, maxReply: Int = 64 * 1024 * 1024) {
+    /// The protocol the events are tagged with (`.http` for the HTTP client, which uses the same exchange).
+    public let engine: LabEvent.Engine
+
+    public init(events: EventSink, maxReply: Int = 64 * 1024 * 1024, engine: LabEvent.Engine = .tcp) {
         self.sink = events
         self.maxReply = maxReply
+        self.engine = engine
     }
 
     /// Sends `message` to `host`:`port` on a new connection; `completion` runs on the event
@@ -29,7 +33,7 @@ public final class TCPClient: @unchecked Sendable {
     ) {
         queue.async { [self] in
             let exchange = TCPExchange(
-                message: message, port: port, timeout: timeout, maxReply: maxReply, queue: queue, sink: sink)
+                message: message, port: port, timeout: timeout, maxReply: maxReply, queue: queue, sink: sink, engine: engine)
             let id = ObjectIdentifier(exchange)
             exchanges[id] = exchange
             exchange.run(host: host) { [self, sink] result in
@@ -55,6 +59,7 @@ final class TCPExchange {
     private let maxReply: Int
     private let queue: DispatchQueue
     private let sink: EventSink
+    private let engine: LabEvent.Engine
     private var candidates: [SocketAddress] = []
     private var handle: SocketHandle?
     private var peer = Endpoint(host: "?", port: 0)
@@ -65,7 +70,9 @@ final class TCPExchange {
     private var timer: DispatchWorkItem?
     private var completion: ((Result<[UInt8], ClientFailure>) -> Void)?
 
-    init(message: [UInt8], port: UInt16, timeout: Double, maxReply: Int, queue: DispatchQueue, sink: EventSink) {
+    init(message: [UInt8], port: UInt16, timeout: Double, maxReply: Int, queue: DispatchQueue, sink: EventSink,
+         engine: LabEvent.Engine) {
+        self.engine = engine
         self.message = message
         self.port = port
         self.timeout = timeout
@@ -83,7 +90,7 @@ final class TCPExchange {
             return
         }
         let timer = DispatchWorkItem { [self] in
-            finish(.failure(.timedOut(engine: .tcp, peer: peer, seconds: timeout)))
+            finish(.failure(.timedOut(engine: engine, peer: peer, seconds: timeout)))
         }
         self.timer = timer
         queue.asyncAfter(deadline: .now() + timeout, execute: timer)
@@ -135,7 +142,7 @@ final class TCPExchange {
         guard let handle else { return }
         connected = true
         local = SocketAddress.local(of: handle.fd)?.endpoint ?? local
-        sink.emit(.tcp, .client, .connected(local: local, peer: peer))
+        sink.emit(engine, .client, .connected(local: local, peer: peer))
         handle.onReadable { [self] in readable() }
         handle.onWritable { [self] in writable() }
         writable()
@@ -154,7 +161,7 @@ final class TCPExchange {
                 return
             }
             guard let written else { return }  // the write source calls again when there is room
-            sink.emit(.tcp, .client, .sent(bytes: Array(message[sentCount..<sentCount + written]), from: local, to: peer))
+            sink.emit(engine, .client, .sent(bytes: Array(message[sentCount..<sentCount + written]), from: local, to: peer))
             sentCount += written
         }
         handle.pauseWriting()
@@ -182,7 +189,7 @@ final class TCPExchange {
                 return
             }
             let chunk = Array(buffer[0..<count])
-            sink.emit(.tcp, .client, .received(bytes: chunk, from: peer, to: local))
+            sink.emit(engine, .client, .received(bytes: chunk, from: peer, to: local))
             reply.append(contentsOf: chunk)
             if reply.count > maxReply { finish(.failure(.replyTooLarge(limit: maxReply))) }
         }
@@ -194,15 +201,15 @@ final class TCPExchange {
         timer?.cancel()
         timer = nil
         if case .failure(let failure) = result, let kind = failure.event {
-            sink.emit(.tcp, .client, kind)
+            sink.emit(engine, .client, kind)
         }
         guard let handle else {
             completion(result)
             return
         }
         let wasConnected = connected
-        handle.close { [sink, peer] in
-            if wasConnected { sink.emit(.tcp, .client, .closed(peer: peer)) }
+        handle.close { [sink, peer, engine] in
+            if wasConnected { sink.emit(engine, .client, .closed(peer: peer)) }
             completion(result)
         }
     }

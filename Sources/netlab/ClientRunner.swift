@@ -10,7 +10,9 @@ enum ClientRunner {
         _ message: [UInt8], _ completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
     ) -> Void
 
-    static func run(words: [String], hex: Bool, makeSend: (EventSink) -> Send) throws {
+    /// `input`, when given, holds whole messages to send instead of words or stdin; their
+    /// replies are printed as they are (line by line, escaped, on a terminal).
+    static func run(words: [String], hex: Bool, input: [[UInt8]]? = nil, makeSend: (EventSink) -> Send) throws {
         signal(SIGPIPE, SIG_IGN)
         /// Serial queue for the engine's events and results, in order.
         let eventQueue = DispatchQueue(label: "netlab.client-events")
@@ -29,6 +31,19 @@ enum ClientRunner {
         }
         let send = makeSend(sink)
 
+        if let input {
+            for message in input {
+                let reply = try exchange(message, send)
+                guard Output.stdoutIsTerminal else {
+                    Output.write(reply, to: 1)
+                    continue
+                }
+                for line in reply.split(separator: 0x0A, omittingEmptySubsequences: false) {
+                    Output.line(TerminalSafe.escape(line.last == 0x0D ? line.dropLast() : line))
+                }
+            }
+            return
+        }
         if !words.isEmpty {
             let reply = try exchange(Array(words.joined(separator: " ").utf8), send)
             Output.reply(reply)

@@ -148,3 +148,23 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct HTTPClientMessageTests {
+    @Test func requestsForPathsAndLines() {
+        #expect(String(decoding: HTTPClientMessage.request(for: "/a.html", host: "127.0.0.1", port: 8080), as: UTF8.self)
+            == "GET /a.html HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: netlab\r\nConnection: close\r\n\r\n")
+        #expect(String(decoding: HTTPClientMessage.request(for: "HEAD / HTTP/1.0", host: "::1", port: 80), as: UTF8.self)
+            == "HEAD / HTTP/1.0\r\nUser-Agent: netlab\r\nConnection: close\r\n\r\n")
+        #expect(String(decoding: HTTPClientMessage.request(for: "", host: "::1", port: 80), as: UTF8.self)
+            .hasPrefix("GET / HTTP/1.1\r\nHost: [::1]:80\r\n"))
+    }
+
+    @Test func responses() {
+        let response = HTTPClientMessage.parseResponse(Array("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<h1>x</h1>".utf8))
+        #expect(response.status == 404)
+        #expect(response.headerLines == ["Content-Type: text/html"])
+        #expect(response.body == Array("<h1>x</h1>".utf8))
+        #expect(response.summary == "404 Not Found, text/html, 10 bytes")
+        #expect(HTTPClientMessage.parseResponse(Array("garbage".utf8)).status == nil)
+    }
+}

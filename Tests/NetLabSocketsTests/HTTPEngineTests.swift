@@ -131,9 +131,23 @@ extension LoopbackTests {
         #expect(statuses(old) == [200])
     }
 
-    @Test(arguments: ["/../secret.txt", "/%2e%2e/secret.txt", "/escape.txt", "/up/secret.txt", "/..%2fsecret.txt",
-                      "/docs/../../secret.txt", "http://x/../secret.txt", "/%2E%2E%5Csecret.txt", "/escape.txt%00.html",
-                      "/./up/./secret.txt"])
+    /// Hostile targets, sent to a real server whose root has a secret next to it and symlinks out.
+    static let hostile: [String] = [
+        "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/.%2e/secret.txt", "/%2e./secret.txt",
+        "/escape.txt", "/up/secret.txt", "/up/www/../secret.txt", "/..%2fsecret.txt", "/..%2Fsecret.txt",
+        "/docs/../../secret.txt", "/docs/%2e%2e/%2e%2e/secret.txt", "http://x/../secret.txt", "https://x/%2e%2e/secret.txt",
+        "/%2E%2E%5Csecret.txt", "/..%5csecret.txt", "/docs%5c..%5c..%5csecret.txt", "/escape.txt%00.html",
+        "/%00/../secret.txt", "/./up/./secret.txt", "/a/../../secret.txt", "/....//secret.txt", "/..;/secret.txt",
+        "/%252e%252e/secret.txt", "/%c0%ae%c0%ae/secret.txt", "/%ff/../secret.txt", "/%zz/secret.txt", "/%2",
+        "secret.txt", "/docs/../up/secret.txt", "//up/secret.txt", "/up%2fsecret.txt", "/./../secret.txt",
+        "/docs/./../../secret.txt", "/%2e%2e%2fsecret.txt",
+    ]
+
+    @Test func hostileCorpusIsLargeEnough() {
+        #expect(Self.hostile.count >= 30)
+    }
+
+    @Test(arguments: hostile)
     func neverServesOutsideTheRoot(target: String) async throws {
         let site = try SiteFixture()
         let (server, port) = try server(try HTTPSite.root(site.root.path))

@@ -38,3 +38,31 @@ import Testing
         #expect(result.stderr.contains("cannot serve /no/such/folder"))
     }
 }
+
+/// `netlab http-get` against netlab's own server.
+@Suite struct HTTPGetTests {
+    @Test func pathsURLsAndRequestLines() throws {
+        let server = try Background.netlab("http-server", "--host", "127.0.0.1", "--port", "0")
+        let port = try server.port()
+        let path = try netlab("http-get", "--port", String(port), "/HelloWorld.html")
+        #expect(path.status == 0)
+        #expect(path.out.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(path.out.contains("\r\n\r\n<!DOCTYPE html>"))
+        let url = try netlab("http-get", "http://127.0.0.1:\(port)/nope.html")
+        #expect(url.status == 0, "a 404 is an answer")
+        #expect(url.out.hasPrefix("HTTP/1.1 404 Not Found\r\n"))
+        let head = try netlab("http-get", "--port", String(port), "HEAD / HTTP/1.0")
+        #expect(head.out.hasSuffix("Connection: close\r\n\r\n"), "HEAD: no body")
+        #expect(server.interrupt() == 0)
+        #expect(server.text.contains("\"HEAD / HTTP/1.0\" 200"))
+    }
+
+    @Test func refusedAndHTTPS() throws {
+        let port = try freePort()
+        let refused = try netlab("http-get", "--port", String(port), "/")
+        #expect(refused.status == 69)
+        let https = try netlab("http-get", "https://127.0.0.1/")
+        #expect(https.status == 64)
+        #expect(https.stderr.contains("not an http:// URL"))
+    }
+}

@@ -1,0 +1,58 @@
+/// What the HTTP client sends for a line the user typed, and how it reads the answer.
+public enum HTTPClientMessage {
+    /// A path (`/`, `/index.html`) becomes a GET; a full request line (`HEAD / HTTP/1.0`) is
+    /// sent as typed. Either way `Host` (for HTTP/1.1) and `Connection: close` are added.
+    public static func request(for line: String, host: String, port: UInt16) -> [UInt8] {
+        let trimmed = line.trimmingSpaces
+        var requestLine = trimmed.hasPrefix("/") || trimmed.isEmpty ? "GET \(trimmed.isEmpty ? "/" : trimmed) HTTP/1.1" : trimmed
+        if !requestLine.contains(" HTTP/") { requestLine += " HTTP/1.1" }
+        let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        var text = requestLine + "\r\n"
+        if requestLine.hasSuffix("HTTP/1.1") { text += "Host: \(authority)\r\n" }
+        text += "User-Agent: netlab\r\nConnection: close\r\n\r\n"
+        return Array(text.utf8)
+    }
+
+    /// The status line, header lines and body of a response, split at the first blank line.
+    public struct Response: Equatable, Sendable {
+        public var statusLine: String
+        public var status: Int?
+        public var headerLines: [String]
+        public var body: [UInt8]
+
+        /// `200 OK, text/html, 214 bytes`, for a one-line summary.
+        public var summary: String {
+            let type = headerLines.first { $0.lowercased().hasPrefix("content-type:") }
+                .map { String($0.dropFirst("content-type:".count)).trimmingSpaces } ?? "no Content-Type"
+            return "\(statusLine.split(separator: " ", maxSplits: 1).dropFirst().first ?? Substring(statusLine)), \(type), \(body.count) bytes"
+        }
+    }
+
+    public static func parseResponse(_ bytes: [UInt8]) -> Response {
+        var headEnd = bytes.count
+        var bodyStart = bytes.count
+        var i = 0
+        while i + 1 < bytes.count {
+            if bytes[i] == 0x0A && bytes[i + 1] == 0x0A { headEnd = i; bodyStart = i + 2; break }
+            if i + 3 < bytes.count, bytes[i] == 0x0D, bytes[i + 1] == 0x0A, bytes[i + 2] == 0x0D, bytes[i + 3] == 0x0A {
+                headEnd = i; bodyStart = i + 4; break
+            }
+            i += 1
+        }
+        // Split bytes, not a String: in Swift "\r\n" is one Character and never equals "\n".
+        let lines = bytes[0..<headEnd].split(separator: 0x0A).map { line in
+            String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self)
+        }
+        let statusLine = lines.first ?? ""
+        let parts = statusLine.split(separator: " ")
+        let status = parts.count >= 2 && parts[0].hasPrefix("HTTP/") ? Int(parts[1]) : nil
+        return Response(statusLine: statusLine, status: status, headerLines: Array(lines.dropFirst()),
+                        body: Array(bytes[bodyStart...]))
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
