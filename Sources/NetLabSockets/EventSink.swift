@@ -9,10 +9,14 @@ import NetLabCore
 /// per event into one per batch (profiled: wake-ups were most of the server's CPU time).
 public struct EventSink: Sendable {
     public let queue: DispatchQueue
+    /// Whether `received`/`sent` events (which copy every byte) are wanted. A server that
+    /// only prints an access log says no, and saves a copy of everything it sends.
+    public let wantsPayloads: Bool
     private let buffer: Buffer
 
-    public init(queue: DispatchQueue, handler: @escaping @Sendable (LabEvent) -> Void) {
+    public init(queue: DispatchQueue, wantsPayloads: Bool = true, handler: @escaping @Sendable (LabEvent) -> Void) {
         self.queue = queue
+        self.wantsPayloads = wantsPayloads
         self.buffer = Buffer(handler: handler)
     }
 
@@ -21,6 +25,12 @@ public struct EventSink: Sendable {
 
     func emit(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: LabEvent.Kind) {
         buffer.append(LabEvent(engine: engine, role: role, kind: kind), queue: queue)
+    }
+
+    /// Emits a `received`/`sent` event, building it (and copying its bytes) only if wanted.
+    func emitPayload(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: @autoclosure () -> LabEvent.Kind) {
+        guard wantsPayloads else { return }
+        emit(engine, role, kind())
     }
 
     /// Runs `body` on the sink's queue after every event emitted so far has been delivered.

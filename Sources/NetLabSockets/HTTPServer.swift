@@ -45,7 +45,7 @@ public final class HTTPServer: @unchecked Sendable {
             do throws(SocketError) {
                 let listener = try StreamListener(
                     host: host, port: port, queue: queue, engine: .http, sink: sink,
-                    maxConnections: configuration.maxConnections
+                    maxConnections: configuration.maxConnections, rejection: Self.busyResponse
                 ) { [sink, configuration] handle, peer, local in
                     HTTPServerConnection(handle: handle, peer: peer, local: local, sink: sink, configuration: configuration)
                 }
@@ -57,6 +57,14 @@ public final class HTTPServer: @unchecked Sendable {
         }
         return try result.get()
     }
+
+    /// What a client past the connection limit gets before the connection closes.
+    static let busyResponse: [UInt8] = {
+        let page = HTTPResponseHead.errorPage(503, detail: "Too many connections; try again in a moment.")
+        return HTTPResponseHead(status: 503, fields: [("Content-Type", "text/html; charset=utf-8"),
+                                                      ("Content-Length", String(page.count)), ("Connection", "close"),
+                                                      ("Retry-After", "1")]).bytes + page
+    }()
 
     public func stop() {
         dispatchPrecondition(condition: .notOnQueue(queue))

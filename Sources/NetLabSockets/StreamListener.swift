@@ -21,13 +21,15 @@ final class StreamListener {
     private let sink: EventSink
     private let maxConnections: Int
     private let make: Make
+    /// Written (best effort) to a connection refused for the limit, e.g. an HTTP 503.
+    private let rejection: [UInt8]?
     private var connections: [ObjectIdentifier: StreamConnection] = [:]
 
     var connectionCount: Int { connections.count }
 
     /// Binds and listens; reports `listening` or `failed`.
     init(host: String?, port: UInt16, queue: DispatchQueue, engine: LabEvent.Engine, sink: EventSink,
-         maxConnections: Int, make: @escaping Make) throws(SocketError) {
+         maxConnections: Int, rejection: [UInt8]? = nil, make: @escaping Make) throws(SocketError) {
         let fd: Int32
         do throws(SocketError) {
             (fd, local) = try ServerSocket.open(host: host, port: port, type: .stream)
@@ -40,6 +42,7 @@ final class StreamListener {
         self.sink = sink
         self.maxConnections = maxConnections
         self.make = make
+        self.rejection = rejection
         handle.onReadable { [unowned self] in acceptAll() }
         sink.emit(engine, .server, .listening(local))
     }
@@ -80,6 +83,9 @@ final class StreamListener {
             Syscall.adoptAccepted(fd)
             let peer = SocketAddress(storage: storage, length: length).endpoint
             if connections.count >= maxConnections {
+                if let rejection {
+                    _ = rejection.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                }
                 Syscall.close(fd)
                 sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached"))
                 continue

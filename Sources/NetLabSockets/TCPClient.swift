@@ -161,7 +161,7 @@ final class TCPExchange {
                 return
             }
             guard let written else { return }  // the write source calls again when there is room
-            sink.emit(engine, .client, .sent(bytes: Array(message[sentCount..<sentCount + written]), from: local, to: peer))
+            sink.emitPayload(engine, .client, .sent(bytes: Array(message[sentCount..<sentCount + written]), from: local, to: peer))
             sentCount += written
         }
         handle.pauseWriting()
@@ -189,7 +189,7 @@ final class TCPExchange {
                 return
             }
             let chunk = Array(buffer[0..<count])
-            sink.emit(engine, .client, .received(bytes: chunk, from: peer, to: local))
+            sink.emitPayload(engine, .client, .received(bytes: chunk, from: peer, to: local))
             reply.append(contentsOf: chunk)
             if reply.count > maxReply { finish(.failure(.replyTooLarge(limit: maxReply))) }
         }

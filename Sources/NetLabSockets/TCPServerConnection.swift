@@ -64,7 +64,7 @@ final class TCPServerConnection: StreamConnection {
                 return
             }
             var chunk = Array(buffer[0..<count])
-            sink.emit(.tcp, .server, .received(bytes: chunk, from: peer, to: local))
+            sink.emitPayload(.tcp, .server, .received(bytes: chunk, from: peer, to: local))
             Uppercase.applyInPlace(&chunk)
             pending.append(contentsOf: chunk)
             flush()
@@ -91,7 +91,7 @@ final class TCPServerConnection: StreamConnection {
                 handle.onWritable { [self] in flush() }
                 return
             }
-            sink.emit(.tcp, .server, .sent(bytes: Array(pending[pendingStart..<pendingStart + written]), from: local, to: peer))
+            sink.emitPayload(.tcp, .server, .sent(bytes: Array(pending[pendingStart..<pendingStart + written]), from: local, to: peer))
             pendingStart += written
         }
         pending.removeAll(keepingCapacity: true)

@@ -95,7 +95,7 @@ final class UDPExchange {
             }
             // The kernel picked our port on the first send.
             local = SocketAddress.local(of: fd)?.endpoint ?? local
-            sink.emit(.udp, .client, .sent(bytes: Array(message[0..<sent]), from: local, to: peer))
+            sink.emitPayload(.udp, .client, .sent(bytes: Array(message[0..<sent]), from: local, to: peer))
             handle.onReadable { [self] in readable() }
             if mode == .connected { probeForErrors() }
         } catch {
@@ -141,7 +141,7 @@ final class UDPExchange {
         guard let count else { return }
         buffer.removeLast(buffer.count - count)
         let sender = length > 0 ? SocketAddress(storage: storage, length: length).endpoint : peer
-        sink.emit(.udp, .client, .received(bytes: buffer, from: sender, to: local))
+        sink.emitPayload(.udp, .client, .received(bytes: buffer, from: sender, to: local))
         finish(.success(buffer))
     }
 

@@ -91,7 +91,7 @@ public final class UDPServer: @unchecked Sendable {
             let peer = sender.endpoint
             // The buffer holds the largest possible datagram, so MSG_TRUNC never cuts; stay safe anyway.
             var message = Array(buffer[0..<min(count, buffer.count)])
-            sink.emit(.udp, .server, .received(bytes: message, from: peer, to: local))
+            sink.emitPayload(.udp, .server, .received(bytes: message, from: peer, to: local))
             Uppercase.applyInPlace(&message)
             do throws(SocketError) {
                 let sent = try Syscall.nonBlocking("sendto", endpoint: peer) {
@@ -100,7 +100,7 @@ public final class UDPServer: @unchecked Sendable {
                     }
                 }
                 if sent != nil {
-                    sink.emit(.udp, .server, .sent(bytes: message, from: local, to: peer))
+                    sink.emitPayload(.udp, .server, .sent(bytes: message, from: local, to: peer))
                 } else {
                     sink.emit(.udp, .server, .failed(.errno("sendto", EAGAIN, endpoint: peer)))
                 }

@@ -23,7 +23,9 @@ enum ServerRunner {
             // Stop from the main queue: stop() waits for the engine, which may be emitting to us.
             DispatchQueue.main.async { ServerRunner.finish() }
         }
-        let sink = EventSink(queue: logQueue) { event in
+        // Payload events only matter when they are printed.
+        let payloads = engine != .http || verbose || hex
+        let sink = EventSink(queue: logQueue, wantsPayloads: payloads) { event in
             for line in logLines(for: event, verbose: verbose, hex: hex) { Output.line(line) }
             onEvent(event, stop)
         }

@@ -171,6 +171,34 @@ extension LoopbackTests {
         #expect(ok == 100)
     }
 
+    @Test func pastTheConnectionLimitClientsGet503AndOthersAreServed() async throws {
+        let (server, port) = try server(.builtIn) { $0.maxConnections = 1 }
+        defer { server.stop() }
+        // Hold the one allowed connection open with half a request (TCPClient would finish it).
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(holder, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        _ = send(holder, "GET / HTTP/1.1\r\n", 16, 0)
+        var busy: [Int] = []
+        for _ in 0..<200 {  // until the server has counted the holder (bounded)
+            busy = statuses(try await exchange("GET / HTTP/1.0\r\n\r\n", port: port))
+            if busy == [503] { break }
+        }
+        #expect(busy == [503])
+        close(holder)
+        var served: [Int] = []
+        for _ in 0..<200 {  // until the holder's slot is free again (bounded)
+            served = statuses(try await exchange("GET / HTTP/1.0\r\n\r\n", port: port))
+            if served == [200] { break }
+        }
+        #expect(served == [200])
+    }
+
     @Test func slowClientGetsATimeout() throws {
         let (server, port) = try server(.builtIn) { $0.headerTimeout = 0.3 }
         defer { server.stop() }
