@@ -44,9 +44,9 @@ import Testing
         let message = (0...255).map { UInt8($0) }.filter { $0 != 0x0A }
         let expected = message.map { (0x61...0x7A).contains($0) ? $0 - 0x20 : $0 } + [0x0A]
         let lab = try Background(python3, ["-u", fixture(proto == "tcp" ? "TCPServer.py" : "UDPServer.py"), "0"])
-        let labReply = try run(netlabBinary.path, ["\(proto)-client", "--port", String(try lab.port())], stdin: message + [0x0A])
+        let labReply = try run(netlabBinary.path, ["\(proto)-client", "--timeout", "20", "--port", String(try lab.port())], stdin: message + [0x0A])
         let ours = try Background.netlab("\(proto)-server", "--host", "127.0.0.1", "--port", "0")
-        let ourReply = try run(netlabBinary.path, ["\(proto)-client", "--port", String(try ours.port())], stdin: message + [0x0A])
+        let ourReply = try run(netlabBinary.path, ["\(proto)-client", "--timeout", "20", "--port", String(try ours.port())], stdin: message + [0x0A])
         #expect(labReply.status == 0, "\(labReply.stderr)")
         #expect(ourReply.status == 0, "\(ourReply.stderr)")
         #expect(labReply.stdout == expected)
