@@ -14,6 +14,10 @@ extension ConsoleState {
             return []
         case .reply(let engine, let result):
             switch result {
+            case .success(let bytes) where engine == .http:
+                // The full response is in the packet pane; the transcript gets its gist.
+                let response = HTTPClientMessage.parseResponse(bytes)
+                say("HTTP <- " + TerminalSafe.escape(Array(response.summary.utf8)), response.status.map { $0 < 400 } ?? false ? .received : .error, now)
             case .success(let bytes):
                 say("\(engine.rawValue) <- " + TerminalSafe.escape(bytes), .received, now)
             case .failure(let failure):
@@ -244,8 +248,12 @@ extension ConsoleState {
     }
 
     private mutating func switchProtocol(to engine: LabEvent.Engine, now: Date) {
+        // Aimed at the old protocol's server? Then aim at the new one's (HTTP is on 8080).
+        if let old = server(client.engine), let new = server(engine), client.port == old.port {
+            client.port = new.port
+        }
         client.engine = engine
-        say("client protocol: \(engine.rawValue)", .info, now)
+        say("client protocol: \(engine.rawValue) -> \(Endpoint(host: client.host, port: client.port))", .info, now)
     }
 
     // MARK: Engine events

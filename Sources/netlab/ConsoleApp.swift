@@ -11,13 +11,14 @@ import NetLabTerminal
 @MainActor
 final class ConsoleApp {
     /// The protocols this build runs. Adding one: its engine here and in `servers`/`send`.
-    nonisolated static let engines: [LabEvent.Engine] = [.tcp, .udp]
+    nonisolated static let engines: [LabEvent.Engine] = [.tcp, .udp, .http]
 
     struct Settings {
         var listenHost: String?
         var clientHost: String
         var ports: [LabEvent.Engine: UInt16]
         var servers: [LabEvent.Engine]
+        var site: HTTPSite
         var theme: Theme
     }
 
@@ -27,6 +28,7 @@ final class ConsoleApp {
     private var servers: [LabEvent.Engine: any ServerEngine] = [:]
     private var tcpClient: TCPClient!
     private var udpClient: UDPClient!
+    private var httpClient: TCPClient!
     private var sources: [DispatchSourceProtocol] = []
     private var renderPending = false
     private var emptyReads = 0
@@ -50,9 +52,11 @@ final class ConsoleApp {
             MainActor.assumeIsolated { ConsoleApp.current?.dispatch(.event(event)) }
         }
         ConsoleApp.current = self
-        servers = [.tcp: TCPServer(events: sink), .udp: UDPServer(events: sink)]
+        servers = [.tcp: TCPServer(events: sink), .udp: UDPServer(events: sink),
+                   .http: HTTPServer(events: sink, configuration: HTTPServer.Configuration(site: settings.site))]
         tcpClient = TCPClient(events: sink)
         udpClient = UDPClient(events: sink)
+        httpClient = TCPClient(events: sink, engine: .http)
         watchSignals()
         watchKeys()
         perform(state.startServers(settings.servers, now: Date()))
@@ -89,7 +93,10 @@ final class ConsoleApp {
                 case .udp:
                     udpClient.send(bytes, host: host, port: port, mode: mode == .connected ? .connected : .unconnected,
                                    timeout: timeout, completion: done)
-                case .http: break
+                case .http:
+                    // The input line is a path or a request line; the reply is the whole response.
+                    let request = HTTPClientMessage.request(for: String(decoding: bytes, as: UTF8.self), host: host, port: port)
+                    httpClient.send(request, host: host, port: port, timeout: max(timeout, 5), completion: done)
                 }
             case .quit:
                 quit()

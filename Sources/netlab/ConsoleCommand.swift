@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NetLabConsole
 import NetLabCore
+import NetLabSockets
 
 /// `netlab` and `netlab console`: the full-screen lab console.
 struct ConsoleCommand: ParsableCommand {
@@ -24,6 +25,12 @@ struct ConsoleCommand: ParsableCommand {
     @Option(help: "Port of the UDP server.")
     var udpPort: Int = 12000
 
+    @Option(help: "Port of the HTTP server.")
+    var httpPort: Int = 8080
+
+    @Option(help: "Folder the HTTP server serves. Default: its built-in demo site.")
+    var root: String?
+
     @Option(help: "Servers that start ON: all, none, or a list such as tcp,udp.")
     var servers = "all"
 
@@ -33,6 +40,14 @@ struct ConsoleCommand: ParsableCommand {
     func validate() throws {
         try Ports.check(tcpPort, allowZero: false)
         try Ports.check(udpPort, allowZero: false)
+        try Ports.check(httpPort, allowZero: false)
+        if let root {
+            do throws(HTTPSite.SiteError) {
+                _ = try HTTPSite.root(root)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         _ = try serverList()
         if let theme, Theme.named(theme) == nil {
             throw ValidationError("unknown theme \(theme): use one of \(Theme.builtIn.map(\.name).joined(separator: ", "))")
@@ -63,8 +78,8 @@ struct ConsoleCommand: ParsableCommand {
         }
         let settings = ConsoleApp.Settings(
             listenHost: host, clientHost: host ?? "127.0.0.1",
-            ports: [.tcp: UInt16(tcpPort), .udp: UInt16(udpPort)],
-            servers: try serverList(), theme: chosen)
+            ports: [.tcp: UInt16(tcpPort), .udp: UInt16(udpPort), .http: UInt16(httpPort)],
+            servers: try serverList(), site: try root.map { try HTTPSite.root($0) } ?? .builtIn, theme: chosen)
         try MainActor.assumeIsolated {
             try ConsoleApp(settings: settings).run()
         }

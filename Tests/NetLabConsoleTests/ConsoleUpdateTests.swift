@@ -94,6 +94,21 @@ import NetLabCore
         #expect(state.client.engine == .tcp)
     }
 
+    @Test func httpModeAimsAtTheHTTPServerAndSummarizesReplies() {
+        var state = ConsoleState(engines: [.tcp, .udp, .http])
+        state.apply([.key(.function(5)), .key(.function(5))])
+        #expect(state.client.engine == .http)
+        #expect(state.client.port == 8080)
+        state.type("/HelloWorld.html")
+        #expect(state.apply([.key(.enter)]) == [.send(.http, bytes: Array("/HelloWorld.html".utf8), host: "127.0.0.1", port: 8080, udpMode: .unconnected, timeout: 2)])
+        state.apply([.reply(engine: .http, result: .success(Array("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<h1>x</h1>".utf8)))])
+        #expect(state.transcript.last?.text == "HTTP <- 404 Not Found, text/html, 10 bytes")
+        #expect(state.transcript.last?.role == .error)
+        #expect(state.apply([.key(.function(4))]) == [.startServer(.http, host: nil, port: 8080)])
+        state.apply([.key(.function(5))])
+        #expect(state.client.port == 12000, "back to the TCP server's port")
+    }
+
     @Test func lineEditing() {
         var state = ConsoleState()
         state.type("héllo")

@@ -6,7 +6,7 @@ import Testing
     @Test func classroomDemo() throws {
         let port = try freePort()
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)", "--servers", "none"],
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "none"],
             width: 100, height: 30)
         try session.waitFor("TCP :\(port)  OFF")
         try session.waitFor("UDP :\(port)  OFF")
@@ -60,7 +60,7 @@ import Testing
     @Test func ctrlCRestoresTheTerminal() throws {
         let port = try freePort()
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--tcp-port", "\(port)", "--udp-port", "\(port)"], width: 80, height: 24)
+            command: [netlabBinary.path, "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())"], width: 80, height: 24)
         try session.waitFor("TCP :\(port)  ON")
         try session.send("C-c")
         #expect(try session.exitStatus() == 0)
@@ -71,7 +71,7 @@ import Testing
     @Test func quitCommandAndUnknownCommandHint() throws {
         let port = try freePort()
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--tcp-port", "\(port)", "--udp-port", "\(port)", "--servers", "tcp"], width: 80, height: 24)
+            command: [netlabBinary.path, "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp"], width: 80, height: 24)
         try session.waitFor("UDP :\(port)  OFF")
         try session.typeLine(":frobnicate")
         try session.waitFor("unknown command :frobnicate; try :help for the list")
@@ -86,7 +86,7 @@ import Testing
         let port = try holder.port()
         defer { _ = holder.interrupt() }
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)"], width: 120, height: 30)
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())"], width: 120, height: 30)
         try session.waitFor("TCP :\(port)  FAILED")
         try session.waitFor("EADDRINUSE")
         try session.send("F10")
