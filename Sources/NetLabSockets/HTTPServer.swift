@@ -3,8 +3,7 @@ import NetLabCore
 
 /// The lab's web server, done right: static files over HTTP/1.0 and 1.1 with keep-alive,
 /// pipelining, the right status for every bad request, and nothing served from outside the root.
-public final class HTTPServer: @unchecked Sendable {
-    // @unchecked: `state` and everything reachable from it are touched only on `queue`.
+public final class HTTPServer: Sendable {
     public struct Configuration: Sendable {
         public var site: HTTPSite
         public var limits = HTTPRequestParser.Limits()
@@ -21,42 +20,28 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    private enum State {
-        case stopped
-        case listening(StreamListener)
-    }
-
     public let configuration: Configuration
-    private let sink: EventSink
-    /// Serial queue owning the listening socket and every connection.
-    private let queue = DispatchQueue(label: "netlab.http-server")
-    private var state = State.stopped
+    private let server: StreamServer
 
     public init(events: EventSink, configuration: Configuration = Configuration()) {
-        self.sink = events
         self.configuration = configuration
+        server = StreamServer(engine: .http, sink: events, maxConnections: configuration.maxConnections,
+                              rejection: Self.busyResponse) { handle, peer, local in
+            HTTPServerConnection(handle: handle, peer: peer, local: local, sink: events, configuration: configuration)
+        }
     }
 
+    /// The bound address while listening.
+    public var localEndpoint: Endpoint? { server.localEndpoint }
+
+    /// Binds and listens; returns the bound address. Reports `listening` or `failed`.
     @discardableResult
     public func start(host: String? = nil, port: UInt16) throws(SocketError) -> Endpoint {
-        dispatchPrecondition(condition: .notOnQueue(queue))
-        let result: Result<Endpoint, SocketError> = queue.sync {
-            if case .listening(let listener) = state { return .success(listener.local) }
-            do throws(SocketError) {
-                let listener = try StreamListener(
-                    host: host, port: port, queue: queue, engine: .http, sink: sink,
-                    maxConnections: configuration.maxConnections, rejection: Self.busyResponse
-                ) { [sink, configuration] handle, peer, local in
-                    HTTPServerConnection(handle: handle, peer: peer, local: local, sink: sink, configuration: configuration)
-                }
-                state = .listening(listener)
-                return .success(listener.local)
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try server.start(host: host, port: port)
     }
+
+    /// Closes every connection and the listening socket; returns once all are closed.
+    public func stop() { server.stop() }
 
     /// What a client past the connection limit gets before the connection closes.
     static let busyResponse: [UInt8] = {
@@ -65,17 +50,6 @@ public final class HTTPServer: @unchecked Sendable {
                                                       ("Content-Length", String(page.count)), ("Connection", "close"),
                                                       ("Retry-After", "1")]).bytes + page
     }()
-
-    public func stop() {
-        dispatchPrecondition(condition: .notOnQueue(queue))
-        let done = DispatchGroup()
-        queue.sync {
-            guard case .listening(let listener) = state else { return }
-            state = .stopped
-            listener.close(entering: done)
-        }
-        done.wait()
-    }
 }
 
 extension HTTPServer: ServerEngine {}
