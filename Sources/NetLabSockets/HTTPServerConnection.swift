@@ -305,7 +305,7 @@ final class HTTPServerConnection: StreamConnection {
             }
         }
         guard !handle.isClosing else { return }
-        handle.pauseWriting()
+        handle.finishWriting()
         if closeAfterFlush {
             // Half-close first so the client reads everything before the connection goes.
             shutdown(handle.fd, Int32(SHUT_WR))

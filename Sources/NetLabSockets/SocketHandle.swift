@@ -69,6 +69,19 @@ final class SocketHandle {
         writePaused = true
     }
 
+    /// Drops the write source until the next `onWritable`. Preferred to pausing: a suspended
+    /// write source sharing the descriptor with the read source is suspected of making
+    /// libdispatch miss read events (seen: rare exchanges that hung until their timeout).
+    func finishWriting() {
+        guard let writeSource, !closing else { return }
+        if writePaused {
+            writeSource.resume()
+            writePaused = false
+        }
+        writeSource.cancel()
+        self.writeSource = nil
+    }
+
     /// Cancels every source, then closes the descriptor and calls `completion` on the queue.
     /// Safe to call more than once; later completions run after the close as well.
     func close(completion: (() -> Void)? = nil) {

@@ -164,9 +164,22 @@ final class TCPExchange {
             sink.emitPayload(engine, .client, .sent(bytes: Array(message[sentCount..<sentCount + written]), from: local, to: peer))
             sentCount += written
         }
-        handle.pauseWriting()
+        handle.finishWriting()
         // Half-close: tells the server the message is complete; the reply can still come back.
         shutdown(handle.fd, Int32(SHUT_WR))
+        probeForReply()
+    }
+
+    /// Asks the socket directly every 50 ms as well as waiting for the read source: in about
+    /// one exchange in a few hundred under load the source never fired for a reply that had
+    /// arrived, and the exchange timed out (cause not found; see the issue notes).
+    private func probeForReply() {
+        guard completion != nil else { return }
+        queue.asyncAfter(deadline: .now() + .milliseconds(50), execute: DispatchWorkItem { [self] in
+            guard completion != nil else { return }
+            readable()
+            probeForReply()
+        })
     }
 
     /// Reads until the socket has nothing more: libdispatch may not fire again for data (or

@@ -96,7 +96,7 @@ final class TCPServerConnection: StreamConnection {
         }
         pending.removeAll(keepingCapacity: true)
         pendingStart = 0
-        handle.pauseWriting()
+        handle.finishWriting()
         if peerFinished {
             close()
         } else {
