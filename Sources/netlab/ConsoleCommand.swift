@@ -41,13 +41,7 @@ struct ConsoleCommand: ParsableCommand {
         try Ports.check(tcpPort, allowZero: false)
         try Ports.check(udpPort, allowZero: false)
         try Ports.check(httpPort, allowZero: false)
-        if let root {
-            do throws(HTTPSite.SiteError) {
-                _ = try HTTPSite.root(root)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
+        _ = try Roots.site(root)
         _ = try serverList()
         if let theme, Theme.named(theme) == nil {
             throw ValidationError("unknown theme \(theme): use one of \(Theme.builtIn.map(\.name).joined(separator: ", "))")
@@ -79,7 +73,7 @@ struct ConsoleCommand: ParsableCommand {
         let settings = ConsoleApp.Settings(
             listenHost: host, clientHost: host ?? "127.0.0.1",
             ports: [.tcp: UInt16(tcpPort), .udp: UInt16(udpPort), .http: UInt16(httpPort)],
-            servers: try serverList(), site: try root.map { try HTTPSite.root($0) } ?? .builtIn, theme: chosen)
+            servers: try serverList(), site: try Roots.site(root), theme: chosen)
         try MainActor.assumeIsolated {
             try ConsoleApp(settings: settings).run()
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NetLabSockets
 
 /// `--host` and `--port` for a server.
 struct ServerOptions: ParsableArguments {
@@ -16,6 +17,29 @@ struct ServerOptions: ParsableArguments {
 
     func validate() throws {
         try Ports.check(port, allowZero: true)
+    }
+
+    var settings: ServerSettings { ServerSettings(host: host, port: UInt16(port), hex: hex, verbose: verbose) }
+}
+
+/// What `ServerRunner` needs, however a command spells its options (the HTTP server's port
+/// default differs).
+struct ServerSettings {
+    var host: String?
+    var port: UInt16
+    var hex: Bool
+    var verbose: Bool
+}
+
+/// `--root`, checked: an existing directory, or a one-line usage error.
+enum Roots {
+    static func site(_ root: String?) throws -> HTTPSite {
+        guard let root else { return .builtIn }
+        do throws(HTTPSite.SiteError) {
+            return try HTTPSite.root(root)
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 }
 

@@ -35,21 +35,13 @@ struct HTTPServerCommand: ParsableCommand {
 
     func validate() throws {
         try Ports.check(port, allowZero: true)
-        if let root {
-            do throws(HTTPSite.SiteError) {
-                _ = try HTTPSite.root(root)
-            } catch {
-                throw ValidationError(error.description)
-            }
-        }
+        _ = try Roots.site(root)
     }
 
     func run() throws {
-        var configuration = HTTPServer.Configuration(site: .builtIn)
-        if let root { configuration.site = try HTTPSite.root(root) }
+        var configuration = HTTPServer.Configuration(site: try Roots.site(root))
         configuration.closeAfterEachResponse = once
-        let options = try ServerOptions.parse(
-            (host.map { ["--host", $0] } ?? []) + ["--port", String(port)] + (hex ? ["--hex"] : []) + (verbose ? ["--verbose"] : []))
+        let options = ServerSettings(host: host, port: UInt16(port), hex: hex, verbose: verbose)
         let once = once
         try ServerRunner.run(.http, options: options, onEvent: { event, stop in
             if once, case .served = event.kind { stop() }

@@ -7,7 +7,7 @@ import NetLabSockets
 enum ServerRunner {
     /// `onEvent` sees every event on the log queue and may end the server (`--once`).
     static func run(
-        _ engine: LabEvent.Engine, options: ServerOptions,
+        _ engine: LabEvent.Engine, options: ServerSettings,
         onEvent: @escaping @Sendable (LabEvent, _ stop: @escaping @Sendable () -> Void) -> Void = { _, _ in },
         make: (EventSink) -> any ServerEngine
     ) throws -> Never {
@@ -33,7 +33,7 @@ enum ServerRunner {
         ServerRunner.current = (server, logQueue)
         let local: Endpoint
         do {
-            local = try server.start(host: options.host, port: UInt16(options.port))
+            local = try server.start(host: options.host, port: options.port)
         } catch {
             logQueue.sync {}
             throw CommandFailure(message: error.description, code: CommandFailure.other)

@@ -11,6 +11,6 @@ struct TCPServerCommand: ParsableCommand {
     @OptionGroup var options: ServerOptions
 
     func run() throws {
-        try ServerRunner.run(.tcp, options: options) { TCPServer(events: $0) }
+        try ServerRunner.run(.tcp, options: options.settings) { TCPServer(events: $0) }
     }
 }

@@ -11,6 +11,6 @@ struct UDPServerCommand: ParsableCommand {
     @OptionGroup var options: ServerOptions
 
     func run() throws {
-        try ServerRunner.run(.udp, options: options) { UDPServer(events: $0) }
+        try ServerRunner.run(.udp, options: options.settings) { UDPServer(events: $0) }
     }
 }
