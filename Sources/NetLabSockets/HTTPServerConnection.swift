@@ -60,7 +60,6 @@ final class HTTPServerConnection: StreamConnection {
         output.removeAll()
         handle.close { [self] in
             if !wasClosing {
-                sink.emit(.http, .server, .closed(peer: peer))
                 onClose?()
                 onClose = nil
             }

@@ -4,7 +4,8 @@ import NetLabCore
 
 /// One accepted connection of a stream server (TCP uppercase, HTTP).
 protocol StreamConnection: AnyObject {
-    /// Starts serving; `onClose` runs on the queue once the connection is closed.
+    /// Starts serving; `onClose` runs on the queue once the connection is closed (the
+    /// listener reports `closed` and forgets the connection there).
     func begin(onClose: @escaping () -> Void)
     /// Closes the connection; `completion` runs after the descriptor is closed.
     func close(completion: (() -> Void)?)
@@ -95,7 +96,10 @@ final class StreamListener {
             let id = ObjectIdentifier(connection)
             connections[id] = connection
             sink.emit(engine, .server, .accepted(peer: peer))
-            connection.begin { [weak self] in self?.connections[id] = nil }
+            connection.begin { [weak self, sink, engine] in
+                self?.connections[id] = nil
+                sink.emit(engine, .server, .closed(peer: peer))
+            }
         }
     }
 }

@@ -33,7 +33,6 @@ final class TCPServerConnection: StreamConnection {
         let wasClosing = handle.isClosing
         handle.close { [self] in
             if !wasClosing {
-                sink.emit(.tcp, .server, .closed(peer: peer))
                 onClose?()
                 onClose = nil
             }
