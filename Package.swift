@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Pure logic: bytes in, values out. No syscalls, no curses.
@@ -22,7 +23,11 @@ let package = Package(
         // The console without curses: state, update, render to a virtual screen.
         .target(
             name: "NetLabConsole",
-            dependencies: ["NetLabCore", .product(name: "DequeModule", package: "swift-collections")]
+            dependencies: [
+                "NetLabCore",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
         ),
         // ncursesw, wide-character build (Debian: libncursesw5-dev).
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncursesw5-dev"])]),

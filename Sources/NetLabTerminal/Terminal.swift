@@ -166,13 +166,9 @@ public final class Terminal {
             if style.dim { attributes |= netlab_a_dim() }
             var pair: Int32 = 0
             if colors, style.foreground != nil || style.background != nil {
-                let available = Int(netlab_colors())
-                // A 256-colour index on an 8-colour terminal falls back to its basic colour.
-                func fit(_ index: Int?) -> Int32 {
-                    guard let index else { return -1 }
-                    return Int32(index < available ? index : index % 8)
-                }
-                init_extended_pair(next, fit(style.foreground), fit(style.background))
+                // 256-colour indexes fall back to the nearest basic colour on smaller terminals.
+                let (fg, bg) = style.terminalColors(available: Int(netlab_colors()))
+                init_extended_pair(next, Int32(fg), Int32(bg))
                 pair = next
                 next += 1
             }

@@ -24,4 +24,8 @@ public enum StyleRole: String, CaseIterable, Sendable {
     case prompt
     case help
     case dropped
+    /// Presenter mode's big banner: a reply, a refusal, silence.
+    case bannerSuccess = "banner-success"
+    case bannerFailure = "banner-failure"
+    case bannerSilent = "banner-silent"
 }
