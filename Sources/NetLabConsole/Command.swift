@@ -10,6 +10,8 @@ public enum Command: Equatable, Sendable {
     case udpMode(ConsoleState.UDPMode)
     case timeout(Double)
     case theme(String)
+    /// Presenter mode on, off, or toggled (nil).
+    case presenter(Bool?)
     case clear
     case help
     case quit
@@ -23,7 +25,8 @@ public enum Command: Equatable, Sendable {
         (":listen tcp|udp|http PORT", "move a server to another port"),
         (":udp-mode unconnected|connected", "connected UDP hears ICMP refusals"),
         (":timeout SECONDS", "how long the client waits for a reply"),
-        (":theme NAME", "switch colour theme"),
+        (":theme [NAME]", "switch colour theme (no name: list them)"),
+        (":presenter [on|off]", "big banner layout for the back row"),
         (":clear", "clear logs, transcript and packets"),
         (":help  :quit", "help overlay; quit"),
     ]
@@ -65,8 +68,13 @@ public enum Command: Equatable, Sendable {
             }
             return .success(.timeout(seconds))
         case "theme":
-            guard args.count == 1 else { return .failure(CommandError("usage: :theme NAME")) }
-            return .success(.theme(args[0]))
+            guard args.count <= 1 else { return .failure(CommandError("usage: :theme [NAME]")) }
+            return .success(.theme(args.first ?? ""))
+        case "presenter", "present":
+            guard args.count <= 1 else { return .failure(CommandError("usage: :presenter [on|off]")) }
+            if args.isEmpty { return .success(.presenter(nil)) }
+            guard let on = onOff(args[0]) else { return .failure(CommandError("usage: :presenter [on|off]")) }
+            return .success(.presenter(on))
         case "clear": return .success(.clear)
         case "help", "h", "?": return .success(.help)
         case "quit", "q", "exit": return .success(.quit)

@@ -13,6 +13,7 @@ extension ConsoleState {
             record(event)
             return []
         case .reply(let engine, let result):
+            outcome = Outcome(engine: engine, result: result, at: now)
             switch result {
             case .success(let bytes) where engine == .http:
                 // The full response is in the packet pane; the transcript gets its gist.
@@ -41,7 +42,7 @@ extension ConsoleState {
             if key == .function(1) || key == .escape { return [] }
         }
         if let binding = KeyBinding.all.first(where: { $0.key == key }) {
-            return run(binding.command, now: now)
+            return run(binding.command, now: now, themes: themes)
         }
         switch key {
         case .character(let c):
@@ -72,7 +73,7 @@ extension ConsoleState {
         return []
     }
 
-    private mutating func run(_ command: KeyBinding.Command, now: Date) -> [Effect] {
+    private mutating func run(_ command: KeyBinding.Command, now: Date, themes: [String]) -> [Effect] {
         switch command {
         case .help:
             showHelp.toggle()
@@ -86,6 +87,15 @@ extension ConsoleState {
         case .cycleProtocol:
             let index = engines.firstIndex(of: client.engine) ?? 0
             switchProtocol(to: engines[(index + 1) % engines.count], now: now)
+            return []
+        case .cycleTheme:
+            guard !themes.isEmpty else { return [] }
+            let index = themes.firstIndex(of: theme).map { ($0 + 1) % themes.count } ?? 0
+            theme = themes[index]
+            say("theme: \(theme) (F6 for the next)", .info, now)
+            return []
+        case .presenter:
+            setPresenter(!presenter, now: now)
             return []
         case .focusNext, .focusPrevious:
             let panes = Pane.allCases
@@ -170,6 +180,7 @@ extension ConsoleState {
         }
         let target = Endpoint(host: client.host, port: client.port)
         let mode = client.engine == .udp && client.udpMode == .connected ? " (connected)" : ""
+        outcome = .waiting(client.engine, to: target, at: now)
         say("\(client.engine.rawValue) -> \(target)\(mode) " + TerminalSafe.escape(Array(line.utf8)), .sent, now)
         return [.send(client.engine, bytes: Array(line.utf8), host: client.host, port: client.port,
                       udpMode: client.udpMode, timeout: client.timeout)]
@@ -214,11 +225,18 @@ extension ConsoleState {
             client.timeout = seconds
             say("client timeout: \(seconds) s", .info, now)
         case .theme(let name):
+            if name.isEmpty {
+                say("themes: \(themes.joined(separator: ", ")) (now: \(theme))", .info, now)
+                return []
+            }
             guard themes.contains(name) else {
                 say("unknown theme \(name); available: \(themes.joined(separator: ", "))", .error, now)
                 return []
             }
             theme = name
+            say("theme: \(name)", .info, now)
+        case .presenter(let on):
+            setPresenter(on ?? !presenter, now: now)
         case .clear:
             serverLog.removeAll()
             transcript.removeAll()
@@ -233,6 +251,16 @@ extension ConsoleState {
             return [.quit]
         }
         return []
+    }
+
+    private mutating func setPresenter(_ on: Bool, now: Date) {
+        presenter = on
+        say(on ? "presenter mode on (F7 or :presenter off to leave)" : "presenter mode off", .info, now)
+    }
+
+    /// A line of information in the client's transcript (for the console loop's own news).
+    public mutating func note(_ text: String, role: StyleRole = .info, now: Date) {
+        say(text, role, now)
     }
 
     private mutating func setServer(_ engine: LabEvent.Engine, on: Bool, now: Date) -> [Effect] {

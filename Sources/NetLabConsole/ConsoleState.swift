@@ -78,6 +78,10 @@ public struct ConsoleState: Equatable {
     public var logScroll = 0
     public var transcriptScroll = 0
     public var showHelp = false
+    /// Presenter mode: the big-banner layout for the back row.
+    public var presenter = false
+    /// The client's latest result, for presenter mode's banner.
+    public var outcome: Outcome?
     public var theme: String
     public var quitting = false
 
@@ -86,7 +90,8 @@ public struct ConsoleState: Equatable {
         ports: [LabEvent.Engine: UInt16] = [.tcp: 12000, .udp: 12000, .http: 8080],
         listenHost: String? = nil,
         clientHost: String = "127.0.0.1",
-        theme: String = "default"
+        theme: String = "default",
+        presenter: Bool = false
     ) {
         self.engines = engines
         self.servers = engines.map { Server(engine: $0, port: ports[$0] ?? 12000, phase: .off) }
@@ -94,6 +99,7 @@ public struct ConsoleState: Equatable {
         let first = engines.first ?? .tcp
         self.client = Client(engine: first, host: clientHost, port: ports[first] ?? 12000, udpMode: .unconnected, timeout: 2)
         self.theme = theme
+        self.presenter = presenter
     }
 
     public func server(_ engine: LabEvent.Engine) -> Server? {

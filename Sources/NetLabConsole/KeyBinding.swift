@@ -3,7 +3,7 @@ import NetLabCore
 /// A key, what it does, and how the key bar and the help overlay describe it.
 public struct KeyBinding: Equatable, Sendable {
     public enum Command: Equatable, Sendable {
-        case help, toggleServer(LabEvent.Engine), cycleProtocol, focusNext, focusPrevious, quit
+        case help, toggleServer(LabEvent.Engine), cycleProtocol, cycleTheme, presenter, focusNext, focusPrevious, quit
     }
 
     public var key: Key
@@ -21,9 +21,11 @@ public struct KeyBinding: Equatable, Sendable {
         KeyBinding(key: .function(3), command: .toggleServer(.udp), label: "UDP", help: "turn the UDP server on or off", onKeyBar: true),
         KeyBinding(key: .function(4), command: .toggleServer(.http), label: "HTTP", help: "turn the HTTP server on or off", onKeyBar: true),
         KeyBinding(key: .function(5), command: .cycleProtocol, label: "Proto", help: "client protocol: TCP -> UDP -> HTTP", onKeyBar: true),
+        KeyBinding(key: .function(6), command: .cycleTheme, label: "Theme", help: "next colour theme (also :theme NAME)", onKeyBar: true),
+        KeyBinding(key: .function(7), command: .presenter, label: "Big", help: "presenter mode: big banner for the back row", onKeyBar: true),
+        KeyBinding(key: .function(10), command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
         KeyBinding(key: .tab, command: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),
         KeyBinding(key: .backTab, command: .focusPrevious, label: "Back", help: "move focus to the previous pane", onKeyBar: false),
-        KeyBinding(key: .function(10), command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
     ]
 
     /// Keys that act inside the focused pane, for the help overlay.

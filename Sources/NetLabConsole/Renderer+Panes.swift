@@ -24,12 +24,15 @@ extension Renderer {
                   in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height - 2))
         let ruleRow = inner.row + inner.height - 2
         for x in inner.column..<(inner.column + inner.width) { screen[ruleRow, x] = .init("─", .border) }
-        let inputRow = inner.row + inner.height - 1
+        drawInputLine(&screen, row: inner.row + inner.height - 1, column: inner.column, width: inner.width)
+    }
+
+    /// `TCP> hello` with the cursor, scrolled sideways so the cursor stays visible.
+    func drawInputLine(_ screen: inout Screen, row inputRow: Int, column: Int, width: Int) {
         let prompt = "\(state.client.engine.rawValue)> "
-        let promptWidth = screen.put(prompt, row: inputRow, column: inner.column, role: .prompt)
-        let room = inner.width - promptWidth - 1
+        let promptWidth = screen.put(prompt, row: inputRow, column: column, role: .prompt)
+        let room = width - promptWidth - 1
         guard room > 0 else { return }
-        // Scroll the line sideways so the cursor stays visible.
         let characters = state.editor.characters
         let cursor = state.editor.cursor
         var start = 0
@@ -38,10 +41,10 @@ extension Renderer {
         }
         let visible = String(characters[start...])
         let shown = TerminalSafe.escapeText(visible)
-        screen.put(shown, row: inputRow, column: inner.column + promptWidth, role: .input, limit: room)
+        screen.put(shown, row: inputRow, column: column + promptWidth, role: .input, limit: room)
         let cursorColumn = characters[start..<cursor].reduce(0) { $0 + CharacterWidth.of($1) }
         if state.focus == .client {
-            screen.cursor = (inputRow, inner.column + promptWidth + cursorColumn)
+            screen.cursor = (inputRow, column + promptWidth + cursorColumn)
         }
     }
 

@@ -2,7 +2,8 @@ import NetLabCore
 
 extension Renderer {
     /// ` TCP :12000 ON  UDP :12000 OFF  client: UDP -> 127.0.0.1:12000` with the state in words.
-    func drawStatusBar(_ screen: inout Screen, row: Int) {
+    /// The client's target is left out in presenter mode (its banner box names it).
+    func drawStatusBar(_ screen: inout Screen, row: Int, showClient: Bool = true) {
         screen.fill(row: row, column: 0, width: screen.width, height: 1, role: .statusBar)
         var x = screen.put(" ", row: row, column: 0, role: .statusBar)
         for server in state.servers {
@@ -16,11 +17,13 @@ extension Renderer {
             x += screen.put(" \(word) ", row: row, column: x, role: role)
             x += screen.put("  ", row: row, column: x, role: .statusBar)
         }
-        let client = state.client
-        var target = "client: \(client.engine.rawValue) -> \(Endpoint(host: client.host, port: client.port))"
-        if client.engine == .udp { target += " (\(client.udpMode.rawValue))" }
-        x += screen.put(target, row: row, column: x, role: .statusBar)
-        let name = " netlab "
+        if showClient {
+            let client = state.client
+            var target = "client: \(client.engine.rawValue) -> \(Endpoint(host: client.host, port: client.port))"
+            if client.engine == .udp { target += " (\(client.udpMode.rawValue))" }
+            x += screen.put(target, row: row, column: x, role: .statusBar)
+        }
+        let name = showClient ? " netlab " : " netlab presenter "
         let nameWidth = CharacterWidth.of(name)
         if screen.width - x > nameWidth + 1 {
             screen.put(name, row: row, column: screen.width - nameWidth, role: .title)

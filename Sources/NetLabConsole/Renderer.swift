@@ -18,11 +18,15 @@ public struct Renderer {
             drawTooSmall(&screen)
             return screen
         }
-        drawStatusBar(&screen, row: 0)
-        drawServerLog(&screen, layout.serverLog)
-        drawHex(&screen, layout.hex)
-        drawClient(&screen, layout.client)
-        drawKeyBar(&screen, row: height - 1)
+        if state.presenter {
+            drawPresenter(&screen)
+        } else {
+            drawStatusBar(&screen, row: 0)
+            drawServerLog(&screen, layout.serverLog)
+            drawHex(&screen, layout.hex)
+            drawClient(&screen, layout.client)
+            drawKeyBar(&screen, row: height - 1)
+        }
         if state.showHelp {
             drawHelp(&screen)
             screen.cursor = nil

@@ -20,6 +20,8 @@ final class ConsoleApp {
         var servers: [LabEvent.Engine]
         var site: HTTPSite
         var theme: Theme
+        var themes: ThemeCatalog
+        var presenter: Bool
     }
 
     private var state: ConsoleState
@@ -36,7 +38,8 @@ final class ConsoleApp {
     init(settings: Settings) {
         self.settings = settings
         self.state = ConsoleState(engines: Self.engines, ports: settings.ports, listenHost: settings.listenHost,
-                                  clientHost: settings.clientHost, theme: settings.theme.name)
+                                  clientHost: settings.clientHost, theme: settings.theme.name,
+                                  presenter: settings.presenter)
         self.terminal = Terminal(theme: settings.theme)
     }
 
@@ -59,6 +62,9 @@ final class ConsoleApp {
         httpClient = TCPClient(events: sink, engine: .http)
         watchSignals()
         watchKeys()
+        for problem in settings.themes.skipped {
+            state.note("theme file left out: \(problem)", role: .error, now: Date())
+        }
         perform(state.startServers(settings.servers, now: Date()))
         redraw()
         dispatchMain()
@@ -68,10 +74,9 @@ final class ConsoleApp {
     static var current: ConsoleApp?
 
     func dispatch(_ action: Action) {
-        let themes = Theme.builtIn.map(\.name)
         let before = state.theme
-        let effects = state.update(action, now: Date(), themes: themes)
-        if state.theme != before, let theme = Theme.named(state.theme) { terminal.setTheme(theme) }
+        let effects = state.update(action, now: Date(), themes: settings.themes.names)
+        if state.theme != before, let theme = settings.themes.theme(named: state.theme) { terminal.setTheme(theme) }
         perform(effects)
         scheduleRender()
     }

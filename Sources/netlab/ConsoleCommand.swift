@@ -34,8 +34,14 @@ struct ConsoleCommand: ParsableCommand {
     @Option(help: "Servers that start ON: all, none, or a list such as tcp,udp.")
     var servers = "all"
 
-    @Option(help: "Colour theme: \(Theme.builtIn.map(\.name).joined(separator: ", ")). NO_COLOR in the environment means monochrome.")
+    @Option(help: ArgumentHelp(
+        "Colour theme: a name (\(Theme.builtIn.map(\.name).joined(separator: ", ")), or a file in ~/.config/netlab/themes) or the path of a theme file.",
+        discussion: "Without it: monochrome when NO_COLOR is set, else $NETLAB_THEME, else default.",
+        valueName: "name|path"))
     var theme: String?
+
+    @Flag(help: "Start in presenter mode: big banner and status words for the back row (F7 toggles).")
+    var presenter = false
 
     func validate() throws {
         try Ports.check(tcpPort, allowZero: false)
@@ -43,9 +49,6 @@ struct ConsoleCommand: ParsableCommand {
         try Ports.check(httpPort, allowZero: false)
         _ = try Roots.site(root)
         _ = try serverList()
-        if let theme, Theme.named(theme) == nil {
-            throw ValidationError("unknown theme \(theme): use one of \(Theme.builtIn.map(\.name).joined(separator: ", "))")
-        }
     }
 
     /// The engines that start ON.
@@ -66,14 +69,17 @@ struct ConsoleCommand: ParsableCommand {
     }
 
     func run() throws {
-        var chosen = theme.flatMap(Theme.named) ?? .standard
-        if theme == nil, let noColor = ProcessInfo.processInfo.environment["NO_COLOR"], !noColor.isEmpty {
-            chosen = .monochrome
+        let chosen: Theme, catalog: ThemeCatalog
+        do {
+            (chosen, catalog) = try ThemeCatalog.choose(flag: theme, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw CommandFailure(message: error.message, code: CommandFailure.usage)
         }
         let settings = ConsoleApp.Settings(
             listenHost: host, clientHost: host ?? "127.0.0.1",
             ports: [.tcp: UInt16(tcpPort), .udp: UInt16(udpPort), .http: UInt16(httpPort)],
-            servers: try serverList(), site: try Roots.site(root), theme: chosen)
+            servers: try serverList(), site: try Roots.site(root), theme: chosen,
+            themes: catalog, presenter: presenter)
         try MainActor.assumeIsolated {
             try ConsoleApp(settings: settings).run()
         }

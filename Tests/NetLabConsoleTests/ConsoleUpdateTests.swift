@@ -86,6 +86,72 @@ import NetLabCore
         #expect(run(":quit") == [.quit])
     }
 
+    @Test func f6CyclesThemesAndThemeNamesOne() {
+        var state = ConsoleState()
+        let themes = ["default", "classroom-light", "monochrome"]
+        func press(_ key: Key) { _ = state.update(.key(key), now: t0, themes: themes) }
+        press(.function(6))
+        #expect(state.theme == "classroom-light")
+        #expect(state.transcript.last?.text == "theme: classroom-light (F6 for the next)")
+        press(.function(6))
+        press(.function(6))
+        #expect(state.theme == "default", "wraps around")
+        state.type(":theme")
+        press(.enter)
+        #expect(state.transcript.last?.text == "themes: default, classroom-light, monochrome (now: default)")
+        state.type(":theme monochrome")
+        press(.enter)
+        #expect(state.theme == "monochrome")
+        state.type(":theme a b")
+        press(.enter)
+        #expect(state.transcript.last?.text == "usage: :theme [NAME]")
+        #expect(state.theme == "monochrome")
+    }
+
+    @Test func f7AndPresenterCommandSwitchPresenterMode() {
+        var state = ConsoleState()
+        state.apply([.key(.function(7))])
+        #expect(state.presenter)
+        #expect(state.transcript.last?.text == "presenter mode on (F7 or :presenter off to leave)")
+        #expect(run(":presenter off", &state).isEmpty && !state.presenter)
+        #expect(run(":presenter on", &state).isEmpty && state.presenter)
+        #expect(run(":presenter", &state).isEmpty && !state.presenter)
+        #expect(run(":presenter maybe", &state).isEmpty && !state.presenter)
+        #expect(state.transcript.last?.text == "usage: :presenter [on|off]")
+        #expect(ConsoleState(presenter: true).presenter)
+    }
+
+    @Test func theLatestOutcomeIsKeptForTheBanner() {
+        var state = ConsoleState(engines: [.tcp, .udp, .http])
+        state.type("hello")
+        state.apply([.key(.enter)], at: 1)
+        #expect(state.outcome?.kind == .waiting && state.outcome?.banners == ["WAITING"])
+        #expect(state.outcome?.detail == "TCP -> 127.0.0.1:12000: waiting for the reply")
+        let cases: [(LabEvent.Engine, Result<[UInt8], ClientFailure>, [String], Outcome.Kind)] = [
+            (.tcp, .failure(.socket(.errno("connect", 111, endpoint: localServer))), ["REFUSED"], .failure),
+            (.tcp, .failure(.socket(.errno("connect", 113, endpoint: localServer))), ["UNREACHABLE"], .failure),
+            (.tcp, .failure(.socket(.errno("connect", 99, endpoint: localServer))), ["EADDRNOTAVAIL"], .failure),
+            (.udp, .failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)), ["NO REPLY"], .silence),
+            (.tcp, .failure(.timedOut(engine: .tcp, peer: localServer, seconds: 5)), ["NO REPLY"], .silence),
+            (.tcp, .failure(.replyTooLarge(limit: 10)), ["TOO LARGE"], .failure),
+            (.udp, .success(Array("HELLO\r\n".utf8)), ["HELLO"], .reply),
+            (.udp, .success([0x41, 0x00, 0xff]), ["A??"], .reply),
+            (.udp, .success([]), ["(EMPTY)"], .reply),
+            (.http, .success(Array("HTTP/1.1 200 OK\r\n\r\n".utf8)), ["200 OK", "200"], .reply),
+            (.http, .success(Array("HTTP/1.0 404 Not Found\r\n\r\n".utf8)), ["404 NOT FOUND", "404"], .failure),
+            (.http, .success(Array("HTTP/1.1 204\r\n\r\n".utf8)), ["204"], .reply),
+            (.http, .success(Array("HELLO".utf8)), ["NOT HTTP"], .failure),
+        ]
+        for (engine, result, banners, kind) in cases {
+            state.apply([.reply(engine: engine, result: result)], at: 2)
+            #expect(state.outcome?.banners == banners, "\(result)")
+            #expect(state.outcome?.kind == kind, "\(result)")
+            #expect(state.outcome?.engine == engine)
+            #expect(state.outcome?.time == t0.addingTimeInterval(2))
+        }
+        #expect(state.outcome?.detail.hasPrefix("HTTP <- ") == true)
+    }
+
     @Test func f5CyclesTheClientProtocol() {
         var state = ConsoleState()
         state.apply([.key(.function(5))])

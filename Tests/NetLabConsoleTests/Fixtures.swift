@@ -57,3 +57,42 @@ func sampleState() -> ConsoleState {
     state.type("next")
     return state
 }
+
+extension Screen {
+    /// The screen as runs of equal style: `{fg16 bg231 bold}text` per run, one line per row.
+    func styledText(_ theme: Theme) -> String {
+        func tag(_ style: Theme.Style) -> String {
+            var parts: [String] = []
+            if let fg = style.foreground { parts.append("fg\(fg)") }
+            if let bg = style.background { parts.append("bg\(bg)") }
+            if style.bold { parts.append("bold") }
+            if style.underline { parts.append("underline") }
+            if style.reverse { parts.append("reverse") }
+            if style.dim { parts.append("dim") }
+            return "{" + parts.joined(separator: " ") + "}"
+        }
+        var lines: [String] = []
+        for row in 0..<height {
+            var line = ""
+            var current: String?
+            for column in 0..<width {
+                let cell = self[row, column]
+                guard let character = cell.character else { continue }
+                let style = tag(theme.style(cell.role))
+                if style != current {
+                    line += style
+                    current = style
+                }
+                line.append(character)
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Types `line` into the input and presses Enter; returns the effects.
+func run(_ line: String, _ state: inout ConsoleState) -> [Effect] {
+    state.type(line)
+    return state.apply([.key(.enter)])
+}

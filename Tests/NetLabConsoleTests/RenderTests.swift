@@ -31,6 +31,11 @@ import NetLabCore
         try assertSnapshot(render(state, width: 100, height: 30, clock: utcClock), named: "help-100x30")
     }
 
+    @Test func presenterSnapshotBeforeAnyExchange() throws {
+        let state = ConsoleState(presenter: true)
+        try assertSnapshot(render(state, width: 80, height: 24, clock: utcClock), named: "presenter-empty-80x24")
+    }
+
     @Test func tooSmallAsksForMore() {
         let screen = render(sampleState(), width: 20, height: 6, clock: utcClock)
         #expect(screen.text.contains("Make me bigger"))
@@ -88,13 +93,73 @@ import NetLabCore
         #expect(screen.line(at: 0) == "ab日 ")
     }
 
-    @Test func everyRoleHasAStyleInTheShippedThemes() {
-        for theme in Theme.builtIn {
-            for role in StyleRole.allCases {
-                _ = theme.style(role)
-            }
+    // MARK: Presenter mode
+
+    @Test(arguments: [(80, 24), (120, 40), (60, 16)])
+    func presenterSnapshot(width: Int, height: Int) throws {
+        var state = sampleState()
+        state.apply([.key(.function(7))], at: 8)
+        let screen = render(state, width: width, height: height, clock: utcClock)
+        try assertSnapshot(screen, named: "presenter-\(width)x\(height)")
+        // The latest outcome (UDP silence) is the banner; the status words stay visible.
+        #expect(screen.text.contains(BlockFont.rows("NO REPLY")[0]))
+        #expect(screen.line(at: 0).contains("TCP :12000  ON "))
+        #expect(screen.line(at: 0).contains("UDP :12000  ON "))
+        #expect(screen.line(at: height - 1).hasPrefix("F1 Help"))
+    }
+
+    @Test func presenterBannersForTheLabsOutcomes() {
+        let cases: [(Result<[UInt8], ClientFailure>, LabEvent.Engine, String, StyleRole)] = [
+            (.failure(.socket(.errno("connect", 111, endpoint: localServer))), .tcp, "REFUSED", .bannerFailure),
+            (.failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)), .udp, "NO REPLY", .bannerSilent),
+            (.success(Array("HELLO\n".utf8)), .tcp, "HELLO", .bannerSuccess),
+            (.success(Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8)), .http, "200 OK", .bannerSuccess),
+            (.success(Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)), .http, "404 NOT FOUND", .bannerFailure),
+        ]
+        for (result, engine, banner, role) in cases {
+            var state = ConsoleState(engines: [.tcp, .udp, .http], presenter: true)
+            state.apply([.reply(engine: engine, result: result)])
+            let screen = render(state, width: 120, height: 30, clock: utcClock)
+            let rows = BlockFont.rows(banner)
+            let text = screen.text
+            #expect(rows.allSatisfy { text.contains($0) }, "\(banner)")
+            let bannerRow = (0..<screen.height).first { screen.line(at: $0).contains(rows[0]) }!
+            let column = screen.line(at: bannerRow).firstIndex(of: "█")!.utf16Offset(in: screen.line(at: bannerRow))
+            #expect(screen[bannerRow, column].role == role, "\(banner)")
         }
-        #expect(Theme.monochrome.isMonochrome)
-        #expect(!Theme.standard.isMonochrome)
+        // Narrow: "404 NOT FOUND" does not fit in 60 columns, "404" does.
+        var state = ConsoleState(engines: [.http], presenter: true)
+        state.apply([.reply(engine: .http, result: cases[4].0)])
+        let narrow = render(state, width: 60, height: 16, clock: utcClock).text
+        #expect(narrow.contains(BlockFont.rows("404")[0]) && !narrow.contains(BlockFont.rows("404 NOT")[0]))
+    }
+
+    @Test func blockFontFitsAndCutsVisibly() {
+        #expect(BlockFont.width("HELLO") == 5 * 5 + 4)
+        #expect(BlockFont.width("") == 0)
+        let rows = BlockFont.rows("Hi!")
+        #expect(rows.count == 5 && Set(rows.map(\.count)).count == 1)
+        #expect(BlockFont.rows("hi") == BlockFont.rows("HI"), "lower case is drawn in capitals")
+        #expect(BlockFont.rows("~") == BlockFont.rows("?"), "unknown characters show as ?")
+        #expect(BlockFont.fit(["404 NOT FOUND", "404"], width: 30) == "404")
+        let cut = BlockFont.fit(["HELLO THERE, EVERYBODY"], width: 40)
+        #expect(cut.hasSuffix("..") && BlockFont.width(cut) <= 40 && cut.hasPrefix("HELLO"))
+        #expect(BlockFont.fit(["WIDE"], width: 1) == "")
+    }
+
+    // MARK: Themes
+
+    /// Every shipped theme on the same screen: each run of cells with its resolved style.
+    @Test(arguments: Theme.builtIn.map(\.name))
+    func themedSnapshot(name: String) throws {
+        let theme = try #require(Theme.named(name))
+        let screen = render(sampleState(), width: 80, height: 24, clock: utcClock)
+        let url = Self.snapshots.appendingPathComponent("theme-\(name)-80x24.txt")
+        let text = screen.styledText(theme) + "\n"
+        if ProcessInfo.processInfo.environment["NETLAB_RECORD_SNAPSHOTS"] == "1" {
+            try text.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(text == (try String(contentsOf: url, encoding: .utf8)), "snapshot theme-\(name) differs")
     }
 }

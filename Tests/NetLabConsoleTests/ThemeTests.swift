@@ -64,7 +64,9 @@ import Testing
          "bad.toml:2: unknown role \"stauts-on\" (did you mean status-on?); the roles are listed in Themes/README.md"),
         ("[roles]\nwibble = {}", "bad.toml:2: unknown role \"wibble\"; the roles are listed in Themes/README.md"),
         ("# x\n\n[roles]\nerror = { fg = \"purplish\" }",
-         "bad.toml:4: colour \"purplish\" in error.fg is not a colour name (black, red, green, yellow, blue, magenta, cyan, white, bright-...), \"default\" or a number 0-255"),
+         "bad.toml:4: colour \"purplish\" in error.fg is not a colour name: use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255"),
+        ("[roles]\nstatus-on = { fg = \"grene\" }",
+         "bad.toml:2: colour \"grene\" in status-on.fg is not a colour name (did you mean green?): use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255"),
         ("[roles]\nborder = { bg = 256 }", "bad.toml:2: colour 256 in border.bg is out of range: use 0-255 or a name such as \"red\""),
         ("[roles]\nborder = { bg = 1.5 }", "bad.toml:2: colour in border.bg must be a name in quotes or a number 0-255, not 1.5"),
         ("[roles]\ntitle = { attrs = [\"bold\", \"blink\"] }", "bad.toml:2: attribute \"blink\" in title: use bold, underline, reverse, dim"),
@@ -73,7 +75,7 @@ import Testing
         ("name = \"x\"\n[roles]", "bad.toml:1: unknown key \"name\": a theme file has a description and a [roles] table"),
         ("roles = 1", "bad.toml:1: roles must be a table: [roles]"),
         ("[roles]\n\n[roles.error]\nfg = \"red\"\nbg = \"nope\"",
-         "bad.toml:5: colour \"nope\" in error.bg is not a colour name (black, red, green, yellow, blue, magenta, cyan, white, bright-...), \"default\" or a number 0-255"),
+         "bad.toml:5: colour \"nope\" in error.bg is not a colour name: use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255"),
     ])
     func brokenFilesAreRejectedWithFileLineAndProblem(text: String, expected: String) {
         #expect(throws: ThemeFileError.self) { try Theme.parse(text, name: "bad", file: "bad.toml") }

@@ -93,3 +93,96 @@ import Testing
         #expect(try session.exitStatus() == 0)
     }
 }
+
+/// Colours as they reach a (tmux) terminal, read back with `capture-pane -e`.
+@Suite(.serialized) struct ConsoleThemeEndToEndTests {
+    /// Every SGR parameter list on the screen, with `38;5;N` and `48;5;N` kept whole.
+    static func colours(_ styled: String) -> Set<String> {
+        var found: Set<String> = []
+        var rest = Substring(styled)
+        while let start = rest.range(of: "\u{1b}[") {
+            rest = rest[start.upperBound...]
+            guard let end = rest.firstIndex(of: "m") else { break }
+            let params = rest[..<end].split(separator: ";", omittingEmptySubsequences: false).map(String.init)
+            var i = 0
+            while i < params.count {
+                let p = Int(params[i]) ?? 0
+                if (p == 38 || p == 48), i + 2 < params.count, params[i + 1] == "5" {
+                    found.insert("\(p);5;\(params[i + 2])")
+                    i += 3
+                    continue
+                }
+                if (30...37).contains(p) || (40...47).contains(p) || (90...97).contains(p) || (100...107).contains(p) {
+                    found.insert(String(p))
+                }
+                i += 1
+            }
+            rest = rest[end...]
+        }
+        return found
+    }
+
+    func console(_ environment: [String], _ arguments: [String]) throws -> (TmuxSession, UInt16) {
+        let port = try freePort()
+        let session = try TmuxSession(
+            command: ["/usr/bin/env"] + environment + [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)",
+                      "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp"] + arguments,
+            width: 100, height: 30)
+        try session.waitFor("TCP :\(port)  ON")
+        return (session, port)
+    }
+
+    @Test func aThemesPaletteReachesTheScreenAndF6SwitchesLive() throws {
+        let (session, _) = try console(["TERM=xterm-256color"], ["--theme", "classroom-light"])
+        let light = Self.colours(session.styledScreen)
+        // classroom-light: black (16) on white (231), ON chip on dark green (22), OFF on dark red (124).
+        #expect(light.isSuperset(of: ["38;5;16", "48;5;231", "48;5;22", "48;5;124"]), "\(light)")
+        try session.send("F6")
+        try session.waitFor("theme: high-contrast")
+        let high = Self.colours(session.styledScreen)
+        // high-contrast: bright green ON chip (palette 10: SGR 102), nothing of classroom-light left.
+        #expect(high.contains("102") || high.contains("48;5;10"), "\(high)")
+        #expect(!high.contains("48;5;231"))
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
+    @Test func eightColourTerminalsGetTheNearestBasicColours() throws {
+        let (session, _) = try console(["TERM=screen"], ["--theme", "classroom-light"])
+        let colours = Self.colours(session.styledScreen)
+        #expect(!colours.contains { $0.contains(";5;") }, "no 256-colour values on an 8-colour terminal: \(colours)")
+        // Dark green stays green (42), dark red stays red (41), white paper (47).
+        #expect(colours.isSuperset(of: ["42", "41", "47"]), "\(colours)")
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
+    @Test func noColorMeansNoColourAtAll() throws {
+        let (session, port) = try console(["TERM=xterm-256color", "NO_COLOR=1"], [])
+        try session.typeLine("hello")
+        try session.waitFor("TCP <- HELLO")
+        let styled = session.styledScreen
+        #expect(Self.colours(styled).isEmpty, "\(Self.colours(styled))")
+        // Meaning survives in attributes: reverse (7) for the status bar, bold (1) for ON.
+        #expect(styled.contains("\u{1b}[7m") || styled.contains(";7m"))
+        #expect(styled.contains("\u{1b}[1m") || styled.contains(";1m"))
+        #expect(session.screen.contains("UDP :\(port)  OFF"))
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
+    @Test func presenterModeShowsTheOutcomeAsABanner() throws {
+        let (session, port) = try console([], ["--presenter"])
+        try session.typeLine("hello")
+        try session.waitFor("banner HELLO") { $0.contains("█   █ █████ █     █      ███") }
+        try session.typeLine(":port \(port == 65535 ? port - 1 : port + 1)")
+        try session.typeLine("hello")
+        try session.waitFor("banner REFUSED") { $0.contains("████  █████ █████ █   █  ████ █████ ████") }
+        try session.send("F7")
+        try session.waitFor("Server log")
+        try session.waitFor("Connection refused (ECONNREFUSED)")
+        #expect(!session.screen.contains("█████"), "the normal layout has no banner")
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+}

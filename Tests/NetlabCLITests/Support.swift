@@ -29,8 +29,10 @@ struct Finished {
 }
 
 /// Runs a program to the end (killing it after `deadline` seconds so a bug cannot hang the suite).
-func run(_ executable: String, _ arguments: [String], stdin: [UInt8] = [], deadline: Double = 20) throws -> Finished {
+func run(_ executable: String, _ arguments: [String], stdin: [UInt8] = [], deadline: Double = 20,
+         environment: [String: String]? = nil) throws -> Finished {
     let process = Process()
+    if let environment { process.environment = environment }
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let input = Pipe(), output = Pipe(), errors = Pipe()

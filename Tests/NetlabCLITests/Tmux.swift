@@ -68,6 +68,9 @@ final class TmuxSession {
 
     var screen: String { (try? tmux("capture-pane", "-p")) ?? "" }
 
+    /// The screen with its colours and attributes as SGR escape sequences.
+    var styledScreen: String { (try? tmux("capture-pane", "-p", "-e")) ?? "" }
+
     /// Polls the screen every 50 ms until `condition` holds, for at most `seconds`.
     @discardableResult
     func waitFor(_ what: String, within seconds: Double = 10, _ condition: (String) -> Bool) throws -> String {

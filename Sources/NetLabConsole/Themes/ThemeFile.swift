@@ -52,7 +52,7 @@ extension Theme {
                 for roleName in roles.keys {
                     let path = [key, roleName]
                     guard let role = StyleRole(rawValue: roleName) else {
-                        throw fail(path, "unknown role \"\(roleName)\"\(suggestion(for: roleName)); the roles are listed in Themes/README.md")
+                        throw fail(path, "unknown role \"\(roleName)\"\(suggestion(for: roleName, among: StyleRole.allCases.map(\.rawValue))); the roles are listed in Themes/README.md")
                     }
                     given[role] = try style(roles[roleName]!, path: path, fail: fail)
                 }
@@ -109,14 +109,14 @@ extension Theme {
         if let name = value.string {
             if name.lowercased() == "default" { return nil }
             if let index = Palette.index(named: name) { return index }
-            throw fail(path, "colour \"\(name)\" in \(what) is not a colour name (\(Palette.names.prefix(8).joined(separator: ", ")), bright-...), \"default\" or a number 0-255")
+            throw fail(path, "colour \"\(name)\" in \(what) is not a colour name\(suggestion(for: name, among: Palette.names)): use \(Palette.names.prefix(8).joined(separator: ", ")), bright-..., \"default\" or a number 0-255")
         }
         throw fail(path, "colour in \(what) must be a name in quotes or a number 0-255, not \(value.debugDescription)")
     }
 
     /// ` (did you mean status-on?)` for a near miss, else nothing.
-    static func suggestion(for word: String) -> String {
-        let best = StyleRole.allCases.map { ($0.rawValue, editDistance($0.rawValue, word)) }.min { $0.1 < $1.1 }
+    static func suggestion(for word: String, among candidates: [String]) -> String {
+        let best = candidates.map { ($0, editDistance($0, word)) }.min { $0.1 < $1.1 }
         guard let best, best.1 <= max(2, word.count / 3) else { return "" }
         return " (did you mean \(best.0)?)"
     }

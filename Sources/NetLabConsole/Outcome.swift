@@ -1,0 +1,98 @@
+import Foundation
+import NetLabCore
+
+/// The client's latest result, as presenter mode's banner shows it: `HELLO`, `REFUSED`,
+/// `NO REPLY`, `200 OK`, `404`.
+public struct Outcome: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// Sent; the reply (or its absence) is still to come.
+        case waiting
+        case reply
+        case failure
+        /// Nothing came back: UDP's silence, or a TCP server that never answered.
+        case silence
+    }
+
+    public var engine: LabEvent.Engine
+    public var kind: Kind
+    /// Banner texts, longest first: the renderer shows the first that fits.
+    public var banners: [String]
+    /// One line under the banner: what happened, in words.
+    public var detail: String
+    public var time: Date
+
+    public init(engine: LabEvent.Engine, kind: Kind, banners: [String], detail: String, time: Date) {
+        self.engine = engine
+        self.kind = kind
+        self.banners = banners
+        self.detail = detail
+        self.time = time
+    }
+
+    public var role: StyleRole {
+        switch kind {
+        case .reply: .bannerSuccess
+        case .failure: .bannerFailure
+        case .waiting, .silence: .bannerSilent
+        }
+    }
+
+    public static func waiting(_ engine: LabEvent.Engine, to target: Endpoint, at time: Date) -> Outcome {
+        Outcome(engine: engine, kind: .waiting, banners: ["WAITING"], detail: "\(engine.rawValue) -> \(target): waiting for the reply", time: time)
+    }
+
+    /// The banner for a client's result.
+    public init(engine: LabEvent.Engine, result: Result<[UInt8], ClientFailure>, at time: Date) {
+        self.engine = engine
+        self.time = time
+        switch result {
+        case .success(let bytes) where engine == .http:
+            let response = HTTPClientMessage.parseResponse(bytes)
+            detail = "HTTP <- " + TerminalSafe.escape(Array(response.summary.utf8))
+            if let status = response.status {
+                kind = status < 400 ? .reply : .failure
+                // The server's own words: "HTTP/1.1 404 Not Found" -> "404 NOT FOUND", then "404".
+                let statusAndReason = response.statusLine.split(separator: " ", maxSplits: 1).last.map(String.init) ?? "\(status)"
+                banners = ["\(status)"]
+                if statusAndReason.uppercased() != "\(status)" { banners.insert(statusAndReason.uppercased(), at: 0) }
+            } else {
+                kind = .failure
+                banners = ["NOT HTTP"]
+            }
+        case .success(let bytes):
+            kind = .reply
+            detail = "\(engine.rawValue) <- " + TerminalSafe.escape(bytes)
+            var text = bytes
+            while let last = text.last, last == 10 || last == 13 { text.removeLast() }
+            // Printable ASCII as it is; anything else shows as '?'.
+            let shown = String(text.map { (32..<127).contains($0) ? Character(Unicode.Scalar($0)) : "?" })
+            banners = [shown.isEmpty ? "(EMPTY)" : shown]
+        case .failure(let failure):
+            detail = failure.brief
+            switch failure {
+            case .timedOut:
+                kind = .silence
+                banners = ["NO REPLY"]
+            case .replyTooLarge:
+                kind = .failure
+                banners = ["TOO LARGE"]
+            case .socket(let error):
+                kind = .failure
+                banners = [error.errnoValue.map(Self.word(forErrno:)) ?? "ERROR"]
+            }
+        }
+    }
+
+    /// A short word for an errno: what the room should read from the back row.
+    static func word(forErrno value: Int32) -> String {
+        switch ErrnoName.name(value) {
+        case "ECONNREFUSED": "REFUSED"
+        case "ECONNRESET": "RESET"
+        case "EHOSTUNREACH": "UNREACHABLE"
+        case "ENETUNREACH": "NO ROUTE"
+        case "ETIMEDOUT": "TIMED OUT"
+        case "EMSGSIZE": "TOO BIG"
+        case let name: name
+        }
+    }
+}

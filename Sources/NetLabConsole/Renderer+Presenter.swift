@@ -1,0 +1,73 @@
+import NetLabCore
+
+/// Presenter mode, for the back row of a lecture hall:
+///
+/// ┌ status bar: every server's ON/OFF ─┐
+/// │ client target                      │
+/// │   ███  BIG BANNER: HELLO, REFUSED  │
+/// │ what happened, in one line         │
+/// ├ server log (the latest lines) ─────┤
+/// ├ client: last line, input line ─────┤
+/// └ key bar ───────────────────────────┘
+extension Renderer {
+    static let presenterBannerHeight = BlockFont.height + 4
+    static let presenterClientHeight = 4
+
+    func drawPresenter(_ screen: inout Screen) {
+        let width = screen.width, height = screen.height
+        drawStatusBar(&screen, row: 0, showClient: false)
+
+        let bannerRect = Rect(row: 1, column: 0, width: width, height: Self.presenterBannerHeight)
+        drawBanner(&screen, bannerRect)
+
+        let clientRow = height - 1 - Self.presenterClientHeight
+        let logRow = bannerRect.row + bannerRect.height
+        if clientRow - logRow >= 3 {
+            drawServerLog(&screen, Rect(row: logRow, column: 0, width: width, height: clientRow - logRow))
+        }
+
+        let clientRect = Rect(row: clientRow, column: 0, width: width, height: Self.presenterClientHeight)
+        let (title, role) = title("Client", pane: .client)
+        screen.box(clientRect, title: title, titleRole: role)
+        let inner = clientRect.inner
+        if let last = state.transcript.last {
+            // The newest line only, cut at the edge: the full transcript is in the normal layout.
+            let time = last.time.map { clock($0) + " " } ?? ""
+            let x = screen.put(time, row: inner.row, column: inner.column, role: .time, limit: inner.width)
+            screen.put(last.text, row: inner.row, column: inner.column + x, role: last.role, limit: inner.width - x)
+        }
+        drawInputLine(&screen, row: inner.row + 1, column: inner.column, width: inner.width)
+        drawKeyBar(&screen, row: height - 1)
+    }
+
+    private func drawBanner(_ screen: inout Screen, _ rect: Rect) {
+        let client = state.client
+        var target = "\(client.engine.rawValue) client -> \(Endpoint(host: client.host, port: client.port))"
+        if client.engine == .udp { target += " (\(client.udpMode.rawValue))" }
+        screen.box(rect, title: target, titleRole: .title)
+        let inner = rect.inner
+        guard let outcome = state.outcome else {
+            let hint = "Type a line and press Enter: the reply, a refusal or the silence shows here."
+            centered(&screen, hint, row: inner.row + inner.height / 2, in: inner, role: .info)
+            return
+        }
+        // The detail under the banner takes two rows when it needs them; the banner moves up.
+        let detail = Self.wrap(clock(outcome.time) + "  " + outcome.detail, width: inner.width).prefix(2)
+        let bannerTop = inner.row + (detail.count > 1 ? 0 : 1)
+        let text = BlockFont.fit(outcome.banners, width: inner.width - 2)
+        let left = inner.column + max(0, (inner.width - BlockFont.width(text)) / 2)
+        for (index, line) in BlockFont.rows(text).enumerated() {
+            screen.put(line, row: bannerTop + index, column: left, role: outcome.role)
+        }
+        let role: StyleRole = outcome.kind == .failure ? .error : outcome.kind == .reply ? .received : .info
+        for (index, line) in detail.enumerated() {
+            centered(&screen, line, row: bannerTop + BlockFont.height + index, in: inner, role: role)
+        }
+    }
+
+    /// One line centred in `rect` (left-aligned and cut when it is too long).
+    private func centered(_ screen: inout Screen, _ text: String, row: Int, in rect: Rect, role: StyleRole) {
+        let column = rect.column + max(0, (rect.width - CharacterWidth.of(text)) / 2)
+        screen.put(text, row: row, column: column, role: role, limit: rect.column + rect.width - column)
+    }
+}
