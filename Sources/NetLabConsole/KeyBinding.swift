@@ -31,12 +31,10 @@ public struct KeyBinding: Equatable, Sendable {
     /// Keys that act inside the focused pane, for the help overlay.
     public static let paneKeys: [(keys: String, help: String)] = [
         ("Enter", "send the input line (or run a :command)"),
-        ("Left Right Home End", "move in the input line"),
-        ("Backspace Del", "delete in the input line"),
+        ("Left Right Home End Bksp Del", "edit the input line"),
         ("Up Down", "history (client), scroll (server log), select (hex)"),
         ("PgUp PgDn", "scroll the focused pane"),
-        ("End (hex)", "follow the newest message again"),
-        ("Esc", "close help, stop selecting"),
+        ("End (hex), Esc", "follow the newest message again; close help"),
     ]
 
     /// The bindings that apply to a console running these engines (no F4 without HTTP).

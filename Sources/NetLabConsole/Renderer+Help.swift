@@ -7,6 +7,15 @@ extension Renderer {
         lines += Command.usage.map { ($0.syntax, $0.help) }
         lines.append(("", ""))
         lines.append(("", "any key closes this help"))
+        let room = screen.height - 4
+        if lines.count > room {
+            // Short of rows: drop the spacing first, then say what is left out.
+            lines.removeAll { $0.0.isEmpty }
+            if lines.count > room {
+                let hidden = lines.count - room + 1
+                lines = Array(lines.prefix(room - 1)) + [("...", "\(hidden) more lines: make the terminal taller")]
+            }
+        }
         let keyWidth = lines.map { CharacterWidth.of($0.0) }.max() ?? 0
         let width = min(screen.width - 2, keyWidth + 2 + (lines.map { CharacterWidth.of($0.1) }.max() ?? 0) + 4)
         let height = min(screen.height - 2, lines.count + 2)

@@ -36,6 +36,16 @@ import NetLabCore
         try assertSnapshot(render(state, width: 80, height: 24, clock: utcClock), named: "presenter-empty-80x24")
     }
 
+    @Test func helpSaysWhatItLeavesOutWhenShort() {
+        var state = sampleState()
+        state.apply([.key(.function(1))])
+        let short = render(state, width: 100, height: 16, clock: utcClock).text
+        #expect(short.contains("more lines: make the terminal taller"))
+        let tall = render(state, width: 100, height: 40, clock: utcClock).text
+        #expect(!tall.contains("more lines"))
+        for (syntax, _) in Command.usage { #expect(tall.contains(syntax)) }
+    }
+
     @Test func tooSmallAsksForMore() {
         let screen = render(sampleState(), width: 20, height: 6, clock: utcClock)
         #expect(screen.text.contains("Make me bigger"))
