@@ -14,12 +14,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Micro benchmarks only (Benchmarks/NetLabBenchmarks); the interposer counts mallocs.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Pure logic: bytes in, values out. No syscalls, no curses.
         .target(name: "NetLabCore", dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")]),
         // The only module that makes socket syscalls.
-        .target(name: "NetLabSockets", dependencies: ["NetLabCore"]),
+        .target(name: "NetLabSockets", dependencies: ["NetLabCore", "CNetLabSys"]),
+        // epoll and sendfile, which the Glibc module does not import (Linux only).
+        .systemLibrary(name: "CNetLabSys"),
         // The console without curses: state, update, render to a virtual screen.
         .target(
             name: "NetLabConsole",
@@ -47,6 +51,13 @@ let package = Package(
                 "NetLabTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // `swift package benchmark`: ns/op and allocations of the hot paths. Built by `swift test` too.
+        .executableTarget(
+            name: "NetLabBenchmarks",
+            dependencies: ["NetLabCore", "NetLabConsole", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/NetLabBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .testTarget(
             name: "NetLabCoreTests",

@@ -1,124 +1,70 @@
 import Dispatch
 import Glibc
 
-/// Owns one non-blocking socket and its dispatch sources, on one engine queue.
-///
-/// Readiness comes from `DispatchSource`s; the descriptor is closed exactly once, in the last
-/// cancel handler, after every source has let go of it (closing earlier would let the kernel
-/// reuse the number under a live source). Not thread-safe: used only on `queue`.
+/// Owns one non-blocking socket and its readiness handlers, on one engine's reactor (and so
+/// on its queue). The descriptor leaves the epoll set before it is closed, exactly once.
+/// Not thread-safe: used only on the reactor's queue.
 final class SocketHandle {
     let fd: Int32
-    let queue: DispatchQueue
-    private var readSource: DispatchSourceRead?
-    private var readPaused = false
-    private var writeSource: DispatchSourceWrite?
-    private var writePaused = false
-    private var liveSources = 0
+    let reactor: Reactor
+    private let registration: Reactor.Registration
     private var closing = false
     private var closed = false
-    private var whenClosed: [() -> Void] = []
 
-    init(fd: Int32, queue: DispatchQueue) {
+    init(fd: Int32, reactor: Reactor) {
         self.fd = fd
-        self.queue = queue
+        self.reactor = reactor
+        self.registration = reactor.add(fd)
     }
 
+    var queue: DispatchQueue { reactor.queue }
     var isClosing: Bool { closing }
 
-    /// Calls `handler` on the queue each time the socket is readable.
+    /// Calls `handler` on the queue each time the socket is readable (or has an error or
+    /// hang-up to report).
     func onReadable(_ handler: @escaping () -> Void) {
-        precondition(readSource == nil && !closing)
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler(handler: handler)
-        adopt(source)
-        readSource = source
+        precondition(registration.onRead == nil && !closing)
+        registration.onRead = handler
+        registration.readEnabled = true
+        reactor.update(registration)
     }
 
     func pauseReading() {
-        guard let readSource, !readPaused else { return }
-        readSource.suspend()
-        readPaused = true
+        guard !closing, registration.readEnabled else { return }
+        registration.readEnabled = false
+        reactor.update(registration)
     }
 
     func resumeReading() {
-        guard let readSource, readPaused else { return }
-        readSource.resume()
-        readPaused = false
+        guard !closing, !registration.readEnabled else { return }
+        registration.readEnabled = true
+        reactor.update(registration)
     }
 
-    /// Calls `handler` on the queue when the socket is writable, until `pauseWriting()`.
+    /// Calls `handler` on the queue when the socket is writable, until `finishWriting()`.
     func onWritable(_ handler: @escaping () -> Void) {
         guard !closing else { return }
-        if let writeSource {
-            writeSource.setEventHandler(handler: handler)
-            if writePaused {
-                writeSource.resume()
-                writePaused = false
-            }
-            return
-        }
-        let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler(handler: handler)
-        adopt(source)
-        writeSource = source
+        registration.onWrite = handler
+        registration.writeEnabled = true
+        reactor.update(registration)
     }
 
-    func pauseWriting() {
-        guard let writeSource, !writePaused else { return }
-        writeSource.suspend()
-        writePaused = true
-    }
-
-    /// Drops the write source until the next `onWritable`. Preferred to pausing: a suspended
-    /// write source sharing the descriptor with the read source is suspected of making
-    /// libdispatch miss read events (seen: rare exchanges that hung until their timeout).
+    /// No more writable calls until the next `onWritable`.
     func finishWriting() {
-        guard let writeSource, !closing else { return }
-        if writePaused {
-            writeSource.resume()
-            writePaused = false
-        }
-        writeSource.cancel()
-        self.writeSource = nil
+        guard !closing, registration.onWrite != nil else { return }
+        registration.onWrite = nil
+        reactor.update(registration)
     }
 
-    /// Cancels every source, then closes the descriptor and calls `completion` on the queue.
-    /// Safe to call more than once; later completions run after the close as well.
+    /// Stops every handler and closes the descriptor, then calls `completion`. Safe to call
+    /// more than once; later completions run at once.
     func close(completion: (() -> Void)? = nil) {
-        if closed {
-            completion?()
-            return
+        if !closed {
+            closing = true
+            closed = true
+            reactor.remove(registration)
+            Syscall.close(fd)
         }
-        if let completion { whenClosed.append(completion) }
-        guard !closing else { return }
-        closing = true
-        if let readSource {
-            if readPaused { readSource.resume(); readPaused = false }
-            readSource.cancel()
-        }
-        if let writeSource {
-            if writePaused { writeSource.resume(); writePaused = false }
-            writeSource.cancel()
-        }
-        if liveSources == 0 { finish() }
-    }
-
-    private func adopt(_ source: DispatchSourceProtocol) {
-        liveSources += 1
-        source.setCancelHandler { [self] in
-            liveSources -= 1
-            if liveSources == 0 { finish() }
-        }
-        source.resume()
-    }
-
-    private func finish() {
-        Syscall.close(fd)
-        closed = true
-        readSource = nil
-        writeSource = nil
-        let callbacks = whenClosed
-        whenClosed = []
-        for callback in callbacks { callback() }
+        completion?()
     }
 }

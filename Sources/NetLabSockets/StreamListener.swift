@@ -29,7 +29,7 @@ final class StreamListener {
     var connectionCount: Int { connections.count }
 
     /// Binds and listens; reports `listening` or `failed`.
-    init(host: String?, port: UInt16, queue: DispatchQueue, engine: LabEvent.Engine, sink: EventSink,
+    init(host: String?, port: UInt16, reactor: Reactor, engine: LabEvent.Engine, sink: EventSink,
          maxConnections: Int, rejection: [UInt8]? = nil, make: @escaping Make) throws(SocketError) {
         let fd: Int32
         do throws(SocketError) {
@@ -38,7 +38,7 @@ final class StreamListener {
             sink.emit(engine, .server, .failed(error))
             throw error
         }
-        self.handle = SocketHandle(fd: fd, queue: queue)
+        self.handle = SocketHandle(fd: fd, reactor: reactor)
         self.engine = engine
         self.sink = sink
         self.maxConnections = maxConnections
@@ -92,7 +92,7 @@ final class StreamListener {
                 continue
             }
             let connectionLocal = SocketAddress.local(of: fd)?.endpoint ?? local
-            let connection = make(SocketHandle(fd: fd, queue: handle.queue), peer, connectionLocal)
+            let connection = make(SocketHandle(fd: fd, reactor: handle.reactor), peer, connectionLocal)
             let id = ObjectIdentifier(connection)
             connections[id] = connection
             sink.emit(engine, .server, .accepted(peer: peer))

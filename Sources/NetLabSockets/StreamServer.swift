@@ -19,6 +19,7 @@ final class StreamServer: @unchecked Sendable {
     private let make: Make
     /// Serial queue owning the listening socket and every connection.
     private let queue: DispatchQueue
+    private let reactor: Reactor
     private var state = State.stopped
 
     init(engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, rejection: [UInt8]? = nil, make: @escaping Make) {
@@ -28,6 +29,7 @@ final class StreamServer: @unchecked Sendable {
         self.rejection = rejection
         self.make = make
         self.queue = DispatchQueue(label: "netlab.\(engine.rawValue.lowercased())-server")
+        self.reactor = Reactor(queue: queue)
     }
 
     var localEndpoint: Endpoint? {
@@ -50,7 +52,7 @@ final class StreamServer: @unchecked Sendable {
             if case .listening(let listener) = state { return .success(listener.local) }
             do throws(SocketError) {
                 let listener = try StreamListener(
-                    host: host, port: port, queue: queue, engine: engine, sink: sink, maxConnections: maxConnections,
+                    host: host, port: port, reactor: reactor, engine: engine, sink: sink, maxConnections: maxConnections,
                     rejection: rejection, make: make)
                 state = .listening(listener)
                 return .success(listener.local)

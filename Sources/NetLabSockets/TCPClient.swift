@@ -11,7 +11,8 @@ public final class TCPClient: @unchecked Sendable {
     // @unchecked: `exchanges` is touched only on `queue`.
     private let sink: EventSink
     /// Serial queue owning every in-flight exchange and its socket.
-    private let queue = DispatchQueue(label: "netlab.tcp-client")
+    private let queue: DispatchQueue
+    private let reactor: Reactor
     private var exchanges: [ObjectIdentifier: TCPExchange] = [:]
     /// Replies longer than this are cut off with `replyTooLarge`.
     public let maxReply: Int
@@ -23,6 +24,8 @@ public final class TCPClient: @unchecked Sendable {
         self.sink = events
         self.maxReply = maxReply
         self.engine = engine
+        self.queue = DispatchQueue(label: "netlab.\(engine.rawValue.lowercased())-client")
+        self.reactor = Reactor(queue: queue)
     }
 
     /// Sends `message` to `host`:`port` on a new connection; `completion` runs on the event
@@ -33,7 +36,7 @@ public final class TCPClient: @unchecked Sendable {
     ) {
         queue.async { [self] in
             let exchange = TCPExchange(
-                message: message, port: port, timeout: timeout, maxReply: maxReply, queue: queue, sink: sink, engine: engine)
+                message: message, port: port, timeout: timeout, maxReply: maxReply, reactor: reactor, sink: sink, engine: engine)
             let id = ObjectIdentifier(exchange)
             exchanges[id] = exchange
             exchange.run(host: host) { [self, sink] result in
@@ -57,7 +60,8 @@ final class TCPExchange {
     private let port: UInt16
     private let timeout: Double
     private let maxReply: Int
-    private let queue: DispatchQueue
+    private let reactor: Reactor
+    private var queue: DispatchQueue { reactor.queue }
     private let sink: EventSink
     private let engine: LabEvent.Engine
     private var candidates: [SocketAddress] = []
@@ -70,14 +74,14 @@ final class TCPExchange {
     private var timer: DispatchWorkItem?
     private var completion: ((Result<[UInt8], ClientFailure>) -> Void)?
 
-    init(message: [UInt8], port: UInt16, timeout: Double, maxReply: Int, queue: DispatchQueue, sink: EventSink,
+    init(message: [UInt8], port: UInt16, timeout: Double, maxReply: Int, reactor: Reactor, sink: EventSink,
          engine: LabEvent.Engine) {
         self.engine = engine
         self.message = message
         self.port = port
         self.timeout = timeout
         self.maxReply = maxReply
-        self.queue = queue
+        self.reactor = reactor
         self.sink = sink
     }
 
@@ -113,7 +117,7 @@ final class TCPExchange {
             connectNext(lastError: error)
             return
         }
-        let handle = SocketHandle(fd: fd, queue: queue)
+        let handle = SocketHandle(fd: fd, reactor: reactor)
         self.handle = handle
         let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
         let code = result == 0 ? 0 : errno
@@ -167,19 +171,6 @@ final class TCPExchange {
         handle.finishWriting()
         // Half-close: tells the server the message is complete; the reply can still come back.
         shutdown(handle.fd, Int32(SHUT_WR))
-        probeForReply()
-    }
-
-    /// Asks the socket directly every 50 ms as well as waiting for the read source: in about
-    /// one exchange in a few hundred under load the source never fired for a reply that had
-    /// arrived, and the exchange timed out (cause not found; see the issue notes).
-    private func probeForReply() {
-        guard completion != nil else { return }
-        queue.asyncAfter(deadline: .now() + .milliseconds(50), execute: DispatchWorkItem { [self] in
-            guard completion != nil else { return }
-            readable()
-            probeForReply()
-        })
     }
 
     /// Reads until the socket has nothing more: libdispatch may not fire again for data (or

@@ -18,10 +18,12 @@ public final class UDPClient: @unchecked Sendable {
     private let sink: EventSink
     /// Serial queue owning every in-flight exchange and its socket.
     private let queue = DispatchQueue(label: "netlab.udp-client")
+    private let reactor: Reactor
     private var exchanges: [ObjectIdentifier: UDPExchange] = [:]
 
     public init(events: EventSink) {
         self.sink = events
+        self.reactor = Reactor(queue: queue)
     }
 
     /// Sends one datagram; `completion` runs on the event queue after the exchange's events.
@@ -30,7 +32,7 @@ public final class UDPClient: @unchecked Sendable {
         completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
     ) {
         queue.async { [self] in
-            let exchange = UDPExchange(message: message, mode: mode, timeout: timeout, queue: queue, sink: sink)
+            let exchange = UDPExchange(message: message, mode: mode, timeout: timeout, reactor: reactor, sink: sink)
             let id = ObjectIdentifier(exchange)
             exchanges[id] = exchange
             exchange.run(host: host, port: port) { [self, sink] result in
@@ -55,7 +57,8 @@ final class UDPExchange {
     private let message: [UInt8]
     private let mode: UDPClient.Mode
     private let timeout: Double
-    private let queue: DispatchQueue
+    private let reactor: Reactor
+    private var queue: DispatchQueue { reactor.queue }
     private let sink: EventSink
     private var handle: SocketHandle?
     private var peer = Endpoint(host: "?", port: 0)
@@ -63,11 +66,11 @@ final class UDPExchange {
     private var timer: DispatchWorkItem?
     private var completion: ((Result<[UInt8], ClientFailure>) -> Void)?
 
-    init(message: [UInt8], mode: UDPClient.Mode, timeout: Double, queue: DispatchQueue, sink: EventSink) {
+    init(message: [UInt8], mode: UDPClient.Mode, timeout: Double, reactor: Reactor, sink: EventSink) {
         self.message = message
         self.mode = mode
         self.timeout = timeout
-        self.queue = queue
+        self.reactor = reactor
         self.sink = sink
     }
 
@@ -78,7 +81,7 @@ final class UDPExchange {
             let address = try Resolver.resolve(host: host, port: port, type: .datagram)[0]
             peer = address.endpoint
             let fd = try Syscall.socket(family: address.family, type: .datagram)
-            let handle = SocketHandle(fd: fd, queue: queue)
+            let handle = SocketHandle(fd: fd, reactor: reactor)
             self.handle = handle
             if mode == .connected {
                 try Syscall.call("connect", endpoint: peer) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
@@ -96,8 +99,8 @@ final class UDPExchange {
             // The kernel picked our port on the first send.
             local = SocketAddress.local(of: fd)?.endpoint ?? local
             sink.emitPayload(.udp, .client, .sent(bytes: Array(message[0..<sent]), from: local, to: peer))
+            // A connected socket's ECONNREFUSED arrives as EPOLLERR: the reactor reports it here too.
             handle.onReadable { [self] in readable() }
-            if mode == .connected { probeForErrors() }
         } catch {
             finish(.failure(.socket(error)))
             return
@@ -107,15 +110,6 @@ final class UDPExchange {
         }
         self.timer = timer
         queue.asyncAfter(deadline: .now() + timeout, execute: timer)
-    }
-
-    /// libdispatch on Linux does not fire a read source for a socket error alone (EPOLLERR
-    /// without EPOLLIN), which is how the ICMP port-unreachable arrives on a connected socket.
-    /// Ask the socket directly every 10 ms until the reply, the error or the timeout.
-    private func probeForErrors() {
-        guard completion != nil else { return }
-        readable()
-        queue.asyncAfter(deadline: .now() + .milliseconds(10), execute: DispatchWorkItem { [self] in probeForErrors() })
     }
 
     private func readable() {

@@ -15,12 +15,15 @@ public final class UDPServer: @unchecked Sendable {
 
     private let sink: EventSink
     /// Serial queue owning the socket.
-    private let queue = DispatchQueue(label: "netlab.udp-server")
+    private let queue: DispatchQueue
+    private let reactor: Reactor
     private var state = State.stopped
     private var buffer = [UInt8](repeating: 0, count: 65536)
 
     public init(events: EventSink) {
         self.sink = events
+        self.queue = DispatchQueue(label: "netlab.udp-server")
+        self.reactor = Reactor(queue: queue)
     }
 
     public var localEndpoint: Endpoint? {
@@ -38,7 +41,7 @@ public final class UDPServer: @unchecked Sendable {
             if case .bound(_, let local) = state { return .success(local) }
             do throws(SocketError) {
                 let (fd, local) = try ServerSocket.open(host: host, port: port, type: .datagram)
-                let handle = SocketHandle(fd: fd, queue: queue)
+                let handle = SocketHandle(fd: fd, reactor: reactor)
                 handle.onReadable { [unowned self] in readable(handle, local: local) }
                 state = .bound(handle, local)
                 sink.emit(.udp, .server, .listening(local))
