@@ -80,7 +80,7 @@ def main():
     for kind in ("udp", "tcp"):
         lab = "UDPServer.py" if kind == "udp" else "TCPServer.py"
         rows = [
-            (f"netlab {kind}-server", [NETLAB, f"{kind}-server", "--host", "127.0.0.1", "--port", "0"]),
+            (f"netlab {kind}-server", [NETLAB, f"{kind}-server", "--host", "127.0.0.1", "--port", "0", "--quiet"]),
             (f"lab {lab}", [sys.executable, "-u", os.path.join(FIXTURES, lab), "0"]),
         ]
         results = []

@@ -8,17 +8,31 @@ import NetLabCore
 /// when nothing is already waiting to be delivered. Under load that turns one thread wake-up
 /// per event into one per batch (profiled: wake-ups were most of the server's CPU time).
 public struct EventSink: Sendable {
+    /// How much a sink wants to hear. Engines skip building (and copying bytes for) events
+    /// nobody wants: under load that is most of a quiet server's work.
+    public enum Detail: Int, Comparable, Sendable {
+        /// listening, stopped, failed, rejected.
+        case lifecycle
+        /// Also accepted, closed, served: one event per connection or request, no bytes.
+        case traffic
+        /// Also received and sent, with every byte.
+        case payloads
+
+        public static func < (a: Detail, b: Detail) -> Bool { a.rawValue < b.rawValue }
+    }
+
     public let queue: DispatchQueue
-    /// Whether `received`/`sent` events (which copy every byte) are wanted. A server that
-    /// only prints an access log says no, and saves a copy of everything it sends.
-    public let wantsPayloads: Bool
+    public let detail: Detail
     private let buffer: Buffer
 
-    public init(queue: DispatchQueue, wantsPayloads: Bool = true, handler: @escaping @Sendable (LabEvent) -> Void) {
+    public init(queue: DispatchQueue, detail: Detail = .payloads, handler: @escaping @Sendable (LabEvent) -> Void) {
         self.queue = queue
-        self.wantsPayloads = wantsPayloads
+        self.detail = detail
         self.buffer = Buffer(handler: handler)
     }
+
+    /// Whether `received`/`sent` events (which copy every byte) are wanted.
+    public var wantsPayloads: Bool { detail >= .payloads }
 
     /// A sink that drops every event (on a serial queue of its own that nothing else uses).
     public static let discard = EventSink(queue: DispatchQueue(label: "netlab.discard")) { _ in }
@@ -30,6 +44,12 @@ public struct EventSink: Sendable {
     /// Emits a `received`/`sent` event, building it (and copying its bytes) only if wanted.
     func emitPayload(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: @autoclosure () -> LabEvent.Kind) {
         guard wantsPayloads else { return }
+        emit(engine, role, kind())
+    }
+
+    /// Emits a per-connection or per-request event (accepted, closed, served) if wanted.
+    func emitTraffic(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: @autoclosure () -> LabEvent.Kind) {
+        guard detail >= .traffic else { return }
         emit(engine, role, kind())
     }
 

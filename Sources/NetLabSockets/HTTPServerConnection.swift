@@ -245,7 +245,7 @@ final class HTTPServerConnection: StreamConnection {
                 output.removeFirst()
                 queuedBytes -= bytes
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-                sink.emit(.http, .server, .served(peer: peer, requestLine: requestLine, status: status, bytes: bytes, milliseconds: ms))
+                sink.emitTraffic(.http, .server, .served(peer: peer, requestLine: requestLine, status: status, bytes: bytes, milliseconds: ms))
             case .file(let fd, let offset, let remaining):
                 guard remaining > 0 else {
                     Glibc.close(fd)

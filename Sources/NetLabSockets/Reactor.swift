@@ -22,8 +22,8 @@ final class Reactor: @unchecked Sendable {
         var onWrite: (() -> Void)?
         var readEnabled = true
         var writeEnabled = true
-        /// The interest last given to epoll, to skip needless `epoll_ctl` calls.
-        var registered: UInt32 = 0
+        /// The interest last given to epoll (nil: not in the set yet), to skip needless calls.
+        var registered: UInt32?
 
         init(fd: Int32, id: UInt64) {
             self.fd = fd
@@ -39,6 +39,9 @@ final class Reactor: @unchecked Sendable {
     private var source: DispatchSourceRead?
     private var registrations: [UInt64: Registration] = [:]
     private var nextID: UInt64 = 1
+    /// A read buffer for the handlers on this queue (one runs at a time): no 64 KiB
+    /// allocation and memset per read.
+    let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
     private var readyIDs = [UInt64](repeating: 0, count: 128)
     private var readyFlags = [UInt32](repeating: 0, count: 128)
 
@@ -55,6 +58,7 @@ final class Reactor: @unchecked Sendable {
 
     deinit {
         source?.cancel()
+        scratch.deallocate()
     }
 
     /// Starts watching `fd` (no handlers yet: nothing is reported until one is set).
@@ -63,9 +67,7 @@ final class Reactor: @unchecked Sendable {
         let registration = Registration(fd: fd, id: nextID)
         nextID += 1
         registrations[registration.id] = registration
-        // Nothing wanted yet, not even ERR/HUP more than once.
-        _ = netlab_epoll_ctl(epfd, 1, fd, netlab_epoll_oneshot, registration.id)
-        registration.registered = netlab_epoll_oneshot
+        // Joins the epoll set with its first handler (one `epoll_ctl` instead of two).
         return registration
     }
 
@@ -78,28 +80,40 @@ final class Reactor: @unchecked Sendable {
         // With no interest, ERR/HUP would be reported on every wait: report them once only.
         if wanted == 0 { wanted = netlab_epoll_oneshot }
         guard wanted != registration.registered else { return }
-        _ = netlab_epoll_ctl(epfd, 3, registration.fd, wanted, registration.id)
+        _ = netlab_epoll_ctl(epfd, registration.registered == nil ? 1 : 3, registration.fd, wanted, registration.id)
         registration.registered = wanted
     }
 
     /// Stops watching (call before closing the descriptor); pending events are dropped.
     func remove(_ registration: Registration) {
         guard registrations.removeValue(forKey: registration.id) != nil else { return }
-        _ = netlab_epoll_ctl(epfd, 2, registration.fd, 0, 0)
+        if registration.registered != nil { _ = netlab_epoll_ctl(epfd, 2, registration.fd, 0, 0) }
         registration.onRead = nil
         registration.onWrite = nil
     }
 
+    /// Milliseconds to wait on this thread for the next event after handling some. Under a
+    /// request-reply load the next request then wakes this thread directly instead of going
+    /// through libdispatch's manager thread and a worker wake-up (measured: TCP server CPU per
+    /// connection 126 -> 50 us, UDP 37 -> 23 us). `NETLAB_LINGER_MS` overrides it (0: off).
+    static let linger: Int32 = {
+        if let text = getenv("NETLAB_LINGER_MS"), let value = Int32(String(cString: text)) { return value }
+        return 2
+    }()
+
     /// Runs the handlers of every ready socket, until epoll has nothing more (bounded).
     private func drain() {
-        for _ in 0..<8 {
+        var handled = 0
+        for round in 0..<64 {
             let capacity = readyIDs.count
+            let timeout: Int32 = handled > 0 && round > 0 ? Self.linger : 0
             let count = Int(readyIDs.withUnsafeMutableBufferPointer { ids in
                 readyFlags.withUnsafeMutableBufferPointer { flags in
-                    netlab_epoll_wait(epfd, ids.baseAddress, flags.baseAddress, Int32(capacity), 0)
+                    netlab_epoll_wait(epfd, ids.baseAddress, flags.baseAddress, Int32(capacity), timeout)
                 }
             })
             guard count > 0 else { return }
+            handled += count
             for index in 0..<count {
                 let flags = readyFlags[index]
                 let id = readyIDs[index]
@@ -114,7 +128,7 @@ final class Reactor: @unchecked Sendable {
                     registration.onWrite?()
                 }
             }
-            if count < capacity { return }
+            if count < capacity && Self.linger == 0 { return }
         }
         // Still busy: let other work on the queue run, then continue.
         queue.async { [weak self] in self?.drain() }

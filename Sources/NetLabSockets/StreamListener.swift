@@ -1,3 +1,4 @@
+import CNetLabSys
 import Dispatch
 import Glibc
 import NetLabCore
@@ -71,7 +72,7 @@ final class StreamListener {
             do throws(SocketError) {
                 fd = try Syscall.nonBlocking("accept", endpoint: local) {
                     withUnsafeMutablePointer(to: &storage) { pointer in
-                        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept(handle.fd, $0, &length) }
+                        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { netlab_accept_nonblocking(handle.fd, $0, &length) }
                     }
                 }
             } catch {
@@ -81,7 +82,7 @@ final class StreamListener {
                 continue
             }
             guard let fd else { return }
-            Syscall.adoptAccepted(fd)
+            SocketCount.opened()
             let peer = SocketAddress(storage: storage, length: length).endpoint
             if connections.count >= maxConnections {
                 if let rejection {
@@ -95,10 +96,10 @@ final class StreamListener {
             let connection = make(SocketHandle(fd: fd, reactor: handle.reactor), peer, connectionLocal)
             let id = ObjectIdentifier(connection)
             connections[id] = connection
-            sink.emit(engine, .server, .accepted(peer: peer))
+            sink.emitTraffic(engine, .server, .accepted(peer: peer))
             connection.begin { [weak self, sink, engine] in
                 self?.connections[id] = nil
-                sink.emit(engine, .server, .closed(peer: peer))
+                sink.emitTraffic(engine, .server, .closed(peer: peer))
             }
         }
     }

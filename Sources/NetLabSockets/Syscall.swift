@@ -7,20 +7,20 @@ enum Syscall {
     /// Runs `body` until it does not fail with EINTR; returns its result or the errno as an error.
     @discardableResult
     static func call<T: BinaryInteger>(
-        _ operation: String, endpoint: Endpoint? = nil, _ body: () -> T
+        _ operation: String, endpoint: @autoclosure () -> Endpoint? = nil, _ body: () -> T
     ) throws(SocketError) -> T {
         while true {
             let result = body()
             if result >= 0 { return result }
             let code = errno
             if code == EINTR { continue }
-            throw SocketError.errno(operation, code, endpoint: endpoint)
+            throw SocketError.errno(operation, code, endpoint: endpoint())
         }
     }
 
     /// Like `call`, but EAGAIN/EWOULDBLOCK come back as `nil`: "try again when ready".
     static func nonBlocking<T: BinaryInteger>(
-        _ operation: String, endpoint: Endpoint? = nil, _ body: () -> T
+        _ operation: String, endpoint: @autoclosure () -> Endpoint? = nil, _ body: () -> T
     ) throws(SocketError) -> T? {
         while true {
             let result = body()
@@ -28,7 +28,7 @@ enum Syscall {
             let code = errno
             if code == EINTR { continue }
             if code == EAGAIN || code == EWOULDBLOCK { return nil }
-            throw SocketError.errno(operation, code, endpoint: endpoint)
+            throw SocketError.errno(operation, code, endpoint: endpoint())
         }
     }
 
@@ -45,14 +45,6 @@ enum Syscall {
         var length = socklen_t(MemoryLayout<Int32>.size)
         if getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length) != 0 { return errno }
         return value
-    }
-
-    /// Takes ownership of an accepted socket: non-blocking, close-on-exec, counted.
-    /// (accept4 is not imported by Swift.)
-    static func adoptAccepted(_ fd: Int32) {
-        SocketCount.opened()
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
     }
 
     /// A new non-blocking, close-on-exec socket.

@@ -43,13 +43,11 @@ final class TCPServerConnection: StreamConnection {
     /// Reads until the socket has nothing more or the reply backlog is full: libdispatch may
     /// not fire again for data (or an end of stream) that was already there.
     private func readable() {
-        var buffer = [UInt8](repeating: 0, count: Self.readSize)
+        let scratch = handle.reactor.scratch
         while !handle.isClosing, !peerFinished, pending.count - pendingStart <= Self.maxPending {
             let count: Int?
             do throws(SocketError) {
-                count = try Syscall.nonBlocking("recv", endpoint: peer) {
-                    buffer.withUnsafeMutableBytes { recv(handle.fd, $0.baseAddress, $0.count, 0) }
-                }
+                count = try Syscall.nonBlocking("recv", endpoint: peer) { recv(handle.fd, scratch.baseAddress, scratch.count, 0) }
             } catch {
                 sink.emit(.tcp, .server, .failed(error))
                 close()
@@ -62,10 +60,30 @@ final class TCPServerConnection: StreamConnection {
                 if pendingStart == pending.count { close() }
                 return
             }
-            var chunk = Array(buffer[0..<count])
-            sink.emitPayload(.tcp, .server, .received(bytes: chunk, from: peer, to: local))
-            Uppercase.applyInPlace(&chunk)
-            pending.append(contentsOf: chunk)
+            let chunk = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
+            sink.emitPayload(.tcp, .server, .received(bytes: Array(chunk), from: peer, to: local))
+            Uppercase.applyInPlace(chunk)
+            if pendingStart == pending.count {
+                // Nothing queued: send straight from the read buffer, queue only what is left.
+                let written: Int?
+                do throws(SocketError) {
+                    written = try Syscall.nonBlocking("send", endpoint: peer) {
+                        send(handle.fd, chunk.baseAddress, count, Int32(MSG_NOSIGNAL))
+                    }
+                } catch {
+                    sink.emit(.tcp, .server, .failed(error))
+                    close()
+                    return
+                }
+                let sent = written ?? 0
+                if sent > 0 { sink.emitPayload(.tcp, .server, .sent(bytes: Array(chunk[0..<sent]), from: local, to: peer)) }
+                if sent == count { continue }
+                pending.removeAll(keepingCapacity: true)
+                pendingStart = 0
+                pending.append(contentsOf: chunk[sent...])
+            } else {
+                pending.append(contentsOf: chunk)
+            }
             flush()
         }
     }

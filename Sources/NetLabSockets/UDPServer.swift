@@ -91,21 +91,21 @@ public final class UDPServer: @unchecked Sendable {
             }
             guard let count else { return }
             let sender = SocketAddress(storage: storage, length: length)
-            let peer = sender.endpoint
             // The buffer holds the largest possible datagram, so MSG_TRUNC never cuts; stay safe anyway.
-            var message = Array(buffer[0..<min(count, buffer.count)])
-            sink.emitPayload(.udp, .server, .received(bytes: message, from: peer, to: local))
-            Uppercase.applyInPlace(&message)
+            let size = min(count, buffer.count)
+            // Uppercased where it was received: no copy unless an event wants the bytes.
+            sink.emitPayload(.udp, .server, .received(bytes: Array(buffer[0..<size]), from: sender.endpoint, to: local))
+            buffer.withUnsafeMutableBufferPointer { Uppercase.applyInPlace(UnsafeMutableBufferPointer(rebasing: $0[0..<size])) }
             do throws(SocketError) {
-                let sent = try Syscall.nonBlocking("sendto", endpoint: peer) {
-                    message.withUnsafeBytes { bytes in
-                        sender.withSockaddr { sendto(handle.fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
+                let sent = try Syscall.nonBlocking("sendto", endpoint: sender.endpoint) {
+                    buffer.withUnsafeBytes { bytes in
+                        sender.withSockaddr { sendto(handle.fd, bytes.baseAddress, size, Int32(MSG_NOSIGNAL), $0, $1) }
                     }
                 }
                 if sent != nil {
-                    sink.emitPayload(.udp, .server, .sent(bytes: message, from: local, to: peer))
+                    sink.emitPayload(.udp, .server, .sent(bytes: Array(buffer[0..<size]), from: local, to: sender.endpoint))
                 } else {
-                    sink.emit(.udp, .server, .failed(.errno("sendto", EAGAIN, endpoint: peer)))
+                    sink.emit(.udp, .server, .failed(.errno("sendto", EAGAIN, endpoint: sender.endpoint)))
                 }
             } catch {
                 sink.emit(.udp, .server, .failed(error))

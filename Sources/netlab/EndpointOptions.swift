@@ -1,4 +1,5 @@
 import ArgumentParser
+import NetLabCore
 import NetLabSockets
 
 /// `--host` and `--port` for a server.
@@ -15,11 +16,15 @@ struct ServerOptions: ParsableArguments {
     @Flag(help: "Also log connections opening and closing, and every reply.")
     var verbose = false
 
+    @Flag(help: "No line per message: only start, stop and errors (for load tests).")
+    var quiet = false
+
     func validate() throws {
         try Ports.check(port, allowZero: true)
+        try ServerSettings.checkQuiet(quiet, verbose: verbose, hex: hex)
     }
 
-    var settings: ServerSettings { ServerSettings(host: host, port: UInt16(port), hex: hex, verbose: verbose) }
+    var settings: ServerSettings { ServerSettings(host: host, port: UInt16(port), hex: hex, verbose: verbose, quiet: quiet) }
 }
 
 /// What `ServerRunner` needs, however a command spells its options (the HTTP server's port
@@ -29,6 +34,22 @@ struct ServerSettings {
     var port: UInt16
     var hex: Bool
     var verbose: Bool
+    var quiet = false
+    /// `--once`: the runner must see the `served` event even when nothing is printed.
+    var once = false
+
+    static func checkQuiet(_ quiet: Bool, verbose: Bool, hex: Bool) throws {
+        if quiet && (verbose || hex) {
+            throw ValidationError("--quiet with --\(verbose ? "verbose" : "hex") asks for less and more at once: pick one")
+        }
+    }
+
+    /// The events the log prints, and so the ones the engine should build.
+    func detail(for engine: LabEvent.Engine) -> EventSink.Detail {
+        if quiet { return once ? .traffic : .lifecycle }
+        // HTTP's access line comes from `served`; payloads only for --verbose or --hex.
+        return engine == .http && !verbose && !hex ? .traffic : .payloads
+    }
 }
 
 /// `--root`, checked: an existing directory, or a one-line usage error.

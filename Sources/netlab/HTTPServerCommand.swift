@@ -33,15 +33,19 @@ struct HTTPServerCommand: ParsableCommand {
     @Flag(help: "Also log connections and every chunk sent.")
     var verbose = false
 
+    @Flag(help: "No access log line per request: only start, stop and errors (for load tests).")
+    var quiet = false
+
     func validate() throws {
         try Ports.check(port, allowZero: true)
+        try ServerSettings.checkQuiet(quiet, verbose: verbose, hex: hex)
         _ = try Roots.site(root)
     }
 
     func run() throws {
         var configuration = HTTPServer.Configuration(site: try Roots.site(root))
         configuration.closeAfterEachResponse = once
-        let options = ServerSettings(host: host, port: UInt16(port), hex: hex, verbose: verbose)
+        let options = ServerSettings(host: host, port: UInt16(port), hex: hex, verbose: verbose, quiet: quiet, once: once)
         let once = once
         try ServerRunner.run(.http, options: options, onEvent: { event, stop in
             if once, case .served = event.kind { stop() }

@@ -23,10 +23,10 @@ enum ServerRunner {
             // Stop from the main queue: stop() waits for the engine, which may be emitting to us.
             DispatchQueue.main.async { ServerRunner.finish() }
         }
-        // Payload events only matter when they are printed.
-        let payloads = engine != .http || verbose || hex
-        let sink = EventSink(queue: logQueue, wantsPayloads: payloads) { event in
-            for line in logLines(for: event, verbose: verbose, hex: hex) { Output.line(line) }
+        // Events are built only when they will be printed (or --once needs them).
+        let quiet = options.quiet
+        let sink = EventSink(queue: logQueue, detail: options.detail(for: engine)) { event in
+            for line in logLines(for: event, verbose: verbose, hex: hex, quiet: quiet) { Output.line(line) }
             onEvent(event, stop)
         }
         let server = make(sink)
@@ -65,12 +65,13 @@ enum ServerRunner {
     }
 
     /// The log lines for one event: nothing for the ready line's own event.
-    static func logLines(for event: LabEvent, verbose: Bool, hex: Bool) -> [String] {
+    static func logLines(for event: LabEvent, verbose: Bool, hex: Bool, quiet: Bool = false) -> [String] {
         let show: Bool
         switch event.kind {
         case .listening: show = false
-        case .failed, .rejected, .stopped, .served: show = true
-        case .received: show = event.engine != .http || verbose || hex
+        case .failed, .rejected, .stopped: show = true
+        case .served: show = !quiet
+        case .received: show = !quiet && (event.engine != .http || verbose || hex)
         case .sent, .accepted, .closed, .connected, .timedOut: show = verbose
         }
         guard show else { return [] }
