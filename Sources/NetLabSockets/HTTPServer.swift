@@ -26,7 +26,8 @@ public final class HTTPServer: Sendable {
     public init(events: EventSink, configuration: Configuration = Configuration()) {
         self.configuration = configuration
         server = StreamServer(engine: .http, sink: events, maxConnections: configuration.maxConnections,
-                              rejection: Self.busyResponse) { handle, peer, local in
+                              rejection: Self.busyResponse,
+                              tick: min(0.25, configuration.headerTimeout / 4, configuration.idleTimeout / 4)) { handle, peer, local in
             HTTPServerConnection(handle: handle, peer: peer, local: local, sink: events, configuration: configuration)
         }
     }

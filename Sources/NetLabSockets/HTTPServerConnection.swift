@@ -1,3 +1,4 @@
+import CNetLabSys
 import Dispatch
 import Foundation
 import Glibc
@@ -30,7 +31,9 @@ final class HTTPServerConnection: StreamConnection {
     private var queuedBytes = 0
     private var closeAfterFlush = false
     private var peerFinished = false
-    private var timer: DispatchWorkItem?
+    /// When (uptime ns) `timeoutAction` runs, checked by the listener's sweep.
+    private var deadline: UInt64 = .max
+    private var timeoutAction: (() -> Void)?
     private var waitingForHead = false
     private var onClose: (() -> Void)?
 
@@ -50,12 +53,14 @@ final class HTTPServerConnection: StreamConnection {
         try? Syscall.setOption(handle.fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
         handle.onReadable { [self] in readable() }
         arm(configuration.idleTimeout) { [self] in close() }
+        // The request is often in already: read it now, not one epoll round later.
+        readable()
     }
 
     func close(completion: (() -> Void)? = nil) {
         let wasClosing = handle.isClosing
-        timer?.cancel()
-        timer = nil
+        deadline = .max
+        timeoutAction = nil
         for chunk in output { if case .file(let fd, _, _) = chunk { Glibc.close(fd) } }
         output.removeAll()
         handle.close { [self] in
@@ -252,6 +257,33 @@ final class HTTPServerConnection: StreamConnection {
                     output.removeFirst()
                     continue
                 }
+                if !sink.wantsPayloads {
+                    // Nobody looks at the bytes: the kernel copies file to socket (sendfile).
+                    var position = off_t(offset)
+                    let sent: Int?
+                    do throws(SocketError) {
+                        sent = try Syscall.nonBlocking("sendfile", endpoint: peer) {
+                            netlab_sendfile(handle.fd, fd, &position, remaining)
+                        }
+                    } catch {
+                        if error.errnoValue != EPIPE && error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
+                        close()
+                        return
+                    }
+                    guard let sent else {
+                        handle.onWritable { [self] in flush() }
+                        arm(configuration.idleTimeout) { [self] in close() }
+                        return
+                    }
+                    guard sent > 0 else {
+                        // The file got shorter than its Content-Length: the response cannot be finished.
+                        sink.emit(.http, .server, .failed(.errno("sendfile", EIO, endpoint: peer)))
+                        close()
+                        return
+                    }
+                    output[0] = .file(fd: fd, offset: offset + sent, remaining: remaining - sent)
+                    continue
+                }
                 // Read the next piece of the file; memory per connection stays at 64 KiB.
                 var piece = [UInt8](repeating: 0, count: min(Self.readSize, remaining))
                 let n = piece.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
@@ -319,12 +351,14 @@ final class HTTPServerConnection: StreamConnection {
     }
 
     private func arm(_ seconds: Double, _ action: @escaping () -> Void) {
-        timer?.cancel()
-        let item = DispatchWorkItem { [weak self] in
-            guard let self, !self.handle.isClosing else { return }
-            action()
-        }
-        timer = item
-        handle.queue.asyncAfter(deadline: .now() + seconds, execute: item)
+        deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        timeoutAction = action
+    }
+
+    func tick(now: UInt64) {
+        guard now >= deadline, !handle.isClosing, let action = timeoutAction else { return }
+        deadline = .max
+        timeoutAction = nil
+        action()
     }
 }

@@ -40,33 +40,63 @@ public enum HTTPSite: Sendable, Equatable {
             guard let page = BuiltInSite.pages[name] else { return .failure(.init(404, "/\(name) is not on this server")) }
             return .success(.memory(page, modified: BuiltInSite.modified, name: name))
         case .directory(let root):
-            var path = ([root] + segments).joined(separator: "/")
-            var info = stat()
-            guard stat(path, &info) == 0 else {
-                let code = errno
-                if code == EACCES { return .failure(.init(403, "no permission to read this")) }
-                return .failure(.init(404, "/\(segments.joined(separator: "/")) is not on this server"))
-            }
-            if (info.st_mode & S_IFMT) == S_IFDIR {
-                path += "/index.html"
-                guard stat(path, &info) == 0 else {
+            let path = ([root] + segments).joined(separator: "/")
+            var opened = Self.open(path)
+            if case .success(let (fd, info)) = opened, (info.st_mode & S_IFMT) == S_IFDIR {
+                close(fd)
+                opened = Self.open(path + "/index.html")
+                if case .failure = opened {
                     return .failure(.init(403, "this is a directory without index.html, and listings are off"))
                 }
             }
-            // The real path must stay under the root: a symlink may point anywhere.
-            guard let real = realpath(path, nil) else { return .failure(.init(404, "not found")) }
-            let resolved = String(cString: real)
-            free(real)
-            guard resolved.hasPrefix(root + "/") else { return .failure(.init(403, "this points outside the served folder")) }
-            let fd = open(resolved, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { return .failure(.init(errno == EACCES ? 403 : 404, "cannot open this file")) }
-            guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-                close(fd)
-                return .failure(.init(403, "not a regular file"))
+            switch opened {
+            case .failure(let error):
+                if error.code == EACCES { return .failure(.init(403, "no permission to read this")) }
+                return .failure(.init(404, "/\(segments.joined(separator: "/")) is not on this server"))
+            case .success(let (fd, info)):
+                // The real path of what was opened must be under the root: a symlink may point
+                // anywhere. One readlink of /proc/self/fd instead of realpath's walk (which
+                // cost a readlink per path component: 9% of the server's time per request).
+                guard let real = Self.realPath(of: fd, fallback: path), real.hasPrefix(root + "/") else {
+                    close(fd)
+                    return .failure(.init(403, "this points outside the served folder"))
+                }
+                guard (info.st_mode & S_IFMT) == S_IFREG else {
+                    close(fd)
+                    return .failure(.init(403, "not a regular file"))
+                }
+                return .success(.file(fd: fd, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec), name: real))
             }
-            return .success(.file(fd: fd, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec),
-                                  name: resolved))
         }
+    }
+
+    /// Opens without blocking (a FIFO would otherwise hang the server) and stats what opened.
+    private struct OpenError: Error {
+        var code: Int32
+    }
+
+    private static func open(_ path: String) -> Result<(Int32, stat), OpenError> {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else { return .failure(OpenError(code: errno)) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            return .failure(OpenError(code: code))
+        }
+        return .success((fd, info))
+    }
+
+    /// The canonical path of an open file (Linux: /proc/self/fd), or realpath of `fallback`.
+    private static func realPath(of fd: Int32, fallback: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/fd/\(fd)", &buffer, Int(PATH_MAX))
+        if length > 0 {
+            return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        guard let real = realpath(fallback, nil) else { return nil }
+        defer { free(real) }
+        return String(cString: real)
     }
 }
 

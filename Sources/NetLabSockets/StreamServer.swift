@@ -17,12 +17,16 @@ final class StreamServer: @unchecked Sendable {
     private let maxConnections: Int
     private let rejection: [UInt8]?
     private let make: Make
+    /// Seconds between deadline sweeps of the connections (nil: no deadlines).
+    private let tick: Double?
     /// Serial queue owning the listening socket and every connection.
     private let queue: DispatchQueue
     private let reactor: Reactor
     private var state = State.stopped
 
-    init(engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, rejection: [UInt8]? = nil, make: @escaping Make) {
+    init(engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, rejection: [UInt8]? = nil, tick: Double? = nil,
+         make: @escaping Make) {
+        self.tick = tick
         self.engine = engine
         self.sink = sink
         self.maxConnections = maxConnections
@@ -53,7 +57,7 @@ final class StreamServer: @unchecked Sendable {
             do throws(SocketError) {
                 let listener = try StreamListener(
                     host: host, port: port, reactor: reactor, engine: engine, sink: sink, maxConnections: maxConnections,
-                    rejection: rejection, make: make)
+                    rejection: rejection, tick: tick, make: make)
                 state = .listening(listener)
                 return .success(listener.local)
             } catch {

@@ -11,10 +11,13 @@ public final class TCPServer: Sendable {
     public let maxConnections: Int
     private let server: StreamServer
 
-    public init(events: EventSink, maxConnections: Int = 1024) {
+    /// `oneMessage`: answer the first read and close, as the lab's TCPServer.py does (one
+    /// `recv(1024)`, reply, close). The server then closes first, so TIME_WAIT stays on the
+    /// server's side instead of filling the client's ephemeral ports under load.
+    public init(events: EventSink, maxConnections: Int = 1024, oneMessage: Bool = false) {
         self.maxConnections = maxConnections
         server = StreamServer(engine: .tcp, sink: events, maxConnections: maxConnections) { handle, peer, local in
-            TCPServerConnection(handle: handle, peer: peer, local: local, sink: events)
+            TCPServerConnection(handle: handle, peer: peer, local: local, sink: events, oneMessage: oneMessage)
         }
     }
 

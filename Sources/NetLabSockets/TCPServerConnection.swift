@@ -15,8 +15,11 @@ final class TCPServerConnection: StreamConnection {
     private var pendingStart = 0
     private var peerFinished = false
     private var onClose: (() -> Void)?
+    /// Reply to the first read, then close (the lab server's way).
+    private let oneMessage: Bool
 
-    init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink) {
+    init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, oneMessage: Bool = false) {
+        self.oneMessage = oneMessage
         self.handle = handle
         self.peer = peer
         self.local = local
@@ -26,6 +29,8 @@ final class TCPServerConnection: StreamConnection {
     func begin(onClose: @escaping () -> Void) {
         self.onClose = onClose
         handle.onReadable { [self] in readable() }
+        // The client's message is often in already: read it now, not one epoll round later.
+        readable()
     }
 
     /// Closes the socket; `completion` runs after the descriptor is closed.
@@ -60,6 +65,11 @@ final class TCPServerConnection: StreamConnection {
                 if pendingStart == pending.count { close() }
                 return
             }
+            if oneMessage {
+                // No more reading: close once this reply is out.
+                peerFinished = true
+                handle.pauseReading()
+            }
             let chunk = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
             sink.emitPayload(.tcp, .server, .received(bytes: Array(chunk), from: peer, to: local))
             Uppercase.applyInPlace(chunk)
@@ -77,7 +87,10 @@ final class TCPServerConnection: StreamConnection {
                 }
                 let sent = written ?? 0
                 if sent > 0 { sink.emitPayload(.tcp, .server, .sent(bytes: Array(chunk[0..<sent]), from: local, to: peer)) }
-                if sent == count { continue }
+                if sent == count {
+                    if peerFinished { close() }
+                    continue
+                }
                 pending.removeAll(keepingCapacity: true)
                 pendingStart = 0
                 pending.append(contentsOf: chunk[sent...])

@@ -10,7 +10,11 @@ struct TCPServerCommand: ParsableCommand {
 
     @OptionGroup var options: ServerOptions
 
+    @Flag(help: "Answer one read per connection, then close, exactly like the lab's TCPServer.py (the server closes first).")
+    var oneMessage = false
+
     func run() throws {
-        try ServerRunner.run(.tcp, options: options.settings) { TCPServer(events: $0) }
+        let oneMessage = oneMessage
+        try ServerRunner.run(.tcp, options: options.settings) { TCPServer(events: $0, oneMessage: oneMessage) }
     }
 }

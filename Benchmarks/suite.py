@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""netlab against what a user would pick instead, side by side, in one run on one machine.
+
+Runs every load test one after another on loopback and prints one table of netlab vs each
+peer with the ratio (also written to Benchmarks/results/latest.md):
+
+  HTTP   wrk against netlab http-server, python3 -m http.server and nginx (1 worker):
+         1 KiB and 1 MiB files, keep-alive and Connection: close; requests/s, p50, p99
+  UDP    round trips/s and server CPU per request, netlab udp-server vs the lab's
+         UDPServer.py, driven by the same client (loadgen, 1 and 4 clients)
+  TCP    connections/s with the lab's one-message client (loadgen, 1 and 4 clients) vs the
+         lab's TCPServer.py; bulk echo on one connection vs iperf3's one-way loopback figure
+  micro  swift package benchmark: ns/op and allocations of the hot paths
+  flood  the console under a UDP flood: events/s, key-to-screen latency, memory
+
+Usage: Benchmarks/suite.py [--quick] [--only http,udp,tcp,micro,flood]
+Run through Benchmarks/run-all.sh, which installs the tools and builds in release mode.
+"""
+import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+NETLAB = os.environ.get("NETLAB", os.path.join(ROOT, ".build", "release", "netlab"))
+FIXTURES = os.path.join(ROOT, "Tests", "NetlabCLITests", "Fixtures")
+LOADGEN = os.path.join(tempfile.gettempdir(), f"netlab-loadgen-{os.getpid()}")
+
+rows = []  # (area, case, netlab figure, peer name, peer figure, ratio text)
+
+
+def row(area, case, netlab, peer="", peer_value="", ratio=""):
+    rows.append((area, case, netlab, peer, peer_value, ratio))
+    print(f"  {area:<6} {case:<40} {netlab:>24}  {peer:<15} {peer_value:>24}  {ratio}", flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Server:
+    """A server process started on a free port, stopped on exit."""
+
+    def __init__(self, cmd, port, kind="tcp", cwd=None):
+        self.port = port
+        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.time() + 10
+        while not self.ready(kind):
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise SystemExit("server did not start: " + " ".join(cmd))
+            time.sleep(0.05)
+
+    def ready(self, kind):
+        if kind == "udp":
+            return os.path.exists(f"/proc/{self.proc.pid}") and self.udp_bound()
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def udp_bound(self):
+        with open("/proc/net/udp") as f:
+            return any(line.split()[1].endswith(":%04X" % self.port) for line in f.readlines()[1:])
+
+    def stop(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def loadgen(mode, port, seconds, threads):
+    out = subprocess.run([LOADGEN, mode, str(port), str(seconds), str(threads)], capture_output=True, text=True).stdout
+    numbers = re.findall(r"[\d.]+", out)
+    if len(numbers) < 2:
+        raise SystemExit(f"loadgen {mode} failed: {out}")
+    if int(float(numbers[1])) != 0:
+        raise SystemExit(f"loadgen {mode} saw wrong replies: {out}")
+    return float(numbers[0])
+
+
+def ratio(a, b, higher_is_better=True):
+    if not a or not b:
+        return ""
+    return f"{(a / b if higher_is_better else b / a):.2f}x"
+
+
+# --- UDP and TCP uppercase -------------------------------------------------------------
+
+def uppercase(seconds, kinds):
+    """netlab vs the lab's server, the same loadgen for both. TCP runs the lab's server first:
+    netlab's default (serve until the client closes) leaves TIME_WAIT on the client's side,
+    which slows every later connect() for a minute; --one-message closes first, like the lab."""
+    for kind in kinds:
+        lab_script = "UDPServer.py" if kind == "udp" else "TCPServer.py"
+        variants = [("lab", [sys.executable, os.path.join(FIXTURES, lab_script)])]
+        if kind == "udp":
+            variants.append(("netlab", [NETLAB, "udp-server", "--host", "127.0.0.1", "--quiet"]))
+        else:
+            variants.append(("netlab --one-message", [NETLAB, "tcp-server", "--host", "127.0.0.1", "--quiet", "--one-message"]))
+            variants.append(("netlab", [NETLAB, "tcp-server", "--host", "127.0.0.1", "--quiet"]))
+        for threads in (1, 4):
+            figures = {}
+            for name, cmd in variants:
+                port = free_port()
+                full = cmd + ([str(port)] if name == "lab" else ["--port", str(port)])
+                server = Server(full, port, kind=kind)
+                try:
+                    cpu0 = cpu_seconds(server.proc.pid)
+                    rate = loadgen(kind, port, seconds, threads)
+                    cpu = cpu_seconds(server.proc.pid) - cpu0
+                    # loadgen counts for `seconds` after a warm-up of a tenth of that.
+                    figures[name] = (rate, cpu / (rate * seconds * 1.1) * 1e6)
+                finally:
+                    server.stop()
+            what = "round trips/s" if kind == "udp" else "connections/s"
+            clients = f"{threads} client" + ("s" if threads > 1 else "")
+            l_rate, l_cpu = figures["lab"]
+            for name, _ in variants[1:]:
+                n_rate, n_cpu = figures[name]
+                label = "" if name == "netlab" else " (--one-message)"
+                row(kind.upper(), f"{what}, {clients}{label}", f"{n_rate:,.0f}", lab_script, f"{l_rate:,.0f}", ratio(n_rate, l_rate))
+                row(kind.upper(), f"server CPU us/req, {clients}{label}", f"{n_cpu:.1f}", lab_script, f"{l_cpu:.1f}",
+                    ratio(n_cpu, l_cpu, higher_is_better=False))
+
+
+def bulk(seconds):
+    port = free_port()
+    server = Server([NETLAB, "tcp-server", "--host", "127.0.0.1", "--port", str(port), "--quiet"], port)
+    try:
+        echo = loadgen("bulk", port, seconds, 1)
+    finally:
+        server.stop()
+    if not shutil.which("iperf3"):
+        row("TCP", "bulk echo MB/s, 1 connection", f"{echo:,.0f}", "iperf3", "not installed")
+        return
+    port = free_port()
+    iperf = subprocess.Popen(["iperf3", "-s", "-1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    out = subprocess.run(["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(seconds), "-J"], capture_output=True, text=True).stdout
+    iperf.wait(timeout=10)
+    one_way = json.loads(out)["end"]["sum_received"]["bits_per_second"] / 8e6
+    row("TCP", "bulk echo MB/s, 1 connection", f"{echo:,.0f}", "iperf3 one-way", f"{one_way:,.0f}", f"{echo / one_way:.2f} of it")
+
+
+# --- HTTP ------------------------------------------------------------------------------
+
+def wrk(port, path, seconds, close):
+    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}/{path}"]
+    if close:
+        cmd[1:1] = ["-H", "Connection: close"]
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"wrk saw {errors.group(1)} error responses from port {port}")
+    return rps, p50, p99
+
+
+def http(seconds):
+    www = tempfile.mkdtemp(prefix="netlab-www-")
+    with open(os.path.join(www, "1k.bin"), "wb") as f:
+        f.write(os.urandom(1024))
+    with open(os.path.join(www, "1m.bin"), "wb") as f:
+        f.write(os.urandom(1024 * 1024))
+    servers = {}
+    try:
+        port = free_port()
+        servers["netlab"] = Server([NETLAB, "http-server", "--host", "127.0.0.1", "--port", str(port), "--root", www, "--quiet"], port)
+        port = free_port()
+        servers["python"] = Server([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)], port, cwd=www)
+        if shutil.which("nginx"):
+            port = free_port()
+            conf = os.path.join(www, "nginx.conf")
+            with open(conf, "w") as f:
+                f.write(f"""daemon off; worker_processes 1; pid {www}/nginx.pid; error_log {www}/error.log;
+events {{ worker_connections 1024; }}
+http {{ access_log off; sendfile on; tcp_nopush on;
+  client_body_temp_path {www}; proxy_temp_path {www}; fastcgi_temp_path {www}; uwsgi_temp_path {www}; scgi_temp_path {www};
+  server {{ listen 127.0.0.1:{port}; root {www}; }} }}
+""")
+            servers["nginx"] = Server(["nginx", "-c", conf, "-e", f"{www}/error.log"], port)
+        for path in ("1k.bin", "1m.bin"):
+            for close in (False, True):
+                case = f"{'1 KiB' if path == '1k.bin' else '1 MiB'} {'close' if close else 'keep-alive'}"
+                results = {name: wrk(server.port, path, seconds, close) for name, server in servers.items()}
+                n = results["netlab"]
+                for peer in ("python", "nginx"):
+                    if peer in results:
+                        p = results[peer]
+                        row("HTTP", f"{case} req/s (p50, p99)", f"{n[0]:,.0f} ({n[1]}, {n[2]})",
+                            peer if peer == "python" else "nginx 1 worker", f"{p[0]:,.0f} ({p[1]}, {p[2]})", ratio(n[0], p[0]))
+    finally:
+        for server in servers.values():
+            server.stop()
+        shutil.rmtree(www, ignore_errors=True)
+
+
+# --- Micro benchmarks ----------------------------------------------------------------
+
+def micro():
+    out = subprocess.run(["swift", "package", "--disable-sandbox", "benchmark", "--format", "markdown", "--no-progress"],
+                         cwd=ROOT, capture_output=True, text=True).stdout
+    for name, body in re.findall(r"^### (.+?)\n(.*?)(?=^### |\Z)", out, re.M | re.S):
+        time_line = re.search(r"\| Time \(wall clock\) \((\S+)\) \*\s*\|([^\n]+)", body)
+        malloc_line = re.search(r"\| Malloc \(total\) \*\s*\|([^\n]+)", body)
+        if not time_line:
+            continue
+        unit, cells = time_line.group(1), [c.strip() for c in time_line.group(2).split("|")]
+        p50 = float(cells[2].replace(",", ""))
+        ns = p50 * {"ns": 1, "μs": 1e3, "us": 1e3, "ms": 1e6}.get(unit, 1)
+        mallocs = [c.strip() for c in malloc_line.group(1).split("|")][2] if malloc_line else "?"
+        row("micro", name.strip(), f"{ns:,.0f} ns/op, {mallocs} mallocs")
+
+
+# --- Console flood -------------------------------------------------------------------
+
+def flood(count):
+    out = subprocess.run([sys.executable, os.path.join(HERE, "console_flood.py"), NETLAB, str(count)],
+                         capture_output=True, text=True).stdout
+    events = re.search(r"\(([\d,]+) events/s", out)
+    latency = re.search(r"p50 ([\d.]+) ms, p90 ([\d.]+) ms, max ([\d.]+) ms", out)
+    memory = re.search(r"RSS: ([\d.]+) MiB before, ([\d.]+) MiB after", out)
+    if not (events and latency and memory):
+        raise SystemExit("console_flood.py failed:\n" + out)
+    row("flood", f"{count:,} datagrams: events/s ingested", events.group(1))
+    row("flood", "key-to-screen p50 / p90 / max", f"{latency.group(1)} / {latency.group(2)} / {latency.group(3)} ms")
+    row("flood", "resident memory before / after", f"{memory.group(1)} / {memory.group(2)} MiB")
+
+
+def machine():
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    kernel = os.uname().release
+    return f"{os.cpu_count()} cores ({cpu}), Linux {kernel}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short runs (1-2 s each) to check that everything works")
+    parser.add_argument("--only", default="http,udp,tcp,micro,flood", help="comma list of http,udp,tcp,micro,flood")
+    args = parser.parse_args()
+    parts = set(args.only.split(","))
+    seconds = 1 if args.quick else 5
+    if not os.path.exists(NETLAB):
+        raise SystemExit(f"{NETLAB} is missing: run Benchmarks/run-all.sh (it builds in release mode)")
+    subprocess.run(["cc", "-O2", "-pthread", "-o", LOADGEN, os.path.join(HERE, "loadgen.c")], check=True)
+    print(f"netlab benchmark suite on {machine()}")
+    print(f"  {'area':<6} {'case':<40} {'netlab':>24}  {'peer':<15} {'peer figure':>24}  ratio")
+    try:
+        if "http" in parts:
+            http(seconds)
+        if "udp" in parts or "tcp" in parts:
+            uppercase(seconds, [kind for kind in ("udp", "tcp") if kind in parts])
+        if "tcp" in parts:
+            bulk(seconds)
+        if "micro" in parts:
+            micro()
+        if "flood" in parts:
+            flood(100_000 if args.quick else 1_000_000)
+    finally:
+        os.path.exists(LOADGEN) and os.remove(LOADGEN)
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    with open(os.path.join(HERE, "results", "latest.md"), "w") as f:
+        f.write(f"Measured on {machine()} by `Benchmarks/run-all.sh`.\n\n")
+        f.write("| area | case | netlab | peer | peer figure | netlab vs peer |\n|---|---|---:|---|---:|---:|\n")
+        for r in rows:
+            f.write("| " + " | ".join(r) + " |\n")
+    print(f"table written to {os.path.relpath(os.path.join(HERE, 'results', 'latest.md'))}")
+
+
+if __name__ == "__main__":
+    main()
