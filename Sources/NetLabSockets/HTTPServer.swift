@@ -25,10 +25,11 @@ public final class HTTPServer: Sendable {
 
     public init(events: EventSink, configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        let cache = HTTPFileCache()
         server = StreamServer(engine: .http, sink: events, maxConnections: configuration.maxConnections,
                               rejection: Self.busyResponse,
                               tick: min(0.25, configuration.headerTimeout / 4, configuration.idleTimeout / 4)) { handle, peer, local in
-            HTTPServerConnection(handle: handle, peer: peer, local: local, sink: events, configuration: configuration)
+            HTTPServerConnection(handle: handle, peer: peer, local: local, sink: events, configuration: configuration, cache: cache)
         }
     }
 

@@ -37,7 +37,12 @@ final class HTTPServerConnection: StreamConnection {
     private var waitingForHead = false
     private var onClose: (() -> Void)?
 
-    init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, configuration: HTTPServer.Configuration) {
+    /// The server's small-file cache (nil: read every file each time).
+    private let cache: HTTPFileCache?
+
+    init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, configuration: HTTPServer.Configuration,
+         cache: HTTPFileCache? = nil) {
+        self.cache = cache
         self.handle = handle
         self.peer = peer
         self.local = local
@@ -75,12 +80,12 @@ final class HTTPServerConnection: StreamConnection {
     // MARK: Reading
 
     private func readable() {
-        var buffer = [UInt8](repeating: 0, count: Self.readSize)
+        let buffer = handle.reactor.scratch
         while !handle.isClosing, !peerFinished {
             let count: Int?
             do throws(SocketError) {
                 count = try Syscall.nonBlocking("recv", endpoint: peer) {
-                    buffer.withUnsafeMutableBytes { recv(handle.fd, $0.baseAddress, $0.count, 0) }
+                    recv(handle.fd, buffer.baseAddress, min(buffer.count, Self.readSize), 0)
                 }
             } catch {
                 if error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
@@ -93,11 +98,14 @@ final class HTTPServerConnection: StreamConnection {
                 handle.pauseReading()
                 break
             }
-            let chunk = Array(buffer[0..<count])
-            sink.emitPayload(.http, .server, .received(bytes: chunk, from: peer, to: local))
+            let chunk = UnsafeBufferPointer(rebasing: buffer[0..<count])
+            sink.emitPayload(.http, .server, .received(bytes: Array(chunk), from: peer, to: local))
             input.append(contentsOf: chunk)
             // A client that only sends will be refused by the parser's limits; stop reading here.
             if input.count > configuration.limits.requestLine + configuration.limits.headerBytes + Self.readSize { break }
+            // A short read drained the socket: the (level-triggered) reactor calls again for
+            // more, so skip the recv that would only say EAGAIN (one syscall per request).
+            if count < min(buffer.count, Self.readSize) { break }
         }
         process()
         if peerFinished && output.isEmpty && !handle.isClosing { close() }
@@ -175,7 +183,7 @@ final class HTTPServerConnection: StreamConnection {
             respondPage(refusal.status, detail, head: head, keepAlive: keepAlive, started: started)
             return
         }
-        switch configuration.site.resolve(segments) {
+        switch configuration.site.resolve(segments, cache: cache) {
         case .failure(let refusal):
             respondPage(refusal.status, refusal.detail, head: head, keepAlive: keepAlive, started: started)
         case .success(let resource):
@@ -215,7 +223,7 @@ final class HTTPServerConnection: StreamConnection {
     private func queueResponse(status: Int, contentType: String?, body: Chunk?, length: Int?, modified: Int?,
                                keepAlive: Bool, headOnly: Bool, requestLine: String, started: DispatchTime,
                                extra: [(name: String, value: String)] = []) {
-        var fields: [(name: String, value: String)] = [("Date", HTTPDate.format(Int(Date().timeIntervalSince1970))),
+        var fields: [(name: String, value: String)] = [("Date", Self.currentDate()),
                                                        ("Server", "netlab")]
         if let contentType { fields.append(("Content-Type", contentType)) }
         if let length { fields.append(("Content-Length", String(length))) }
@@ -239,6 +247,18 @@ final class HTTPServerConnection: StreamConnection {
         queuedBytes += total
         output.append(.done(requestLine: requestLine, status: status, bytes: total, started: started))
         if !keepAlive { closeAfterFlush = true }
+    }
+
+    /// The Date header's value, formatted once per second (per server queue: one at a time).
+    private nonisolated(unsafe) static var dateCache: (second: Int, text: String) = (-1, "")
+    private static let dateLock = NSLock()
+
+    static func currentDate() -> String {
+        let second = Int(Date().timeIntervalSince1970)
+        dateLock.lock()
+        defer { dateLock.unlock() }
+        if dateCache.second != second { dateCache = (second, HTTPDate.format(second)) }
+        return dateCache.text
     }
 
     // MARK: Writing
@@ -338,8 +358,9 @@ final class HTTPServerConnection: StreamConnection {
         guard !handle.isClosing else { return }
         handle.finishWriting()
         if closeAfterFlush {
-            // Half-close first so the client reads everything before the connection goes.
-            shutdown(handle.fd, Int32(SHUT_WR))
+            // With unread input, close() answers with a reset, which may cost the client the
+            // end of the response: send the FIN first.
+            if !input.isEmpty { shutdown(handle.fd, Int32(SHUT_WR)) }
             close()
         } else if peerFinished && input.isEmpty {
             close()

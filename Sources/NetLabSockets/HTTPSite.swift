@@ -33,7 +33,7 @@ public enum HTTPSite: Sendable, Equatable {
     }
 
     /// Finds the file for decoded path segments; never anything outside the root.
-    func resolve(_ segments: [String]) -> Result<Resource, HTTPRefusal> {
+    func resolve(_ segments: [String], cache: HTTPFileCache? = nil) -> Result<Resource, HTTPRefusal> {
         switch self {
         case .builtIn:
             let name = segments.isEmpty ? "index.html" : segments.joined(separator: "/")
@@ -41,6 +41,9 @@ public enum HTTPSite: Sendable, Equatable {
             return .success(.memory(page, modified: BuiltInSite.modified, name: name))
         case .directory(let root):
             let path = ([root] + segments).joined(separator: "/")
+            if let entry = cache?.lookup(path) {
+                return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, name: entry.name))
+            }
             var opened = Self.open(path)
             if case .success(let (fd, info)) = opened, (info.st_mode & S_IFMT) == S_IFDIR {
                 close(fd)
@@ -64,6 +67,10 @@ public enum HTTPSite: Sendable, Equatable {
                 guard (info.st_mode & S_IFMT) == S_IFREG else {
                     close(fd)
                     return .failure(.init(403, "not a regular file"))
+                }
+                if let entry = cache?.store(path, fd: fd, name: real) {
+                    close(fd)
+                    return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, name: real))
                 }
                 return .success(.file(fd: fd, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec), name: real))
             }
@@ -89,11 +96,12 @@ public enum HTTPSite: Sendable, Equatable {
 
     /// The canonical path of an open file (Linux: /proc/self/fd), or realpath of `fallback`.
     private static func realPath(of fd: Int32, fallback: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/fd/\(fd)", &buffer, Int(PATH_MAX))
-        if length > 0 {
-            return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let real: String? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Int(PATH_MAX)) { buffer in
+            let length = readlink("/proc/self/fd/\(fd)", buffer.baseAddress!, buffer.count)
+            guard length > 0, length < buffer.count else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<length]), as: UTF8.self)
         }
+        if let real { return real }
         guard let real = realpath(fallback, nil) else { return nil }
         defer { free(real) }
         return String(cString: real)

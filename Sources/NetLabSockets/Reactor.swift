@@ -85,6 +85,9 @@ final class Reactor: @unchecked Sendable {
     }
 
     /// Stops watching (call before closing the descriptor); pending events are dropped.
+    /// Always an explicit `EPOLL_CTL_DEL`: close() alone leaves the socket in the set while
+    /// another process still holds it (a child between fork and exec), and level-triggered
+    /// events for it would then spin here.
     func remove(_ registration: Registration) {
         guard registrations.removeValue(forKey: registration.id) != nil else { return }
         if registration.registered != nil { _ = netlab_epoll_ctl(epfd, 2, registration.fd, 0, 0) }

@@ -113,7 +113,8 @@ final class StreamListener {
                 sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached"))
                 continue
             }
-            let connectionLocal = SocketAddress.local(of: fd)?.endpoint ?? local
+            // The connection's own address only shows in payload events: skip the getsockname otherwise.
+            let connectionLocal = sink.wantsPayloads ? SocketAddress.local(of: fd)?.endpoint ?? local : local
             let connection = make(SocketHandle(fd: fd, reactor: handle.reactor), peer, connectionLocal)
             let id = ObjectIdentifier(connection)
             connections[id] = connection

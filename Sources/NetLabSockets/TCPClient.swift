@@ -173,16 +173,13 @@ final class TCPExchange {
         shutdown(handle.fd, Int32(SHUT_WR))
     }
 
-    /// Reads until the socket has nothing more: libdispatch may not fire again for data (or
-    /// an end of stream) that was already there when the handler ran.
+    /// Reads until the socket has nothing more, into the reactor's buffer.
     private func readable() {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let scratch = reactor.scratch
         while let handle, !handle.isClosing, completion != nil {
             let count: Int?
             do throws(SocketError) {
-                count = try Syscall.nonBlocking("recv", endpoint: peer) {
-                    buffer.withUnsafeMutableBytes { recv(handle.fd, $0.baseAddress, $0.count, 0) }
-                }
+                count = try Syscall.nonBlocking("recv", endpoint: peer) { recv(handle.fd, scratch.baseAddress, scratch.count, 0) }
             } catch {
                 finish(.failure(.socket(error)))
                 return
@@ -192,8 +189,8 @@ final class TCPExchange {
                 finish(.success(reply))
                 return
             }
-            let chunk = Array(buffer[0..<count])
-            sink.emitPayload(engine, .client, .received(bytes: chunk, from: peer, to: local))
+            let chunk = UnsafeBufferPointer(rebasing: scratch[0..<count])
+            sink.emitPayload(engine, .client, .received(bytes: Array(chunk), from: peer, to: local))
             reply.append(contentsOf: chunk)
             if reply.count > maxReply { finish(.failure(.replyTooLarge(limit: maxReply))) }
         }

@@ -45,8 +45,8 @@ final class TCPServerConnection: StreamConnection {
         }
     }
 
-    /// Reads until the socket has nothing more or the reply backlog is full: libdispatch may
-    /// not fire again for data (or an end of stream) that was already there.
+    /// Reads, uppercases and replies until a short read (the socket is drained; the reactor is
+    /// level-triggered and calls again) or the reply backlog is full.
     private func readable() {
         let scratch = handle.reactor.scratch
         while !handle.isClosing, !peerFinished, pending.count - pendingStart <= Self.maxPending {
@@ -89,6 +89,8 @@ final class TCPServerConnection: StreamConnection {
                 if sent > 0 { sink.emitPayload(.tcp, .server, .sent(bytes: Array(chunk[0..<sent]), from: local, to: peer)) }
                 if sent == count {
                     if peerFinished { close() }
+                    // A short read drained the socket; the level-triggered reactor calls again.
+                    if count < scratch.count { return }
                     continue
                 }
                 pending.removeAll(keepingCapacity: true)

@@ -89,6 +89,29 @@ extension LoopbackTests {
         #expect(statuses(empty) == [403], "no directory listings")
     }
 
+    @Test func cachedFilesFollowEditsAndNeverASymlinkOutOfTheRoot() async throws {
+        let site = try SiteFixture()
+        let (server, port) = try server(try HTTPSite.root(site.root.path))
+        defer { server.stop() }
+        let page = site.root.appendingPathComponent("page.html")
+        try "first\n".write(to: page, atomically: false, encoding: .utf8)
+        for _ in 0..<3 {  // the second and third come from the cache
+            #expect(text(body(try await exchange("GET /page.html HTTP/1.0\r\n\r\n", port: port))) == "first\n")
+        }
+        // Edited in place (same inode, new size and time): the new text, not the cached one.
+        try "second version\n".write(to: page, atomically: false, encoding: .utf8)
+        #expect(text(body(try await exchange("GET /page.html HTTP/1.0\r\n\r\n", port: port))) == "second version\n")
+        // Replaced by a symlink to the secret outside the root: refused, though it was cached.
+        try FileManager.default.removeItem(at: page)
+        try FileManager.default.createSymbolicLink(atPath: page.path, withDestinationPath: site.base.appendingPathComponent("secret.txt").path)
+        let escaped = try await exchange("GET /page.html HTTP/1.0\r\n\r\n", port: port)
+        #expect(statuses(escaped) == [403])
+        #expect(!text(escaped).contains("SECRET"))
+        // Deleted: 404, not the cached copy.
+        try FileManager.default.removeItem(at: page)
+        #expect(statuses(try await exchange("GET /page.html HTTP/1.0\r\n\r\n", port: port)) == [404])
+    }
+
     @Test func notModifiedSince() async throws {
         let (server, port) = try server(.builtIn)
         defer { server.stop() }

@@ -57,6 +57,30 @@ func startOnFixedPort(_ server: any ServerEngine) throws -> UInt16 {
     throw lastError!
 }
 
+/// Starts `server` again on `port` right after a stop. Other tests in this process spawn
+/// programs; a child between fork and exec briefly holds a copy of every descriptor, the
+/// just-closed socket included, so the port can be busy for a moment. Retries for at most a
+/// second, on EADDRINUSE only.
+func restart(_ server: any ServerEngine, port: UInt16) throws -> UInt16 {
+    var lastError = SocketError.errno("bind", EADDRINUSE)
+    for _ in 0..<50 {
+        let result: Result<Endpoint, SocketError>
+        do {
+            result = .success(try server.start(host: "127.0.0.1", port: port))
+        } catch {
+            result = .failure(error)
+        }
+        switch result {
+        case .success(let endpoint): return endpoint.port
+        case .failure(let error):
+            guard error.errnoValue == EADDRINUSE else { throw error }
+            lastError = error
+            usleep(20_000)
+        }
+    }
+    throw lastError
+}
+
 func randomBytes(_ count: Int) -> [UInt8] {
     var generator = SystemRandomNumberGenerator()
     return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }

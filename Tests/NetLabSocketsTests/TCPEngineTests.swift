@@ -141,7 +141,7 @@ extension LoopbackTests {
         server.stop()
         let before = SocketCount.open
         for _ in 0..<100 {
-            port = try server.start(host: "127.0.0.1", port: port).port
+            port = try restart(server, port: port)
             #expect(try await client.send([0x62], host: "127.0.0.1", port: port).get() == [0x42])
             server.stop()
         }
