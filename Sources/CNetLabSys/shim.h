@@ -57,4 +57,92 @@ static inline int netlab_accept_nonblocking(int fd, struct sockaddr *address, un
     return accept4(fd, address, length, 04000 | 02000000);
 }
 
+// recvmmsg/sendmmsg need _GNU_SOURCE too, and including <sys/socket.h> here would take its
+// definitions away from the Glibc module; the Linux ABI types are spelled out instead
+// (same layout as glibc's struct iovec, msghdr and mmsghdr on 64-bit Linux).
+struct netlab_iovec {
+    void *base;
+    size_t length;
+};
+struct netlab_msghdr {
+    void *name;
+    unsigned int name_length;
+    struct netlab_iovec *pieces;
+    size_t piece_count;
+    void *control;
+    size_t control_length;
+    int flags;
+};
+struct netlab_mmsghdr {
+    struct netlab_msghdr header;
+    unsigned int length;
+};
+struct timespec;
+extern int recvmmsg(int fd, struct netlab_mmsghdr *messages, unsigned int count, int flags, struct timespec *timeout);
+extern int sendmmsg(int fd, struct netlab_mmsghdr *messages, unsigned int count, int flags);
+
+#define NETLAB_BATCH_MAX 64
+#define NETLAB_SOCKADDR_STORAGE 128
+#define NETLAB_MSG_TRUNC 0x20
+#define NETLAB_MSG_DONTWAIT 0x40
+#define NETLAB_MSG_NOSIGNAL 0x4000
+
+// Receives up to `max` datagrams in one call, each into its own `slot`-byte part of
+// `buffers`; fills each one's length, its sender (128-byte sockaddr_storage slots) and
+// whether it was cut (MSG_TRUNC). Returns the count, or -1 with errno (EAGAIN: none waiting).
+static inline int netlab_recv_batch(int fd, unsigned char *buffers, size_t slot, int max, unsigned int *lengths,
+                                    void *senders, unsigned int *senderLengths, int *truncated) {
+    struct netlab_mmsghdr messages[NETLAB_BATCH_MAX];
+    struct netlab_iovec pieces[NETLAB_BATCH_MAX];
+    if (max > NETLAB_BATCH_MAX) max = NETLAB_BATCH_MAX;
+    for (int i = 0; i < max; i++) {
+        pieces[i].base = buffers + (size_t)i * slot;
+        pieces[i].length = slot;
+        messages[i].header.name = (unsigned char *)senders + (size_t)i * NETLAB_SOCKADDR_STORAGE;
+        messages[i].header.name_length = NETLAB_SOCKADDR_STORAGE;
+        messages[i].header.pieces = &pieces[i];
+        messages[i].header.piece_count = 1;
+        messages[i].header.control = 0;
+        messages[i].header.control_length = 0;
+        messages[i].header.flags = 0;
+        messages[i].length = 0;
+    }
+    int count;
+    do {
+        count = recvmmsg(fd, messages, (unsigned int)max, NETLAB_MSG_DONTWAIT, 0);
+    } while (count < 0 && errno == EINTR);
+    for (int i = 0; i < count; i++) {
+        lengths[i] = messages[i].length;
+        senderLengths[i] = messages[i].header.name_length;
+        truncated[i] = (messages[i].header.flags & NETLAB_MSG_TRUNC) != 0;
+    }
+    return count;
+}
+
+// Sends datagrams `first`..<`count` of a batch back to their senders in one call.
+// Returns how many went, or -1 with errno for the first one.
+static inline int netlab_send_batch(int fd, unsigned char *buffers, size_t slot, int first, int count,
+                                    const unsigned int *lengths, void *receivers, const unsigned int *receiverLengths) {
+    struct netlab_mmsghdr messages[NETLAB_BATCH_MAX];
+    struct netlab_iovec pieces[NETLAB_BATCH_MAX];
+    int n = 0;
+    for (int i = first; i < count && n < NETLAB_BATCH_MAX; i++, n++) {
+        pieces[n].base = buffers + (size_t)i * slot;
+        pieces[n].length = lengths[i];
+        messages[n].header.name = (unsigned char *)receivers + (size_t)i * NETLAB_SOCKADDR_STORAGE;
+        messages[n].header.name_length = receiverLengths[i];
+        messages[n].header.pieces = &pieces[n];
+        messages[n].header.piece_count = 1;
+        messages[n].header.control = 0;
+        messages[n].header.control_length = 0;
+        messages[n].header.flags = 0;
+        messages[n].length = 0;
+    }
+    int sent;
+    do {
+        sent = sendmmsg(fd, messages, (unsigned int)n, NETLAB_MSG_NOSIGNAL | NETLAB_MSG_DONTWAIT);
+    } while (sent < 0 && errno == EINTR);
+    return sent;
+}
+
 #endif

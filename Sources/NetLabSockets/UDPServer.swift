@@ -1,3 +1,4 @@
+import CNetLabSys
 import Dispatch
 import Glibc
 import NetLabCore
@@ -10,20 +11,34 @@ public final class UDPServer: @unchecked Sendable {
         case bound(SocketHandle, Endpoint)
     }
 
-    /// Datagrams handled per readiness event before yielding the queue.
-    static let batch = 64
+    /// Datagrams taken per recvmmsg call, and calls per readiness event before yielding.
+    static let slots = 16
+    static let rounds = 8
+    /// Each slot holds the largest datagram, so nothing is ever cut.
+    static let slotSize = 65536
 
     private let sink: EventSink
     /// Serial queue owning the socket.
     private let queue: DispatchQueue
     private let reactor: Reactor
     private var state = State.stopped
-    private var buffer = [UInt8](repeating: 0, count: 65536)
+    /// One recvmmsg batch: the datagrams, their lengths and senders (used only on `queue`).
+    private let buffers = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: slots * slotSize)
+    private var lengths = [UInt32](repeating: 0, count: slots)
+    private var senders = [sockaddr_storage](repeating: sockaddr_storage(), count: slots)
+    private var senderLengths = [UInt32](repeating: 0, count: slots)
+    private var truncated = [Int32](repeating: 0, count: slots)
 
     public init(events: EventSink) {
         self.sink = events
         self.queue = DispatchQueue(label: "netlab.udp-server")
         self.reactor = Reactor(queue: queue)
+        // The batch helpers step through the sender addresses 128 bytes at a time.
+        precondition(MemoryLayout<sockaddr_storage>.stride == Int(NETLAB_SOCKADDR_STORAGE))
+    }
+
+    deinit {
+        buffers.deallocate()
     }
 
     public var localEndpoint: Endpoint? {
@@ -70,46 +85,46 @@ public final class UDPServer: @unchecked Sendable {
         done.wait()
     }
 
+    /// Takes the waiting datagrams a batch at a time (recvmmsg), uppercases each where it
+    /// lies, and sends the batch back (sendmmsg): two syscalls per batch instead of two per
+    /// datagram when many clients are sending.
     private func readable(_ handle: SocketHandle, local: Endpoint) {
-        for _ in 0..<Self.batch {
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let count: Int?
-            do throws(SocketError) {
-                count = try Syscall.nonBlocking("recvfrom", endpoint: local) {
-                    buffer.withUnsafeMutableBytes { bytes in
-                        withUnsafeMutablePointer(to: &storage) { pointer in
-                            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                                recvfrom(handle.fd, bytes.baseAddress, bytes.count, Int32(MSG_TRUNC), $0, &length)
-                            }
-                        }
-                    }
-                }
-            } catch {
-                sink.emit(.udp, .server, .failed(error))
+        for _ in 0..<Self.rounds {
+            let count = Int(netlab_recv_batch(handle.fd, buffers.baseAddress, Self.slotSize, Int32(Self.slots),
+                                              &lengths, &senders, &senderLengths, &truncated))
+            if count < 0 {
+                let code = errno
+                if code != EAGAIN && code != EWOULDBLOCK { sink.emit(.udp, .server, .failed(.errno("recvmmsg", code, endpoint: local))) }
                 return
             }
-            guard let count else { return }
-            let sender = SocketAddress(storage: storage, length: length)
-            // The buffer holds the largest possible datagram, so MSG_TRUNC never cuts; stay safe anyway.
-            let size = min(count, buffer.count)
-            // Uppercased where it was received: no copy unless an event wants the bytes.
-            sink.emitPayload(.udp, .server, .received(bytes: Array(buffer[0..<size]), from: sender.endpoint, to: local))
-            buffer.withUnsafeMutableBufferPointer { Uppercase.applyInPlace(UnsafeMutableBufferPointer(rebasing: $0[0..<size])) }
-            do throws(SocketError) {
-                let sent = try Syscall.nonBlocking("sendto", endpoint: sender.endpoint) {
-                    buffer.withUnsafeBytes { bytes in
-                        sender.withSockaddr { sendto(handle.fd, bytes.baseAddress, size, Int32(MSG_NOSIGNAL), $0, $1) }
-                    }
-                }
-                if sent != nil {
-                    sink.emitPayload(.udp, .server, .sent(bytes: Array(buffer[0..<size]), from: local, to: sender.endpoint))
-                } else {
-                    sink.emit(.udp, .server, .failed(.errno("sendto", EAGAIN, endpoint: sender.endpoint)))
-                }
-            } catch {
-                sink.emit(.udp, .server, .failed(error))
+            for index in 0..<count {
+                let datagram = UnsafeMutableBufferPointer(rebasing: buffers[index * Self.slotSize..<index * Self.slotSize + Int(lengths[index])])
+                sink.emitPayload(.udp, .server, .received(bytes: Array(datagram), from: sender(index).endpoint, to: local))
+                Uppercase.applyInPlace(datagram)
             }
+            var first = 0
+            while first < count {
+                let sent = Int(netlab_send_batch(handle.fd, buffers.baseAddress, Self.slotSize, Int32(first), Int32(count),
+                                                 lengths, &senders, senderLengths))
+                if sent <= 0 {
+                    // This one could not go (a full buffer: EAGAIN, or an error): report it, go on.
+                    let code = sent < 0 ? errno : EAGAIN
+                    sink.emit(.udp, .server, .failed(.errno("sendto", code, endpoint: sender(first).endpoint)))
+                    first += 1
+                    continue
+                }
+                for index in first..<first + sent {
+                    let start = index * Self.slotSize
+                    sink.emitPayload(.udp, .server, .sent(bytes: Array(buffers[start..<start + Int(lengths[index])]),
+                                                          from: local, to: sender(index).endpoint))
+                }
+                first += sent
+            }
+            if count < Self.slots { return }  // drained; the level-triggered reactor calls again
         }
+    }
+
+    private func sender(_ index: Int) -> SocketAddress {
+        SocketAddress(storage: senders[index], length: senderLengths[index])
     }
 }
