@@ -4,6 +4,8 @@
 Runs every load test one after another on loopback and prints one table of netlab vs each
 peer with the ratio (also written to Benchmarks/results/latest.md):
 
+Each load test runs 3 rounds of 3 s, the servers taking turns; the median round is shown.
+
   HTTP   wrk against netlab http-server, python3 -m http.server and nginx (1 worker):
          1 KiB and 1 MiB files, keep-alive and Connection: close; requests/s, p50, p99
   UDP    round trips/s and server CPU per request, netlab udp-server vs the lab's
@@ -93,6 +95,15 @@ def loadgen(mode, port, seconds, threads):
     return float(numbers[0])
 
 
+ROUNDS = 3
+
+
+def median(results):
+    """The result whose first figure is the median of the rounds."""
+    ordered = sorted(results, key=lambda r: r[0])
+    return ordered[len(ordered) // 2]
+
+
 def ratio(a, b, higher_is_better=True):
     if not a or not b:
         return ""
@@ -102,9 +113,9 @@ def ratio(a, b, higher_is_better=True):
 # --- UDP and TCP uppercase -------------------------------------------------------------
 
 def uppercase(seconds, kinds):
-    """netlab vs the lab's server, the same loadgen for both. TCP runs the lab's server first:
-    netlab's default (serve until the client closes) leaves TIME_WAIT on the client's side,
-    which slows every later connect() for a minute; --one-message closes first, like the lab."""
+    """netlab vs the lab's server, the same loadgen for both. netlab's TCP default (serve until
+    the client closes) leaves TIME_WAIT on the client's side, which slows every later connect()
+    for a minute, so it runs after the others; --one-message closes first, like the lab."""
     for kind in kinds:
         lab_script = "UDPServer.py" if kind == "udp" else "TCPServer.py"
         variants = [("lab", [sys.executable, os.path.join(FIXTURES, lab_script)])]
@@ -114,8 +125,12 @@ def uppercase(seconds, kinds):
             variants.append(("netlab --one-message", [NETLAB, "tcp-server", "--host", "127.0.0.1", "--quiet", "--one-message"]))
             variants.append(("netlab", [NETLAB, "tcp-server", "--host", "127.0.0.1", "--quiet"]))
         for threads in (1, 4):
-            figures = {}
-            for name, cmd in variants:
+            runs = {name: [] for name, _ in variants}
+            # Turns taken round by round; TCP's default netlab goes last (its TIME_WAITs).
+            interleaved = variants if kind == "udp" else variants[:-1]
+            schedule = [v for _ in range(ROUNDS) for v in interleaved]
+            schedule += [] if kind == "udp" else [variants[-1]] * ROUNDS
+            for name, cmd in schedule:
                 port = free_port()
                 full = cmd + ([str(port)] if name == "lab" else ["--port", str(port)])
                 server = Server(full, port, kind=kind)
@@ -124,9 +139,10 @@ def uppercase(seconds, kinds):
                     rate = loadgen(kind, port, seconds, threads)
                     cpu = cpu_seconds(server.proc.pid) - cpu0
                     # loadgen counts for `seconds` after a warm-up of a tenth of that.
-                    figures[name] = (rate, cpu / (rate * seconds * 1.1) * 1e6)
+                    runs[name].append((rate, cpu / (rate * seconds * 1.1) * 1e6))
                 finally:
                     server.stop()
+            figures = {name: median(found) for name, found in runs.items()}
             what = "round trips/s" if kind == "udp" else "connections/s"
             clients = f"{threads} client" + ("s" if threads > 1 else "")
             l_rate, l_cpu = figures["lab"]
@@ -199,7 +215,12 @@ http {{ access_log off; sendfile on; tcp_nopush on;
         for path in ("1k.bin", "1m.bin"):
             for close in (False, True):
                 case = f"{'1 KiB' if path == '1k.bin' else '1 MiB'} {'close' if close else 'keep-alive'}"
-                results = {name: wrk(server.port, path, seconds, close) for name, server in servers.items()}
+                # Servers take turns, ROUNDS times; the round with the median rate is reported.
+                runs = {name: [] for name in servers}
+                for _ in range(ROUNDS):
+                    for name, server in servers.items():
+                        runs[name].append(wrk(server.port, path, seconds, close))
+                results = {name: median(found) for name, found in runs.items()}
                 n = results["netlab"]
                 for peer in ("python", "nginx"):
                     if peer in results:
@@ -261,7 +282,9 @@ def main():
     parser.add_argument("--only", default="http,udp,tcp,micro,flood", help="comma list of http,udp,tcp,micro,flood")
     args = parser.parse_args()
     parts = set(args.only.split(","))
-    seconds = 1 if args.quick else 5
+    global ROUNDS
+    seconds = 1 if args.quick else 3
+    ROUNDS = 1 if args.quick else 3
     if not os.path.exists(NETLAB):
         raise SystemExit(f"{NETLAB} is missing: run Benchmarks/run-all.sh (it builds in release mode)")
     subprocess.run(["cc", "-O2", "-pthread", "-o", LOADGEN, os.path.join(HERE, "loadgen.c")], check=True)

@@ -55,16 +55,25 @@ public struct EventSink: Sendable {
 
     /// Runs `body` on the sink's queue after every event emitted so far has been delivered.
     func after(_ body: @escaping @Sendable () -> Void) {
-        // Anything already emitted is either delivered or has a drain scheduled ahead of this.
-        buffer.lock.lock()
-        queue.async(execute: body)
-        buffer.lock.unlock()
+        buffer.append(.run(body), queue: queue)
     }
 
     private final class Buffer: @unchecked Sendable {
-        // @unchecked: `pending` is guarded by `lock`; `handler` is immutable and Sendable.
+        // @unchecked: `pending` is guarded by `lock`; `inbox` and `next` are touched only on
+        // the sink's queue; `handler` is immutable and Sendable.
+        enum Item {
+            case event(LabEvent)
+            case run(@Sendable () -> Void)
+        }
+
+        /// Items delivered per turn of the queue: between turns other work on it (a console's
+        /// keys and redraws) gets its go, so a flood cannot hold the queue for long.
+        static let perTurn = 1024
+
         let lock = NSLock()
-        private var pending: [LabEvent] = []
+        private var pending: [Item] = []
+        private var inbox: [Item] = []
+        private var next = 0
         private let handler: @Sendable (LabEvent) -> Void
 
         init(handler: @escaping @Sendable (LabEvent) -> Void) {
@@ -72,19 +81,42 @@ public struct EventSink: Sendable {
         }
 
         func append(_ event: LabEvent, queue: DispatchQueue) {
-            lock.lock()
-            defer { lock.unlock() }
-            pending.append(event)
-            // Scheduled under the lock, so drains and `after` blocks keep the emit order.
-            if pending.count == 1 { queue.async { self.drain() } }
+            append(.event(event), queue: queue)
         }
 
-        private func drain() {
+        func append(_ item: Item, queue: DispatchQueue) {
             lock.lock()
-            let events = pending
-            pending.removeAll(keepingCapacity: true)
-            lock.unlock()
-            for event in events { handler(event) }
+            defer { lock.unlock() }
+            pending.append(item)
+            // One drain scheduled per batch (the first item of an empty batch schedules it).
+            if pending.count == 1 { queue.async { self.drain(queue) } }
+        }
+
+        /// Delivers items in emit order, at most `perTurn` per turn of the queue.
+        private func drain(_ queue: DispatchQueue) {
+            if next == inbox.count {
+                lock.lock()
+                swap(&inbox, &pending)
+                pending.removeAll(keepingCapacity: pending.capacity <= 4 * Self.perTurn)
+                lock.unlock()
+                next = 0
+            }
+            let end = min(inbox.count, next + Self.perTurn)
+            while next < end {
+                let item = inbox[next]
+                next += 1
+                switch item {
+                case .event(let event): handler(event)
+                case .run(let body): body()
+                }
+            }
+            if next < inbox.count {
+                queue.async { self.drain(queue) }
+            } else {
+                // Keep the memory of an ordinary batch; give back what a flood's backlog took.
+                inbox.removeAll(keepingCapacity: inbox.count <= 4 * Self.perTurn)
+                next = 0
+            }
         }
     }
 }

@@ -33,6 +33,9 @@ final class ConsoleApp {
     private var httpClient: TCPClient!
     private var sources: [DispatchSourceProtocol] = []
     private var renderPending = false
+    private var renderDue = 0.0
+    private var renderGeneration = 0
+    private var lastRender = 0.0
     private var emptyReads = 0
 
     init(settings: Settings) {
@@ -78,7 +81,9 @@ final class ConsoleApp {
         let effects = state.update(action, now: Date(), themes: settings.themes.names)
         if state.theme != before, let theme = settings.themes.theme(named: state.theme) { terminal.setTheme(theme) }
         perform(effects)
-        scheduleRender()
+        // A key is drawn at once; engine events at most every 10 ms (a flood would otherwise
+        // spend the main thread redrawing after every slice of events).
+        if case .key = action { scheduleRender(after: 0) } else { scheduleRender(after: 0.010) }
     }
 
     private func perform(_ effects: [Effect]) {
@@ -109,20 +114,31 @@ final class ConsoleApp {
         }
     }
 
-    /// One render per batch of actions.
-    private func scheduleRender() {
-        guard !renderPending else { return }
+    /// One render per batch of actions, no sooner than `interval` after the last one.
+    private func scheduleRender(after interval: Double) {
+        let due = lastRender + interval
+        if renderPending {
+            // A key should not wait for a render that was put off for events.
+            guard due < renderDue else { return }
+        }
         renderPending = true
-        DispatchQueue.main.async { @Sendable in
+        renderDue = due
+        let generation = renderGeneration &+ 1
+        renderGeneration = generation
+        let delay = max(0, due - Self.now())
+        DispatchQueue.main.asyncAfter(deadline: .now() + delay) { @Sendable in
             MainActor.assumeIsolated {
-                guard let app = ConsoleApp.current else { return }
+                guard let app = ConsoleApp.current, app.renderGeneration == generation else { return }
                 app.renderPending = false
                 app.redraw()
             }
         }
     }
 
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
     private func redraw() {
+        lastRender = Self.now()
         let (width, height) = terminal.size()
         terminal.draw(render(state, width: width, height: height))
     }

@@ -89,6 +89,25 @@ extension LoopbackTests {
         #expect(statuses(empty) == [403], "no directory listings")
     }
 
+    @Test func largeFilesGoOutWithSendfileWhenNoEventWantsTheBytes() async throws {
+        let site = try SiteFixture()
+        // A sink that wants no payloads: the server sends the file with sendfile(2).
+        let quiet = EventSink(queue: DispatchQueue(label: "quiet"), detail: .traffic) { _ in }
+        let server = HTTPServer(events: quiet, configuration: .init(site: try HTTPSite.root(site.root.path)))
+        let port = try server.start(host: "127.0.0.1", port: 0).port
+        defer { server.stop() }
+        let png = try await exchange("GET /photo.png HTTP/1.0\r\n\r\n", port: port)
+        #expect(statuses(png) == [200])
+        #expect(body(png) == site.binary, "200,000 bytes, byte for byte")
+        // Twice on one keep-alive connection, then HEAD: no stray bytes between responses.
+        let two = try await exchange("GET /photo.png HTTP/1.1\r\nHost: x\r\n\r\nHEAD /photo.png HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", port: port)
+        #expect(statuses(two) == [200, 200])
+        let firstBody = body(two)
+        #expect(Array(firstBody.prefix(site.binary.count)) == site.binary)
+        let rest = text(Array(firstBody.dropFirst(site.binary.count)))
+        #expect(rest.hasPrefix("HTTP/1.1 200 OK\r\n") && rest.hasSuffix("\r\n\r\n"), "the HEAD response, right after the body")
+    }
+
     @Test func cachedFilesFollowEditsAndNeverASymlinkOutOfTheRoot() async throws {
         let site = try SiteFixture()
         let (server, port) = try server(try HTTPSite.root(site.root.path))

@@ -98,6 +98,34 @@ import Testing
         #expect(server.text.contains("0000  1b 5b 32 4a 07 65 76 69 6c                        .[2J.evil"))
     }
 
+    @Test func quietServersLogNoMessagesAndOneMessageClosesFirst() throws {
+        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0", "--quiet", "--one-message")
+        let port = try server.port()
+        // The lab's client: one message, one recv, no half-close. The server answers, then closes.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: port.bigEndian,
+                                  sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        _ = "hello".withCString { send(fd, $0, 5, 0) }
+        var reply = [UInt8](repeating: 0, count: 64)
+        #expect(recv(fd, &reply, 64, 0) == 5)
+        #expect(Array(reply[0..<5]) == Array("HELLO".utf8))
+        #expect(recv(fd, &reply, 64, 0) == 0, "the server closed without waiting for the client")
+        // --quiet: the ready lines, and not a line for the message.
+        #expect(try netlab("tcp-client", "--port", String(port), "again").out == "AGAIN\n")
+        #expect(server.interrupt() == 0)
+        #expect(!server.text.contains("hello") && !server.text.contains("again"), "\(server.text)")
+        let both = try netlab("udp-server", "--quiet", "--verbose")
+        #expect(both.status == 64)
+        #expect(both.stderr == "netlab: --quiet with --verbose asks for less and more at once: pick one (see 'netlab --help')\n")
+    }
+
     @Test func serverStopsCleanlyOnSIGTERM() throws {
         let server = try Background.netlab("tcp-server", "--host", "::1", "--port", "0")
         _ = try server.port()
