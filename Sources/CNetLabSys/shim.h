@@ -83,29 +83,36 @@ extern int sendmmsg(int fd, struct netlab_mmsghdr *messages, unsigned int count,
 
 #define NETLAB_BATCH_MAX 64
 #define NETLAB_SOCKADDR_STORAGE 128
-#define NETLAB_MSG_TRUNC 0x20
 #define NETLAB_MSG_DONTWAIT 0x40
 #define NETLAB_MSG_NOSIGNAL 0x4000
 
+// One datagram's message: its bytes and its peer's address.
+static inline void netlab_message(struct netlab_mmsghdr *message, struct netlab_iovec *piece, unsigned char *bytes,
+                                  size_t length, void *address, unsigned int addressLength) {
+    piece->base = bytes;
+    piece->length = length;
+    message->header.name = address;
+    message->header.name_length = addressLength;
+    message->header.pieces = piece;
+    message->header.piece_count = 1;
+    message->header.control = 0;
+    message->header.control_length = 0;
+    message->header.flags = 0;
+    message->length = 0;
+}
+
 // Receives up to `max` datagrams in one call, each into its own `slot`-byte part of
-// `buffers`; fills each one's length, its sender (128-byte sockaddr_storage slots) and
-// whether it was cut (MSG_TRUNC). Returns the count, or -1 with errno (EAGAIN: none waiting).
+// `buffers` (a slot as large as the largest datagram, so none is cut); fills each one's
+// length and sender (128-byte sockaddr_storage slots). Returns the count, or -1 with errno
+// (EAGAIN: none waiting).
 static inline int netlab_recv_batch(int fd, unsigned char *buffers, size_t slot, int max, unsigned int *lengths,
-                                    void *senders, unsigned int *senderLengths, int *truncated) {
+                                    void *senders, unsigned int *senderLengths) {
     struct netlab_mmsghdr messages[NETLAB_BATCH_MAX];
     struct netlab_iovec pieces[NETLAB_BATCH_MAX];
     if (max > NETLAB_BATCH_MAX) max = NETLAB_BATCH_MAX;
     for (int i = 0; i < max; i++) {
-        pieces[i].base = buffers + (size_t)i * slot;
-        pieces[i].length = slot;
-        messages[i].header.name = (unsigned char *)senders + (size_t)i * NETLAB_SOCKADDR_STORAGE;
-        messages[i].header.name_length = NETLAB_SOCKADDR_STORAGE;
-        messages[i].header.pieces = &pieces[i];
-        messages[i].header.piece_count = 1;
-        messages[i].header.control = 0;
-        messages[i].header.control_length = 0;
-        messages[i].header.flags = 0;
-        messages[i].length = 0;
+        netlab_message(&messages[i], &pieces[i], buffers + (size_t)i * slot, slot,
+                       (unsigned char *)senders + (size_t)i * NETLAB_SOCKADDR_STORAGE, NETLAB_SOCKADDR_STORAGE);
     }
     int count;
     do {
@@ -114,7 +121,6 @@ static inline int netlab_recv_batch(int fd, unsigned char *buffers, size_t slot,
     for (int i = 0; i < count; i++) {
         lengths[i] = messages[i].length;
         senderLengths[i] = messages[i].header.name_length;
-        truncated[i] = (messages[i].header.flags & NETLAB_MSG_TRUNC) != 0;
     }
     return count;
 }
@@ -127,16 +133,8 @@ static inline int netlab_send_batch(int fd, unsigned char *buffers, size_t slot,
     struct netlab_iovec pieces[NETLAB_BATCH_MAX];
     int n = 0;
     for (int i = first; i < count && n < NETLAB_BATCH_MAX; i++, n++) {
-        pieces[n].base = buffers + (size_t)i * slot;
-        pieces[n].length = lengths[i];
-        messages[n].header.name = (unsigned char *)receivers + (size_t)i * NETLAB_SOCKADDR_STORAGE;
-        messages[n].header.name_length = receiverLengths[i];
-        messages[n].header.pieces = &pieces[n];
-        messages[n].header.piece_count = 1;
-        messages[n].header.control = 0;
-        messages[n].header.control_length = 0;
-        messages[n].header.flags = 0;
-        messages[n].length = 0;
+        netlab_message(&messages[n], &pieces[n], buffers + (size_t)i * slot, lengths[i],
+                       (unsigned char *)receivers + (size_t)i * NETLAB_SOCKADDR_STORAGE, receiverLengths[i]);
     }
     int sent;
     do {

@@ -27,7 +27,6 @@ public final class UDPServer: @unchecked Sendable {
     private var lengths = [UInt32](repeating: 0, count: slots)
     private var senders = [sockaddr_storage](repeating: sockaddr_storage(), count: slots)
     private var senderLengths = [UInt32](repeating: 0, count: slots)
-    private var truncated = [Int32](repeating: 0, count: slots)
 
     public init(events: EventSink) {
         self.sink = events
@@ -91,7 +90,7 @@ public final class UDPServer: @unchecked Sendable {
     private func readable(_ handle: SocketHandle, local: Endpoint) {
         for _ in 0..<Self.rounds {
             let count = Int(netlab_recv_batch(handle.fd, buffers.baseAddress, Self.slotSize, Int32(Self.slots),
-                                              &lengths, &senders, &senderLengths, &truncated))
+                                              &lengths, &senders, &senderLengths))
             if count < 0 {
                 let code = errno
                 if code != EAGAIN && code != EWOULDBLOCK { sink.emit(.udp, .server, .failed(.errno("recvmmsg", code, endpoint: local))) }
