@@ -179,7 +179,8 @@ import Testing
         try session.typeLine("hello")
         try session.waitFor("banner REFUSED") { $0.contains("████  █████ █████ █   █  ████ █████ ████") }
         try session.send("F7")
-        try session.waitFor("Server log")
+        // The normal layout names the client's target in the status bar; presenter mode does not.
+        try session.waitFor("the normal layout") { !$0.contains("netlab presenter") && $0.contains("client: TCP -> ") }
         try session.waitFor("Connection refused (ECONNREFUSED)")
         #expect(!session.screen.contains("█████"), "the normal layout has no banner")
         try session.send("F10")

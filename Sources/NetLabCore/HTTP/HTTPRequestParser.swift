@@ -70,66 +70,98 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private static func parseHead(_ head: ArraySlice<UInt8>, limits: Limits) -> Result<HTTPRequestHead, HTTPParseError> {
-        var lines = head.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
-            line.last == 0x0D ? line.dropLast() : line
+        // Walks the lines in place: no array of lines, no String until a value is kept.
+        var cursor = head.startIndex
+        func nextLine() -> ArraySlice<UInt8>? {
+            guard cursor < head.endIndex else { return nil }
+            let end = head[cursor...].firstIndex(of: 0x0A) ?? head.endIndex
+            var line = head[cursor..<end]
+            cursor = end < head.endIndex ? end + 1 : end
+            if line.last == 0x0D { line = line.dropLast() }
+            return line
         }
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        guard let first = lines.first else { return .failure(.badRequest("empty request")) }
+        guard let first = nextLine(), !(first.isEmpty && cursor >= head.endIndex) else {
+            return .failure(.badRequest("empty request"))
+        }
         if first.count > limits.requestLine { return .failure(.uriTooLong(limit: limits.requestLine)) }
-        let parts = first.split(separator: 0x20, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
+        guard let space1 = first.firstIndex(of: 0x20), let space2 = first[(space1 + 1)...].firstIndex(of: 0x20),
+              !first[(space2 + 1)...].contains(0x20) else {
             return .failure(.badRequest("the request line must be METHOD SP TARGET SP HTTP-VERSION"))
         }
-        guard let method = String(validatingUTF8Bytes: parts[0]), HTTPRequest.Method(method) != nil else {
-            return .failure(.badRequest("the method is not a token"))
+        let methodBytes = first[first.startIndex..<space1], targetBytes = first[(space1 + 1)..<space2]
+        guard !methodBytes.isEmpty, !targetBytes.isEmpty else {
+            return .failure(.badRequest("the request line must be METHOD SP TARGET SP HTTP-VERSION"))
         }
-        guard parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }), let target = String(validatingUTF8Bytes: parts[1]) else {
+        guard isToken(methodBytes) else { return .failure(.badRequest("the method is not a token")) }
+        guard targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             return .failure(.badRequest("the target has spaces, control bytes or non-ASCII bytes"))
         }
         let version: (Int, Int)
-        switch parseVersion(parts[2]) {
+        switch parseVersion(first[(space2 + 1)...]) {
         case .success(let v): version = v
         case .failure(let error): return .failure(error)
-        }
-        let fieldLines = lines.dropFirst()
-        if fieldLines.count > limits.headerCount {
-            return .failure(.headersTooLarge("more than \(limits.headerCount) fields"))
         }
         if head.count - first.count > limits.headerBytes {
             return .failure(.headersTooLarge("more than \(limits.headerBytes) bytes"))
         }
         var fields: [HTTPRequestHead.Field] = []
-        for line in fieldLines {
+        var fieldCount = 0
+        var hosts = 0
+        var contentLength: String?
+        while let line = nextLine() {
             guard let first = line.first else { continue }
+            fieldCount += 1
+            if fieldCount > limits.headerCount {
+                return .failure(.headersTooLarge("more than \(limits.headerCount) fields"))
+            }
             if first == 0x20 || first == 0x09 { return .failure(.badRequest("obsolete line folding")) }
             guard let colon = line.firstIndex(of: 0x3A) else { return .failure(.badRequest("a header line without ':'")) }
-            guard let name = String(validatingUTF8Bytes: line[line.startIndex..<colon]), HTTPField.Name(name) != nil else {
+            let nameBytes = line[line.startIndex..<colon]
+            guard isToken(nameBytes) else {
                 return .failure(.badRequest("an invalid header name (no spaces before ':')"))
             }
+            let name = String(decoding: nameBytes, as: UTF8.self)
             var value = line[(colon + 1)...]
             while let b = value.first, b == 0x20 || b == 0x09 { value = value.dropFirst() }
             while let b = value.last, b == 0x20 || b == 0x09 { value = value.dropLast() }
             guard HTTPField.isValidValue(value) else { return .failure(.badRequest("a control byte in the \(name) header")) }
-            fields.append(.init(name: name, value: String(decoding: value, as: UTF8.self)))
+            let text = String(decoding: value, as: UTF8.self)
+            if HTTPRequestHead.sameName(name, "host") { hosts += 1 }
+            if HTTPRequestHead.sameName(name, "transfer-encoding") {
+                return .failure(.badRequest("request bodies with Transfer-Encoding are not accepted"))
+            }
+            if HTTPRequestHead.sameName(name, "content-length") {
+                if let earlier = contentLength, earlier != text { return .failure(.badRequest("conflicting Content-Length headers")) }
+                contentLength = text
+            }
+            fields.append(.init(name: name, value: text))
         }
-        var head = HTTPRequestHead(method: method, target: target, version: version, fields: fields, bodyLength: 0)
-        let hosts = fields.filter { $0.name.lowercased() == "host" }
-        if version == (1, 1) && hosts.count != 1 {
-            return .failure(.badRequest(hosts.isEmpty ? "HTTP/1.1 requires a Host header" : "more than one Host header"))
+        if version == (1, 1) && hosts != 1 {
+            return .failure(.badRequest(hosts == 0 ? "HTTP/1.1 requires a Host header" : "more than one Host header"))
         }
-        if head.field("Transfer-Encoding") != nil {
-            return .failure(.badRequest("request bodies with Transfer-Encoding are not accepted"))
-        }
-        let lengths = Set(fields.filter { $0.name.lowercased() == "content-length" }.map(\.value))
-        if lengths.count > 1 { return .failure(.badRequest("conflicting Content-Length headers")) }
-        if let length = lengths.first {
-            guard !length.isEmpty, length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), length.count <= 12,
+        var bodyLength = 0
+        if let length = contentLength {
+            guard !length.isEmpty, length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), length.utf8.count <= 12,
                   let value = Int(length) else {
                 return .failure(.badRequest("Content-Length is not a number"))
             }
-            head.bodyLength = value
+            bodyLength = value
         }
-        return .success(head)
+        return .success(HTTPRequestHead(method: String(decoding: methodBytes, as: UTF8.self),
+                                        target: String(decoding: targetBytes, as: UTF8.self),
+                                        version: version, fields: fields, bodyLength: bodyLength))
+    }
+
+    /// RFC 9110 token: one or more of ! # $ % & ' * + - . ^ _ ` | ~, digits and letters.
+    static func isToken(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        return bytes.allSatisfy { byte in
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
+            case 0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x5E, 0x5F, 0x60, 0x7C, 0x7E: true
+            default: false
+            }
+        }
     }
 
     private static func parseVersion(_ bytes: ArraySlice<UInt8>) -> Result<(Int, Int), HTTPParseError> {
