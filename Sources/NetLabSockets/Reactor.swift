@@ -50,7 +50,7 @@ final class Reactor: @unchecked Sendable {
         epfd = netlab_epoll_create()
         precondition(epfd >= 0, "epoll_create1 failed: errno \(errno)")
         let source = DispatchSource.makeReadSource(fileDescriptor: epfd, queue: queue)
-        source.setEventHandler { [unowned self] in drain() }
+        source.setEventHandler { [weak self] in self?.drain() }
         source.setCancelHandler { [epfd] in Glibc.close(epfd) }
         source.resume()
         self.source = source
