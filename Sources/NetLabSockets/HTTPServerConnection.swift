@@ -35,7 +35,6 @@ final class HTTPServerConnection: StreamConnection {
     private var deadline: UInt64 = .max
     private var timeoutAction: (() -> Void)?
     private var waitingForHead = false
-    private var onClose: (() -> Void)?
 
     /// The server's small-file cache (nil: read every file each time).
     private let cache: HTTPFileCache?
@@ -52,7 +51,7 @@ final class HTTPServerConnection: StreamConnection {
     }
 
     func begin(onClose: @escaping () -> Void) {
-        self.onClose = onClose
+        handle.onClosed = onClose
         // Responses are written whole; Nagle's algorithm would hold a small last piece back
         // for the client's delayed ACK (measured: 40 ms per keep-alive request).
         try? Syscall.setOption(handle.fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
@@ -63,18 +62,11 @@ final class HTTPServerConnection: StreamConnection {
     }
 
     func close(completion: (() -> Void)? = nil) {
-        let wasClosing = handle.isClosing
         deadline = .max
         timeoutAction = nil
         for chunk in output { if case .file(let fd, _, _) = chunk { Glibc.close(fd) } }
         output.removeAll()
-        handle.close { [self] in
-            if !wasClosing {
-                onClose?()
-                onClose = nil
-            }
-            completion?()
-        }
+        handle.close(completion: completion)
     }
 
     // MARK: Reading
@@ -263,6 +255,26 @@ final class HTTPServerConnection: StreamConnection {
 
     // MARK: Writing
 
+    /// Runs one send-like call; returns the bytes it wrote, or nil when flush must stop: the
+    /// socket is full (flush runs again when it has room, unless the client stays away past
+    /// the idle timeout) or the send failed (the connection is closed).
+    private func write(_ operation: String, _ call: () -> Int) -> Int? {
+        let written: Int?
+        do throws(SocketError) {
+            written = try Syscall.nonBlocking(operation, endpoint: peer, call)
+        } catch {
+            if error.errnoValue != EPIPE && error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
+            close()
+            return nil
+        }
+        guard let written else {
+            handle.onWritable { [self] in flush() }
+            arm(configuration.idleTimeout) { [self] in close() }
+            return nil
+        }
+        return written
+    }
+
     private func flush() {
         while let chunk = output.first, !handle.isClosing {
             switch chunk {
@@ -280,21 +292,7 @@ final class HTTPServerConnection: StreamConnection {
                 if !sink.wantsPayloads {
                     // Nobody looks at the bytes: the kernel copies file to socket (sendfile).
                     var position = off_t(offset)
-                    let sent: Int?
-                    do throws(SocketError) {
-                        sent = try Syscall.nonBlocking("sendfile", endpoint: peer) {
-                            netlab_sendfile(handle.fd, fd, &position, remaining)
-                        }
-                    } catch {
-                        if error.errnoValue != EPIPE && error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
-                        close()
-                        return
-                    }
-                    guard let sent else {
-                        handle.onWritable { [self] in flush() }
-                        arm(configuration.idleTimeout) { [self] in close() }
-                        return
-                    }
+                    guard let sent = write("sendfile", { netlab_sendfile(handle.fd, fd, &position, remaining) }) else { return }
                     guard sent > 0 else {
                         // The file got shorter than its Content-Length: the response cannot be finished.
                         sink.emit(.http, .server, .failed(.errno("sendfile", EIO, endpoint: peer)))
@@ -331,22 +329,9 @@ final class HTTPServerConnection: StreamConnection {
                         bytes.removeLast(room)
                     }
                 }
-                let written: Int?
-                do throws(SocketError) {
-                    written = try Syscall.nonBlocking("send", endpoint: peer) {
-                        bytes.withUnsafeBytes { send(handle.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-                    }
-                } catch {
-                    if error.errnoValue != EPIPE && error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
-                    close()
-                    return
-                }
-                guard let written else {
-                    // The client reads slower than we send: wait for room, and give up if none comes.
-                    handle.onWritable { [self] in flush() }
-                    arm(configuration.idleTimeout) { [self] in close() }
-                    return
-                }
+                guard let written = write("send", {
+                    bytes.withUnsafeBytes { send(handle.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                }) else { return }
                 sink.emitPayload(.http, .server, .sent(bytes: Array(bytes[offset..<offset + written]), from: local, to: peer))
                 if offset + written == bytes.count {
                     output.removeFirst()

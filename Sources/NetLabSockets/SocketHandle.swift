@@ -10,6 +10,8 @@ final class SocketHandle {
     private let registration: Reactor.Registration
     private var closing = false
     private var closed = false
+    /// Runs once, right after the descriptor is closed (a connection tells its listener).
+    var onClosed: (() -> Void)?
 
     init(fd: Int32, reactor: Reactor) {
         self.fd = fd
@@ -64,6 +66,9 @@ final class SocketHandle {
             closed = true
             reactor.remove(registration)
             Syscall.close(fd)
+            let notify = onClosed
+            onClosed = nil
+            notify?()
         }
         completion?()
     }

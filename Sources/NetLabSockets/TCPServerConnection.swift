@@ -14,7 +14,6 @@ final class TCPServerConnection: StreamConnection {
     private var pending: [UInt8] = []
     private var pendingStart = 0
     private var peerFinished = false
-    private var onClose: (() -> Void)?
     /// Reply to the first read, then close (the lab server's way).
     private let oneMessage: Bool
 
@@ -27,7 +26,7 @@ final class TCPServerConnection: StreamConnection {
     }
 
     func begin(onClose: @escaping () -> Void) {
-        self.onClose = onClose
+        handle.onClosed = onClose
         handle.onReadable { [self] in readable() }
         // The client's message is often in already: read it now, not one epoll round later.
         readable()
@@ -35,14 +34,7 @@ final class TCPServerConnection: StreamConnection {
 
     /// Closes the socket; `completion` runs after the descriptor is closed.
     func close(completion: (() -> Void)? = nil) {
-        let wasClosing = handle.isClosing
-        handle.close { [self] in
-            if !wasClosing {
-                onClose?()
-                onClose = nil
-            }
-            completion?()
-        }
+        handle.close(completion: completion)
     }
 
     /// Reads, uppercases and replies until a short read (the socket is drained; the reactor is
@@ -75,18 +67,7 @@ final class TCPServerConnection: StreamConnection {
             Uppercase.applyInPlace(chunk)
             if pendingStart == pending.count {
                 // Nothing queued: send straight from the read buffer, queue only what is left.
-                let written: Int?
-                do throws(SocketError) {
-                    written = try Syscall.nonBlocking("send", endpoint: peer) {
-                        send(handle.fd, chunk.baseAddress, count, Int32(MSG_NOSIGNAL))
-                    }
-                } catch {
-                    sink.emit(.tcp, .server, .failed(error))
-                    close()
-                    return
-                }
-                let sent = written ?? 0
-                if sent > 0 { sink.emitPayload(.tcp, .server, .sent(bytes: Array(chunk[0..<sent]), from: local, to: peer)) }
+                guard let sent = write(UnsafeRawBufferPointer(chunk)) else { return }
                 if sent == count {
                     if peerFinished { close() }
                     // A short read drained the socket; the level-triggered reactor calls again.
@@ -103,27 +84,34 @@ final class TCPServerConnection: StreamConnection {
         }
     }
 
+    /// Sends what it can of `bytes` and reports it: the count written (0: the socket is full),
+    /// or nil when the send failed and the connection is closed.
+    private func write(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        let written: Int?
+        do throws(SocketError) {
+            written = try Syscall.nonBlocking("send", endpoint: peer) {
+                send(handle.fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            }
+        } catch {
+            sink.emit(.tcp, .server, .failed(error))
+            close()
+            return nil
+        }
+        guard let written, written > 0 else { return 0 }
+        sink.emitPayload(.tcp, .server, .sent(bytes: Array(bytes[0..<written]), from: local, to: peer))
+        return written
+    }
+
     private func flush() {
         while pendingStart < pending.count {
-            let written: Int?
-            do throws(SocketError) {
-                written = try Syscall.nonBlocking("send", endpoint: peer) {
-                    pending.withUnsafeBytes { bytes in
-                        send(handle.fd, bytes.baseAddress! + pendingStart, bytes.count - pendingStart, Int32(MSG_NOSIGNAL))
-                    }
-                }
-            } catch {
-                sink.emit(.tcp, .server, .failed(error))
-                close()
-                return
-            }
-            guard let written else {
+            let start = pendingStart
+            guard let written = pending.withUnsafeBytes({ write(UnsafeRawBufferPointer(rebasing: $0[start...])) }) else { return }
+            if written == 0 {
                 // The client reads slower than it writes: wait for room, stop reading meanwhile.
                 if pending.count - pendingStart > Self.maxPending { handle.pauseReading() }
                 handle.onWritable { [self] in flush() }
                 return
             }
-            sink.emitPayload(.tcp, .server, .sent(bytes: Array(pending[pendingStart..<pendingStart + written]), from: local, to: peer))
             pendingStart += written
         }
         pending.removeAll(keepingCapacity: true)

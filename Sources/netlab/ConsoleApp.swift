@@ -32,8 +32,8 @@ final class ConsoleApp {
     private var udpClient: UDPClient!
     private var httpClient: TCPClient!
     private var sources: [DispatchSourceProtocol] = []
-    private var renderPending = false
-    private var renderDue = 0.0
+    /// When the pending render runs (uptime seconds); nil when none is pending.
+    private var renderDue: Double?
     private var renderGeneration = 0
     private var lastRender = 0.0
     private var emptyReads = 0
@@ -117,11 +117,8 @@ final class ConsoleApp {
     /// One render per batch of actions, no sooner than `interval` after the last one.
     private func scheduleRender(after interval: Double) {
         let due = lastRender + interval
-        if renderPending {
-            // A key should not wait for a render that was put off for events.
-            guard due < renderDue else { return }
-        }
-        renderPending = true
+        // A key should not wait for a render that was put off for events.
+        if let pending = renderDue, pending <= due { return }
         renderDue = due
         let generation = renderGeneration &+ 1
         renderGeneration = generation
@@ -129,7 +126,7 @@ final class ConsoleApp {
         DispatchQueue.main.asyncAfter(deadline: .now() + delay) { @Sendable in
             MainActor.assumeIsolated {
                 guard let app = ConsoleApp.current, app.renderGeneration == generation else { return }
-                app.renderPending = false
+                app.renderDue = nil
                 app.redraw()
             }
         }
