@@ -13,17 +13,11 @@ extension ConsoleState {
             record(event)
             return []
         case .reply(let engine, let result):
-            outcome = Outcome(engine: engine, result: result, at: now)
-            switch result {
-            case .success(let bytes) where engine == .http:
-                // The full response is in the packet pane; the transcript gets its gist.
-                let response = HTTPClientMessage.parseResponse(bytes)
-                say("HTTP <- " + TerminalSafe.escape(Array(response.summary.utf8)), response.status.map { $0 < 400 } ?? false ? .received : .error, now)
-            case .success(let bytes):
-                say("\(engine.rawValue) <- " + TerminalSafe.escape(bytes), .received, now)
-            case .failure(let failure):
-                say(failure.brief, .error, now)
-            }
+            // The banner's one-line detail is also the transcript's line (the packet pane has
+            // every byte); a reply reads as received, anything else as an error.
+            let outcome = Outcome(engine: engine, result: result, at: now)
+            self.outcome = outcome
+            say(outcome.detail, outcome.kind == .reply ? .received : .error, now)
             return []
         }
     }

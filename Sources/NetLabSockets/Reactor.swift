@@ -107,9 +107,9 @@ final class Reactor: @unchecked Sendable {
     /// Runs the handlers of every ready socket, until epoll has nothing more (bounded).
     private func drain() {
         var handled = 0
-        for round in 0..<64 {
+        for _ in 0..<64 {
             let capacity = readyIDs.count
-            let timeout: Int32 = handled > 0 && round > 0 ? Self.linger : 0
+            let timeout: Int32 = handled > 0 ? Self.linger : 0
             let count = Int(readyIDs.withUnsafeMutableBufferPointer { ids in
                 readyFlags.withUnsafeMutableBufferPointer { flags in
                     netlab_epoll_wait(epfd, ids.baseAddress, flags.baseAddress, Int32(capacity), timeout)
