@@ -38,11 +38,11 @@ final class HTTPFileCache: @unchecked Sendable {
         return entry
     }
 
-    /// Remembers a small file that `HTTPSite.resolve` opened and checked; returns its bytes
-    /// (read once), or nil for a file too large to keep (it is then streamed from `fd`).
-    func store(_ path: String, fd: Int32, name: String) -> Entry? {
-        var info = stat()
-        guard fstat(fd, &info) == 0, Int(info.st_size) <= Self.largestFile else { return nil }
+    /// Remembers a small file that `HTTPSite.resolve` opened, checked and stat'ed (`info`);
+    /// returns its bytes (read once), or nil for a file too large to keep (it is then
+    /// streamed from `fd`).
+    func store(_ path: String, fd: Int32, info: stat, name: String) -> Entry? {
+        guard Int(info.st_size) <= Self.largestFile else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         guard count == bytes.count else { return nil }

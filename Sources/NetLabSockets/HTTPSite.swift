@@ -68,7 +68,7 @@ public enum HTTPSite: Sendable, Equatable {
                     close(fd)
                     return .failure(.init(403, "not a regular file"))
                 }
-                if let entry = cache?.store(path, fd: fd, name: real) {
+                if let entry = cache?.store(path, fd: fd, info: info, name: real) {
                     close(fd)
                     return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, name: real))
                 }
