@@ -36,11 +36,17 @@ static inline int netlab_window_size(int fd, int *rows, int *cols) {
 }
 
 // One wide character with attributes and a colour pair, drawn at (y, x).
-static inline int netlab_put_cell(int y, int x, wchar_t ch, attr_t attrs, int pair) {
+/* `text`: a spacing character and up to four combining marks, NUL-terminated. */
+static inline int netlab_put_cell(int y, int x, const wchar_t *text, attr_t attrs, int pair) {
     cchar_t cell;
-    wchar_t text[2] = { ch, 0 };
     if (setcchar(&cell, text, attrs, (short)pair, NULL) != OK) return ERR;
     return mvadd_wch(y, x, &cell);
+}
+
+/* Whether the terminal can move the cursor (TERM=dumb cannot: drawing would scramble). */
+static inline bool netlab_can_address_cursor(void) {
+    const char *cup = tigetstr("cup");
+    return cup != NULL && cup != (char *)-1;
 }
 
 #endif

@@ -48,7 +48,7 @@ public struct Outcome: Equatable, Sendable {
         switch result {
         case .success(let bytes) where engine == .http:
             let response = HTTPClientMessage.parseResponse(bytes)
-            detail = "HTTP <- " + TerminalSafe.escape(Array(response.summary.utf8))
+            detail = "HTTP <- " + Self.preview(Array(response.summary.utf8))
             if let status = response.status {
                 kind = status < 400 ? .reply : .failure
                 // The server's own words: "HTTP/1.1 404 Not Found" -> "404 NOT FOUND", then "404".
@@ -61,8 +61,9 @@ public struct Outcome: Equatable, Sendable {
             }
         case .success(let bytes):
             kind = .reply
-            detail = "\(engine.rawValue) <- " + TerminalSafe.escape(bytes)
-            var text = bytes
+            detail = "\(engine.rawValue) <- " + Self.preview(bytes)
+            // The banner shows a few words at most: never measure more of the reply than that.
+            var text = Array(bytes.prefix(Self.bannerBytes))
             while let last = text.last, last == 10 || last == 13 { text.removeLast() }
             // Printable ASCII as it is; anything else shows as '?'.
             let shown = String(text.map { (32..<127).contains($0) ? Character(Unicode.Scalar($0)) : "?" })
@@ -76,11 +77,27 @@ public struct Outcome: Equatable, Sendable {
             case .replyTooLarge:
                 kind = .failure
                 banners = ["TOO LARGE"]
+            case .closedWithoutReply:
+                kind = .failure
+                banners = ["CLOSED", "EMPTY"]
             case .socket(let error):
                 kind = .failure
                 banners = [error.errnoValue.map(Self.word(forErrno:)) ?? "ERROR"]
             }
         }
+    }
+
+    /// Bytes of a reply the detail line shows; the rest is counted, not kept (a 10 MB reply
+    /// must not make every frame measure 10 MB: the packets pane has the bytes).
+    public static let detailBytes = 512
+    static let bannerBytes = 64
+
+    /// The reply escaped; a long one leads with its length and is cut at a character
+    /// boundary after `detailBytes` (the length first, so a two-row presenter line shows it).
+    static func preview(_ bytes: [UInt8]) -> String {
+        guard bytes.count > detailBytes else { return TerminalSafe.escape(bytes) }
+        let cut = TerminalSafe.characterBoundary(in: bytes, atMost: detailBytes)
+        return "\(bytes.count) bytes, the first \(cut): " + TerminalSafe.escape(bytes[..<cut]) + "..."
     }
 
     /// A short word for an errno: what the room should read from the back row.

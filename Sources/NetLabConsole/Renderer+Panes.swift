@@ -33,16 +33,31 @@ extension Renderer {
         let promptWidth = screen.put(prompt, row: inputRow, column: column, role: .prompt)
         let room = width - promptWidth - 1
         guard room > 0 else { return }
+        // Only the characters around the cursor are measured (each shown as it is escaped):
+        // a key costs the same on a full 4,096-character line as on an empty one.
         let characters = state.editor.characters
         let cursor = state.editor.cursor
-        var start = 0
-        while start < cursor, characters[start..<cursor].reduce(0, { $0 + CharacterWidth.of($1) }) > room {
-            start += 1
+        func shown(_ c: Character) -> String { TerminalSafe.escapeText(String(c)) }
+        var start = cursor
+        var cursorColumn = 0
+        while start > 0 {
+            let w = CharacterWidth.of(shown(characters[start - 1]))
+            if cursorColumn + w > room { break }
+            cursorColumn += w
+            start -= 1
         }
-        let visible = String(characters[start...])
-        let shown = TerminalSafe.escapeText(visible)
-        screen.put(shown, row: inputRow, column: column + promptWidth, role: .input, limit: room)
-        let cursorColumn = characters[start..<cursor].reduce(0) { $0 + CharacterWidth.of($1) }
+        var visible = ""
+        var used = 0
+        var index = start
+        while index < characters.count {
+            let piece = shown(characters[index])
+            let w = CharacterWidth.of(piece)
+            if used + w > room { break }
+            visible += piece
+            used += w
+            index += 1
+        }
+        screen.put(visible, row: inputRow, column: column + promptWidth, role: .input, limit: room)
         if state.focus == .client {
             screen.cursor = (inputRow, column + promptWidth + cursorColumn)
         }

@@ -6,6 +6,8 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case timedOut(engine: LabEvent.Engine, peer: Endpoint, seconds: Double)
     /// The reply exceeded the client's limit and was cut off.
     case replyTooLarge(limit: Int)
+    /// The server closed the connection (FIN) without sending a byte back.
+    case closedWithoutReply(engine: LabEvent.Engine, peer: Endpoint)
 
     public var description: String {
         switch self {
@@ -21,6 +23,8 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
             }
         case .replyTooLarge(let limit):
             return "The reply is larger than \(limit) bytes; netlab stopped reading it"
+        case .closedWithoutReply(_, let peer):
+            return "\(peer) closed the connection without sending anything back"
         }
     }
 
@@ -38,6 +42,8 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
                 : "\(after): the connection is open but the server did not answer"
         case .replyTooLarge:
             return description
+        case .closedWithoutReply:
+            return "The server closed the connection without replying"
         }
     }
 
@@ -46,7 +52,7 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .socket(let error): .failed(error)
         case .timedOut(_, let peer, let seconds): .timedOut(peer: peer, seconds: seconds)
-        case .replyTooLarge: nil
+        case .replyTooLarge, .closedWithoutReply: nil
         }
     }
 
@@ -56,7 +62,7 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
-    static func format(_ seconds: Double) -> String {
+    public static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 }

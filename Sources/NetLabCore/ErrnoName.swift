@@ -19,6 +19,7 @@ public enum ErrnoName {
             (EPERM, "EPERM", "Operation not permitted"),
             (ENOENT, "ENOENT", "No such file or directory"),
             (EINTR, "EINTR", "Interrupted system call"),
+            (EIO, "EIO", "Input/output error"),
             (EBADF, "EBADF", "Bad file descriptor"),
             (EAGAIN, "EAGAIN", "Resource temporarily unavailable"),
             (ENOMEM, "ENOMEM", "Cannot allocate memory"),

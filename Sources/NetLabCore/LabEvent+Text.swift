@@ -23,10 +23,15 @@ extension LabEvent {
             return "\(from) -> \(Self.count(bytes)) \(Self.preview(bytes))"
         case .sent(let bytes, _, let to):
             return "\(to) <- \(Self.count(bytes)) \(Self.preview(bytes))"
-        case .served(let peer, let requestLine, let status, let bytes, let milliseconds):
+        case .served(let peer, let requestLine, let status, let bytes, let milliseconds, let unfinished):
             let line = TerminalSafe.escape(Array(requestLine.utf8))
             let ms = (milliseconds * 10).rounded() / 10
-            return "\(peer) \"\(line)\" \(status) \(bytes) bytes \(ms) ms"
+            let end = unfinished.map { " (unfinished: \($0))" } ?? ""
+            return "\(peer) \"\(line)\" \(status) \(bytes) bytes \(ms) ms\(end)"
+        case .idleClosed(let peer, let seconds):
+            return "closed the connection with \(peer): nothing sent or read for \(ClientFailure.format(seconds)) s"
+        case .notice(let text):
+            return text
         case .rejected(let peer, let reason):
             return "rejected \(peer): \(reason)"
         case .failed(let error):
@@ -50,7 +55,8 @@ extension LabEvent {
 
     /// `"hello\n"` quoted and escaped; long messages end in `...`.
     public static func preview(_ bytes: [UInt8], limit: Int = previewLimit) -> String {
-        let head = TerminalSafe.escape(bytes.prefix(limit))
+        // Cut on a character boundary: half a UTF-8 character would show as \x escapes.
+        let head = TerminalSafe.escape(bytes[..<TerminalSafe.characterBoundary(in: bytes, atMost: limit)])
         return "\"" + head + (bytes.count > limit ? "\"..." : "\"")
     }
 }

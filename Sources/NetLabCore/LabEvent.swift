@@ -25,8 +25,15 @@ public struct LabEvent: Sendable, Equatable {
         case sent(bytes: [UInt8], from: Endpoint, to: Endpoint)
         /// A server refused a connection because it is at its limit.
         case rejected(peer: Endpoint, reason: String)
-        /// An HTTP server answered a request: the access-log line.
-        case served(peer: Endpoint, requestLine: String, status: Int, bytes: Int, milliseconds: Double)
+        /// An HTTP server answered a request: the access-log line. `unfinished` says why the
+        /// response stopped short (the client reset the connection, stopped reading); `bytes`
+        /// is then what was sent of it.
+        case served(peer: Endpoint, requestLine: String, status: Int, bytes: Int, milliseconds: Double,
+                    unfinished: String? = nil)
+        /// A server closed a connection that sent and read nothing for `seconds`.
+        case idleClosed(peer: Endpoint, seconds: Double)
+        /// A condition worth one line: out of descriptors, accepting again, events dropped.
+        case notice(String)
         /// A syscall failed; the error explains itself.
         case failed(SocketError)
         /// Nothing came back from `peer` within `seconds`.

@@ -22,6 +22,29 @@ public enum TerminalSafe {
         return out
     }
 
+    /// The largest index <= `limit` that does not split a UTF-8 sequence, so a preview cut
+    /// there ends on a whole character (an invalid sequence is cut anywhere: it shows as bytes).
+    public static func characterBoundary<C: RandomAccessCollection>(in bytes: C, atMost limit: Int) -> C.Index
+    where C.Element == UInt8 {
+        guard bytes.count > limit else { return bytes.endIndex }
+        var index = bytes.index(bytes.startIndex, offsetBy: limit)
+        // Back up over at most three continuation bytes (10xxxxxx) to the sequence's start.
+        var steps = 0
+        while steps < 3, index > bytes.startIndex, bytes[index] & 0xC0 == 0x80 {
+            index = bytes.index(before: index)
+            steps += 1
+        }
+        if bytes[index] & 0xC0 == 0x80 { return bytes.index(bytes.startIndex, offsetBy: limit) }
+        return index
+    }
+
+    /// Invisible characters that reorder or hide text (Unicode bidirectional controls): shown
+    /// as escapes, so a peer cannot make a line read differently from its bytes, and the
+    /// terminal and netlab never disagree about how wide they are.
+    static func isBidiControl(_ v: UInt32) -> Bool {
+        v == 0x061C || v == 0x200E || v == 0x200F || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+    }
+
     private static func appendEscaped(_ scalar: Unicode.Scalar, to out: inout String) {
         switch scalar {
         case "\n": out += "\\n"
@@ -31,7 +54,7 @@ public enum TerminalSafe {
         default:
             let v = scalar.value
             // C0 controls, DEL, and C1 controls (0x80-0x9f, which some terminals obey).
-            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) {
+            if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || isBidiControl(v) {
                 if v <= 0xFF {
                     appendHex(UInt8(v), to: &out)
                 } else {

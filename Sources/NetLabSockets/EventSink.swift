@@ -69,9 +69,19 @@ public struct EventSink: Sendable {
         /// Items delivered per turn of the queue: between turns other work on it (a console's
         /// keys and redraws) gets its go, so a flood cannot hold the queue for long.
         static let perTurn = 1024
+        /// At most this many events, or this many payload bytes, wait for delivery; past
+        /// that, events are dropped and counted (never `run` items: a client's completion
+        /// always arrives), and a `notice` takes their place in the stream. A handler that
+        /// cannot keep up (a log on a stalled stdout, a busy console) then costs bounded memory.
+        static let maxPendingEvents = 1 << 18
+        static let maxPendingBytes = 64 << 20
 
         let lock = NSLock()
         private var pending: [Item] = []
+        private var pendingBytes = 0
+        /// Events dropped since the last delivery, and the first one's engine and role.
+        private var dropped = 0
+        private var droppedFrom: (LabEvent.Engine, LabEvent.Role) = (.tcp, .server)
         private var inbox: [Item] = []
         private var next = 0
         private let handler: @Sendable (LabEvent) -> Void
@@ -81,6 +91,16 @@ public struct EventSink: Sendable {
         }
 
         func append(_ event: LabEvent, queue: DispatchQueue) {
+            let size = event.payload?.count ?? 0
+            lock.lock()
+            if pending.count >= Self.maxPendingEvents || pendingBytes + size > Self.maxPendingBytes {
+                if dropped == 0 { droppedFrom = (event.engine, event.role) }
+                dropped += 1
+                lock.unlock()
+                return
+            }
+            pendingBytes += size
+            lock.unlock()
             append(.event(event), queue: queue)
         }
 
@@ -98,6 +118,13 @@ public struct EventSink: Sendable {
                 lock.lock()
                 swap(&inbox, &pending)
                 pending.removeAll(keepingCapacity: pending.capacity <= 4 * Self.perTurn)
+                pendingBytes = 0
+                if dropped > 0 {
+                    // The dropped events came after everything now in the inbox.
+                    let text = "\(dropped) event\(dropped == 1 ? "" : "s") dropped: they came faster than they could be shown"
+                    inbox.append(.event(LabEvent(engine: droppedFrom.0, role: droppedFrom.1, kind: .notice(text))))
+                    dropped = 0
+                }
                 lock.unlock()
                 next = 0
             }

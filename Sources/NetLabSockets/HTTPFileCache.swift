@@ -4,7 +4,8 @@ import Glibc
 /// instead of open, fstat, readlink, read and close (measured on 1 KiB keep-alive requests).
 ///
 /// An entry is used only while `stat` of the request's path still finds the same file
-/// (device, inode, size, modification time): an edited file, or a symlink now pointing
+/// (device, inode, size, modification and change times): an edited file (even one rewritten
+/// at the same size with its modification time put back: the change time cannot be set), or a symlink now pointing
 /// elsewhere, misses and is resolved again with every check of `HTTPSite.resolve`.
 /// Lives on the HTTP server's queue.
 final class HTTPFileCache: @unchecked Sendable {
@@ -15,6 +16,8 @@ final class HTTPFileCache: @unchecked Sendable {
         var size: Int
         var modifiedSeconds: Int
         var modifiedNanoseconds: Int
+        var changedSeconds: Int
+        var changedNanoseconds: Int
         var bytes: [UInt8]
         var name: String
     }
@@ -48,6 +51,7 @@ final class HTTPFileCache: @unchecked Sendable {
         guard count == bytes.count else { return nil }
         let entry = Entry(device: UInt(info.st_dev), inode: UInt(info.st_ino), size: Int(info.st_size),
                           modifiedSeconds: Int(info.st_mtim.tv_sec), modifiedNanoseconds: Int(info.st_mtim.tv_nsec),
+                          changedSeconds: Int(info.st_ctim.tv_sec), changedNanoseconds: Int(info.st_ctim.tv_nsec),
                           bytes: bytes, name: name)
         if total + bytes.count > Self.capacity { removeAll() }
         remove(path)
@@ -68,5 +72,6 @@ final class HTTPFileCache: @unchecked Sendable {
     private static func matches(_ entry: Entry, _ info: stat) -> Bool {
         entry.device == UInt(info.st_dev) && entry.inode == UInt(info.st_ino) && entry.size == Int(info.st_size)
             && entry.modifiedSeconds == Int(info.st_mtim.tv_sec) && entry.modifiedNanoseconds == Int(info.st_mtim.tv_nsec)
+            && entry.changedSeconds == Int(info.st_ctim.tv_sec) && entry.changedNanoseconds == Int(info.st_ctim.tv_nsec)
     }
 }

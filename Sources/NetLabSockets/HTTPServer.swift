@@ -10,7 +10,8 @@ public final class HTTPServer: Sendable {
         /// Seconds from a request's first byte to the end of its head.
         public var headerTimeout = 10.0
         /// Seconds a keep-alive connection may sit without a request (or a reader without reading).
-        public var idleTimeout = 30.0
+        public var idleTimeout = Configuration.defaultIdleTimeout
+        public static let defaultIdleTimeout = 30.0
         public var maxConnections = 1024
         /// Answer with `Connection: close` every time (the lab's one-request server).
         public var closeAfterEachResponse = false
@@ -27,9 +28,9 @@ public final class HTTPServer: Sendable {
         self.configuration = configuration
         let cache = HTTPFileCache()
         server = StreamServer(engine: .http, sink: events, maxConnections: configuration.maxConnections,
-                              rejection: Self.busyResponse,
-                              tick: min(0.25, configuration.headerTimeout / 4, configuration.idleTimeout / 4)) { handle, peer, local in
-            HTTPServerConnection(handle: handle, peer: peer, local: local, sink: events, configuration: configuration, cache: cache)
+                              tick: min(0.25, configuration.headerTimeout / 4, configuration.idleTimeout / 4)) { handle, peer, local, busy in
+            HTTPServerConnection(handle: handle, peer: peer, local: local, sink: events, configuration: configuration, cache: cache,
+                                 busy: busy)
         }
     }
 
@@ -45,13 +46,6 @@ public final class HTTPServer: Sendable {
     /// Closes every connection and the listening socket; returns once all are closed.
     public func stop() { server.stop() }
 
-    /// What a client past the connection limit gets before the connection closes.
-    static let busyResponse: [UInt8] = {
-        let page = HTTPResponseHead.errorPage(503, detail: "Too many connections; try again in a moment.")
-        return HTTPResponseHead(status: 503, fields: [("Content-Type", "text/html; charset=utf-8"),
-                                                      ("Content-Length", String(page.count)), ("Connection", "close"),
-                                                      ("Retry-After", "1")]).bytes + page
-    }()
 }
 
 extension HTTPServer: ServerEngine {}

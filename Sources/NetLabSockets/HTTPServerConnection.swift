@@ -35,12 +35,22 @@ final class HTTPServerConnection: StreamConnection {
     private var deadline: UInt64 = .max
     private var timeoutAction: (() -> Void)?
     private var waitingForHead = false
+    /// The socket was full at the last write; cleared by the next write that sends something.
+    private var stalled = false
 
     /// The server's small-file cache (nil: read every file each time).
     private let cache: HTTPFileCache?
+    /// Past the connection limit: read the request head, answer 503, close (answering before
+    /// reading made the close a reset that often destroyed the 503 in flight).
+    private let busy: Bool
+    /// Bytes of the response at the front of the queue already sent (for an unfinished one's log line).
+    private var sentOfCurrent = 0
+    /// Why the connection is closing early, for the access-log line of an unfinished response.
+    private var abortReason = "the server closed the connection"
 
     init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, configuration: HTTPServer.Configuration,
-         cache: HTTPFileCache? = nil) {
+         cache: HTTPFileCache? = nil, busy: Bool = false) {
+        self.busy = busy
         self.cache = cache
         self.handle = handle
         self.peer = peer
@@ -56,7 +66,10 @@ final class HTTPServerConnection: StreamConnection {
         // for the client's delayed ACK (measured: 40 ms per keep-alive request).
         try? Syscall.setOption(handle.fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
         handle.onReadable { [self] in readable() }
-        arm(configuration.idleTimeout) { [self] in close() }
+        arm(busy ? min(1, configuration.headerTimeout) : configuration.idleTimeout) { [self] in
+            abortReason = "nothing arrived for \(ClientFailure.format(configuration.idleTimeout)) s"
+            close()
+        }
         // The request is often in already: read it now, not one epoll round later.
         readable()
     }
@@ -64,6 +77,7 @@ final class HTTPServerConnection: StreamConnection {
     func close(completion: (() -> Void)? = nil) {
         deadline = .max
         timeoutAction = nil
+        if !handle.isClosing { logUnfinished() }
         for chunk in output { if case .file(let fd, _, _) = chunk { Glibc.close(fd) } }
         output.removeAll()
         handle.close(completion: completion)
@@ -71,9 +85,24 @@ final class HTTPServerConnection: StreamConnection {
 
     // MARK: Reading
 
+    /// Input kept unparsed at most: a head at its limits plus one read.
+    private var inputLimit: Int { configuration.limits.requestLine + configuration.limits.headerBytes + Self.readSize }
+
+    /// Reads only while there is room: with responses backed up (a client that pipelines and
+    /// never reads) or the input full, the socket is left unread, so the kernel's buffers and
+    /// TCP's window hold the client back, not this process's memory.
+    private func updateReading() {
+        guard !handle.isClosing else { return }
+        if peerFinished || queuedBytes >= Self.maxQueued || input.count > inputLimit {
+            handle.pauseReading()
+        } else {
+            handle.resumeReading()
+        }
+    }
+
     private func readable() {
         let buffer = handle.reactor.scratch
-        while !handle.isClosing, !peerFinished {
+        while !handle.isClosing, !peerFinished, queuedBytes < Self.maxQueued, input.count <= inputLimit {
             let count: Int?
             do throws(SocketError) {
                 count = try Syscall.nonBlocking("recv", endpoint: peer) {
@@ -81,6 +110,7 @@ final class HTTPServerConnection: StreamConnection {
                 }
             } catch {
                 if error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
+                abortReason = "the client reset the connection"
                 close()
                 return
             }
@@ -93,14 +123,13 @@ final class HTTPServerConnection: StreamConnection {
             let chunk = UnsafeBufferPointer(rebasing: buffer[0..<count])
             sink.emitPayload(.http, .server, .received(bytes: Array(chunk), from: peer, to: local))
             input.append(contentsOf: chunk)
-            // A client that only sends will be refused by the parser's limits; stop reading here.
-            if input.count > configuration.limits.requestLine + configuration.limits.headerBytes + Self.readSize { break }
             // A short read drained the socket: the (level-triggered) reactor calls again for
             // more, so skip the recv that would only say EAGAIN (one syscall per request).
             if count < min(buffer.count, Self.readSize) { break }
         }
         process()
         if peerFinished && output.isEmpty && !handle.isClosing { close() }
+        updateReading()
     }
 
     /// Answers every complete request in the input, in order, while the output has room.
@@ -158,8 +187,13 @@ final class HTTPServerConnection: StreamConnection {
 
     private func respond(to head: HTTPRequestHead) {
         let started = DispatchTime.now()
-        let keepAlive = head.keepAlive && !configuration.closeAfterEachResponse
+        let keepAlive = head.keepAlive && !configuration.closeAfterEachResponse && !busy
         let headOnly = head.method == "HEAD"
+        if busy {
+            respondPage(503, "Too many connections; try again in a moment.", head: head, keepAlive: false,
+                        extra: [("Retry-After", "1")], started: started)
+            return
+        }
         guard head.method == "GET" || headOnly else {
             respondPage(405, "\(head.method) is not served here; use GET or HEAD.", head: head, keepAlive: keepAlive,
                         extra: [("Allow", "GET, HEAD")], started: started)
@@ -264,14 +298,26 @@ final class HTTPServerConnection: StreamConnection {
             written = try Syscall.nonBlocking(operation, endpoint: peer, call)
         } catch {
             if error.errnoValue != EPIPE && error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
+            abortReason = "the client closed the connection"
             close()
             return nil
         }
         guard let written else {
+            // Full: wait for room. The stall timer runs from here; it is re-armed only after
+            // progress (a write that went out), so a client that stops reading is closed
+            // after the idle timeout however often anything else wakes the connection.
             handle.onWritable { [self] in flush() }
-            arm(configuration.idleTimeout) { [self] in close() }
+            if !stalled {
+                stalled = true
+                arm(configuration.idleTimeout) { [self] in
+                    abortReason = "the client read nothing for \(ClientFailure.format(configuration.idleTimeout)) s"
+                    close()
+                }
+            }
             return nil
         }
+        if written > 0 { stalled = false }
+        sentOfCurrent += written
         return written
     }
 
@@ -281,6 +327,7 @@ final class HTTPServerConnection: StreamConnection {
             case .done(let requestLine, let status, let bytes, let started):
                 output.removeFirst()
                 queuedBytes -= bytes
+                sentOfCurrent = 0
                 let ms = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
                 sink.emitTraffic(.http, .server, .served(peer: peer, requestLine: requestLine, status: status, bytes: bytes, milliseconds: ms))
             case .file(let fd, let offset, let remaining):
@@ -342,6 +389,7 @@ final class HTTPServerConnection: StreamConnection {
         }
         guard !handle.isClosing else { return }
         handle.finishWriting()
+        defer { updateReading() }
         if closeAfterFlush {
             // With unread input, close() answers with a reset, which may cost the client the
             // end of the response: send the FIN first.
@@ -353,6 +401,17 @@ final class HTTPServerConnection: StreamConnection {
             process()
         } else if !waitingForHead {
             idle()
+        }
+    }
+
+    /// The access-log line of the response that was being sent when the connection closed.
+    private func logUnfinished() {
+        for chunk in output {
+            guard case .done(let requestLine, let status, let bytes, let started) = chunk else { continue }
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+            sink.emitTraffic(.http, .server, .served(peer: peer, requestLine: requestLine, status: status,
+                                                     bytes: min(sentOfCurrent, bytes), milliseconds: ms, unfinished: abortReason))
+            return
         }
     }
 

@@ -21,7 +21,14 @@ extension StreamConnection {
 /// The listening socket of a stream server and its open connections. Lives on the server's
 /// queue; the server owns it while running.
 final class StreamListener {
-    typealias Make = (_ handle: SocketHandle, _ peer: Endpoint, _ local: Endpoint) -> StreamConnection
+    /// Makes the connection for an accepted socket. `busy`: the server is at its limit; return
+    /// a connection that turns the client away politely (HTTP's 503), or nil to reset it.
+    typealias Make = (_ handle: SocketHandle, _ peer: Endpoint, _ local: Endpoint, _ busy: Bool) -> StreamConnection?
+
+    /// Turned-away connections that may be kept open at once while they get their answer.
+    static let maxBusy = 64
+    /// Descriptors left for everything else (the console's other engines, files being served).
+    static let descriptorReserve = 64
 
     let local: Endpoint
     private let handle: SocketHandle
@@ -29,18 +36,22 @@ final class StreamListener {
     private let sink: EventSink
     private let maxConnections: Int
     private let make: Make
-    /// Written (best effort) to a connection refused for the limit, e.g. an HTTP 503.
-    private let rejection: [UInt8]?
     private var connections: [ObjectIdentifier: StreamConnection] = [:]
+    /// The connections in `connections` that are being turned away.
+    private var busy: Set<ObjectIdentifier> = []
+    /// Since when accepting is paused for want of descriptors (uptime ns), and how often
+    /// accept() failed so meanwhile; nil while accepting.
+    private var pausedSince: UInt64?
+    private var pauseCount = 0
     /// Sweeps the connections' deadlines. One timer for all: a dispatch timer per request
     /// cost a manager-thread wake-up each (17% of the HTTP server's time in a profile).
     private var ticker: DispatchSourceTimer?
 
-    var connectionCount: Int { connections.count }
+    var connectionCount: Int { connections.count - busy.count }
 
     /// Binds and listens; reports `listening` or `failed`.
     init(host: String?, port: UInt16, reactor: Reactor, engine: LabEvent.Engine, sink: EventSink,
-         maxConnections: Int, rejection: [UInt8]? = nil, tick: Double? = nil, make: @escaping Make) throws(SocketError) {
+         maxConnections: Int, tick: Double = 0.25, make: @escaping Make) throws(SocketError) {
         let fd: Int32
         do throws(SocketError) {
             (fd, local) = try ServerSocket.open(host: host, port: port, type: .stream)
@@ -51,20 +62,21 @@ final class StreamListener {
         self.handle = SocketHandle(fd: fd, reactor: reactor)
         self.engine = engine
         self.sink = sink
-        self.maxConnections = maxConnections
+        // Below the descriptors the process may open, so the limit (and its answer) comes
+        // before accept() fails with EMFILE.
+        self.maxConnections = min(maxConnections, max(1, DescriptorLimit.current - Self.descriptorReserve))
         self.make = make
-        self.rejection = rejection
         handle.onReadable { [unowned self] in acceptAll() }
-        if let tick {
-            let ticker = DispatchSource.makeTimerSource(queue: reactor.queue)
-            ticker.schedule(deadline: .now() + tick, repeating: tick, leeway: .milliseconds(Int(tick * 250)))
-            ticker.setEventHandler { [unowned self] in
-                let now = DispatchTime.now().uptimeNanoseconds
-                for connection in connections.values { connection.tick(now: now) }
-            }
-            ticker.resume()
-            self.ticker = ticker
+        let ticker = DispatchSource.makeTimerSource(queue: reactor.queue)
+        ticker.schedule(deadline: .now() + tick, repeating: tick, leeway: .milliseconds(Int(tick * 250)))
+        ticker.setEventHandler { [unowned self] in
+            let now = DispatchTime.now().uptimeNanoseconds
+            for connection in connections.values { connection.tick(now: now) }
+            // Descriptors may have been freed elsewhere in the process: try again.
+            if pausedSince != nil { resumeAccepting() }
         }
+        ticker.resume()
+        self.ticker = ticker
         sink.emit(engine, .server, .listening(local))
     }
 
@@ -97,32 +109,89 @@ final class StreamListener {
                     }
                 }
             } catch {
-                // ECONNABORTED and friends concern one client; EMFILE needs the user to know.
+                if error.errnoValue == EMFILE || error.errnoValue == ENFILE {
+                    pauseAccepting(error)
+                    return
+                }
+                // ECONNABORTED and friends concern one client.
                 sink.emit(engine, .server, .failed(error))
-                if error.errnoValue == EMFILE || error.errnoValue == ENFILE { return }
                 continue
             }
             guard let fd else { return }
             SocketCount.opened()
+            if let since = pausedSince {
+                pausedSince = nil
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
+                sink.emit(engine, .server, .notice(
+                    "accepting connections again after \(Self.format(seconds)) s (\(connectionCount) open)"))
+            }
             let peer = SocketAddress(storage: storage, length: length).endpoint
-            if connections.count >= maxConnections {
-                if let rejection {
-                    _ = rejection.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                }
-                Syscall.close(fd)
-                sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached"))
+            let atLimit = connectionCount >= maxConnections
+            if atLimit && busy.count >= Self.maxBusy {
+                reset(fd, peer: peer)
                 continue
             }
             // The connection's own address only shows in payload events: skip the getsockname otherwise.
             let connectionLocal = sink.wantsPayloads ? SocketAddress.local(of: fd)?.endpoint ?? local : local
-            let connection = make(SocketHandle(fd: fd, reactor: handle.reactor), peer, connectionLocal)
+            let socket = SocketHandle(fd: fd, reactor: handle.reactor)
+            guard let connection = make(socket, peer, connectionLocal, atLimit) else {
+                Self.resetOnClose(fd)
+                socket.close()
+                sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (connection reset)"))
+                continue
+            }
             let id = ObjectIdentifier(connection)
             connections[id] = connection
-            sink.emitTraffic(engine, .server, .accepted(peer: peer))
+            if atLimit {
+                busy.insert(id)
+                sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (answered 503)"))
+            } else {
+                sink.emitTraffic(engine, .server, .accepted(peer: peer))
+            }
             connection.begin { [weak self, sink, engine] in
-                self?.connections[id] = nil
-                sink.emitTraffic(engine, .server, .closed(peer: peer))
+                guard let self else { return }
+                connections[id] = nil
+                if busy.remove(id) == nil { sink.emitTraffic(engine, .server, .closed(peer: peer)) }
+                if pausedSince != nil { resumeAccepting() }
             }
         }
+    }
+
+    /// Closes an accepted socket with a reset (SO_LINGER 0): the client's recv() or send()
+    /// fails with ECONNRESET, so no client mistakes the refusal for an empty reply.
+    private func reset(_ fd: Int32, peer: Endpoint) {
+        Self.resetOnClose(fd)
+        Syscall.close(fd)
+        sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (connection reset)"))
+    }
+
+    static func resetOnClose(_ fd: Int32) {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        // Ignored on failure: the close is then an ordinary FIN, which the client still sees as no reply.
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
+    /// Out of descriptors: stop watching the listening socket (level-triggered, it would
+    /// report the waiting connections again at once, forever), say so once, and try again
+    /// when a connection closes or on the next tick. Waiting clients stay in the backlog.
+    private func pauseAccepting(_ error: SocketError) {
+        handle.pauseReading()
+        pauseCount += 1
+        guard pausedSince == nil else { return }
+        pausedSince = DispatchTime.now().uptimeNanoseconds
+        sink.emit(engine, .server, .failed(error))
+        sink.emit(engine, .server, .notice(
+            "out of file descriptors with \(connectionCount) connections open: not accepting until one closes"
+                + " (limit \(DescriptorLimit.current); raise it with ulimit -n)"))
+    }
+
+    private func resumeAccepting() {
+        guard !handle.isClosing else { return }
+        handle.resumeReading()
+        acceptAll()
+    }
+
+    static func format(_ seconds: Double) -> String {
+        String((seconds * 10).rounded() / 10)
     }
 }

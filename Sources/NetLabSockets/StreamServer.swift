@@ -10,27 +10,24 @@ final class StreamServer: @unchecked Sendable {
         case listening(StreamListener)
     }
 
-    typealias Make = @Sendable (_ handle: SocketHandle, _ peer: Endpoint, _ local: Endpoint) -> StreamConnection
+    typealias Make = @Sendable (_ handle: SocketHandle, _ peer: Endpoint, _ local: Endpoint, _ busy: Bool) -> StreamConnection?
 
     private let engine: LabEvent.Engine
     private let sink: EventSink
     private let maxConnections: Int
-    private let rejection: [UInt8]?
     private let make: Make
-    /// Seconds between deadline sweeps of the connections (nil: no deadlines).
-    private let tick: Double?
+    /// Seconds between deadline sweeps of the connections.
+    private let tick: Double
     /// Serial queue owning the listening socket and every connection.
     private let queue: DispatchQueue
     private let reactor: Reactor
     private var state = State.stopped
 
-    init(engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, rejection: [UInt8]? = nil, tick: Double? = nil,
-         make: @escaping Make) {
+    init(engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, tick: Double = 0.25, make: @escaping Make) {
         self.tick = tick
         self.engine = engine
         self.sink = sink
         self.maxConnections = maxConnections
-        self.rejection = rejection
         self.make = make
         self.queue = DispatchQueue(label: "netlab.\(engine.rawValue.lowercased())-server")
         self.reactor = Reactor(queue: queue)
@@ -57,7 +54,7 @@ final class StreamServer: @unchecked Sendable {
             do throws(SocketError) {
                 let listener = try StreamListener(
                     host: host, port: port, reactor: reactor, engine: engine, sink: sink, maxConnections: maxConnections,
-                    rejection: rejection, tick: tick, make: make)
+                    tick: tick, make: make)
                 state = .listening(listener)
                 return .success(listener.local)
             } catch {

@@ -71,6 +71,12 @@ final class TCPExchange {
     private var connected = false
     private var sentCount = 0
     private var reply: [UInt8] = []
+    /// HTTP: the response's full length once its head has said it (a server may keep the
+    /// connection open after it, whatever the request's `Connection: close` asked).
+    private var httpLength: Int?
+    /// Whether to keep looking for the head's end (stops once found, or past 64 KiB).
+    private var httpLookingForHead = true
+    private lazy var isHEAD = message.starts(with: Array("HEAD ".utf8))
     private var timer: DispatchWorkItem?
     private var completion: ((Result<[UInt8], ClientFailure>) -> Void)?
 
@@ -186,13 +192,27 @@ final class TCPExchange {
             }
             guard let count else { return }
             if count == 0 {
-                finish(.success(reply))
+                // A message answered by nothing: say so, never print an empty line as if answered.
+                finish(reply.isEmpty && !message.isEmpty ? .failure(.closedWithoutReply(engine: engine, peer: peer)) : .success(reply))
                 return
             }
             let chunk = UnsafeBufferPointer(rebasing: scratch[0..<count])
             sink.emitPayload(engine, .client, .received(bytes: Array(chunk), from: peer, to: local))
             reply.append(contentsOf: chunk)
-            if reply.count > maxReply { finish(.failure(.replyTooLarge(limit: maxReply))) }
+            if reply.count > maxReply {
+                finish(.failure(.replyTooLarge(limit: maxReply)))
+                return
+            }
+            if engine == .http {
+                if httpLookingForHead {
+                    httpLength = HTTPClientMessage.responseLength(reply, toHEAD: isHEAD)
+                    httpLookingForHead = HTTPClientMessage.headEnd(reply) == nil && reply.count < 64 * 1024
+                }
+                if let httpLength, reply.count >= httpLength {
+                    finish(.success(Array(reply.prefix(httpLength))))
+                    return
+                }
+            }
         }
     }
 

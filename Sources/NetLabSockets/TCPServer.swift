@@ -7,17 +7,25 @@ import NetLabCore
 /// size. The connection closes once the client has closed its side and the reply is out.
 /// Many clients are served at once. `start()` and `stop()` can be repeated any number of times.
 public final class TCPServer: Sendable {
-    /// Connections beyond this are accepted and closed at once, with a `rejected` event.
+    /// Connections beyond this are accepted and reset at once (the client's recv() fails with
+    /// ECONNRESET), with a `rejected` event. Lowered to fit the descriptor limit.
     public let maxConnections: Int
+    /// Seconds a connection may send and read nothing before the server closes it (0: never).
+    public let idleTimeout: Double
+    public static let defaultIdleTimeout = 60.0
     private let server: StreamServer
 
     /// `oneMessage`: answer the first read and close, as the lab's TCPServer.py does (one
     /// `recv(1024)`, reply, close). The server then closes first, so TIME_WAIT stays on the
     /// server's side instead of filling the client's ephemeral ports under load.
-    public init(events: EventSink, maxConnections: Int = 1024, oneMessage: Bool = false) {
+    public init(events: EventSink, maxConnections: Int = 1024, oneMessage: Bool = false,
+                idleTimeout: Double = TCPServer.defaultIdleTimeout) {
         self.maxConnections = maxConnections
-        server = StreamServer(engine: .tcp, sink: events, maxConnections: maxConnections) { handle, peer, local in
-            TCPServerConnection(handle: handle, peer: peer, local: local, sink: events, oneMessage: oneMessage)
+        self.idleTimeout = idleTimeout
+        let tick = idleTimeout > 0 ? min(1, idleTimeout / 4) : 1
+        server = StreamServer(engine: .tcp, sink: events, maxConnections: maxConnections, tick: tick) { handle, peer, local, busy in
+            busy ? nil : TCPServerConnection(handle: handle, peer: peer, local: local, sink: events, oneMessage: oneMessage,
+                                             idleTimeout: idleTimeout)
         }
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import NetLabCore
 
@@ -16,8 +17,14 @@ final class TCPServerConnection: StreamConnection {
     private var peerFinished = false
     /// Reply to the first read, then close (the lab server's way).
     private let oneMessage: Bool
+    /// Closed after this many seconds without a byte either way (0: never).
+    private let idleTimeout: Double
+    /// Uptime (ns) of the last byte read or written.
+    private var lastActivity = DispatchTime.now().uptimeNanoseconds
 
-    init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, oneMessage: Bool = false) {
+    init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, oneMessage: Bool = false,
+         idleTimeout: Double = TCPServer.defaultIdleTimeout) {
+        self.idleTimeout = idleTimeout
         self.oneMessage = oneMessage
         self.handle = handle
         self.peer = peer
@@ -30,6 +37,15 @@ final class TCPServerConnection: StreamConnection {
         handle.onReadable { [self] in readable() }
         // The client's message is often in already: read it now, not one epoll round later.
         readable()
+    }
+
+    /// Closes a connection idle past the timeout: a client that vanished without a FIN (or
+    /// never sends) cannot hold one of the server's connections for ever.
+    func tick(now: UInt64) {
+        guard idleTimeout > 0, !handle.isClosing,
+              now > lastActivity, Double(now - lastActivity) / 1e9 >= idleTimeout else { return }
+        sink.emitTraffic(.tcp, .server, .idleClosed(peer: peer, seconds: idleTimeout))
+        close()
     }
 
     /// Closes the socket; `completion` runs after the descriptor is closed.
@@ -51,6 +67,7 @@ final class TCPServerConnection: StreamConnection {
                 return
             }
             guard let count else { return }
+            if idleTimeout > 0 { lastActivity = DispatchTime.now().uptimeNanoseconds }
             if count == 0 {
                 peerFinished = true
                 handle.pauseReading()
@@ -98,6 +115,7 @@ final class TCPServerConnection: StreamConnection {
             return nil
         }
         guard let written, written > 0 else { return 0 }
+        if idleTimeout > 0 { lastActivity = DispatchTime.now().uptimeNanoseconds }
         sink.emitPayload(.tcp, .server, .sent(bytes: Array(bytes[0..<written]), from: local, to: peer))
         return written
     }

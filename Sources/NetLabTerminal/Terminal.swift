@@ -9,12 +9,15 @@ public final class Terminal {
     public enum StartError: Error, CustomStringConvertible {
         case notATerminal
         case unknownTerminal(String)
+        case incapableTerminal(String)
         public var description: String {
             switch self {
             case .notATerminal:
                 "the console needs a terminal on stdin and stdout; for scripts use the subcommands (netlab --help)"
             case .unknownTerminal(let name):
                 "the terminal type \"\(name)\" is unknown to ncurses; try TERM=xterm-256color"
+            case .incapableTerminal(let name):
+                "the terminal type \"\(name)\" cannot move the cursor, so the console cannot draw on it; try TERM=xterm-256color"
             }
         }
     }
@@ -35,6 +38,11 @@ public final class Terminal {
         setlocale(LC_ALL, "")
         guard let screen = newterm(nil, netlab_stdout(), netlab_stdin()) else {
             throw StartError.unknownTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
+        }
+        // A terminal without cursor addressing (TERM=dumb) would get a scrambled screen.
+        guard netlab_can_address_cursor() else {
+            delscreen(screen)
+            throw StartError.incapableTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
         }
         screenPointer = screen
         isActive = true
@@ -95,9 +103,12 @@ public final class Terminal {
                 let cell = screen[row, column]
                 if !full, let last, last[row, column] == cell { continue }
                 guard let character = cell.character else { continue }  // right half of a wide character
-                let scalar = character.unicodeScalars.first!
                 let style = pairs[cell.role] ?? (0, 0)
-                netlab_put_cell(Int32(row), Int32(column), wchar_t(bitPattern: scalar.value), style.attributes, style.pair)
+                let text = Terminal.cellText(character)
+                if text.withUnsafeBufferPointer({ netlab_put_cell(Int32(row), Int32(column), $0.baseAddress, style.attributes, style.pair) }) == ERR {
+                    // The terminal library refused the cluster: draw its first scalar alone.
+                    netlab_put_cell(Int32(row), Int32(column), [text[0], 0], style.attributes, style.pair)
+                }
             }
         }
         if let cursor = screen.cursor {
@@ -108,6 +119,20 @@ public final class Terminal {
         }
         refresh()
         last = screen
+    }
+
+    /// What one cell sends to curses: the character's base scalar and its combining marks
+    /// (at most four: curses' limit), NUL-terminated. Other scalars of a cluster (joiners,
+    /// emoji parts) are left out: curses would reject the cell and leave a stale one.
+    static func cellText(_ character: Character) -> [wchar_t] {
+        var scalars = character.unicodeScalars.makeIterator()
+        guard let base = scalars.next() else { return [0x20, 0] }
+        var text = [wchar_t(bitPattern: base.value)]
+        while let next = scalars.next(), text.count < 5, CharacterWidth.of(next) == 0, next.value >= 0x300 {
+            text.append(wchar_t(bitPattern: next.value))
+        }
+        text.append(0)
+        return text
     }
 
     /// Every key waiting on stdin, translated; an empty array when there is none.

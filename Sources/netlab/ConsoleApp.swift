@@ -48,7 +48,9 @@ final class ConsoleApp {
 
     func run() throws -> Never {
         // Signals become events on the main queue instead of killing the process mid-draw.
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGPIPE] { signal(number, SIG_IGN) }
+        // SIGQUIT (Ctrl-\\) too: its default action dumps core over the console's screen.
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGPIPE] { signal(number, SIG_IGN) }
+        TerminalRescue.saveTerminalSettings()
         do {
             try terminal.start()
         } catch {
@@ -156,29 +158,64 @@ final class ConsoleApp {
         sources.append(source)
     }
 
+    /// Signals are heard on a queue of their own, so a quit is noticed even while the main
+    /// queue is busy. The quit itself runs on the main queue (curses lives there); if that
+    /// does not finish within `quitGrace` seconds, the watchdog restores the terminal and
+    /// exits anyway (the kernel closes the sockets).
     private func watchSignals() {
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGWINCH] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-            source.setEventHandler { @Sendable in
-                MainActor.assumeIsolated {
-                    guard let app = ConsoleApp.current else { return }
-                    if number == SIGWINCH {
-                        app.terminal.resized()
-                        app.redraw()
-                    } else {
-                        app.quit()
-                    }
-                }
-            }
+        let queue = DispatchQueue(label: "netlab.signals")
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { @Sendable in ConsoleApp.heard(number, on: queue) }
             source.resume()
             sources.append(source)
         }
     }
+
+    private nonisolated static func heard(_ number: Int32, on queue: DispatchQueue) {
+        if number == SIGWINCH {
+            DispatchQueue.main.async { @Sendable in
+                MainActor.assumeIsolated {
+                    guard let app = ConsoleApp.current else { return }
+                    app.terminal.resized()
+                    app.redraw()
+                }
+            }
+            return
+        }
+        DispatchQueue.main.async { @Sendable in
+            MainActor.assumeIsolated {
+                if let app = ConsoleApp.current { app.quit() }
+            }
+        }
+        queue.asyncAfter(deadline: .now() + quitGrace) { @Sendable in TerminalRescue.restoreAndExit() }
+    }
+
+    nonisolated static let quitGrace = 2.0
 
     /// Stops the servers, restores the terminal, exits.
     private func quit() -> Never {
         for server in servers.values { server.stop() }
         terminal.stop()
         exit(0)
+    }
+}
+
+/// The way out when the main queue cannot quit in time: put the terminal settings back as
+/// they were before curses, leave the alternate screen, show the cursor, exit.
+enum TerminalRescue {
+    // Written once before curses starts, read only by the watchdog.
+    nonisolated(unsafe) static var saved: termios?
+
+    static func saveTerminalSettings() {
+        var settings = termios()
+        if tcgetattr(0, &settings) == 0 { saved = settings }
+    }
+
+    static func restoreAndExit() -> Never {
+        if var settings = saved { tcsetattr(0, TCSANOW, &settings) }
+        let reset = Array("\u{1B}[0m\u{1B}[?1049l\u{1B}[?25h\r\n".utf8)
+        _ = reset.withUnsafeBytes { Foundation.write(1, $0.baseAddress, $0.count) }
+        _exit(0)
     }
 }

@@ -44,9 +44,9 @@ struct ConsoleCommand: ParsableCommand {
     var presenter = false
 
     func validate() throws {
-        try Ports.check(tcpPort, allowZero: false)
-        try Ports.check(udpPort, allowZero: false)
-        try Ports.check(httpPort, allowZero: false)
+        try Ports.check(tcpPort, allowZero: false, option: "--tcp-port")
+        try Ports.check(udpPort, allowZero: false, option: "--udp-port")
+        try Ports.check(httpPort, allowZero: false, option: "--http-port")
         _ = try Roots.site(root)
         _ = try serverList()
     }

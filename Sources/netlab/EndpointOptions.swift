@@ -82,10 +82,11 @@ struct ClientOptions: ParsableArguments {
 }
 
 enum Ports {
-    static func check(_ port: Int, allowZero: Bool) throws {
+    /// `option` is the flag's own name, so the error names what the user typed.
+    static func check(_ port: Int, allowZero: Bool, option: String = "--port") throws {
         let lowest = allowZero ? 0 : 1
         guard (lowest...65535).contains(port) else {
-            throw ValidationError("--port \(port) is not a port number: use \(lowest)-65535 (the lab uses 12000)")
+            throw ValidationError("\(option) \(port) is not a port number: use \(lowest)-65535 (the lab uses 12000)")
         }
     }
 }
@@ -93,8 +94,19 @@ enum Ports {
 /// `--timeout`, checked.
 enum Timeouts {
     static func check(_ seconds: Double) throws {
-        guard seconds > 0, seconds <= 3600, seconds.isFinite else {
+        guard seconds >= 0.001, seconds <= 3600, seconds.isFinite else {
             throw ValidationError("--timeout \(seconds) is out of range: give seconds between 0.001 and 3600, e.g. --timeout 2")
+        }
+    }
+}
+
+/// `--idle-timeout`, checked.
+enum IdleTimeouts {
+    static func check(_ seconds: Double, allowNever: Bool = true) throws {
+        if allowNever && seconds == 0 { return }
+        guard seconds >= 0.001, seconds <= 86400, seconds.isFinite else {
+            let range = allowNever ? "0 (never) or seconds between 0.001 and 86400" : "seconds between 0.001 and 86400"
+            throw ValidationError("--idle-timeout \(seconds) is out of range: give \(range), e.g. --idle-timeout 60")
         }
     }
 }

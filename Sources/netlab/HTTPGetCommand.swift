@@ -36,12 +36,13 @@ struct HTTPGetCommand: ParsableCommand {
 
     /// Host, port and the line to send.
     func destination() throws -> (host: String, port: UInt16, line: String) {
-        guard target.hasPrefix("http://") || target.hasPrefix("https://") else { return (host, UInt16(port), target) }
-        guard target.hasPrefix("http://"), let url = URL(string: target), let urlHost = url.host else {
-            throw ValidationError("\(target) is not an http:// URL (netlab speaks plain HTTP, not HTTPS)")
+        guard HTTPURL.looksLikeURL(target) else { return (host, UInt16(port), target) }
+        do throws(HTTPURL.ParseError) {
+            let url = try HTTPURL.parse(target)
+            return (url.host, url.port, url.target)
+        } catch {
+            throw ValidationError(error.description)
         }
-        let path = url.path.isEmpty ? "/" : url.path + (url.query.map { "?" + $0 } ?? "")
-        return (urlHost, UInt16(url.port ?? 80), path)
     }
 
     func run() throws {

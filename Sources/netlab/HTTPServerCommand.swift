@@ -36,8 +36,12 @@ struct HTTPServerCommand: ParsableCommand {
     @Flag(help: "No access log line per request: only start, stop and errors (for load tests).")
     var quiet = false
 
+    @Option(help: "Seconds a connection may wait for its next request, or leave a response unread, before it is closed.")
+    var idleTimeout: Double = HTTPServer.Configuration.defaultIdleTimeout
+
     func validate() throws {
         try Ports.check(port, allowZero: true)
+        try IdleTimeouts.check(idleTimeout, allowNever: false)
         try ServerSettings.checkQuiet(quiet, verbose: verbose, hex: hex)
         _ = try Roots.site(root)
     }
@@ -45,6 +49,7 @@ struct HTTPServerCommand: ParsableCommand {
     func run() throws {
         var configuration = HTTPServer.Configuration(site: try Roots.site(root))
         configuration.closeAfterEachResponse = once
+        configuration.idleTimeout = idleTimeout
         let options = ServerSettings(host: host, port: UInt16(port), hex: hex, verbose: verbose, quiet: quiet, once: once)
         let once = once
         try ServerRunner.run(.http, options: options, onEvent: { event, stop in

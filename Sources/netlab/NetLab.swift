@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NetLabSockets
 
 /// The `netlab` command: the lab's programs, headless, as subcommands.
 @main
@@ -21,6 +22,7 @@ struct NetLab: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            try checkDescriptors()
             try command.run()
         } catch let failure as CommandFailure {
             Output.error(failure.message)
@@ -37,6 +39,18 @@ struct NetLab: ParsableCommand {
             Output.error("\(message) (see 'netlab --help')")
             Foundation.exit(code.rawValue)
         }
+    }
+}
+
+/// Raises the descriptor limit to the hard one (servers hold a descriptor per client) and
+/// refuses to start below the few that the engines themselves need.
+func checkDescriptors() throws {
+    let limit = DescriptorLimit.raise()
+    guard limit >= DescriptorLimit.minimum else {
+        throw CommandFailure(
+            message: "only \(limit) open files are allowed (ulimit -n) and netlab needs at least \(DescriptorLimit.minimum): "
+                + "raise the limit, e.g. ulimit -n 1024",
+            code: CommandFailure.other)
     }
 }
 

@@ -25,23 +25,25 @@ enum ServerRunner {
         }
         // Events are built only when they will be printed (or --once needs them).
         let quiet = options.quiet
+        let log = LogWriter()
         let sink = EventSink(queue: logQueue, detail: options.detail(for: engine)) { event in
-            for line in logLines(for: event, verbose: verbose, hex: hex, quiet: quiet) { Output.line(line) }
+            for line in logLines(for: event, verbose: verbose, hex: hex, quiet: quiet) { log.line(line) }
             onEvent(event, stop)
         }
         let server = make(sink)
-        ServerRunner.current = (server, logQueue)
+        ServerRunner.current = (server, logQueue, log)
         let local: Endpoint
         do {
             local = try server.start(host: options.host, port: options.port)
         } catch {
             logQueue.sync {}
+            log.drain(within: 1)
             throw CommandFailure(message: error.description, code: CommandFailure.other)
         }
         logQueue.sync {}
-        Output.line("The server is ready to receive")
+        log.line("The server is ready to receive")
         let scope = options.host == nil ? " (every IPv4 and IPv6 address)" : ""
-        Output.line("Listening on \(local)\(scope) for \(engine.rawValue); Ctrl-C stops the server")
+        log.line("Listening on \(local)\(scope) for \(engine.rawValue); Ctrl-C stops the server")
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
@@ -53,13 +55,15 @@ enum ServerRunner {
     }
 
     /// The running server and its log queue, for `finish` (set once before any signal).
-    nonisolated(unsafe) static var current: (server: any ServerEngine, log: DispatchQueue)?
+    nonisolated(unsafe) static var current: (server: any ServerEngine, queue: DispatchQueue, log: LogWriter)?
 
-    /// Stops the server, lets the log catch up, exits 0.
+    /// Stops the server, lets the log catch up (for at most a second: nobody may be reading
+    /// stdout), exits 0.
     static func finish() -> Never {
-        if let (server, log) = current {
+        if let (server, queue, log) = current {
             server.stop()
-            log.sync {}
+            queue.sync {}
+            log.drain(within: 1)
         }
         exit(0)
     }
@@ -69,7 +73,8 @@ enum ServerRunner {
         let show: Bool
         switch event.kind {
         case .listening: show = false
-        case .failed, .rejected, .stopped: show = true
+        case .failed, .rejected, .stopped, .notice: show = true
+        case .idleClosed: show = !quiet
         case .served: show = !quiet
         case .received: show = !quiet && (event.engine != .http || verbose || hex)
         case .sent, .accepted, .closed, .connected, .timedOut: show = verbose

@@ -261,3 +261,53 @@ import NetLabCore
         #expect(state.quitting)
     }
 }
+
+/// Issue 10: what one large reply or a full input line may cost the console.
+@Suite struct ConsoleBoundsTests {
+    @Test func aHugeReplyKeepsAShortLineAndItsLength() {
+        var state = ConsoleState()
+        state.apply([.key(.function(7))])  // presenter: the banner is measured every frame
+        let reply = [UInt8](repeating: 0x41, count: 10 * 1024 * 1024)
+        state.apply([.reply(engine: .tcp, result: .success(reply))])
+        let line = state.transcript.last!.text
+        #expect(line.hasPrefix("TCP <- 10485760 bytes, the first 512: AAAA"))
+        #expect(line.hasSuffix("AAA..."))
+        #expect(line.utf8.count < 600)
+        #expect(state.outcome!.banners.allSatisfy { $0.count <= 64 })
+        let screen = render(state, width: 80, height: 24, clock: utcClock)
+        #expect(screen.text.contains("TCP <- 10485760 bytes, the first 512: AAAA"))
+    }
+
+    @Test func anEmptyReplyIsNotShownAsAnAnswer() {
+        var state = ConsoleState()
+        state.apply([.reply(engine: .tcp, result: .failure(.closedWithoutReply(engine: .tcp, peer: localServer)))])
+        #expect(state.transcript.last?.text == "The server closed the connection without replying")
+        #expect(state.outcome?.banners == ["CLOSED", "EMPTY"])
+    }
+
+    @Test func aFullInputLineShowsTheCursorsNeighbourhood() {
+        var state = ConsoleState()
+        let text = (0..<LineEditor.maxLength).map { Character(Unicode.Scalar(UInt8(97 + $0 % 26))) }
+        state.editor.replace(with: String(text))
+        #expect(state.editor.characters.count == LineEditor.maxLength)
+        var screen = render(state, width: 80, height: 24, clock: utcClock)
+        // At the end: the last characters, the cursor just after them.
+        let inputRow = screen.cursor!.row
+        let row = String(screen.text.split(separator: "\n", omittingEmptySubsequences: false)[inputRow])
+        #expect(row.contains(String(String(text).suffix(40))))
+        let endColumn = screen.cursor!.column
+        // Home: the first characters, the cursor on the first.
+        state.apply([.key(.home)])
+        screen = render(state, width: 80, height: 24, clock: utcClock)
+        let homeRow = String(screen.text.split(separator: "\n", omittingEmptySubsequences: false)[inputRow])
+        #expect(homeRow.contains("TCP> abcdefghij"))
+        #expect(screen.cursor!.column < endColumn)
+        // A control character typed into the line takes its escape's width, cursor included.
+        state.editor.replace(with: "a\u{7}b")
+        screen = render(state, width: 80, height: 24, clock: utcClock)
+        let escRow = String(screen.text.split(separator: "\n", omittingEmptySubsequences: false)[inputRow])
+        let prompt = escRow.range(of: "TCP> ")!
+        #expect(escRow[prompt.upperBound...].hasPrefix("a\\x07b"))
+        #expect(screen.cursor!.column == escRow.distance(from: escRow.startIndex, to: prompt.upperBound) + 6)
+    }
+}

@@ -63,6 +63,6 @@ import Testing
         #expect(refused.status == 69)
         let https = try netlab("http-get", "https://127.0.0.1/")
         #expect(https.status == 64)
-        #expect(https.stderr.contains("not an http:// URL"))
+        #expect(https.stderr.contains("netlab speaks plain HTTP, not HTTPS: use an http:// URL"))
     }
 }

@@ -28,6 +28,42 @@ public enum HTTPClientMessage {
         }
     }
 
+    /// The whole response's length in bytes once its head is in and says how long the body
+    /// is (`Content-Length`, or no body at all: HEAD, 1xx, 204, 304); nil while the head is
+    /// incomplete or the body runs to the end of the connection (chunked, or no length).
+    /// Lets a client stop at the end of a response on a connection the server keeps open.
+    public static func responseLength(_ bytes: [UInt8], toHEAD: Bool) -> Int? {
+        guard let end = headEnd(bytes) else { return nil }
+        let response = parseResponse(Array(bytes[..<end]))
+        guard let status = response.status else { return nil }
+        if toHEAD || (100..<200).contains(status) || status == 204 || status == 304 { return end }
+        var length: Int?
+        for line in response.headerLines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            let value = String(line[line.index(after: colon)...]).trimmingSpaces
+            if name == "transfer-encoding" { return nil }
+            if name == "content-length" {
+                guard let parsed = Int(value), parsed >= 0, length == nil || length == parsed else { return nil }
+                length = parsed
+            }
+        }
+        return length.map { end + $0 }
+    }
+
+    /// The index just past the blank line that ends a response head, if it has arrived.
+    public static func headEnd(_ bytes: [UInt8]) -> Int? {
+        var i = 0
+        while i + 1 < bytes.count {
+            if bytes[i] == 0x0A && bytes[i + 1] == 0x0A { return i + 2 }
+            if i + 3 < bytes.count, bytes[i] == 0x0D, bytes[i + 1] == 0x0A, bytes[i + 2] == 0x0D, bytes[i + 3] == 0x0A {
+                return i + 4
+            }
+            i += 1
+        }
+        return nil
+    }
+
     public static func parseResponse(_ bytes: [UInt8]) -> Response {
         var headEnd = bytes.count
         var bodyStart = bytes.count

@@ -1,0 +1,75 @@
+import Foundation
+
+/// A server's log on stdout, written by a thread of its own from a bounded buffer.
+///
+/// Servers never wait for stdout: with a pipe nobody reads (or a terminal paused with Ctrl-S)
+/// a blocking write would stop the log queue, and the engines' events would pile up behind it
+/// without bound. Here a line that does not fit in `capacity` is dropped and counted, and when
+/// output moves again the log says how many lines are missing. Shutdown waits a bounded time.
+final class LogWriter: @unchecked Sendable {
+    // @unchecked: `pending`, `dropped` and `writing` are guarded by `condition`.
+    static let capacity = 1 << 20
+
+    private let fd: Int32
+    private let condition = NSCondition()
+    private var pending: [UInt8] = []
+    private var dropped = 0
+    private var writing = false
+
+    init(fd: Int32 = 1) {
+        self.fd = fd
+        let thread = Thread { [self] in run() }
+        thread.name = "netlab.log-writer"
+        thread.start()
+    }
+
+    /// Queues one line (a newline is added); never blocks on the output.
+    func line(_ text: String) {
+        condition.lock()
+        defer { condition.unlock() }
+        let size = text.utf8.count + 1
+        guard pending.count + size <= Self.capacity else {
+            dropped += 1
+            return
+        }
+        pending.append(contentsOf: text.utf8)
+        pending.append(0x0A)
+        condition.signal()
+    }
+
+    /// Waits until every queued line is written, or `seconds` pass; true if all went out.
+    @discardableResult
+    func drain(within seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !pending.isEmpty || writing {
+            if !condition.wait(until: deadline) { return false }
+        }
+        return true
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while pending.isEmpty { condition.wait() }
+            var batch: [UInt8] = []
+            swap(&batch, &pending)
+            writing = true
+            condition.unlock()
+
+            Output.write(batch, to: fd)  // may block: only this thread waits
+
+            condition.lock()
+            writing = false
+            if dropped > 0, pending.isEmpty {
+                let note = "netlab: \(dropped) log line\(dropped == 1 ? "" : "s") dropped: output was not being read "
+                    + "(the log keeps at most \(Self.capacity / 1024) KiB waiting)\n"
+                pending.append(contentsOf: note.utf8)
+                dropped = 0
+            }
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+}
