@@ -37,6 +37,9 @@ public final class HTTPServer: Sendable {
     /// The bound address while listening.
     public var localEndpoint: Endpoint? { server.localEndpoint }
 
+    /// Number of open client connections (not counting ones being turned away).
+    public var connectionCount: Int { server.connectionCount }
+
     /// Binds and listens; returns the bound address. Reports `listening` or `failed`.
     @discardableResult
     public func start(host: String? = nil, port: UInt16) throws(SocketError) -> Endpoint {

@@ -35,8 +35,10 @@ final class HTTPServerConnection: StreamConnection {
     private var deadline: UInt64 = .max
     private var timeoutAction: (() -> Void)?
     private var waitingForHead = false
-    /// The socket was full at the last write; cleared by the next write that sends something.
-    private var stalled = false
+    /// When (uptime ns) a reader that takes nothing is given up on: set when a write finds
+    /// the socket full, cleared by the next write that sends something. Apart from the
+    /// read-side deadline, so no header or idle timer can push it back.
+    private var writeDeadline: UInt64 = .max
 
     /// The server's small-file cache (nil: read every file each time).
     private let cache: HTTPFileCache?
@@ -175,7 +177,12 @@ final class HTTPServerConnection: StreamConnection {
     }
 
     private func timedOutReadingHead() {
-        guard output.isEmpty else { return }
+        guard output.isEmpty else {
+            // Responses are still going out: finish them, then close (no later deadline
+            // would otherwise be armed, and the half-sent head could hold the connection).
+            closeAfterFlush = true
+            return
+        }
         let body = HTTPResponseHead.errorPage(408, detail: "The request did not arrive in time.")
         queueResponse(status: 408, contentType: "text/html; charset=utf-8", body: .bytes(body, offset: 0), length: body.count,
                       modified: nil, keepAlive: false, headOnly: false, requestLine: "-", started: .now())
@@ -307,16 +314,12 @@ final class HTTPServerConnection: StreamConnection {
             // progress (a write that went out), so a client that stops reading is closed
             // after the idle timeout however often anything else wakes the connection.
             handle.onWritable { [self] in flush() }
-            if !stalled {
-                stalled = true
-                arm(configuration.idleTimeout) { [self] in
-                    abortReason = "the client read nothing for \(ClientFailure.format(configuration.idleTimeout)) s"
-                    close()
-                }
+            if writeDeadline == .max {
+                writeDeadline = DispatchTime.now().uptimeNanoseconds + UInt64(configuration.idleTimeout * 1e9)
             }
             return nil
         }
-        if written > 0 { stalled = false }
+        if written > 0 { writeDeadline = .max }
         sentOfCurrent += written
         return written
     }
@@ -421,6 +424,11 @@ final class HTTPServerConnection: StreamConnection {
     }
 
     func tick(now: UInt64) {
+        if now >= writeDeadline, !handle.isClosing {
+            abortReason = "the client read nothing for \(ClientFailure.format(configuration.idleTimeout)) s"
+            close()
+            return
+        }
         guard now >= deadline, !handle.isClosing, let action = timeoutAction else { return }
         deadline = .max
         timeoutAction = nil

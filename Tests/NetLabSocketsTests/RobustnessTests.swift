@@ -1,0 +1,225 @@
+import Foundation
+import Glibc
+import Testing
+import NetLabCore
+@testable import NetLabSockets
+
+/// A blocking loopback TCP socket, connected (for clients that misbehave on purpose).
+private func rawConnect(_ port: UInt16, receiveBuffer: Int32? = nil) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    precondition(result == 0, "connect failed: errno \(errno)")
+    return fd
+}
+
+private func setNonBlocking(_ fd: Int32) {
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+}
+
+/// Waits (bounded) until `recv` on a blocking socket reports the end: 0 or an error.
+private func waitForEnd(_ fd: Int32, seconds: Int) -> Bool {
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = recv(fd, &buffer, buffer.count, 0)
+        if n > 0 { continue }
+        if n == 0 { return true }
+        return errno != EAGAIN && errno != EWOULDBLOCK  // a reset counts as the end; a timeout does not
+    }
+}
+
+private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+extension LoopbackTests {
+/// Issue 10: clients that misbehave on purpose must not take a server down or lock others out.
+@Suite struct RobustnessTests {
+    /// A client pipelines GETs and never reads: the server must stop reading it (the client's
+    /// send blocks) instead of queueing responses in memory, keep serving others, and close it
+    /// after the idle timeout. Before: 4.2 GB in 8 s.
+    @Test func pipeliningClientThatNeverReadsIsHeldBackThenClosed() async throws {
+        var configuration = HTTPServer.Configuration(site: .builtIn)
+        configuration.idleTimeout = 0.5
+        let server = HTTPServer(events: .discard, configuration: configuration)
+        let port = try server.start(host: "127.0.0.1", port: 0).port
+        defer { server.stop() }
+        let flooder = rawConnect(port, receiveBuffer: 4096)
+        defer { close(flooder) }
+        setNonBlocking(flooder)
+        let request = Array("GET /HelloWorld.html HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        var batch: [UInt8] = []
+        for _ in 0..<1000 { batch += request }
+        // Send until the socket is full; bounded: 64 MiB would be 1.5 million requests.
+        var sent = 0
+        var full = false
+        while sent < 64 << 20 {
+            let n = batch.withUnsafeBytes { send(flooder, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EAGAIN { full = true }
+                break
+            }
+            sent += n
+        }
+        #expect(full, "the server kept reading: \(sent) bytes of requests accepted")
+        #expect(sent < 16 << 20)
+        // Another client is served meanwhile.
+        let other = try await TCPClient(events: .discard).send(Array("GET / HTTP/1.0\r\n\r\n".utf8), host: "127.0.0.1", port: port).get()
+        #expect(text(other).hasPrefix("HTTP/1.1 200 OK"))
+        // The flooder reads nothing: closed after the idle timeout (0.5 s; waited for up to
+        // 10 without reading, which would let the server go on).
+        // No events asked for: poll wakes only for an error or hang-up (the server's reset).
+        var watch = pollfd(fd: flooder, events: 0, revents: 0)
+        #expect(poll(&watch, 1, 10_000) == 1)
+        let ended = Int32(POLLHUP) | Int32(POLLERR)
+        #expect(Int32(watch.revents) & ended != 0)
+    }
+
+    /// Idle and vanished clients cannot lock a TCP server out: past the limit new clients are
+    /// reset (an error, never an empty reply), and once the idle ones time out they are served.
+    @Test func idleClientsTimeOutAndTurnedAwayClientsHearAReset() async throws {
+        let events = EventRecorder()
+        let server = TCPServer(events: events.sink, maxConnections: 4, idleTimeout: 0.5)
+        let port = try server.start(host: "127.0.0.1", port: 0).port
+        defer { server.stop() }
+        let idle = (0..<4).map { _ in rawConnect(port) }
+        defer { idle.forEach { close($0) } }
+        // Wait (bounded) until the server holds all four.
+        for _ in 0..<1000 where server.connectionCount < 4 { try await Task.sleep(nanoseconds: 1_000_000) }
+        #expect(server.connectionCount == 4)
+        let turnedAway = await TCPClient(events: .discard).send(Array("hello".utf8), host: "127.0.0.1", port: port)
+        switch turnedAway {
+        case .failure(.socket(let error)):
+            #expect(error.errnoValue == ECONNRESET || error.errnoValue == EPIPE, "\(error)")
+        default:
+            Issue.record("a turned-away client must fail, got \(turnedAway)")
+        }
+        #expect(events.kinds.contains { if case .rejected(_, let reason) = $0 { reason.contains("(connection reset)") } else { false } })
+        // The idle four are closed after 0.5 s; then a client is served (waited for up to 10 s).
+        for fd in idle { #expect(waitForEnd(fd, seconds: 10)) }
+        let served = await TCPClient(events: .discard).send(Array("hello".utf8), host: "127.0.0.1", port: port)
+        #expect(served == .success(Array("HELLO".utf8)))
+        #expect(events.kinds.filter { if case .idleClosed(_, 0.5) = $0 { true } else { false } }.count == 4)
+    }
+
+    /// Past the HTTP limit the 503 comes after the request is read, so it is not destroyed by
+    /// a reset: every turned-away request gets it.
+    @Test func busyHTTPServerAnswers503EveryTime() async throws {
+        var configuration = HTTPServer.Configuration(site: .builtIn)
+        configuration.maxConnections = 1
+        let server = HTTPServer(events: .discard, configuration: configuration)
+        let port = try server.start(host: "127.0.0.1", port: 0).port
+        defer { server.stop() }
+        let holder = rawConnect(port)
+        defer { close(holder) }
+        for _ in 0..<1000 where server.connectionCount < 1 { try await Task.sleep(nanoseconds: 1_000_000) }
+        for _ in 0..<20 {
+            let reply = try await TCPClient(events: .discard).send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), host: "127.0.0.1", port: port).get()
+            #expect(text(reply).hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"))
+            #expect(text(reply).contains("Retry-After: 1\r\n"))
+        }
+    }
+
+    /// A response the client walks away from still gets its access-log line, marked unfinished.
+    @Test func abortedResponseIsLogged() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-abort-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Data(count: 8 << 20).write(to: root.appendingPathComponent("big.bin"))
+        let events = EventRecorder()
+        let server = HTTPServer(events: events.sink, configuration: HTTPServer.Configuration(site: try HTTPSite.root(root.path)))
+        let port = try server.start(host: "127.0.0.1", port: 0).port
+        defer { server.stop() }
+        let fd = rawConnect(port, receiveBuffer: 4096)
+        _ = "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n".withCString { send(fd, $0, strlen($0), 0) }
+        var first = [UInt8](repeating: 0, count: 1024)
+        #expect(recv(fd, &first, first.count, 0) > 0)
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(fd)  // a reset, mid-response
+        var line: LabEvent.Kind?
+        for _ in 0..<2000 {
+            line = events.kinds.first { if case .served = $0 { true } else { false } }
+            if line != nil { break }
+            try await Task.sleep(nanoseconds: 1_000_000)
+        }
+        guard case .served(_, let requestLine, let status, let bytes, _, let unfinished) = line else {
+            Issue.record("no access-log line for the aborted response")
+            return
+        }
+        #expect(requestLine == "GET /big.bin HTTP/1.1")
+        #expect(status == 200)
+        #expect(bytes < 8 << 20)
+        #expect(unfinished == "the client closed the connection" || unfinished == "the client reset the connection")
+    }
+
+    /// A file rewritten at the same size with its modification time put back is still seen as
+    /// changed (its change time moved): no stale bytes from the cache.
+    @Test func cacheSeesASameSizeRewriteWithRestoredModificationTime() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-ctime-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let page = root.appendingPathComponent("page.txt")
+        try "version A\n".write(to: page, atomically: false, encoding: .utf8)
+        var info = stat()
+        stat(page.path, &info)
+        let server = HTTPServer(events: .discard, configuration: HTTPServer.Configuration(site: try HTTPSite.root(root.path)))
+        let port = try server.start(host: "127.0.0.1", port: 0).port
+        defer { server.stop() }
+        for _ in 0..<2 {
+            let reply = try await TCPClient(events: .discard).send(Array("GET /page.txt HTTP/1.0\r\n\r\n".utf8), host: "127.0.0.1", port: port).get()
+            #expect(text(reply).hasSuffix("version A\n"))
+        }
+        try "version B\n".write(to: page, atomically: false, encoding: .utf8)
+        var times = [info.st_atim, info.st_mtim]
+        #expect(utimensat(AT_FDCWD, page.path, &times, 0) == 0)
+        var after = stat()
+        stat(page.path, &after)
+        #expect(after.st_mtim.tv_sec == info.st_mtim.tv_sec && after.st_mtim.tv_nsec == info.st_mtim.tv_nsec && after.st_size == info.st_size)
+        let reply = try await TCPClient(events: .discard).send(Array("GET /page.txt HTTP/1.0\r\n\r\n".utf8), host: "127.0.0.1", port: port).get()
+        #expect(text(reply).hasSuffix("version B\n"))
+    }
+
+    /// The HTTP client stops at the end of a response whose server keeps the connection open.
+    @Test func httpClientStopsAtContentLength() async throws {
+        // A listener that answers one request with a Content-Length and never closes.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                _ = bind(listener, pointer, length)
+                return getsockname(listener, pointer, &length)
+            }
+        }
+        listen(listener, 1)
+        let port = UInt16(bigEndian: address.sin_port)
+        let answered = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let fd = accept(listener, nil, nil)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            _ = recv(fd, &buffer, buffer.count, 0)
+            let response = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n"
+            _ = response.withCString { send(fd, $0, strlen($0), 0) }
+            answered.signal()
+            _ = done.wait(timeout: .now() + 30)  // keeps the connection open
+            close(fd)
+        }
+        defer { done.signal() }
+        let result = await TCPClient(events: .discard, engine: .http).send(
+            HTTPClientMessage.request(for: "/", host: "127.0.0.1", port: port), host: "127.0.0.1", port: port, timeout: 20)
+        #expect(answered.wait(timeout: .now() + 1) == .success)
+        #expect(result == .success(Array("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n".utf8)))
+    }
+}
+}
