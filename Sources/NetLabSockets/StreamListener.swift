@@ -27,8 +27,9 @@ final class StreamListener {
 
     /// Turned-away connections that may be kept open at once while they get their answer.
     static let maxBusy = 64
-    /// Descriptors left for everything else (the console's other engines, files being served).
-    static let descriptorReserve = 64
+    /// Descriptors left for everything else (the console's other engines, files being
+    /// served): 64, or a quarter of a small limit.
+    static var descriptorReserve: Int { min(64, DescriptorLimit.current / 4) }
 
     let local: Endpoint
     private let handle: SocketHandle
@@ -39,10 +40,13 @@ final class StreamListener {
     private var connections: [ObjectIdentifier: StreamConnection] = [:]
     /// The connections in `connections` that are being turned away.
     private var busy: Set<ObjectIdentifier> = []
-    /// Since when accepting is paused for want of descriptors (uptime ns), and how often
-    /// accept() failed so meanwhile; nil while accepting.
-    private var pausedSince: UInt64?
-    private var pauseCount = 0
+    /// A shortage of descriptors, from its first EMFILE until a second passes without one:
+    /// said once when it starts and once when it ends, however often accept() fails between.
+    private var shortageSince: UInt64?
+    private var lastShortage: UInt64 = 0
+    private var shortageFailures = 0
+    /// Accepting is paused (the listening socket unwatched) until a connection closes or the next tick.
+    private var paused = false
     /// Sweeps the connections' deadlines. One timer for all: a dispatch timer per request
     /// cost a manager-thread wake-up each (17% of the HTTP server's time in a profile).
     private var ticker: DispatchSourceTimer?
@@ -73,7 +77,15 @@ final class StreamListener {
             let now = DispatchTime.now().uptimeNanoseconds
             for connection in connections.values { connection.tick(now: now) }
             // Descriptors may have been freed elsewhere in the process: try again.
-            if pausedSince != nil { resumeAccepting() }
+            if paused { resumeAccepting() }
+            if let since = shortageSince, !paused, now - lastShortage > 1_000_000_000 {
+                shortageSince = nil
+                let seconds = Double(lastShortage - since) / 1e9
+                sink.emit(engine, .server, .notice(
+                    "accepting connections again: the descriptor shortage lasted \(Self.format(seconds)) s"
+                        + " (\(shortageFailures) accept() calls failed with EMFILE meanwhile; \(connectionCount) connections open)"))
+                shortageFailures = 0
+            }
         }
         ticker.resume()
         self.ticker = ticker
@@ -119,12 +131,6 @@ final class StreamListener {
             }
             guard let fd else { return }
             SocketCount.opened()
-            if let since = pausedSince {
-                pausedSince = nil
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - since) / 1e9
-                sink.emit(engine, .server, .notice(
-                    "accepting connections again after \(Self.format(seconds)) s (\(connectionCount) open)"))
-            }
             let peer = SocketAddress(storage: storage, length: length).endpoint
             let atLimit = connectionCount >= maxConnections
             if atLimit && busy.count >= Self.maxBusy {
@@ -152,7 +158,7 @@ final class StreamListener {
                 guard let self else { return }
                 connections[id] = nil
                 if busy.remove(id) == nil { sink.emitTraffic(engine, .server, .closed(peer: peer)) }
-                if pausedSince != nil { resumeAccepting() }
+                if paused { resumeAccepting() }
             }
         }
     }
@@ -176,17 +182,20 @@ final class StreamListener {
     /// when a connection closes or on the next tick. Waiting clients stay in the backlog.
     private func pauseAccepting(_ error: SocketError) {
         handle.pauseReading()
-        pauseCount += 1
-        guard pausedSince == nil else { return }
-        pausedSince = DispatchTime.now().uptimeNanoseconds
+        paused = true
+        shortageFailures += 1
+        lastShortage = DispatchTime.now().uptimeNanoseconds
+        guard shortageSince == nil else { return }
+        shortageSince = lastShortage
         sink.emit(engine, .server, .failed(error))
         sink.emit(engine, .server, .notice(
-            "out of file descriptors with \(connectionCount) connections open: not accepting until one closes"
-                + " (limit \(DescriptorLimit.current); raise it with ulimit -n)"))
+            "accepting paused with \(connectionCount) connections open (limit: \(DescriptorLimit.current) descriptors);"
+                + " new clients wait until one closes"))
     }
 
     private func resumeAccepting() {
         guard !handle.isClosing else { return }
+        paused = false
         handle.resumeReading()
         acceptAll()
     }

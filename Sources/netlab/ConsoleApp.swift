@@ -50,6 +50,7 @@ final class ConsoleApp {
         // Signals become events on the main queue instead of killing the process mid-draw.
         // SIGQUIT (Ctrl-\\) too: its default action dumps core over the console's screen.
         for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGPIPE] { signal(number, SIG_IGN) }
+        Signals.unblock([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH])
         TerminalRescue.saveTerminalSettings()
         do {
             try terminal.start()

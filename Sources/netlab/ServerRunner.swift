@@ -15,6 +15,16 @@ enum ServerRunner {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
+        Signals.unblock([SIGINT, SIGTERM])
+        // Listened for before anything starts: a SIGTERM sent the moment the process is up
+        // would otherwise be ignored for good.
+        var sources: [DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
+            source.setEventHandler { @Sendable in finish() }
+            source.resume()
+            sources.append(source)
+        }
         /// Serial queue printing log lines in event order.
         let logQueue = DispatchQueue(label: "netlab.log")
         let verbose = options.verbose
@@ -44,13 +54,6 @@ enum ServerRunner {
         log.line("The server is ready to receive")
         let scope = options.host == nil ? " (every IPv4 and IPv6 address)" : ""
         log.line("Listening on \(local)\(scope) for \(engine.rawValue); Ctrl-C stops the server")
-        var sources: [DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-            source.setEventHandler { @Sendable in finish() }
-            source.resume()
-            sources.append(source)
-        }
         withExtendedLifetime(sources) { dispatchMain() }
     }
 
@@ -62,7 +65,10 @@ enum ServerRunner {
     static func finish() -> Never {
         if let (server, queue, log) = current {
             server.stop()
-            queue.sync {}
+            // The log queue may have a backlog to format: wait for it a bounded time only.
+            let caughtUp = DispatchSemaphore(value: 0)
+            queue.async { caughtUp.signal() }
+            _ = caughtUp.wait(timeout: .now() + 1)
             log.drain(within: 1)
         }
         exit(0)

@@ -1,0 +1,192 @@
+import Foundation
+import Glibc
+import Testing
+
+/// A loopback TCP connection that sends `request` and then reads nothing.
+private func connectAndSend(_ port: UInt16, _ request: String) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var size: Int32 = 4096
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+    return fd
+}
+
+private func occurrences(_ needle: String, in text: String) -> Int {
+    text.components(separatedBy: needle).count - 1
+}
+
+/// Issue 10, through the binary: usage errors, descriptor limits, a stalled stdout.
+@Suite(.serialized) struct RobustnessCLITests {
+    @Test func badURLsAreUsageErrors() throws {
+        let cases = [
+            ("http://127.0.0.1:65536/", "has port \"65536\", which is not a port number: use 1-65535"),
+            ("http://127.0.0.1:99999999999999999999/", "has port \"99999999999999999999\", which is not a port number"),
+            ("http:///x", "names no host"),
+            ("ftp://127.0.0.1/", "is not an http:// URL"),
+        ]
+        for (url, message) in cases {
+            let result = try netlab("http-get", url)
+            #expect(result.status == 64, "\(url)")
+            #expect(result.stderr.contains(message), "\(url): \(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error"))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+        }
+    }
+
+    @Test func optionErrorsNameTheOptionTyped() throws {
+        let port = try netlab("--tcp-port", "0")
+        #expect(port.status == 64)
+        #expect(port.stderr.contains("--tcp-port 0 is not a port number"))
+        let tiny = try netlab("udp-client", "--timeout", "1e-9", "hi")
+        #expect(tiny.status == 64)
+        #expect(tiny.stderr.contains("--timeout 1e-09 is out of range: give seconds between 0.001 and 3600"))
+        let idle = try netlab("tcp-server", "--idle-timeout=-1")
+        #expect(idle.status == 64)
+        #expect(idle.stderr.contains("--idle-timeout -1.0 is out of range"))
+    }
+
+    /// Below the few descriptors the engines need, a clear refusal instead of a crash.
+    @Test func tooFewDescriptorsIsExplained() throws {
+        let result = try run("/bin/sh", ["-c", "ulimit -n 16 && exec \"$0\" tcp-server --host 127.0.0.1 --port 0", netlabBinary.path])
+        #expect(result.status == 1)
+        #expect(result.stderr == "netlab: only 16 open files are allowed (ulimit -n) and netlab needs at least 32: raise the limit, e.g. ulimit -n 1024\n")
+    }
+
+    /// Out of descriptors (each stalled download holds a socket and a file), the server says
+    /// so once, does not spin, and accepts again when connections close.
+    @Test func outOfDescriptorsIsOneLineAndAcceptingResumes() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-emfile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Data(count: 4 << 20).write(to: root.appendingPathComponent("big.bin"))
+        let port = try freePort()
+        let server = try Background("/bin/sh", ["-c", "ulimit -n 128 && exec \"$0\" http-server --host 127.0.0.1 --port \(port) --root \"$1\" --idle-timeout 60",
+                                                netlabBinary.path, root.path])
+        _ = try server.line(containing: "Listening on", orContaining: "Listening on")
+        var clients: [Int32] = []
+        defer { clients.forEach { close($0) } }
+        for _ in 0..<100 { clients.append(connectAndSend(port, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")) }
+        _ = try server.line(containing: "accepting paused", orContaining: "accepting paused")
+        clients.forEach { close($0) }
+        clients = []
+        _ = try server.line(containing: "accepting connections again", orContaining: "accepting connections again")
+        let fetched = try netlab("http-get", "--port", String(port), "HEAD /big.bin HTTP/1.0")
+        #expect(fetched.status == 0)
+        #expect(fetched.out.hasPrefix("HTTP/1.1 200 OK"))
+        #expect(server.interrupt() == 0)
+        let log = server.text
+        #expect(occurrences("accepting paused with", in: log) == 1, "\(log.suffix(2000))")
+        #expect(occurrences("Too many open files (EMFILE", in: log) == 1, "\(log.suffix(2000))")
+    }
+
+    /// With stdout a pipe nobody reads, a server still stops at once on SIGTERM.
+    @Test func stalledStdoutDoesNotBlockShutdown() throws {
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = netlabBinary
+        // --hex: 63 log lines per datagram, so a few thousand datagrams are megabytes of log.
+        process.arguments = ["udp-server", "--host", "127.0.0.1", "--port", String(port), "--hex"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        try awaitReady(output.fileHandleForReading.fileDescriptor)
+        // About 20 MB of log: more than the pipe and the log's 1 MiB hold.
+        let reply = try flood(port: port, count: 5_000)
+        #expect(reply, "the server answered while its stdout was stalled")
+        kill(process.processIdentifier, SIGTERM)
+        let exited = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { process.waitUntilExit(); exited.signal() }
+        let inTime = exited.wait(timeout: .now() + 3) == .success
+        #expect(inTime, "SIGTERM did not stop the server within 3 s")
+        if inTime { #expect(process.terminationStatus == 0) }
+    }
+
+    /// Lines that did not fit are counted, and the count is said when output moves again.
+    @Test func droppedLogLinesAreCounted() throws {
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = netlabBinary
+        process.arguments = ["udp-server", "--host", "127.0.0.1", "--port", String(port), "--hex"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var text = try awaitReady(output.fileHandleForReading.fileDescriptor)
+        #expect(try flood(port: port, count: 5_000))
+        // Now read: the buffered lines, then the note (each read waits at most 10 s).
+        let fd = output.fileHandleForReading.fileDescriptor
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while !text.contains("dropped: output was not being read") {
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 10_000) == 1 else { break }
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            text += String(decoding: chunk[0..<n], as: UTF8.self)
+        }
+        #expect(text.contains("log lines dropped: output was not being read (the log keeps at most 1024 KiB waiting)"))
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    /// Reads stdout only until the server says it is listening (at most 10 s), then no more.
+    @discardableResult
+    private func awaitReady(_ fd: Int32) throws -> String {
+        var text = ""
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while !text.contains("Listening on") {
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, 10_000) == 1 else { throw BackgroundError(message: "the server never said it was listening") }
+            let n = read(fd, &chunk, chunk.count)
+            guard n > 0 else { throw BackgroundError(message: "the server exited: \(text)") }
+            text += String(decoding: chunk[0..<n], as: UTF8.self)
+        }
+        return text
+    }
+
+    /// Sends `count` 1,000-byte datagrams, then one more that must be answered (the server is
+    /// still serving). Returns whether the answer came.
+    private func flood(port: UInt16, count: Int) throws -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        let payload = [UInt8](repeating: 0x61, count: 1000)
+        var buffer = [UInt8](repeating: 0, count: 2000)
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // Twenty at a time, each batch's replies awaited (200 ms at most each), so the
+        // server gets them all instead of the kernel dropping what it cannot take at once.
+        for _ in 0..<(count / 20) {
+            for _ in 0..<20 { _ = send(fd, payload, payload.count, 0) }
+            var replies = 0
+            while replies < 20, recv(fd, &buffer, buffer.count, 0) > 0 { replies += 1 }
+            if replies == 0 { return false }  // the server stopped answering
+        }
+        // The server still answers: a marker datagram comes back uppercased (a few tries).
+        for _ in 0..<50 {
+            _ = send(fd, "marker", 6, 0)
+            while true {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                if n == 6 && Array(buffer[0..<6]) == Array("MARKER".utf8) { return true }
+            }
+        }
+        return false
+    }
+}
