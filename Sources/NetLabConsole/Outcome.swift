@@ -89,7 +89,7 @@ public struct Outcome: Equatable, Sendable {
 
     /// Bytes of a reply the detail line shows; the rest is counted, not kept (a 10 MB reply
     /// must not make every frame measure 10 MB: the packets pane has the bytes).
-    public static let detailBytes = 512
+    public static let detailBytes = 160
     static let bannerBytes = 64
 
     /// The reply escaped; a long one leads with its length and is cut at a character

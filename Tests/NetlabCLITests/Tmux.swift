@@ -16,7 +16,7 @@ final class TmuxSession {
         let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let d = directory.path
         // sh, not bash: bash's readline would repair a broken terminal and hide the bug.
-        let script = "trap true INT; stty -g > \(d)/before; \(quoted); echo $? > \(d)/rc.tmp; stty -g > \(d)/after; mv \(d)/rc.tmp \(d)/rc; sleep 120"
+        let script = "trap true INT QUIT; stty -g > \(d)/before; \(quoted); echo $? > \(d)/rc.tmp; stty -g > \(d)/after; mv \(d)/rc.tmp \(d)/rc; sleep 120"
         // The tmux server outlives this call and keeps every descriptor it inherits: a pipe
         // of Foundation's Process (this call's own, or another test's) would then never reach
         // end of file and that wait would hang. So spawn directly, close everything above
