@@ -54,8 +54,16 @@ public enum HTTPSite: Sendable, Equatable {
             }
             switch opened {
             case .failure(let error):
-                if error.code == EACCES { return .failure(.init(403, "no permission to read this")) }
-                return .failure(.init(404, "/\(segments.joined(separator: "/")) is not on this server"))
+                switch error.code {
+                case EACCES: return .failure(.init(403, "no permission to read this"))
+                case ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP:
+                    return .failure(.init(404, "/\(segments.joined(separator: "/")) is not on this server"))
+                case EMFILE, ENFILE, ENOMEM:
+                    // Out of descriptors is the server's state, not the file's: never a 404.
+                    return .failure(.init(503, "the server has too many files open right now; try again in a moment"))
+                default:
+                    return .failure(.init(500, "the file could not be opened (\(ErrnoName.name(error.code)))"))
+                }
             case .success(let (fd, info)):
                 // The real path of what was opened must be under the root: a symlink may point
                 // anywhere. One readlink of /proc/self/fd instead of realpath's walk (which

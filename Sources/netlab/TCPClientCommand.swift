@@ -8,7 +8,8 @@ struct TCPClientCommand: ParsableCommand {
         discussion: """
             With MESSAGE words, sends them joined by spaces as one message and prints only the reply. \
             Without, sends each line of standard input (prompting like the lab's client on a terminal). \
-            Each message uses its own connection: connect, send, close the sending side, read the reply to the end.
+            Each message uses its own connection: connect, send, close the sending side, read the reply to the end. \
+            A reply over 64 MiB is cut off with an error; a connection closed without a byte of reply is an error too (exit 1).
             """
     )
 

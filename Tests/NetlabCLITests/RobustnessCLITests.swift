@@ -84,6 +84,8 @@ private func occurrences(_ needle: String, in text: String) -> Int {
         let log = server.text
         #expect(occurrences("accepting paused with", in: log) == 1, "\(log.suffix(2000))")
         #expect(occurrences("Too many open files (EMFILE", in: log) == 1, "\(log.suffix(2000))")
+        // A file that cannot be opened for want of descriptors is the server's trouble: 503, never 404.
+        #expect(!log.contains("\" 404 "), "\(log.suffix(2000))")
     }
 
     /// With stdout a pipe nobody reads, a server still stops at once on SIGTERM.
