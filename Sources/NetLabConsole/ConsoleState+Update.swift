@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NetLabCore
 
 extension ConsoleState {
@@ -17,7 +20,15 @@ extension ConsoleState {
             // every byte); a reply reads as received, anything else as an error.
             let outcome = Outcome(engine: engine, result: result, at: now)
             self.outcome = outcome
-            say(outcome.detail, outcome.kind == .reply ? .received : .error, now)
+            // The exchange is over: a line never sent (a refused connect) is never shown.
+            if let index = unsent.firstIndex(where: { $0.engine == engine }) { unsent.remove(at: index) }
+            let role: StyleRole = outcome.kind == .reply ? .received : .error
+            var lines = outcome.detail.split(separator: "\n").map(String.init)
+            if case .failure(let failure) = result, let words = Self.remedyWords(failure.remedy, engine: engine) {
+                lines[0] += " (" + words + ")"
+            }
+            // A second line (UDP's other explanation) is its own line, under the first.
+            for (index, line) in lines.enumerated() { say(line, role, index == 0 ? now : nil) }
             return []
         }
     }
@@ -91,6 +102,8 @@ extension ConsoleState {
         case .presenter:
             setPresenter(!presenter, now: now)
             return []
+        case .toggleUDPMode:
+            return execute(.udpMode(client.udpMode == .connected ? .unconnected : .connected), now: now, themes: themes)
         case .focusNext, .focusPrevious:
             let panes = Pane.allCases
             let index = panes.firstIndex(of: focus)!
@@ -136,15 +149,17 @@ extension ConsoleState {
     }
 
     private mutating func browseHistory(_ step: Int) {
-        guard !history.isEmpty else { return }
-        var index = historyIndex ?? history.count
+        if historyIndex == nil { browsingCommands = editor.text.hasPrefix(":") }
+        let list = browsingCommands ? commandHistory : history
+        guard !list.isEmpty else { return }
+        var index = historyIndex ?? list.count
         index += step
-        if index >= history.count {
+        if index >= list.count {
             historyIndex = nil
-            editor.replace(with: "")
+            editor.replace(with: browsingCommands ? ":" : "")
         } else {
             historyIndex = max(0, index)
-            editor.replace(with: history[historyIndex!])
+            editor.replace(with: list[historyIndex!])
         }
     }
 
@@ -156,10 +171,7 @@ extension ConsoleState {
         historyIndex = nil
         transcriptScroll = 0
         guard !line.isEmpty else { return [] }
-        if history.last != line {
-            history.append(line)
-            if history.count > 500 { history.removeFirst() }
-        }
+        if line.hasPrefix(":") { Self.remember(line, in: &commandHistory) } else { Self.remember(line, in: &history) }
         if line.hasPrefix(":") {
             switch Command.parse(String(line.dropFirst())) {
             case .success(let command): return execute(command, now: now, themes: themes)
@@ -175,9 +187,18 @@ extension ConsoleState {
         let target = Endpoint(host: client.host, port: client.port)
         let mode = client.engine == .udp && client.udpMode == .connected ? " (connected)" : ""
         outcome = .waiting(client.engine, to: target, at: now)
-        say("\(client.engine.rawValue) -> \(target)\(mode) " + TerminalSafe.escape(Array(line.utf8)), .sent, now)
+        // Shown when the client's send() has happened (its `sent` event), not now: a refused
+        // connect sends nothing, and the transcript must not say it did.
+        unsent.append(UnsentLine(engine: client.engine,
+                                 text: "\(client.engine.rawValue) -> \(target)\(mode) " + TerminalSafe.escape(Array(line.utf8))))
         return [.send(client.engine, bytes: Array(line.utf8), host: client.host, port: client.port,
                       udpMode: client.udpMode, timeout: client.timeout)]
+    }
+
+    private static func remember(_ line: String, in list: inout [String]) {
+        guard list.last != line else { return }
+        list.append(line)
+        if list.count > 500 { list.removeFirst() }
     }
 
     private mutating func execute(_ command: Command, now: Date, themes: [String]) -> [Effect] {
@@ -214,7 +235,9 @@ extension ConsoleState {
             }
         case .udpMode(let mode):
             client.udpMode = mode
-            say("UDP client mode: \(mode.rawValue)", .info, now)
+            say("UDP client mode: \(mode.rawValue)" + (mode == .connected
+                ? " (connect() first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)"
+                : " (sendto(), as the lab's client: an ICMP error is not reported; F8 switches)"), .info, now)
         case .timeout(let seconds):
             client.timeout = seconds
             say("client timeout: \(seconds) s", .info, now)
@@ -280,8 +303,34 @@ extension ConsoleState {
 
     // MARK: Engine events
 
+    /// The console's wording of a remedy: its own keys and commands, never the CLI's options.
+    static func remedyWords(_ remedy: Remedy?, engine: LabEvent.Engine) -> String? {
+        let name = engine.rawValue.lowercased()
+        switch remedy {
+        case .freeOrChangePort(let port):
+            return "stop it, or move netlab's server with :listen \(name) \(port == 65535 ? port - 1 : port + 1)"
+        case .unprivilegedPort:
+            return "use a port of 1024 or above: :listen \(name) 12000"
+        case .raiseDescriptorLimit:
+            return "close some connections, or quit and raise the limit (ulimit -n)"
+        case .startServer:
+            return "\(toggleKey(engine)) turns netlab's \(engine.rawValue) server on; :port changes the target"
+        case .connectedUDP:
+            return ":udp-mode connected hears the ICMP error"
+        case nil:
+            return nil
+        }
+    }
+
+    static func toggleKey(_ engine: LabEvent.Engine) -> String {
+        KeyBinding.all.first { $0.command == .toggleServer(engine) }?.key.label ?? ":\(engine.rawValue.lowercased()) on"
+    }
+
     private mutating func record(_ event: LabEvent) {
         if let payload = event.payload { addPacket(event, payload) }
+        if event.role == .client, case .sent = event.kind, let index = unsent.firstIndex(where: { $0.engine == event.engine }) {
+            say(unsent.remove(at: index).text, .sent, event.time)
+        }
         guard event.role == .server else { return }
         let engine = event.engine
         let name = engine.rawValue
@@ -293,8 +342,21 @@ extension ConsoleState {
             setServer(engine) { if case .on = $0.phase { $0.phase = .off } }
             log(event, "\(name) server stopped", .info)
         case .failed(let error):
-            setServer(engine) { if $0.phase == .starting { $0.phase = .failed } }
-            log(event, "\(name) \(error.description)", .error)
+            let wasStarting = server(engine)?.phase == .starting
+            var line = "\(name) \(error.description)"
+            if let words = Self.remedyWords(error.remedy, engine: engine) { line += "; " + words }
+            log(event, line, .error)
+            if wasStarting, error.errnoValue == EADDRINUSE, let port = server(engine)?.port {
+                // Someone else's server (often the student's own) has the port: leave it to
+                // them and say what the client now talks to.
+                setServer(engine) { $0.phase = .off }
+                let holder = error.holder ?? "another program"
+                var note = "\(name) port \(port) is taken by \(holder): netlab's \(name) server stays OFF"
+                if client.engine == engine && client.port == port { note += " and the client talks to that server" }
+                say(note + "; \(Self.toggleKey(engine)) tries again, :listen \(name.lowercased()) PORT moves netlab's", .info, event.time)
+            } else {
+                setServer(engine) { if $0.phase == .starting { $0.phase = .failed } }
+            }
         case .rejected:
             log(event, "\(name) \(event.summary)", .error)
         case .received:
@@ -329,7 +391,7 @@ extension ConsoleState {
     }
 
     /// A line in the client's transcript.
-    mutating func say(_ text: String, _ role: StyleRole, _ now: Date) {
+    mutating func say(_ text: String, _ role: StyleRole, _ now: Date?) {
         transcript.append(Line(time: now, text: text, role: role))
         if transcriptScroll > 0 { transcriptScroll = min(transcriptScroll + 1, transcript.count - 1) }
     }

@@ -63,10 +63,24 @@ public struct ConsoleState: Equatable {
     /// Address the servers listen on (nil: every address).
     public var listenHost: String?
     public var client: Client
+    /// A message typed and handed to the client, shown once its bytes are sent.
+    public struct UnsentLine: Equatable {
+        public var engine: LabEvent.Engine
+        public var text: String
+    }
+
+    /// Messages handed to the client whose `send` has not happened yet, oldest first.
+    public var unsent: [UnsentLine] = []
     public var editor = LineEditor()
+    /// Messages sent, oldest first: Up on a line not starting with `:` recalls these.
     public var history: [String] = []
+    /// `:` commands run, oldest first: Up on a line starting with `:` recalls these, so a
+    /// command never stands between a message and the Up that should recall it.
+    public var commandHistory: [String] = []
     /// Position while browsing history with Up/Down (nil: editing a new line).
     public var historyIndex: Int?
+    /// Which history Up/Down browse now (decided when browsing starts).
+    public var browsingCommands = false
     public var serverLog = Ring<Line>(capacity: logCapacity)
     public var transcript = Ring<Line>(capacity: logCapacity)
     public var packets = Ring<Packet>(capacity: packetCapacity)

@@ -3,7 +3,7 @@ import NetLabCore
 /// A key, what it does, and how the key bar and the help overlay describe it.
 public struct KeyBinding: Equatable, Sendable {
     public enum Command: Equatable, Sendable {
-        case help, toggleServer(LabEvent.Engine), cycleProtocol, cycleTheme, presenter, focusNext, focusPrevious, quit
+        case help, toggleServer(LabEvent.Engine), cycleProtocol, cycleTheme, presenter, toggleUDPMode, focusNext, focusPrevious, quit
     }
 
     public var key: Key
@@ -23,6 +23,7 @@ public struct KeyBinding: Equatable, Sendable {
         KeyBinding(key: .function(5), command: .cycleProtocol, label: "Proto", help: "client protocol: TCP -> UDP -> HTTP", onKeyBar: true),
         KeyBinding(key: .function(6), command: .cycleTheme, label: "Theme", help: "next colour theme (also :theme NAME)", onKeyBar: true),
         KeyBinding(key: .function(7), command: .presenter, label: "Big", help: "presenter mode: big banner for the back row", onKeyBar: true),
+        KeyBinding(key: .function(8), command: .toggleUDPMode, label: "Mode", help: "UDP client: unconnected (the lab's) or connected", onKeyBar: true),
         KeyBinding(key: .function(10), command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
         KeyBinding(key: .tab, command: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),
         KeyBinding(key: .backTab, command: .focusPrevious, label: "Back", help: "move focus to the previous pane", onKeyBar: false),

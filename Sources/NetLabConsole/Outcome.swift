@@ -74,6 +74,9 @@ public struct Outcome: Equatable, Sendable {
             case .timedOut:
                 kind = .silence
                 banners = ["NO REPLY"]
+            case .connectTimedOut:
+                kind = .silence
+                banners = ["NO ANSWER"]
             case .replyTooLarge:
                 kind = .failure
                 banners = ["TOO LARGE"]

@@ -1,3 +1,4 @@
+import Foundation
 import NetLabCore
 
 extension Renderer {
@@ -71,7 +72,8 @@ extension Renderer {
         var rows: [(text: String, role: StyleRole, time: String?, indent: Int)] = []
         for line in candidates {
             let time = line.time.map { clock($0) + " " }
-            let indent = time.map { CharacterWidth.of($0) } ?? 0
+            // A line without a time continues the one above it: indented under its text.
+            let indent = CharacterWidth.of(time ?? clock(Date(timeIntervalSince1970: 0)) + " ")
             let room = max(1, rect.width - indent)
             for (i, piece) in Self.wrap(line.text, width: room).enumerated() {
                 rows.append((piece, line.role, i == 0 ? time : nil, indent))

@@ -52,7 +52,8 @@ extension Renderer {
             return
         }
         // The detail under the banner takes two rows when it needs them; the banner moves up.
-        let detail = Self.wrap(clock(outcome.time) + "  " + outcome.detail, width: inner.width).prefix(2)
+        let detail = (clock(outcome.time) + "  " + outcome.detail).split(separator: "\n")
+            .flatMap { Self.wrap(String($0), width: inner.width) }.prefix(2)
         let bannerTop = inner.row + (detail.count > 1 ? 0 : 1)
         let text = BlockFont.fit(outcome.banners, width: inner.width - 2)
         let left = inner.column + max(0, (inner.width - BlockFont.width(text)) / 2)

@@ -2,31 +2,43 @@
 public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// A syscall failed (connection refused, unknown host, ...).
     case socket(SocketError)
-    /// Nothing came back in time.
+    /// Nothing came back in time (TCP: the connection was up; UDP: the datagram was sent).
     case timedOut(engine: LabEvent.Engine, peer: Endpoint, seconds: Double)
+    /// TCP: connect() never completed: no SYN/ACK came back in time.
+    case connectTimedOut(engine: LabEvent.Engine, peer: Endpoint, seconds: Double)
     /// The reply exceeded the client's limit and was cut off.
     case replyTooLarge(limit: Int)
     /// The server closed the connection (FIN) without sending a byte back.
     case closedWithoutReply(engine: LabEvent.Engine, peer: Endpoint)
 
+    /// The CLI's words (the console uses `brief`); remedies are `remedy`, worded by each front end.
     public var description: String {
         switch self {
         case .socket(let error):
             return error.description
         case .timedOut(let engine, let peer, let seconds):
-            let after = "No reply from \(peer) within \(Self.format(seconds)) s"
             switch engine {
             case .udp:
-                return "\(after): UDP does not tell the sender that nobody is listening; is the server running on that port?"
+                return "No reply from \(peer) within \(Self.format(seconds)) s. " + Self.udpSilence
             case .tcp, .http:
-                return "\(after): the connection is open but the server did not answer"
+                return "No reply from \(peer) within \(Self.format(seconds)) s: " + Self.connectedSilence
             }
+        case .connectTimedOut(_, let peer, let seconds):
+            return "No answer from \(peer) within \(Self.format(seconds)) s: " + Self.noSynAck
         case .replyTooLarge(let limit):
             return "The reply is larger than \(limit) bytes; netlab stopped reading it"
         case .closedWithoutReply(_, let peer):
             return "\(peer) closed the connection without sending anything back"
         }
     }
+
+    /// Checked against captures on Linux (tcpdump on lo): a datagram to a closed port is
+    /// answered by "ICMP udp port unreachable", which an unconnected socket never hears.
+    static let udpSilence = "Nothing listening? The host answered with ICMP port unreachable, but Linux tells only a connected UDP socket.\n"
+        + "Or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)"
+    static let connectedSilence = "the connection is up (the handshake completed) but the server sent nothing back"
+    static let noSynAck = "the connection request (SYN) got no SYN/ACK; the host may be down, a firewall may drop the packets, "
+        + "or the server's backlog is full (a closed port would have refused at once)"
 
     /// A shorter form for the console's transcript: `Connection refused (ECONNREFUSED):
     /// nothing is listening on 127.0.0.1:12000`.
@@ -37,9 +49,9 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(ErrnoName.message(value)) (\(ErrnoName.name(value))): \(error.explanation)"
         case .timedOut(let engine, _, let seconds):
             let after = "No reply within \(Self.format(seconds)) s"
-            return engine == .udp
-                ? "\(after): UDP does not tell the sender that nobody is listening"
-                : "\(after): the connection is open but the server did not answer"
+            return engine == .udp ? "\(after). " + Self.udpSilence : "\(after): " + Self.connectedSilence
+        case .connectTimedOut(_, _, let seconds):
+            return "No answer within \(Self.format(seconds)) s: " + Self.noSynAck
         case .replyTooLarge:
             return description
         case .closedWithoutReply:
@@ -47,11 +59,20 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// What the user can do, as data (each front end words it).
+    public var remedy: Remedy? {
+        switch self {
+        case .socket(let error): error.remedy
+        case .timedOut(.udp, _, _): .connectedUDP
+        default: nil
+        }
+    }
+
     /// The event a client reports for this failure (none for a reply cut off by netlab itself).
     public var event: LabEvent.Kind? {
         switch self {
         case .socket(let error): .failed(error)
-        case .timedOut(_, let peer, let seconds): .timedOut(peer: peer, seconds: seconds)
+        case .timedOut(_, let peer, let seconds), .connectTimedOut(_, let peer, let seconds): .timedOut(peer: peer, seconds: seconds)
         case .replyTooLarge, .closedWithoutReply: nil
         }
     }

@@ -23,12 +23,15 @@ public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
     public var endpoint: Endpoint?
     /// The host name as the user typed it, for resolver errors.
     public var host: String?
+    /// For EADDRINUSE: who holds the port, e.g. `python3 TCPServer.py (pid 4242)`, when found.
+    public var holder: String?
 
-    public init(operation: String, code: Code, endpoint: Endpoint? = nil, host: String? = nil) {
+    public init(operation: String, code: Code, endpoint: Endpoint? = nil, host: String? = nil, holder: String? = nil) {
         self.operation = operation
         self.code = code
         self.endpoint = endpoint
         self.host = host
+        self.holder = holder
     }
 
     /// Shorthand for an errno failure.
@@ -53,12 +56,32 @@ public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// What it means and what to do, in plain words.
+    /// What it means, in plain words (what to do is `remedy`, worded by each front end).
     public var explanation: String { SocketErrorExplanation.explain(self) }
 
+    /// What the user can do about it, as data: the CLI and the console word it their own way
+    /// (the CLI has `--port`, the console `:listen` and `--tcp-port`).
+    public var remedy: Remedy? { SocketErrorExplanation.remedy(self) }
+
+    /// The failed call, what it means, no remedy: `connect() failed: Connection refused
+    /// (ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:12000`.
     public var description: String {
         var subject = "\(operation)() failed"
         if case .resolver = code, let host { subject += " for \"\(host)\"" }
         return "\(subject): \(summary): \(explanation)"
     }
+}
+
+/// Something the user can do about a failure; each front end says it with its own commands.
+public enum Remedy: Sendable, Equatable {
+    /// The port is taken: stop its holder, or use another port.
+    case freeOrChangePort(port: UInt16)
+    /// Ports below 1024 need privilege: use 1024 or above.
+    case unprivilegedPort
+    /// Out of descriptors: close connections or raise `ulimit -n`.
+    case raiseDescriptorLimit
+    /// Nothing listens there: start the server, or check the port.
+    case startServer(Endpoint)
+    /// An unconnected UDP socket was not told of the ICMP error: a connected one would be.
+    case connectedUDP
 }

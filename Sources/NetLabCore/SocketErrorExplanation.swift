@@ -12,11 +12,22 @@ public enum SocketErrorExplanation {
             let host = error.host.map { "\"\($0)\"" } ?? "the host name"
             return "\(host) could not be turned into an address; check the spelling, or use an IP address such as 127.0.0.1"
         case .errno(let value):
-            return explain(errno: value, operation: error.operation, endpoint: error.endpoint)
+            return explain(errno: value, operation: error.operation, endpoint: error.endpoint, holder: error.holder)
         }
     }
 
-    static func explain(errno value: Int32, operation: String, endpoint: Endpoint?) -> String {
+    public static func remedy(_ error: SocketError) -> Remedy? {
+        guard case .errno(let value) = error.code else { return nil }
+        switch value {
+        case EADDRINUSE: return error.endpoint.map { .freeOrChangePort(port: $0.port) }
+        case EACCES where error.operation == "bind" && (error.endpoint?.port ?? 1024) < 1024: return .unprivilegedPort
+        case EMFILE, ENFILE: return .raiseDescriptorLimit
+        case ECONNREFUSED where error.operation == "connect": return error.endpoint.map { .startServer($0) }
+        default: return nil
+        }
+    }
+
+    static func explain(errno value: Int32, operation: String, endpoint: Endpoint?, holder: String? = nil) -> String {
         let target = endpoint?.description ?? "the other side"
         let port = endpoint.map { String($0.port) } ?? "that port"
         let host = endpoint?.host ?? "that address"
@@ -28,10 +39,13 @@ public enum SocketErrorExplanation {
             return "nothing is listening on \(target): its host answered with ICMP port unreachable, "
                 + "which Linux reports on a connected UDP socket"
         case EADDRINUSE:
-            return "another program is already using port \(port) on \(host); stop it or pick another port with --port"
+            if let holder {
+                return "port \(port) on \(host) is already taken by \(holder)"
+            }
+            return "another program is already using port \(port) on \(host) (not one this user can see: perhaps another user's)"
         case EACCES:
             if operation == "bind", let endpoint, endpoint.port < 1024 {
-                return "ports below 1024 need root (or CAP_NET_BIND_SERVICE); use a port of 1024 or above, such as 12000"
+                return "ports below 1024 need root (or CAP_NET_BIND_SERVICE)"
             }
             return "the system does not allow this on \(target) (a firewall rule or a broadcast address?)"
         case EPERM:
@@ -48,7 +62,12 @@ public enum SocketErrorExplanation {
         case ETIMEDOUT:
             return "\(target) did not answer; the host may be down or a firewall may drop the packets"
         case ECONNRESET:
-            return "\(target) reset the connection: the program there closed it abruptly or crashed"
+            // Checked with tcpdump: the lab's TCPServer.py (recv(1024), send, close) sent 1024
+            // bytes, then RST for the 976 it never read; the client's recv() got ECONNRESET
+            // and none of the 1024 bytes.
+            return "\(target) reset the connection (RST): most often the program there closed its socket with part of "
+                + "the message unread (the lab's TCPServer.py reads only 1024 bytes), so its kernel sent a reset instead "
+                + "of a FIN, and reply bytes already on their way may be lost with it"
         case EPIPE:
             return "\(target) closed the connection before everything was sent"
         case ECONNABORTED:
@@ -58,7 +77,7 @@ public enum SocketErrorExplanation {
         case EAFNOSUPPORT:
             return "this machine does not support \(endpoint?.isIPv6 == true ? "IPv6" : "this address family"); try an IPv4 address such as 127.0.0.1"
         case EMFILE, ENFILE:
-            return "the process has run out of file descriptors; close some connections or raise the limit (ulimit -n)"
+            return "the process has run out of file descriptors"
         case ENOBUFS, ENOMEM:
             return "the system is short of memory for sockets; try again with less traffic"
         case ENOTCONN:

@@ -45,8 +45,16 @@ enum ServerSocket {
             if address.family == AF_INET6 {
                 try Syscall.setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0)
             }
-            try Syscall.call("bind", endpoint: endpoint) {
-                address.withSockaddr { Glibc.bind(fd, $0, $1) }
+            do throws(SocketError) {
+                try Syscall.call("bind", endpoint: endpoint) {
+                    address.withSockaddr { Glibc.bind(fd, $0, $1) }
+                }
+            } catch where error.errnoValue == EADDRINUSE {
+                // Name who holds the port, so the student does not have to guess.
+                var named = error
+                let holders = PortHolder.holders(of: address.endpoint.port, type == .stream ? .tcp : .udp)
+                if !holders.isEmpty { named.holder = holders.joined(separator: " and ") }
+                throw named
             }
             if type == .stream {
                 try Syscall.call("listen", endpoint: endpoint) { Glibc.listen(fd, SOMAXCONN) }

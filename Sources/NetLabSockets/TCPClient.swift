@@ -100,7 +100,9 @@ final class TCPExchange {
             return
         }
         let timer = DispatchWorkItem { [self] in
-            finish(.failure(.timedOut(engine: engine, peer: peer, seconds: timeout)))
+            // Before the handshake completed, silence means no SYN/ACK: a different story.
+            finish(.failure(connected ? .timedOut(engine: engine, peer: peer, seconds: timeout)
+                                      : .connectTimedOut(engine: engine, peer: peer, seconds: timeout)))
         }
         self.timer = timer
         queue.asyncAfter(deadline: .now() + timeout, execute: timer)

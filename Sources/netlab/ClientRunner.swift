@@ -82,13 +82,15 @@ enum ClientRunner {
         case .success(let reply):
             return reply
         case .failure(let failure):
-            throw CommandFailure(message: failure.description, code: exitCode(for: failure))
+            var message = RemedyWords.line(failure)
+            if case .socket(let error) = failure { message = RemedyWords.line(error) }
+            throw CommandFailure(message: message, code: exitCode(for: failure))
         }
     }
 
     static func exitCode(for failure: ClientFailure) -> Int32 {
         switch failure {
-        case .timedOut: CommandFailure.timedOut
+        case .timedOut, .connectTimedOut: CommandFailure.timedOut
         case .socket(let error) where error.errnoValue == ECONNREFUSED: CommandFailure.refused
         default: CommandFailure.other
         }

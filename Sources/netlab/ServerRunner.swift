@@ -48,7 +48,7 @@ enum ServerRunner {
         } catch {
             logQueue.sync {}
             log.drain(within: 1)
-            throw CommandFailure(message: error.description, code: CommandFailure.other)
+            throw CommandFailure(message: RemedyWords.line(error), code: CommandFailure.other)
         }
         logQueue.sync {}
         log.line("The server is ready to receive")
@@ -86,7 +86,9 @@ enum ServerRunner {
         case .sent, .accepted, .closed, .connected, .timedOut: show = verbose
         }
         guard show else { return [] }
-        var lines = ["\(event.clockTime) \(event.engine.rawValue) \(event.summary)"]
+        var summary = event.summary
+        if case .failed(let error) = event.kind, let words = RemedyWords.cli(error.remedy) { summary += "; " + words }
+        var lines = ["\(event.clockTime) \(event.engine.rawValue) \(summary)"]
         if hex, let payload = event.payload {
             lines += HexDump.lines(payload)
             lines.append("")

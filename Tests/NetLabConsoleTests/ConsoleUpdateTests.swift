@@ -10,6 +10,8 @@ import NetLabCore
         #expect(effects == [.send(.tcp, bytes: Array("hello".utf8), host: "127.0.0.1", port: 12000, udpMode: .unconnected, timeout: 2)])
         #expect(state.editor.text == "")
         #expect(state.history == ["hello"])
+        #expect(state.transcript.items.isEmpty, "nothing is said to be sent before the client's send()")
+        state.apply([.event(event(.tcp, .client, .sent(bytes: Array("hello".utf8), from: clientSocket, to: localServer)))])
         #expect(state.transcript.last?.text == "TCP -> 127.0.0.1:12000 hello")
         #expect(state.apply([.key(.enter)]).isEmpty, "an empty line sends nothing")
     }
@@ -17,10 +19,13 @@ import NetLabCore
     @Test func outcomesInPlainWords() {
         var state = ConsoleState()
         state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno("connect", 111, endpoint: Endpoint(host: "127.0.0.1", port: 12000)))))])
-        #expect(state.transcript.last?.text == "Connection refused (ECONNREFUSED): nothing is listening on 127.0.0.1:12000")
+        #expect(state.transcript.last?.text == "Connection refused (ECONNREFUSED): nothing is listening on 127.0.0.1:12000 (F2 turns netlab's TCP server on; :port changes the target)")
         #expect(state.transcript.last?.role == .error)
         state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: Endpoint(host: "127.0.0.1", port: 12000), seconds: 2)))])
-        #expect(state.transcript.last?.text == "No reply within 2 s: UDP does not tell the sender that nobody is listening")
+        #expect(state.transcript.items.suffix(2).map(\.text) == [
+            "No reply within 2 s. Nothing listening? The host answered with ICMP port unreachable, but Linux tells only a connected UDP socket. (:udp-mode connected hears the ICMP error)",
+            "Or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)",
+        ])
         state.apply([.reply(engine: .udp, result: .success(Array("HI\u{1b}[2J".utf8)))])
         #expect(state.transcript.last?.text == "UDP <- HI\\x1b[2J")
     }
@@ -42,12 +47,26 @@ import NetLabCore
     @Test func failedStartIsShown() {
         var state = ConsoleState()
         state.apply([.key(.function(2))])
-        let error = SocketError.errno("bind", 98, endpoint: server)
+        let error = SocketError.errno("bind", 13, endpoint: Endpoint(host: "::", port: 80))
         state.apply([.event(event(.tcp, .server, .failed(error)))])
         #expect(state.server(.tcp)?.phase == .failed)
         #expect(state.serverLog.last?.role == .error)
-        #expect(state.serverLog.last?.text.contains("EADDRINUSE") == true)
+        #expect(state.serverLog.last?.text == "TCP bind() failed: Permission denied (EACCES, errno 13): ports below 1024 need root (or CAP_NET_BIND_SERVICE); use a port of 1024 or above: :listen tcp 12000")
         #expect(state.apply([.key(.function(2))]) == [.startServer(.tcp, host: nil, port: 12000)], "F2 tries again")
+    }
+
+    /// A lab port held by someone else (often the student's own server) at start: named,
+    /// netlab's server stays OFF, and the console's remedy uses the console's commands.
+    @Test func portTakenByAnotherServerLeavesOursOff() {
+        var state = ConsoleState()
+        state.apply([.key(.function(2))])
+        var error = SocketError.errno("bind", 98, endpoint: server)
+        error.holder = "python3 TCPServer.py (pid 4242)"
+        state.apply([.event(event(.tcp, .server, .failed(error)))])
+        #expect(state.server(.tcp)?.phase == .off)
+        #expect(state.serverLog.last?.text == "TCP bind() failed: Address already in use (EADDRINUSE, errno 98): port 12000 on :: is already taken by python3 TCPServer.py (pid 4242); stop it, or move netlab's server with :listen tcp 12001")
+        #expect(state.transcript.last?.text == "TCP port 12000 is taken by python3 TCPServer.py (pid 4242): netlab's TCP server stays OFF and the client talks to that server; F2 tries again, :listen tcp PORT moves netlab's")
+        #expect(!state.serverLog.items.contains { $0.text.contains("--port") }, "no CLI option in the console")
     }
 
     @Test func commands() {

@@ -53,6 +53,8 @@ func sampleState() -> ConsoleState {
     state.apply([.key(.enter)], at: 4)
     state.type("udp silence")
     state.apply([.key(.enter)], at: 5)
+    state.apply([.event(event(.udp, .client, .sent(bytes: Array("udp silence".utf8), from: Endpoint(host: "0.0.0.0", port: 40001),
+                                                    to: Endpoint(host: "127.0.0.1", port: 12001)), at: 5))], at: 5)
     state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: Endpoint(host: "127.0.0.1", port: 12001), seconds: 2)))], at: 7)
     state.type("next")
     return state

@@ -20,8 +20,12 @@ import NetLabCore
     @Test func addressInUseNamesThePortAndTheFix() {
         let error = SocketError.errno("bind", EADDRINUSE, endpoint: Endpoint(host: "::", port: 12000))
         #expect(error.description.contains("Address already in use (EADDRINUSE, errno 98)"))
-        #expect(error.explanation.contains("port 12000"))
-        #expect(error.explanation.contains("--port"))
+        #expect(error.explanation == "another program is already using port 12000 on :: (not one this user can see: perhaps another user's)")
+        #expect(error.remedy == .freeOrChangePort(port: 12000))
+        var held = error
+        held.holder = "python3 TCPServer.py (pid 4242)"
+        #expect(held.explanation == "port 12000 on :: is already taken by python3 TCPServer.py (pid 4242)")
+        #expect(!held.description.contains("--port"), "remedies are worded by the front ends")
     }
 
     @Test func privilegedPort() {
@@ -60,7 +64,16 @@ import NetLabCore
 
     @Test func timeoutExplainsUDPSilence() {
         let failure = ClientFailure.timedOut(engine: .udp, peer: target, seconds: 2)
-        #expect(failure.description.hasPrefix("No reply from 127.0.0.1:12000 within 2 s: UDP does not tell the sender that nobody is listening"))
-        #expect(ClientFailure.timedOut(engine: .tcp, peer: target, seconds: 0.5).description.contains("within 0.5 s"))
+        #expect(failure.description == "No reply from 127.0.0.1:12000 within 2 s. Nothing listening? The host answered with ICMP port unreachable, but Linux tells only a connected UDP socket.\nOr a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)")
+        #expect(failure.remedy == .connectedUDP)
+        #expect(ClientFailure.timedOut(engine: .tcp, peer: target, seconds: 0.5).description
+                == "No reply from 127.0.0.1:12000 within 0.5 s: the connection is up (the handshake completed) but the server sent nothing back")
+        #expect(ClientFailure.connectTimedOut(engine: .tcp, peer: target, seconds: 5).description
+                == "No answer from 127.0.0.1:12000 within 5 s: the connection request (SYN) got no SYN/ACK; the host may be down, a firewall may drop the packets, or the server's backlog is full (a closed port would have refused at once)")
+    }
+
+    @Test func resetSaysWhatUsuallyCausesIt() {
+        let error = SocketError.errno("recv", ECONNRESET, endpoint: target)
+        #expect(error.explanation == "127.0.0.1:12000 reset the connection (RST): most often the program there closed its socket with part of the message unread (the lab's TCPServer.py reads only 1024 bytes), so its kernel sent a reset instead of a FIN, and reply bytes already on their way may be lost with it")
     }
 }

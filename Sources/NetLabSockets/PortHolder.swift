@@ -1,0 +1,67 @@
+import Foundation
+import Glibc
+
+/// Who holds a local port, from /proc (Linux): the sockets bound to it in /proc/net/*, then
+/// the processes with one of those sockets open. For an EADDRINUSE that names its cause
+/// (`python3 TCPServer.py (pid 4242)`) instead of leaving a student to guess.
+public enum PortHolder {
+    public enum Kind: Sendable { case tcp, udp }
+
+    /// `python3 TCPServer.py (pid 4242)` for each process holding `port` (listening, for
+    /// TCP); empty when none is visible (another user's process needs root to be seen).
+    public static func holders(of port: UInt16, _ kind: Kind) -> [String] {
+        let inodes = sockets(port: port, kind: kind, states: kind == .tcp ? ["0A"] : nil)
+        guard !inodes.isEmpty else { return [] }
+        var found: [String] = []
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for pid in processes where pid.allSatisfy(\.isNumber) {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+            let holds = fds.contains { fd in
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+                      target.hasPrefix("socket:[") else { return false }
+                return inodes.contains(String(target.dropFirst(8).dropLast()))
+            }
+            if holds { found.append("\(command(of: pid)) (pid \(pid))") }
+        }
+        return found
+    }
+
+    /// How many TCP connections on `port` are in TIME_WAIT while nothing listens there: the
+    /// state in which a server without SO_REUSEADDR (the lab's TCPServer.py) cannot bind it.
+    public static func timeWaitWithoutListener(port: UInt16) -> Int {
+        guard sockets(port: port, kind: .tcp, states: ["0A"]).isEmpty else { return 0 }
+        return sockets(port: port, kind: .tcp, states: ["06"], includeTimeWait: true).count
+    }
+
+    /// Inodes (or, for TIME_WAIT, one entry per connection) of sockets bound to `port`.
+    private static func sockets(port: UInt16, kind: Kind, states: Set<String>?, includeTimeWait: Bool = false) -> [String] {
+        let files = kind == .tcp ? ["/proc/net/tcp", "/proc/net/tcp6"] : ["/proc/net/udp", "/proc/net/udp6"]
+        let hexPort = String(format: "%04X", port)
+        var result: [String] = []
+        for file in files {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                guard fields.count > 9, fields[1].hasSuffix(":" + hexPort) else { continue }
+                if let states, !states.contains(String(fields[3])) { continue }
+                // TIME_WAIT entries belong to no process (inode 0): count them one by one.
+                result.append(includeTimeWait ? String(line) : String(fields[9]))
+            }
+        }
+        return result.filter { includeTimeWait || $0 != "0" }
+    }
+
+    /// `python3 TCPServer.py`: the program's name and its arguments, shortened.
+    private static func command(of pid: String) -> String {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else {
+            let name = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            return name ?? "process"
+        }
+        var words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        if let first = words.first { words[0] = (first as NSString).lastPathComponent }
+        var text = words.joined(separator: " ")
+        if text.count > 60 { text = String(text.prefix(57)) + "..." }
+        return text
+    }
+}
