@@ -309,6 +309,8 @@ extension ConsoleState {
         switch remedy {
         case .freeOrChangePort(let port):
             return "stop it, or move netlab's server with :listen \(name) \(port == 65535 ? port - 1 : port + 1)"
+        case .waitOrChangePort(let port):
+            return "wait a minute, or move netlab's server with :listen \(name) \(port == 65535 ? port - 1 : port + 1)"
         case .unprivilegedPort:
             return "use a port of 1024 or above: :listen \(name) 12000"
         case .raiseDescriptorLimit:

@@ -25,6 +25,9 @@ public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
     public var host: String?
     /// For EADDRINUSE: who holds the port, e.g. `python3 TCPServer.py (pid 4242)`, when found.
     public var holder: String?
+    /// Connections on this machine's side of the port in TIME_WAIT with nothing listening
+    /// there (found for EADDRINUSE with no holder, and for a refused loopback connect).
+    public var timeWait = 0
 
     public init(operation: String, code: Code, endpoint: Endpoint? = nil, host: String? = nil, holder: String? = nil) {
         self.operation = operation
@@ -76,6 +79,8 @@ public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum Remedy: Sendable, Equatable {
     /// The port is taken: stop its holder, or use another port.
     case freeOrChangePort(port: UInt16)
+    /// The port is blocked by TIME_WAIT for up to a minute: wait, or use another port.
+    case waitOrChangePort(port: UInt16)
     /// Ports below 1024 need privilege: use 1024 or above.
     case unprivilegedPort
     /// Out of descriptors: close connections or raise `ulimit -n`.

@@ -12,14 +12,28 @@ public enum SocketErrorExplanation {
             let host = error.host.map { "\"\($0)\"" } ?? "the host name"
             return "\(host) could not be turned into an address; check the spelling, or use an IP address such as 127.0.0.1"
         case .errno(let value):
-            return explain(errno: value, operation: error.operation, endpoint: error.endpoint, holder: error.holder)
+            let meaning = explain(errno: value, operation: error.operation, endpoint: error.endpoint, holder: error.holder)
+            guard error.timeWait > 0, let endpoint = error.endpoint else { return meaning }
+            let connections = error.timeWait == 1 ? "1 connection on it is" : "\(error.timeWait) connections on it are"
+            if value == EADDRINUSE && error.holder == nil {
+                // Checked on Linux: the lab's TCPServer.py closes first, so each connection leaves
+                // a TIME_WAIT on the server's port for 60 s; as that socket had no SO_REUSEADDR,
+                // bind() of the port fails meanwhile, netlab's (which sets it) included.
+                return "port \(endpoint.port) on \(endpoint.host) is held by no program, but \(connections) in TIME_WAIT, "
+                    + "left by a server that closed first without SO_REUSEADDR (as the lab's TCPServer.py does): "
+                    + "the port is free again within 60 s"
+            }
+            return meaning + "; \(connections) in TIME_WAIT, so a server that does not set SO_REUSEADDR "
+                + "(the lab's TCPServer.py) cannot bind port \(endpoint.port) again for up to 60 s"
         }
     }
 
     public static func remedy(_ error: SocketError) -> Remedy? {
         guard case .errno(let value) = error.code else { return nil }
         switch value {
-        case EADDRINUSE: return error.endpoint.map { .freeOrChangePort(port: $0.port) }
+        case EADDRINUSE:
+            guard let port = error.endpoint?.port else { return nil }
+            return error.holder == nil && error.timeWait > 0 ? .waitOrChangePort(port: port) : .freeOrChangePort(port: port)
         case EACCES where error.operation == "bind" && (error.endpoint?.port ?? 1024) < 1024: return .unprivilegedPort
         case EMFILE, ENFILE: return .raiseDescriptorLimit
         case ECONNREFUSED where error.operation == "connect": return error.endpoint.map { .startServer($0) }

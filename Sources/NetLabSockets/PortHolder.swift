@@ -58,10 +58,10 @@ public enum PortHolder {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             return name ?? "process"
         }
-        var words = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        if let first = words.first { words[0] = (first as NSString).lastPathComponent }
+        // Paths by their last component: `python3 TCPServer.py`, as the student typed it.
+        let words = data.split(separator: 0).map { (String(decoding: $0, as: UTF8.self) as NSString).lastPathComponent }
         var text = words.joined(separator: " ")
-        if text.count > 60 { text = String(text.prefix(57)) + "..." }
+        if text.count > 80 { text = String(text.prefix(77)) + "..." }
         return text
     }
 }

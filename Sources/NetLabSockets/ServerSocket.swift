@@ -53,7 +53,11 @@ enum ServerSocket {
                 // Name who holds the port, so the student does not have to guess.
                 var named = error
                 let holders = PortHolder.holders(of: address.endpoint.port, type == .stream ? .tcp : .udp)
-                if !holders.isEmpty { named.holder = holders.joined(separator: " and ") }
+                if !holders.isEmpty {
+                    named.holder = holders.joined(separator: " and ")
+                } else if type == .stream {
+                    named.timeWait = PortHolder.timeWaitWithoutListener(port: address.endpoint.port)
+                }
                 throw named
             }
             if type == .stream {

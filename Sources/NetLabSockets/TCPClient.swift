@@ -146,6 +146,12 @@ final class TCPExchange {
     }
 
     private func retry(after error: SocketError) {
+        var error = error
+        if error.errnoValue == ECONNREFUSED, peer.host == "127.0.0.1" || peer.host == "::1" {
+            // Refused on this machine: a lab server that just quit may have left TIME_WAIT
+            // behind, which would stop it from starting again. Say so.
+            error.timeWait = PortHolder.timeWaitWithoutListener(port: peer.port)
+        }
         handle?.close { [self] in connectNext(lastError: error) }
         handle = nil
     }
