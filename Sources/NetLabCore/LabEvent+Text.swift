@@ -27,7 +27,9 @@ extension LabEvent {
             let line = TerminalSafe.escape(Array(requestLine.utf8))
             let ms = (milliseconds * 10).rounded() / 10
             let end = unfinished.map { " (unfinished: \($0))" } ?? ""
-            return "\(peer) \"\(line)\" \(status) \(bytes) bytes \(ms) ms\(end)"
+            // Head and body: the transcript's "body N bytes" is the body alone.
+            let sent = unfinished == nil ? "\(bytes) bytes sent (head and body)" : "\(bytes) bytes sent"
+            return "\(peer) \"\(line)\" \(status) \(sent) \(ms) ms\(end)"
         case .idleClosed(let peer, let seconds):
             return "closed the connection with \(peer): nothing sent or read for \(ClientFailure.format(seconds)) s"
         case .notice(let text):

@@ -56,7 +56,7 @@ public enum SocketErrorExplanation {
             if let holder {
                 return "port \(port) on \(host) is already taken by \(holder)"
             }
-            return "another program is already using port \(port) on \(host) (not one this user can see: perhaps another user's)"
+            return "another program is already using port \(port) on \(host)"
         case EACCES:
             if operation == "bind", let endpoint, endpoint.port < 1024 {
                 return "ports below 1024 need root (or CAP_NET_BIND_SERVICE)"

@@ -7,10 +7,12 @@ import Glibc
 public enum PortHolder {
     public enum Kind: Sendable { case tcp, udp }
 
-    /// `python3 TCPServer.py (pid 4242)` for each process holding `port` (listening, for
-    /// TCP); empty when none is visible (another user's process needs root to be seen).
+    /// `python3 TCPServer.py (pid 4242)` for each process holding `port`: listening on it
+    /// first, else any socket bound to it (a client's connection from that port blocks a bind
+    /// too); empty when none is visible (another user's process needs root to be seen).
     public static func holders(of port: UInt16, _ kind: Kind) -> [String] {
-        let inodes = sockets(port: port, kind: kind, states: kind == .tcp ? ["0A"] : nil)
+        var inodes = sockets(port: port, kind: kind, states: kind == .tcp ? ["0A"] : nil)
+        if inodes.isEmpty && kind == .tcp { inodes = sockets(port: port, kind: kind, states: nil) }
         guard !inodes.isEmpty else { return [] }
         var found: [String] = []
         let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -39,7 +41,7 @@ public enum PortHolder {
         let hexPort = String(format: "%04X", port)
         var result: [String] = []
         for file in files {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            guard let text = readWhole(file) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
                 guard fields.count > 9, fields[1].hasSuffix(":" + hexPort) else { continue }
@@ -49,6 +51,24 @@ public enum PortHolder {
             }
         }
         return result.filter { includeTimeWait || $0 != "0" }
+    }
+
+    /// A /proc file read to its end. /proc reports size 0 and hands out a page or so per
+    /// read, so a single-read helper sees only the first few dozen sockets (found when a busy
+    /// machine's TIME_WAIT entries were missed).
+    static func readWhole(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &chunk, chunk.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `python3 TCPServer.py`: the program's name and its arguments, shortened.

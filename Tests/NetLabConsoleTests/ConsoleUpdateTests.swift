@@ -187,7 +187,7 @@ import NetLabCore
         state.type("/HelloWorld.html")
         #expect(state.apply([.key(.enter)]) == [.send(.http, bytes: Array("/HelloWorld.html".utf8), host: "127.0.0.1", port: 8080, udpMode: .unconnected, timeout: 2)])
         state.apply([.reply(engine: .http, result: .success(Array("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<h1>x</h1>".utf8)))])
-        #expect(state.transcript.last?.text == "HTTP <- 404 Not Found, text/html, 10 bytes")
+        #expect(state.transcript.last?.text == "HTTP <- 404 Not Found, text/html, body 10 bytes (61 with the head)")
         #expect(state.transcript.last?.role == .error)
         #expect(state.apply([.key(.function(4))]) == [.startServer(.http, host: nil, port: 8080)])
         state.apply([.key(.function(5))])

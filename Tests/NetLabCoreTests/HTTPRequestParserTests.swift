@@ -164,7 +164,7 @@ struct SplitMix: RandomNumberGenerator {
         #expect(response.status == 404)
         #expect(response.headerLines == ["Content-Type: text/html"])
         #expect(response.body == Array("<h1>x</h1>".utf8))
-        #expect(response.summary == "404 Not Found, text/html, 10 bytes")
+        #expect(response.summary == "404 Not Found, text/html, body 10 bytes (61 with the head)")
         #expect(HTTPClientMessage.parseResponse(Array("garbage".utf8)).status == nil)
     }
 }

@@ -32,7 +32,7 @@ import NetLabCore
         let event = LabEvent(engine: .http, role: .server, kind: .served(
             peer: peer, requestLine: "GET /big HTTP/1.1", status: 200, bytes: 65536, milliseconds: 12.34,
             unfinished: "the client closed the connection"))
-        #expect(event.summary == "127.0.0.1:40000 \"GET /big HTTP/1.1\" 200 65536 bytes 12.3 ms (unfinished: the client closed the connection)")
+        #expect(event.summary == "127.0.0.1:40000 \"GET /big HTTP/1.1\" 200 65536 bytes sent 12.3 ms (unfinished: the client closed the connection)")
         let idle = LabEvent(engine: .tcp, role: .server, kind: .idleClosed(peer: peer, seconds: 60))
         #expect(idle.summary == "closed the connection with 127.0.0.1:40000: nothing sent or read for 60 s")
     }

@@ -1,5 +1,24 @@
 import Foundation
+import Glibc
 import Testing
+
+/// A TCP port below Linux's ephemeral range (32768 up) that nothing uses now.
+func portBelowEphemeralRange() throws -> UInt16 {
+    for _ in 0..<200 {
+        let candidate = UInt16.random(in: 20000..<32000)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = candidate.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if bound == 0 { return candidate }
+    }
+    throw BackgroundError(message: "no free port below 32000")
+}
 
 /// Each explanation next to the situation that produces it, through the binary. The wording
 /// was checked against tcpdump captures of the same situations (see the comments in
@@ -56,7 +75,8 @@ import Testing
     /// The lab's server closes first, so TIME_WAIT stays on its port and a restart fails:
     /// netlab says why, and a refused client says what is in the way.
     @Test func timeWaitLeftByTheLabsServer() throws {
-        let lab = try Background(python3, ["-u", fixture("TCPServer.py"), "0"])
+        // Below the ephemeral range: no other test's client connection can be bound to it.
+        let lab = try Background(python3, ["-u", fixture("TCPServer.py"), String(try portBelowEphemeralRange())])
         let port = try lab.port()
         // The lab's own client: it waits for the reply without closing, so the server closes first.
         let client = try run(python3, [fixture("TCPClient.py"), "127.0.0.1", String(port)], stdin: Array("hello\n".utf8))

@@ -20,11 +20,17 @@ public enum HTTPClientMessage {
         public var headerLines: [String]
         public var body: [UInt8]
 
-        /// `200 OK, text/html, 214 bytes`, for a one-line summary.
+        /// The response's whole length (head and body), when known.
+        public var total: Int?
+
+        /// `200 OK, text/html, body 214 bytes (391 with the head)`, for a one-line summary:
+        /// the body and the whole response are labelled, so neither is mistaken for the other.
         public var summary: String {
             let type = headerLines.first { $0.lowercased().hasPrefix("content-type:") }
                 .map { String($0.dropFirst("content-type:".count)).trimmingSpaces } ?? "no Content-Type"
-            return "\(statusLine.split(separator: " ", maxSplits: 1).dropFirst().first ?? Substring(statusLine)), \(type), \(body.count) bytes"
+            let status = statusLine.split(separator: " ", maxSplits: 1).dropFirst().first ?? Substring(statusLine)
+            let whole = total.map { " (\($0) with the head)" } ?? ""
+            return "\(status), \(type), body \(body.count) bytes\(whole)"
         }
     }
 
@@ -83,7 +89,7 @@ public enum HTTPClientMessage {
         let parts = statusLine.split(separator: " ")
         let status = parts.count >= 2 && parts[0].hasPrefix("HTTP/") ? Int(parts[1]) : nil
         return Response(statusLine: statusLine, status: status, headerLines: Array(lines.dropFirst()),
-                        body: Array(bytes[bodyStart...]))
+                        body: Array(bytes[bodyStart...]), total: bytes.count)
     }
 }
 
