@@ -24,7 +24,7 @@ public enum Command: Equatable, Sendable {
         (":port N", "the client's target port (try a wrong one)"),
         (":listen tcp|udp|http PORT", "move a server to another port"),
         (":udp-mode unconnected|connected", "connected UDP hears ICMP refusals"),
-        (":timeout SECONDS", "how long the client waits for a reply"),
+        (":timeout SECONDS", "how long the client waits for a reply (TCP and HTTP: at least 5 s)"),
         (":theme [NAME]", "switch colour theme (no name: list them)"),
         (":presenter [on|off]", "big banner layout for the back row"),
         (":clear", "clear logs, transcript and packets"),

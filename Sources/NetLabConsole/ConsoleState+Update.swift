@@ -66,9 +66,9 @@ extension ConsoleState {
         case .escape:
             selectedPacketID = nil
         case .home:
-            if focus == .hex { selectedPacketID = packets.items.first?.id } else { editor.home() }
+            if focus == .packets { selectedPacketID = packets.items.first?.id } else { editor.home() }
         case .end:
-            if focus == .hex { selectedPacketID = nil } else { editor.end() }
+            if focus == .packets { selectedPacketID = nil } else { editor.end() }
         case .up: arrow(-1)
         case .down: arrow(1)
         case .pageUp: page(-1)
@@ -122,7 +122,7 @@ extension ConsoleState {
             browseHistory(step)
         case .serverLog:
             logScroll = max(0, min(serverLog.count - 1, logScroll - step))
-        case .hex:
+        case .packets:
             selectPacket(step)
         }
     }
@@ -132,7 +132,7 @@ extension ConsoleState {
         switch focus {
         case .client: transcriptScroll = max(0, min(max(0, transcript.count - 1), transcriptScroll - step))
         case .serverLog: logScroll = max(0, min(max(0, serverLog.count - 1), logScroll - step))
-        case .hex: selectPacket(step)
+        case .packets: selectPacket(step)
         }
     }
 

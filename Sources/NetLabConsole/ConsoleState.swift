@@ -31,7 +31,7 @@ public struct ConsoleState: Equatable {
         public var timeout: Double
     }
 
-    public enum Pane: String, Equatable, CaseIterable { case client, serverLog = "server log", hex }
+    public enum Pane: String, Equatable, CaseIterable { case client, serverLog = "server log", packets }
 
     public struct Line: Equatable {
         public var time: Date?
@@ -39,7 +39,7 @@ public struct ConsoleState: Equatable {
         public var role: StyleRole
     }
 
-    /// One message that crossed a socket, for the hex pane.
+    /// One message that crossed a socket, for the Packets pane.
     public struct Packet: Equatable {
         public var id: Int
         public var time: Date

@@ -33,9 +33,9 @@ public struct KeyBinding: Equatable, Sendable {
     public static let paneKeys: [(keys: String, help: String)] = [
         ("Enter", "send the input line (or run a :command)"),
         ("Left Right Home End Bksp Del", "edit the input line"),
-        ("Up Down", "history (client), scroll (server log), select (hex)"),
+        ("Up Down", "history (client: messages; after a \":\" commands), scroll (server log), select (packets)"),
         ("PgUp PgDn", "scroll the focused pane"),
-        ("End (hex), Esc", "follow the newest message again; close help"),
+        ("End (packets), Esc", "follow the newest message again; close help"),
     ]
 
     /// The bindings that apply to a console running these engines (no F4 without HTTP).

@@ -2,21 +2,21 @@
 ///
 /// Wide (150 columns or more):            Narrow:
 /// ┌ status bar ──────────────────────┐   ┌ status bar ────────┐
-/// │ server log      │ hex: packets   │   │ server log         │
-/// │                 │ ─────────────  │   │ hex: packets/bytes │
-/// │ client          │ hex: bytes     │   │ client             │
+/// │ server log      │ Packets: list  │   │ server log         │
+/// │                 │ ─────────────  │   │ Packets: list/hex  │
+/// │ client          │ Packets: hex   │   │ client             │
 /// └ key bar ─────────────────────────┘   └ key bar ───────────┘
 public struct Layout: Equatable, Sendable {
     public static let minimumWidth = 60
     public static let minimumHeight = 16
     /// Wide enough for a full hex row (72 columns) plus borders.
-    static let hexWidth = 76
+    static let packetsWidth = 76
 
     public var width: Int
     public var height: Int
     public var serverLog: Rect
     public var client: Rect
-    public var hex: Rect
+    public var packets: Rect
 
     /// nil when the terminal is smaller than the minimum.
     public init?(width: Int, height: Int) {
@@ -26,17 +26,17 @@ public struct Layout: Equatable, Sendable {
         let top = 1
         let body = height - 2
         if width >= 150 {
-            let left = width - Self.hexWidth
+            let left = width - Self.packetsWidth
             let logHeight = body / 2
             serverLog = Rect(row: top, column: 0, width: left, height: logHeight)
             client = Rect(row: top + logHeight, column: 0, width: left, height: body - logHeight)
-            hex = Rect(row: top, column: left, width: Self.hexWidth, height: body)
+            packets = Rect(row: top, column: left, width: Self.packetsWidth, height: body)
         } else {
             let logHeight = max(4, body * 3 / 10)
-            let hexHeight = max(6, body * 4 / 10)
+            let packetsHeight = max(6, body * 4 / 10)
             serverLog = Rect(row: top, column: 0, width: width, height: logHeight)
-            hex = Rect(row: top + logHeight, column: 0, width: width, height: hexHeight)
-            client = Rect(row: top + logHeight + hexHeight, column: 0, width: width, height: body - logHeight - hexHeight)
+            packets = Rect(row: top + logHeight, column: 0, width: width, height: packetsHeight)
+            client = Rect(row: top + logHeight + packetsHeight, column: 0, width: width, height: body - logHeight - packetsHeight)
         }
     }
 }

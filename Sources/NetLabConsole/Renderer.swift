@@ -23,7 +23,7 @@ public struct Renderer {
         } else {
             drawStatusBar(&screen, row: 0)
             drawServerLog(&screen, layout.serverLog)
-            drawHex(&screen, layout.hex)
+            drawPackets(&screen, layout.packets)
             drawClient(&screen, layout.client)
             drawKeyBar(&screen, row: height - 1)
         }

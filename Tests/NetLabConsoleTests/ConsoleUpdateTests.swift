@@ -229,7 +229,7 @@ import NetLabCore
         #expect(state.packets.count == 5)
         #expect(state.shownPacket?.id == 5, "follows the newest")
         state.apply([.key(.tab), .key(.tab)])
-        #expect(state.focus == .hex)
+        #expect(state.focus == .packets)
         state.apply([.key(.up)])
         #expect(state.selectedPacketID == 4, "Up from the newest selects the one before")
         state.apply([.event(event(.udp, .server, .received(bytes: [9], from: clientSocket, to: localServer)))])

@@ -9,11 +9,11 @@ extension Renderer {
     /// #3 TCP client sent 5 bytes
     /// 0000  68 65 6c 6c 6f    hello
     /// ```
-    func drawHex(_ screen: inout Screen, _ rect: Rect) {
+    func drawPackets(_ screen: inout Screen, _ rect: Rect) {
         var name = "Packets"
         if state.packets.dropped > 0 { name += " (\(state.packets.dropped) older dropped)" }
         name += state.selectedPacketID == nil ? " [following newest]" : " [selected]"
-        let (title, role) = title(name, pane: .hex)
+        let (title, role) = title(name, pane: .packets)
         screen.box(rect, title: title, titleRole: role)
         let inner = rect.inner
         guard inner.height >= 3 else { return }

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import NetLabConsole
+
+/// README.md's keys and commands tables are the console's own tables, written out: a test
+/// fails when either side changes alone; `NETLAB_RECORD_SNAPSHOTS=1 swift test` rewrites them
+/// (as it does the screen snapshots).
+@Suite(.serialized) struct ReadmeTablesTests {
+    static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../README.md").standardized
+
+    static func section(_ name: String) throws -> String {
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        guard let start = text.range(of: "<!-- \(name):start -->\n"), let end = text.range(of: "<!-- \(name):end -->") else {
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        return String(text[start.upperBound..<end.lowerBound])
+    }
+
+    static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|")
+    }
+
+    static var keysTable: String {
+        var rows = ["| key | does |", "|---|---|"]
+        for binding in KeyBinding.all { rows.append("| \(binding.key.label) | \(cell(binding.help)) |") }
+        for (keys, help) in KeyBinding.paneKeys { rows.append("| \(cell(keys)) | \(cell(help)) |") }
+        return rows.joined(separator: "\n") + "\n"
+    }
+
+    static var commandsTable: String {
+        var rows = ["| command | does |", "|---|---|"]
+        for (syntax, help) in Command.usage { rows.append("| `\(cell(syntax))` | \(cell(help)) |") }
+        return rows.joined(separator: "\n") + "\n"
+    }
+
+    /// Replaces a marked section of README.md (recording mode only).
+    static func record(_ name: String, _ table: String) throws {
+        var text = try String(contentsOf: readme, encoding: .utf8)
+        guard let start = text.range(of: "<!-- \(name):start -->\n"), let end = text.range(of: "<!-- \(name):end -->") else { return }
+        text.replaceSubrange(start.upperBound..<end.lowerBound, with: table)
+        try text.write(to: readme, atomically: true, encoding: .utf8)
+    }
+
+    static var recording: Bool { ProcessInfo.processInfo.environment["NETLAB_RECORD_SNAPSHOTS"] == "1" }
+
+    @Test func keysTableIsTheBindings() throws {
+        if Self.recording { try Self.record("keys", Self.keysTable) }
+        let written = try Self.section("keys")
+        #expect(written == Self.keysTable, "README.md's keys table should read:\n\(Self.keysTable)")
+    }
+
+    @Test func commandsTableIsTheParser() throws {
+        if Self.recording { try Self.record("commands", Self.commandsTable) }
+        let written = try Self.section("commands")
+        #expect(written == Self.commandsTable, "README.md's commands table should read:\n\(Self.commandsTable)")
+    }
+}
