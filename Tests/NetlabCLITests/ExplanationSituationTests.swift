@@ -78,8 +78,19 @@ func portBelowEphemeralRange() throws -> UInt16 {
         // Below the ephemeral range: no other test's client connection can be bound to it.
         let lab = try Background(python3, ["-u", fixture("TCPServer.py"), String(try portBelowEphemeralRange())])
         let port = try lab.port()
-        // The lab's own client: it waits for the reply without closing, so the server closes first.
-        let client = try run(python3, [fixture("TCPClient.py"), "127.0.0.1", String(port)], stdin: Array("hello\n".utf8))
+        // A client that waits for the server's FIN before closing (as the lab's client nearly
+        // always does in practice): the server closes first, so TIME_WAIT lands on its port.
+        let client = try run(python3, ["-c", """
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            s.sendall(b"hello")
+            reply = b""
+            while True:
+                chunk = s.recv(1024)
+                if not chunk: break
+                reply += chunk
+            print(reply.decode()); s.close()
+            """, String(port)])
         #expect(client.out.contains("HELLO"))
         kill(lab.process.processIdentifier, SIGKILL)
         lab.process.waitUntilExit()
