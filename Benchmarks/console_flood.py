@@ -10,6 +10,12 @@ Build first: swift build -c release
 """
 import os, re, socket, subprocess, sys, threading, time
 
+from proc import free_port as _free_port, rss_kib
+
+
+def free_port():
+    return _free_port(socket.SOCK_DGRAM)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 NETLAB = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", ".build", "release", "netlab")
 COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 500_000
@@ -20,20 +26,8 @@ def tmux(*args):
     return subprocess.run(["tmux", "-L", SOCK, *args], capture_output=True, text=True).stdout
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def main():

@@ -17,29 +17,20 @@ Build first: swift build -c release --product netlab
 """
 import os, resource, select, signal, socket, subprocess, sys, time
 
+from proc import cpu_seconds, free_port, rss_kib
+
+
+def rss_mib(pid):
+    return rss_kib(pid) / 1024
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 NETLAB = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", ".build", "release", "netlab")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start(args, stdout=subprocess.PIPE, shell_limit=None):

@@ -20,6 +20,8 @@ Run through Benchmarks/run-all.sh, which installs the tools and builds in releas
 """
 import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
+from proc import cpu_seconds, free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 NETLAB = os.environ.get("NETLAB", os.path.join(ROOT, ".build", "release", "netlab"))
@@ -34,18 +36,8 @@ def row(area, case, netlab, peer="", peer_value="", ratio=""):
     print(f"  {area:<6} {case:<40} {netlab:>24}  {peer:<15} {peer_value:>24}  {ratio}", flush=True)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:

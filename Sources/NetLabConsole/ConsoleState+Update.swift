@@ -236,8 +236,8 @@ extension ConsoleState {
         case .udpMode(let mode):
             client.udpMode = mode
             say("UDP client mode: \(mode.rawValue)" + (mode == .connected
-                ? " (connect() first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)"
-                : " (sendto(), as the lab's client: an ICMP error is not reported; F8 switches)"), .info, now)
+                ? " (the socket is connected first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)"
+                : " (as the lab's client: an ICMP error is never reported; F8 switches)"), .info, now)
         case .timeout(let seconds):
             client.timeout = seconds
             say("client timeout: \(seconds) s", .info, now)

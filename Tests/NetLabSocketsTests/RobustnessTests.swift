@@ -4,21 +4,6 @@ import Testing
 import NetLabCore
 @testable import NetLabSockets
 
-/// A blocking loopback TCP socket, connected (for clients that misbehave on purpose).
-private func rawConnect(_ port: UInt16, receiveBuffer: Int32? = nil) -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    precondition(result == 0, "connect failed: errno \(errno)")
-    return fd
-}
-
 private func setNonBlocking(_ fd: Int32) {
     _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
 }
@@ -50,7 +35,7 @@ extension LoopbackTests {
         let server = HTTPServer(events: .discard, configuration: configuration)
         let port = try server.start(host: "127.0.0.1", port: 0).port
         defer { server.stop() }
-        let flooder = rawConnect(port, receiveBuffer: 4096)
+        let flooder = loopbackConnect(port, receiveBuffer: 4096)
         defer { close(flooder) }
         setNonBlocking(flooder)
         let request = Array("GET /HelloWorld.html HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
@@ -88,7 +73,7 @@ extension LoopbackTests {
         let server = TCPServer(events: events.sink, maxConnections: 4, idleTimeout: 0.5)
         let port = try server.start(host: "127.0.0.1", port: 0).port
         defer { server.stop() }
-        let idle = (0..<4).map { _ in rawConnect(port) }
+        let idle = (0..<4).map { _ in loopbackConnect(port) }
         defer { idle.forEach { close($0) } }
         // Wait (bounded) until the server holds all four.
         for _ in 0..<1000 where server.connectionCount < 4 { try await Task.sleep(nanoseconds: 1_000_000) }
@@ -116,7 +101,7 @@ extension LoopbackTests {
         let server = HTTPServer(events: .discard, configuration: configuration)
         let port = try server.start(host: "127.0.0.1", port: 0).port
         defer { server.stop() }
-        let holder = rawConnect(port)
+        let holder = loopbackConnect(port)
         defer { close(holder) }
         for _ in 0..<1000 where server.connectionCount < 1 { try await Task.sleep(nanoseconds: 1_000_000) }
         for _ in 0..<20 {
@@ -136,7 +121,7 @@ extension LoopbackTests {
         let server = HTTPServer(events: events.sink, configuration: HTTPServer.Configuration(site: try HTTPSite.root(root.path)))
         let port = try server.start(host: "127.0.0.1", port: 0).port
         defer { server.stop() }
-        let fd = rawConnect(port, receiveBuffer: 4096)
+        let fd = loopbackConnect(port, receiveBuffer: 4096)
         _ = "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n".withCString { send(fd, $0, strlen($0), 0) }
         var first = [UInt8](repeating: 0, count: 1024)
         #expect(recv(fd, &first, first.count, 0) > 0)

@@ -8,14 +8,7 @@ func portBelowEphemeralRange() throws -> UInt16 {
         let candidate = UInt16.random(in: 20000..<32000)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = candidate.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        if bound == 0 { return candidate }
+        if withLoopbackAddress(candidate, { bind(fd, $0, $1) }) == 0 { return candidate }
     }
     throw BackgroundError(message: "no free port below 32000")
 }

@@ -7,13 +7,7 @@ private func connectAndSend(_ port: UInt16, _ request: String) -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var size: Int32 = 4096
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    _ = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
+    _ = withLoopbackAddress(port) { connect(fd, $0, $1) }
     _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
     return fd
 }
@@ -90,15 +84,7 @@ private func occurrences(_ needle: String, in text: String) -> Int {
 
     /// With stdout a pipe nobody reads, a server still stops at once on SIGTERM.
     @Test func stalledStdoutDoesNotBlockShutdown() throws {
-        let port = try freePort()
-        let process = Process()
-        process.executableURL = netlabBinary
-        // --hex: 63 log lines per datagram, so a few thousand datagrams are megabytes of log.
-        process.arguments = ["udp-server", "--host", "127.0.0.1", "--port", String(port), "--hex"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, output, port) = try udpServerWithStdoutPipe()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         try awaitReady(output.fileHandleForReading.fileDescriptor)
         // About 20 MB of log: more than the pipe and the log's 1 MiB hold.
@@ -114,14 +100,7 @@ private func occurrences(_ needle: String, in text: String) -> Int {
 
     /// Lines that did not fit are counted, and the count is said when output moves again.
     @Test func droppedLogLinesAreCounted() throws {
-        let port = try freePort()
-        let process = Process()
-        process.executableURL = netlabBinary
-        process.arguments = ["udp-server", "--host", "127.0.0.1", "--port", String(port), "--hex"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, output, port) = try udpServerWithStdoutPipe()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         var text = try awaitReady(output.fileHandleForReading.fileDescriptor)
         #expect(try flood(port: port, count: 5_000))
@@ -139,6 +118,20 @@ private func occurrences(_ needle: String, in text: String) -> Int {
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+    }
+
+    /// `udp-server --hex` with stdout a pipe this test reads only when it chooses to (--hex:
+    /// 63 log lines per datagram, so a few thousand datagrams are megabytes of log).
+    private func udpServerWithStdoutPipe() throws -> (Process, Pipe, UInt16) {
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = netlabBinary
+        process.arguments = ["udp-server", "--host", "127.0.0.1", "--port", String(port), "--hex"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, output, port)
     }
 
     /// Reads stdout only until the server says it is listening (at most 10 s), then no more.
@@ -161,13 +154,7 @@ private func occurrences(_ needle: String, in text: String) -> Int {
     private func flood(port: UInt16, count: Int) throws -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        _ = withLoopbackAddress(port) { connect(fd, $0, $1) }
         let payload = [UInt8](repeating: 0x61, count: 1000)
         var buffer = [UInt8](repeating: 0, count: 2000)
         var timeout = timeval(tv_sec: 0, tv_usec: 200_000)

@@ -182,3 +182,14 @@ struct BackgroundError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
 }
+
+/// Runs `body` with 127.0.0.1:`port` as a socket address (for tests' raw socket calls).
+func withLoopbackAddress<T>(_ port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+}
