@@ -20,6 +20,11 @@ final class HTTPFileCache: @unchecked Sendable {
         var changedNanoseconds: Int
         var bytes: [UInt8]
         var name: String
+        /// Stored for a folder's path (its index.html): served only to a path ending in `/`.
+        var isDirectory: Bool
+
+        /// The modification time in nanoseconds, for the ETag.
+        var version: Int { modifiedSeconds * 1_000_000_000 + modifiedNanoseconds }
     }
 
     static let largestFile = 64 * 1024
@@ -44,7 +49,7 @@ final class HTTPFileCache: @unchecked Sendable {
     /// Remembers a small file that `HTTPSite.resolve` opened, checked and stat'ed (`info`);
     /// returns its bytes (read once), or nil for a file too large to keep (it is then
     /// streamed from `fd`).
-    func store(_ path: String, fd: Int32, info: stat, name: String) -> Entry? {
+    func store(_ path: String, fd: Int32, info: stat, name: String, isDirectory: Bool) -> Entry? {
         guard Int(info.st_size) <= Self.largestFile else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
@@ -52,7 +57,7 @@ final class HTTPFileCache: @unchecked Sendable {
         let entry = Entry(device: UInt(info.st_dev), inode: UInt(info.st_ino), size: Int(info.st_size),
                           modifiedSeconds: Int(info.st_mtim.tv_sec), modifiedNanoseconds: Int(info.st_mtim.tv_nsec),
                           changedSeconds: Int(info.st_ctim.tv_sec), changedNanoseconds: Int(info.st_ctim.tv_nsec),
-                          bytes: bytes, name: name)
+                          bytes: bytes, name: name, isDirectory: isDirectory)
         if total + bytes.count > Self.capacity { removeAll() }
         remove(path)
         entries[path] = entry

@@ -15,6 +15,8 @@ public final class HTTPServer: Sendable {
         public var maxConnections = 1024
         /// Answer with `Connection: close` every time (the lab's one-request server).
         public var closeAfterEachResponse = false
+        /// A folder without index.html gets a generated listing instead of 403.
+        public var listDirectories = false
 
         public init(site: HTTPSite = .builtIn) {
             self.site = site

@@ -27,6 +27,8 @@ final class HTTPServerConnection: StreamConnection {
     private var input: [UInt8] = []
     private var parser: HTTPRequestParser
     private var skipBody = 0
+    /// A chunked request body being skipped (the length is found by decoding it).
+    private var chunkedBody: HTTPChunkedBody?
     private var output: [Chunk] = []
     private var queuedBytes = 0
     private var closeAfterFlush = false
@@ -143,6 +145,23 @@ final class HTTPServerConnection: StreamConnection {
                 skipBody -= n
                 if skipBody > 0 { break }
             }
+            if var body = chunkedBody {
+                switch body.consume(input[...]) {
+                case .needMore:
+                    input.removeAll(keepingCapacity: true)
+                    chunkedBody = body
+                    flush()
+                    return
+                case .done(let consumed):
+                    input.removeFirst(consumed)
+                    chunkedBody = nil
+                case .failed(let error):
+                    chunkedBody = nil
+                    input.removeAll()
+                    respondError(error, requestLine: "-")
+                    continue
+                }
+            }
             switch parser.parse(input[...]) {
             case .needMore:
                 if input.allSatisfy({ $0 == 0x0D || $0 == 0x0A }) {
@@ -161,6 +180,7 @@ final class HTTPServerConnection: StreamConnection {
             case .head(let head, let consumed):
                 input.removeFirst(consumed)
                 skipBody = head.bodyLength
+                if head.chunked { chunkedBody = HTTPChunkedBody() }
                 waitingForHead = false
                 respond(to: head)
             case .failed(let error):
@@ -202,13 +222,20 @@ final class HTTPServerConnection: StreamConnection {
             return
         }
         guard head.method == "GET" || headOnly else {
-            respondPage(405, "\(head.method) is not served here; use GET or HEAD.", head: head, keepAlive: keepAlive,
-                        extra: [("Allow", "GET, HEAD")], started: started)
+            // A method HTTP defines but this server does not serve is 405 (with Allow); one it
+            // does not know at all is 501 (RFC 9110, sections 15.5.6 and 15.6.2).
+            if HTTPRequestHead.standardMethods.contains(head.method) {
+                respondPage(405, "\(head.method) is not served here; use GET or HEAD.", head: head, keepAlive: keepAlive,
+                            extra: [("Allow", "GET, HEAD")], started: started)
+            } else {
+                respondPage(501, "the method \(head.method) is not implemented here; use GET or HEAD.", head: head,
+                            keepAlive: keepAlive, started: started)
+            }
             return
         }
-        let segments: [String]
-        switch HTTPTarget.segments(of: head.target) {
-        case .success(let found): segments = found
+        let target: HTTPTarget.Path
+        switch HTTPTarget.path(of: head.target) {
+        case .success(let found): target = found
         case .failure(let refusal):
             let detail: String = switch refusal {
             case .malformed(let why), .forbidden(let why): why
@@ -216,24 +243,70 @@ final class HTTPServerConnection: StreamConnection {
             respondPage(refusal.status, detail, head: head, keepAlive: keepAlive, started: started)
             return
         }
-        switch configuration.site.resolve(segments, cache: cache) {
+        switch configuration.site.resolve(target, listDirectories: configuration.listDirectories, cache: cache) {
         case .failure(let refusal):
             respondPage(refusal.status, refusal.detail, head: head, keepAlive: keepAlive, started: started)
-        case .success(let resource):
-            let (body, length, modified, name): (Chunk, Int, Int, String) = switch resource {
-            case .file(let fd, let size, let modified, let name): (.file(fd: fd, offset: 0, remaining: size), size, modified, name)
-            case .memory(let bytes, let modified, let name): (.bytes(bytes, offset: 0), bytes.count, modified, name)
+        case .success(.redirect(let location)):
+            respondPage(301, "this folder is at \(location)", head: head, keepAlive: keepAlive,
+                        extra: [("Location", location)], started: started)
+        case .success(.listing(let page)):
+            queueResponse(status: 200, contentType: "text/html; charset=utf-8", body: headOnly ? nil : .bytes(page, offset: 0),
+                          length: page.count, modified: nil, keepAlive: keepAlive, headOnly: headOnly,
+                          requestLine: head.requestLine, started: started, extra: [("Cache-Control", "no-cache")])
+        case .success(.file(let fd, let size, let modified, let version, let name)):
+            respondWithFile(.file(fd: fd, offset: 0, remaining: size), size: size, modified: modified, version: version,
+                            name: name, head: head, keepAlive: keepAlive, started: started)
+        case .success(.memory(let bytes, let modified, let version, let name)):
+            respondWithFile(.bytes(bytes, offset: 0), size: bytes.count, modified: modified, version: version,
+                            name: name, head: head, keepAlive: keepAlive, started: started)
+        }
+    }
+
+    /// A file's answer: its validators, then preconditions (304/412), then a range (206/416)
+    /// or the whole file (200). `body` is the whole file, in memory or open.
+    private func respondWithFile(_ body: Chunk, size: Int, modified: Int, version: Int, name: String,
+                                 head: HTTPRequestHead, keepAlive: Bool, started: DispatchTime) {
+        let headOnly = head.method == "HEAD"
+        let etag = HTTPPreconditions.etag(size: size, modifiedNanoseconds: version)
+        // no-cache: the browser may keep the file but must ask (cheaply, with the validators)
+        // before using it, so a student's edit shows on the next reload.
+        let validators: [(name: String, value: String)] = [("ETag", etag), ("Cache-Control", "no-cache")]
+        func drop() { if case .file(let fd, _, _) = body { Glibc.close(fd) } }
+        switch HTTPPreconditions.evaluate(head, etag: etag, modified: modified) {
+        case .notModified:
+            drop()
+            queueResponse(status: 304, contentType: nil, body: nil, length: nil, modified: modified, keepAlive: keepAlive,
+                          headOnly: true, requestLine: head.requestLine, started: started, extra: validators)
+            return
+        case .failed:
+            drop()
+            respondPage(412, "the file is not the version the request's If-Match or If-Unmodified-Since names", head: head,
+                        keepAlive: keepAlive, extra: validators, started: started)
+            return
+        case .proceed:
+            break
+        }
+        let contentType = MIMEType.forFile(name)
+        switch HTTPPreconditions.range(head, size: size, etag: etag, modified: modified) {
+        case .whole:
+            if headOnly { drop() }
+            queueResponse(status: 200, contentType: contentType, body: headOnly ? nil : body, length: size, modified: modified,
+                          keepAlive: keepAlive, headOnly: headOnly, requestLine: head.requestLine, started: started,
+                          extra: validators + [("Accept-Ranges", "bytes")])
+        case .part(let first, let last):
+            let part: Chunk = switch body {
+            case .file(let fd, _, _): .file(fd: fd, offset: first, remaining: last - first + 1)
+            case .bytes(let bytes, _): .bytes(Array(bytes[first...last]), offset: 0)
+            case .done: body
             }
-            if let since = head.field("If-Modified-Since").flatMap(HTTPDate.parse), modified <= since {
-                if case .file(let fd, _, _) = body { Glibc.close(fd) }
-                queueResponse(status: 304, contentType: nil, body: nil, length: nil, modified: modified, keepAlive: keepAlive,
-                              headOnly: true, requestLine: head.requestLine, started: started)
-                return
-            }
-            if headOnly, case .file(let fd, _, _) = body { Glibc.close(fd) }
-            queueResponse(status: 200, contentType: MIMEType.forFile(name), body: headOnly ? nil : body, length: length,
-                          modified: modified, keepAlive: keepAlive, headOnly: headOnly, requestLine: head.requestLine,
-                          started: started)
+            queueResponse(status: 206, contentType: contentType, body: part, length: last - first + 1, modified: modified,
+                          keepAlive: keepAlive, headOnly: false, requestLine: head.requestLine, started: started,
+                          extra: validators + [("Accept-Ranges", "bytes"), ("Content-Range", "bytes \(first)-\(last)/\(size)")])
+        case .unsatisfiable:
+            drop()
+            respondPage(416, "the file has \(size) bytes; the requested range starts past its end", head: head,
+                        keepAlive: keepAlive, extra: [("Content-Range", "bytes */\(size)"), ("Accept-Ranges", "bytes")],
+                        started: started)
         }
     }
 
@@ -260,7 +333,8 @@ final class HTTPServerConnection: StreamConnection {
                                                        ("Server", "netlab")]
         if let contentType { fields.append(("Content-Type", contentType)) }
         if let length { fields.append(("Content-Length", String(length))) }
-        if let modified { fields.append(("Last-Modified", HTTPDate.format(modified))) }
+        // Never later than Date (a file touched into the future must not look newer than now).
+        if let modified { fields.append(("Last-Modified", HTTPDate.format(min(modified, Int(Date().timeIntervalSince1970))))) }
         fields += extra
         fields.append(("Connection", keepAlive ? "keep-alive" : "close"))
         var head = HTTPResponseHead(status: status, fields: fields).bytes
@@ -400,7 +474,7 @@ final class HTTPServerConnection: StreamConnection {
             close()
         } else if peerFinished && input.isEmpty {
             close()
-        } else if !input.isEmpty && skipBody == 0 && !waitingForHead {
+        } else if !input.isEmpty && skipBody == 0 && chunkedBody == nil && !waitingForHead {
             process()
         } else if !waitingForHead {
             idle()

@@ -26,38 +26,61 @@ public enum HTTPSite: Sendable, Equatable {
         public var description: String { "cannot serve \(path): \(reason); give --root an existing directory" }
     }
 
-    /// What a request resolves to.
+    /// What a request resolves to. `modified` is in seconds, `version` the modification time
+    /// in nanoseconds (for the ETag).
     enum Resource {
-        case file(fd: Int32, size: Int, modified: Int, name: String)
-        case memory([UInt8], modified: Int, name: String)
+        case file(fd: Int32, size: Int, modified: Int, version: Int, name: String)
+        case memory([UInt8], modified: Int, version: Int, name: String)
+        /// 301 to this path: a folder asked for without its trailing slash (its relative
+        /// links would otherwise resolve against the parent folder).
+        case redirect(String)
+        /// A folder's generated listing (HTML), with --list-dirs.
+        case listing([UInt8])
     }
 
-    /// Finds the file for decoded path segments; never anything outside the root.
-    func resolve(_ segments: [String], cache: HTTPFileCache? = nil) -> Result<Resource, HTTPRefusal> {
+    /// Finds the file for a decoded path; never anything outside the root.
+    func resolve(_ target: HTTPTarget.Path, listDirectories: Bool = false, cache: HTTPFileCache? = nil)
+        -> Result<Resource, HTTPRefusal> {
+        let segments = target.segments
+        let shown = "/" + segments.joined(separator: "/")
         switch self {
         case .builtIn:
             let name = segments.isEmpty ? "index.html" : segments.joined(separator: "/")
-            guard let page = BuiltInSite.pages[name] else { return .failure(.init(404, "/\(name) is not on this server")) }
-            return .success(.memory(page, modified: BuiltInSite.modified, name: name))
+            guard let page = BuiltInSite.pages[name], segments.isEmpty || !target.trailingSlash else {
+                return .failure(.init(404, "\(shown) is not on this server"))
+            }
+            return .success(.memory(page, modified: BuiltInSite.modified, version: BuiltInSite.modified * 1_000_000_000, name: name))
         case .directory(let root):
             let path = ([root] + segments).joined(separator: "/")
-            if let entry = cache?.lookup(path) {
-                return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, name: entry.name))
+            if let entry = cache?.lookup(path), entry.isDirectory == target.trailingSlash || segments.isEmpty {
+                return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: entry.version, name: entry.name))
             }
             var opened = Self.open(path)
+            var isDirectory = false
             if case .success(let (fd, info)) = opened, (info.st_mode & S_IFMT) == S_IFDIR {
                 close(fd)
-                opened = Self.open(path + "/index.html")
-                if case .failure = opened {
-                    return .failure(.init(403, "this is a directory without index.html, and listings are off"))
+                isDirectory = true
+                guard target.trailingSlash else {
+                    return .success(.redirect(target.encoded + "/" + (target.query.map { "?" + $0 } ?? "")))
                 }
+                opened = Self.open(path + "/index.html")
+                if case .failure(let error) = opened, error.code == ENOENT {
+                    guard listDirectories else {
+                        return .failure(.init(403, "this is a directory without index.html, and listings are off"))
+                    }
+                    return Self.listing(of: path, root: root, shown: shown)
+                }
+            } else if case .success(let (fd, _)) = opened, target.trailingSlash, !segments.isEmpty {
+                // "/file.html/" names a folder that does not exist.
+                close(fd)
+                return .failure(.init(404, "\(shown)/ is not on this server (\(shown) is a file, not a folder)"))
             }
             switch opened {
             case .failure(let error):
                 switch error.code {
                 case EACCES: return .failure(.init(403, "no permission to read this"))
                 case ENOENT, ENOTDIR, ENAMETOOLONG, ELOOP:
-                    return .failure(.init(404, "/\(segments.joined(separator: "/")) is not on this server"))
+                    return .failure(.init(404, "\(shown) is not on this server"))
                 case EMFILE, ENFILE, ENOMEM:
                     // Out of descriptors is the server's state, not the file's: never a 404.
                     return .failure(.init(503, "the server has too many files open right now; try again in a moment"))
@@ -76,13 +99,55 @@ public enum HTTPSite: Sendable, Equatable {
                     close(fd)
                     return .failure(.init(403, "not a regular file"))
                 }
-                if let entry = cache?.store(path, fd: fd, info: info, name: real) {
+                let version = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+                if let entry = cache?.store(path, fd: fd, info: info, name: real, isDirectory: isDirectory) {
                     close(fd)
-                    return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, name: real))
+                    return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: version, name: real))
                 }
-                return .success(.file(fd: fd, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec), name: real))
+                return .success(.file(fd: fd, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec), version: version, name: real))
             }
         }
+    }
+
+    /// A folder's listing: names sorted, escaped, linked (folders with a trailing slash), with
+    /// sizes. Only names under the root are listed; fetching one goes through `resolve` again.
+    private static func listing(of path: String, root: String, shown: String) -> Result<Resource, HTTPRefusal> {
+        guard let real = realPath(ofPath: path), real == root || real.hasPrefix(root + "/") else {
+            return .failure(.init(403, "this points outside the served folder"))
+        }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            return .failure(.init(403, "this folder cannot be read"))
+        }
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+                .replacingOccurrences(of: "'", with: "&#39;")
+        }
+        let title = escape(shown == "/" ? "/" : shown + "/")
+        var rows = ""
+        for name in names.sorted() {
+            var info = stat()
+            guard lstat(path + "/" + name, &info) == 0 else { continue }
+            let folder = (info.st_mode & S_IFMT) == S_IFDIR
+            let link = HTTPTarget.percentEncode(name) + (folder ? "/" : "")
+            let size = folder ? "-" : String(info.st_size)
+            rows += "<tr><td><a href=\"\(escape(link))\">\(escape(name))\(folder ? "/" : "")</a></td><td>\(size)</td></tr>\n"
+        }
+        let page = """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><title>Index of \(title)</title></head>
+            <body><h1>Index of \(title)</h1>
+            <table><tr><th>name</th><th>bytes</th></tr>
+            \(shown == "/" ? "" : "<tr><td><a href=\"../\">../</a></td><td>-</td></tr>\n")\(rows)</table><hr><p>netlab</p></body></html>
+
+            """
+        return .success(.listing(Array(page.utf8)))
+    }
+
+    private static func realPath(ofPath path: String) -> String? {
+        guard let real = realpath(path, nil) else { return nil }
+        defer { free(real) }
+        return String(cString: real)
     }
 
     /// Opens without blocking (a FIFO would otherwise hang the server) and stats what opened.
@@ -128,6 +193,28 @@ struct HTTPRefusal: Error {
 
 /// The demo site served when no --root is given.
 enum BuiltInSite {
+    /// A 16x16 icon (ICO holding a 32-bit BMP: a green square with a dark border), so a
+    /// browser's request for /favicon.ico gets an answer instead of a 404 in the log.
+    static let favicon: [UInt8] = {
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16 & 0xFFFF) }
+        let side = 16
+        let pixels = side * side * 4, mask = side * 4  // AND mask rows: 16 bits padded to 32
+        let bitmapSize = 40 + pixels + mask
+        var icon = le16(0) + le16(1) + le16(1)                                // ICONDIR: reserved, type icon, 1 image
+        icon += [UInt8(side), UInt8(side), 0, 0] + le16(1) + le16(32) + le32(bitmapSize) + le32(22)  // ICONDIRENTRY
+        icon += le32(40) + le32(side) + le32(side * 2) + le16(1) + le16(32) + le32(0) + le32(pixels)
+            + le32(0) + le32(0) + le32(0) + le32(0)                           // BITMAPINFOHEADER (height doubled: XOR + AND)
+        for y in 0..<side {
+            for x in 0..<side {
+                let edge = x == 0 || y == 0 || x == side - 1 || y == side - 1
+                icon += edge ? [0x20, 0x40, 0x10, 0xFF] : [0x40, 0xB0, 0x30, 0xFF]  // BGRA
+            }
+        }
+        icon += [UInt8](repeating: 0, count: mask)
+        return icon
+    }()
+
     /// A fixed time (2026-01-01), so If-Modified-Since works on the built-in pages too.
     static let modified = 1_767_225_600
 
@@ -141,6 +228,7 @@ enum BuiltInSite {
             <p>Serve your own folder with <code>netlab http-server --root DIR</code>.</p></body></html>
 
             """.utf8),
+        "favicon.ico": favicon,
         "HelloWorld.html": Array("""
             <!DOCTYPE html>
             <html><head><meta charset="utf-8"><title>Hello World</title></head>

@@ -24,6 +24,9 @@ struct HTTPServerCommand: ParsableCommand {
     @Option(help: "Folder to serve. Default: the built-in demo site.")
     var root: String?
 
+    @Flag(help: "List a folder that has no index.html (names escaped and sorted, with sizes) instead of answering 403.")
+    var listDirs = false
+
     @Flag(help: "Serve exactly one request, then exit 0.")
     var once = false
 
@@ -49,6 +52,7 @@ struct HTTPServerCommand: ParsableCommand {
     func run() throws {
         var configuration = HTTPServer.Configuration(site: try Roots.site(root))
         configuration.closeAfterEachResponse = once
+        configuration.listDirectories = listDirs
         configuration.idleTimeout = idleTimeout
         let options = ServerSettings(host: host, port: UInt16(port), hex: hex, verbose: verbose, quiet: quiet, once: once)
         let once = once

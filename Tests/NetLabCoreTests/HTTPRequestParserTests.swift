@@ -80,9 +80,12 @@ private func status(_ text: String) -> Int? {
         #expect(status("GET / HTTP/1.0\r\nA: x\u{0}y\r\n\r\n") == 400)
         #expect(status("GET / HTTP/1.0\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") == 400)
         #expect(status("GET / HTTP/1.0\r\nContent-Length: -1\r\n\r\n") == 400)
-        #expect(status("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n") == nil, "chunked bodies are read (and skipped)")
+        #expect(status("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n") == 400)
+        #expect(status("GET / HTTP/1.0\r\nTransfer-Encoding: gzip, chunked\r\n\r\n") == 501)
         #expect(status("GET / HTTP/2.0\r\n\r\n") == 505)
-        #expect(status("GET / HTTP/1.2\r\n\r\n") == 505)
+        #expect(status("GET / HTTP/1.2\r\nHost: a\r\n\r\n") == nil, "a later HTTP/1.x is answered as 1.1")
+        #expect(status("GET / HTTP/1.2\r\n\r\n") == 400, "and needs Host like 1.1")
         #expect(status("GET / HTTP/1.1\r\nHost: a\r\nX-Ok: fine\r\n\r\n") == nil)
     }
 

@@ -47,7 +47,9 @@ import NetLabCore
     @Test func httpDates() {
         #expect(HTTPDate.format(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT")
         #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777)
-        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == nil)
+        // All three formats RFC 9110 asks recipients to accept.
+        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == 784111777)
+        #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == 784111777)
         #expect(HTTPDate.parse("garbage") == nil)
         for seconds in stride(from: 0, to: 2_000_000_000, by: 123_456_789) {
             #expect(HTTPDate.parse(HTTPDate.format(seconds)) == seconds)
@@ -63,5 +65,58 @@ import NetLabCore
         let page = String(decoding: HTTPResponseHead.errorPage(404, detail: "/<script>"), as: UTF8.self)
         #expect(page.contains("<title>404 Not Found</title>"))
         #expect(page.contains("/&lt;script&gt;"))
+    }
+}
+
+@Suite struct HTTPTargetDotSegmentTests {
+    @Test(arguments: [
+        ("/a/../b", ["b"], false), ("/a/./b", ["a", "b"], false), ("/a/b/..", ["a"], true), ("/a/b/.", ["a", "b"], true),
+        ("/a/%2e%2e/b", ["b"], false), ("/sub", ["sub"], false), ("/sub/", ["sub"], true), ("/", [], true),
+        ("/file.html/", ["file.html"], true), ("/a//b", ["a", "b"], false),
+    ])
+    func removesDotSegmentsInsideTheRoot(target: String, segments: [String], trailingSlash: Bool) throws {
+        let path = try HTTPTarget.path(of: target).get()
+        #expect(path.segments == segments)
+        #expect(path.trailingSlash == trailingSlash)
+    }
+
+    @Test(arguments: ["/..", "/../x", "/a/../../x", "/%2e%2e/", "/a/b/../../.."])
+    func refusesToLeaveTheRoot(target: String) {
+        #expect(throws: HTTPTarget.Refusal.self) { try HTTPTarget.path(of: target).get() }
+    }
+
+    @Test func encodesForLocation() throws {
+        let path = try HTTPTarget.path(of: "/my%20dir?x=1").get()
+        #expect(path.encoded == "/my%20dir")
+        #expect(path.query == "x=1")
+    }
+}
+
+@Suite struct HTTPChunkedBodyTests {
+    @Test func skipsAChunkedBodyWholeOrByteByByte() {
+        let body = Array("5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\nGET / HTTP/1.1".utf8)
+        let end = body.count - "GET / HTTP/1.1".utf8.count
+        var whole = HTTPChunkedBody()
+        #expect(whole.consume(body[...]) == .done(consumed: end))
+        var piecewise = HTTPChunkedBody()
+        var used = 0
+        for index in body.indices {
+            switch piecewise.consume(body[index...index]) {
+            case .needMore: used += 1
+            case .done(let consumed):
+                used += consumed
+                #expect(used == end)
+                return
+            case .failed(let error): Issue.record("\(error)")
+            }
+        }
+        Issue.record("never done")
+    }
+
+    @Test func refusesMalformedChunks() {
+        var bad = HTTPChunkedBody()
+        #expect(bad.consume(Array("zz\r\n".utf8)[...]) == .failed(.badRequest("a chunk size that is not hexadecimal")))
+        var long = HTTPChunkedBody()
+        #expect(long.consume(Array("2\r\nabc\r\n".utf8)[...]) == .failed(.badRequest("chunk data longer than its size")))
     }
 }

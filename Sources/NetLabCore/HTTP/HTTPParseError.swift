@@ -6,8 +6,10 @@ public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible 
     case uriTooLong(limit: Int)
     /// 431: the header section is too large or has too many fields.
     case headersTooLarge(String)
-    /// 505: a well-formed version other than 1.0 and 1.1.
+    /// 505: a well-formed version other than 1.x.
     case versionNotSupported(String)
+    /// 501: a method or transfer coding this server does not know.
+    case notImplemented(String)
 
     public var status: Int {
         switch self {
@@ -15,6 +17,7 @@ public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible 
         case .uriTooLong: 414
         case .headersTooLarge: 431
         case .versionNotSupported: 505
+        case .notImplemented: 501
         }
     }
 
@@ -23,7 +26,8 @@ public enum HTTPParseError: Error, Equatable, Sendable, CustomStringConvertible 
         case .badRequest(let why): "bad request: \(why)"
         case .uriTooLong(let limit): "request line longer than \(limit) bytes"
         case .headersTooLarge(let why): "header section too large: \(why)"
-        case .versionNotSupported(let version): "HTTP version \(version) is not supported (only 1.0 and 1.1)"
+        case .versionNotSupported(let version): "HTTP version \(version) is not supported (only 1.x)"
+        case .notImplemented(let what): "\(what) is not implemented here"
         }
     }
 }

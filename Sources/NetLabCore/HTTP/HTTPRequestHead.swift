@@ -8,16 +8,22 @@ public struct HTTPRequestHead: Equatable, Sendable {
     public var method: String
     /// The request-target exactly as sent (origin form `/a/b?q`, or absolute form).
     public var target: String
-    /// (1, 0) or (1, 1).
+    /// (1, 0), (1, 1), or a later 1.x, which is answered as 1.1 (RFC 9112, section 2.3).
     public var version: (major: Int, minor: Int)
     public var fields: [Field]
     /// Bytes of body that follow the head (from Content-Length); the server skips them.
     public var bodyLength: Int
+    /// The body follows in chunked transfer coding (its length is found by decoding it).
+    public var chunked = false
 
     public static func == (a: HTTPRequestHead, b: HTTPRequestHead) -> Bool {
         a.method == b.method && a.target == b.target && a.version == b.version && a.fields == b.fields
-            && a.bodyLength == b.bodyLength
+            && a.bodyLength == b.bodyLength && a.chunked == b.chunked
     }
+
+    /// The methods RFC 9110 (and PATCH, RFC 5789) define: a server that does not serve one
+    /// answers 405; any other method is 501.
+    public static let standardMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
 
     /// The first value of a field, by case-insensitive name.
     public func field(_ name: String) -> String? {
@@ -41,7 +47,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
             String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
         }
         if tokens.contains("close") { return false }
-        if version == (1, 1) { return true }
+        if version.minor >= 1 { return true }
         return tokens.contains("keep-alive")
     }
 }

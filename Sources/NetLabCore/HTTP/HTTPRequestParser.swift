@@ -108,6 +108,7 @@ public struct HTTPRequestParser: Sendable {
         var fieldCount = 0
         var hosts = 0
         var contentLength: String?
+        var transferCoding: String?
         while let line = nextLine() {
             guard let first = line.first else { continue }
             fieldCount += 1
@@ -128,7 +129,7 @@ public struct HTTPRequestParser: Sendable {
             let text = String(decoding: value, as: UTF8.self)
             if HTTPRequestHead.sameName(name, "host") { hosts += 1 }
             if HTTPRequestHead.sameName(name, "transfer-encoding") {
-                return .failure(.badRequest("request bodies with Transfer-Encoding are not accepted"))
+                transferCoding = ((transferCoding.map { $0 + "," } ?? "") + text).lowercased()
             }
             if HTTPRequestHead.sameName(name, "content-length") {
                 if let earlier = contentLength, earlier != text { return .failure(.badRequest("conflicting Content-Length headers")) }
@@ -136,10 +137,19 @@ public struct HTTPRequestParser: Sendable {
             }
             fields.append(.init(name: name, value: text))
         }
-        if version == (1, 1) && hosts != 1 {
+        if version.1 >= 1 && hosts != 1 {
             return .failure(.badRequest(hosts == 0 ? "HTTP/1.1 requires a Host header" : "more than one Host header"))
         }
         var bodyLength = 0
+        var chunked = false
+        if let coding = transferCoding {
+            // Only "chunked" alone is understood; with Content-Length too the message is
+            // ambiguous (a request-smuggling shape), so it is refused (RFC 9112, section 6.3).
+            let codings = coding.split(separator: ",").map { String($0).trimmingSpaces }
+            guard codings == ["chunked"] else { return .failure(.notImplemented("the transfer coding \"\(coding)\"")) }
+            if contentLength != nil { return .failure(.badRequest("both Transfer-Encoding and Content-Length")) }
+            chunked = true
+        }
         if let length = contentLength {
             guard !length.isEmpty, length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), length.utf8.count <= 12,
                   let value = Int(length) else {
@@ -149,7 +159,7 @@ public struct HTTPRequestParser: Sendable {
         }
         return .success(HTTPRequestHead(method: String(decoding: methodBytes, as: UTF8.self),
                                         target: String(decoding: targetBytes, as: UTF8.self),
-                                        version: version, fields: fields, bodyLength: bodyLength))
+                                        version: version, fields: fields, bodyLength: bodyLength, chunked: chunked))
     }
 
     /// RFC 9110 token: one or more of ! # $ % & ' * + - . ^ _ ` | ~, digits and letters.
@@ -172,7 +182,8 @@ public struct HTTPRequestParser: Sendable {
             return .failure(.badRequest("the version must look like HTTP/1.1"))
         }
         let major = Int(digits[0] - 0x30), minor = Int(digits[2] - 0x30)
-        guard major == 1, minor <= 1 else { return .failure(.versionNotSupported(String(text.dropFirst(5)))) }
+        // HTTP/1.2 and later 1.x are answered as 1.1 (RFC 9112, section 2.3); 2.0 and up are not HTTP/1.
+        guard major == 1 else { return .failure(.versionNotSupported(String(text.dropFirst(5)))) }
         return .success((major, minor))
     }
 }

@@ -17,8 +17,9 @@ public struct HTTPResponseHead: Equatable, Sendable {
     /// `200 OK`, `404 Not Found`, ... with the reason phrases of swift-http-types.
     public static func reason(_ code: Int) -> String {
         let known: [HTTPResponse.Status] = [
-            .ok, .notModified, .badRequest, .forbidden, .notFound, .methodNotAllowed, .requestTimeout, .uriTooLong,
-            .requestHeaderFieldsTooLarge, .internalServerError, .serviceUnavailable, .httpVersionNotSupported,
+            .ok, .partialContent, .movedPermanently, .notModified, .badRequest, .forbidden, .notFound, .methodNotAllowed,
+            .requestTimeout, .preconditionFailed, .uriTooLong, .rangeNotSatisfiable, .requestHeaderFieldsTooLarge,
+            .internalServerError, .notImplemented, .serviceUnavailable, .httpVersionNotSupported,
         ]
         return known.first { $0.code == code }?.reasonPhrase ?? ""
     }

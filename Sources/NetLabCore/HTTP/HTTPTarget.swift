@@ -16,18 +16,41 @@ public enum HTTPTarget {
         }
     }
 
+    /// A target's path, decoded: its segments, whether it ended in `/` (a folder's URL), and
+    /// the query as sent.
+    public struct Path: Equatable, Sendable {
+        public var segments: [String]
+        public var trailingSlash: Bool
+        public var query: String?
+
+        /// The path as a URL path again (`/a/b%20c/`), for a redirect's Location.
+        public var encoded: String {
+            "/" + segments.map(HTTPTarget.percentEncode).joined(separator: "/") + (trailingSlash && !segments.isEmpty ? "/" : "")
+        }
+    }
+
     /// The decoded segments of the target's path: `/a/b%20c/?q` gives `["a", "b c"]`.
-    /// `.` and empty segments are dropped; `..`, encoded `/` or `\`, and NUL are refused.
     public static func segments(of target: String) -> Result<[String], Refusal> {
+        path(of: target).map(\.segments)
+    }
+
+    /// The target's path with dot segments removed as RFC 3986 (section 5.2.4) says: `.` and
+    /// empty segments go, `..` removes the segment before it (`/a/../b` is `/b`). A `..` with
+    /// nothing left to remove would leave the root: refused, as are encoded `/` or `\` and NUL.
+    public static func path(of target: String) -> Result<Path, Refusal> {
         var path = Substring(target)
         if path.hasPrefix("http://") || path.hasPrefix("https://") {
             // Absolute form: keep only the path (RFC 9112, section 3.2.2).
             let afterScheme = path[path.range(of: "://")!.upperBound...]
-            guard let slash = afterScheme.firstIndex(of: "/") else { return .success([]) }
+            guard let slash = afterScheme.firstIndex(of: "/") else { return .success(Path(segments: [], trailingSlash: true)) }
             path = afterScheme[slash...]
         }
         guard path.hasPrefix("/") else { return .failure(.malformed("the target must start with /")) }
-        if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<end] }
+        var query: String?
+        if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            if path[end] == "?" { query = String(path[path.index(after: end)...].prefix { $0 != "#" }) }
+            path = path[..<end]
+        }
         var result: [String] = []
         for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
             guard let bytes = percentDecode(raw) else { return .failure(.malformed("bad percent-encoding in \(raw)")) }
@@ -39,10 +62,33 @@ public enum HTTPTarget {
                 return .failure(.malformed("the path is not UTF-8"))
             }
             if segment == "." { continue }
-            if segment == ".." { return .failure(.forbidden("'..' in the path")) }
+            if segment == ".." {
+                guard !result.isEmpty else { return .failure(.forbidden("'..' would leave the served folder")) }
+                result.removeLast()
+                continue
+            }
             result.append(segment)
         }
-        return .success(result)
+        // A path ending in "/", "/." or "/.." names a folder ("/a/./b" names b).
+        let last = path.split(separator: "/").last.flatMap(percentDecode)
+        let endsInDot = last == Array(".".utf8) || last == Array("..".utf8)
+        return .success(Path(segments: result, trailingSlash: path.hasSuffix("/") || endsInDot || result.isEmpty, query: query))
+    }
+
+    /// Percent-encodes a segment for a URL path (unreserved characters and sub-delims stay).
+    public static func percentEncode(_ segment: String) -> String {
+        var out = ""
+        for byte in segment.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29,
+                 0x2A, 0x2B, 0x2C, 0x3B, 0x3D, 0x3A, 0x40:
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let digits = Array("0123456789ABCDEF")
+                out += "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0xF)])
+            }
+        }
+        return out
     }
 
     static func percentDecode(_ text: Substring) -> [UInt8]? {

@@ -1,14 +1,27 @@
 /// Content-Type values by file extension, for the files a lab web server serves.
 public enum MIMEType {
-    static let byExtension: [String: String] = [
-        "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
-        "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "mjs": "text/javascript; charset=utf-8",
-        "json": "application/json", "txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8",
-        "xml": "application/xml", "csv": "text/csv; charset=utf-8",
-        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "svg": "image/svg+xml",
-        "ico": "image/vnd.microsoft.icon", "webp": "image/webp", "pdf": "application/pdf", "wasm": "application/wasm",
-        "woff2": "font/woff2", "mp4": "video/mp4", "zip": "application/zip",
-    ]
+    /// Source files are served as UTF-8 text, so a browser shows them instead of downloading.
+    static let byExtension: [String: String] = {
+        var table: [String: String] = [
+            "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
+            "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8", "mjs": "text/javascript; charset=utf-8",
+            "json": "application/json", "xml": "application/xml", "csv": "text/csv; charset=utf-8",
+            "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "svg": "image/svg+xml",
+            "ico": "image/vnd.microsoft.icon", "webp": "image/webp", "avif": "image/avif", "bmp": "image/bmp",
+            "pdf": "application/pdf", "wasm": "application/wasm", "zip": "application/zip", "gz": "application/gzip",
+            "tar": "application/x-tar",
+            "woff": "font/woff", "woff2": "font/woff2", "ttf": "font/ttf", "otf": "font/otf",
+            "mp3": "audio/mpeg", "ogg": "audio/ogg", "oga": "audio/ogg", "wav": "audio/wav", "flac": "audio/flac",
+            "m4a": "audio/mp4", "opus": "audio/opus",
+            "mp4": "video/mp4", "webm": "video/webm", "ogv": "video/ogg", "mov": "video/quicktime",
+            "pcap": "application/vnd.tcpdump.pcap", "pcapng": "application/octet-stream",
+        ]
+        for source in ["txt", "md", "py", "c", "h", "cc", "cpp", "hpp", "java", "sh", "swift", "rs", "go", "rb",
+                       "pl", "kt", "ts", "toml", "yaml", "yml", "ini", "cfg", "conf", "log", "sql", "tex"] {
+            table[source] = "text/plain; charset=utf-8"
+        }
+        return table
+    }()
 
     /// The type for a file name; `application/octet-stream` when unknown.
     public static func forFile(_ name: String) -> String {
