@@ -19,6 +19,26 @@ public enum HexDump {
     }
 
     /// The dump as lines, without line terminators.
+    /// Bytes at most in one dump of `logLines`: text2pcap turns each dump into one packet, and
+    /// with `-T`/`-u` headers a packet must fit an IPv4 datagram (65,535 bytes in all).
+    public static let maxDump = 32 * 1024
+
+    /// A message's dump for a log that text2pcap can read: dumps of at most `maxDump` bytes,
+    /// each from offset 0000 (one packet each), with a `#` line (which text2pcap skips) saying
+    /// which bytes the next one holds.
+    public static func logLines(_ bytes: [UInt8]) -> [String] {
+        guard bytes.count > maxDump else { return lines(bytes) }
+        var result: [String] = []
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + maxDump)
+            result.append("# bytes \(start)-\(end - 1) of \(bytes.count)")
+            result += lines(bytes[start..<end])
+            start = end
+        }
+        return result
+    }
+
     public static func lines<C: Collection>(_ bytes: C) -> [String] where C.Element == UInt8 {
         let all = Array(bytes)
         let width = offsetWidth(count: all.count)

@@ -20,11 +20,12 @@ enum ClientRunner {
             guard hex else { return }
             switch event.kind {
             case .sent(let bytes, let from, let to):
-                Output.line("sent \(bytes.count) bytes \(from) -> \(to)")
-                for line in HexDump.lines(bytes) { Output.line(line) }
+                // "#": text2pcap skips the line (see ServerRunner.logLines).
+                Output.line("# sent \(bytes.count) bytes \(from) -> \(to)")
+                for line in HexDump.logLines(bytes) { Output.line(line) }
             case .received(let bytes, let from, let to):
-                Output.line("received \(bytes.count) bytes \(from) -> \(to)")
-                for line in HexDump.lines(bytes) { Output.line(line) }
+                Output.line("# received \(bytes.count) bytes \(from) -> \(to)")
+                for line in HexDump.logLines(bytes) { Output.line(line) }
             default:
                 break
             }
@@ -34,6 +35,13 @@ enum ClientRunner {
         if let input {
             for message in input {
                 let reply = try exchange(message, send)
+                if hex {
+                    // The bytes are in the dump above; the text follows as "#" lines text2pcap skips.
+                    for line in reply.split(separator: 0x0A, omittingEmptySubsequences: false) {
+                        Output.line("# " + TerminalSafe.escape(line.last == 0x0D ? line.dropLast() : line))
+                    }
+                    continue
+                }
                 guard Output.stdoutIsTerminal else {
                     Output.write(reply, to: 1)
                     continue
@@ -46,7 +54,7 @@ enum ClientRunner {
         }
         if !words.isEmpty {
             let reply = try exchange(Array(words.joined(separator: " ").utf8), send)
-            Output.reply(reply)
+            if hex { Output.line("# reply: " + TerminalSafe.escape(reply)) } else { Output.reply(reply) }
             return
         }
         var reader = LineReader()
@@ -57,7 +65,9 @@ enum ClientRunner {
             guard let line = reader.next() else { break }
             do {
                 let reply = try exchange(line, send)
-                Output.reply(reply, prefix: interactive ? "From Server: " : "")
+                if hex { Output.line("# reply: " + TerminalSafe.escape(reply)) } else {
+                    Output.reply(reply, prefix: interactive ? "From Server: " : "")
+                }
             } catch let failure as CommandFailure {
                 // At a keyboard, say what happened and let the student try again.
                 guard interactive else { throw failure }

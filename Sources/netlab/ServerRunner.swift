@@ -51,9 +51,10 @@ enum ServerRunner {
             throw CommandFailure(message: RemedyWords.line(error), code: CommandFailure.other)
         }
         logQueue.sync {}
-        log.line("The server is ready to receive")
+        let note = options.hex ? "# " : ""
+        log.line(note + "The server is ready to receive")
         let scope = options.host == nil ? " (every IPv4 and IPv6 address)" : ""
-        log.line("Listening on \(local)\(scope) for \(engine.rawValue); Ctrl-C stops the server")
+        log.line(note + "Listening on \(local)\(scope) for \(engine.rawValue); Ctrl-C stops the server")
         withExtendedLifetime(sources) { dispatchMain() }
     }
 
@@ -88,9 +89,12 @@ enum ServerRunner {
         guard show else { return [] }
         var summary = event.summary
         if case .failed(let error) = event.kind, let words = RemedyWords.cli(error.remedy) { summary += "; " + words }
-        var lines = ["\(event.clockTime) \(event.engine.rawValue) \(summary)"]
+        // With --hex every line that is not part of a dump starts with "#", which text2pcap
+        // skips: a saved log turns into a pcap as it is (a timestamp such as "22:15" would
+        // otherwise read as a dump offset).
+        var lines = [(hex ? "# " : "") + "\(event.clockTime) \(event.engine.rawValue) \(summary)"]
         if hex, let payload = event.payload {
-            lines += HexDump.lines(payload)
+            lines += HexDump.logLines(payload)
             lines.append("")
         }
         return lines

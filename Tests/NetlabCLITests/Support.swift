@@ -137,7 +137,8 @@ final class Background: @unchecked Sendable {
 
     /// The port a server announced: netlab's `Listening on HOST:PORT ...` or the lab fixtures' `port PORT`.
     func port(within seconds: Double = 10) throws -> UInt16 {
-        let line = try self.line(containing: "port", within: seconds, orContaining: "Listening on ")
+        var line = try self.line(containing: "port", within: seconds, orContaining: "Listening on ")
+        if line.hasPrefix("# ") { line = String(line.dropFirst(2)) }  // --hex marks non-dump lines
         let word: Substring
         if line.hasPrefix("port ") {
             word = line.dropFirst(5)
