@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 import NetLabCore
 @testable import NetLabSockets
@@ -99,6 +100,20 @@ extension LoopbackTests {
         // Edited: a new ETag, so the old one no longer matches.
         try "print('edited')\n".write(to: site.root.appendingPathComponent("lab.py"), atomically: false, encoding: .utf8)
         #expect(try await status("If-None-Match: \(etag)\r\n") == "HTTP/1.1 200 OK")
+    }
+
+    /// A file touched into the future still says it was modified no later than now.
+    @Test func lastModifiedIsNeverAfterDate() async throws {
+        let site = try Site()
+        let (server, port) = try serve(site)
+        defer { server.stop() }
+        let path = site.root.appendingPathComponent("file.html").path
+        var times = [timespec(tv_sec: time(nil) + 86_400, tv_nsec: 0), timespec(tv_sec: time(nil) + 86_400, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        let response = try await get("GET /file.html HTTP/1.0\r\n\r\n", port)
+        let modified = try #require(field("Last-Modified", in: response).flatMap(HTTPDate.parse))
+        let date = try #require(field("Date", in: response).flatMap(HTTPDate.parse))
+        #expect(modified <= date)
     }
 
     @Test func byteRanges() async throws {
