@@ -17,11 +17,6 @@ private func statusLine(_ response: [UInt8]) -> String {
     text(response).components(separatedBy: "\r\n").first ?? ""
 }
 
-private func body(_ response: [UInt8]) -> [UInt8] {
-    let marker: [UInt8] = [13, 10, 13, 10]
-    guard let end = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == marker }) else { return [] }
-    return Array(response[(end + 4)...])
-}
 
 extension LoopbackTests {
 /// What browsers, curl and RFC 9110/9112 expect of a static file server (issue 13).

@@ -39,12 +39,6 @@ private func statuses(_ bytes: [UInt8]) -> [Int] {
     text(bytes).components(separatedBy: "HTTP/1.1 ").dropFirst().compactMap { Int($0.prefix(3)) }
 }
 
-/// The body after the first head.
-private func body(_ bytes: [UInt8]) -> [UInt8] {
-    let marker: [UInt8] = [13, 10, 13, 10]
-    guard let end = (0..<max(0, bytes.count - 3)).first(where: { Array(bytes[$0..<$0 + 4]) == marker }) else { return [] }
-    return Array(bytes[(end + 4)...])
-}
 
 extension LoopbackTests {
 @Suite struct HTTPEngineTests {

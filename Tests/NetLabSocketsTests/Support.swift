@@ -102,3 +102,10 @@ func loopbackConnect(_ port: UInt16, receiveBuffer: Int32? = nil) -> Int32 {
     precondition(result == 0, "connect to 127.0.0.1:\(port) failed: errno \(errno)")
     return fd
 }
+
+/// The body after an HTTP response's first head.
+func body(_ bytes: [UInt8]) -> [UInt8] {
+    let marker: [UInt8] = [13, 10, 13, 10]
+    guard let end = (0..<max(0, bytes.count - 3)).first(where: { Array(bytes[$0..<$0 + 4]) == marker }) else { return [] }
+    return Array(bytes[(end + 4)...])
+}
