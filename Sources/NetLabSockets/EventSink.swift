@@ -93,20 +93,24 @@ public struct EventSink: Sendable {
         func append(_ event: LabEvent, queue: DispatchQueue) {
             let size = event.payload?.count ?? 0
             lock.lock()
+            defer { lock.unlock() }
             if pending.count >= Self.maxPendingEvents || pendingBytes + size > Self.maxPendingBytes {
                 if dropped == 0 { droppedFrom = (event.engine, event.role) }
                 dropped += 1
-                lock.unlock()
                 return
             }
             pendingBytes += size
-            lock.unlock()
-            append(.event(event), queue: queue)
+            enqueue(.event(event), queue: queue)
         }
 
         func append(_ item: Item, queue: DispatchQueue) {
             lock.lock()
             defer { lock.unlock() }
+            enqueue(item, queue: queue)
+        }
+
+        /// Adds an item; the caller holds `lock`.
+        private func enqueue(_ item: Item, queue: DispatchQueue) {
             pending.append(item)
             // One drain scheduled per batch (the first item of an empty batch schedules it).
             if pending.count == 1 { queue.async { self.drain(queue) } }
