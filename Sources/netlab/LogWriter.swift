@@ -8,7 +8,16 @@ import Foundation
 /// output moves again the log says how many lines are missing. Shutdown waits a bounded time.
 final class LogWriter: @unchecked Sendable {
     // @unchecked: `pending`, `dropped` and `writing` are guarded by `condition`.
-    static let capacity = 1 << 20
+    /// Enough for the hex log of a burst of large messages (a 1 MiB message is about 5 MB
+    /// of dump lines) while a reader catches up; bounded for a reader that never does.
+    /// `NETLAB_LOG_BUFFER_KIB` sets another size (the tests use a small one).
+    static let capacity: Int = {
+        if let text = getenv("NETLAB_LOG_BUFFER_KIB"), let kib = Int(String(cString: text)), kib > 0 { return kib << 10 }
+        return 32 << 20
+    }()
+
+    /// `32 MiB`, or `64 KiB` below a mebibyte.
+    static var capacityText: String { capacity >= 1 << 20 ? "\(capacity >> 20) MiB" : "\(capacity >> 10) KiB" }
 
     private let fd: Int32
     private let condition = NSCondition()
@@ -64,7 +73,7 @@ final class LogWriter: @unchecked Sendable {
             writing = false
             if dropped > 0, pending.isEmpty {
                 let note = "netlab: \(dropped) log line\(dropped == 1 ? "" : "s") dropped: output was not being read "
-                    + "(the log keeps at most \(Self.capacity / 1024) KiB waiting)\n"
+                    + "(the log keeps at most \(Self.capacityText) waiting)\n"
                 pending.append(contentsOf: note.utf8)
                 dropped = 0
             }

@@ -43,7 +43,11 @@ import Testing
         #expect(converted.status == 0, "\(converted.stderr)")
         let packets = try Self.payloads(pcap)
         #expect(packets.allSatisfy { $0.count <= 32 * 1024 })
-        #expect(packets.flatMap { $0 } == message)
+        // Compared as a whole, reported briefly (a failed == on a megabyte prints the megabyte).
+        let joined = packets.flatMap { $0 }
+        let firstDifference = (0..<min(joined.count, message.count)).first { joined[$0] != message[$0] } ?? min(joined.count, message.count)
+        let same = joined == message
+        #expect(same, "\(joined.count) of \(message.count) bytes came back; the first difference is at byte \(firstDifference)")
     }
 
     /// `http-get --hex` of a 300-byte response, through text2pcap: tshark reads the response
@@ -74,7 +78,8 @@ import Testing
         #expect(try run(try Self.tool("text2pcap"), ["-a", "-T", "\(port),40000", dump.path, pcap.path]).status == 0)
         let packets = try Self.payloads(pcap)
         #expect(packets.count == 2)
-        #expect(packets.last == response)
+        let same = packets.last == response
+        #expect(same, "the response's \(response.count) bytes came back as \(packets.last?.count ?? 0)")
         let decoded = try run(try Self.tool("tshark"), ["-r", pcap.path, "-d", "tcp.port==\(port),http", "-Y", "http.response",
                                                          "-T", "fields", "-e", "http.response.code", "-e", "http.content_length"])
         #expect(decoded.out == "200\t250\n")
