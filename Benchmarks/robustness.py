@@ -7,7 +7,8 @@
    CPU over 5 s at the limit (target < 20% of a core) and its log lines meanwhile (target 1).
 3. console after a 10 MB reply: key-to-screen through tmux, 20 keys, in the normal layout
    and in presenter mode (target < 100 ms).
-4. stalled stdout: tcp-server with stdout a pipe nobody reads, 256 MiB echoed through it;
+4. stalled stdout: tcp-server with stdout a pipe nobody reads, 256 MiB echoed through it,
+   with its default log and with --hex (about 1.2 GB of dump lines, which must be dropped);
    peak resident memory (target < 300 MB) and the time SIGTERM takes (target < 3 s).
 5. lockout: tcp-server with 1,024 idle connections (--idle-timeout 5): what a new client
    gets meanwhile, and when it is served (target: served once the idle ones time out).
@@ -213,10 +214,10 @@ while True:
     print(f"   console RSS after the reply: {console_rss:.1f} MiB")
 
 
-def stalled_stdout():
+def stalled_stdout(extra=()):
     port = free_port()
     read_end, write_end = os.pipe()
-    server = subprocess.Popen([NETLAB, "tcp-server", "--host", "127.0.0.1", "--port", str(port)],
+    server = subprocess.Popen([NETLAB, "tcp-server", "--host", "127.0.0.1", "--port", str(port), *extra],
                               stdout=write_end, stderr=subprocess.DEVNULL)
     os.close(write_end)
     # Read only the start-up lines, then never again.
@@ -254,7 +255,9 @@ def stalled_stdout():
         server.kill()
         stop = "did not stop within 10 s"
     os.close(read_end)
-    print(f"4. stalled stdout: {received / 2**20:.0f} MiB echoed, server peak RSS {peak:.1f} MiB; SIGTERM took {stop}")
+    flags = " ".join(extra) or "(default log)"
+    print(f"4. stalled stdout, tcp-server {flags}: {received / 2**20:.0f} MiB echoed, server peak RSS {peak:.1f} MiB; "
+          f"SIGTERM took {stop}")
 
 
 def lockout():
@@ -292,5 +295,6 @@ def lockout():
 
 if __name__ == "__main__":
     print(f"# robustness, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, {NETLAB}")
-    for case in [pipelining_flood, descriptor_limit, console_after_big_reply, stalled_stdout, lockout]:
+    for case in [pipelining_flood, descriptor_limit, console_after_big_reply, stalled_stdout,
+                 lambda: stalled_stdout(["--hex"]), lockout]:
         case()
