@@ -14,22 +14,36 @@ public enum Command: Equatable, Sendable {
     case presenter(Bool?)
     case clear
     case help
+    /// `:help CMD`: one command's syntax and what it does, in the transcript.
+    case helpFor(String)
+    /// `:port`, `:target`, `:timeout`, `:udp-mode` without an argument: the current value.
+    case show(Setting)
     case quit
+
+    public enum Setting: String, Equatable, Sendable { case port, target, timeout, udpMode = "udp-mode" }
 
     /// Every command with its syntax, for help and hints.
     public static let usage: [(syntax: String, help: String)] = [
         (":tcp on|off  :udp on|off  :http on|off", "turn a server on or off"),
         (":proto tcp|udp|http", "the client's protocol"),
-        (":target HOST PORT", "where the client sends"),
-        (":port N", "the client's target port (try a wrong one)"),
+        (":target HOST PORT", "where the client sends (no argument: show it)"),
+        (":port N", "the client's target port (try a wrong one; no N: show it)"),
         (":listen tcp|udp|http PORT", "move a server to another port"),
         (":udp-mode unconnected|connected", "connected UDP hears ICMP refusals"),
         (":timeout SECONDS", "how long the client waits for a reply (TCP and HTTP: at least 5 s)"),
         (":theme [NAME]", "switch colour theme (no name: list them)"),
         (":presenter [on|off]", "big banner layout for the back row"),
         (":clear", "clear logs, transcript and packets"),
-        (":help  :quit", "help overlay; quit"),
+        (":help [CMD]  :quit", "help overlay, or one command's help; quit"),
     ]
+
+    /// The usage lines that mention `:name` (`:help port` shows `:port N`).
+    public static func usage(for name: String) -> [(syntax: String, help: String)] {
+        let wanted = ":" + name.lowercased()
+        return usage.filter { entry in
+            entry.syntax.split(separator: " ").contains { $0.split(separator: "|").first.map(String.init) == wanted }
+        }
+    }
 
     /// Parses the text after the `:`. The error is a one-line hint.
     public static func parse(_ text: String) -> Result<Command, CommandError> {
@@ -44,6 +58,10 @@ public enum Command: Equatable, Sendable {
         case "proto":
             guard args.count == 1, let engine = engine(args[0]) else { return .failure(CommandError("usage: :proto tcp|udp|http")) }
             return .success(.proto(engine))
+        case "target" where args.isEmpty: return .success(.show(.target))
+        case "port" where args.isEmpty: return .success(.show(.port))
+        case "timeout" where args.isEmpty: return .success(.show(.timeout))
+        case "udp-mode" where args.isEmpty: return .success(.show(.udpMode))
         case "target":
             guard args.count == 2, let port = port(args[1]) else {
                 return .failure(CommandError("usage: :target HOST PORT (e.g. :target 127.0.0.1 12000)"))
@@ -63,7 +81,7 @@ public enum Command: Equatable, Sendable {
             }
             return .success(.udpMode(mode))
         case "timeout":
-            guard args.count == 1, let seconds = Double(args[0]), seconds > 0, seconds <= 3600 else {
+            guard args.count == 1, let seconds = Double(args[0]), seconds >= 0.001, seconds <= 3600 else {
                 return .failure(CommandError("usage: :timeout SECONDS, between 0.001 and 3600"))
             }
             return .success(.timeout(seconds))
@@ -76,7 +94,9 @@ public enum Command: Equatable, Sendable {
             guard let on = onOff(args[0]) else { return .failure(CommandError("usage: :presenter [on|off]")) }
             return .success(.presenter(on))
         case "clear": return .success(.clear)
-        case "help", "h", "?": return .success(.help)
+        case "help", "h", "?":
+            guard let topic = args.first else { return .success(.help) }
+            return .success(.helpFor(topic.hasPrefix(":") ? String(topic.dropFirst()) : topic))
         case "quit", "q", "exit": return .success(.quit)
         default:
             return .failure(CommandError("unknown command :\(name); try :help for the list"))

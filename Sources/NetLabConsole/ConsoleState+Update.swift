@@ -42,9 +42,10 @@ extension ConsoleState {
 
     private mutating func handle(_ key: Key, now: Date, themes: [String]) -> [Effect] {
         if showHelp {
-            // Any key closes the help; F1 and Esc only close it.
+            // A key pressed to close the help does only that (Enter must not send, F2 must
+            // not turn a server off behind the overlay).
             showHelp = false
-            if key == .function(1) || key == .escape { return [] }
+            return []
         }
         if let binding = KeyBinding.all.first(where: { $0.key == key }) {
             return run(binding.command, now: now, themes: themes)
@@ -263,6 +264,20 @@ extension ConsoleState {
             transcriptScroll = 0
         case .help:
             showHelp = true
+        case .helpFor(let name):
+            let entries = Command.usage(for: name)
+            guard !entries.isEmpty else {
+                say("no command :\(name); :help lists them all", .error, now)
+                return []
+            }
+            for entry in entries { say("\(entry.syntax): \(entry.help)", .info, now) }
+        case .show(let setting):
+            switch setting {
+            case .port: say("client target port: \(client.port)", .info, now)
+            case .target: say("client target: \(client.engine.rawValue) -> \(Endpoint(host: client.host, port: client.port))", .info, now)
+            case .timeout: say("client timeout: \(ClientFailure.format(client.timeout)) s", .info, now)
+            case .udpMode: say("UDP client mode: \(client.udpMode.rawValue)", .info, now)
+            }
         case .quit:
             quitting = true
             return [.quit]

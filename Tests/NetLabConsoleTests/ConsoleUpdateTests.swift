@@ -263,7 +263,7 @@ import NetLabCore
         #expect(!text.unicodeScalars.contains { $0.value < 0x20 })
     }
 
-    @Test func helpTogglesAndAnyKeyCloses() {
+    @Test func helpTogglesAndTheClosingKeyDoesNothingElse() {
         var state = ConsoleState()
         state.apply([.key(.function(1))])
         #expect(state.showHelp)
@@ -271,7 +271,38 @@ import NetLabCore
         #expect(!state.showHelp)
         state.apply([.key(.function(1)), .key(.character("x"))])
         #expect(!state.showHelp)
-        #expect(state.editor.text == "x", "the key that closes help still counts")
+        #expect(state.editor.text == "", "the key that closes help only closes it")
+        state.type("hello")
+        state.apply([.key(.function(1))])
+        #expect(state.apply([.key(.enter)]).isEmpty, "Enter closing the help does not send")
+        #expect(state.apply([.key(.function(1)), .key(.function(2))]).isEmpty, "nor does F2 start a server")
+        #expect(state.editor.text == "hello")
+    }
+
+    @Test func settingsWithoutAnArgumentShowTheirValueAndHelpTakesACommand() {
+        var state = ConsoleState()
+        func run(_ line: String) -> [Effect] {
+            state.type(line)
+            return state.apply([.key(.enter)])
+        }
+        #expect(run(":port").isEmpty)
+        #expect(state.transcript.last?.text == "client target port: 12000")
+        #expect(run(":target").isEmpty)
+        #expect(state.transcript.last?.text == "client target: TCP -> 127.0.0.1:12000")
+        #expect(run(":timeout").isEmpty)
+        #expect(state.transcript.last?.text == "client timeout: 2 s")
+        #expect(run(":udp-mode").isEmpty)
+        #expect(state.transcript.last?.text == "UDP client mode: unconnected")
+        #expect(run(":timeout 1e-9").isEmpty)
+        #expect(state.client.timeout == 2, "below the stated minimum")
+        #expect(state.transcript.last?.text == "usage: :timeout SECONDS, between 0.001 and 3600")
+        #expect(run(":help port").isEmpty)
+        #expect(state.transcript.last?.text == ":port N: the client's target port (try a wrong one; no N: show it)")
+        #expect(!state.showHelp)
+        #expect(run(":help :udp").isEmpty)
+        #expect(state.transcript.last?.text == ":tcp on|off  :udp on|off  :http on|off: turn a server on or off")
+        #expect(run(":help frob").isEmpty)
+        #expect(state.transcript.last?.text == "no command :frob; :help lists them all")
     }
 
     @Test func quitKeys() {
