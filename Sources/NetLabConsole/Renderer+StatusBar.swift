@@ -3,31 +3,55 @@ import NetLabCore
 extension Renderer {
     /// ` TCP :12000 ON  UDP :12000 OFF  client: UDP -> 127.0.0.1:12000` with the state in words.
     /// The client's target is left out in presenter mode (its banner box names it).
+    ///
+    /// What the lab is about never goes: every server's state, the client's protocol, its full
+    /// target host:port and the UDP mode. When the line is too long, the other words shorten
+    /// first (spacing, "client:", the servers' ports, the mode's spelling), then the name.
     func drawStatusBar(_ screen: inout Screen, row: Int, showClient: Bool = true) {
         screen.fill(row: row, column: 0, width: screen.width, height: 1, role: .statusBar)
-        var x = screen.put(" ", row: row, column: 0, role: .statusBar)
-        for server in state.servers {
+        let variants = (0...3).map { statusSegments(compact: $0, showClient: showClient) }
+        let segments = variants.first { Self.width(of: $0) <= screen.width } ?? variants.last!
+        var x = 0
+        for (text, role) in segments { x += screen.put(text, row: row, column: x, role: role) }
+        let name = showClient ? " netlab " : " netlab presenter "
+        let nameWidth = CharacterWidth.of(name)
+        if screen.width - x > nameWidth + 1 {
+            screen.put(name, row: row, column: screen.width - nameWidth, role: .title)
+        }
+    }
+
+    private static func width(of segments: [(String, StyleRole)]) -> Int {
+        segments.reduce(0) { $0 + CharacterWidth.of($1.0) }
+    }
+
+    /// The status line's pieces at a level of compactness (0: roomy ... 3: tightest).
+    private func statusSegments(compact: Int, showClient: Bool) -> [(String, StyleRole)] {
+        var segments: [(String, StyleRole)] = [(compact == 0 ? " " : "", .statusBar)]
+        let client = state.client
+        for (index, server) in state.servers.enumerated() {
             let (word, role): (String, StyleRole) = switch server.phase {
             case .on: ("ON", .statusOn)
             case .off: ("OFF", .statusOff)
             case .starting: ("STARTING", .statusBusy)
             case .failed: ("FAILED", .statusOff)
             }
-            x += screen.put("\(server.engine.rawValue) :\(server.port) ", row: row, column: x, role: .statusBar)
-            x += screen.put(" \(word) ", row: row, column: x, role: role)
-            x += screen.put("  ", row: row, column: x, role: .statusBar)
+            // Ports go last, and only those the client's target does not show.
+            let showPort = compact < 3 || server.port != client.port
+            let label = server.engine.rawValue + (showPort ? (compact == 0 ? " :\(server.port)" : ":\(server.port)") : "")
+            if index > 0 { segments.append((compact == 0 ? "  " : " ", .statusBar)) }
+            segments.append((label + " ", .statusBar))
+            segments.append((" \(word) ", role))
         }
-        if showClient {
-            let client = state.client
-            var target = "client: \(client.engine.rawValue) -> \(Endpoint(host: client.host, port: client.port))"
-            if client.engine == .udp { target += " (\(client.udpMode.rawValue))" }
-            x += screen.put(target, row: row, column: x, role: .statusBar)
+        guard showClient else { return segments }
+        let target = Endpoint(host: client.host, port: client.port)
+        var text = compact == 0 ? "  client: " : compact == 1 ? " client: " : " "
+        text += client.engine.rawValue + (compact >= 2 ? "->" : " -> ") + "\(target)"
+        if client.engine == .udp {
+            let mode = compact >= 2 ? (client.udpMode == .connected ? "conn." : "unconn.") : client.udpMode.rawValue
+            text += " (\(mode))"
         }
-        let name = showClient ? " netlab " : " netlab presenter "
-        let nameWidth = CharacterWidth.of(name)
-        if screen.width - x > nameWidth + 1 {
-            screen.put(name, row: row, column: screen.width - nameWidth, role: .title)
-        }
+        segments.append((text, .statusBar))
+        return segments
     }
 
     /// `F1 Help  F2 TCP ...`, generated from the key bindings.

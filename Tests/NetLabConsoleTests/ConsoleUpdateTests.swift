@@ -361,3 +361,21 @@ import NetLabCore
         #expect(screen.cursor!.column == escRow.distance(from: escRow.startIndex, to: prompt.upperBound) + 6)
     }
 }
+
+/// Issue 14's first requirement for 80x24: the status bar keeps what the lab is about.
+@Suite struct StatusBarAt80Tests {
+    @Test func everyServerTheProtocolTheFullTargetAndTheMode() {
+        var state = ConsoleState(engines: [.tcp, .udp, .http])
+        state.apply([.event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server)))])
+        state.type(":proto udp")
+        state.apply([.key(.enter)])
+        state.type(":target 192.168.100.200 12001")
+        state.apply([.key(.enter), .key(.function(8))])
+        let narrow = render(state, width: 80, height: 24, clock: utcClock)
+        let line = String(narrow.text.split(separator: "\n")[0])
+        #expect(line == "TCP:12000  ON  UDP:12000  ON  HTTP:8080  OFF  UDP->192.168.100.200:12001 (conn.)")
+        let wide = render(state, width: 120, height: 30, clock: utcClock)
+        #expect(wide.text.split(separator: "\n")[0].hasPrefix(
+            " TCP :12000  ON   UDP :12000  ON   HTTP :8080  OFF   client: UDP -> 192.168.100.200:12001 (connected)"))
+    }
+}

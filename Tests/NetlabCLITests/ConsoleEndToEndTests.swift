@@ -8,14 +8,14 @@ import Testing
         let session = try TmuxSession(
             command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "none"],
             width: 120, height: 40)
-        try session.waitFor("TCP :\(port)  OFF")
-        try session.waitFor("UDP :\(port)  OFF")
+        try session.waitForServer("TCP", port: port, "OFF")
+        try session.waitForServer("UDP", port: port, "OFF")
 
         // Question 1: TCP with its server OFF is refused; F2 turns it on and the same line works.
         try session.typeLine("hello")
         try session.waitFor("Connection refused (ECONNREFUSED): nothing is listening on 127.0.0.1:\(port)")
         try session.send("F2")
-        try session.waitFor("TCP :\(port)  ON")
+        try session.waitForServer("TCP", port: port, "ON")
         try session.typeLine("hello")
         try session.waitFor("TCP <- HELLO")
 
@@ -26,7 +26,7 @@ import Testing
         try session.typeLine("hi")
         try session.waitFor("No reply within 0.5 s. Nothing listening?")
         try session.send("F3")
-        try session.waitFor("UDP :\(port)  ON")
+        try session.waitForServer("UDP", port: port, "ON")
         try session.typeLine("hi there")
         try session.waitFor("UDP <- HI THERE")
 
@@ -49,7 +49,7 @@ import Testing
         try session.resize(width: 20, height: 6)
         try session.waitFor("Make me bigger")
         try session.resize(width: 120, height: 40)
-        try session.waitFor("TCP :\(port)  ON")
+        try session.waitForServer("TCP", port: port, "ON")
 
         try session.send("F10")
         #expect(try session.exitStatus() == 0)
@@ -61,7 +61,7 @@ import Testing
         let port = try freePort()
         let session = try TmuxSession(
             command: [netlabBinary.path, "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())"], width: 80, height: 24)
-        try session.waitFor("TCP :\(port)  ON")
+        try session.waitForServer("TCP", port: port, "ON")
         try session.send("C-c")
         #expect(try session.exitStatus() == 0)
         #expect(session.terminalFlags == "0 1 0")
@@ -72,7 +72,7 @@ import Testing
         let port = try freePort()
         let session = try TmuxSession(
             command: [netlabBinary.path, "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp"], width: 80, height: 24)
-        try session.waitFor("UDP :\(port)  OFF")
+        try session.waitForServer("UDP", port: port, "OFF")
         try session.typeLine(":frobnicate")
         try session.waitFor("unknown command :frobnicate; try :help for the list")
         try session.typeLine(":quit")
@@ -89,7 +89,7 @@ import Testing
             command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())"], width: 120, height: 30)
         // Held by another program: named, and netlab's server stays OFF (the client talks to it).
         try session.waitFor("EADDRINUSE")
-        try session.waitFor("TCP :\(port)  OFF")
+        try session.waitForServer("TCP", port: port, "OFF")
         try session.waitFor("TCP port \(port) is taken by netlab tcp-server --host 127.0.0.1 --port 0 (pid \(holder.process.processIdentifier))")
         try session.send("F10")
         #expect(try session.exitStatus() == 0)
@@ -130,7 +130,7 @@ import Testing
             command: ["/usr/bin/env"] + environment + [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)",
                       "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp"] + arguments,
             width: 100, height: 30)
-        try session.waitFor("TCP :\(port)  ON")
+        try session.waitForServer("TCP", port: port, "ON")
         return (session, port)
     }
 

@@ -23,7 +23,7 @@ private let bigReplyServer = """
             command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
                       "--http-port", "\(try freePort())", "--servers", "tcp"] + extra,
             width: width, height: height)
-        try session.waitFor("TCP :\(port)  ON")
+        try session.waitForServer("TCP", port: port, "ON")
         return (session, port)
     }
 

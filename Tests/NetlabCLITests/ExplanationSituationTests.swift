@@ -107,7 +107,7 @@ func portBelowEphemeralRange() throws -> UInt16 {
             command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(try freePort())",
                       "--http-port", "\(try freePort())"],
             width: 200, height: 40)
-        try session.waitFor("TCP :\(port)  OFF")
+        try session.waitForServer("TCP", port: port, "OFF")
         try session.waitFor("TCP port \(port) is taken by python3 -u TCPServer.py 0 (pid \(lab.process.processIdentifier)): "
             + "netlab's TCP server stays OFF")
         try session.waitFor("client talks to that server; F2 tries again")

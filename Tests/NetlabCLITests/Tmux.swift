@@ -88,6 +88,15 @@ final class TmuxSession {
         try waitFor("\"\(needle)\"", within: seconds) { $0.contains(needle) }
     }
 
+    /// Waits for a server's state in the status bar, in its roomy (`TCP :12000  ON`) or its
+    /// 80-column (`TCP:12000  ON`) form.
+    @discardableResult
+    func waitForServer(_ engine: String, port: UInt16, _ state: String, within seconds: Double = 10) throws -> String {
+        try waitFor("\(engine) :\(port)  \(state)", within: seconds) {
+            $0.contains("\(engine) :\(port)  \(state)") || $0.contains("\(engine):\(port)  \(state)")
+        }
+    }
+
     /// The exit status once the command has ended.
     func exitStatus(within seconds: Double = 10) throws -> Int32 {
         let rc = directory.appendingPathComponent("rc")
