@@ -54,13 +54,20 @@ extension Renderer {
         return segments
     }
 
-    /// `F1 Help  F2 TCP ...`, generated from the key bindings.
+    /// `F1 Help  F2 TCP ...`, generated from the key bindings. When they do not all fit, the
+    /// last ones give way, except the way out (F10 Quit), which is always shown.
     func drawKeyBar(_ screen: inout Screen, row: Int) {
         screen.fill(row: row, column: 0, width: screen.width, height: 1, role: .keyBarLabel)
+        var shown = KeyBinding.available(for: state.engines).filter(\.onKeyBar)
+        // Each item is "KEY LABEL " plus one space before the next.
+        func width(_ bindings: [KeyBinding]) -> Int {
+            bindings.reduce(0) { $0 + CharacterWidth.of($1.key.label) + CharacterWidth.of($1.label) + 3 } - 1
+        }
+        while width(shown) > screen.width, let drop = shown.lastIndex(where: { $0.command != .quit }) {
+            shown.remove(at: drop)
+        }
         var x = 0
-        for binding in KeyBinding.available(for: state.engines) where binding.onKeyBar {
-            let needed = CharacterWidth.of(binding.key.label) + CharacterWidth.of(binding.label) + 3
-            if x + needed > screen.width { break }
+        for binding in shown {
             x += screen.put(binding.key.label, row: row, column: x, role: .keyBarKey)
             x += screen.put(" " + binding.label + " ", row: row, column: x, role: .keyBarLabel)
             x += 1

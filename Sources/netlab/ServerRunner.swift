@@ -69,8 +69,14 @@ enum ServerRunner {
             // The log queue may have a backlog to format: wait for it a bounded time only.
             let caughtUp = DispatchSemaphore(value: 0)
             queue.async { caughtUp.signal() }
-            _ = caughtUp.wait(timeout: .now() + 1)
-            log.drain(within: 1)
+            let formatted = caughtUp.wait(timeout: .now() + 1) == .success
+            let written = log.drain(within: 1)
+            if !formatted || !written {
+                // Said, not silent; and never waited for: stderr may be as stuck as stdout.
+                _ = fcntl(2, F_SETFL, fcntl(2, F_GETFL) | O_NONBLOCK)
+                let note = Array("netlab: stopped before the log caught up: its last lines were not printed\n".utf8)
+                _ = note.withUnsafeBytes { Foundation.write(2, $0.baseAddress, $0.count) }
+            }
         }
         exit(0)
     }

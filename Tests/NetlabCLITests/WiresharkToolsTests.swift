@@ -35,13 +35,17 @@ import Testing
         let port = try server.port()
         let sent = try run(netlabBinary.path, ["tcp-client", "--port", String(port)], stdin: message + [0x0A], deadline: 60)
         #expect(sent.status == 0, "\(sent.stderr)")
+        // A marker after it: once the log shows the marker, the whole dump before it is out
+        // (a stop with the log behind would cut it short, and say so).
+        #expect(try netlab("tcp-client", "--port", String(port), "end-of-test").status == 0)
+        _ = try server.line(containing: "end-of-test", within: 60, orContaining: "\"end-of-test\"")
         #expect(server.interrupt() == 0)
         let log = Self.temporary("server.txt"), pcap = Self.temporary("server.pcap")
         defer { try? FileManager.default.removeItem(at: log); try? FileManager.default.removeItem(at: pcap) }
         try Data(server.bytes).write(to: log)
         let converted = try run(try Self.tool("text2pcap"), ["-a", "-T", "40000,\(port)", log.path, pcap.path])
         #expect(converted.status == 0, "\(converted.stderr)")
-        let packets = try Self.payloads(pcap)
+        let packets = Array(try Self.payloads(pcap).dropLast())  // the marker
         #expect(packets.allSatisfy { $0.count <= 32 * 1024 })
         // Compared as a whole, reported briefly (a failed == on a megabyte prints the megabyte).
         let joined = packets.flatMap { $0 }
