@@ -17,8 +17,12 @@ extension Renderer {
         let width = screen.width, height = screen.height
         drawStatusBar(&screen, row: 0, showClient: false)
 
-        let bannerRect = Rect(row: 1, column: 0, width: width, height: Self.presenterBannerHeight)
-        drawBanner(&screen, bannerRect)
+        // The explanation is the lesson: it gets every row it needs (up to 6), taken from the
+        // server log below, which keeps at least 3.
+        let clientRowFor = height - 1 - Self.presenterClientHeight
+        let detailRows = min(max(2, presenterDetail(width: width - 2).count), 6, max(2, clientRowFor - 1 - Self.presenterBannerHeight - 1))
+        let bannerRect = Rect(row: 1, column: 0, width: width, height: Self.presenterBannerHeight - 2 + detailRows)
+        drawBanner(&screen, bannerRect, detailRows: detailRows)
 
         let clientRow = height - 1 - Self.presenterClientHeight
         let logRow = bannerRect.row + bannerRect.height
@@ -40,7 +44,14 @@ extension Renderer {
         drawKeyBar(&screen, row: height - 1)
     }
 
-    private func drawBanner(_ screen: inout Screen, _ rect: Rect) {
+    /// The outcome's explanation wrapped to `width`, each of its lines on rows of its own.
+    private func presenterDetail(width: Int) -> [String] {
+        guard let outcome = state.outcome, width > 0 else { return [] }
+        return (clock(outcome.time) + "  " + outcome.detail).split(separator: "\n")
+            .flatMap { Self.wrap(String($0), width: width) }
+    }
+
+    private func drawBanner(_ screen: inout Screen, _ rect: Rect, detailRows: Int) {
         let client = state.client
         var target = "\(client.engine.rawValue) client -> \(Endpoint(host: client.host, port: client.port))"
         if client.engine == .udp { target += " (\(client.udpMode.rawValue))" }
@@ -51,9 +62,9 @@ extension Renderer {
             centered(&screen, hint, row: inner.row + inner.height / 2, in: inner, role: .info)
             return
         }
-        // The detail under the banner takes two rows when it needs them; the banner moves up.
-        let detail = (clock(outcome.time) + "  " + outcome.detail).split(separator: "\n")
-            .flatMap { Self.wrap(String($0), width: inner.width) }.prefix(2)
+        // The detail under the banner takes the rows it needs (the box grew for them); with
+        // one row, the banner sits a row lower.
+        let detail = presenterDetail(width: inner.width).prefix(detailRows)
         let bannerTop = inner.row + (detail.count > 1 ? 0 : 1)
         let text = BlockFont.fit(outcome.banners, width: inner.width - 2)
         let left = inner.column + max(0, (inner.width - BlockFont.width(text)) / 2)
