@@ -211,8 +211,8 @@ extension LoopbackTests {
         let (server, port) = try server(.builtIn) { $0.maxConnections = 1 }
         defer { server.stop() }
         // Hold the one allowed connection open with half a request (TCPClient would finish it).
-        let holder = loopbackConnect(port)
-        _ = send(holder, "GET / HTTP/1.1\r\n", 16, 0)
+        let holder = try #require(LoopbackPeer(connectingTo: port))
+        holder.send("GET / HTTP/1.1\r\n")
         // The 503 comes after the turned-away request is read (RobustnessTests checks it
         // arrives every time); the loop waits for the server to count the holder.
         var busy: [Int] = []
@@ -222,7 +222,7 @@ extension LoopbackTests {
             if busy == [503] { break }
         }
         #expect(busy == [503])
-        close(holder)
+        holder.close()
         var served: [Int] = []
         for _ in 0..<200 {  // until the holder's slot is free again (bounded)
             let result = await TCPClient(events: .discard).send(Array("GET / HTTP/1.0\r\n\r\n".utf8), host: "127.0.0.1", port: port)
@@ -236,18 +236,9 @@ extension LoopbackTests {
         let (server, port) = try server(.builtIn) { $0.headerTimeout = 0.3 }
         defer { server.stop() }
         // A blocking socket that sends half a request and waits: the server must answer 408 and close.
-        let fd = loopbackConnect(port)
-        defer { close(fd) }
-        var limit = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        _ = send(fd, "GET / HTTP/1.1\r\nHost:", 21, 0)
-        var reply = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            reply += buffer[0..<n]
-        }
+        let peer = try #require(LoopbackPeer(connectingTo: port))
+        peer.send("GET / HTTP/1.1\r\nHost:")
+        let reply = peer.receiveAll(seconds: 10)
         #expect(statuses(reply) == [408])
     }
 }

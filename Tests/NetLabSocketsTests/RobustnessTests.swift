@@ -4,23 +4,6 @@ import Testing
 import NetLabCore
 @testable import NetLabSockets
 
-private func setNonBlocking(_ fd: Int32) {
-    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-}
-
-/// Waits (bounded) until `recv` on a blocking socket reports the end: 0 or an error.
-private func waitForEnd(_ fd: Int32, seconds: Int) -> Bool {
-    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = recv(fd, &buffer, buffer.count, 0)
-        if n > 0 { continue }
-        if n == 0 { return true }
-        return errno != EAGAIN && errno != EWOULDBLOCK  // a reset counts as the end; a timeout does not
-    }
-}
-
 private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
 extension LoopbackTests {
@@ -35,9 +18,8 @@ extension LoopbackTests {
         let server = HTTPServer(events: .discard, configuration: configuration)
         let port = try server.start(host: "127.0.0.1", port: 0).port
         defer { server.stop() }
-        let flooder = loopbackConnect(port, receiveBuffer: 4096)
-        defer { close(flooder) }
-        setNonBlocking(flooder)
+        let flooder = try #require(LoopbackPeer(connectingTo: port, receiveBuffer: 4096))
+        flooder.setNonBlocking()
         let request = Array("GET /HelloWorld.html HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
         var batch: [UInt8] = []
         for _ in 0..<1000 { batch += request }
@@ -45,7 +27,7 @@ extension LoopbackTests {
         var sent = 0
         var full = false
         while sent < 64 << 20 {
-            let n = batch.withUnsafeBytes { send(flooder, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = flooder.send(batch)
             if n < 0 {
                 if errno == EAGAIN { full = true }
                 break
@@ -59,11 +41,7 @@ extension LoopbackTests {
         #expect(text(other).hasPrefix("HTTP/1.1 200 OK"))
         // The flooder reads nothing: closed after the idle timeout (0.5 s; waited for up to
         // 10 without reading, which would let the server go on).
-        // No events asked for: poll wakes only for an error or hang-up (the server's reset).
-        var watch = pollfd(fd: flooder, events: 0, revents: 0)
-        #expect(poll(&watch, 1, 10_000) == 1)
-        let ended = Int32(POLLHUP) | Int32(POLLERR)
-        #expect(Int32(watch.revents) & ended != 0)
+        #expect(flooder.waitsForHangUp(milliseconds: 10_000))
     }
 
     /// Idle and vanished clients cannot lock a TCP server out: past the limit new clients are
@@ -73,8 +51,7 @@ extension LoopbackTests {
         let server = TCPServer(events: events.sink, maxConnections: 4, idleTimeout: 0.5)
         let port = try server.start(host: "127.0.0.1", port: 0).port
         defer { server.stop() }
-        let idle = (0..<4).map { _ in loopbackConnect(port) }
-        defer { idle.forEach { close($0) } }
+        let idle = (0..<4).compactMap { _ in LoopbackPeer(connectingTo: port) }
         // Wait (bounded) until the server holds all four.
         for _ in 0..<1000 where server.connectionCount < 4 { try await Task.sleep(nanoseconds: 1_000_000) }
         #expect(server.connectionCount == 4)
@@ -87,7 +64,7 @@ extension LoopbackTests {
         }
         #expect(events.kinds.contains { if case .rejected(_, let reason) = $0 { reason.contains("(connection reset)") } else { false } })
         // The idle four are closed after 0.5 s; then a client is served (waited for up to 10 s).
-        for fd in idle { #expect(waitForEnd(fd, seconds: 10)) }
+        for peer in idle { #expect(peer.readsToTheEnd(seconds: 10)) }
         let served = await TCPClient(events: .discard).send(Array("hello".utf8), host: "127.0.0.1", port: port)
         #expect(served == .success(Array("HELLO".utf8)))
         #expect(events.kinds.filter { if case .idleClosed(_, 0.5) = $0 { true } else { false } }.count == 4)
@@ -101,8 +78,7 @@ extension LoopbackTests {
         let server = HTTPServer(events: .discard, configuration: configuration)
         let port = try server.start(host: "127.0.0.1", port: 0).port
         defer { server.stop() }
-        let holder = loopbackConnect(port)
-        defer { close(holder) }
+        let holder = try #require(LoopbackPeer(connectingTo: port))
         for _ in 0..<1000 where server.connectionCount < 1 { try await Task.sleep(nanoseconds: 1_000_000) }
         for _ in 0..<20 {
             let reply = try await TCPClient(events: .discard).send(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), host: "127.0.0.1", port: port).get()
@@ -121,13 +97,10 @@ extension LoopbackTests {
         let server = HTTPServer(events: events.sink, configuration: HTTPServer.Configuration(site: try HTTPSite.root(root.path)))
         let port = try server.start(host: "127.0.0.1", port: 0).port
         defer { server.stop() }
-        let fd = loopbackConnect(port, receiveBuffer: 4096)
-        _ = "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n".withCString { send(fd, $0, strlen($0), 0) }
-        var first = [UInt8](repeating: 0, count: 1024)
-        #expect(recv(fd, &first, first.count, 0) > 0)
-        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-        close(fd)  // a reset, mid-response
+        let peer = try #require(LoopbackPeer(connectingTo: port, receiveBuffer: 4096))
+        peer.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(peer.receive(max: 1024)?.isEmpty == false)
+        peer.reset()  // mid-response
         var line: LabEvent.Kind?
         for _ in 0..<2000 {
             line = events.kinds.first { if case .served = $0 { true } else { false } }
@@ -174,31 +147,17 @@ extension LoopbackTests {
     /// The HTTP client stops at the end of a response whose server keeps the connection open.
     @Test func httpClientStopsAtContentLength() async throws {
         // A listener that answers one request with a Content-Length and never closes.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                _ = bind(listener, pointer, length)
-                return getsockname(listener, pointer, &length)
-            }
-        }
-        listen(listener, 1)
-        let port = UInt16(bigEndian: address.sin_port)
+        let listener = LoopbackPeer(listening: ())
+        let port = listener.port
         let answered = DispatchSemaphore(value: 0)
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            let fd = accept(listener, nil, nil)
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            _ = recv(fd, &buffer, buffer.count, 0)
-            let response = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n"
-            _ = response.withCString { send(fd, $0, strlen($0), 0) }
+            let connection = listener.accept()
+            _ = connection.receive(max: 4096)
+            connection.send("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n")
             answered.signal()
             _ = done.wait(timeout: .now() + 30)  // keeps the connection open
-            close(fd)
+            connection.close()
         }
         defer { done.signal() }
         let result = await TCPClient(events: .discard, engine: .http).send(

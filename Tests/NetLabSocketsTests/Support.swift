@@ -87,22 +87,6 @@ func randomBytes(_ count: Int) -> [UInt8] {
     return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
 }
 
-/// A blocking loopback TCP socket, connected to `port` (for clients that misbehave on
-/// purpose: half a request, never reading). `receiveBuffer` shrinks SO_RCVBUF first.
-func loopbackConnect(_ port: UInt16, receiveBuffer: Int32? = nil) -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let result = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    precondition(result == 0, "connect to 127.0.0.1:\(port) failed: errno \(errno)")
-    return fd
-}
-
 /// The body after an HTTP response's first head.
 func body(_ bytes: [UInt8]) -> [UInt8] {
     let marker: [UInt8] = [13, 10, 13, 10]

@@ -1,0 +1,117 @@
+import Glibc
+
+/// A plain blocking TCP socket on 127.0.0.1, for playing the peers netlab must survive: a
+/// client that never reads, one that resets mid-response, a server that answers and never
+/// closes. Internal (tests reach it with `@testable import`), so that even their socket calls
+/// stay in this module. Closed when released.
+final class LoopbackPeer: @unchecked Sendable {
+    // @unchecked: a peer is used by one thread at a time (a test hands a listener to one thread).
+
+    let fd: Int32
+    private var closed = false
+
+    /// Connects to 127.0.0.1:`port`; `receiveBuffer` shrinks SO_RCVBUF first (so the peer's
+    /// window fills after a few KiB). Nil if the connection fails.
+    init?(connectingTo port: UInt16, receiveBuffer: Int32? = nil) {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
+        var address = Self.loopback(port)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            Glibc.close(fd)
+            return nil
+        }
+    }
+
+    /// A listener on 127.0.0.1 at a port the system picks (`port`).
+    init(listening: Void) {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = Self.loopback(0)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        listen(fd, 8)
+    }
+
+    private init(accepted: Int32) { fd = accepted }
+
+    deinit { close() }
+
+    /// The local port (of a listener: the one to connect to).
+    var port: UInt16 { SocketAddress.local(of: fd)?.endpoint.port ?? 0 }
+
+    func accept() -> LoopbackPeer { LoopbackPeer(accepted: Glibc.accept(fd, nil, nil)) }
+
+    /// One `send`; the count written, or -1 (`errno` says why: EAGAIN when non-blocking and full).
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    @discardableResult
+    func send(_ text: String) -> Int { send(Array(text.utf8)) }
+
+    /// One `recv` of at most `max` bytes: [] at the end of the stream, nil on an error or timeout.
+    func receive(max: Int = 65536) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: max)
+        let n = recv(fd, &buffer, max, 0)
+        return n < 0 ? nil : Array(buffer[0..<n])
+    }
+
+    /// Everything until the end of the stream (or an error, or `seconds` without a byte).
+    func receiveAll(seconds: Int = 10) -> [UInt8] {
+        setReceiveTimeout(seconds: seconds)
+        var all: [UInt8] = []
+        while let chunk = receive(), !chunk.isEmpty { all += chunk }
+        return all
+    }
+
+    /// Reads until the peer's end of stream or reset; false if `seconds` pass without either.
+    func readsToTheEnd(seconds: Int) -> Bool {
+        setReceiveTimeout(seconds: seconds)
+        while true {
+            if let chunk = receive() {
+                if chunk.isEmpty { return true }
+                continue
+            }
+            return errno != EAGAIN && errno != EWOULDBLOCK
+        }
+    }
+
+    /// Waits, without reading, until the connection reports an error or hang-up (the peer
+    /// reset or closed it); false after `milliseconds`.
+    func waitsForHangUp(milliseconds: Int32) -> Bool {
+        var watch = pollfd(fd: fd, events: 0, revents: 0)
+        return poll(&watch, 1, milliseconds) == 1 && Int32(watch.revents) & (Int32(POLLHUP) | Int32(POLLERR)) != 0
+    }
+
+    func setNonBlocking() { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+
+    func setReceiveTimeout(seconds: Int) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Closes with a reset (SO_LINGER 0) instead of a FIN.
+    func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close()
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
+
+    private static func loopback(_ port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+}
