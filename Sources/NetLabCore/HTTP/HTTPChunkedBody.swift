@@ -40,9 +40,9 @@ public struct HTTPChunkedBody: Equatable, Sendable {
                     state = .size(digits: digits + 1, value: value, inExtension: true)
                 } else if byte == 0x3B || byte == 0x20 || byte == 0x09 {
                     state = .size(digits: digits, value: value, inExtension: true)
-                } else if let digit = Self.hexDigit(byte) {
+                } else if let digit = HTTPTarget.hexValue(byte) {
                     guard digits < 15 else { return .failed(.badRequest("a chunk size too large")) }
-                    state = .size(digits: digits + 1, value: value * 16 + digit, inExtension: false)
+                    state = .size(digits: digits + 1, value: value * 16 + Int(digit), inExtension: false)
                 } else {
                     return .failed(.badRequest("a chunk size that is not hexadecimal"))
                 }
@@ -80,13 +80,4 @@ public struct HTTPChunkedBody: Equatable, Sendable {
 
     /// What follows a size line: data, or the trailer after the last (zero) chunk.
     private static func after(size: Int) -> State { size == 0 ? .trailer(lineLength: 0) : .data(remaining: size) }
-
-    private static func hexDigit(_ b: UInt8) -> Int? {
-        switch b {
-        case 0x30...0x39: Int(b - 0x30)
-        case 0x41...0x46: Int(b - 0x41 + 10)
-        case 0x61...0x66: Int(b - 0x61 + 10)
-        default: nil
-        }
-    }
 }

@@ -71,20 +71,12 @@ public enum HTTPClientMessage {
     }
 
     public static func parseResponse(_ bytes: [UInt8]) -> Response {
-        var headEnd = bytes.count
-        var bodyStart = bytes.count
-        var i = 0
-        while i + 1 < bytes.count {
-            if bytes[i] == 0x0A && bytes[i + 1] == 0x0A { headEnd = i; bodyStart = i + 2; break }
-            if i + 3 < bytes.count, bytes[i] == 0x0D, bytes[i + 1] == 0x0A, bytes[i + 2] == 0x0D, bytes[i + 3] == 0x0A {
-                headEnd = i; bodyStart = i + 4; break
-            }
-            i += 1
-        }
+        let bodyStart = headEnd(bytes) ?? bytes.count
         // Split bytes, not a String: in Swift "\r\n" is one Character and never equals "\n".
-        let lines = bytes[0..<headEnd].split(separator: 0x0A).map { line in
+        // The blank line that ends the head is the only empty one: dropped.
+        let lines = bytes[0..<bodyStart].split(separator: 0x0A).map { line in
             String(decoding: line.last == 0x0D ? line.dropLast() : line, as: UTF8.self)
-        }
+        }.filter { !$0.isEmpty }
         let statusLine = lines.first ?? ""
         let parts = statusLine.split(separator: " ")
         let status = parts.count >= 2 && parts[0].hasPrefix("HTTP/") ? Int(parts[1]) : nil

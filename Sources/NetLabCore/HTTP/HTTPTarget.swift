@@ -105,7 +105,8 @@ public enum HTTPTarget {
         return out
     }
 
-    private static func hexValue(_ b: UInt8) -> UInt8? {
+    /// The value of an ASCII hexadecimal digit (also for chunk sizes).
+    static func hexValue(_ b: UInt8) -> UInt8? {
         switch b {
         case 0x30...0x39: b - 0x30
         case 0x41...0x46: b - 0x41 + 10
