@@ -1,4 +1,3 @@
-import Dispatch
 import Glibc
 import NetLabCore
 
@@ -19,8 +18,11 @@ final class TCPServerConnection: StreamConnection {
     private let oneMessage: Bool
     /// Closed after this many seconds without a byte either way (0: never).
     private let idleTimeout: Double
-    /// Uptime (ns) of the last byte read or written.
-    private var lastActivity = DispatchTime.now().uptimeNanoseconds
+    /// Set by every read and write (a store, no clock read on the data path); the listener's
+    /// tick notes when it last saw the connection quiet.
+    private var active = true
+    /// Uptime (ns) of the first tick that found no activity since the one before.
+    private var quietSince: UInt64 = 0
 
     init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, oneMessage: Bool = false,
          idleTimeout: Double = TCPServer.defaultIdleTimeout) {
@@ -41,9 +43,16 @@ final class TCPServerConnection: StreamConnection {
 
     /// Closes a connection idle past the timeout: a client that vanished without a FIN (or
     /// never sends) cannot hold one of the server's connections for ever.
+    /// The idle time is measured from the first quiet tick, so it is closed between
+    /// `idleTimeout` and `idleTimeout` plus one tick (a quarter of it at most) after its last byte.
     func tick(now: UInt64) {
-        guard idleTimeout > 0, !handle.isClosing,
-              now > lastActivity, Double(now - lastActivity) / 1e9 >= idleTimeout else { return }
+        guard idleTimeout > 0, !handle.isClosing else { return }
+        if active {
+            active = false
+            quietSince = now
+            return
+        }
+        guard now > quietSince, Double(now - quietSince) / 1e9 >= idleTimeout else { return }
         sink.emitTraffic(.tcp, .server, .idleClosed(peer: peer, seconds: idleTimeout))
         close()
     }
@@ -67,7 +76,7 @@ final class TCPServerConnection: StreamConnection {
                 return
             }
             guard let count else { return }
-            if idleTimeout > 0 { lastActivity = DispatchTime.now().uptimeNanoseconds }
+            active = true
             if count == 0 {
                 peerFinished = true
                 handle.pauseReading()
@@ -115,7 +124,7 @@ final class TCPServerConnection: StreamConnection {
             return nil
         }
         guard let written, written > 0 else { return 0 }
-        if idleTimeout > 0 { lastActivity = DispatchTime.now().uptimeNanoseconds }
+        active = true
         sink.emitPayload(.tcp, .server, .sent(bytes: Array(bytes[0..<written]), from: local, to: peer))
         return written
     }
