@@ -323,9 +323,9 @@ extension ConsoleState {
         let name = engine.rawValue.lowercased()
         switch remedy {
         case .freeOrChangePort(let port):
-            return "stop it, or move netlab's server with :listen \(name) \(port == 65535 ? port - 1 : port + 1)"
+            return "stop it, or move netlab's server with :listen \(name) \(Remedy.neighbour(of: port))"
         case .waitOrChangePort(let port):
-            return "wait a minute, or move netlab's server with :listen \(name) \(port == 65535 ? port - 1 : port + 1)"
+            return "wait a minute, or move netlab's server with :listen \(name) \(Remedy.neighbour(of: port))"
         case .unprivilegedPort:
             return "use a port of 1024 or above: :listen \(name) 12000"
         case .raiseDescriptorLimit:

@@ -20,9 +20,10 @@ extension Renderer {
         // The explanation is the lesson: it gets every row it needs (up to 6), taken from the
         // server log below, which keeps at least 3.
         let clientRowFor = height - 1 - Self.presenterClientHeight
-        let detailRows = min(max(2, presenterDetail(width: width - 2).count), 6, max(2, clientRowFor - 1 - Self.presenterBannerHeight - 1))
+        let detail = presenterDetail(width: width - 2)  // the banner box's inner width
+        let detailRows = min(max(2, detail.count), 6, max(2, clientRowFor - 1 - Self.presenterBannerHeight - 1))
         let bannerRect = Rect(row: 1, column: 0, width: width, height: Self.presenterBannerHeight - 2 + detailRows)
-        drawBanner(&screen, bannerRect, detailRows: detailRows)
+        drawBanner(&screen, bannerRect, detail: Array(detail.prefix(detailRows)))
 
         let clientRow = height - 1 - Self.presenterClientHeight
         let logRow = bannerRect.row + bannerRect.height
@@ -51,7 +52,7 @@ extension Renderer {
             .flatMap { Self.wrap(String($0), width: width) }
     }
 
-    private func drawBanner(_ screen: inout Screen, _ rect: Rect, detailRows: Int) {
+    private func drawBanner(_ screen: inout Screen, _ rect: Rect, detail: [String]) {
         let client = state.client
         var target = "\(client.engine.rawValue) client -> \(Endpoint(host: client.host, port: client.port))"
         if client.engine == .udp { target += " (\(client.udpMode.rawValue))" }
@@ -64,7 +65,6 @@ extension Renderer {
         }
         // The detail under the banner takes the rows it needs (the box grew for them); with
         // one row, the banner sits a row lower.
-        let detail = presenterDetail(width: inner.width).prefix(detailRows)
         let bannerTop = inner.row + (detail.count > 1 ? 0 : 1)
         let text = BlockFont.fit(outcome.banners, width: inner.width - 2)
         let left = inner.column + max(0, (inner.width - BlockFont.width(text)) / 2)

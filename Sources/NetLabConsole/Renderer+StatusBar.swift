@@ -9,8 +9,9 @@ extension Renderer {
     /// first (spacing, "client:", the servers' ports, the mode's spelling), then the name.
     func drawStatusBar(_ screen: inout Screen, row: Int, showClient: Bool = true) {
         screen.fill(row: row, column: 0, width: screen.width, height: 1, role: .statusBar)
-        let variants = (0...3).map { statusSegments(compact: $0, showClient: showClient) }
-        let segments = variants.first { Self.width(of: $0) <= screen.width } ?? variants.last!
+        // Built one level at a time, only until one fits (nearly always the first).
+        let segments = (0...2).lazy.map { statusSegments(compact: $0, showClient: showClient) }
+            .first { Self.width(of: $0) <= screen.width } ?? statusSegments(compact: 3, showClient: showClient)
         var x = 0
         for (text, role) in segments { x += screen.put(text, row: row, column: x, role: role) }
         let name = showClient ? " netlab " : " netlab presenter "

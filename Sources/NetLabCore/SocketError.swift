@@ -77,6 +77,9 @@ public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Something the user can do about a failure; each front end says it with its own commands.
 public enum Remedy: Sendable, Equatable {
+    /// A port next to a taken one, to suggest instead.
+    public static func neighbour(of port: UInt16) -> UInt16 { port == 65535 ? port - 1 : port + 1 }
+
     /// The port is taken: stop its holder, or use another port.
     case freeOrChangePort(port: UInt16)
     /// The port is blocked by TIME_WAIT for up to a minute: wait, or use another port.

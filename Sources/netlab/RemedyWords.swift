@@ -6,9 +6,9 @@ enum RemedyWords {
     static func cli(_ remedy: Remedy?) -> String? {
         switch remedy {
         case .freeOrChangePort(let port):
-            return "stop it, or pick another port with --port (e.g. --port \(port == 65535 ? port - 1 : port + 1))"
+            return "stop it, or pick another port with --port (e.g. --port \(Remedy.neighbour(of: port)))"
         case .waitOrChangePort(let port):
-            return "wait a minute, or pick another port with --port (e.g. --port \(port == 65535 ? port - 1 : port + 1))"
+            return "wait a minute, or pick another port with --port (e.g. --port \(Remedy.neighbour(of: port)))"
         case .unprivilegedPort:
             return "use a port of 1024 or above with --port, such as 12000"
         case .raiseDescriptorLimit:

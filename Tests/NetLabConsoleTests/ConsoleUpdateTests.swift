@@ -281,10 +281,7 @@ import NetLabCore
 
     @Test func settingsWithoutAnArgumentShowTheirValueAndHelpTakesACommand() {
         var state = ConsoleState()
-        func run(_ line: String) -> [Effect] {
-            state.type(line)
-            return state.apply([.key(.enter)])
-        }
+        func run(_ line: String) -> [Effect] { NetLabConsoleTests.run(line, &state) }
         #expect(run(":port").isEmpty)
         #expect(state.transcript.last?.text == "client target port: 12000")
         #expect(run(":target").isEmpty)
