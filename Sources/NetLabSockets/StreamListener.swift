@@ -78,7 +78,10 @@ final class StreamListener {
             for connection in connections.values { connection.tick(now: now) }
             // Descriptors may have been freed elsewhere in the process: try again.
             if paused { resumeAccepting() }
-            if let since = shortageSince, !paused, now - lastShortage > 1_000_000_000 {
+            // `lastShortage` may be later than `now`: a connection closed by this tick's sweep
+            // resumes accepting, which can hit EMFILE again (an unsigned `now - lastShortage`
+            // then trapped: found under `ulimit -n 40` with idle clients timing out).
+            if let since = shortageSince, !paused, now > lastShortage, now - lastShortage > 1_000_000_000 {
                 shortageSince = nil
                 let seconds = Double(lastShortage - since) / 1e9
                 sink.emit(engine, .server, .notice(

@@ -82,6 +82,35 @@ private func occurrences(_ needle: String, in text: String) -> Int {
         #expect(!log.contains("\" 404 "), "\(log.suffix(2000))")
     }
 
+    /// Idle clients timing out at the descriptor limit, with more waiting in the backlog than
+    /// there are descriptors: each tick's sweep frees some, accepting resumes and runs out
+    /// again. The server survives it (it trapped on an unsigned subtraction) and every client is
+    /// served or timed out in turn.
+    @Test func idleTimeoutsAtTheDescriptorLimitKeepTheServerUp() throws {
+        let port = try freePort()
+        let server = try Background("/bin/sh", ["-c", "ulimit -n 40 && exec \"$0\" tcp-server --host 127.0.0.1 --port \(port) --idle-timeout 1",
+                                                netlabBinary.path])
+        _ = try server.line(containing: "Listening on", orContaining: "Listening on")
+        let holders = """
+            import socket, sys, time
+            port = int(sys.argv[1])
+            held = [socket.create_connection(("127.0.0.1", port)) for _ in range(70)]
+            for s in held: s.settimeout(30)
+            ended = 0
+            for s in held:
+                try:
+                    if s.recv(1) == b"": ended += 1
+                except OSError:
+                    ended += 1
+            print("ended", ended, flush=True)
+            """
+        let clients = try run(python3, ["-c", holders, String(port)], deadline: 60)
+        #expect(clients.out == "ended 70\n", "\(clients.stderr)")
+        #expect(server.process.isRunning, "\(server.text.suffix(1500))")
+        #expect(server.interrupt() == 0)
+        #expect(server.text.contains("accepting connections again"))
+    }
+
     /// With stdout a pipe nobody reads, a server still stops at once on SIGTERM.
     @Test func stalledStdoutDoesNotBlockShutdown() throws {
         let (process, output, port) = try udpServerWithStdoutPipe()
