@@ -290,6 +290,12 @@ import NetLabCore
         #expect(state.transcript.last?.text == "client timeout: 2 s")
         #expect(run(":udp-mode").isEmpty)
         #expect(state.transcript.last?.text == "UDP client mode: unconnected")
+        // F8's note says what changes on the wire's account (checked with tcpdump: the ICMP
+        // port unreachable comes back either way; only a connected socket is told).
+        state.apply([.key(.function(8))])
+        #expect(state.transcript.last?.text == "UDP client mode: connected (the socket is connected first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)")
+        state.apply([.key(.function(8))])
+        #expect(state.transcript.last?.text == "UDP client mode: unconnected (as the lab's client: an ICMP error is never reported; F8 switches)")
         #expect(run(":timeout 1e-9").isEmpty)
         #expect(state.client.timeout == 2, "below the stated minimum")
         #expect(state.transcript.last?.text == "usage: :timeout SECONDS, between 0.001 and 3600")

@@ -15,7 +15,8 @@ extension LoopbackTests {
     @Test func pipeliningClientThatNeverReadsIsHeldBackThenClosed() async throws {
         var configuration = HTTPServer.Configuration(site: .builtIn)
         configuration.idleTimeout = 0.5
-        let server = HTTPServer(events: .discard, configuration: configuration)
+        let events = EventRecorder()
+        let server = HTTPServer(events: events.sink, configuration: configuration)
         let port = try server.start(host: "127.0.0.1", port: 0).port
         defer { server.stop() }
         let flooder = try #require(LoopbackPeer(connectingTo: port, receiveBuffer: 4096))
@@ -42,6 +43,9 @@ extension LoopbackTests {
         // The flooder reads nothing: closed after the idle timeout (0.5 s; waited for up to
         // 10 without reading, which would let the server go on).
         #expect(flooder.waitsForHangUp(milliseconds: 10_000))
+        // Its access-log line says why the response stopped short.
+        server.stop()
+        #expect(events.kinds.contains { if case .served(_, _, _, _, _, "the client read nothing for 0.5 s") = $0 { true } else { false } })
     }
 
     /// Idle and vanished clients cannot lock a TCP server out: past the limit new clients are

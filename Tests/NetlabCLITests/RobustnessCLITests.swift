@@ -125,6 +125,10 @@ private func occurrences(_ needle: String, in text: String) -> Int {
         let inTime = exited.wait(timeout: .now() + 3) == .success
         #expect(inTime, "SIGTERM did not stop the server within 3 s")
         if inTime { #expect(process.terminationStatus == 0) }
+        // The lines it could not print are not lost in silence.
+        try errors.fileHandleForWriting.close()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(said == "netlab: stopped before the log caught up: its last lines were not printed\n")
     }
 
     /// Lines that did not fit are counted, and the count is said when output moves again.
@@ -157,6 +161,9 @@ private func occurrences(_ needle: String, in text: String) -> Int {
 
     /// `udp-server --hex` with stdout a pipe this test reads only when it chooses to (--hex:
     /// 63 log lines per datagram, so a few thousand datagrams are megabytes of log).
+    /// Its stderr, read after it exits.
+    private let errors = Pipe()
+
     private func udpServerWithStdoutPipe(logBufferKiB: Int? = nil) throws -> (Process, Pipe, UInt16) {
         let port = try freePort()
         let process = Process()
@@ -167,7 +174,7 @@ private func occurrences(_ needle: String, in text: String) -> Int {
         process.arguments = ["udp-server", "--host", "127.0.0.1", "--port", String(port), "--hex"]
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         try process.run()
         return (process, output, port)
     }
