@@ -41,6 +41,23 @@ func portBelowEphemeralRange() throws -> UInt16 {
             "\(result.stderr)")
     }
 
+    /// A server that reads and closes without a byte of reply (on the wire: data in, then the
+    /// server's FIN): an error with that text, never an empty line and exit 0.
+    @Test func serverClosingWithoutAReply() throws {
+        let script = """
+            import socket
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+            print("port", s.getsockname()[1], flush=True)
+            c, _ = s.accept(); c.recv(1024); c.close()
+            """
+        let silent = try Background(python3, ["-c", script])
+        let port = try silent.port()
+        let result = try netlab("tcp-client", "--port", String(port), "hello")
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "netlab: 127.0.0.1:\(port) closed the connection without sending anything back\n")
+    }
+
     /// A listener whose backlog is full drops the SYN: connect() never completes, and the
     /// timeout says so instead of blaming a server that never got the connection.
     @Test func connectThatNeverCompletes() throws {
