@@ -1,0 +1,167 @@
+/// Takes a captured frame apart: link layer (Ethernet, Linux cooked v1/v2, raw IP), IPv4/IPv6,
+/// TCP, UDP, ICMP/ICMPv6 (with the ports of the datagram an error quotes). Pure: bytes in,
+/// values out; a short or odd frame decodes as far as its bytes go, never traps.
+public enum FrameDecoder {
+    public static let etherTypeIPv4: UInt16 = 0x0800
+    public static let etherTypeIPv6: UInt16 = 0x86dd
+
+    public static func decode(_ frame: CapturedFrame) -> DecodedFrame {
+        let bytes = frame.bytes
+        var decoded = DecodedFrame(link: .unknown(frame.linkType), linkRange: 0..<0, ip: nil, transport: nil,
+                                   payload: bytes.count..<bytes.count, length: frame.length, capturedLength: bytes.count)
+        var reader = ByteReader(bytes)
+        let network: UInt16?
+        switch frame.linkType {
+        case .ethernet:
+            guard bytes.count >= 14 else { return decoded }
+            var etherType = reader.u16(12)
+            var end = 14
+            // One 802.1Q tag, as a switch port mirror may deliver.
+            if etherType == 0x8100, bytes.count >= 18 { etherType = reader.u16(16); end = 18 }
+            decoded.link = .ethernet(source: Array(bytes[6..<12]), destination: Array(bytes[0..<6]), etherType: etherType)
+            decoded.linkRange = 0..<end
+            network = etherType
+        case .linuxCooked:
+            guard bytes.count >= 16 else { return decoded }
+            let addressLength = min(8, Int(reader.u16(4)))
+            decoded.link = .linuxCooked(version: 1, packetType: reader.u16(0), protocolType: reader.u16(14),
+                                        address: Array(bytes[6..<(6 + addressLength)]))
+            decoded.linkRange = 0..<16
+            network = reader.u16(14)
+        case .linuxCooked2:
+            guard bytes.count >= 20 else { return decoded }
+            let addressLength = min(8, Int(bytes[11]))
+            decoded.link = .linuxCooked(version: 2, packetType: UInt16(bytes[10]), protocolType: reader.u16(0),
+                                        address: Array(bytes[12..<(12 + addressLength)]))
+            decoded.linkRange = 0..<20
+            network = reader.u16(0)
+        case .raw:
+            decoded.link = .raw
+            network = bytes.first.map { $0 >> 4 == 6 ? etherTypeIPv6 : etherTypeIPv4 }
+        default:
+            return decoded
+        }
+        guard let network else { return decoded }
+        let start = decoded.linkRange.upperBound
+        guard let (ip, transportStart, transportEnd) = decodeIP(&reader, at: start, etherType: network) else { return decoded }
+        decoded.ip = ip
+        decoded.payload = transportStart..<transportStart
+        decodeTransport(&decoded, &reader, protocolNumber: ip.protocolNumber, version: ip.version,
+                        start: transportStart, end: transportEnd)
+        return decoded
+    }
+
+    /// The IP header at `start`: the header, where its payload starts and ends (within the captured bytes).
+    private static func decodeIP(_ reader: inout ByteReader, at start: Int, etherType: UInt16) -> (DecodedFrame.IP, Int, Int)? {
+        let count = reader.bytes.count
+        if etherType == etherTypeIPv4 {
+            guard count >= start + 20, reader.bytes[start] >> 4 == 4 else { return nil }
+            let headerLength = Int(reader.bytes[start] & 0x0f) * 4
+            guard headerLength >= 20, count >= start + headerLength else { return nil }
+            let total = Int(reader.u16(start + 2))
+            let end = min(count, start + max(total, headerLength))
+            let ip = DecodedFrame.IP(version: 4, source: ipv4(reader.bytes, start + 12), destination: ipv4(reader.bytes, start + 16),
+                                     protocolNumber: reader.bytes[start + 9], hopLimit: reader.bytes[start + 8],
+                                     range: start..<(start + headerLength))
+            return (ip, start + headerLength, end)
+        }
+        if etherType == etherTypeIPv6 {
+            guard count >= start + 40, reader.bytes[start] >> 4 == 6 else { return nil }
+            let payloadLength = Int(reader.u16(start + 4))
+            var next = reader.bytes[start + 6]
+            var offset = start + 40
+            // Skip extension headers (hop-by-hop, routing, destination options) to the transport.
+            while [0, 43, 60].contains(next), count >= offset + 8 {
+                next = reader.bytes[offset]
+                offset += (Int(reader.bytes[offset + 1]) + 1) * 8
+            }
+            let ip = DecodedFrame.IP(version: 6, source: ipv6(reader.bytes, start + 8), destination: ipv6(reader.bytes, start + 24),
+                                     protocolNumber: next, hopLimit: reader.bytes[start + 7], range: start..<min(offset, count))
+            return (ip, min(offset, count), min(count, start + 40 + payloadLength))
+        }
+        return nil
+    }
+
+    private static func decodeTransport(_ decoded: inout DecodedFrame, _ reader: inout ByteReader, protocolNumber: UInt8,
+                                        version: Int, start: Int, end: Int) {
+        switch protocolNumber {
+        case 6:
+            guard end >= start + 20 else { decoded.transport = .other(6); return }
+            let headerLength = Int(reader.bytes[start + 12] >> 4) * 4
+            let headerEnd = min(end, start + max(20, headerLength))
+            decoded.transport = .tcp(DecodedFrame.TCP(
+                sourcePort: reader.u16(start), destinationPort: reader.u16(start + 2),
+                sequence: reader.u32(start + 4), acknowledgement: reader.u32(start + 8),
+                flags: DecodedFrame.TCPFlags(rawValue: reader.u16(start + 12) & 0x01ff),
+                window: reader.u16(start + 14), payloadLength: end - headerEnd, range: start..<headerEnd))
+            decoded.payload = headerEnd..<end
+        case 17:
+            guard end >= start + 8 else { decoded.transport = .other(17); return }
+            let length = Int(reader.u16(start + 4))
+            let payloadEnd = min(end, start + max(8, length))
+            decoded.transport = .udp(DecodedFrame.UDP(sourcePort: reader.u16(start), destinationPort: reader.u16(start + 2),
+                                                      length: length, payloadLength: payloadEnd - (start + 8),
+                                                      range: start..<(start + 8)))
+            decoded.payload = (start + 8)..<payloadEnd
+        case 1 where version == 4, 58 where version == 6:
+            guard end >= start + 8 else { decoded.transport = .other(protocolNumber); return }
+            let type = reader.bytes[start]
+            let isError = version == 4 ? [3, 11, 12].contains(type) : (1...4).contains(type)
+            var quoted: DecodedFrame.Quoted?
+            if isError {
+                quoted = quotedDatagram(&reader, at: start + 8, end: end, version: version)
+            }
+            decoded.transport = .icmp(DecodedFrame.ICMP(version: version, type: type, code: reader.bytes[start + 1],
+                                                        quoted: quoted, range: start..<(start + 8)))
+            decoded.payload = (start + 8)..<end
+        default:
+            decoded.transport = .other(protocolNumber)
+            decoded.payload = start..<end
+        }
+    }
+
+    /// The IP header and first 8 bytes of the datagram an ICMP error carries back.
+    private static func quotedDatagram(_ reader: inout ByteReader, at start: Int, end: Int, version: Int) -> DecodedFrame.Quoted? {
+        guard let (ip, transport, _) = decodeIP(&reader, at: start, etherType: version == 4 ? etherTypeIPv4 : etherTypeIPv6),
+              [6, 17].contains(ip.protocolNumber), transport + 4 <= end else { return nil }
+        return DecodedFrame.Quoted(protocolNumber: ip.protocolNumber,
+                                   source: Endpoint(host: ip.source, port: reader.u16(transport)),
+                                   destination: Endpoint(host: ip.destination, port: reader.u16(transport + 2)))
+    }
+
+    static func ipv4(_ bytes: [UInt8], _ at: Int) -> String {
+        "\(bytes[at]).\(bytes[at + 1]).\(bytes[at + 2]).\(bytes[at + 3])"
+    }
+
+    /// RFC 5952 text: lowercase, leading zeros dropped, the longest run of two or more zero
+    /// groups (the first if tied) as `::`, IPv4-mapped addresses as `::ffff:a.b.c.d`.
+    static func ipv6(_ bytes: [UInt8], _ at: Int) -> String {
+        let groups = (0..<8).map { UInt16(bytes[at + 2 * $0]) << 8 | UInt16(bytes[at + 2 * $0 + 1]) }
+        if groups[0..<5].allSatisfy({ $0 == 0 }) && groups[5] == 0xffff {
+            return "::ffff:" + ipv4(bytes, at + 12)
+        }
+        var best = (start: -1, count: 0)
+        var run = (start: -1, count: 0)
+        for (i, group) in groups.enumerated() {
+            if group == 0 {
+                run = run.start < 0 ? (i, 1) : (run.start, run.count + 1)
+                if run.count > best.count { best = run }
+            } else {
+                run = (-1, 0)
+            }
+        }
+        let hex = groups.map { String($0, radix: 16) }
+        guard best.count >= 2 else { return hex.joined(separator: ":") }
+        let head = hex[0..<best.start].joined(separator: ":")
+        let tail = hex[(best.start + best.count)...].joined(separator: ":")
+        return head + "::" + tail
+    }
+}
+
+/// Big-endian reads at offsets the caller has checked.
+struct ByteReader {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
+    func u32(_ at: Int) -> UInt32 { UInt32(u16(at)) << 16 | UInt32(u16(at + 2)) }
+}
