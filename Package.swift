@@ -33,6 +33,10 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        // libpcap (Debian: libpcap-dev): live capture for the timeline's wire rows.
+        .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
+        // The only importer of libpcap: captures frames on a thread of its own.
+        .target(name: "NetLabCapture", dependencies: ["CPcap", "NetLabCore"]),
         // ncursesw, wide-character build (Debian: libncursesw5-dev).
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncursesw5-dev"])]),
         // The only importer of curses: draws a Screen, reads keys, restores the terminal.
@@ -47,6 +51,7 @@ let package = Package(
             dependencies: [
                 "NetLabCore",
                 "NetLabSockets",
+                "NetLabCapture",
                 "NetLabConsole",
                 "NetLabTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -17,6 +17,8 @@ extension LabEvent {
         case .connected(let local, let peer):
             return role == .client && engine != .udp
                 ? "connected \(local) -> \(peer)" : "socket \(local) connected to \(peer)"
+        case .connecting(let peer):
+            return "connecting to \(peer)"
         case .closed(let peer):
             return "closed the connection with \(peer)"
         case .received(let bytes, let from, _):
@@ -40,6 +42,8 @@ extension LabEvent {
             return error.description
         case .timedOut(let peer, let seconds):
             return "no reply from \(peer) within \(ClientFailure.format(seconds)) s"
+        case .wire(let frame):
+            return WireText.line(FrameDecoder.decode(frame))
         }
     }
 

@@ -6,7 +6,13 @@ import Foundation
 /// can be rebuilt from the event stream alone.
 public struct LabEvent: Sendable, Equatable {
     public enum Engine: String, Sendable, CaseIterable { case tcp = "TCP", udp = "UDP", http = "HTTP" }
-    public enum Role: String, Sendable { case server, client }
+    /// Who reports it: one of netlab's servers or clients, or the capture (a frame on the wire).
+    public enum Role: String, Sendable { case server, client, wire }
+
+    /// The socket call an event reports, for the timeline's call rows (`send() 5 B`).
+    public enum Call: String, Sendable {
+        case accept, connect, send, sendto, sendfile, sendmmsg, recv, recvfrom, recvmmsg, close
+    }
 
     public enum Kind: Sendable, Equatable {
         /// A server's socket is bound and ready.
@@ -15,6 +21,8 @@ public struct LabEvent: Sendable, Equatable {
         case stopped(Endpoint)
         /// A TCP server accepted a connection from `peer`.
         case accepted(peer: Endpoint)
+        /// A client called connect() for `peer` (stamped before the call).
+        case connecting(peer: Endpoint)
         /// A client's connection to `peer` is established (TCP) or its socket is ready (UDP).
         case connected(local: Endpoint, peer: Endpoint)
         /// A connection with `peer` is closed.
@@ -38,17 +46,22 @@ public struct LabEvent: Sendable, Equatable {
         case failed(SocketError)
         /// Nothing came back from `peer` within `seconds`.
         case timedOut(peer: Endpoint, seconds: Double)
+        /// A frame the capture saw on the wire (role `.wire`; `time` is the kernel's stamp).
+        case wire(CapturedFrame)
     }
 
     public var time: Date
     public var engine: Engine
     public var role: Role
     public var kind: Kind
+    /// The call that made it happen (nil for events that are not one call's result).
+    public var call: Call?
 
-    public init(time: Date = Date(), engine: Engine, role: Role, kind: Kind) {
+    public init(time: Date = Date(), engine: Engine, role: Role, kind: Kind, call: Call? = nil) {
         self.time = time
         self.engine = engine
         self.role = role
         self.kind = kind
+        self.call = call
     }
 }

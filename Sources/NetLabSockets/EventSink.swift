@@ -37,14 +37,46 @@ public struct EventSink: Sendable {
     /// A sink that drops every event (on a serial queue of its own that nothing else uses).
     public static let discard = EventSink(queue: DispatchQueue(label: "netlab.discard")) { _ in }
 
-    func emit(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: LabEvent.Kind) {
-        buffer.append(LabEvent(engine: engine, role: role, kind: kind), queue: queue)
+    /// Emits an event stamped now. The stamp is taken where its place in the stream is
+    /// decided, so event times never go backwards along the stream.
+    func emit(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: LabEvent.Kind, call: LabEvent.Call? = nil) {
+        buffer.append(LabEvent(engine: engine, role: role, kind: kind, call: call), queue: queue, stamp: true)
     }
 
-    /// Emits a `received`/`sent` event, building it (and copying its bytes) only if wanted.
-    func emitPayload(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: @autoclosure () -> LabEvent.Kind) {
+    /// Emits a `received` event (or any payload event that reports a call that has returned),
+    /// building it (and copying its bytes) only if wanted.
+    func emitPayload(_ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call,
+                     _ kind: @autoclosure () -> LabEvent.Kind) {
         guard wantsPayloads else { return }
-        emit(engine, role, kind())
+        emit(engine, role, kind(), call: call)
+    }
+
+    /// Runs a call that sends (or connects), with its event's place in the stream and its time
+    /// taken *before* the call: whatever the call causes (the peer's `recv`, a captured
+    /// segment, an RST) comes after it in the stream by construction. `event` builds the event
+    /// from the call's result (none: nothing to report; several: a batch call such as
+    /// sendmmsg); a call that throws reports nothing here.
+    func stamped<Result, Failure: Error>(
+        _ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call,
+        _ body: () throws(Failure) -> Result, events: (Result) -> [LabEvent.Kind]
+    ) throws(Failure) -> Result {
+        guard wantsPayloads else { return try body() }
+        let slot = buffer.reserve(queue: queue)
+        let result: Result
+        do {
+            result = try body()
+        } catch {
+            buffer.fill(slot, with: [], queue: queue)
+            throw error
+        }
+        buffer.fill(slot, with: events(result).map { LabEvent(time: slot.time, engine: engine, role: role, kind: $0, call: call) },
+                    queue: queue)
+        return result
+    }
+
+    /// Emits a frame the capture saw, at its place in the stream now, with the kernel's time.
+    public func emitWire(_ frame: CapturedFrame, engine: LabEvent.Engine) {
+        buffer.append(LabEvent(time: frame.time, engine: engine, role: .wire, kind: .wire(frame)), queue: queue, stamp: false)
     }
 
     /// Emits a per-connection or per-request event (accepted, closed, served) if wanted.
@@ -64,6 +96,17 @@ public struct EventSink: Sendable {
         enum Item {
             case event(LabEvent)
             case run(@Sendable () -> Void)
+            /// A place kept for an event whose call has not returned yet.
+            case slot(Slot)
+        }
+
+        /// A kept place: `time` is when it was taken; `done` once the call returned (guarded
+        /// by the buffer's lock), `events` then what to deliver.
+        final class Slot: @unchecked Sendable {
+            let time: Date
+            var done = false
+            var events: [LabEvent] = []
+            init(time: Date) { self.time = time }
         }
 
         /// Items delivered per turn of the queue: between turns other work on it (a console's
@@ -84,16 +127,20 @@ public struct EventSink: Sendable {
         private var droppedFrom: (LabEvent.Engine, LabEvent.Role) = (.tcp, .server)
         private var inbox: [Item] = []
         private var next = 0
+        /// The drain stopped at a slot whose call has not returned; its fill restarts it.
+        private var stalled = false
         private let handler: @Sendable (LabEvent) -> Void
 
         init(handler: @escaping @Sendable (LabEvent) -> Void) {
             self.handler = handler
         }
 
-        func append(_ event: LabEvent, queue: DispatchQueue) {
+        func append(_ event: LabEvent, queue: DispatchQueue, stamp: Bool) {
+            var event = event
             let size = event.payload?.count ?? 0
             lock.lock()
             defer { lock.unlock() }
+            if stamp { event.time = Date() }
             if pending.count >= Self.maxPendingEvents || pendingBytes + size > Self.maxPendingBytes {
                 if dropped == 0 { droppedFrom = (event.engine, event.role) }
                 dropped += 1
@@ -107,6 +154,27 @@ public struct EventSink: Sendable {
             lock.lock()
             defer { lock.unlock() }
             enqueue(item, queue: queue)
+        }
+
+        /// Keeps the next place in the stream for an event not known yet. Never dropped: the
+        /// drain waits at it, so every `reserve` must be followed by one `fill`.
+        func reserve(queue: DispatchQueue) -> Slot {
+            lock.lock()
+            defer { lock.unlock() }
+            let slot = Slot(time: Date())
+            enqueue(.slot(slot), queue: queue)
+            return slot
+        }
+
+        func fill(_ slot: Slot, with events: [LabEvent], queue: DispatchQueue) {
+            lock.lock()
+            defer { lock.unlock() }
+            slot.events = events
+            slot.done = true
+            if stalled {
+                stalled = false
+                queue.async { self.drain(queue) }
+            }
         }
 
         /// Adds an item; the caller holds `lock`.
@@ -135,11 +203,19 @@ public struct EventSink: Sendable {
             let end = min(inbox.count, next + Self.perTurn)
             while next < end {
                 let item = inbox[next]
-                next += 1
                 switch item {
                 case .event(let event): handler(event)
                 case .run(let body): body()
+                case .slot(let slot):
+                    lock.lock()
+                    let done = slot.done
+                    if !done { stalled = true }
+                    lock.unlock()
+                    // Wait here: what comes after this call must not be delivered before it.
+                    guard done else { return }
+                    for event in slot.events { handler(event) }
                 }
+                next += 1
             }
             if next < inbox.count {
                 queue.async { self.drain(queue) }

@@ -125,7 +125,7 @@ final class HTTPServerConnection: StreamConnection {
                 break
             }
             let chunk = UnsafeBufferPointer(rebasing: buffer[0..<count])
-            sink.emitPayload(.http, .server, .received(bytes: Array(chunk), from: peer, to: local))
+            sink.emitPayload(.http, .server, call: .recv, .received(bytes: Array(chunk), from: peer, to: local))
             input.append(contentsOf: chunk)
             // A short read drained the socket: the (level-triggered) reactor calls again for
             // more, so skip the recv that would only say EAGAIN (one syscall per request).
@@ -453,10 +453,14 @@ final class HTTPServerConnection: StreamConnection {
                         bytes.removeLast(room)
                     }
                 }
-                guard let written = write("send", {
-                    bytes.withUnsafeBytes { send(handle.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                guard let written = sink.stamped(.http, .server, call: .send, {
+                    write("send", {
+                        bytes.withUnsafeBytes { send(handle.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                    })
+                }, events: { written in
+                    guard let written, written > 0 else { return [] }
+                    return [.sent(bytes: Array(bytes[offset..<offset + written]), from: local, to: peer)]
                 }) else { return }
-                sink.emitPayload(.http, .server, .sent(bytes: Array(bytes[offset..<offset + written]), from: local, to: peer))
                 if offset + written == bytes.count {
                     output.removeFirst()
                 } else {

@@ -113,7 +113,10 @@ final class TCPExchange {
     private func connectNext(lastError: SocketError?) {
         guard completion != nil else { return }  // timed out meanwhile
         guard !candidates.isEmpty else {
-            finish(.failure(.socket(lastError ?? .errno("connect", ECONNREFUSED))))
+            let error = lastError ?? .errno("connect", ECONNREFUSED)
+            // The failed call as an event too, stamped now: after the RST that caused it.
+            if sink.wantsPayloads { sink.emit(engine, .client, .failed(error), call: .connect) }
+            finish(.failure(.socket(error)))
             return
         }
         let address = candidates.removeFirst()
@@ -127,7 +130,9 @@ final class TCPExchange {
         }
         let handle = SocketHandle(fd: fd, reactor: reactor)
         self.handle = handle
-        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
+        // The call's row is stamped before the call: the SYN it sends comes after it.
+        let result = sink.stamped(engine, .client, call: .connect, { address.withSockaddr { Glibc.connect(fd, $0, $1) } },
+                                  events: { [peer] _ in [.connecting(peer: peer)] })
         let code = result == 0 ? 0 : errno
         if code == 0 {
             didConnect()
@@ -171,15 +176,19 @@ final class TCPExchange {
         while sentCount < message.count {
             let written: Int?
             do throws(SocketError) {
-                written = try Syscall.nonBlocking("send", endpoint: peer) {
-                    message.withUnsafeBytes { send(handle.fd, $0.baseAddress! + sentCount, $0.count - sentCount, Int32(MSG_NOSIGNAL)) }
-                }
+                written = try sink.stamped(engine, .client, call: .send, { () throws(SocketError) -> Int? in
+                    try Syscall.nonBlocking("send", endpoint: peer) {
+                        message.withUnsafeBytes { send(handle.fd, $0.baseAddress! + sentCount, $0.count - sentCount, Int32(MSG_NOSIGNAL)) }
+                    }
+                }, events: { [message, sentCount, local, peer] written in
+                    guard let written, written > 0 else { return [] }
+                    return [.sent(bytes: Array(message[sentCount..<sentCount + written]), from: local, to: peer)]
+                })
             } catch {
                 finish(.failure(.socket(error)))
                 return
             }
             guard let written else { return }  // the write source calls again when there is room
-            sink.emitPayload(engine, .client, .sent(bytes: Array(message[sentCount..<sentCount + written]), from: local, to: peer))
             sentCount += written
         }
         handle.finishWriting()
@@ -205,7 +214,7 @@ final class TCPExchange {
                 return
             }
             let chunk = UnsafeBufferPointer(rebasing: scratch[0..<count])
-            sink.emitPayload(engine, .client, .received(bytes: Array(chunk), from: peer, to: local))
+            sink.emitPayload(engine, .client, call: .recv, .received(bytes: Array(chunk), from: peer, to: local))
             reply.append(contentsOf: chunk)
             if reply.count > maxReply {
                 finish(.failure(.replyTooLarge(limit: maxReply)))

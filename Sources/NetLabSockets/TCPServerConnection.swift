@@ -89,7 +89,7 @@ final class TCPServerConnection: StreamConnection {
                 handle.pauseReading()
             }
             let chunk = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
-            sink.emitPayload(.tcp, .server, .received(bytes: Array(chunk), from: peer, to: local))
+            sink.emitPayload(.tcp, .server, call: .recv, .received(bytes: Array(chunk), from: peer, to: local))
             Uppercase.applyInPlace(chunk)
             if pendingStart == pending.count {
                 // Nothing queued: send straight from the read buffer, queue only what is left.
@@ -115,9 +115,14 @@ final class TCPServerConnection: StreamConnection {
     private func write(_ bytes: UnsafeRawBufferPointer) -> Int? {
         let written: Int?
         do throws(SocketError) {
-            written = try Syscall.nonBlocking("send", endpoint: peer) {
-                send(handle.fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-            }
+            written = try sink.stamped(.tcp, .server, call: .send, { () throws(SocketError) -> Int? in
+                try Syscall.nonBlocking("send", endpoint: peer) {
+                    send(handle.fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+                }
+            }, events: { written in
+                guard let written, written > 0 else { return [] }
+                return [.sent(bytes: Array(bytes[0..<written]), from: local, to: peer)]
+            })
         } catch {
             sink.emit(.tcp, .server, .failed(error))
             close()
@@ -125,7 +130,6 @@ final class TCPServerConnection: StreamConnection {
         }
         guard let written, written > 0 else { return 0 }
         active = true
-        sink.emitPayload(.tcp, .server, .sent(bytes: Array(bytes[0..<written]), from: local, to: peer))
         return written
     }
 

@@ -84,21 +84,27 @@ final class UDPExchange {
             let handle = SocketHandle(fd: fd, reactor: reactor)
             self.handle = handle
             if mode == .connected {
-                try Syscall.call("connect", endpoint: peer) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
+                try sink.stamped(.udp, .client, call: .connect, { () throws(SocketError) in
+                    try Syscall.call("connect", endpoint: peer) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
+                }, events: { [peer] _ in [.connecting(peer: peer)] })
                 local = SocketAddress.local(of: fd)?.endpoint ?? local
                 sink.emit(.udp, .client, .connected(local: local, peer: peer))
             }
-            let sent = try Syscall.call(mode == .connected ? "send" : "sendto", endpoint: peer) {
-                message.withUnsafeBytes { bytes in
-                    switch mode {
-                    case .connected: Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-                    case .unconnected: address.withSockaddr { sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
+            try sink.stamped(.udp, .client, call: mode == .connected ? .send : .sendto, { () throws(SocketError) -> Int in
+                try Syscall.call(mode == .connected ? "send" : "sendto", endpoint: peer) {
+                    message.withUnsafeBytes { bytes in
+                        switch mode {
+                        case .connected: Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+                        case .unconnected: address.withSockaddr { sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
+                        }
                     }
                 }
-            }
-            // The kernel picked our port on the first send.
+            }, events: { sent in
+                // The kernel picked our port on the first send.
+                local = SocketAddress.local(of: fd)?.endpoint ?? local
+                return [.sent(bytes: Array(message[0..<sent]), from: local, to: peer)]
+            })
             local = SocketAddress.local(of: fd)?.endpoint ?? local
-            sink.emitPayload(.udp, .client, .sent(bytes: Array(message[0..<sent]), from: local, to: peer))
             // A connected socket's ECONNREFUSED arrives as EPOLLERR: the reactor reports it here too.
             handle.onReadable { [self] in readable() }
         } catch {
@@ -135,7 +141,7 @@ final class UDPExchange {
         guard let count else { return }
         buffer.removeLast(buffer.count - count)
         let sender = length > 0 ? SocketAddress(storage: storage, length: length).endpoint : peer
-        sink.emitPayload(.udp, .client, .received(bytes: buffer, from: sender, to: local))
+        sink.emitPayload(.udp, .client, call: .recvfrom, .received(bytes: buffer, from: sender, to: local))
         finish(.success(buffer))
     }
 

@@ -98,24 +98,26 @@ public final class UDPServer: @unchecked Sendable {
             }
             for index in 0..<count {
                 let datagram = UnsafeMutableBufferPointer(rebasing: buffers[index * Self.slotSize..<index * Self.slotSize + Int(lengths[index])])
-                sink.emitPayload(.udp, .server, .received(bytes: Array(datagram), from: sender(index).endpoint, to: local))
+                sink.emitPayload(.udp, .server, call: .recvmmsg, .received(bytes: Array(datagram), from: sender(index).endpoint, to: local))
                 Uppercase.applyInPlace(datagram)
             }
             var first = 0
             while first < count {
-                let sent = Int(netlab_send_batch(handle.fd, buffers.baseAddress, Self.slotSize, Int32(first), Int32(count),
-                                                 lengths, &senders, senderLengths))
+                let sent = sink.stamped(.udp, .server, call: .sendmmsg, {
+                    Int(netlab_send_batch(handle.fd, buffers.baseAddress, Self.slotSize, Int32(first), Int32(count),
+                                          lengths, &senders, senderLengths))
+                }, events: { [first] sent in
+                    (first..<(first + max(0, sent))).map { index in
+                        let start = index * Self.slotSize
+                        return .sent(bytes: Array(buffers[start..<start + Int(lengths[index])]), from: local, to: sender(index).endpoint)
+                    }
+                })
                 if sent <= 0 {
                     // This one could not go (a full buffer: EAGAIN, or an error): report it, go on.
                     let code = sent < 0 ? errno : EAGAIN
                     sink.emit(.udp, .server, .failed(.errno("sendto", code, endpoint: sender(first).endpoint)))
                     first += 1
                     continue
-                }
-                for index in first..<first + sent {
-                    let start = index * Self.slotSize
-                    sink.emitPayload(.udp, .server, .sent(bytes: Array(buffers[start..<start + Int(lengths[index])]),
-                                                          from: local, to: sender(index).endpoint))
                 }
                 first += sent
             }

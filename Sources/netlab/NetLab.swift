@@ -14,7 +14,7 @@ struct NetLab: ParsableCommand {
             Exit codes: 0 success, 64 bad usage, 69 connection refused, 75 no reply in time, 1 other failures.
             """,
         subcommands: [ConsoleCommand.self, TCPServerCommand.self, UDPServerCommand.self, TCPClientCommand.self,
-                      UDPClientCommand.self, HTTPServerCommand.self, HTTPGetCommand.self],
+                      UDPClientCommand.self, HTTPServerCommand.self, HTTPGetCommand.self, CaptureCommand.self],
         defaultSubcommand: ConsoleCommand.self
     )
 

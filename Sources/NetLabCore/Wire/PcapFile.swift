@@ -140,31 +140,50 @@ public enum PcapFile {
 
     /// A pcapng file (little-endian, microsecond stamps, one interface per link type).
     public static func pcapng(_ records: [Record], sectionComment: String? = nil, application: String = "netlab") -> [UInt8] {
-        var out: [UInt8] = []
-        var shb: [UInt8] = []
-        shb.u32(0x1a2b3c4d)
-        shb.u16(1); shb.u16(0)
-        shb.u64(UInt64.max)  // section length: not given
-        var shbOptions: [(UInt16, [UInt8])] = []
-        if let sectionComment { shbOptions.append((1, Array(sectionComment.utf8))) }
-        shbOptions.append((4, Array(application.utf8)))  // shb_userappl
-        shb += options(shbOptions)
-        out += block(0x0a0d0d0a, shb)
+        var linkTypes: [CapturedFrame.LinkType] = []
+        for record in records where !linkTypes.contains(record.frame.linkType) { linkTypes.append(record.frame.linkType) }
+        var writer = PcapngWriter(linkTypes: linkTypes)
+        var out = writer.header(sectionComment: sectionComment, application: application)
+        for record in records { out += writer.packet(record) }
+        return out
+    }
 
-        var interfaceIDs: [CapturedFrame.LinkType: UInt32] = [:]
-        for record in records where interfaceIDs[record.frame.linkType] == nil {
-            interfaceIDs[record.frame.linkType] = UInt32(interfaceIDs.count)
-            var idb: [UInt8] = []
-            idb.u16(UInt16(truncatingIfNeeded: record.frame.linkType.rawValue))
-            idb.u16(0)
-            idb.u32(262_144)
-            out += block(1, idb)
+    /// pcapng written as it goes: `header` once, then `packet` per frame (a live capture
+    /// appends each frame as it arrives, so nothing waits in memory).
+    public struct PcapngWriter: Sendable {
+        public let linkTypes: [CapturedFrame.LinkType]
+
+        public init(linkTypes: [CapturedFrame.LinkType]) {
+            self.linkTypes = linkTypes
         }
-        for record in records {
+
+        /// The section header and one interface description per link type.
+        public func header(sectionComment: String? = nil, application: String = "netlab") -> [UInt8] {
+            var shb: [UInt8] = []
+            shb.u32(0x1a2b3c4d)
+            shb.u16(1); shb.u16(0)
+            shb.u64(UInt64.max)  // section length: not given
+            var shbOptions: [(UInt16, [UInt8])] = []
+            if let sectionComment { shbOptions.append((1, Array(sectionComment.utf8))) }
+            shbOptions.append((4, Array(application.utf8)))  // shb_userappl
+            shb += options(shbOptions)
+            var out = block(0x0a0d0d0a, shb)
+            for linkType in linkTypes {
+                var idb: [UInt8] = []
+                idb.u16(UInt16(truncatingIfNeeded: linkType.rawValue))
+                idb.u16(0)
+                idb.u32(262_144)
+                out += block(1, idb)
+            }
+            return out
+        }
+
+        /// One enhanced packet block (its link type must be one of `linkTypes`).
+        public func packet(_ record: Record) -> [UInt8] {
             let frame = record.frame
             let micros = UInt64(max(0, (frame.time.timeIntervalSince1970 * 1e6).rounded()))
             var epb: [UInt8] = []
-            epb.u32(interfaceIDs[frame.linkType]!)
+            epb.u32(UInt32(linkTypes.firstIndex(of: frame.linkType) ?? 0))
             epb.u32(UInt32(truncatingIfNeeded: micros >> 32))
             epb.u32(UInt32(truncatingIfNeeded: micros))
             epb.u32(UInt32(frame.bytes.count))
@@ -172,9 +191,8 @@ public enum PcapFile {
             epb += frame.bytes
             epb += [UInt8](repeating: 0, count: (4 - frame.bytes.count % 4) % 4)
             if let comment = record.comment { epb += options([(1, Array(comment.utf8))]) }
-            out += block(6, epb)
+            return block(6, epb)
         }
-        return out
     }
 
     private static func options(_ list: [(UInt16, [UInt8])]) -> [UInt8] {

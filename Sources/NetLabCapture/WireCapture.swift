@@ -1,0 +1,178 @@
+import CPcap
+import Dispatch
+import Foundation
+import NetLabCore
+
+/// A live capture with libpcap, on a thread of its own: frames go to a handler as the kernel
+/// hands them over (immediate mode: no batching delay), each with the kernel's timestamp.
+/// The only code in netlab that imports libpcap.
+public final class WireCapture: @unchecked Sendable {
+    // @unchecked: `handle` is used only on the capture thread after `start` (and by `init`
+    // before it); `pendingFilter`, `stopping` and `latestStatistics` are guarded by `lock`.
+
+    public struct Failure: Error, Equatable, CustomStringConvertible {
+        public enum Kind: Sendable, Equatable { case notPermitted, noSuchInterface, badFilter, other }
+        public var kind: Kind
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Counts from the kernel: frames the filter passed, and frames lost because the capture
+    /// buffer was full (`dropped`) or the interface dropped them.
+    public struct Statistics: Sendable, Equatable {
+        public var received: UInt32
+        public var dropped: UInt32
+        public var interfaceDropped: UInt32
+    }
+
+    /// The fix for a user without capture rights, in one line.
+    public static let privilegeFix = "sudo setcap cap_net_raw,cap_net_admin=eip \"$(command -v netlab)\" (or run netlab as root)"
+
+    public let interface: String
+    public let linkType: CapturedFrame.LinkType
+    private let handle: OpaquePointer
+    private let lock = NSLock()
+    private var pendingFilter: String?
+    private var stopping = false
+    private var latestStatistics: Statistics?
+    private let finished = DispatchSemaphore(value: 0)
+    private var started = false
+
+    /// Opens `interface` (`lo`, `any`, `eth0`) with `filter` (pcap-filter syntax).
+    public init(interface: String = "lo", filter: String, bufferBytes: Int32 = 4 << 20) throws(Failure) {
+        var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        guard let handle = pcap_create(interface, &errors) else {
+            throw Failure(kind: .other, message: "cannot capture on \(interface): \(String(decoding: errors.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        }
+        pcap_set_snaplen(handle, 262_144)
+        pcap_set_immediate_mode(handle, 1)
+        // The capture thread wakes at least this often (ms) to take a new filter or stop.
+        pcap_set_timeout(handle, 50)
+        pcap_set_buffer_size(handle, bufferBytes)
+        let status = pcap_activate(handle)
+        if status < 0 {
+            let detail = String(cString: pcap_geterr(handle))
+            pcap_close(handle)
+            switch status {
+            case PCAP_ERROR_PERM_DENIED:
+                throw Failure(kind: .notPermitted, message: "capturing packets needs the CAP_NET_RAW capability: \(Self.privilegeFix)")
+            case PCAP_ERROR_NO_SUCH_DEVICE:
+                throw Failure(kind: .noSuchInterface, message: "no network interface \(interface): `ip link` lists them (lo is the loopback)")
+            default:
+                throw Failure(kind: .other, message: "cannot capture on \(interface): \(detail.isEmpty ? String(cString: pcap_statustostr(status)) : detail)")
+            }
+        }
+        self.handle = handle
+        self.interface = interface
+        self.linkType = CapturedFrame.LinkType(rawValue: UInt32(pcap_datalink(handle)))
+        do throws(Failure) {
+            try Self.apply(filter, to: handle)
+        } catch {
+            pcap_close(handle)
+            throw error
+        }
+    }
+
+    deinit {
+        if !started { pcap_close(handle) }
+    }
+
+    private static func apply(_ filter: String, to handle: OpaquePointer) throws(Failure) {
+        var program = bpf_program()
+        guard pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            throw Failure(kind: .badFilter, message: "bad capture filter \"\(filter)\": \(String(cString: pcap_geterr(handle)))")
+        }
+        defer { pcap_freecode(&program) }
+        guard pcap_setfilter(handle, &program) == 0 else {
+            throw Failure(kind: .badFilter, message: "cannot set the capture filter: \(String(cString: pcap_geterr(handle)))")
+        }
+    }
+
+    /// Replaces the filter; the capture thread applies it within 50 ms.
+    public func setFilter(_ filter: String) {
+        lock.lock()
+        pendingFilter = filter
+        lock.unlock()
+    }
+
+    /// The kernel's counts, as of the capture thread's last wake-up (at most 50 ms old).
+    public var statistics: Statistics? {
+        lock.lock()
+        defer { lock.unlock() }
+        return latestStatistics
+    }
+
+    /// Starts delivering frames to `handler` (on the capture thread) until `stop`. At most
+    /// `count` frames when given. `failed` hears a filter that could not be applied.
+    public func start(count: Int? = nil, failed: @escaping @Sendable (Failure) -> Void = { _ in },
+                      finished done: @escaping @Sendable () -> Void = {},
+                      _ handler: @escaping @Sendable (CapturedFrame) -> Void) {
+        lock.lock()
+        precondition(!started, "a capture starts once")
+        started = true
+        lock.unlock()
+        let thread = Thread { [self] in
+            run(count: count, failed: failed, handler)
+            pcap_close(handle)
+            finished.signal()
+            done()
+        }
+        thread.name = "netlab.capture"
+        thread.start()
+    }
+
+    /// Stops the capture and waits (at most a second) for its thread to let go of the handle.
+    public func stop() {
+        lock.lock()
+        let wasRunning = started && !stopping
+        stopping = true
+        lock.unlock()
+        guard wasRunning else { return }
+        pcap_breakloop(handle)
+        _ = finished.wait(timeout: .now() + 1)
+    }
+
+    private func run(count: Int?, failed: @Sendable (Failure) -> Void, _ handler: (CapturedFrame) -> Void) {
+        var delivered = 0
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        while true {
+            lock.lock()
+            let stop = stopping
+            let filter = pendingFilter
+            pendingFilter = nil
+            lock.unlock()
+            if stop { return }
+            if let filter {
+                do throws(Failure) { try Self.apply(filter, to: handle) } catch { failed(error) }
+            }
+            let status = pcap_next_ex(handle, &header, &data)
+            if status == 1, let header, let data {
+                let stamp = header.pointee.ts
+                let time = Date(timeIntervalSince1970: Double(stamp.tv_sec) + Double(stamp.tv_usec) / 1e6)
+                let bytes = Array(UnsafeBufferPointer(start: data, count: Int(header.pointee.caplen)))
+                handler(CapturedFrame(time: time, linkType: linkType, bytes: bytes, length: Int(header.pointee.len)))
+                delivered += 1
+                if let count, delivered >= count { return }
+            } else if status == 0 {
+                recordStatistics()
+            } else {
+                // -2: pcap_breakloop; -1: the interface went away. Either way the capture ends.
+                if status == -1 {
+                    failed(Failure(kind: .other, message: "the capture stopped: \(String(cString: pcap_geterr(handle)))"))
+                }
+                recordStatistics()
+                return
+            }
+            if delivered % 256 == 0 { recordStatistics() }
+        }
+    }
+
+    private func recordStatistics() {
+        var counts = pcap_stat()
+        guard pcap_stats(handle, &counts) == 0 else { return }
+        lock.lock()
+        latestStatistics = Statistics(received: counts.ps_recv, dropped: counts.ps_drop, interfaceDropped: counts.ps_ifdrop)
+        lock.unlock()
+    }
+}

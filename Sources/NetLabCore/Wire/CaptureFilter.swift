@@ -1,0 +1,37 @@
+/// What netlab captures: TCP and UDP on the lab's ports, and the ICMP/ICMPv6 errors that quote
+/// a datagram to or from one of them (the port unreachable the lab's second question is about).
+public enum CaptureFilter {
+    /// A pcap-filter expression (as `tcpdump` takes). ICMP errors carry the offending packet's
+    /// IP header (variable length for IPv4: its IHL) and its first 8 bytes, the ports first.
+    public static func expression(ports: [UInt16]) -> String {
+        var unique: [UInt16] = []
+        for port in ports where !unique.contains(port) { unique.append(port) }
+        guard !unique.isEmpty else { return "tcp or udp or icmp or icmp6" }
+        var parts: [String] = []
+        for port in unique {
+            parts.append("tcp port \(port)")
+            parts.append("udp port \(port)")
+        }
+        let quotedIPv4 = unique.map { port in
+            "icmp[8 + ((icmp[8] & 0xf) * 4) : 2] == \(port) or icmp[8 + ((icmp[8] & 0xf) * 4) + 2 : 2] == \(port)"
+        }.joined(separator: " or ")
+        let quotedIPv6 = unique.map { port in
+            "ip6[88 : 2] == \(port) or ip6[90 : 2] == \(port)"
+        }.joined(separator: " or ")
+        // icmp[0]: type 3 destination unreachable, 11 time exceeded; ICMPv6 types 1-4 are errors.
+        parts.append("(icmp and (icmp[0] == 3 or icmp[0] == 11) and (\(quotedIPv4)))")
+        parts.append("(icmp6 and ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4 and (\(quotedIPv6)))")
+        return parts.joined(separator: " or ")
+    }
+
+    /// The interface that carries traffic for `host`: `lo` for loopback names and addresses
+    /// (and for servers on every address, whose lab traffic is local), `any` otherwise.
+    public static func interface(for host: String?) -> String {
+        guard let host, !host.isEmpty else { return "lo" }
+        let lower = host.lowercased()
+        if lower == "localhost" || lower == "::1" || lower.hasPrefix("127.") || lower == "0.0.0.0" || lower == "::" {
+            return "lo"
+        }
+        return "any"
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import NetLabCapture
+import NetLabCore
+
+/// `netlab capture`: the lab's traffic as packets, one labelled line each, with what an RST or
+/// an ICMP error means for the sockets, and optionally a pcapng file for Wireshark.
+struct CaptureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capture",
+        abstract: "Show the lab's packets as they cross the wire (needs CAP_NET_RAW or root).",
+        discussion: """
+            Captures TCP and UDP on the given ports (default 12000 and 8080) and the ICMP errors \
+            that quote them, on the loopback interface unless told otherwise, and prints a line per \
+            packet: time, addresses, a label (SYN, SYN/ACK, PSH/ACK 5 B, RST/ACK, UDP 5 B, ICMP port \
+            unreachable), relative TCP numbers, and for an RST or ICMP error what it does to the \
+            sockets. Ctrl-C stops; the last line counts the packets and any the kernel dropped.
+            Exit codes: 0 success, 64 bad usage, 77 no permission to capture, 1 other failures.
+            """
+    )
+
+    @Option(name: .customLong("port"), help: ArgumentHelp("A port to watch (repeat for more).", valueName: "port"))
+    var ports: [Int] = []
+
+    @Option(help: ArgumentHelp("The interface to capture on: lo (the loopback), any, or a name from `ip link`.",
+                               valueName: "name"))
+    var interface: String = "lo"
+
+    @Option(help: ArgumentHelp("Stop after this many packets.", valueName: "n"))
+    var count: Int?
+
+    @Option(help: ArgumentHelp("Also write the packets to this pcapng file (tshark -r and Wireshark read it).",
+                               valueName: "file"))
+    var write: String?
+
+    static let permissionDenied: Int32 = 77  // EX_NOPERM
+
+    func validate() throws {
+        for port in ports where !(1...65535).contains(port) {
+            throw ValidationError("--port \(port) is not a port: use 1-65535")
+        }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+        if interface.isEmpty { throw ValidationError("--interface needs a name, such as lo") }
+    }
+
+    func run() throws {
+        let watched = ports.isEmpty ? [12000, 8080] : ports.map { UInt16($0) }
+        let capture: WireCapture
+        do {
+            capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: watched))
+        } catch {
+            throw CommandFailure(message: error.message, code: error.kind == .notPermitted ? Self.permissionDenied : CommandFailure.other)
+        }
+        var file: FileHandle?
+        if let write {
+            guard FileManager.default.createFile(atPath: write, contents: nil), let handle = FileHandle(forWritingAtPath: write) else {
+                capture.stop()
+                throw CommandFailure(message: "cannot write \(write): \(String(cString: strerror(errno))); choose a path in a folder you can write to",
+                                     code: CommandFailure.other)
+            }
+            file = handle
+        }
+        let writer = PcapFile.PcapngWriter(linkTypes: [capture.linkType])
+        file?.write(Data(writer.header(sectionComment: "Captured by netlab capture on \(interface), ports "
+            + watched.map(String.init).joined(separator: " "))))
+
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        Signals.unblock([SIGINT, SIGTERM])
+        let state = CaptureState(file: file, writer: writer)
+        let ports = watched.map(String.init).joined(separator: ", ")
+        Output.error("capturing on \(interface) (\(capture.linkType)), ports \(ports) and the ICMP errors that quote them; Ctrl-C stops")
+        var sources: [DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
+            source.setEventHandler { @Sendable in
+                capture.stop()
+                Self.finish(state, capture)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        capture.start(count: count, failed: { failure in Output.error(failure.message) },
+                      finished: { DispatchQueue.main.async { Self.finish(state, capture) } }) { frame in
+            state.take(frame)
+        }
+        withExtendedLifetime(sources) { dispatchMain() }
+    }
+
+    private static func finish(_ state: CaptureState, _ capture: WireCapture) -> Never {
+        let (count, file) = state.close()
+        file?.closeFile()
+        var line = "\(count) packet\(count == 1 ? "" : "s") captured"
+        if let statistics = capture.statistics, statistics.dropped + statistics.interfaceDropped > 0 {
+            line += ", \(statistics.dropped + statistics.interfaceDropped) dropped by the kernel (the capture buffer was full)"
+        }
+        Output.error(line)
+        Foundation.exit(0)
+    }
+}
+
+/// The capture thread's side: numbers and explains frames, prints them, appends them to the file.
+private final class CaptureState: @unchecked Sendable {
+    // @unchecked: everything is guarded by `lock` (the capture thread writes, the main queue closes).
+    private let lock = NSLock()
+    private var session = WireSession()
+    private var count = 0
+    private var file: FileHandle?
+    private let writer: PcapFile.PcapngWriter
+
+    init(file: FileHandle?, writer: PcapFile.PcapngWriter) {
+        self.file = file
+        self.writer = writer
+    }
+
+    func take(_ frame: CapturedFrame) {
+        lock.lock()
+        defer { lock.unlock() }
+        let row = session.take(frame)
+        count += 1
+        var text = "\(WireClock.microseconds(frame.time)) \(row.line)"
+        if let explanation = row.explanation { text += "\n    " + explanation }
+        Output.line(text)
+        file?.write(Data(writer.packet(PcapFile.Record(frame: frame))))
+    }
+
+    func close() -> (Int, FileHandle?) {
+        lock.lock()
+        defer { lock.unlock() }
+        let handle = file
+        file = nil
+        return (count, handle)
+    }
+}
