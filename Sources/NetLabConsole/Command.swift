@@ -13,6 +13,10 @@ public enum Command: Equatable, Sendable {
     /// Presenter mode on, off, or toggled (nil).
     case presenter(Bool?)
     case clear
+    /// `:view calls|wire|both`: which rows the timeline shows (nil: the next view).
+    case view(ConsoleState.TimelineView?)
+    /// `:save [FILE]`: the session as text, or the timeline's frames as pcapng (FILE.pcapng).
+    case save(String?)
     case help
     /// `:help CMD`: one command's syntax and what it does, in the transcript.
     case helpFor(String)
@@ -33,7 +37,9 @@ public enum Command: Equatable, Sendable {
         (":timeout SECONDS", "how long the client waits for a reply (TCP and HTTP: at least 5 s)"),
         (":theme [NAME]", "switch colour theme (no name: list them)"),
         (":presenter [on|off]", "big banner layout for the back row"),
-        (":clear", "clear logs, transcript and packets"),
+        (":view [both|calls|wire]", "the timeline's rows: socket calls, wire packets, or both"),
+        (":save [FILE]", "save transcript, log and timeline as text; FILE.pcapng: the packets for Wireshark"),
+        (":clear", "clear logs, transcript and timeline"),
         (":help [CMD]  :quit", "help overlay, or one command's help; quit"),
     ]
 
@@ -94,6 +100,16 @@ public enum Command: Equatable, Sendable {
             guard let on = onOff(args[0]) else { return .failure(CommandError("usage: :presenter [on|off]")) }
             return .success(.presenter(on))
         case "clear": return .success(.clear)
+        case "view":
+            guard args.count <= 1 else { return .failure(CommandError("usage: :view [both|calls|wire]")) }
+            guard let word = args.first else { return .success(.view(nil)) }
+            guard let view = ConsoleState.TimelineView(rawValue: word.lowercased()) else {
+                return .failure(CommandError("usage: :view [both|calls|wire]"))
+            }
+            return .success(.view(view))
+        case "save":
+            guard args.count <= 1 else { return .failure(CommandError("usage: :save [FILE] (a name without spaces; FILE.pcapng for Wireshark)")) }
+            return .success(.save(args.first))
         case "help", "h", "?":
             guard let topic = args.first else { return .success(.help) }
             return .success(.helpFor(topic.hasPrefix(":") ? String(topic.dropFirst()) : topic))

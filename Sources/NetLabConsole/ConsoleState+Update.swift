@@ -15,9 +15,25 @@ extension ConsoleState {
         case .event(let event):
             record(event)
             return []
+        case .wire(let wire):
+            self.wire = wire
+            switch wire {
+            case .on(let interface):
+                say("WIRE on: capturing on \(interface); the timeline shows the packets beside the socket calls (F9: calls, wire or both)", .info, now)
+            case .off(let reason):
+                say("WIRE off: \(reason); everything else works without it", .error, now)
+            case .starting:
+                break
+            }
+            return []
+        case .wireDropped(let count):
+            wireDropped = count
+            return []
         case .reply(let engine, let result):
             // The banner's one-line detail is also the transcript's line (the packet pane has
             // every byte); a reply reads as received, anything else as an error.
+            // When the exchange began (its evidence on the wire is no older than that).
+            let began = self.outcome?.kind == .waiting ? self.outcome?.time : nil
             let outcome = Outcome(engine: engine, result: result, at: now)
             self.outcome = outcome
             // The exchange is over: a line never sent (a refused connect) is never shown.
@@ -29,6 +45,7 @@ extension ConsoleState {
             }
             // A second line (UDP's other explanation) is its own line, under the first.
             for (index, line) in lines.enumerated() { say(line, role, index == 0 ? now : nil) }
+            if case .failure(let failure) = result { recordFailure(failure, engine: engine, began: began, now: now) }
             return []
         }
     }
@@ -65,11 +82,11 @@ extension ConsoleState {
         case .left: editor.left()
         case .right: editor.right()
         case .escape:
-            selectedPacketID = nil
+            selectedRowID = nil
         case .home:
-            if focus == .packets { selectedPacketID = packets.items.first?.id } else { editor.home() }
+            if focus == .timeline { selectedRowID = visibleRows.first?.id } else { editor.home() }
         case .end:
-            if focus == .packets { selectedPacketID = nil } else { editor.end() }
+            if focus == .timeline { selectedRowID = nil } else { editor.end() }
         case .up: arrow(-1)
         case .down: arrow(1)
         case .pageUp: page(-1)
@@ -105,6 +122,8 @@ extension ConsoleState {
             return []
         case .toggleUDPMode:
             return execute(.udpMode(client.udpMode == .connected ? .unconnected : .connected), now: now, themes: themes)
+        case .cycleTimelineView:
+            return execute(.view(nil), now: now, themes: themes)
         case .focusNext, .focusPrevious:
             let panes = Pane.allCases
             let index = panes.firstIndex(of: focus)!
@@ -123,8 +142,8 @@ extension ConsoleState {
             browseHistory(step)
         case .serverLog:
             logScroll = max(0, min(serverLog.count - 1, logScroll - step))
-        case .packets:
-            selectPacket(step)
+        case .timeline:
+            selectRow(step)
         }
     }
 
@@ -133,19 +152,19 @@ extension ConsoleState {
         switch focus {
         case .client: transcriptScroll = max(0, min(max(0, transcript.count - 1), transcriptScroll - step))
         case .serverLog: logScroll = max(0, min(max(0, serverLog.count - 1), logScroll - step))
-        case .packets: selectPacket(step)
+        case .timeline: selectRow(step)
         }
     }
 
-    private mutating func selectPacket(_ step: Int) {
-        guard !packets.isEmpty else { return }
-        let ids = packets.items.map(\.id)
-        let current = selectedPacketID.flatMap { ids.firstIndex(of: $0) } ?? ids.count - 1
+    private mutating func selectRow(_ step: Int) {
+        let ids = visibleRows.map(\.id)
+        guard !ids.isEmpty else { return }
+        let current = selectedRowID.flatMap { ids.firstIndex(of: $0) } ?? ids.count - 1
         let target = current + step
         if target >= ids.count {
-            selectedPacketID = nil  // past the newest: follow again
+            selectedRowID = nil  // past the newest: follow again
         } else {
-            selectedPacketID = ids[max(0, target)]
+            selectedRowID = ids[max(0, target)]
         }
     }
 
@@ -255,11 +274,23 @@ extension ConsoleState {
             say("theme: \(name)", .info, now)
         case .presenter(let on):
             setPresenter(on ?? !presenter, now: now)
+        case .view(let view):
+            let all = TimelineView.allCases
+            timelineView = view ?? all[((all.firstIndex(of: timelineView) ?? 0) + 1) % all.count]
+            selectedRowID = nil
+            let words = switch timelineView {
+            case .both: "socket calls and wire packets"
+            case .calls: "socket calls only"
+            case .wire: "wire packets only"
+            }
+            say("timeline: \(words) (F9 for the next view)", .info, now)
+        case .save(let name):
+            return save(to: name, now: now)
         case .clear:
             serverLog.removeAll()
             transcript.removeAll()
-            packets.removeAll()
-            selectedPacketID = nil
+            timeline.removeAll()
+            selectedRowID = nil
             logScroll = 0
             transcriptScroll = 0
         case .help:
@@ -283,6 +314,59 @@ extension ConsoleState {
             return [.quit]
         }
         return []
+    }
+
+    /// `:save`: FILE.pcapng (or .pcap) holds the captured frames for Wireshark (made-up
+    /// frames around the socket messages, marked as such, when nothing was captured); any
+    /// other name the session as text.
+    private mutating func save(to name: String?, now: Date) -> [Effect] {
+        let path = name ?? "netlab-session.txt"
+        let lower = path.lowercased()
+        guard lower.hasSuffix(".pcapng") || lower.hasSuffix(".pcap") else {
+            return [.save(path: path, bytes: Array(sessionText().utf8), what: "the transcript, server log and timeline")]
+        }
+        let captured = timeline.items.compactMap(\.frame)
+        if !captured.isEmpty {
+            let records = captured.map { PcapFile.Record(frame: $0) }
+            return [.save(path: path, bytes: PcapFile.pcapng(records, sectionComment: "Captured by netlab's console"),
+                          what: "\(records.count) captured packet\(records.count == 1 ? "" : "s")")]
+        }
+        var madeUp = MadeUpFrames()
+        var records: [PcapFile.Record] = []
+        var seen: [(Endpoint, Endpoint, [UInt8])] = []
+        for row in timeline.items where row.lane == .call && !row.bytes.isEmpty {
+            guard let from = row.from, let to = row.to else { continue }
+            // One frame per message: a message netlab both sent and received appears once.
+            if let index = seen.firstIndex(where: { $0.0 == from && $0.1 == to && $0.2 == row.bytes }) {
+                seen.remove(at: index)
+                continue
+            }
+            seen.append((from, to, row.bytes))
+            if let frame = madeUp.frame(row.bytes, from: from, to: to, udp: row.engine == .udp, time: row.time) {
+                records.append(PcapFile.Record(frame: frame, comment: MadeUpFrames.packetComment))
+            }
+        }
+        guard !records.isEmpty else {
+            say("nothing to save yet: the timeline has no packets or messages", .error, now)
+            return []
+        }
+        return [.save(path: path, bytes: PcapFile.pcapng(records, sectionComment: MadeUpFrames.sectionComment),
+                      what: "\(records.count) made-up packet\(records.count == 1 ? "" : "s") (WIRE off: nothing was captured)")]
+    }
+
+    /// The session as plain text for a lab report: transcript, server log, timeline.
+    public func sessionText() -> String {
+        func clock(_ time: Date?) -> String { time.map { LabEvent.clock($0) } ?? "            " }
+        var text = "netlab session\n\n## Client transcript\n"
+        for line in transcript.items { text += "\(clock(line.time)) \(line.text)\n" }
+        text += "\n## Server log\n"
+        for line in serverLog.items { text += "\(clock(line.time)) \(line.text)\n" }
+        text += "\n## Timeline (call: a socket call by netlab; wire: a packet captured)\n"
+        for (index, row) in timeline.items.enumerated() {
+            text += "#\(timeline.dropped + index + 1) \(clock(row.time)) \(row.lane.rawValue) \(row.text)\n"
+            if let explanation = row.explanation { text += "    \(explanation)\n" }
+        }
+        return text
     }
 
     private mutating func setPresenter(_ on: Bool, now: Date) {
@@ -344,7 +428,11 @@ extension ConsoleState {
     }
 
     private mutating func record(_ event: LabEvent) {
-        if let payload = event.payload { addPacket(event, payload) }
+        if case .wire(let frame) = event.kind {
+            addWireRow(frame)
+            return
+        }
+        addCallRow(event)
         if event.role == .client, case .sent = event.kind, let index = unsent.firstIndex(where: { $0.engine == event.engine }) {
             say(unsent.remove(at: index).text, .sent, event.time)
         }
@@ -385,19 +473,143 @@ extension ConsoleState {
         }
     }
 
-    private mutating func addPacket(_ event: LabEvent, _ bytes: [UInt8]) {
-        let (outgoing, from, to): (Bool, Endpoint, Endpoint)
+    // MARK: The timeline
+
+    /// A call row for an engine event that reports a socket call (others are the logs' business).
+    private mutating func addCallRow(_ event: LabEvent) {
+        let who = "\(event.engine.rawValue) \(event.role.rawValue)"
+        let call = event.call.map { "\($0.rawValue)()" }
         switch event.kind {
-        case .sent(_, let f, let t): (outgoing, from, to) = (true, f, t)
-        case .received(_, let f, let t): (outgoing, from, to) = (false, f, t)
-        default: return
+        case .sent(let bytes, let from, let to), .received(let bytes, let from, let to):
+            let outgoing: Bool
+            if case .sent = event.kind { outgoing = true } else { outgoing = false }
+            let udp = event.engine == .udp
+            let name = call ?? (outgoing ? (udp ? "sendto()" : "send()") : (udp ? "recvfrom()" : "recv()"))
+            let kept = bytes.count > Self.rowBytesKept ? Array(bytes.prefix(Self.rowBytesKept)) : bytes
+            addRow(TimelineRow(id: 0, time: event.time, lane: .call, engine: event.engine, role: event.role,
+                               text: "\(who) \(name) \(bytes.count) B \(from.onWire) > \(to.onWire)", outgoing: outgoing,
+                               isError: false, bytes: kept, length: bytes.count, from: from, to: to))
+        case .connecting(let peer):
+            addRow(simpleRow(event, "\(who) \(call ?? "connect()") to \(peer)", outgoing: true))
+        case .connected(let local, let peer) where event.role == .client:
+            addRow(simpleRow(event, "\(who) connected \(local.onWire) > \(peer)", outgoing: false))
+        case .accepted(let peer):
+            addRow(simpleRow(event, "\(who) accept() \(peer)", outgoing: false))
+        case .closed(let peer):
+            addRow(simpleRow(event, "\(who) close() \(peer)", outgoing: true))
+        case .timedOut(let peer, let seconds):
+            var row = simpleRow(event, "\(who) no reply from \(peer) within \(ClientFailure.format(seconds)) s", outgoing: false)
+            row.isError = true
+            addRow(row)
+        case .failed(let error) where error.errnoValue != nil:
+            var row = simpleRow(event, "\(who) \(error.operation)() \(ErrnoName.name(error.errnoValue!))", outgoing: false)
+            row.isError = true
+            addRow(row)
+        default:
+            break
         }
-        let kept = bytes.count > Self.packetBytesKept ? Array(bytes.prefix(Self.packetBytesKept)) : bytes
-        packets.append(Packet(id: nextPacketID, time: event.time, engine: event.engine, role: event.role,
-                              outgoing: outgoing, from: from, to: to, bytes: kept, length: bytes.count))
-        nextPacketID += 1
-        if let selectedPacketID, let first = packets.items.first, selectedPacketID < first.id {
-            self.selectedPacketID = nil  // the selected packet was dropped
+    }
+
+    private func simpleRow(_ event: LabEvent, _ text: String, outgoing: Bool) -> TimelineRow {
+        TimelineRow(id: 0, time: event.time, lane: .call, engine: event.engine, role: event.role, text: text,
+                    outgoing: outgoing, isError: false, bytes: [], length: 0)
+    }
+
+    /// The client's failed exchange as a row (its socket error, or the wait that ran out),
+    /// and the wire's evidence for it when the capture has it (or will, in a moment).
+    private mutating func recordFailure(_ failure: ClientFailure, engine: LabEvent.Engine, began: Date?, now: Date) {
+        // The failure's own row came as an event (the client emits it as the exchange ends).
+        let target: Endpoint?
+        switch failure {
+        case .socket(let error): target = error.endpoint
+        case .timedOut(_, let peer, _), .connectTimedOut(_, let peer, _): target = peer
+        default: target = nil
+        }
+        guard let target, case .on = wire else { return }
+        let awaited = AwaitedEvidence(engine: engine, target: target, udpMode: client.udpMode,
+                                      since: (began ?? now).addingTimeInterval(-1))
+        if !citeEvidence(for: awaited) { awaitedEvidence = awaited }
+    }
+
+    /// Says which wire rows show why the exchange failed: the RST that answered the SYN, or
+    /// the ICMP port unreachable that answered the datagram. False when none is there (yet).
+    private mutating func citeEvidence(for awaited: AwaitedEvidence) -> Bool {
+        let rows = timeline.items
+        guard let index = rows.lastIndex(where: { row in
+            guard row.lane == .wire, row.time >= awaited.since, row.explanation != nil, let decoded = row.frame.map(FrameDecoder.decode) else {
+                return false
+            }
+            if awaited.engine == .udp {
+                return WireText.isPortUnreachable(decoded) && decoded.icmp?.quoted?.destination.port == awaited.target.port
+            }
+            return decoded.tcp?.flags.contains(.rst) == true && decoded.tcp?.sourcePort == awaited.target.port
+        }) else { return false }
+        let evidence = rows[index]
+        let number = timeline.dropped + index + 1
+        // The packet it answered: the newest earlier wire row going the other way.
+        let cause = rows[..<index].lastIndex { row in
+            guard row.lane == .wire, let decoded = row.frame.map(FrameDecoder.decode), let (_, destination) = decoded.endpoints else {
+                return false
+            }
+            return destination.port == awaited.target.port
+        }.map { " (#\(timeline.dropped + $0 + 1))" } ?? ""
+        let label = evidence.frame.map { WireText.label(FrameDecoder.decode($0)) } ?? "it"
+        let line: String
+        switch (awaited.engine, awaited.udpMode) {
+        case (.udp, .unconnected):
+            line = "the wire shows why: #\(number) \(label) came back for the datagram\(cause); "
+                + "an unconnected socket is not told, so recvfrom() waited until the timeout"
+        case (.udp, .connected):
+            line = "the wire shows why: #\(number) \(label) came back for the datagram\(cause); "
+                + "the connected socket was told, so recv() failed with ECONNREFUSED"
+        default:
+            line = "the wire shows why: #\(number) \(label) from \(awaited.target) answered the SYN\(cause); "
+                + "nothing listens there, so connect() failed with ECONNREFUSED"
+        }
+        say(line, .info, nil)
+        awaitedEvidence = nil
+        return true
+    }
+
+    private mutating func addWireRow(_ frame: CapturedFrame) {
+        let taken = wireSession.take(frame)
+        var row = TimelineRow(id: 0, time: frame.time, lane: .wire, engine: taken.decoded.udp != nil ? .udp : .tcp, role: .wire,
+                              text: "\(taken.label) \(Self.wireAddresses(taken.decoded))\(Self.tcpNumbers(taken))",
+                              outgoing: false, isError: taken.explanation != nil, bytes: frame.bytes, length: frame.length)
+        // The header lines; the Frame line's sizes are in the detail's heading.
+        row.summaries = Array(taken.summaries(number: 0).dropFirst())
+        row.explanation = taken.explanation
+        row.frame = frame
+        addRow(row)
+        if let awaited = awaitedEvidence {
+            if frame.time.timeIntervalSince(awaited.since) > 120 { awaitedEvidence = nil } else { _ = citeEvidence(for: awaited) }
+        }
+    }
+
+    private static func wireAddresses(_ decoded: DecodedFrame) -> String {
+        if let (source, destination) = decoded.endpoints { return "\(source) > \(destination)" }
+        if let ip = decoded.ip { return "\(ip.source) > \(ip.destination)" }
+        return ""
+    }
+
+    private static func tcpNumbers(_ row: WireSession.Row) -> String {
+        guard let sequence = row.sequence, let tcp = row.decoded.tcp else { return "" }
+        return " seq \(sequence)" + (row.acknowledgement.map { " ack \($0)" } ?? "") + " win \(tcp.window)"
+    }
+
+    /// Adds a row in causal order: calls arrive in order; a frame (which the capture delivers a
+    /// little later) goes after every row stamped before the kernel saw it.
+    private mutating func addRow(_ row: TimelineRow) {
+        var row = row
+        row.id = nextRowID
+        nextRowID += 1
+        var position = timeline.count
+        if row.lane == .wire {
+            while position > 0, timeline.items[position - 1].time > row.time { position -= 1 }
+        }
+        timeline.insert(row, at: position)
+        if let selectedRowID, let first = timeline.items.first, selectedRowID < first.id {
+            self.selectedRowID = nil  // the selected row was dropped
         }
     }
 

@@ -31,7 +31,7 @@ public struct ConsoleState: Equatable {
         public var timeout: Double
     }
 
-    public enum Pane: String, Equatable, CaseIterable { case client, serverLog = "server log", packets }
+    public enum Pane: String, Equatable, CaseIterable { case client, serverLog = "server log", timeline }
 
     public struct Line: Equatable {
         public var time: Date?
@@ -39,23 +39,57 @@ public struct ConsoleState: Equatable {
         public var role: StyleRole
     }
 
-    /// One message that crossed a socket, for the Packets pane.
-    public struct Packet: Equatable {
+    /// One row of the timeline: a socket call one of netlab's engines made (`send() 5 B`,
+    /// `connect() ECONNREFUSED`) or a frame the capture saw on the wire (`SYN`, `RST/ACK`).
+    /// Rows are in causal order: calls in the order the engines made them (a send is stamped
+    /// before the call, a receive after it), frames placed among them by the kernel's time.
+    public struct TimelineRow: Equatable {
+        public enum Lane: String, Equatable, Sendable { case call, wire }
         public var id: Int
         public var time: Date
+        public var lane: Lane
         public var engine: LabEvent.Engine
         public var role: LabEvent.Role
+        /// What the row says after its number, time and lane (`TCP client send() 5 B ...`).
+        public var text: String
+        /// Sent by one of netlab's sockets (shown in the sent colour); false for received.
         public var outgoing: Bool
-        public var from: Endpoint
-        public var to: Endpoint
-        /// The first `packetBytesKept` bytes; `length` is the real size.
+        public var isError: Bool
+        /// A message's first `rowBytesKept` bytes, or the whole captured frame; `length` is the real size.
         public var bytes: [UInt8]
         public var length: Int
+        /// Call rows with a message: its addresses.
+        public var from: Endpoint?
+        public var to: Endpoint?
+        /// Wire rows: one summary line per header below the frame (link, IP, transport, data),
+        /// and what an RST or ICMP error means.
+        public var summaries: [String] = []
+        public var explanation: String?
+        public var frame: CapturedFrame?
+    }
+
+    /// Which rows the timeline shows (F9 or `:view calls|wire|both`).
+    public enum TimelineView: String, Equatable, CaseIterable, Sendable { case both, calls, wire }
+
+    /// The live capture: on (on an interface), off (with the reason, e.g. no CAP_NET_RAW).
+    public enum Wire: Equatable, Sendable {
+        case starting
+        case on(interface: String)
+        case off(reason: String)
+    }
+
+    /// A client exchange that failed, waiting for its evidence on the wire (the RST, the ICMP
+    /// error) when the capture delivers it after the failure.
+    public struct AwaitedEvidence: Equatable {
+        public var engine: LabEvent.Engine
+        public var target: Endpoint
+        public var udpMode: UDPMode
+        public var since: Date
     }
 
     public static let logCapacity = 2000
-    public static let packetCapacity = 1000
-    public static let packetBytesKept = 64 * 1024
+    public static let timelineCapacity = 1000
+    public static let rowBytesKept = 64 * 1024
 
     /// Protocols the client can use and servers the console runs, in F5 order.
     public var engines: [LabEvent.Engine]
@@ -83,11 +117,18 @@ public struct ConsoleState: Equatable {
     public var browsingCommands = false
     public var serverLog = Ring<Line>(capacity: logCapacity)
     public var transcript = Ring<Line>(capacity: logCapacity)
-    public var packets = Ring<Packet>(capacity: packetCapacity)
-    public var nextPacketID = 1
+    public var timeline = Ring<TimelineRow>(capacity: timelineCapacity)
+    public var nextRowID = 1
+    public var timelineView = TimelineView.both
+    public var wire = Wire.starting
+    /// Frames the kernel dropped because the capture could not keep up (from pcap's counts).
+    public var wireDropped = 0
+    /// Numbers and explains captured frames (relative TCP numbers, RST after SYN).
+    public var wireSession = WireSession()
+    public var awaitedEvidence: AwaitedEvidence?
     public var focus = Pane.client
     /// The packet shown in the bytes view; nil follows the newest.
-    public var selectedPacketID: Int?
+    public var selectedRowID: Int?
     /// Lines scrolled back from the newest, per scrollable pane.
     public var logScroll = 0
     public var transcriptScroll = 0
@@ -125,11 +166,28 @@ public struct ConsoleState: Equatable {
         change(&servers[index])
     }
 
-    /// The packet the bytes view shows.
-    public var shownPacket: Packet? {
-        if let selectedPacketID, let packet = packets.items.first(where: { $0.id == selectedPacketID }) {
-            return packet
+    /// The rows the current view shows.
+    public var visibleRows: [TimelineRow] {
+        switch timelineView {
+        case .both: Array(timeline.items)
+        case .calls: timeline.items.filter { $0.lane == .call }
+        case .wire: timeline.items.filter { $0.lane == .wire }
         }
-        return packets.last
+    }
+
+    /// The row the bytes view shows: the selected one; else, following, the newest message
+    /// or wire error (RST, ICMP) in view (what a student just sent, got back or ran into, not
+    /// the ACK or FIN that followed), or the newest row when there is none.
+    public var shownRow: TimelineRow? {
+        if let selectedRowID, let row = timeline.items.first(where: { $0.id == selectedRowID }) {
+            return row
+        }
+        let rows = visibleRows
+        return rows.last { ($0.lane == .call && !$0.bytes.isEmpty) || ($0.lane == .wire && $0.explanation != nil) } ?? rows.last
+    }
+
+    /// A row's number as shown: its place in the whole timeline since it began (or was cleared).
+    public func number(of id: Int) -> Int? {
+        timeline.items.firstIndex { $0.id == id }.map { timeline.dropped + $0 + 1 }
     }
 }

@@ -3,7 +3,7 @@ import NetLabCore
 /// A key, what it does, and how the key bar and the help overlay describe it.
 public struct KeyBinding: Equatable, Sendable {
     public enum Command: Equatable, Sendable {
-        case help, toggleServer(LabEvent.Engine), cycleProtocol, cycleTheme, presenter, toggleUDPMode, focusNext, focusPrevious, quit
+        case help, toggleServer(LabEvent.Engine), cycleProtocol, cycleTheme, presenter, toggleUDPMode, cycleTimelineView, focusNext, focusPrevious, quit
     }
 
     public var key: Key
@@ -24,6 +24,7 @@ public struct KeyBinding: Equatable, Sendable {
         KeyBinding(key: .function(6), command: .cycleTheme, label: "Theme", help: "next colour theme (also :theme NAME)", onKeyBar: true),
         KeyBinding(key: .function(7), command: .presenter, label: "Big", help: "presenter mode: big banner for the back row", onKeyBar: true),
         KeyBinding(key: .function(8), command: .toggleUDPMode, label: "Mode", help: "UDP client: unconnected (the lab's) or connected", onKeyBar: true),
+        KeyBinding(key: .function(9), command: .cycleTimelineView, label: "View", help: "timeline: calls and wire -> calls -> wire (also :view)", onKeyBar: true),
         KeyBinding(key: .function(10), command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
         KeyBinding(key: .tab, command: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),
         KeyBinding(key: .backTab, command: .focusPrevious, label: "Back", help: "move focus to the previous pane", onKeyBar: false),
@@ -33,9 +34,9 @@ public struct KeyBinding: Equatable, Sendable {
     public static let paneKeys: [(keys: String, help: String)] = [
         ("Enter", "send the input line (or run a :command)"),
         ("Left Right Home End Bksp Del", "edit the input line"),
-        ("Up Down", "history (client: messages; after a \":\" commands), scroll (server log), select (packets)"),
+        ("Up Down", "history (client: messages; after a \":\" commands), scroll (server log), select (timeline)"),
         ("PgUp PgDn", "scroll the focused pane"),
-        ("End (packets), Esc", "follow the newest message again; close help"),
+        ("End (timeline), Esc", "follow the newest row again; close help"),
     ]
 
     /// The bindings that apply to a console running these engines (no F4 without HTTP).

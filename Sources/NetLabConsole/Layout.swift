@@ -16,7 +16,7 @@ public struct Layout: Equatable, Sendable {
     public var height: Int
     public var serverLog: Rect
     public var client: Rect
-    public var packets: Rect
+    public var timeline: Rect
 
     /// nil when the terminal is smaller than the minimum.
     public init?(width: Int, height: Int) {
@@ -30,12 +30,12 @@ public struct Layout: Equatable, Sendable {
             let logHeight = body / 2
             serverLog = Rect(row: top, column: 0, width: left, height: logHeight)
             client = Rect(row: top + logHeight, column: 0, width: left, height: body - logHeight)
-            packets = Rect(row: top, column: left, width: Self.packetsWidth, height: body)
+            timeline = Rect(row: top, column: left, width: Self.packetsWidth, height: body)
         } else {
             let logHeight = max(4, body * 3 / 10)
             let packetsHeight = max(6, body * 4 / 10)
             serverLog = Rect(row: top, column: 0, width: width, height: logHeight)
-            packets = Rect(row: top + logHeight, column: 0, width: width, height: packetsHeight)
+            timeline = Rect(row: top + logHeight, column: 0, width: width, height: packetsHeight)
             client = Rect(row: top + logHeight + packetsHeight, column: 0, width: width, height: body - logHeight - packetsHeight)
         }
     }

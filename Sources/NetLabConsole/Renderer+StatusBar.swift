@@ -43,6 +43,17 @@ extension Renderer {
             segments.append((label + " ", .statusBar))
             segments.append((" \(word) ", role))
         }
+        // The capture: are packets on the timeline? ("WIRE off" says why not in the transcript.)
+        switch state.wire {
+        case .on:
+            segments.append((compact == 0 ? "  WIRE " : " WIRE ", .statusBar))
+            segments.append((" on ", .statusOn))
+        case .off:
+            segments.append((compact == 0 ? "  WIRE " : " WIRE ", .statusBar))
+            segments.append((" off ", .statusOff))
+        case .starting:
+            break
+        }
         guard showClient else { return segments }
         let target = Endpoint(host: client.host, port: client.port)
         var text = compact == 0 ? "  client: " : compact == 1 ? " client: " : " "

@@ -23,7 +23,7 @@ public struct Renderer {
         } else {
             drawStatusBar(&screen, row: 0)
             drawServerLog(&screen, layout.serverLog)
-            drawPackets(&screen, layout.packets)
+            drawTimeline(&screen, layout.timeline)
             drawClient(&screen, layout.client)
             drawKeyBar(&screen, row: height - 1)
         }

@@ -31,3 +31,16 @@ public struct Ring<Element> {
 }
 
 extension Ring: Equatable where Element: Equatable {}
+
+extension Ring {
+    /// Inserts at `index` (0...count); when full, the oldest item goes first.
+    public mutating func insert(_ item: Element, at index: Int) {
+        var index = index
+        if items.count == capacity {
+            items.removeFirst()
+            dropped += 1
+            index = max(0, index - 1)
+        }
+        items.insert(item, at: index)
+    }
+}

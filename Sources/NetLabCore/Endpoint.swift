@@ -16,6 +16,15 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 
     public var isIPv6: Bool { host.contains(":") }
 
+    /// A socket bound to every address (`0.0.0.0`, `::`): no packet carries that address.
+    public var isUnspecified: Bool { host == "0.0.0.0" || host == "::" }
+
+    /// As a packet would name it: an unspecified address reads `(any address):PORT`, since the
+    /// kernel picks the real one per packet.
+    public var onWire: String {
+        isUnspecified ? "(any address):\(port)" : description
+    }
+
     public var description: String {
         isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }

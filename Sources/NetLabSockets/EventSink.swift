@@ -75,7 +75,7 @@ public struct EventSink: Sendable {
     }
 
     /// Emits a frame the capture saw, at its place in the stream now, with the kernel's time.
-    public func emitWire(_ frame: CapturedFrame, engine: LabEvent.Engine) {
+    public func emitWire(_ frame: CapturedFrame, engine: LabEvent.Engine = .tcp) {
         buffer.append(LabEvent(time: frame.time, engine: engine, role: .wire, kind: .wire(frame)), queue: queue, stamp: false)
     }
 
@@ -223,6 +223,12 @@ public struct EventSink: Sendable {
                 // Keep the memory of an ordinary batch; give back what a flood's backlog took.
                 inbox.removeAll(keepingCapacity: inbox.count <= 4 * Self.perTurn)
                 next = 0
+                // A batch that arrived while this one waited at a slot had its drain run (and
+                // stop at the slot) already: deliver it now, or nothing ever would.
+                lock.lock()
+                let more = !pending.isEmpty
+                lock.unlock()
+                if more { queue.async { self.drain(queue) } }
             }
         }
     }

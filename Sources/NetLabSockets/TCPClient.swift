@@ -113,10 +113,7 @@ final class TCPExchange {
     private func connectNext(lastError: SocketError?) {
         guard completion != nil else { return }  // timed out meanwhile
         guard !candidates.isEmpty else {
-            let error = lastError ?? .errno("connect", ECONNREFUSED)
-            // The failed call as an event too, stamped now: after the RST that caused it.
-            if sink.wantsPayloads { sink.emit(engine, .client, .failed(error), call: .connect) }
-            finish(.failure(.socket(error)))
+            finish(.failure(.socket(lastError ?? .errno("connect", ECONNREFUSED))))
             return
         }
         let address = candidates.removeFirst()

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import NetLabCapture
 import NetLabConsole
 import NetLabCore
 import NetLabSockets
@@ -31,6 +32,9 @@ final class ConsoleApp {
     private var tcpClient: TCPClient!
     private var udpClient: UDPClient!
     private var httpClient: TCPClient!
+    private var capture: WireCapture?
+    /// The ports the capture filter watches now (it follows the servers and the client's target).
+    private var capturedPorts: [UInt16] = []
     private var sources: [DispatchSourceProtocol] = []
     /// When the pending render runs (uptime seconds); nil when none is pending.
     private var renderDue: Double?
@@ -68,12 +72,54 @@ final class ConsoleApp {
         httpClient = TCPClient(events: sink, engine: .http)
         watchSignals()
         watchKeys()
+        startCapture(sink)
         for problem in settings.themes.skipped {
             state.note("theme file left out: \(problem)", role: .error, now: Date())
         }
         perform(state.startServers(settings.servers, now: Date()))
         redraw()
         dispatchMain()
+    }
+
+    /// Starts the live capture for the timeline's wire rows; without the rights to capture,
+    /// the timeline shows the calls alone and the transcript says how to get the wire.
+    private func startCapture(_ sink: EventSink) {
+        let hosts = [settings.listenHost, settings.clientHost]
+        let interface = hosts.contains { CaptureFilter.interface(for: $0) != "lo" } ? "any" : "lo"
+        capturedPorts = watchedPorts
+        do {
+            let capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: capturedPorts))
+            self.capture = capture
+            capture.start(failed: { failure in
+                DispatchQueue.main.async { @Sendable in
+                    MainActor.assumeIsolated { ConsoleApp.current?.dispatch(.wire(.off(reason: failure.message))) }
+                }
+            }) { frame in
+                sink.emitWire(frame)
+            }
+            dispatch(.wire(.on(interface: interface)))
+            // The kernel's drop count, checked once a second: a lost frame is never silent.
+            let timer = DispatchSource.makeTimerSource(queue: .main)
+            timer.schedule(deadline: .now() + 1, repeating: 1)
+            timer.setEventHandler { @Sendable in
+                MainActor.assumeIsolated {
+                    guard let app = ConsoleApp.current, let statistics = app.capture?.statistics else { return }
+                    let dropped = Int(statistics.dropped) + Int(statistics.interfaceDropped)
+                    if dropped != app.state.wireDropped { app.dispatch(.wireDropped(dropped)) }
+                }
+            }
+            timer.resume()
+            sources.append(timer)
+        } catch {
+            dispatch(.wire(.off(reason: error.message)))
+        }
+    }
+
+    /// Every server's port and the client's target port.
+    private var watchedPorts: [UInt16] {
+        var ports = state.servers.map(\.port)
+        if !ports.contains(state.client.port) { ports.append(state.client.port) }
+        return ports
     }
 
     /// The running console, for the engine sink's closure (which must be Sendable).
@@ -84,6 +130,10 @@ final class ConsoleApp {
         let effects = state.update(action, now: Date(), themes: settings.themes.names)
         if state.theme != before, let theme = settings.themes.theme(named: state.theme) { terminal.setTheme(theme) }
         perform(effects)
+        if let capture, watchedPorts != capturedPorts {
+            capturedPorts = watchedPorts
+            capture.setFilter(CaptureFilter.expression(ports: capturedPorts))
+        }
         // A key is drawn at once; engine events at most every 10 ms (a flood would otherwise
         // spend the main thread redrawing after every slice of events).
         if case .key = action { scheduleRender(after: 0) } else { scheduleRender(after: 0.010) }
@@ -111,6 +161,11 @@ final class ConsoleApp {
                     let request = HTTPClientMessage.request(for: String(decoding: bytes, as: UTF8.self), host: host, port: port)
                     httpClient.send(request, host: host, port: port, timeout: max(timeout, 5), completion: done)
                 }
+            case .save(let path, let bytes, let what):
+                let written = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+                let line = written ? "saved \(what) to \(path) (\(bytes.count) bytes)"
+                    : "cannot write \(path): \(String(cString: strerror(errno))); try a path in a folder you can write to"
+                state.note(line, role: written ? .info : .error, now: Date())
             case .quit:
                 quit()
             }
@@ -196,6 +251,7 @@ final class ConsoleApp {
 
     /// Stops the servers, restores the terminal, exits.
     private func quit() -> Never {
+        capture?.stop()
         for server in servers.values { server.stop() }
         terminal.stop()
         exit(0)

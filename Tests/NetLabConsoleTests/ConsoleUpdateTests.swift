@@ -226,18 +226,18 @@ import NetLabCore
         for i in 0..<5 {
             state.apply([.event(event(.udp, .server, .received(bytes: [UInt8(i)], from: clientSocket, to: localServer)))])
         }
-        #expect(state.packets.count == 5)
-        #expect(state.shownPacket?.id == 5, "follows the newest")
+        #expect(state.timeline.count == 5)
+        #expect(state.shownRow?.id == 5, "follows the newest")
         state.apply([.key(.tab), .key(.tab)])
-        #expect(state.focus == .packets)
+        #expect(state.focus == .timeline)
         state.apply([.key(.up)])
-        #expect(state.selectedPacketID == 4, "Up from the newest selects the one before")
+        #expect(state.selectedRowID == 4, "Up from the newest selects the one before")
         state.apply([.event(event(.udp, .server, .received(bytes: [9], from: clientSocket, to: localServer)))])
-        #expect(state.shownPacket?.id == 4, "a selection stays put while new packets arrive")
+        #expect(state.shownRow?.id == 4, "a selection stays put while new packets arrive")
         state.apply([.key(.end)])
-        #expect(state.shownPacket?.id == 6)
+        #expect(state.shownRow?.id == 6)
         state.apply([.key(.home)])
-        #expect(state.shownPacket?.id == 1)
+        #expect(state.shownRow?.id == 1)
     }
 
     @Test func floodsStayBounded() {
@@ -247,12 +247,12 @@ import NetLabCore
         }
         #expect(state.serverLog.count == ConsoleState.logCapacity)
         #expect(state.serverLog.dropped == 500)
-        #expect(state.packets.count == ConsoleState.packetCapacity)
-        #expect(state.packets.dropped == ConsoleState.logCapacity + 500 - ConsoleState.packetCapacity)
-        let big = [UInt8](repeating: 0x61, count: ConsoleState.packetBytesKept + 10)
+        #expect(state.timeline.count == ConsoleState.timelineCapacity)
+        #expect(state.timeline.dropped == ConsoleState.logCapacity + 500 - ConsoleState.timelineCapacity)
+        let big = [UInt8](repeating: 0x61, count: ConsoleState.rowBytesKept + 10)
         state.apply([.event(event(.tcp, .server, .received(bytes: big, from: clientSocket, to: localServer)))])
-        #expect(state.packets.last?.bytes.count == ConsoleState.packetBytesKept)
-        #expect(state.packets.last?.length == big.count)
+        #expect(state.timeline.last?.bytes.count == ConsoleState.rowBytesKept)
+        #expect(state.timeline.last?.length == big.count)
     }
 
     @Test func networkBytesAreEscapedInTheLog() {

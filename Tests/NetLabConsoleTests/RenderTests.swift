@@ -80,7 +80,7 @@ import NetLabCore
         var state = sampleState()
         state.apply([.key(.tab), .key(.tab), .key(.up), .key(.up)])
         let screen = render(state, width: 120, height: 40, clock: utcClock)
-        let shown = state.shownPacket!
+        let shown = state.shownRow!
         for line in HexDump.lines(shown.bytes) {
             #expect(screen.text.contains(line))
         }

@@ -70,7 +70,8 @@ private let bigReplyServer = """
             try session.waitFor("TCP> " + (word == "abc" ? "abc" : "abcdefgh"))
         }
         try session.send("F7")
-        try session.waitFor("presenter") { $0.contains("netlab presenter") }
+        // The presenter layout's banner box is titled with the client and its target.
+        try session.waitFor("presenter") { $0.contains("┌ TCP client -> 127.0.0.1:\(bigPort)") }
         try session.send("-l", "ij")
         try session.waitFor("TCP> abcdefghij")
         try session.send("C-c")

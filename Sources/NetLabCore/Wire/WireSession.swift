@@ -3,7 +3,7 @@ import Foundation
 /// Reads a stream of captured frames as a student would: numbers each one, keeps TCP's
 /// relative sequence numbers, and explains the two frames the lab is about (an RST that
 /// answers a SYN, an ICMP port unreachable) in terms of the socket calls they affect.
-public struct WireSession: Sendable {
+public struct WireSession: Sendable, Equatable {
     public struct Row: Sendable, Equatable {
         public var frame: CapturedFrame
         public var decoded: DecodedFrame

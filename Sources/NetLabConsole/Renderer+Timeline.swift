@@ -1,0 +1,111 @@
+import NetLabCore
+
+extension Renderer {
+    /// The timeline (top third): socket calls and wire frames in causal order, told apart by a
+    /// lane word (`call`, `wire`) so no colour is needed; below it the shown row in detail: a
+    /// message's bytes, or a frame's headers (one summary line each) and all its bytes, in the
+    /// layout of `tshark -x`:
+    ///
+    /// ```
+    /// #3 05:18:46.580 wire SYN 127.0.0.1:55430 > 127.0.0.1:12000 seq 0 win 65495
+    /// #4 05:18:46.580 wire RST/ACK 127.0.0.1:12000 > 127.0.0.1:55430 seq 1 ack 1 win 0
+    /// #5 05:18:46.581 call TCP client connect() ECONNREFUSED
+    /// ──────────────────────────────────────────────
+    /// #4 wire RST/ACK, 54 bytes
+    /// ```
+    func drawTimeline(_ screen: inout Screen, _ rect: Rect) {
+        let (title, role) = title(timelineTitle, pane: .timeline)
+        screen.box(rect, title: title, titleRole: role)
+        let inner = rect.inner
+        guard inner.height >= 3 else { return }
+        // The list takes half when there is room (a frame's detail needs about ten rows), else a third.
+        let listHeight = inner.height >= 16 ? inner.height / 2 : max(1, inner.height / 3)
+        let shown = state.shownRow
+        let rows = state.visibleRows
+        // Keep the shown row in view: the window ends at it, or at the newest.
+        let endIndex = shown.flatMap { p in rows.firstIndex { $0.id == p.id } }.map { $0 + 1 } ?? rows.count
+        let visible = rows[max(0, endIndex - listHeight)..<endIndex]
+        for (i, row) in visible.enumerated() {
+            let y = inner.row + i
+            let selected = row.id == shown?.id
+            let role: StyleRole = selected ? .selected : rowRole(row)
+            if selected { screen.fill(row: y, column: inner.column, width: inner.width, height: 1, role: .selected) }
+            screen.put(timelineLine(row), row: y, column: inner.column, role: role, limit: inner.width)
+        }
+        let ruleRow = inner.row + listHeight
+        for x in inner.column..<(inner.column + inner.width) { screen[ruleRow, x] = .init("─", .border) }
+        guard let shown else {
+            let empty = state.timelineView == .wire
+                ? "No packets yet: they appear here as they cross the wire (F9 shows the calls too)."
+                : "Nothing yet: send a message from the client line below; its calls and packets appear here."
+            screen.put(empty, row: ruleRow + 1, column: inner.column, role: .info, limit: inner.width)
+            return
+        }
+        var y = ruleRow + 1
+        let bottom = inner.row + inner.height
+        let number = state.number(of: shown.id).map { "#\($0) " } ?? ""
+        let truncated = shown.length > shown.bytes.count ? " (first \(shown.bytes.count) kept)" : ""
+        let heading = shown.lane == .wire
+            ? "\(number)wire \(shown.text.split(separator: " ").first ?? ""), \(shown.length) bytes on the wire\(truncated)"
+            : "\(number)\(shown.text)\(shown.length > 0 ? truncated : "")"
+        screen.put(heading, row: y, column: inner.column, role: .title, limit: inner.width)
+        y += 1
+        var notes: [(String, StyleRole)] = []
+        if let explanation = shown.explanation { notes.append((explanation, .error)) }
+        notes += shown.summaries.map { ($0, .info) }
+        for (text, role) in notes where y < bottom {
+            screen.put(text, row: y, column: inner.column, role: role, limit: inner.width)
+            y += 1
+        }
+        guard !shown.bytes.isEmpty else { return }
+        let lines = HexDump.lines(shown.bytes)
+        let offsetWidth = HexDump.offsetWidth(count: shown.bytes.count)
+        let room = bottom - y
+        for (i, line) in lines.enumerated() {
+            if y >= bottom { break }
+            if i == room - 1 && lines.count > room {
+                screen.put("... \(lines.count - i) more rows", row: y, column: inner.column, role: .dropped, limit: inner.width)
+                break
+            }
+            drawHexRow(&screen, line, offsetWidth: offsetWidth, row: y, column: inner.column, width: inner.width)
+            y += 1
+        }
+    }
+
+    private var timelineTitle: String {
+        var name = switch state.timelineView {
+        case .both: "Timeline: calls and wire"
+        case .calls: "Timeline: calls"
+        case .wire: "Timeline: wire"
+        }
+        if case .off = state.wire { name += " (WIRE off)" }
+        if state.timeline.dropped > 0 { name += " (\(state.timeline.dropped) older dropped)" }
+        if state.wireDropped > 0 { name += " (kernel dropped \(state.wireDropped))" }
+        name += state.selectedRowID == nil ? " [following newest]" : " [selected]"
+        return name
+    }
+
+    private func rowRole(_ row: ConsoleState.TimelineRow) -> StyleRole {
+        if row.isError { return .error }
+        if row.lane == .wire { return .normal }
+        return row.outgoing ? .sent : .received
+    }
+
+    /// `#12 20:45:04.968 call TCP client send() 21 B 127.0.0.1:35446 > 127.0.0.1:12000`
+    func timelineLine(_ row: ConsoleState.TimelineRow) -> String {
+        let number = state.number(of: row.id).map { "#\($0)" } ?? "#?"
+        return "\(number) \(clock(row.time)) \(row.lane.rawValue) \(row.text)"
+    }
+
+    private func drawHexRow(_ screen: inout Screen, _ line: String, offsetWidth: Int, row: Int, column: Int, width: Int) {
+        let characters = Array(line)
+        let bytesEnd = min(characters.count, offsetWidth + 2 + HexDump.bytesPerRow * 3)
+        screen.put(String(characters[..<offsetWidth]), row: row, column: column, role: .hexOffset, limit: width)
+        screen.put(String(characters[offsetWidth..<bytesEnd]), row: row, column: column + offsetWidth, role: .hexBytes,
+                   limit: max(0, width - offsetWidth))
+        if characters.count > bytesEnd {
+            screen.put(String(characters[bytesEnd...]), row: row, column: column + bytesEnd, role: .hexASCII,
+                       limit: max(0, width - bytesEnd))
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import NetLabConsole
+import NetLabCore
+
+/// A loopback Ethernet frame carrying a TCP segment with `flags` (no payload).
+private func tcpFrame(from source: UInt16, to destination: UInt16, flags: UInt8, sequence: UInt32, ack: UInt32,
+                      at seconds: Double) -> CapturedFrame {
+    var bytes = [UInt8](repeating: 0, count: 12) + [0x08, 0x00]
+    bytes += [0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
+    func u16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
+    func u32(_ v: UInt32) -> [UInt8] { u16(UInt16(v >> 16)) + u16(UInt16(v & 0xffff)) }
+    bytes += u16(source) + u16(destination) + u32(sequence) + u32(ack) + [0x50, flags] + u16(65495) + [0, 0, 0, 0]
+    return CapturedFrame(time: t0.addingTimeInterval(seconds), linkType: .ethernet, bytes: bytes)
+}
+
+private func wire(_ frame: CapturedFrame) -> Action {
+    .event(LabEvent(time: frame.time, engine: .tcp, role: .wire, kind: .wire(frame)))
+}
+
+@Suite struct TimelineTests {
+    /// The refused connect, as the engines and the capture deliver it: the call and its
+    /// failure first, the SYN and RST (captured a moment later) placed by the kernel's time.
+    func refusedSession() -> ConsoleState {
+        var state = ConsoleState(engines: [.tcp, .udp])
+        state.apply([.wire(.on(interface: "lo"))])
+        state.type("hello")
+        state.apply([.key(.enter)], at: 1)
+        let refused = SocketError.errno("connect", ECONNREFUSED, endpoint: localServer)
+        state.apply([.event(LabEvent(time: t0.addingTimeInterval(1.000), engine: .tcp, role: .client,
+                                     kind: .connecting(peer: localServer), call: .connect)),
+                     .event(LabEvent(time: t0.addingTimeInterval(1.003), engine: .tcp, role: .client, kind: .failed(refused)))])
+        state.apply([.reply(engine: .tcp, result: .failure(.socket(refused)))], at: 1.004)
+        state.apply([wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1000, ack: 0, at: 1.001)),
+                     wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 0, ack: 1001, at: 1.002))], at: 1.010)
+        return state
+    }
+
+    @Test func framesTakeTheirPlaceByKernelTime() {
+        let state = refusedSession()
+        #expect(state.timeline.items.map(\.lane) == [.call, .wire, .wire, .call])
+        #expect(state.timeline.items.map(\.text) == [
+            "TCP client connect() to 127.0.0.1:12000",
+            "SYN 127.0.0.1:40000 > 127.0.0.1:12000 seq 0 win 65495",
+            "RST/ACK 127.0.0.1:12000 > 127.0.0.1:40000 seq 1 ack 1 win 65495",
+            "TCP client connect() ECONNREFUSED",
+        ])
+        #expect(state.timeline.items[2].explanation
+            == "nothing listens on TCP 127.0.0.1:12000: the kernel answered the SYN with RST, so connect() fails with ECONNREFUSED")
+        #expect(state.timeline.items[2].summaries == [
+            "Ethernet II, Src: 00:00:00:00:00:00, Dst: 00:00:00:00:00:00",
+            "Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1",
+            "Transmission Control Protocol, Src Port: 12000, Dst Port: 40000, Seq: 1, Ack: 1, Len: 0",
+        ])
+        // Following the newest, the detail shows the RST (the newest row that explains something).
+        #expect(state.shownRow?.text.hasPrefix("RST/ACK") == true)
+    }
+
+    /// The refusal cites the RST by its row, even when the capture delivers it after the failure.
+    @Test func refusalCitesTheRSTOnTheWire() {
+        let state = refusedSession()
+        #expect(state.transcript.items.last?.text
+            == "the wire shows why: #3 RST/ACK from 127.0.0.1:12000 answered the SYN (#2); nothing listens there, so connect() failed with ECONNREFUSED")
+        #expect(state.awaitedEvidence == nil)
+    }
+
+    @Test func noCitationWithoutTheWire() {
+        var state = ConsoleState(engines: [.tcp, .udp])
+        state.apply([.wire(.off(reason: "capturing packets needs the CAP_NET_RAW capability: FIX"))])
+        #expect(state.transcript.items.last?.text == "WIRE off: capturing packets needs the CAP_NET_RAW capability: FIX; everything else works without it")
+        state.type("hello")
+        state.apply([.key(.enter)], at: 1)
+        state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno("connect", ECONNREFUSED, endpoint: localServer))))], at: 1)
+        #expect(!state.transcript.items.contains { $0.text.hasPrefix("the wire shows why") })
+        #expect(state.awaitedEvidence == nil)
+    }
+
+    @Test func viewsShowCallsWireOrBoth() {
+        var state = refusedSession()
+        #expect(state.visibleRows.count == 4)
+        state.apply([.key(.function(9))])
+        #expect(state.timelineView == .calls)
+        #expect(state.visibleRows.allSatisfy { $0.lane == .call })
+        state.apply([.key(.function(9))])
+        #expect(state.visibleRows.map(\.lane) == [.wire, .wire])
+        state.apply([.key(.function(9))])
+        #expect(state.timelineView == .both)
+        state.type(":view wire")
+        state.apply([.key(.enter)])
+        #expect(state.timelineView == .wire)
+        state.type(":view sideways")
+        state.apply([.key(.enter)])
+        #expect(state.transcript.items.last?.text == "usage: :view [both|calls|wire]")
+    }
+
+    @Test func savingWritesCapturedFramesAsPcapng() throws {
+        var state = refusedSession()
+        state.type(":save lab.pcapng")
+        let effects = state.apply([.key(.enter)])
+        guard case .save(let path, let bytes, let what) = effects.first else {
+            Issue.record("no save effect: \(effects)")
+            return
+        }
+        #expect(path == "lab.pcapng")
+        #expect(what == "2 captured packets")
+        let file = try PcapFile.read(bytes)
+        let captured = state.timeline.items.compactMap(\.frame)
+        #expect(file.frames.map(\.bytes) == captured.map(\.bytes))
+        #expect(zip(file.frames, captured).allSatisfy { abs($0.time.timeIntervalSince($1.time)) < 1e-6 })
+        #expect(file.records.allSatisfy { $0.comment == nil })
+    }
+
+    /// Without the wire, the messages go out in made-up frames, and the file says so.
+    @Test func savingWithoutTheWireMarksTheFramesMadeUp() throws {
+        var state = ConsoleState(engines: [.tcp, .udp])
+        state.apply([.wire(.off(reason: "no rights"))])
+        state.apply([.event(LabEvent(time: t0, engine: .udp, role: .client,
+                                     kind: .sent(bytes: Array("hello".utf8), from: clientSocket, to: localServer), call: .sendto)),
+                     .event(LabEvent(time: t0, engine: .udp, role: .server,
+                                     kind: .received(bytes: Array("hello".utf8), from: clientSocket, to: localServer), call: .recvmmsg)),
+                     .event(LabEvent(time: t0, engine: .udp, role: .server,
+                                     kind: .sent(bytes: Array("HELLO".utf8), from: localServer, to: clientSocket), call: .sendmmsg))])
+        state.type(":save")
+        let text = state.apply([.key(.enter)])
+        guard case .save(let textPath, let textBytes, _) = text.first else {
+            Issue.record("no save effect: \(text)")
+            return
+        }
+        #expect(textPath == "netlab-session.txt")
+        #expect(String(decoding: textBytes, as: UTF8.self).contains("#2 10:00:00.000 call UDP server recvmmsg() 5 B 127.0.0.1:40000 > 127.0.0.1:12000"))
+        state.type(":save made-up.pcapng")
+        let effects = state.apply([.key(.enter)])
+        guard case .save(_, let bytes, let what) = effects.first else {
+            Issue.record("no save effect: \(effects)")
+            return
+        }
+        #expect(what == "2 made-up packets (WIRE off: nothing was captured)")
+        let file = try PcapFile.read(bytes)
+        #expect(file.sectionComment == MadeUpFrames.sectionComment)
+        #expect(file.records.allSatisfy { $0.comment == MadeUpFrames.packetComment })
+        let labels = file.frames.map { WireText.label(FrameDecoder.decode($0)) }
+        #expect(labels == ["UDP 5 B", "UDP 5 B"])
+        #expect(file.frames.map { Array($0.bytes.suffix(5)) } == [Array("hello".utf8), Array("HELLO".utf8)])
+    }
+}
