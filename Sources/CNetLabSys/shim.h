@@ -101,18 +101,86 @@ static inline void netlab_message(struct netlab_mmsghdr *message, struct netlab_
     message->length = 0;
 }
 
+// Each datagram's destination address, from IP_PKTINFO / IPV6_PKTINFO control messages:
+// `family` 4 or 6 (0: none came), `address` 4 or 16 bytes. The same address is the source of
+// the reply, so a server bound to every address answers from the address it was asked on.
+struct netlab_destination {
+    unsigned char family;
+    unsigned char address[16];
+};
+#define NETLAB_CONTROL_SIZE 64
+#define NETLAB_IPPROTO_IP 0
+#define NETLAB_IPPROTO_IPV6 41
+#define NETLAB_IP_PKTINFO 8
+#define NETLAB_IPV6_RECVPKTINFO 49
+#define NETLAB_IPV6_PKTINFO 50
+
+// struct cmsghdr on 64-bit Linux: the data starts 16 bytes in, headers align to 8.
+struct netlab_cmsghdr {
+    size_t length;
+    int level;
+    int type;
+};
+
+static inline void netlab_read_destination(const unsigned char *control, size_t length, struct netlab_destination *out) {
+    out->family = 0;
+    size_t at = 0;
+    while (at + sizeof(struct netlab_cmsghdr) <= length) {
+        const struct netlab_cmsghdr *header = (const struct netlab_cmsghdr *)(control + at);
+        if (header->length < sizeof(struct netlab_cmsghdr) || at + header->length > length) return;
+        const unsigned char *data = control + at + sizeof(struct netlab_cmsghdr);
+        if (header->level == NETLAB_IPPROTO_IP && header->type == NETLAB_IP_PKTINFO && header->length >= 16 + 12) {
+            // struct in_pktinfo { int ifindex; in_addr spec_dst; in_addr addr; }: addr is the header's destination.
+            out->family = 4;
+            for (int i = 0; i < 4; i++) out->address[i] = data[8 + i];
+        } else if (header->level == NETLAB_IPPROTO_IPV6 && header->type == NETLAB_IPV6_PKTINFO && header->length >= 16 + 20) {
+            // struct in6_pktinfo { in6_addr addr; unsigned ifindex; }
+            out->family = 6;
+            for (int i = 0; i < 16; i++) out->address[i] = data[i];
+        }
+        at += (header->length + 7) & ~(size_t)7;
+    }
+}
+
+// A control message that sets a datagram's source address (zero ifindex: the kernel routes).
+static inline size_t netlab_write_source(unsigned char *control, const struct netlab_destination *source) {
+    struct netlab_cmsghdr *header = (struct netlab_cmsghdr *)control;
+    unsigned char *data = control + sizeof(struct netlab_cmsghdr);
+    for (int i = 0; i < 20; i++) data[i] = 0;
+    if (source->family == 4) {
+        header->level = NETLAB_IPPROTO_IP;
+        header->type = NETLAB_IP_PKTINFO;
+        header->length = sizeof(struct netlab_cmsghdr) + 12;
+        for (int i = 0; i < 4; i++) data[4 + i] = source->address[i];  // ipi_spec_dst
+        return (header->length + 7) & ~(size_t)7;
+    }
+    if (source->family == 6) {
+        header->level = NETLAB_IPPROTO_IPV6;
+        header->type = NETLAB_IPV6_PKTINFO;
+        header->length = sizeof(struct netlab_cmsghdr) + 20;
+        for (int i = 0; i < 16; i++) data[i] = source->address[i];
+        return (header->length + 7) & ~(size_t)7;
+    }
+    return 0;
+}
+
 // Receives up to `max` datagrams in one call, each into its own `slot`-byte part of
 // `buffers` (a slot as large as the largest datagram, so none is cut); fills each one's
 // length and sender (128-byte sockaddr_storage slots). Returns the count, or -1 with errno
 // (EAGAIN: none waiting).
 static inline int netlab_recv_batch(int fd, unsigned char *buffers, size_t slot, int max, unsigned int *lengths,
-                                    void *senders, unsigned int *senderLengths) {
+                                    void *senders, unsigned int *senderLengths, struct netlab_destination *destinations) {
     struct netlab_mmsghdr messages[NETLAB_BATCH_MAX];
     struct netlab_iovec pieces[NETLAB_BATCH_MAX];
+    unsigned char control[NETLAB_BATCH_MAX][NETLAB_CONTROL_SIZE] __attribute__((aligned(8)));
     if (max > NETLAB_BATCH_MAX) max = NETLAB_BATCH_MAX;
     for (int i = 0; i < max; i++) {
         netlab_message(&messages[i], &pieces[i], buffers + (size_t)i * slot, slot,
                        (unsigned char *)senders + (size_t)i * NETLAB_SOCKADDR_STORAGE, NETLAB_SOCKADDR_STORAGE);
+        if (destinations) {
+            messages[i].header.control = control[i];
+            messages[i].header.control_length = NETLAB_CONTROL_SIZE;
+        }
     }
     int count;
     do {
@@ -121,20 +189,28 @@ static inline int netlab_recv_batch(int fd, unsigned char *buffers, size_t slot,
     for (int i = 0; i < count; i++) {
         lengths[i] = messages[i].length;
         senderLengths[i] = messages[i].header.name_length;
+        if (destinations) netlab_read_destination(control[i], messages[i].header.control_length, &destinations[i]);
     }
     return count;
 }
 
 // Sends datagrams `first`..<`count` of a batch back to their senders in one call.
 // Returns how many went, or -1 with errno for the first one.
+// `sources` (may be NULL): the address each reply leaves from (the request's destination).
 static inline int netlab_send_batch(int fd, unsigned char *buffers, size_t slot, int first, int count,
-                                    const unsigned int *lengths, void *receivers, const unsigned int *receiverLengths) {
+                                    const unsigned int *lengths, void *receivers, const unsigned int *receiverLengths,
+                                    const struct netlab_destination *sources) {
     struct netlab_mmsghdr messages[NETLAB_BATCH_MAX];
     struct netlab_iovec pieces[NETLAB_BATCH_MAX];
+    unsigned char control[NETLAB_BATCH_MAX][NETLAB_CONTROL_SIZE] __attribute__((aligned(8)));
     int n = 0;
     for (int i = first; i < count && n < NETLAB_BATCH_MAX; i++, n++) {
         netlab_message(&messages[n], &pieces[n], buffers + (size_t)i * slot, lengths[i],
                        (unsigned char *)receivers + (size_t)i * NETLAB_SOCKADDR_STORAGE, receiverLengths[i]);
+        if (sources && sources[i].family != 0) {
+            messages[n].header.control = control[n];
+            messages[n].header.control_length = netlab_write_source(control[n], &sources[i]);
+        }
     }
     int sent;
     do {

@@ -1,3 +1,4 @@
+import CNetLabSys
 import Glibc
 import NetLabCore
 
@@ -44,6 +45,16 @@ enum ServerSocket {
             }
             if address.family == AF_INET6 {
                 try Syscall.setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0)
+            }
+            if type == .datagram {
+                // Each datagram's destination address comes with it (a server on every
+                // address learns which one was asked, and answers from it); on an IPv6
+                // socket this covers IPv4 datagrams too, as IPv4-mapped addresses.
+                if address.family == AF_INET6 {
+                    try Syscall.setOption(fd, NETLAB_IPPROTO_IPV6, NETLAB_IPV6_RECVPKTINFO, 1)
+                } else {
+                    try Syscall.setOption(fd, NETLAB_IPPROTO_IP, NETLAB_IP_PKTINFO, 1)
+                }
             }
             do throws(SocketError) {
                 try Syscall.call("bind", endpoint: endpoint) {

@@ -27,6 +27,8 @@ public final class UDPServer: @unchecked Sendable {
     private var lengths = [UInt32](repeating: 0, count: slots)
     private var senders = [sockaddr_storage](repeating: sockaddr_storage(), count: slots)
     private var senderLengths = [UInt32](repeating: 0, count: slots)
+    /// Each datagram's destination address (IP_PKTINFO), the source of its reply.
+    private var destinations = [netlab_destination](repeating: netlab_destination(), count: slots)
 
     public init(events: EventSink) {
         self.sink = events
@@ -90,7 +92,7 @@ public final class UDPServer: @unchecked Sendable {
     private func readable(_ handle: SocketHandle, local: Endpoint) {
         for _ in 0..<Self.rounds {
             let count = Int(netlab_recv_batch(handle.fd, buffers.baseAddress, Self.slotSize, Int32(Self.slots),
-                                              &lengths, &senders, &senderLengths))
+                                              &lengths, &senders, &senderLengths, &destinations))
             if count < 0 {
                 let code = errno
                 if code != EAGAIN && code != EWOULDBLOCK { sink.emit(.udp, .server, .failed(.errno("recvmmsg", code, endpoint: local))) }
@@ -98,18 +100,20 @@ public final class UDPServer: @unchecked Sendable {
             }
             for index in 0..<count {
                 let datagram = UnsafeMutableBufferPointer(rebasing: buffers[index * Self.slotSize..<index * Self.slotSize + Int(lengths[index])])
-                sink.emitPayload(.udp, .server, call: .recvmmsg, .received(bytes: Array(datagram), from: sender(index).endpoint, to: local))
+                sink.emitPayload(.udp, .server, call: .recvmmsg, .received(bytes: Array(datagram), from: sender(index).endpoint,
+                                                                                 to: destination(index, local: local)))
                 Uppercase.applyInPlace(datagram)
             }
             var first = 0
             while first < count {
                 let sent = sink.stamped(.udp, .server, call: .sendmmsg, {
                     Int(netlab_send_batch(handle.fd, buffers.baseAddress, Self.slotSize, Int32(first), Int32(count),
-                                          lengths, &senders, senderLengths))
+                                          lengths, &senders, senderLengths, destinations))
                 }, events: { [first] sent in
                     (first..<(first + max(0, sent))).map { index in
                         let start = index * Self.slotSize
-                        return .sent(bytes: Array(buffers[start..<start + Int(lengths[index])]), from: local, to: sender(index).endpoint)
+                        return .sent(bytes: Array(buffers[start..<start + Int(lengths[index])]), from: destination(index, local: local),
+                                     to: sender(index).endpoint)
                     }
                 })
                 if sent <= 0 {
@@ -127,5 +131,18 @@ public final class UDPServer: @unchecked Sendable {
 
     private func sender(_ index: Int) -> SocketAddress {
         SocketAddress(storage: senders[index], length: senderLengths[index])
+    }
+
+    /// The address datagram `index` was sent to (the socket's own when the kernel did not say).
+    private func destination(_ index: Int, local: Endpoint) -> Endpoint {
+        let destination = destinations[index]
+        var text = [CChar](repeating: 0, count: 64)
+        let family = destination.family == 4 ? AF_INET : destination.family == 6 ? AF_INET6 : 0
+        guard family != 0 else { return local }
+        let converted = withUnsafeBytes(of: destination.address) { bytes in
+            inet_ntop(family, bytes.baseAddress, &text, socklen_t(text.count))
+        }
+        guard converted != nil else { return local }
+        return Endpoint(host: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), port: local.port)
     }
 }

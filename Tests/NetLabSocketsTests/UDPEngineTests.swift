@@ -40,6 +40,32 @@ extension LoopbackTests {
         #expect(try await client.send([0x62], host: "::1", port: port).get() == [0x42])
     }
 
+    /// A server on every address reports the address each datagram was sent to (IP_PKTINFO),
+    /// never `0.0.0.0` or `::`, and its reply leaves from that address.
+    @Test(arguments: ["127.0.0.1", "::1"])
+    func serverOnEveryAddressNamesTheRealDestination(host: String) async throws {
+        let serverEvents = EventRecorder()
+        let server = UDPServer(events: serverEvents.sink)
+        let port = try server.start(host: nil, port: 0).port
+        let clientEvents = EventRecorder()
+        let reply = try await UDPClient(events: clientEvents.sink).send([0x61], host: host, port: port).get()
+        server.stop()
+        #expect(reply == [0x41])
+        let asked = Endpoint(host: host, port: port)
+        let addresses = serverEvents.kinds.compactMap { kind -> (Endpoint, Endpoint)? in
+            switch kind {
+            case .received(_, let from, let to): (from, to)
+            case .sent(_, let from, let to): (from, to)
+            default: nil
+            }
+        }
+        #expect(addresses.count == 2)
+        #expect(addresses.first?.1 == asked, "received: addressed to \(asked)")
+        #expect(addresses.last?.0 == asked, "sent: from \(asked)")
+        // The client heard the reply from the address it asked.
+        #expect(clientEvents.kinds.contains { if case .received(_, let from, _) = $0 { from == asked } else { false } })
+    }
+
     @Test func silentWhenNobodyListens() async throws {
         let port = try closedPort()
         let events = EventRecorder()
