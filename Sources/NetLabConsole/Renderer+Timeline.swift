@@ -22,9 +22,10 @@ extension Renderer {
         let listHeight = inner.height >= 16 ? inner.height / 2 : max(1, inner.height / 3)
         let shown = state.shownRow
         let rows = state.visibleRows
-        // Keep the shown row in view: the window ends at it, or at the newest.
-        let endIndex = shown.flatMap { p in rows.firstIndex { $0.id == p.id } }.map { $0 + 1 } ?? rows.count
-        let visible = rows[max(0, endIndex - listHeight)..<endIndex]
+        // Following: the newest rows. Selected: the selection, in the middle where it can be.
+        let selectedIndex = state.selectedRowID == nil ? nil : shown.flatMap { p in rows.firstIndex { $0.id == p.id } }
+        let start = selectedIndex.map { max(0, min($0 - listHeight / 2, rows.count - listHeight)) } ?? max(0, rows.count - listHeight)
+        let visible = rows[start..<min(rows.count, start + listHeight)]
         for (i, row) in visible.enumerated() {
             let y = inner.row + i
             let selected = row.id == shown?.id

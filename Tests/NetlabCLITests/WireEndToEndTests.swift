@@ -1,0 +1,216 @@
+import Foundation
+import Testing
+
+/// The wire beside the socket calls, from the real binary: `netlab capture` and the console's
+/// timeline, checked against tshark's reading of what was saved. Capturing needs CAP_NET_RAW
+/// (CI runs as root); the unprivileged path runs as `nobody` through setpriv.
+private let isRoot = geteuid() == 0
+
+/// The binary copied where any user may run it (a build under /root is not readable by others).
+private let sharedBinary: String = {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-shared-\(getpid())")
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    chmod(directory.path, 0o755)
+    let copy = directory.appendingPathComponent("netlab").path
+    try? FileManager.default.removeItem(atPath: copy)
+    try? FileManager.default.copyItem(atPath: netlabBinary.path, toPath: copy)
+    chmod(copy, 0o755)
+    return copy
+}()
+
+/// Runs `arguments` as the ordinary user `nobody`, with no capabilities at all.
+private func asNobody(_ arguments: [String]) -> [String] {
+    ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"] + arguments
+}
+
+/// The screen's words in one line: wrapped transcript lines read as the sentences they are.
+private func flatten(_ screen: String) -> String {
+    screen.replacingOccurrences(of: "│", with: " ").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+}
+
+private func tshark(_ arguments: [String]) throws -> Finished {
+    try run("/usr/bin/tshark", ["-n"] + arguments)
+}
+
+@Suite(.serialized) struct WireEndToEndTests {
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func captureShowsTheRefusalAndTheUDPSilence() throws {
+        let port = try freePort()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("capture-\(UUID().uuidString).pcapng").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let capture = try Background.netlab("capture", "--port", "\(port)", "--count", "4", "--write", file)
+        _ = try capture.line(containing: "capturing on lo (Ethernet), ports \(port) and the ICMP errors that quote them; Ctrl-C stops")
+        #expect(try netlab("tcp-client", "--port", "\(port)", "hello").status == 69)
+        #expect(try netlab("udp-client", "--port", "\(port)", "--timeout", "0.3", "hi").status == 75)
+        #expect(capture.waitForExit() == 0)
+        let lines = capture.text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("netlab: ") }
+        let stamp = #"\d\d:\d\d:\d\d\.\d{6} "#
+        #expect(lines.count == 6, "\(lines)")
+        guard lines.count == 6 else { return }
+        #expect(lines[0].wholeMatch(of: try Regex(stamp + #"127\.0\.0\.1:\d+ > 127\.0\.0\.1:\#(port) SYN seq 0 win \d+"#)) != nil, "\(lines[0])")
+        #expect(lines[1].wholeMatch(of: try Regex(stamp + #"127\.0\.0\.1:\#(port) > 127\.0\.0\.1:\d+ RST/ACK seq 1 ack 1 win 0"#)) != nil, "\(lines[1])")
+        #expect(lines[2] == "    nothing listens on TCP 127.0.0.1:\(port): the kernel answered the SYN with RST, so connect() fails with ECONNREFUSED")
+        #expect(lines[3].wholeMatch(of: try Regex(stamp + #"127\.0\.0\.1:\d+ > 127\.0\.0\.1:\#(port) UDP 2 B"#)) != nil, "\(lines[3])")
+        #expect(lines[4].wholeMatch(of: try Regex(stamp + #"127\.0\.0\.1 > 127\.0\.0\.1 ICMP port unreachable \(for UDP 127\.0\.0\.1:\#(port)\)"#)) != nil, "\(lines[4])")
+        #expect(lines[5] == "    nothing listens on UDP 127.0.0.1:\(port): the kernel sent this error back; an unconnected socket is not told "
+            + "(recvfrom() waits until its timeout), a connected one's next recv() fails with ECONNREFUSED")
+        #expect(capture.text.hasSuffix("netlab: 4 packets captured\n"))
+
+        // tshark reads the file and agrees: four frames, the same ports, flags and protocols.
+        let fields = try tshark(["-r", file, "-T", "fields", "-E", "separator=,", "-E", "occurrence=l",
+                                 "-e", "frame.protocols", "-e", "tcp.flags", "-e", "udp.dstport", "-e", "icmp.type", "-e", "icmp.code"])
+        let rows = fields.out.split(separator: "\n").map(String.init)
+        #expect(rows.count == 4, "\(fields.out) \(fields.stderr)")
+        guard rows.count == 4 else { return }
+        #expect(rows[0].hasPrefix("eth:ethertype:ip:tcp,0x0002"))
+        #expect(rows[1].hasPrefix("eth:ethertype:ip:tcp,0x0014"))
+        #expect(rows[2].hasPrefix("eth:ethertype:ip:udp") && rows[2].contains(",\(port),"))
+        #expect(rows[3].hasSuffix(",\(port),3,3"), "\(rows[3])")
+        let comment = try run("/usr/bin/capinfos", ["-k", file])
+        #expect(comment.out.contains("Captured by netlab capture on lo, ports \(port)"))
+    }
+
+    @Test func captureWithoutPrivilegeSaysHowToGetIt() throws {
+        let command = asNobody([sharedBinary, "capture", "--count", "1"])
+        let denied = try run(command[0], Array(command.dropFirst()))
+        #expect(denied.status == 77)
+        #expect(denied.stderr == "netlab: capturing packets needs the CAP_NET_RAW capability: "
+            + "sudo setcap cap_net_raw,cap_net_admin=eip \"$(command -v netlab)\" (or run netlab as root)\n")
+        #expect(denied.out.isEmpty)
+        let usage = try netlab("capture", "--port", "0")
+        #expect(usage.status == 64)
+        #expect(usage.stderr.hasPrefix("netlab: --port 0 is not a port: use 1-65535"))
+        let interface = try netlab("capture", "--interface", "nosuch0", "--count", "1")
+        if isRoot {
+            #expect(interface.status == 1)
+            #expect(interface.stderr == "netlab: no network interface nosuch0: `ip link` lists them (lo is the loopback)\n")
+        }
+    }
+
+    /// Question 1 on the console: the SYN and the RST/ACK stand before the ECONNREFUSED row,
+    /// and the transcript points at them by number.
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func consoleTimelineShowsTheRSTBeforeTheRefusal() throws {
+        let port = try freePort()
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                      "--http-port", "\(try freePort())", "--servers", "none"],
+            width: 120, height: 50)
+        try session.waitFor("WIRE on") { $0.contains("WIRE  on") }
+        try session.typeLine("hello")
+        let screen = try session.waitFor("the wire shows why") { flatten($0).contains("so connect() failed with ECONNREFUSED") }
+        let rows = screen.split(separator: "\n").map(String.init)
+        func row(_ needle: String) -> Int? { rows.firstIndex { $0.contains(needle) } }
+        let connect = row("call TCP client connect() to 127.0.0.1:\(port)")
+        let syn = row("wire SYN 127.0.0.1:")
+        let reset = row("wire RST/ACK 127.0.0.1:\(port) > 127.0.0.1:")
+        let refused = row("call TCP client connect() ECONNREFUSED")
+        #expect(connect != nil && syn != nil && reset != nil && refused != nil, "\(screen)")
+        if let connect, let syn, let reset, let refused {
+            #expect(connect < syn && syn < reset && reset < refused, "\(screen)")
+            // The numbers the transcript cites are the rows' own.
+            func number(_ row: String) -> String {
+                row.split(whereSeparator: { $0 == " " || $0 == "│" }).first { $0.hasPrefix("#") }.map(String.init) ?? "?"
+            }
+            let synNumber = number(rows[syn])
+            let resetNumber = number(rows[reset])
+            #expect(flatten(screen).contains("the wire shows why: \(resetNumber) RST/ACK from 127.0.0.1:\(port) answered the SYN (\(synNumber)); "
+                + "nothing listens there, so connect() failed with ECONNREFUSED"), "syn \(synNumber), reset \(resetNumber)")
+        }
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
+    /// Question 2: the datagram, then the ICMP error, then the timeout; saved, tshark reads it.
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func consoleTimelineShowsTheICMPBeforeTheTimeoutAndSavesIt() throws {
+        let port = try freePort()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("save-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("udp.pcapng").path
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                      "--http-port", "\(try freePort())", "--servers", "none"],
+            width: 120, height: 50)
+        try session.waitFor("WIRE on") { $0.contains("WIRE  on") }
+        try session.typeLine(":proto udp")
+        try session.typeLine(":timeout 0.5")
+        try session.typeLine("hi")
+        let screen = try session.waitFor("the wire shows why") { flatten($0).contains("recvfrom() waited until the timeout") }
+        let rows = screen.split(separator: "\n").map(String.init)
+        func row(_ needle: String) -> Int? { rows.firstIndex { $0.contains(needle) } }
+        let sent = row("call UDP client sendto() 2 B (any address):")
+        let datagram = row("wire UDP 2 B 127.0.0.1:")
+        let icmp = row("wire ICMP port unreachable (for UDP 127.0.0.1:\(port)) 127.0.0.1 > 127.0.0.1")
+        let timeout = row("call UDP client no reply from 127.0.0.1:\(port) within 0.5 s")
+        #expect(sent != nil && datagram != nil && icmp != nil && timeout != nil, "\(screen)")
+        if let sent, let datagram, let icmp, let timeout {
+            #expect(sent < datagram && datagram < icmp && icmp < timeout, "\(screen)")
+        }
+        try session.typeLine(":save \(file)")
+        try session.waitFor("saved 2 captured packets to \(file)")
+        let read = try tshark(["-r", file, "-T", "fields", "-E", "separator=,", "-e", "udp.srcport", "-e", "udp.dstport", "-e", "icmp.type"])
+        let lines = read.out.split(separator: "\n")
+        #expect(lines.count == 2, "\(read.out)")
+        #expect(lines.first?.hasSuffix(",\(port),") == true)
+        #expect(lines.last?.hasSuffix(",\(port),3") == true)
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
+    /// With its servers off, the console still shows the lab's own Python programs on the wire.
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func consoleShowsTheLabsOwnProgramsOnTheWire() throws {
+        let lab = try Background(python3, ["-u", fixture("TCPServer.py"), "0"])
+        let port = try lab.port()
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                      "--http-port", "\(try freePort())", "--servers", "none"],
+            width: 120, height: 50)
+        try session.waitFor("WIRE on") { $0.contains("WIRE  on") }
+        let client = try run(python3, [fixture("TCPClient.py"), "127.0.0.1", "\(port)"], stdin: Array("hello\n".utf8))
+        #expect(client.out.contains("From Server: HELLO"))
+        try session.send("F9", "F9")  // wire only
+        let newest = try session.waitFor("the end of the exchange") { $0.contains("wire FIN/ACK 127.0.0.1:\(port) > 127.0.0.1:") }
+        #expect(!newest.contains(" call "), "the view shows wire rows only: \(newest)")
+        try session.send("Tab", "Tab", "Home")  // the timeline, its first row
+        try session.waitFor("the start of the exchange") { screen in
+            ["wire SYN 127.0.0.1:", "wire SYN/ACK 127.0.0.1:\(port) >", "wire PSH/ACK 5 B 127.0.0.1:", "wire PSH/ACK 5 B 127.0.0.1:\(port) >"]
+                .allSatisfy(screen.contains)
+        }
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
+    /// Without capture rights the console says WIRE off and how to turn it on, and works as before.
+    @Test func consoleWithoutPrivilegeRunsWithWireOff() throws {
+        let port = try freePort()
+        let session = try TmuxSession(
+            command: asNobody([sharedBinary, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                               "--http-port", "\(try freePort())", "--servers", "tcp"]),
+            width: 120, height: 40)
+        try session.waitForServer("TCP", port: port, "ON")
+        let screen = try session.waitFor("WIRE off") { $0.contains("WIRE  off") }
+        #expect(flatten(screen).contains("WIRE off: capturing packets needs the CAP_NET_RAW capability: sudo setcap cap_net_raw,cap_net_admin=eip "
+            + "\"$(command -v netlab)\" (or run netlab as root); everything else works without it"), "\(screen)")
+        #expect(screen.contains("Timeline: calls and wire (WIRE off)"))
+        try session.typeLine("hello")
+        try session.waitFor("TCP <- HELLO")
+        // Saved for Wireshark anyway: the messages in made-up frames, and the file says so.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nobody-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        chmod(directory.path, 0o777)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("made-up.pcapng").path
+        try session.typeLine(":save \(file)")
+        try session.waitFor("saved") { flatten($0).contains("saved 2 made-up packets (WIRE off: nothing was captured) to \(file)") }
+        let comments = try tshark(["-r", file, "-T", "fields", "-e", "frame.comment", "-e", "tcp.len"])
+        #expect(comments.out == "made up by netlab from a socket message; not captured\t5\n"
+            + "made up by netlab from a socket message; not captured\t5\n", "\(comments.out) \(comments.stderr)")
+        let section = try run("/usr/bin/capinfos", ["-k", file])
+        #expect(section.out.contains("NOT A CAPTURE: netlab could not capture packets"))
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+}
