@@ -245,16 +245,22 @@ def micro():
 # --- Console flood -------------------------------------------------------------------
 
 def flood(count):
-    out = subprocess.run([sys.executable, os.path.join(HERE, "console_flood.py"), NETLAB, str(count)],
-                         capture_output=True, text=True).stdout
-    events = re.search(r"\(([\d,]+) events/s", out)
-    latency = re.search(r"p50 ([\d.]+) ms, p90 ([\d.]+) ms, max ([\d.]+) ms", out)
-    memory = re.search(r"RSS: ([\d.]+) MiB before, ([\d.]+) MiB after", out)
-    if not (events and latency and memory):
-        raise SystemExit("console_flood.py failed:\n" + out)
-    row("flood", f"{count:,} datagrams: events/s ingested", events.group(1))
-    row("flood", "key-to-screen p50 / p90 / max", f"{latency.group(1)} / {latency.group(2)} / {latency.group(3)} ms")
-    row("flood", "resident memory before / after", f"{memory.group(1)} / {memory.group(2)} MiB")
+    # As root the console captures (WIRE on); --no-wire is the same console without the capture.
+    for extra in ([], ["--no-wire"]):
+        out = subprocess.run([sys.executable, os.path.join(HERE, "console_flood.py"), NETLAB, str(count), *extra],
+                             capture_output=True, text=True).stdout
+        rows = re.search(r"\(([\d,]+) rows/s", out)
+        wire = re.search(r"wire: (on|off); kernel dropped (\d+)", out)
+        latency = re.search(r"p50 ([\d.]+) ms, p90 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms", out)
+        memory = re.search(r"RSS: ([\d.]+) MiB before, ([\d.]+) MiB after", out)
+        if not (rows and wire and latency and memory):
+            raise SystemExit("console_flood.py failed:\n" + out)
+        label = f"WIRE {wire.group(1)}"
+        row("flood", f"{label}: {count:,} datagrams, timeline rows/s", rows.group(1))
+        row("flood", f"{label}: key-to-screen p50 / p90 / p99 / max",
+            f"{latency.group(1)} / {latency.group(2)} / {latency.group(3)} / {latency.group(4)} ms")
+        row("flood", f"{label}: frames the kernel dropped (pane title)", wire.group(2))
+        row("flood", f"{label}: resident memory before / after", f"{memory.group(1)} / {memory.group(2)} MiB")
 
 
 def machine():

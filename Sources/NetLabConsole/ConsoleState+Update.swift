@@ -22,6 +22,8 @@ extension ConsoleState {
                 say("WIRE on: capturing on \(interface); the timeline shows the packets beside the socket calls (F9: calls, wire or both)", .info, now)
             case .off(let reason):
                 say("WIRE off: \(reason); everything else works without it", .error, now)
+            case .disabled:
+                say("WIRE off (--no-wire): the timeline shows the socket calls only", .info, now)
             case .starting:
                 break
             }
@@ -576,8 +578,7 @@ extension ConsoleState {
         var row = TimelineRow(id: 0, time: frame.time, lane: .wire, engine: taken.decoded.udp != nil ? .udp : .tcp, role: .wire,
                               text: "\(taken.label) \(Self.wireAddresses(taken.decoded))\(Self.tcpNumbers(taken))",
                               outgoing: false, isError: taken.explanation != nil, bytes: frame.bytes, length: frame.length)
-        // The header lines; the Frame line's sizes are in the detail's heading.
-        row.summaries = Array(taken.summaries(number: 0).dropFirst())
+        row.relative = taken.sequence.map { TimelineRow.TCPNumbers(sequence: $0, acknowledgement: taken.acknowledgement) }
         row.explanation = taken.explanation
         row.frame = frame
         addRow(row)

@@ -61,11 +61,23 @@ public struct ConsoleState: Equatable {
         /// Call rows with a message: its addresses.
         public var from: Endpoint?
         public var to: Endpoint?
-        /// Wire rows: one summary line per header below the frame (link, IP, transport, data),
-        /// and what an RST or ICMP error means.
-        public var summaries: [String] = []
+        /// Wire rows: what an RST or ICMP error means, the frame, and its relative TCP numbers.
         public var explanation: String?
         public var frame: CapturedFrame?
+        public var relative: TCPNumbers?
+
+        public struct TCPNumbers: Equatable, Sendable {
+            public var sequence: UInt32
+            public var acknowledgement: UInt32?
+        }
+
+        /// Wire rows: one summary line per header below the frame (link, IP, transport, data),
+        /// built when shown (a flood of frames must not pay for text nobody reads).
+        public var summaries: [String] {
+            guard let frame else { return [] }
+            let numbers = relative.map { ($0.sequence, $0.acknowledgement) }
+            return Array(WireText.summaries(FrameDecoder.decode(frame), number: 0, relative: numbers).dropFirst())
+        }
     }
 
     /// Which rows the timeline shows (F9 or `:view calls|wire|both`).
@@ -76,6 +88,8 @@ public struct ConsoleState: Equatable {
         case starting
         case on(interface: String)
         case off(reason: String)
+        /// Turned off on purpose (`--no-wire`).
+        case disabled
     }
 
     /// A client exchange that failed, waiting for its evidence on the wire (the RST, the ICMP

@@ -48,7 +48,7 @@ extension Renderer {
         case .on:
             segments.append((compact == 0 ? "  WIRE " : " WIRE ", .statusBar))
             segments.append((" on ", .statusOn))
-        case .off:
+        case .off, .disabled:
             segments.append((compact == 0 ? "  WIRE " : " WIRE ", .statusBar))
             segments.append((" off ", .statusOff))
         case .starting:

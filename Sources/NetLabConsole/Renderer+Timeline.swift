@@ -79,7 +79,10 @@ extension Renderer {
         case .calls: "Timeline: calls"
         case .wire: "Timeline: wire"
         }
-        if case .off = state.wire { name += " (WIRE off)" }
+        switch state.wire {
+        case .off, .disabled: name += " (WIRE off)"
+        case .on, .starting: break
+        }
         if state.timeline.dropped > 0 { name += " (\(state.timeline.dropped) older dropped)" }
         if state.wireDropped > 0 { name += " (kernel dropped \(state.wireDropped))" }
         name += state.selectedRowID == nil ? " [following newest]" : " [selected]"

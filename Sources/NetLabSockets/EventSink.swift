@@ -112,6 +112,8 @@ public struct EventSink: Sendable {
         /// Items delivered per turn of the queue: between turns other work on it (a console's
         /// keys and redraws) gets its go, so a flood cannot hold the queue for long.
         static let perTurn = 1024
+        /// Nanoseconds of delivery per turn, at most (checked every 64 items).
+        static let turnBudget: UInt64 = 1_000_000
         /// At most this many events, or this many payload bytes, wait for delivery; past
         /// that, events are dropped and counted (never `run` items: a client's completion
         /// always arrives), and a `notice` takes their place in the stream. A handler that
@@ -129,6 +131,9 @@ public struct EventSink: Sendable {
         private var next = 0
         /// The drain stopped at a slot whose call has not returned; its fill restarts it.
         private var stalled = false
+        /// A drain is queued and has not started: at most one waits in the queue at a time, so
+        /// a key or a redraw queued behind it waits for one turn, never for a pile of them.
+        private var drainQueued = false
         private let handler: @Sendable (LabEvent) -> Void
 
         init(handler: @escaping @Sendable (LabEvent) -> Void) {
@@ -173,7 +178,7 @@ public struct EventSink: Sendable {
             slot.done = true
             if stalled {
                 stalled = false
-                queue.async { self.drain(queue) }
+                queueDrain(queue)
             }
         }
 
@@ -181,11 +186,21 @@ public struct EventSink: Sendable {
         private func enqueue(_ item: Item, queue: DispatchQueue) {
             pending.append(item)
             // One drain scheduled per batch (the first item of an empty batch schedules it).
-            if pending.count == 1 { queue.async { self.drain(queue) } }
+            if pending.count == 1 { queueDrain(queue) }
+        }
+
+        /// Queues a drain unless one is already waiting; the caller holds `lock`.
+        private func queueDrain(_ queue: DispatchQueue) {
+            guard !drainQueued else { return }
+            drainQueued = true
+            queue.async { self.drain(queue) }
         }
 
         /// Delivers items in emit order, at most `perTurn` per turn of the queue.
         private func drain(_ queue: DispatchQueue) {
+            lock.lock()
+            drainQueued = false
+            lock.unlock()
             if next == inbox.count {
                 lock.lock()
                 swap(&inbox, &pending)
@@ -201,7 +216,13 @@ public struct EventSink: Sendable {
                 next = 0
             }
             let end = min(inbox.count, next + Self.perTurn)
+            // A turn also ends after `turnBudget`: a handler that is slow per event (a console
+            // decoding captured frames) still lets keys and redraws in every few milliseconds.
+            let started = DispatchTime.now().uptimeNanoseconds
+            var delivered = 0
             while next < end {
+                delivered += 1
+                if delivered & 63 == 0, DispatchTime.now().uptimeNanoseconds - started > Self.turnBudget { break }
                 let item = inbox[next]
                 switch item {
                 case .event(let event): handler(event)
@@ -218,7 +239,9 @@ public struct EventSink: Sendable {
                 next += 1
             }
             if next < inbox.count {
-                queue.async { self.drain(queue) }
+                lock.lock()
+                queueDrain(queue)
+                lock.unlock()
             } else {
                 // Keep the memory of an ordinary batch; give back what a flood's backlog took.
                 inbox.removeAll(keepingCapacity: inbox.count <= 4 * Self.perTurn)
@@ -226,9 +249,8 @@ public struct EventSink: Sendable {
                 // A batch that arrived while this one waited at a slot had its drain run (and
                 // stop at the slot) already: deliver it now, or nothing ever would.
                 lock.lock()
-                let more = !pending.isEmpty
+                if !pending.isEmpty { queueDrain(queue) }
                 lock.unlock()
-                if more { queue.async { self.drain(queue) } }
             }
         }
     }

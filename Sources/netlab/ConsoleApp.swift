@@ -23,6 +23,8 @@ final class ConsoleApp {
         var theme: Theme
         var themes: ThemeCatalog
         var presenter: Bool
+        /// Whether to capture packets for the timeline (`--no-wire`: calls only).
+        var wire = true
     }
 
     private var state: ConsoleState
@@ -84,6 +86,10 @@ final class ConsoleApp {
     /// Starts the live capture for the timeline's wire rows; without the rights to capture,
     /// the timeline shows the calls alone and the transcript says how to get the wire.
     private func startCapture(_ sink: EventSink) {
+        guard settings.wire else {
+            dispatch(.wire(.disabled))
+            return
+        }
         let hosts = [settings.listenHost, settings.clientHost]
         let interface = hosts.contains { CaptureFilter.interface(for: $0) != "lo" } ? "any" : "lo"
         capturedPorts = watchedPorts
@@ -196,7 +202,20 @@ final class ConsoleApp {
         lastRender = Self.now()
         let (width, height) = terminal.size()
         terminal.draw(render(state, width: width, height: height))
+        if let keyLatencyLog, let read = keysReadAt {
+            // Benchmarks: from reading a key to its frame written to the terminal.
+            let line = String(format: "%.3f\n", (Self.now() - read) * 1000)
+            _ = line.withCString { Foundation.write(keyLatencyLog, $0, strlen($0)) }
+            keysReadAt = nil
+        }
     }
+
+    /// `NETLAB_KEY_LATENCY_LOG=FILE`: each key's read-to-drawn time in ms, a line each (benchmarks).
+    private let keyLatencyLog: Int32? = ProcessInfo.processInfo.environment["NETLAB_KEY_LATENCY_LOG"].flatMap { path in
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        return fd >= 0 ? fd : nil
+    }
+    private var keysReadAt: Double?
 
     private func watchKeys() {
         let source = DispatchSource.makeReadSource(fileDescriptor: 0, queue: .main)
@@ -204,6 +223,7 @@ final class ConsoleApp {
             MainActor.assumeIsolated {
                 guard let app = ConsoleApp.current else { return }
                 let keys = app.terminal.readKeys()
+                if !keys.isEmpty, app.keyLatencyLog != nil, app.keysReadAt == nil { app.keysReadAt = Self.now() }
                 // Readable with nothing to read, again and again: stdin is gone.
                 app.emptyReads = keys.isEmpty ? app.emptyReads + 1 : 0
                 if app.emptyReads > 1000 { app.quit() }

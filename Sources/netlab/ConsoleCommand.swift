@@ -10,7 +10,8 @@ struct ConsoleCommand: ParsableCommand {
         commandName: "console",
         abstract: "Open the full-screen lab console (the default command).",
         discussion: """
-            Servers, client, server log and a Wireshark-style hex view in one terminal. \
+            Servers, client, server log and a timeline of socket calls and captured packets \
+            (needs CAP_NET_RAW or root; without it the timeline shows the calls alone) in one terminal. \
             F2/F3 toggle the TCP/UDP servers, F5 switches the client's protocol, Enter sends \
             the input line, F1 shows every key and :command, F10 quits.
             """
@@ -42,6 +43,10 @@ struct ConsoleCommand: ParsableCommand {
 
     @Flag(help: "Start in presenter mode: big banner and status words for the back row (F7 toggles).")
     var presenter = false
+
+    @Flag(inversion: .prefixedNo,
+          help: "Capture the lab's packets for the timeline (needs CAP_NET_RAW or root; --no-wire: calls only).")
+    var wire = true
 
     func validate() throws {
         try Ports.check(tcpPort, allowZero: false, option: "--tcp-port")
@@ -79,7 +84,7 @@ struct ConsoleCommand: ParsableCommand {
             listenHost: host, clientHost: host ?? "127.0.0.1",
             ports: [.tcp: UInt16(tcpPort), .udp: UInt16(udpPort), .http: UInt16(httpPort)],
             servers: try serverList(), site: try Roots.site(root), theme: chosen,
-            themes: catalog, presenter: presenter)
+            themes: catalog, presenter: presenter, wire: wire)
         try MainActor.assumeIsolated {
             try ConsoleApp(settings: settings).run()
         }
