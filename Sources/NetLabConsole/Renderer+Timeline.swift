@@ -52,7 +52,9 @@ extension Renderer {
         screen.put(heading, row: y, column: inner.column, role: .title, limit: inner.width)
         y += 1
         var notes: [(String, StyleRole)] = []
-        if let explanation = shown.explanation { notes.append((explanation, .error)) }
+        if let explanation = shown.explanation {
+            notes += Self.wrap(explanation, width: inner.width).map { ($0, .error) }
+        }
         notes += shown.summaries.map { ($0, .info) }
         for (text, role) in notes where y < bottom {
             screen.put(text, row: y, column: inner.column, role: role, limit: inner.width)

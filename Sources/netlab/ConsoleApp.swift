@@ -37,6 +37,7 @@ final class ConsoleApp {
     private var capture: WireCapture?
     /// The ports the capture filter watches now (it follows the servers and the client's target).
     private var capturedPorts: [UInt16] = []
+    private let watched = WatchedPorts()
     private var sources: [DispatchSourceProtocol] = []
     /// When the pending render runs (uptime seconds); nil when none is pending.
     private var renderDue: Double?
@@ -93,15 +94,20 @@ final class ConsoleApp {
         let hosts = [settings.listenHost, settings.clientHost]
         let interface = hosts.contains { CaptureFilter.interface(for: $0) != "lo" } ? "any" : "lo"
         capturedPorts = watchedPorts
+        let ports = watched
+        ports.set(capturedPorts)
         do {
-            let capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: capturedPorts))
+            // The kernel passes all TCP, UDP and ICMP errors; the ports are picked here, on the
+            // capture thread, from a set the main queue changes at once (`:port` then Enter
+            // within a millisecond must already be watched).
+            let capture = try WireCapture(interface: interface, filter: CaptureFilter.broad)
             self.capture = capture
             capture.start(failed: { failure in
                 DispatchQueue.main.async { @Sendable in
                     MainActor.assumeIsolated { ConsoleApp.current?.dispatch(.wire(.off(reason: failure.message))) }
                 }
             }) { frame in
-                sink.emitWire(frame)
+                if CaptureFilter.matches(FrameDecoder.decode(frame), ports: ports.get()) { sink.emitWire(frame) }
             }
             dispatch(.wire(.on(interface: interface)))
             // The kernel's drop count, checked once a second: a lost frame is never silent.
@@ -136,9 +142,9 @@ final class ConsoleApp {
         let effects = state.update(action, now: Date(), themes: settings.themes.names)
         if state.theme != before, let theme = settings.themes.theme(named: state.theme) { terminal.setTheme(theme) }
         perform(effects)
-        if let capture, watchedPorts != capturedPorts {
+        if capture != nil, watchedPorts != capturedPorts {
             capturedPorts = watchedPorts
-            capture.setFilter(CaptureFilter.expression(ports: capturedPorts))
+            watched.set(capturedPorts)
         }
         // A key is drawn at once; engine events at most every 10 ms (a flood would otherwise
         // spend the main thread redrawing after every slice of events).
@@ -276,6 +282,15 @@ final class ConsoleApp {
         terminal.stop()
         exit(0)
     }
+}
+
+/// The ports the timeline shows on the wire: set on the main queue, read on the capture thread.
+final class WatchedPorts: @unchecked Sendable {
+    // @unchecked: `ports` is guarded by `lock`.
+    private let lock = NSLock()
+    private var ports: Set<UInt16> = []
+    func set(_ list: [UInt16]) { lock.lock(); ports = Set(list); lock.unlock() }
+    func get() -> Set<UInt16> { lock.lock(); defer { lock.unlock() }; return ports }
 }
 
 /// The way out when the main queue cannot quit in time: put the terminal settings back as

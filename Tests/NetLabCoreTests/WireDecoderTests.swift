@@ -161,3 +161,18 @@ private let fixtures = ["tcp-exchange", "tcp-refused", "tcp6-refused", "tcp-refu
         #expect(text([0xfe80, 0, 0, 0, 0, 0, 0, 0]) == "fe80::")
     }
 }
+
+@Suite struct CaptureFilterTests {
+    /// The user-space choice of frames agrees with the kernel filter's intent, ICMP included.
+    @Test func framesOfTheWatchedPortsOnly() throws {
+        func frames(_ name: String) throws -> [DecodedFrame] {
+            let url = try #require(Bundle.module.url(forResource: "Fixtures/wire/\(name).pcap", withExtension: nil))
+            return try PcapFile.read(Array(Data(contentsOf: url))).frames.map(FrameDecoder.decode)
+        }
+        for name in ["tcp-refused", "udp-unreachable", "udp6-unreachable", "tcp-exchange"] {
+            #expect(try frames(name).allSatisfy { CaptureFilter.matches($0, ports: [12000]) }, "\(name)")
+            #expect(try frames(name).allSatisfy { !CaptureFilter.matches($0, ports: [12001, 8080]) }, "\(name)")
+        }
+        #expect(CaptureFilter.expression(ports: [12000, 12000]).components(separatedBy: "tcp port 12000").count == 2)
+    }
+}

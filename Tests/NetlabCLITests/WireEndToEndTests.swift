@@ -155,6 +155,16 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(lines.count == 2, "\(read.out)")
         #expect(lines.first?.hasSuffix(",\(port),") == true)
         #expect(lines.last?.hasSuffix(",\(port),3") == true)
+        // Question 3: a port changed just before the send is watched already.
+        let other = try freePort()
+        try session.send("-l", ":port \(other)")
+        try session.send("Enter")
+        try session.send("-l", "x")
+        try session.send("Enter")
+        try session.waitFor("the datagram to the new port") {
+            $0.contains("wire UDP 1 B 127.0.0.1:") && $0.contains("> 127.0.0.1:\(other)")
+                && $0.contains("wire ICMP port unreachable (for UDP 127.0.0.1:\(other))")
+        }
         try session.send("F10")
         #expect(try session.exitStatus() == 0)
     }

@@ -24,6 +24,23 @@ public enum CaptureFilter {
         return parts.joined(separator: " or ")
     }
 
+    /// What the kernel passes when the ports may change at any moment (the console): every
+    /// TCP/UDP segment and ICMP error; `matches` then picks the watched ports in user space,
+    /// so a port changed a millisecond before a send is already watched.
+    public static let broad = "tcp or udp or (icmp and (icmp[0] == 3 or icmp[0] == 11)) or (icmp6 and ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4)"
+
+    /// Whether a frame belongs to the watched ports: TCP or UDP from or to one, or an ICMP
+    /// error quoting a datagram from or to one (the same choice `expression` makes in the kernel).
+    public static func matches(_ frame: DecodedFrame, ports: Set<UInt16>) -> Bool {
+        switch frame.transport {
+        case .tcp(let tcp): ports.contains(tcp.sourcePort) || ports.contains(tcp.destinationPort)
+        case .udp(let udp): ports.contains(udp.sourcePort) || ports.contains(udp.destinationPort)
+        case .icmp(let icmp):
+            icmp.quoted.map { ports.contains($0.source.port) || ports.contains($0.destination.port) } ?? false
+        default: false
+        }
+    }
+
     /// The interface that carries traffic for `host`: `lo` for loopback names and addresses
     /// (and for servers on every address, whose lab traffic is local), `any` otherwise.
     public static func interface(for host: String?) -> String {
