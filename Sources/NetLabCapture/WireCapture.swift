@@ -8,7 +8,7 @@ import NetLabCore
 /// The only code in netlab that imports libpcap.
 public final class WireCapture: @unchecked Sendable {
     // @unchecked: `handle` is used only on the capture thread after `start` (and by `init`
-    // before it); `pendingFilter`, `stopping` and `latestStatistics` are guarded by `lock`.
+    // before it); `stopping`, `started` and `latestStatistics` are guarded by `lock`.
 
     public struct Failure: Error, Equatable, CustomStringConvertible {
         public enum Kind: Sendable, Equatable { case notPermitted, noSuchInterface, badFilter, other }
@@ -32,7 +32,6 @@ public final class WireCapture: @unchecked Sendable {
     public let linkType: CapturedFrame.LinkType
     private let handle: OpaquePointer
     private let lock = NSLock()
-    private var pendingFilter: String?
     private var stopping = false
     private var latestStatistics: Statistics?
     private let finished = DispatchSemaphore(value: 0)
@@ -46,7 +45,7 @@ public final class WireCapture: @unchecked Sendable {
         }
         pcap_set_snaplen(handle, 262_144)
         pcap_set_immediate_mode(handle, 1)
-        // The capture thread wakes at least this often (ms) to take a new filter or stop.
+        // The capture thread wakes at least this often (ms) to see a stop and read the counts.
         pcap_set_timeout(handle, 50)
         pcap_set_buffer_size(handle, bufferBytes)
         let status = pcap_activate(handle)
@@ -88,13 +87,6 @@ public final class WireCapture: @unchecked Sendable {
         }
     }
 
-    /// Replaces the filter; the capture thread applies it within 50 ms.
-    public func setFilter(_ filter: String) {
-        lock.lock()
-        pendingFilter = filter
-        lock.unlock()
-    }
-
     /// The kernel's counts, as of the capture thread's last wake-up (at most 50 ms old).
     public var statistics: Statistics? {
         lock.lock()
@@ -103,7 +95,8 @@ public final class WireCapture: @unchecked Sendable {
     }
 
     /// Starts delivering frames to `handler` (on the capture thread) until `stop`. At most
-    /// `count` frames when given. `failed` hears a filter that could not be applied.
+    /// `count` frames when given. `failed` hears a capture that stopped by itself (the
+    /// interface went away).
     public func start(count: Int? = nil, failed: @escaping @Sendable (Failure) -> Void = { _ in },
                       finished done: @escaping @Sendable () -> Void = {},
                       _ handler: @escaping @Sendable (CapturedFrame) -> Void) {
@@ -139,13 +132,8 @@ public final class WireCapture: @unchecked Sendable {
         while true {
             lock.lock()
             let stop = stopping
-            let filter = pendingFilter
-            pendingFilter = nil
             lock.unlock()
             if stop { return }
-            if let filter {
-                do throws(Failure) { try Self.apply(filter, to: handle) } catch { failed(error) }
-            }
             let status = pcap_next_ex(handle, &header, &data)
             if status == 1, let header, let data {
                 let stamp = header.pointee.ts

@@ -18,9 +18,15 @@ extension Renderer {
         screen.box(rect, title: title, titleRole: role)
         let inner = rect.inner
         guard inner.height >= 3 else { return }
-        // The list takes half when there is room (a frame's detail needs about ten rows), else a third.
-        let listHeight = inner.height >= 16 ? inner.height / 2 : max(1, inner.height / 3)
         let shown = state.shownRow
+        // The detail gets what the shown row needs (heading, notes, its hex rows), the list the
+        // rest, but never less than a third: a short message leaves most of the pane to rows.
+        var detailNeeds = 1
+        if let shown {
+            detailNeeds += (shown.explanation.map { Self.wrap($0, width: inner.width).count } ?? 0) + shown.summaries.count
+            detailNeeds += (shown.bytes.count + HexDump.bytesPerRow - 1) / HexDump.bytesPerRow
+        }
+        let listHeight = max(max(1, inner.height / 3), inner.height - 1 - detailNeeds)
         let rows = state.visibleRows
         // Following: the newest rows. Selected: the selection, in the middle where it can be.
         let selectedIndex = state.selectedRowID == nil ? nil : shown.flatMap { p in rows.firstIndex { $0.id == p.id } }

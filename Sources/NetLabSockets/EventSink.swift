@@ -142,7 +142,8 @@ public struct EventSink: Sendable {
 
         func append(_ event: LabEvent, queue: DispatchQueue, stamp: Bool) {
             var event = event
-            let size = event.payload?.count ?? 0
+            var size = event.payload?.count ?? 0
+            if case .wire(let frame) = event.kind { size = frame.bytes.count }
             lock.lock()
             defer { lock.unlock() }
             if stamp { event.time = Date() }
