@@ -18,7 +18,40 @@ private func wire(_ frame: CapturedFrame) -> Action {
     .event(LabEvent(time: frame.time, engine: .tcp, role: .wire, kind: .wire(frame)))
 }
 
+/// A loopback UDP datagram of `payload`, and the ICMP port unreachable that answers it.
+private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payload: [UInt8],
+                               at seconds: Double) -> (CapturedFrame, CapturedFrame) {
+    func u16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
+    let udp = u16(source) + u16(destination) + u16(UInt16(8 + payload.count)) + [0, 0] + payload
+    let ip = [0x45, 0] + u16(UInt16(20 + udp.count)) + [0, 0, 0x40, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
+    let ethernet = [UInt8](repeating: 0, count: 12) + [0x08, 0x00]
+    let icmp: [UInt8] = [3, 3, 0, 0, 0, 0, 0, 0] + ip + udp
+    let outer = [0x45, 0xc0] + u16(UInt16(20 + icmp.count)) + [0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
+    return (CapturedFrame(time: t0.addingTimeInterval(seconds), linkType: .ethernet, bytes: ethernet + ip + udp),
+            CapturedFrame(time: t0.addingTimeInterval(seconds + 0.0001), linkType: .ethernet, bytes: ethernet + outer + icmp))
+}
+
 @Suite struct TimelineTests {
+    /// A connected UDP socket's ECONNREFUSED cites the ICMP error that caused it.
+    @Test func connectedUDPRefusalCitesTheICMP() {
+        var state = ConsoleState(engines: [.tcp, .udp])
+        state.apply([.wire(.on(interface: "lo")), .key(.function(5))])
+        state.type(":udp-mode connected")
+        state.apply([.key(.enter)])
+        state.type("hi")
+        state.apply([.key(.enter)], at: 1)
+        let (datagram, unreachable) = udpAndUnreachable(from: 40001, to: 12000, payload: Array("hi".utf8), at: 1.001)
+        state.apply([wire(datagram), wire(unreachable)], at: 1.002)
+        let refused = SocketError.errno("recv", ECONNREFUSED, endpoint: localServer)
+        state.apply([.reply(engine: .udp, result: .failure(.socket(refused)))], at: 1.003)
+        #expect(state.timeline.items.map(\.text) == [
+            "UDP 2 B 127.0.0.1:40001 > 127.0.0.1:12000",
+            "ICMP port unreachable (for UDP 127.0.0.1:12000) 127.0.0.1 > 127.0.0.1",
+        ])
+        #expect(state.transcript.items.last?.text == "the wire shows why: #2 ICMP port unreachable (for UDP 127.0.0.1:12000) "
+            + "came back for the datagram (#1); the connected socket was told, so recv() failed with ECONNREFUSED")
+    }
+
     /// The refused connect, as the engines and the capture deliver it: the call and its
     /// failure first, the SYN and RST (captured a moment later) placed by the kernel's time.
     func refusedSession() -> ConsoleState {
