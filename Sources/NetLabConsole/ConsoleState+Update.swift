@@ -61,13 +61,19 @@ extension ConsoleState {
 
     private mutating func handle(_ key: Key, now: Date, themes: [String]) -> [Effect] {
         if showHelp {
-            // A key pressed to close the help does only that (Enter must not send, F2 must
-            // not turn a server off behind the overlay).
-            showHelp = false
+            // Scrolling keys scroll a help taller than the screen; any other key closes it and
+            // does only that (Enter must not send, F2 must not turn a server off behind it).
+            switch key {
+            case .pageUp: helpScroll = max(0, helpScroll - 10)
+            case .pageDown: helpScroll += 10
+            case .up: helpScroll = max(0, helpScroll - 1)
+            case .down: helpScroll += 1
+            default: showHelp = false
+            }
             return []
         }
-        if let binding = KeyBinding.all.first(where: { $0.key == key }) {
-            return run(binding.command, now: now, themes: themes)
+        if let command = KeyBinding.command(for: key, inputEmpty: editor.text.isEmpty) {
+            return run(command, now: now, themes: themes)
         }
         switch key {
         case .character(let c):
@@ -102,6 +108,7 @@ extension ConsoleState {
         switch command {
         case .help:
             showHelp.toggle()
+            helpScroll = 0
             return []
         case .toggleServer(let engine):
             guard let server = server(engine) else {
@@ -297,6 +304,7 @@ extension ConsoleState {
             transcriptScroll = 0
         case .help:
             showHelp = true
+            helpScroll = 0
         case .helpFor(let name):
             let entries = Command.usage(for: name)
             guard !entries.isEmpty else {

@@ -147,6 +147,8 @@ public struct ConsoleState: Equatable {
     public var logScroll = 0
     public var transcriptScroll = 0
     public var showHelp = false
+    /// Lines the help overlay is scrolled down (clamped when drawn).
+    public var helpScroll = 0
     /// Presenter mode: the big-banner layout for the back row.
     public var presenter = false
     /// The client's latest result, for presenter mode's banner.

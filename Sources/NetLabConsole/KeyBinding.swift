@@ -7,6 +7,8 @@ public struct KeyBinding: Equatable, Sendable {
     }
 
     public var key: Key
+    /// Other keys that do the same, for terminals and laptops that keep F-keys for themselves.
+    public var alternates: [Alternate] = []
     public var command: Command
     /// Short label for the key bar ("TCP").
     public var label: String
@@ -14,9 +16,82 @@ public struct KeyBinding: Equatable, Sendable {
     public var help: String
     public var onKeyBar: Bool
 
+    /// Another key for a binding's command; some only act when the input line is empty (`?`
+    /// is a character to type otherwise).
+    public struct Alternate: Equatable, Sendable {
+        public var key: Key
+        public var onlyWhenInputEmpty = false
+        /// How the key bar writes it (`?`, `^Q`).
+        public var short: String
+        public init(_ key: Key, short: String, onlyWhenInputEmpty: Bool = false) {
+            self.key = key
+            self.short = short
+            self.onlyWhenInputEmpty = onlyWhenInputEmpty
+        }
+    }
+
+    public init(key: Key, alternates: [Alternate] = [], command: Command, label: String, help: String, onKeyBar: Bool) {
+        self.key = key
+        self.alternates = alternates
+        self.command = command
+        self.label = label
+        self.help = help
+        self.onKeyBar = onKeyBar
+    }
+
+    /// The F-key's Esc/Alt alternative, as Midnight Commander has it: Esc then 1 ... 9, 0 for
+    /// F1 ... F9, F10 (Alt-digit sends the same two bytes at once).
+    public var escapeDigit: String? {
+        guard case .function(let n) = key, (1...10).contains(n) else { return nil }
+        return "Esc \(n % 10)"
+    }
+
+    /// `F1/?` on the key bar: the key and its short alternates.
+    public var keyBarKey: String {
+        ([key.label] + alternates.map(\.short)).joined(separator: "/")
+    }
+
+    /// `F1, ?, Esc 1` in the help and the README: every key that does it.
+    public var allKeys: String {
+        var names = [key.label]
+        names += alternates.map(\.key.label)
+        if let escapeDigit { names.append(escapeDigit) }
+        return names.joined(separator: ", ")
+    }
+
+    /// The command `key` runs, given whether the input line is empty.
+    public static func command(for key: Key, inputEmpty: Bool) -> Command? {
+        for binding in all {
+            if binding.key == key { return binding.command }
+            if binding.alternates.contains(where: { $0.key == key && (!$0.onlyWhenInputEmpty || inputEmpty) }) {
+                return binding.command
+            }
+        }
+        return nil
+    }
+
+    /// Turns Esc followed by a digit, arriving together (Alt-digit, or Esc and the digit typed
+    /// within curses' escape delay), into the F-key: Esc 1 is F1, Esc 0 is F10.
+    public static func translatingEscapeDigits(_ keys: [Key]) -> [Key] {
+        var result: [Key] = []
+        var index = 0
+        while index < keys.count {
+            if keys[index] == .escape, index + 1 < keys.count, case .character(let c) = keys[index + 1],
+               let digit = c.wholeNumberValue, c.isASCII {
+                result.append(.function(digit == 0 ? 10 : digit))
+                index += 2
+            } else {
+                result.append(keys[index])
+                index += 1
+            }
+        }
+        return result
+    }
+
     /// The console's global keys. The key bar and help overlay are generated from this list.
     public static let all: [KeyBinding] = [
-        KeyBinding(key: .function(1), command: .help, label: "Help", help: "show or hide this help", onKeyBar: true),
+        KeyBinding(key: .function(1), alternates: [Alternate(.character("?"), short: "?", onlyWhenInputEmpty: true)],
+                   command: .help, label: "Help", help: "show or hide this help (? when the input line is empty; PgUp PgDn scroll)", onKeyBar: true),
         KeyBinding(key: .function(2), command: .toggleServer(.tcp), label: "TCP", help: "turn the TCP server on or off", onKeyBar: true),
         KeyBinding(key: .function(3), command: .toggleServer(.udp), label: "UDP", help: "turn the UDP server on or off", onKeyBar: true),
         KeyBinding(key: .function(4), command: .toggleServer(.http), label: "HTTP", help: "turn the HTTP server on or off", onKeyBar: true),
@@ -25,7 +100,8 @@ public struct KeyBinding: Equatable, Sendable {
         KeyBinding(key: .function(7), command: .presenter, label: "Big", help: "presenter mode: big banner for the back row", onKeyBar: true),
         KeyBinding(key: .function(8), command: .toggleUDPMode, label: "Mode", help: "UDP client: unconnected (the lab's) or connected", onKeyBar: true),
         KeyBinding(key: .function(9), command: .cycleTimelineView, label: "View", help: "timeline: calls and wire -> calls -> wire (also :view)", onKeyBar: true),
-        KeyBinding(key: .function(10), command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
+        KeyBinding(key: .function(10), alternates: [Alternate(.control("q"), short: "^Q")],
+                   command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
         KeyBinding(key: .tab, command: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),
         KeyBinding(key: .backTab, command: .focusPrevious, label: "Back", help: "move focus to the previous pane", onKeyBar: false),
     ]
@@ -37,6 +113,7 @@ public struct KeyBinding: Equatable, Sendable {
         ("Up Down", "history (client: messages; after a \":\" commands), scroll (server log), select (timeline)"),
         ("PgUp PgDn", "scroll the focused pane"),
         ("End (timeline), Esc", "follow the newest row again; close help"),
+        ("Esc 1 ... Esc 0", "F1 ... F10, for terminals that keep F-keys (Alt-1 ... Alt-0 too)"),
     ]
 
     /// The bindings that apply to a console running these engines (no F4 without HTTP).

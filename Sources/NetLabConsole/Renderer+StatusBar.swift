@@ -66,22 +66,25 @@ extension Renderer {
         return segments
     }
 
-    /// `F1 Help  F2 TCP ...`, generated from the key bindings. When they do not all fit, the
-    /// last ones give way, except the way out (F10 Quit), which is always shown.
+    /// `F1/? Help  F2 TCP ...`, generated from the key bindings. When they do not all fit, the
+    /// spacing narrows, then the alternates go (the help lists them), then the last items give
+    /// way, except the way out (F10 Quit), which is always shown.
     func drawKeyBar(_ screen: inout Screen, row: Int) {
         screen.fill(row: row, column: 0, width: screen.width, height: 1, role: .keyBarLabel)
         var shown = KeyBinding.available(for: state.engines).filter(\.onKeyBar)
-        // Each item is "KEY LABEL " plus one space before the next.
-        func width(_ bindings: [KeyBinding]) -> Int {
-            bindings.reduce(0) { $0 + CharacterWidth.of($1.key.label) + CharacterWidth.of($1.label) + 3 } - 1
+        func key(_ binding: KeyBinding, _ level: Int) -> String { level < 2 ? binding.keyBarKey : binding.key.label }
+        // Each item is "KEY LABEL " plus one space (level 0) or none before the next.
+        func width(_ bindings: [KeyBinding], _ level: Int) -> Int {
+            bindings.reduce(0) { $0 + CharacterWidth.of(key($1, level)) + CharacterWidth.of($1.label) + (level == 0 ? 3 : 2) } - 1
         }
-        while width(shown) > screen.width, let drop = shown.lastIndex(where: { $0.command != .quit }) {
+        let level = (0...2).first { width(shown, $0) <= screen.width } ?? 2
+        while width(shown, level) > screen.width, let drop = shown.lastIndex(where: { $0.command != .quit }) {
             shown.remove(at: drop)
         }
         var x = 0
         for binding in shown {
-            x += screen.put(binding.key.label, row: row, column: x, role: .keyBarKey)
-            x += screen.put(" " + binding.label + " ", row: row, column: x, role: .keyBarLabel)
+            x += screen.put(key(binding, level), row: row, column: x, role: .keyBarKey)
+            x += screen.put(" " + binding.label + (level == 0 ? " " : ""), row: row, column: x, role: .keyBarLabel)
             x += 1
         }
     }

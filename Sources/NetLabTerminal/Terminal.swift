@@ -48,6 +48,15 @@ public final class Terminal {
         isActive = true
         Terminal.installCrashRestore()
         cbreak()
+        // Ctrl-S and Ctrl-Q are keys here, not flow control: a Ctrl-S would otherwise freeze the
+        // console's output until Ctrl-Q, and Ctrl-Q is a way to quit. Saved as curses' program
+        // mode, so curses keeps it; endwin gives the terminal back as it was.
+        var settings = termios()
+        if tcgetattr(0, &settings) == 0 {
+            settings.c_iflag &= ~tcflag_t(IXON)
+            tcsetattr(0, TCSANOW, &settings)
+            def_prog_mode()
+        }
         noecho()
         nonl()
         keypad(netlab_stdscr(), true)

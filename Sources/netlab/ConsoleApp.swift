@@ -233,7 +233,7 @@ final class ConsoleApp {
                 // Readable with nothing to read, again and again: stdin is gone.
                 app.emptyReads = keys.isEmpty ? app.emptyReads + 1 : 0
                 if app.emptyReads > 1000 { app.quit() }
-                for key in keys { app.dispatch(.key(key)) }
+                for key in KeyBinding.translatingEscapeDigits(keys) { app.dispatch(.key(key)) }
             }
         }
         source.resume()

@@ -377,8 +377,10 @@ import NetLabCore
         let narrow = render(state, width: 80, height: 24, clock: utcClock)
         let line = String(narrow.text.split(separator: "\n")[0])
         #expect(line == "TCP:12000  ON  UDP:12000  ON  HTTP:8080  OFF  UDP->192.168.100.200:12001 (conn.)")
-        // The key bar: everything fits at 80 columns; narrower, others give way to F10 Quit.
-        #expect(narrow.text.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces) == "F1 Help  F2 TCP  F3 UDP  F4 HTTP  F5 Proto  F6 Theme  F7 Big  F8 Mode  F10 Quit")
+        // The key bar: every F-key fits at 80 columns (single spaces, the alternates left to the
+        // help); narrower, others give way to F10 Quit.
+        #expect(narrow.text.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces)
+            == "F1 Help F2 TCP F3 UDP F4 HTTP F5 Proto F6 Theme F7 Big F8 Mode F9 View F10 Quit")
         let sixty = render(state, width: 60, height: 16, clock: utcClock)
         #expect(sixty.text.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces).hasSuffix("F10 Quit") == true)
         let wide = render(state, width: 120, height: 30, clock: utcClock)

@@ -23,7 +23,7 @@ import NetLabConsole
 
     static var keysTable: String {
         var rows = ["| key | does |", "|---|---|"]
-        for binding in KeyBinding.all { rows.append("| \(binding.key.label) | \(cell(binding.help)) |") }
+        for binding in KeyBinding.all { rows.append("| \(cell(binding.allKeys)) | \(cell(binding.help)) |") }
         for (keys, help) in KeyBinding.paneKeys { rows.append("| \(cell(keys)) | \(cell(help)) |") }
         return rows.joined(separator: "\n") + "\n"
     }

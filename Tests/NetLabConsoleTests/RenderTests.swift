@@ -36,13 +36,22 @@ import NetLabCore
         try assertSnapshot(render(state, width: 80, height: 24, clock: utcClock), named: "presenter-empty-80x24")
     }
 
-    @Test func helpSaysWhatItLeavesOutWhenShort() {
+    /// At 80x24 the help scrolls: its first window and its last.
+    @Test func helpAt80x24Snapshots() throws {
+        var state = sampleState()
+        state.apply([.key(.function(1))])
+        try assertSnapshot(render(state, width: 80, height: 24, clock: utcClock), named: "help-80x24")
+        state.apply(Array(repeating: .key(.pageDown), count: 3))
+        try assertSnapshot(render(state, width: 80, height: 24, clock: utcClock), named: "help-80x24-scrolled")
+    }
+
+    @Test func helpScrollsWhenShort() {
         var state = sampleState()
         state.apply([.key(.function(1))])
         let short = render(state, width: 100, height: 16, clock: utcClock).text
-        #expect(short.contains("more lines: make the terminal taller"))
-        let tall = render(state, width: 100, height: 40, clock: utcClock).text
-        #expect(!tall.contains("more lines"))
+        #expect(short.contains("(PgUp PgDn scroll)"))
+        let tall = render(state, width: 140, height: 50, clock: utcClock).text
+        #expect(!tall.contains("(PgUp PgDn scroll)"))
         for (syntax, _) in Command.usage { #expect(tall.contains(syntax)) }
     }
 
@@ -71,7 +80,7 @@ import NetLabCore
     @Test func keyBarComesFromTheBindings() {
         let bar = render(ConsoleState(), width: 120, height: 40).line(at: 39)
         for binding in KeyBinding.available(for: [.tcp, .udp]) where binding.onKeyBar {
-            #expect(bar.contains("\(binding.key.label) \(binding.label)"))
+            #expect(bar.contains("\(binding.keyBarKey) \(binding.label)"))
         }
         #expect(!bar.contains("F4"), "no HTTP server, no F4")
     }
@@ -115,7 +124,8 @@ import NetLabCore
         #expect(screen.text.contains(BlockFont.rows("NO REPLY")[0]))
         #expect(screen.line(at: 0).contains("TCP :12000  ON "))
         #expect(screen.line(at: 0).contains("UDP :12000  ON "))
-        #expect(screen.line(at: height - 1).hasPrefix("F1 Help"))
+        #expect(screen.line(at: height - 1).hasPrefix("F1"))
+        #expect(screen.line(at: height - 1).contains("Quit"))
     }
 
     @Test func presenterBannersForTheLabsOutcomes() {

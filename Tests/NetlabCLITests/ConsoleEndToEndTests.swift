@@ -74,6 +74,32 @@ import Testing
         #expect(session.sttyRestored)
     }
 
+    /// Without F-keys: Esc then a digit (Alt-digit) is the F-key, `?` opens the help, Ctrl-S
+    /// does not freeze the screen (no flow control), Ctrl-Q quits and restores the terminal.
+    @Test func keysForTerminalsThatKeepTheFunctionKeys() throws {
+        let port = try freePort()
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                      "--http-port", "\(try freePort())", "--servers", "tcp"], width: 80, height: 24)
+        try session.waitForServer("TCP", port: port, "ON")
+        try session.send("Escape", "2")  // F2: the TCP server off
+        try session.waitForServer("TCP", port: port, "OFF")
+        try session.send("M-2")  // Alt-2: on again
+        try session.waitForServer("TCP", port: port, "ON")
+        try session.send("?")
+        try session.waitFor("Help: lines 1-20 of")
+        try session.send("PageDown", "PageDown", "PageDown", "PageDown")
+        try session.waitFor("any other key closes this help")
+        try session.send("x")
+        try session.send("C-s")
+        try session.send("-l", "still typing")
+        try session.waitFor("TCP> still typing")
+        try session.send("C-q")
+        #expect(try session.exitStatus() == 0)
+        #expect(session.terminalFlags == "0 1 0")
+        #expect(session.sttyRestored)
+    }
+
     @Test func quitCommandAndUnknownCommandHint() throws {
         let port = try freePort()
         let session = try TmuxSession(

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import NetLabConsole
+import NetLabCore
+
+/// Keys for terminals and laptops that keep the F-keys: Esc/Alt + digit, `?`, Ctrl-Q.
+@Suite struct AlternateKeysTests {
+    @Test func escapeThenDigitIsTheFunctionKey() {
+        #expect(KeyBinding.translatingEscapeDigits([.escape, .character("1")]) == [.function(1)])
+        #expect(KeyBinding.translatingEscapeDigits([.escape, .character("0")]) == [.function(10)])
+        #expect(KeyBinding.translatingEscapeDigits([.character("a"), .escape, .character("2"), .character("b")])
+            == [.character("a"), .function(2), .character("b")])
+        // Esc alone, or before anything but a digit, stays Esc.
+        #expect(KeyBinding.translatingEscapeDigits([.escape]) == [.escape])
+        #expect(KeyBinding.translatingEscapeDigits([.escape, .character("x")]) == [.escape, .character("x")])
+        #expect(KeyBinding.translatingEscapeDigits([.escape, .character("٣")]) == [.escape, .character("٣")])
+    }
+
+    @Test func questionMarkIsHelpOnlyOnAnEmptyLine() {
+        var state = ConsoleState()
+        state.apply([.key(.character("?"))])
+        #expect(state.showHelp)
+        state.apply([.key(.character("x"))])  // closes it, does nothing else
+        #expect(!state.showHelp)
+        #expect(state.editor.text == "")
+        state.type("why?")
+        #expect(state.editor.text == "why?")
+        #expect(!state.showHelp)
+    }
+
+    @Test func ctrlQQuits() {
+        var state = ConsoleState()
+        state.type("half a line")
+        #expect(state.apply([.key(.control("q"))]) == [.quit])
+    }
+
+    @Test func helpScrollsAndOtherKeysCloseIt() {
+        var state = ConsoleState()
+        state.apply([.key(.function(1)), .key(.pageDown), .key(.down)])
+        #expect(state.showHelp)
+        #expect(state.helpScroll == 11)
+        state.apply([.key(.pageUp), .key(.pageUp)])
+        #expect(state.helpScroll == 0)
+        state.apply([.key(.enter)])
+        #expect(!state.showHelp)
+        #expect(state.transcript.isEmpty, "Enter closed the help and sent nothing")
+    }
+
+    /// At 80x24 the help is taller than the screen: its title says which lines and how to scroll,
+    /// and scrolled to the end it shows the last line.
+    @Test func helpAt80x24Scrolls() {
+        var state = ConsoleState(engines: [.tcp, .udp, .http])
+        state.apply([.key(.function(1))])
+        let top = render(state, width: 80, height: 24).text
+        #expect(top.contains("Help: lines 1-20 of"))
+        #expect(top.contains("(PgUp PgDn scroll)"))
+        state.apply(Array(repeating: .key(.pageDown), count: 5))
+        let bottom = render(state, width: 80, height: 24).text
+        #expect(bottom.contains("any other key closes this help"))
+    }
+
+    @Test func keyBarShowsTheAlternates() {
+        let state = ConsoleState(engines: [.tcp, .udp])
+        let bar = render(state, width: 120, height: 30).text.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(bar.hasPrefix("F1/? Help"))
+        #expect(bar.contains("F10/^Q Quit"))
+        #expect(KeyBinding.all.first { $0.command == .help }?.allKeys == "F1, ?, Esc 1")
+        #expect(KeyBinding.all.first { $0.command == .quit }?.allKeys == "F10, Ctrl-Q, Esc 0")
+    }
+}
