@@ -25,6 +25,8 @@ final class ConsoleApp {
         var presenter: Bool
         /// Whether to capture packets for the timeline (`--no-wire`: calls only).
         var wire = true
+        /// `--log FILE`: every event appended as a JSON line.
+        var eventLog: Int32?
     }
 
     private var state: ConsoleState
@@ -35,6 +37,7 @@ final class ConsoleApp {
     private var udpClient: UDPClient!
     private var httpClient: TCPClient!
     private var capture: WireCapture?
+    private var eventLog: LogWriter?
     /// The ports the capture filter watches now (it follows the servers and the client's target).
     private var capturedPorts: [UInt16] = []
     private let watched = WatchedPorts()
@@ -64,9 +67,19 @@ final class ConsoleApp {
         } catch {
             throw CommandFailure(message: "\(error)", code: CommandFailure.other)
         }
+        // `--log FILE`: a JSON line per event, written by a thread of its own (a slow disk
+        // never holds up the console; what cannot wait is dropped and counted, in JSON too).
+        let eventLog = settings.eventLog.map { fd in
+            LogWriter(fd: fd) { dropped in
+                "{\"time\":\"\(LabEvent.isoTime(Date()))\",\"event\":\"log_dropped\",\"count\":\(dropped),"
+                    + "\"text\":\"\(dropped) events dropped: the log file could not keep up\"}"
+            }
+        }
         let sink = EventSink(queue: .main) { event in
+            eventLog?.line(event.jsonLine)
             MainActor.assumeIsolated { ConsoleApp.current?.dispatch(.event(event)) }
         }
+        self.eventLog = eventLog
         ConsoleApp.current = self
         servers = [.tcp: TCPServer(events: sink), .udp: UDPServer(events: sink),
                    .http: HTTPServer(events: sink, configuration: HTTPServer.Configuration(site: settings.site))]
@@ -278,6 +291,7 @@ final class ConsoleApp {
     /// Stops the servers, restores the terminal, exits.
     private func quit() -> Never {
         capture?.stop()
+        eventLog?.drain(within: 1)
         for server in servers.values { server.stop() }
         terminal.stop()
         exit(0)

@@ -44,6 +44,10 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "Start in presenter mode: big banner and status words for the back row (F7 toggles).")
     var presenter = false
 
+    @Option(help: ArgumentHelp("Append every event to this file as it happens, one JSON object per line (see README).",
+                               valueName: "file"))
+    var log: String?
+
     @Flag(inversion: .prefixedNo,
           help: "Capture the lab's packets for the timeline (needs CAP_NET_RAW or root; --no-wire: calls only).")
     var wire = true
@@ -80,11 +84,20 @@ struct ConsoleCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: error.message, code: CommandFailure.usage)
         }
+        var eventLog: Int32?
+        if let log {
+            let fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw CommandFailure(message: "cannot open --log \(log): \(String(cString: strerror(errno))); choose a file in a folder you can write to",
+                                     code: CommandFailure.other)
+            }
+            eventLog = fd
+        }
         let settings = ConsoleApp.Settings(
             listenHost: host, clientHost: host ?? "127.0.0.1",
             ports: [.tcp: UInt16(tcpPort), .udp: UInt16(udpPort), .http: UInt16(httpPort)],
             servers: try serverList(), site: try Roots.site(root), theme: chosen,
-            themes: catalog, presenter: presenter, wire: wire)
+            themes: catalog, presenter: presenter, wire: wire, eventLog: eventLog)
         try MainActor.assumeIsolated {
             try ConsoleApp(settings: settings).run()
         }

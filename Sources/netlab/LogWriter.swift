@@ -24,9 +24,12 @@ final class LogWriter: @unchecked Sendable {
     private var pending: [UInt8] = []
     private var dropped = 0
     private var writing = false
+    /// The line that says how many were dropped (a JSON log needs it as JSON).
+    private let dropNote: @Sendable (Int) -> String
 
-    init(fd: Int32 = 1) {
+    init(fd: Int32 = 1, dropNote: @escaping @Sendable (Int) -> String = LogWriter.textDropNote) {
         self.fd = fd
+        self.dropNote = dropNote
         let thread = Thread { [self] in run() }
         thread.name = "netlab.log-writer"
         thread.start()
@@ -44,6 +47,11 @@ final class LogWriter: @unchecked Sendable {
         pending.append(contentsOf: text.utf8)
         pending.append(0x0A)
         condition.signal()
+    }
+
+    static let textDropNote: @Sendable (Int) -> String = { dropped in
+        "netlab: \(dropped) log line\(dropped == 1 ? "" : "s") dropped: output was not being read "
+            + "(the log keeps at most \(capacityText) waiting)"
     }
 
     /// Waits until every queued line is written, or `seconds` pass; true if all went out.
@@ -72,9 +80,7 @@ final class LogWriter: @unchecked Sendable {
             condition.lock()
             writing = false
             if dropped > 0, pending.isEmpty {
-                let note = "netlab: \(dropped) log line\(dropped == 1 ? "" : "s") dropped: output was not being read "
-                    + "(the log keeps at most \(Self.capacityText) waiting)\n"
-                pending.append(contentsOf: note.utf8)
+                pending.append(contentsOf: (dropNote(dropped) + "\n").utf8)
                 dropped = 0
             }
             condition.broadcast()

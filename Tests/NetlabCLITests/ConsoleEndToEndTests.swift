@@ -100,6 +100,39 @@ import Testing
         #expect(session.sttyRestored)
     }
 
+    /// `--log FILE`: every event as one JSON object per line, as it happens.
+    @Test func eventLogIsJSONLines() throws {
+        let port = try freePort()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("events.jsonl").path
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                      "--http-port", "\(try freePort())", "--servers", "tcp", "--log", file], width: 80, height: 24)
+        try session.waitForServer("TCP", port: port, "ON")
+        try session.typeLine("hello")
+        try session.waitFor("TCP <- HELLO")
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == lines.count, "every line parses as JSON")
+        let events = objects.map { "\($0["role"] ?? "") \($0["event"] ?? "")" }
+        #expect(events.first == "server listening")
+        for wanted in ["client connecting", "client connected", "client sent", "server accepted", "server received",
+                       "server sent", "client received"] {
+            #expect(events.contains(wanted), "\(wanted) in \(events)")
+        }
+        let reply = try #require(objects.first { $0["role"] as? String == "client" && $0["event"] as? String == "received" })
+        #expect(reply["hex"] as? String == "48454c4c4f")
+        #expect(reply["call"] as? String == "recv")
+        if geteuid() == 0 { #expect(events.contains("wire wire")) }
+        let bad = try run(netlabBinary.path, ["--log", "/nonexistent-dir/x.jsonl"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr == "netlab: cannot open --log /nonexistent-dir/x.jsonl: No such file or directory; choose a file in a folder you can write to\n")
+    }
+
     @Test func quitCommandAndUnknownCommandHint() throws {
         let port = try freePort()
         let session = try TmuxSession(

@@ -1,0 +1,146 @@
+import Foundation
+
+/// One JSON object per event, for `--log FILE` (JSON Lines): stable field names, present only
+/// when they apply. Documented in the README ("Logging every event as JSON").
+///
+/// Always: `time` (UTC, ISO 8601 with microseconds), `engine` (`TCP`, `UDP`, `HTTP`), `role`
+/// (`server`, `client`, `wire`), `event` (`listening`, `stopped`, `accepted`, `connecting`,
+/// `connected`, `closed`, `received`, `sent`, `rejected`, `served`, `idle_closed`, `notice`,
+/// `failed`, `timed_out`, `wire`), `text` (the log's one-line summary).
+/// When they apply: `call` (the socket call), `local`, `peer`, `from`, `to` (`host:port`),
+/// `length` and `hex` (every byte, lowercase), `status`, `request`, `ms`, `unfinished`,
+/// `seconds`, `reason`, `error` (`{operation, errno, name, message}`), and for wire frames
+/// `label`, `link_type` and `frame_hex`.
+extension LabEvent {
+    public var jsonLine: String {
+        var fields: [(String, JSONValue)] = [
+            ("time", .string(Self.isoTime(time))),
+            ("engine", .string(engine.rawValue)),
+            ("role", .string(role.rawValue)),
+            ("event", .string(kindName)),
+        ]
+        if let call { fields.append(("call", .string(call.rawValue))) }
+        switch kind {
+        case .listening(let local), .stopped(let local):
+            fields.append(("local", .string(local.description)))
+        case .accepted(let peer), .connecting(let peer), .closed(let peer):
+            fields.append(("peer", .string(peer.description)))
+        case .connected(let local, let peer):
+            fields += [("local", .string(local.description)), ("peer", .string(peer.description))]
+        case .received(let bytes, let from, let to), .sent(let bytes, let from, let to):
+            fields += [("from", .string(from.description)), ("to", .string(to.description)),
+                       ("length", .number(Double(bytes.count))), ("hex", .string(Self.hex(bytes)))]
+        case .rejected(let peer, let reason):
+            fields += [("peer", .string(peer.description)), ("reason", .string(reason))]
+        case .served(let peer, let requestLine, let status, let bytes, let milliseconds, let unfinished):
+            fields += [("peer", .string(peer.description)), ("request", .string(requestLine)),
+                       ("status", .number(Double(status))), ("length", .number(Double(bytes))),
+                       ("ms", .number((milliseconds * 1000).rounded() / 1000))]
+            if let unfinished { fields.append(("unfinished", .string(unfinished))) }
+        case .idleClosed(let peer, let seconds), .timedOut(let peer, let seconds):
+            fields += [("peer", .string(peer.description)), ("seconds", .number(seconds))]
+        case .notice:
+            break
+        case .failed(let error):
+            var detail: [(String, JSONValue)] = [("operation", .string(error.operation)), ("message", .string(error.summary))]
+            if let value = error.errnoValue {
+                detail += [("errno", .number(Double(value))), ("name", .string(ErrnoName.name(value)))]
+            }
+            fields.append(("error", .object(detail)))
+            if let endpoint = error.endpoint { fields.append(("peer", .string(endpoint.description))) }
+        case .wire(let frame):
+            let decoded = FrameDecoder.decode(frame)
+            fields += [("label", .string(WireText.label(decoded))), ("link_type", .number(Double(frame.linkType.rawValue))),
+                       ("length", .number(Double(frame.length))), ("frame_hex", .string(Self.hex(frame.bytes)))]
+            if let (source, destination) = decoded.endpoints {
+                fields += [("from", .string(source.description)), ("to", .string(destination.description))]
+            }
+        }
+        fields.append(("text", .string(summary)))
+        return JSONValue.object(fields).text
+    }
+
+    /// The `event` field: the kind's name in snake case.
+    public var kindName: String {
+        switch kind {
+        case .listening: "listening"
+        case .stopped: "stopped"
+        case .accepted: "accepted"
+        case .connecting: "connecting"
+        case .connected: "connected"
+        case .closed: "closed"
+        case .received: "received"
+        case .sent: "sent"
+        case .rejected: "rejected"
+        case .served: "served"
+        case .idleClosed: "idle_closed"
+        case .notice: "notice"
+        case .failed: "failed"
+        case .timedOut: "timed_out"
+        case .wire: "wire"
+        }
+    }
+
+    /// `2026-11-28T06:23:30.123456Z`
+    public static func isoTime(_ time: Date) -> String {
+        let seconds = time.timeIntervalSince1970
+        var whole = time_t(seconds.rounded(.down))
+        let micros = min(999_999, Int(((seconds - seconds.rounded(.down)) * 1e6).rounded()))
+        var parts = tm()
+        gmtime_r(&whole, &parts)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
+            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(micros, 6))Z"
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// The few JSON shapes the event log needs, written in field order.
+enum JSONValue {
+    case string(String)
+    case number(Double)
+    case object([(String, JSONValue)])
+
+    var text: String {
+        switch self {
+        case .string(let value): return Self.quote(value)
+        case .number(let value):
+            return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        case .object(let fields):
+            return "{" + fields.map { Self.quote($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// RFC 8259 string: quotes, backslashes and control characters escaped; the rest as UTF-8.
+    static func quote(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value)
+                || (0x2028...0x2029).contains(scalar.value):
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import NetLabCore
+
+@Suite struct EventJSONTests {
+    private func object(_ event: LabEvent) throws -> [String: Any] {
+        let line = event.jsonLine
+        #expect(!line.contains("\n"))
+        return try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    }
+
+    private let at = Date(timeIntervalSince1970: 1_795_600_800.123456)
+    private let client = Endpoint(host: "127.0.0.1", port: 40000)
+    private let server = Endpoint(host: "127.0.0.1", port: 12000)
+
+    @Test func messagesCarryEveryByteAndTheirAddresses() throws {
+        let bytes: [UInt8] = Array("hi \"there\"\n\u{1b}[31m".utf8) + [0xff]
+        let json = try object(LabEvent(time: at, engine: .tcp, role: .client, kind: .sent(bytes: bytes, from: client, to: server),
+                                       call: .send))
+        #expect(json["time"] as? String == "2026-11-25T10:00:00.123456Z")
+        #expect(json["engine"] as? String == "TCP")
+        #expect(json["role"] as? String == "client")
+        #expect(json["event"] as? String == "sent")
+        #expect(json["call"] as? String == "send")
+        #expect(json["from"] as? String == "127.0.0.1:40000")
+        #expect(json["to"] as? String == "127.0.0.1:12000")
+        #expect(json["length"] as? Int == bytes.count)
+        #expect(json["hex"] as? String == bytes.map { String(format: "%02x", $0) }.joined())
+        #expect((json["text"] as? String)?.hasPrefix("127.0.0.1:12000 <- \(bytes.count) bytes") == true)
+    }
+
+    @Test func failuresNameTheCallAndTheErrno() throws {
+        let json = try object(LabEvent(time: at, engine: .tcp, role: .client,
+                                       kind: .failed(.errno("connect", 111, endpoint: server))))
+        #expect(json["event"] as? String == "failed")
+        let error = try #require(json["error"] as? [String: Any])
+        #expect(error["operation"] as? String == "connect")
+        #expect(error["errno"] as? Int == 111)
+        #expect(error["name"] as? String == "ECONNREFUSED")
+        #expect(error["message"] as? String == "Connection refused (ECONNREFUSED, errno 111)")
+        #expect(json["peer"] as? String == "127.0.0.1:12000")
+    }
+
+    @Test func everyKindIsOneParsableObject() throws {
+        let kinds: [LabEvent.Kind] = [
+            .listening(server), .stopped(server), .accepted(peer: client), .connecting(peer: server),
+            .connected(local: client, peer: server), .closed(peer: client),
+            .received(bytes: [0], from: client, to: Endpoint(host: "::1", port: 12000)),
+            .rejected(peer: client, reason: "busy"),
+            .served(peer: client, requestLine: "GET /\u{7} HTTP/1.1", status: 404, bytes: 347, milliseconds: 0.4567,
+                    unfinished: "the client reset the connection"),
+            .idleClosed(peer: client, seconds: 60), .notice("line\u{2028}separator"),
+            .timedOut(peer: server, seconds: 0.5),
+            .wire(CapturedFrame(time: at, linkType: .ethernet, bytes: [UInt8](repeating: 0, count: 14))),
+        ]
+        var names: [String] = []
+        for kind in kinds {
+            let json = try object(LabEvent(time: at, engine: .http, role: .server, kind: kind))
+            names.append(try #require(json["event"] as? String))
+            #expect(json["text"] is String)
+        }
+        #expect(names == ["listening", "stopped", "accepted", "connecting", "connected", "closed", "received", "rejected",
+                          "served", "idle_closed", "notice", "timed_out", "wire"])
+        let served = try object(LabEvent(time: at, engine: .http, role: .server, kind: kinds[8]))
+        #expect(served["status"] as? Int == 404)
+        #expect(served["ms"] as? Double == 0.457)
+        #expect(served["request"] as? String == "GET /\u{7} HTTP/1.1")
+    }
+}
