@@ -37,7 +37,8 @@ extension Renderer {
             let selected = row.id == shown?.id
             let role: StyleRole = selected ? .selected : rowRole(row)
             if selected { screen.fill(row: y, column: inner.column, width: inner.width, height: 1, role: .selected) }
-            screen.put(timelineLine(row), row: y, column: inner.column, role: role, limit: inner.width)
+            // Narrow (80 columns): the clock gives way to the addresses; the number keeps the order.
+            screen.put(timelineLine(row, clock: inner.width >= 96), row: y, column: inner.column, role: role, limit: inner.width)
         }
         let ruleRow = inner.row + listHeight
         for x in inner.column..<(inner.column + inner.width) { screen[ruleRow, x] = .init("─", .border) }
@@ -104,9 +105,9 @@ extension Renderer {
     }
 
     /// `#12 20:45:04.968 call TCP client send() 21 B 127.0.0.1:35446 > 127.0.0.1:12000`
-    func timelineLine(_ row: ConsoleState.TimelineRow) -> String {
+    func timelineLine(_ row: ConsoleState.TimelineRow, clock showClock: Bool = true) -> String {
         let number = state.number(of: row.id).map { "#\($0)" } ?? "#?"
-        return "\(number) \(clock(row.time)) \(row.lane.rawValue) \(row.text)"
+        return showClock ? "\(number) \(clock(row.time)) \(row.lane.rawValue) \(row.text)" : "\(number) \(row.lane.rawValue) \(row.text)"
     }
 
     private func drawHexRow(_ screen: inout Screen, _ line: String, offsetWidth: Int, row: Int, column: Int, width: Int) {
