@@ -63,6 +63,11 @@ public enum BlockFont {
         ">": ["#  ", " # ", "  #", " # ", "#  "],
     ]
 
+    /// Whether every character of `text` has a glyph (letters in either case).
+    public static func canDraw(_ text: String) -> Bool {
+        text.allSatisfy { glyphs[Character($0.uppercased())] != nil }
+    }
+
     static func glyph(_ character: Character) -> [String] {
         let upper = Character(character.uppercased())
         return glyphs[upper] ?? glyphs["?"]!

@@ -87,6 +87,10 @@ extension ConsoleState {
         case .control("a"): editor.home()
         case .control("e"): editor.end()
         case .control("u"): editor.replace(with: "")
+        case .control("t"):
+            // The shown message as text (an HTTP response's status, headers and body) or hex.
+            detailAsText.toggle()
+            detailScroll = 0
         case .left: editor.left()
         case .right: editor.right()
         case .escape:
@@ -161,7 +165,12 @@ extension ConsoleState {
         switch focus {
         case .client: transcriptScroll = max(0, min(max(0, transcript.count - 1), transcriptScroll - step))
         case .serverLog: logScroll = max(0, min(max(0, serverLog.count - 1), logScroll - step))
-        case .timeline: selectRow(step)
+        case .timeline:
+            // Inside the shown message: its hex rows or text lines scroll.
+            // Half a small pane at a time: at 80x24 the detail shows a few lines.
+            guard let shown = shownRow else { return }
+            detailScroll = max(0, shownDetailScroll + 4 * direction)
+            detailScrollRow = shown.id
         }
     }
 

@@ -149,6 +149,31 @@ public struct ConsoleState: Equatable {
     public var showHelp = false
     /// Lines the help overlay is scrolled down (clamped when drawn).
     public var helpScroll = 0
+    /// The shown row's detail: scrolled this many lines (for the row `detailScrollRow`), and
+    /// shown as text (status line, headers, body, escaped) instead of hex.
+    public var detailScroll = 0
+    public var detailScrollRow: Int?
+    public var detailAsText = false
+
+    /// The detail's scroll for the row shown now (0 when another row is shown).
+    public var shownDetailScroll: Int {
+        guard let shown = shownRow, shown.id == detailScrollRow else { return 0 }
+        return detailScroll
+    }
+
+    /// The bytes the detail shows as text: a message's, or a frame's payload.
+    public static func textLines(_ row: TimelineRow) -> [String] {
+        var bytes = row.bytes[...]
+        if let frame = row.frame {
+            let decoded = FrameDecoder.decode(frame)
+            bytes = frame.bytes[decoded.payload]
+        }
+        guard !bytes.isEmpty else { return [] }
+        if bytes.last == 0x0A { bytes = bytes.dropLast() }  // a final newline ends the last line
+        return bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
+            TerminalSafe.escape(line.last == 0x0D ? line.dropLast() : line)
+        }
+    }
     /// Presenter mode: the big-banner layout for the back row.
     public var presenter = false
     /// The client's latest result, for presenter mode's banner.

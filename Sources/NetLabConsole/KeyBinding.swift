@@ -111,7 +111,8 @@ public struct KeyBinding: Equatable, Sendable {
         ("Enter", "send the input line (or run a :command)"),
         ("Left Right Home End Bksp Del", "edit the input line"),
         ("Up Down", "history (client: messages; after a \":\" commands), scroll (server log), select (timeline)"),
-        ("PgUp PgDn", "scroll the focused pane"),
+        ("PgUp PgDn", "scroll the focused pane (timeline: the shown message)"),
+        ("Ctrl-T", "the shown message as text (status, headers, body) or as hex"),
         ("End (timeline), Esc", "follow the newest row again; close help"),
         ("Esc 1 ... Esc 0", "F1 ... F10, for terminals that keep F-keys (Alt-1 ... Alt-0 too)"),
     ]

@@ -65,8 +65,10 @@ public struct Outcome: Equatable, Sendable {
             // The banner shows a few words at most: never measure more of the reply than that.
             var text = Array(bytes.prefix(Self.bannerBytes))
             while let last = text.last, last == 10 || last == 13 { text.removeLast() }
-            // Printable ASCII as it is; anything else shows as '?'.
-            let shown = String(text.map { (32..<127).contains($0) ? Character(Unicode.Scalar($0)) : "?" })
+            // The reply as it is (UTF-8, control bytes escaped), cut on a character boundary;
+            // the banner draws what its block font has, and plain text otherwise.
+            let cut = TerminalSafe.characterBoundary(in: text, atMost: text.count)
+            let shown = TerminalSafe.escape(text[..<cut])
             banners = [shown.isEmpty ? "(EMPTY)" : shown]
         case .failure(let failure):
             detail = failure.brief

@@ -66,10 +66,19 @@ extension Renderer {
         // The detail under the banner takes the rows it needs (the box grew for them); with
         // one row, the banner sits a row lower.
         let bannerTop = inner.row + (detail.count > 1 ? 0 : 1)
-        let text = BlockFont.fit(outcome.banners, width: inner.width - 2)
-        let left = inner.column + max(0, (inner.width - BlockFont.width(text)) / 2)
-        for (index, line) in BlockFont.rows(text).enumerated() {
-            screen.put(line, row: bannerTop + index, column: left, role: outcome.role)
+        if outcome.banners.allSatisfy(BlockFont.canDraw) {
+            let text = BlockFont.fit(outcome.banners, width: inner.width - 2)
+            let left = inner.column + max(0, (inner.width - BlockFont.width(text)) / 2)
+            for (index, line) in BlockFont.rows(text).enumerated() {
+                screen.put(line, row: bannerTop + index, column: left, role: outcome.role)
+            }
+        } else {
+            // Letters the block font does not have (é, ü, 日本, an emoji): the text itself, as
+            // sent, spaced out on the banner's middle row rather than a row of question marks.
+            let text = outcome.banners[0]
+            let spaced = text.map(String.init).joined(separator: " ")
+            let shown = CharacterWidth.of(spaced) <= inner.width - 2 ? spaced : text
+            centered(&screen, shown, row: bannerTop + BlockFont.height / 2, in: inner, role: outcome.role)
         }
         let role: StyleRole = outcome.kind == .failure ? .error : outcome.kind == .reply ? .received : .info
         for (index, line) in detail.enumerated() {

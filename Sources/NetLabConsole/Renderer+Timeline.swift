@@ -26,7 +26,9 @@ extension Renderer {
             detailNeeds += (shown.explanation.map { Self.wrap($0, width: inner.width).count } ?? 0) + shown.summaries.count
             detailNeeds += (shown.bytes.count + HexDump.bytesPerRow - 1) / HexDump.bytesPerRow
         }
-        let listHeight = max(max(1, inner.height / 3), inner.height - 1 - detailNeeds)
+        // Reading in the timeline (focused) leaves the message more room.
+        let least = state.focus == .timeline ? max(1, inner.height / 4) : max(1, inner.height / 3)
+        let listHeight = max(least, inner.height - 1 - detailNeeds)
         let rows = state.visibleRows
         // Following: the newest rows. Selected: the selection, in the middle where it can be.
         let selectedIndex = state.selectedRowID == nil ? nil : shown.flatMap { p in rows.firstIndex { $0.id == p.id } }
@@ -68,17 +70,27 @@ extension Renderer {
             y += 1
         }
         guard !shown.bytes.isEmpty else { return }
-        let lines = HexDump.lines(shown.bytes)
-        let offsetWidth = HexDump.offsetWidth(count: shown.bytes.count)
         let room = bottom - y
-        for (i, line) in lines.enumerated() {
-            if y >= bottom { break }
-            if i == room - 1 && lines.count > room {
-                screen.put("... \(lines.count - i) more rows", row: y, column: inner.column, role: .dropped, limit: inner.width)
-                break
+        guard room > 0 else { return }
+        let asText = state.detailAsText
+        let lines = asText ? ConsoleState.textLines(shown) : HexDump.lines(shown.bytes)
+        let offsetWidth = HexDump.offsetWidth(count: shown.bytes.count)
+        // Scrolled with PgUp/PgDn in the timeline; the last row says where the view is.
+        let top = lines.count > room ? min(state.shownDetailScroll, lines.count - (room - 1)) : 0
+        let shownLines = lines.count > room ? room - 1 : room
+        for line in lines.dropFirst(top).prefix(shownLines) {
+            if asText {
+                screen.put(line, row: y, column: inner.column, role: .normal, limit: inner.width)
+            } else {
+                drawHexRow(&screen, line, offsetWidth: offsetWidth, row: y, column: inner.column, width: inner.width)
             }
-            drawHexRow(&screen, line, offsetWidth: offsetWidth, row: y, column: inner.column, width: inner.width)
             y += 1
+        }
+        if lines.count > room {
+            let kind = asText ? "lines" : "rows"
+            let end = min(lines.count, top + shownLines)
+            screen.put("\(kind) \(top + 1)-\(end) of \(lines.count): PgUp PgDn scroll (Tab to the timeline), Ctrl-T \(asText ? "hex" : "text")",
+                       row: y, column: inner.column, role: .dropped, limit: inner.width)
         }
     }
 

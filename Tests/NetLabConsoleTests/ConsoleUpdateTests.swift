@@ -154,7 +154,7 @@ import NetLabCore
             (.tcp, .failure(.timedOut(engine: .tcp, peer: localServer, seconds: 5)), ["NO REPLY"], .silence),
             (.tcp, .failure(.replyTooLarge(limit: 10)), ["TOO LARGE"], .failure),
             (.udp, .success(Array("HELLO\r\n".utf8)), ["HELLO"], .reply),
-            (.udp, .success([0x41, 0x00, 0xff]), ["A??"], .reply),
+            (.udp, .success([0x41, 0x00, 0xff]), ["A\\x00\\xff"], .reply),  // as sent, escaped
             (.udp, .success([]), ["(EMPTY)"], .reply),
             (.http, .success(Array("HTTP/1.1 200 OK\r\n\r\n".utf8)), ["200 OK", "200"], .reply),
             (.http, .success(Array("HTTP/1.0 404 Not Found\r\n\r\n".utf8)), ["404 NOT FOUND", "404"], .failure),

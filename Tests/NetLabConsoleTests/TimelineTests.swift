@@ -176,3 +176,23 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         #expect(file.frames.map { Array($0.bytes.suffix(5)) } == [Array("hello".utf8), Array("HELLO".utf8)])
     }
 }
+
+@Suite struct PresenterTextTests {
+    /// A reply with letters the block font lacks is shown as sent, not as question marks.
+    @Test func nonASCIIRepliesAreShownFaithfully() {
+        var state = ConsoleState(engines: [.tcp, .udp], presenter: true)
+        state.type("héllo")
+        state.apply([.key(.enter)])
+        state.apply([.reply(engine: .tcp, result: .success(Array("HéLLO".utf8)))])
+        #expect(state.outcome?.banners == ["HéLLO"])
+        let screen = render(state, width: 80, height: 24).text
+        #expect(screen.contains("H é L L O"))
+        #expect(!screen.contains("H??LLO"))
+        // Drawable replies keep the block letters.
+        state.apply([.reply(engine: .tcp, result: .success(Array("HELLO".utf8)))])
+        #expect(render(state, width: 80, height: 24).text.contains(BlockFont.rows("HELLO")[0]))
+        // Control bytes are escaped, never sent to the terminal.
+        state.apply([.reply(engine: .tcp, result: .success([0x48, 0x1b, 0x5b, 0x32, 0x4a]))])
+        #expect(state.outcome?.banners == ["H\\x1b[2J"])
+    }
+}

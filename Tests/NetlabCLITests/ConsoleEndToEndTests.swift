@@ -133,6 +133,28 @@ import Testing
         #expect(bad.stderr == "netlab: cannot open --log /nonexistent-dir/x.jsonl: No such file or directory; choose a file in a folder you can write to\n")
     }
 
+    /// A 404's body, read at 80x24: the response as text, scrolled inside the message.
+    @Test func aScrolled404BodyAsText() throws {
+        let port = try freePort()
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(try freePort())", "--udp-port", "\(try freePort())",
+                      "--http-port", "\(port)", "--servers", "http"], width: 80, height: 24)
+        try session.waitForServer("HTTP", port: port, "ON")
+        try session.typeLine(":proto http")
+        try session.typeLine("/missing")
+        try session.waitFor("HTTP <- 404 Not Found")
+        try session.send("Tab", "Tab", "C-t")
+        try session.waitFor("HTTP/1.1 404 Not Found")
+        try session.waitFor("lines 1-2 of 10: PgUp PgDn scroll")
+        try session.send("PageDown", "PageDown")
+        try session.waitFor("<body><h1>404 Not Found</h1><p>/missing is not on this server</p>")
+        try session.waitFor("lines 9-10 of 10: PgUp PgDn scroll")
+        try session.send("C-t")  // back to hex
+        try session.waitFor("0000  48 54 54 50 2f 31 2e 31 20 34 30 34")
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
     @Test func quitCommandAndUnknownCommandHint() throws {
         let port = try freePort()
         let session = try TmuxSession(
