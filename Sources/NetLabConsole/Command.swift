@@ -17,6 +17,8 @@ public enum Command: Equatable, Sendable {
     case view(ConsoleState.TimelineView?)
     /// `:save [FILE]`: the session as text, or the timeline's frames as pcapng (FILE.pcapng).
     case save(String?)
+    /// `:copy`: the shown message's hex dump to the clipboard.
+    case copy
     case help
     /// `:help CMD`: one command's syntax and what it does, in the transcript.
     case helpFor(String)
@@ -38,7 +40,8 @@ public enum Command: Equatable, Sendable {
         (":theme [NAME]", "switch colour theme (no name: list them)"),
         (":presenter [on|off]", "big banner layout for the back row"),
         (":view [both|calls|wire]", "the timeline's rows: socket calls, wire packets, or both"),
-        (":save [FILE]", "save transcript, log and timeline as text; FILE.pcapng: the packets for Wireshark"),
+        (":save [FILE]", "save transcript, log and timeline as text; FILE.pcapng: the packets for Wireshark; FILE.hex: the shown message's hex dump"),
+        (":copy", "copy the shown message's hex dump to the clipboard (OSC 52)"),
         (":clear", "clear logs, transcript and timeline"),
         (":help [CMD]  :quit", "help overlay, or one command's help; quit"),
     ]
@@ -100,6 +103,9 @@ public enum Command: Equatable, Sendable {
             guard let on = onOff(args[0]) else { return .failure(CommandError("usage: :presenter [on|off]")) }
             return .success(.presenter(on))
         case "clear": return .success(.clear)
+        case "copy":
+            guard args.isEmpty else { return .failure(CommandError("usage: :copy (the shown message's hex dump)")) }
+            return .success(.copy)
         case "view":
             guard args.count <= 1 else { return .failure(CommandError("usage: :view [both|calls|wire]")) }
             guard let word = args.first else { return .success(.view(nil)) }

@@ -304,6 +304,12 @@ extension ConsoleState {
             say("timeline: \(words) (F9 for the next view)", .info, now)
         case .save(let name):
             return save(to: name, now: now)
+        case .copy:
+            guard let shown = shownRow, !shown.bytes.isEmpty else {
+                say("nothing to copy: the timeline shows no message yet", .error, now)
+                return []
+            }
+            return [.copy(text: Self.hexDumpText(shown), what: "the hex dump of \(Self.rowName(shown, in: self))")]
         case .clear:
             serverLog.removeAll()
             transcript.removeAll()
@@ -341,6 +347,13 @@ extension ConsoleState {
     private mutating func save(to name: String?, now: Date) -> [Effect] {
         let path = name ?? "netlab-session.txt"
         let lower = path.lowercased()
+        if lower.hasSuffix(".hex") {
+            guard let shown = shownRow, !shown.bytes.isEmpty else {
+                say("nothing to save yet: the timeline shows no message", .error, now)
+                return []
+            }
+            return [.save(path: path, bytes: Array(Self.hexDumpText(shown).utf8), what: "the hex dump of \(Self.rowName(shown, in: self))")]
+        }
         guard lower.hasSuffix(".pcapng") || lower.hasSuffix(".pcap") else {
             return [.save(path: path, bytes: Array(sessionText().utf8), what: "the transcript, server log and timeline")]
         }
@@ -371,6 +384,17 @@ extension ConsoleState {
         }
         return [.save(path: path, bytes: PcapFile.pcapng(records, sectionComment: MadeUpFrames.sectionComment),
                       what: "\(records.count) made-up packet\(records.count == 1 ? "" : "s") (WIRE off: nothing was captured)")]
+    }
+
+    /// A row's bytes as `tshark -x` lines without pane borders, which `text2pcap` reads (a
+    /// message, or a whole captured frame).
+    static func hexDumpText(_ row: TimelineRow) -> String {
+        HexDump.lines(row.bytes).joined(separator: "\n") + "\n"
+    }
+
+    static func rowName(_ row: TimelineRow, in state: ConsoleState) -> String {
+        let number = state.number(of: row.id).map { "#\($0)" } ?? "the shown row"
+        return "\(number) (\(row.bytes.count) bytes)"
     }
 
     /// The session as plain text for a lab report: transcript, server log, timeline.

@@ -69,6 +69,21 @@ public final class Terminal {
         apply(theme)
     }
 
+    /// Writes a control sequence straight to the terminal, between frames (OSC 52 and the
+    /// like, which move nothing on the screen).
+    public func writeRaw(_ text: String) {
+        fflush(nil)
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Foundation.write(1, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+
     /// Gives the terminal back as it was: normal screen, cursor visible, keypad off.
     public func stop() {
         guard isActive else { return }

@@ -191,6 +191,13 @@ final class ConsoleApp {
                 let line = written ? "saved \(what) to \(path) (\(bytes.count) bytes)"
                     : "cannot write \(path): \(String(cString: strerror(errno))); try a path in a folder you can write to"
                 state.note(line, role: written ? .info : .error, now: Date())
+            case .copy(let text, let what):
+                // OSC 52: the terminal puts the text on the system clipboard (over ssh too;
+                // tmux passes it on with `set -g set-clipboard on`). Nothing comes back to say
+                // whether the terminal allowed it, so the line says what it depends on.
+                terminal.writeRaw("\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}")
+                state.note("copied \(what) to the clipboard with OSC 52 (the terminal must allow it; "
+                    + "in tmux: set -g set-clipboard on); :save FILE.hex writes it to a file", now: Date())
             case .quit:
                 quit()
             }

@@ -155,6 +155,36 @@ import Testing
         #expect(try session.exitStatus() == 0)
     }
 
+    /// The shown message's hex dump, without pane borders: to the clipboard with OSC 52 (tmux
+    /// keeps it in its paste buffer) and to a file that text2pcap reads.
+    @Test func copyAndSaveTheShownMessage() throws {
+        let port = try freePort()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hex-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                      "--http-port", "\(try freePort())", "--servers", "tcp", "--no-wire"], width: 100, height: 30)
+        _ = try session.tmux("set-option", "-g", "set-clipboard", "on")
+        try session.waitForServer("TCP", port: port, "ON")
+        try session.typeLine("hello")
+        try session.waitFor("TCP <- HELLO")
+        try session.typeLine(":copy")
+        try session.waitFor("copied the hex dump of")
+        let dump = "0000  48 45 4c 4c 4f                                    HELLO\n"
+        #expect(try session.tmux("show-buffer") == dump)
+        let file = directory.appendingPathComponent("reply.hex").path
+        try session.typeLine(":save \(file)")
+        try session.waitFor("saved the hex dump of")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == dump)
+        let pcap = directory.appendingPathComponent("reply.pcap").path
+        #expect(try run("/usr/bin/text2pcap", ["-q", file, pcap]).status == 0)
+        let read = try run("/usr/bin/tshark", ["-r", pcap, "-T", "fields", "-e", "frame.len"])
+        #expect(read.out == "5\n")
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
     @Test func quitCommandAndUnknownCommandHint() throws {
         let port = try freePort()
         let session = try TmuxSession(
