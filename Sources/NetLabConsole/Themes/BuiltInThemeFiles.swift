@@ -28,7 +28,7 @@ time           = { fg = "cyan", attrs = ["dim"] }
 error          = { fg = "red", attrs = ["bold"] }
 success        = { fg = "green", attrs = ["bold"] }
 sent           = { fg = "yellow" }
-received       = { fg = "green" }
+received       = { fg = "green", attrs = ["bold"] }
 info           = { fg = "cyan" }
 hex-offset     = { fg = "cyan" }
 hex-bytes      = {}
@@ -41,8 +41,8 @@ prompt         = { fg = "yellow", attrs = ["bold"] }
 help           = { fg = "white", bg = "blue" }
 dropped        = { fg = "yellow", attrs = ["dim"] }
 banner-success = { fg = "green", attrs = ["bold"] }
-banner-failure = { fg = "red", attrs = ["bold"] }
-banner-silent  = { fg = "yellow", attrs = ["bold"] }
+banner-failure = { fg = "red", attrs = ["bold", "underline"] }
+banner-silent  = { fg = "yellow" }
 """#),
         ("classroom-light", #"""
 # netlab theme: classroom-light
@@ -65,7 +65,7 @@ time           = { fg = 242 }                                   # mid grey
 error          = { fg = 160, attrs = ["bold"] }
 success        = { fg = 28, attrs = ["bold"] }
 sent           = { fg = 130 }                                   # brown-orange
-received       = { fg = 28 }
+received       = { fg = 28, attrs = ["bold"] }
 info           = { fg = 25 }
 hex-offset     = { fg = 25 }
 hex-bytes      = { fg = 16 }
@@ -78,8 +78,8 @@ prompt         = { fg = 18, attrs = ["bold"] }
 help           = { fg = 16, bg = 230 }                          # black on cream
 dropped        = { fg = 130 }
 banner-success = { fg = 28, attrs = ["bold"] }
-banner-failure = { fg = 160, attrs = ["bold"] }
-banner-silent  = { fg = 130, attrs = ["bold"] }
+banner-failure = { fg = 160, attrs = ["bold", "underline"] }
+banner-silent  = { fg = 130 }
 """#),
         ("high-contrast", #"""
 # netlab theme: high-contrast
@@ -100,7 +100,7 @@ focused-title  = { fg = "black", bg = "bright-yellow", attrs = ["bold"] }
 time           = { fg = "bright-white" }
 error          = { fg = "bright-red", attrs = ["bold", "underline"] }
 success        = { fg = "bright-green", attrs = ["bold"] }
-sent           = { fg = "bright-yellow", attrs = ["bold"] }
+sent           = { fg = "bright-yellow" }
 received       = { fg = "bright-green", attrs = ["bold"] }
 info           = { fg = "bright-cyan" }
 hex-offset     = { fg = "bright-cyan", attrs = ["bold"] }
@@ -114,8 +114,8 @@ prompt         = { fg = "bright-yellow", attrs = ["bold"] }
 help           = { fg = "bright-white", bg = "blue", attrs = ["bold"] }
 dropped        = { fg = "bright-yellow", attrs = ["underline"] }
 banner-success = { fg = "bright-green", attrs = ["bold"] }
-banner-failure = { fg = "bright-red", attrs = ["bold"] }
-banner-silent  = { fg = "bright-yellow", attrs = ["bold"] }
+banner-failure = { fg = "bright-red", attrs = ["bold", "underline"] }
+banner-silent  = { fg = "bright-yellow" }
 """#),
         ("monochrome", #"""
 # netlab theme: monochrome
@@ -137,7 +137,7 @@ time           = {}
 error          = { attrs = ["bold"] }
 success        = { attrs = ["bold"] }
 sent           = {}
-received       = {}
+received       = { attrs = ["bold"] }
 info           = {}
 hex-offset     = { attrs = ["dim"] }
 hex-bytes      = {}
@@ -173,7 +173,7 @@ time           = { fg = 28 }
 error          = { fg = 214, attrs = ["bold"] }
 success        = { fg = 46, attrs = ["bold"] }
 sent           = { fg = 148 }
-received       = { fg = 46 }
+received       = { fg = 46, attrs = ["bold"] }
 info           = { fg = 34 }
 hex-offset     = { fg = 28 }
 hex-bytes      = { fg = 40 }
@@ -186,8 +186,8 @@ prompt         = { fg = 46, attrs = ["bold"] }
 help           = { fg = 120, bg = 22 }
 dropped        = { fg = 214 }
 banner-success = { fg = 46, attrs = ["bold"] }
-banner-failure = { fg = 214, attrs = ["bold"] }
-banner-silent  = { fg = 148, attrs = ["bold"] }
+banner-failure = { fg = 214, attrs = ["bold", "underline"] }
+banner-silent  = { fg = 148 }
 """#),
     ]
 }
