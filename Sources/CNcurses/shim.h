@@ -43,6 +43,25 @@ static inline int netlab_put_cell(int y, int x, const wchar_t *text, attr_t attr
     return mvadd_wch(y, x, &cell);
 }
 
+/* Mouse reports on or off: left button presses and the wheel (buttons 4 and 5). With no click
+   interval a press is reported at once, not held back to see whether a release follows. */
+static inline void netlab_mouse(bool on) {
+    mousemask(on ? (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED) : 0, NULL);
+    mouseinterval(0);
+}
+
+/* The pending mouse event: 1 left press or click, 4 wheel up, 5 wheel down, 0 anything else. */
+static inline int netlab_get_mouse(int *x, int *y) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return 0;
+    *x = event.x;
+    *y = event.y;
+    if (event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) return 1;
+    if (event.bstate & BUTTON4_PRESSED) return 4;
+    if (event.bstate & BUTTON5_PRESSED) return 5;
+    return 0;
+}
+
 /* Whether the terminal can move the cursor (TERM=dumb cannot: drawing would scramble). */
 static inline bool netlab_can_address_cursor(void) {
     const char *cup = tigetstr("cup");

@@ -60,6 +60,7 @@ extension ConsoleState {
     // MARK: Keys
 
     private mutating func handle(_ key: Key, now: Date, themes: [String]) -> [Effect] {
+        if case .mouse(let event) = key { return mouse(event, now: now, themes: themes) }
         if showHelp {
             // Scrolling keys scroll a help taller than the screen; any other key closes it and
             // does only that (Enter must not send, F2 must not turn a server off behind it).
@@ -147,6 +148,52 @@ extension ConsoleState {
             quitting = true
             return [.quit]
         }
+    }
+
+    /// A click on a key-bar item runs it; a click in a pane focuses it (in the timeline's list,
+    /// selects the row); the wheel scrolls the pane under the pointer.
+    private mutating func mouse(_ event: MouseEvent, now: Date, themes: [String]) -> [Effect] {
+        let renderer = Renderer(state: self)
+        if showHelp {
+            switch event.action {
+            case .wheelUp: helpScroll = max(0, helpScroll - 3)
+            case .wheelDown: helpScroll += 3
+            case .click: showHelp = false
+            }
+            return []
+        }
+        if event.row == event.height - 1 {
+            guard event.action == .click,
+                  let item = renderer.keyBarItems(width: event.width).first(where: { $0.columns.contains(event.column) }) else { return [] }
+            return run(item.binding.command, now: now, themes: themes)
+        }
+        guard !presenter, let layout = Layout(width: event.width, height: event.height) else { return [] }
+        let step = event.action == .wheelUp ? -3 : 3
+        if layout.timeline.contains(row: event.row, column: event.column) {
+            let inner = layout.timeline.inner
+            let rows = visibleRows
+            let (listHeight, start) = renderer.timelineWindow(inner, rows: rows)
+            let line = event.row - inner.row
+            switch event.action {
+            case .click:
+                focus = .timeline
+                if (0..<listHeight).contains(line), start + line < rows.count { selectedRowID = rows[start + line].id }
+            case .wheelUp, .wheelDown:
+                if line < listHeight { selectRow(step / 3) } else if let shown = shownRow {
+                    detailScroll = max(0, shownDetailScroll + step / 3)
+                    detailScrollRow = shown.id
+                }
+            }
+        } else if layout.serverLog.contains(row: event.row, column: event.column) {
+            if event.action == .click { focus = .serverLog } else { logScroll = max(0, min(max(0, serverLog.count - 1), logScroll - step)) }
+        } else if layout.client.contains(row: event.row, column: event.column) {
+            if event.action == .click {
+                focus = .client
+            } else {
+                transcriptScroll = max(0, min(max(0, transcript.count - 1), transcriptScroll - step))
+            }
+        }
+        return []
     }
 
     private mutating func arrow(_ step: Int) {

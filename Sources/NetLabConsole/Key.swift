@@ -7,6 +7,8 @@ public enum Key: Hashable, Sendable {
     case function(Int)
     /// Ctrl plus a letter (lowercase), for keys that arrive as control bytes.
     case control(Character)
+    /// A mouse click or wheel turn, where it happened, on a screen of the given size.
+    case mouse(MouseEvent)
 
     /// How the key bar and help write it.
     public var label: String {
@@ -28,6 +30,26 @@ public enum Key: Hashable, Sendable {
         case .pageDown: "PgDn"
         case .function(let n): "F\(n)"
         case .control(let c): "Ctrl-\(c.uppercased())"
+        case .mouse: "Mouse"
         }
+    }
+}
+
+/// A mouse event as the console uses it: a left click, or the wheel.
+public struct MouseEvent: Hashable, Sendable {
+    public enum Action: Hashable, Sendable { case click, wheelUp, wheelDown }
+    public var column: Int
+    public var row: Int
+    public var action: Action
+    /// The screen's size when it happened (the layout to map it onto).
+    public var width: Int
+    public var height: Int
+
+    public init(column: Int, row: Int, action: Action, width: Int, height: Int) {
+        self.column = column
+        self.row = row
+        self.action = action
+        self.width = width
+        self.height = height
     }
 }

@@ -71,21 +71,33 @@ extension Renderer {
     /// way, except the way out (F10 Quit), which is always shown.
     func drawKeyBar(_ screen: inout Screen, row: Int) {
         screen.fill(row: row, column: 0, width: screen.width, height: 1, role: .keyBarLabel)
+        for item in keyBarItems(width: screen.width) {
+            let x = screen.put(item.key, row: row, column: item.columns.lowerBound, role: .keyBarKey)
+            screen.put(item.label, row: row, column: item.columns.lowerBound + x, role: .keyBarLabel)
+        }
+    }
+
+    /// The key bar's items and the columns each takes (a click there runs it).
+    func keyBarItems(width screenWidth: Int) -> [(binding: KeyBinding, key: String, label: String, columns: Range<Int>)] {
         var shown = KeyBinding.available(for: state.engines).filter(\.onKeyBar)
         func key(_ binding: KeyBinding, _ level: Int) -> String { level < 2 ? binding.keyBarKey : binding.key.label }
         // Each item is "KEY LABEL " plus one space (level 0) or none before the next.
         func width(_ bindings: [KeyBinding], _ level: Int) -> Int {
             bindings.reduce(0) { $0 + CharacterWidth.of(key($1, level)) + CharacterWidth.of($1.label) + (level == 0 ? 3 : 2) } - 1
         }
-        let level = (0...2).first { width(shown, $0) <= screen.width } ?? 2
-        while width(shown, level) > screen.width, let drop = shown.lastIndex(where: { $0.command != .quit }) {
+        let level = (0...2).first { width(shown, $0) <= screenWidth } ?? 2
+        while width(shown, level) > screenWidth, let drop = shown.lastIndex(where: { $0.command != .quit }) {
             shown.remove(at: drop)
         }
         var x = 0
+        var items: [(binding: KeyBinding, key: String, label: String, columns: Range<Int>)] = []
         for binding in shown {
-            x += screen.put(key(binding, level), row: row, column: x, role: .keyBarKey)
-            x += screen.put(" " + binding.label + (level == 0 ? " " : ""), row: row, column: x, role: .keyBarLabel)
-            x += 1
+            let keyText = key(binding, level)
+            let label = " " + binding.label + (level == 0 ? " " : "")
+            let end = x + CharacterWidth.of(keyText) + CharacterWidth.of(label)
+            items.append((binding, keyText, label, x..<end))
+            x = end + 1
         }
+        return items
     }
 }

@@ -19,20 +19,8 @@ extension Renderer {
         let inner = rect.inner
         guard inner.height >= 3 else { return }
         let shown = state.shownRow
-        // The detail gets what the shown row needs (heading, notes, its hex rows), the list the
-        // rest, but never less than a third: a short message leaves most of the pane to rows.
-        var detailNeeds = 1
-        if let shown {
-            detailNeeds += (shown.explanation.map { Self.wrap($0, width: inner.width).count } ?? 0) + shown.summaries.count
-            detailNeeds += (shown.bytes.count + HexDump.bytesPerRow - 1) / HexDump.bytesPerRow
-        }
-        // Reading in the timeline (focused) leaves the message more room.
-        let least = state.focus == .timeline ? max(1, inner.height / 4) : max(1, inner.height / 3)
-        let listHeight = max(least, inner.height - 1 - detailNeeds)
         let rows = state.visibleRows
-        // Following: the newest rows. Selected: the selection, in the middle where it can be.
-        let selectedIndex = state.selectedRowID == nil ? nil : shown.flatMap { p in rows.firstIndex { $0.id == p.id } }
-        let start = selectedIndex.map { max(0, min($0 - listHeight / 2, rows.count - listHeight)) } ?? max(0, rows.count - listHeight)
+        let (listHeight, start) = timelineWindow(inner, rows: rows)
         let visible = rows[start..<min(rows.count, start + listHeight)]
         for (i, row) in visible.enumerated() {
             let y = inner.row + i
@@ -92,6 +80,24 @@ extension Renderer {
             screen.put("\(kind) \(top + 1)-\(end) of \(lines.count): PgUp PgDn scroll (Tab to the timeline), Ctrl-T \(asText ? "hex" : "text")",
                        row: y, column: inner.column, role: .dropped, limit: inner.width)
         }
+    }
+
+    /// The list's height and its first row's index in `rows`. The detail gets what the shown
+    /// row needs (heading, notes, its hex rows), the list the rest, but never less than a third
+    /// (a quarter when the timeline is focused, for reading a message). Following, the list
+    /// shows the newest rows; a selection sits in the middle where it can.
+    func timelineWindow(_ inner: Rect, rows: [ConsoleState.TimelineRow]) -> (height: Int, start: Int) {
+        let shown = state.shownRow
+        var detailNeeds = 1
+        if let shown {
+            detailNeeds += (shown.explanation.map { Self.wrap($0, width: inner.width).count } ?? 0) + shown.summaries.count
+            detailNeeds += (shown.bytes.count + HexDump.bytesPerRow - 1) / HexDump.bytesPerRow
+        }
+        let least = state.focus == .timeline ? max(1, inner.height / 4) : max(1, inner.height / 3)
+        let listHeight = max(least, inner.height - 1 - detailNeeds)
+        let selectedIndex = state.selectedRowID == nil ? nil : shown.flatMap { p in rows.firstIndex { $0.id == p.id } }
+        let start = selectedIndex.map { max(0, min($0 - listHeight / 2, rows.count - listHeight)) } ?? max(0, rows.count - listHeight)
+        return (listHeight, start)
     }
 
     private var timelineTitle: String {

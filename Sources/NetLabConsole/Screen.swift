@@ -126,4 +126,8 @@ public struct Rect: Equatable, Sendable {
 
     /// The inside of a bordered box.
     public var inner: Rect { Rect(row: row + 1, column: column + 1, width: width - 2, height: height - 2) }
+
+    public func contains(row y: Int, column x: Int) -> Bool {
+        (row..<(row + height)).contains(y) && (column..<(column + width)).contains(x)
+    }
 }

@@ -28,7 +28,11 @@ public final class Terminal {
     private var pairs: [StyleRole: (pair: Int32, attributes: attr_t)] = [:]
     public private(set) var isActive = false
 
-    public init(theme: Theme) {
+    /// Whether clicks and the wheel are reported (`--no-mouse` leaves the mouse to the terminal).
+    private let mouse: Bool
+
+    public init(theme: Theme, mouse: Bool = true) {
+        self.mouse = mouse
         self.theme = theme
     }
 
@@ -62,6 +66,7 @@ public final class Terminal {
         keypad(netlab_stdscr(), true)
         nodelay(netlab_stdscr(), true)
         set_escdelay(25)
+        if mouse { netlab_mouse(true) }
         if has_colors() {
             start_color()
             use_default_colors()
@@ -166,6 +171,16 @@ public final class Terminal {
         while true {
             let result = wget_wch(netlab_stdscr(), &value)
             if result == ERR { break }
+            if result == KEY_CODE_YES, Int32(value) == KEY_MOUSE {
+                var x: Int32 = 0, y: Int32 = 0
+                let kind = netlab_get_mouse(&x, &y)
+                let action: MouseEvent.Action? = kind == 1 ? .click : kind == 4 ? .wheelUp : kind == 5 ? .wheelDown : nil
+                if let action {
+                    let (width, height) = size()
+                    keys.append(.mouse(MouseEvent(column: Int(x), row: Int(y), action: action, width: width, height: height)))
+                }
+                continue
+            }
             if let key = Terminal.translate(result: result, value: value) { keys.append(key) }
         }
         return keys

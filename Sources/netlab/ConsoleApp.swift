@@ -27,6 +27,8 @@ final class ConsoleApp {
         var wire = true
         /// `--log FILE`: every event appended as a JSON line.
         var eventLog: Int32?
+        /// Clicks and the wheel (`--no-mouse`: off).
+        var mouse = true
     }
 
     private var state: ConsoleState
@@ -53,7 +55,7 @@ final class ConsoleApp {
         self.state = ConsoleState(engines: Self.engines, ports: settings.ports, listenHost: settings.listenHost,
                                   clientHost: settings.clientHost, theme: settings.theme.name,
                                   presenter: settings.presenter)
-        self.terminal = Terminal(theme: settings.theme)
+        self.terminal = Terminal(theme: settings.theme, mouse: settings.mouse)
     }
 
     func run() throws -> Never {

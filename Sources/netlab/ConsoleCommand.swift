@@ -48,6 +48,9 @@ struct ConsoleCommand: ParsableCommand {
                                valueName: "file"))
     var log: String?
 
+    @Flag(inversion: .prefixedNo, help: "Clicks and the wheel act in the console (--no-mouse: the terminal keeps the mouse).")
+    var mouse = true
+
     @Flag(inversion: .prefixedNo,
           help: "Capture the lab's packets for the timeline (needs CAP_NET_RAW or root; --no-wire: calls only).")
     var wire = true
@@ -97,7 +100,7 @@ struct ConsoleCommand: ParsableCommand {
             listenHost: host, clientHost: host ?? "127.0.0.1",
             ports: [.tcp: UInt16(tcpPort), .udp: UInt16(udpPort), .http: UInt16(httpPort)],
             servers: try serverList(), site: try Roots.site(root), theme: chosen,
-            themes: catalog, presenter: presenter, wire: wire, eventLog: eventLog)
+            themes: catalog, presenter: presenter, wire: wire, eventLog: eventLog, mouse: mouse)
         try MainActor.assumeIsolated {
             try ConsoleApp(settings: settings).run()
         }

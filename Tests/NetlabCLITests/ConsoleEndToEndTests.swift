@@ -185,6 +185,30 @@ import Testing
         #expect(try session.exitStatus() == 0)
     }
 
+    /// The mouse in tmux (which reports it as xterm's X10 sequence): a click on a key-bar item
+    /// runs it; with --no-mouse netlab never asks for mouse reports, so the terminal keeps the
+    /// mouse for selecting text.
+    @Test(arguments: [true, false])
+    func clickingTheKeyBar(mouse: Bool) throws {
+        let port = try freePort()
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                      "--http-port", "\(try freePort())", "--servers", "tcp", "--no-wire"] + (mouse ? [] : ["--no-mouse"]),
+            width: 80, height: 24)
+        try session.waitForServer("TCP", port: port, "ON")
+        // "F1 Help F2 TCP ...": column 9 of the last row is F2; press and release there.
+        func report(_ button: Int) -> String { "\u{1B}[M" + String(UnicodeScalar(UInt8(32 + button))) + String(UnicodeScalar(UInt8(32 + 10))) + String(UnicodeScalar(UInt8(32 + 24))) }
+        // Whether netlab asked the terminal for mouse reports (tmux knows: mouse_any_flag).
+        let asked = try session.tmux("display-message", "-p", "#{mouse_any_flag}").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(asked == (mouse ? "1" : "0"))
+        if mouse {
+            try session.send("-l", report(0) + report(3))
+            try session.waitForServer("TCP", port: port, "OFF")
+        }
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
     @Test func quitCommandAndUnknownCommandHint() throws {
         let port = try freePort()
         let session = try TmuxSession(
