@@ -1,6 +1,17 @@
-/// Terminal display width of characters, without libc: 0 for combining marks, 2 for East
-/// Asian wide and emoji ranges, 1 otherwise. Close enough to wcwidth for what the console shows.
+/// Terminal display width of characters: 0 for combining marks, 2 for East Asian wide and
+/// emoji, 1 otherwise. On a terminal the console uses the system's wcwidth (`install`), the
+/// table curses and the terminal measure with, so a peer's emoji cannot shift a row; without
+/// one (tests, snapshots) a built-in table stands in.
 public enum CharacterWidth {
+    /// The system's width function, set once before the first frame (`install`).
+    nonisolated(unsafe) private static var system: (@Sendable (UInt32) -> Int)?
+
+    /// Uses `width` (the C library's wcwidth, in the terminal's locale) from now on. Call once,
+    /// before drawing; a negative width (a control, an unassigned code point) counts as 1.
+    public static func install(_ width: @escaping @Sendable (UInt32) -> Int) {
+        system = width
+    }
+
     public static func of(_ character: Character) -> Int {
         guard let first = character.unicodeScalars.first else { return 0 }
         return of(first)
@@ -10,6 +21,7 @@ public enum CharacterWidth {
         let v = scalar.value
         if v == 0 { return 0 }
         if v < 0x20 || (0x7F..<0xA0).contains(v) { return 0 }
+        if let system { return max(0, system(v) < 0 ? 1 : system(v)) }
         if combining.contains(where: { $0.contains(v) }) { return 0 }
         if wide.contains(where: { $0.contains(v) }) { return 2 }
         return 1

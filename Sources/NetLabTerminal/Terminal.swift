@@ -40,6 +40,9 @@ public final class Terminal {
     public func start() throws {
         guard isatty(0) == 1, isatty(1) == 1 else { throw StartError.notATerminal }
         setlocale(LC_ALL, "")
+        // Measure characters as curses and the terminal do (an emoji the built-in table
+        // missed would push the rest of its row one column over).
+        Terminal.installSystemWidths()
         guard let screen = newterm(nil, netlab_stdout(), netlab_stdin()) else {
             throw StartError.unknownTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
         }
@@ -72,6 +75,11 @@ public final class Terminal {
             use_default_colors()
         }
         apply(theme)
+    }
+
+    /// Makes the console measure characters with the C library's wcwidth in this locale.
+    public static func installSystemWidths() {
+        CharacterWidth.install { value in Int(wcwidth(wchar_t(bitPattern: value))) }
     }
 
     /// Writes a control sequence straight to the terminal, between frames (OSC 52 and the

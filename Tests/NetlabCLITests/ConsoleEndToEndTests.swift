@@ -209,6 +209,23 @@ import Testing
         #expect(try session.exitStatus() == 0)
     }
 
+    /// The console measures characters as the terminal does (wcwidth): after five rockets,
+    /// each two columns wide, the cursor stands after them (it stood at column 11 when the
+    /// console's own table counted 🚀 as one column).
+    @Test func widthsAgreeWithTheTerminal() throws {
+        let port = try freePort()
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                      "--http-port", "\(try freePort())", "--servers", "tcp", "--no-wire"], width: 80, height: 24)
+        try session.waitForServer("TCP", port: port, "ON")
+        try session.send("-l", "🚀🚀🚀🚀🚀")
+        try session.waitFor("TCP> 🚀🚀🚀🚀🚀")
+        // "│TCP> " is six columns, then 5 x 2.
+        #expect(try session.tmux("display-message", "-p", "#{cursor_x}").trimmingCharacters(in: .whitespacesAndNewlines) == "16")
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
     @Test func quitCommandAndUnknownCommandHint() throws {
         let port = try freePort()
         let session = try TmuxSession(
