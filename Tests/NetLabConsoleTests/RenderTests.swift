@@ -128,6 +128,38 @@ import NetLabCore
         #expect(screen.line(at: height - 1).contains("Quit"))
     }
 
+    /// Presenter mode at 80x24, one snapshot per outcome the lab produces.
+    @Test(arguments: ["refused", "no-reply", "hello", "404", "waiting"])
+    func presenterOutcomeSnapshots(outcome: String) throws {
+        var state = ConsoleState(engines: [.tcp, .udp, .http], presenter: true)
+        state.apply([.event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server)))])
+        let result: (LabEvent.Engine, Result<[UInt8], ClientFailure>)? = switch outcome {
+        case "refused": (.tcp, .failure(.socket(.errno("connect", 111, endpoint: localServer))))
+        case "no-reply": (.udp, .failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)))
+        case "hello": (.tcp, .success(Array("HELLO\n".utf8)))
+        case "404": (.http, .success(Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)))
+        default: nil
+        }
+        state.type("hello")
+        state.apply([.key(.enter)], at: 1)
+        if let (engine, result) = result { state.apply([.reply(engine: engine, result: result)], at: 2) }
+        try assertSnapshot(render(state, width: 80, height: 24, clock: utcClock), named: "presenter-\(outcome)-80x24")
+    }
+
+    /// The normal layout at 80x24 with a long target and connected UDP: the status bar keeps
+    /// every server, the full target and the mode.
+    @Test func longTargetAndConnectedUDPAt80x24() throws {
+        var state = ConsoleState(engines: [.tcp, .udp, .http])
+        state.apply([.event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server)))])
+        state.type(":proto udp")
+        state.apply([.key(.enter)])
+        state.type(":target 192.168.100.200 12001")
+        state.apply([.key(.enter), .key(.function(8))])
+        let screen = render(state, width: 80, height: 24, clock: utcClock)
+        try assertSnapshot(screen, named: "long-target-connected-80x24")
+        #expect(screen.line(at: 0).contains("UDP->192.168.100.200:12001 (conn.)"))
+    }
+
     @Test func presenterBannersForTheLabsOutcomes() {
         let cases: [(Result<[UInt8], ClientFailure>, LabEvent.Engine, String, StyleRole)] = [
             (.failure(.socket(.errno("connect", 111, endpoint: localServer))), .tcp, "REFUSED", .bannerFailure),
