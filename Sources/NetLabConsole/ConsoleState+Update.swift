@@ -76,35 +76,11 @@ extension ConsoleState {
         if let command = KeyBinding.command(for: key, inputEmpty: editor.text.isEmpty) {
             return run(command, now: now, themes: themes)
         }
-        switch key {
-        case .character(let c):
+        // Not in the table: a character typed into the input line.
+        if case .character(let c) = key {
             focus = .client
             editor.insert(c)
             historyIndex = nil
-        case .enter:
-            return submit(now: now, themes: themes)
-        case .backspace: editor.backspace()
-        case .delete: editor.delete()
-        case .control("a"): editor.home()
-        case .control("e"): editor.end()
-        case .control("u"): editor.replace(with: "")
-        case .control("t"):
-            // The shown message as text (an HTTP response's status, headers and body) or hex.
-            detailAsText.toggle()
-            detailScroll = 0
-        case .left: editor.left()
-        case .right: editor.right()
-        case .escape:
-            selectedRowID = nil
-        case .home:
-            if focus == .timeline { selectedRowID = visibleRows.first?.id } else { editor.home() }
-        case .end:
-            if focus == .timeline { selectedRowID = nil } else { editor.end() }
-        case .up: arrow(-1)
-        case .down: arrow(1)
-        case .pageUp: page(-1)
-        case .pageDown: page(1)
-        default: break
         }
         return []
     }
@@ -147,7 +123,31 @@ extension ConsoleState {
         case .quit:
             quitting = true
             return [.quit]
+        case .submit:
+            return submit(now: now, themes: themes)
+        case .deleteBackward: editor.backspace()
+        case .deleteForward: editor.delete()
+        case .lineStart: editor.home()
+        case .lineEnd: editor.end()
+        case .clearLine: editor.replace(with: "")
+        case .cursorLeft: editor.left()
+        case .cursorRight: editor.right()
+        case .toggleText:
+            // The shown message as text (an HTTP response's status, headers and body) or hex.
+            detailAsText.toggle()
+            detailScroll = 0
+        case .followNewest:
+            selectedRowID = nil
+        case .home:
+            if focus == .timeline { selectedRowID = visibleRows.first?.id } else { editor.home() }
+        case .end:
+            if focus == .timeline { selectedRowID = nil } else { editor.end() }
+        case .up: arrow(-1)
+        case .down: arrow(1)
+        case .pageUp: page(-1)
+        case .pageDown: page(1)
         }
+        return []
     }
 
     /// A click on a key-bar item runs it; a click in a pane focuses it (in the timeline's list,

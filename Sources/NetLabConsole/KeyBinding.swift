@@ -1,9 +1,14 @@
 import NetLabCore
 
-/// A key, what it does, and how the key bar and the help overlay describe it.
+/// A key, what it does, and how the key bar and the help overlay describe it. `all` is the one
+/// table of keys: the key bar, the help overlay, the dispatch and the README's keys table all
+/// come from it (typing a character into the input line is the only key not in it).
 public struct KeyBinding: Equatable, Sendable {
     public enum Command: Equatable, Sendable {
         case help, toggleServer(LabEvent.Engine), cycleProtocol, cycleTheme, presenter, toggleUDPMode, cycleTimelineView, focusNext, focusPrevious, quit
+        // Keys that act in the focused pane or the input line.
+        case submit, deleteBackward, deleteForward, lineStart, lineEnd, clearLine, cursorLeft, cursorRight
+        case up, down, pageUp, pageDown, home, end, followNewest, toggleText
     }
 
     public var key: Key
@@ -104,18 +109,40 @@ public struct KeyBinding: Equatable, Sendable {
                    command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
         KeyBinding(key: .tab, command: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),
         KeyBinding(key: .backTab, command: .focusPrevious, label: "Back", help: "move focus to the previous pane", onKeyBar: false),
+        pane(.enter, .submit, "send the input line (or run a :command)"),
+        pane(.left, .cursorLeft, edit), pane(.right, .cursorRight, edit),
+        pane(.backspace, .deleteBackward, edit), pane(.delete, .deleteForward, edit),
+        pane(.control("a"), .lineStart, edit), pane(.control("e"), .lineEnd, edit), pane(.control("u"), .clearLine, "clear the input line"),
+        pane(.home, .home, "start of the input line; the first row (timeline focused)"),
+        pane(.end, .end, "end of the input line; follow the newest row again (timeline focused)"),
+        pane(.up, .up, updown), pane(.down, .down, updown),
+        pane(.pageUp, .pageUp, paging), pane(.pageDown, .pageDown, paging),
+        pane(.escape, .followNewest, "follow the newest row again; close help"),
+        pane(.control("t"), .toggleText, "the shown message as text (status, headers, body) or as hex"),
     ]
 
-    /// Keys that act inside the focused pane, for the help overlay.
-    public static let paneKeys: [(keys: String, help: String)] = [
-        ("Enter", "send the input line (or run a :command)"),
-        ("Left Right Home End Bksp Del", "edit the input line"),
-        ("Up Down", "history (client: messages; after a \":\" commands), scroll (server log), select (timeline)"),
-        ("PgUp PgDn", "scroll the focused pane (timeline: the shown message)"),
-        ("Ctrl-T", "the shown message as text (status, headers, body) or as hex"),
-        ("End (timeline), Esc", "follow the newest row again; close help"),
-        ("Esc 1 ... Esc 0", "F1 ... F10, for terminals that keep F-keys (Alt-1 ... Alt-0 too)"),
-    ]
+    private static let edit = "edit the input line"
+    private static let updown = "history (client: messages; after a \":\" commands), scroll (server log), select (timeline)"
+    private static let paging = "scroll the focused pane (timeline: the shown message); scroll the help"
+
+    private static func pane(_ key: Key, _ command: Command, _ help: String) -> KeyBinding {
+        KeyBinding(key: key, command: command, label: "", help: help, onKeyBar: false)
+    }
+
+    /// The help's and the README's rows: bindings with the same help share a row (`Up Down`),
+    /// and Esc/Alt + digit gets one row of its own.
+    public static func helpRows(for engines: [LabEvent.Engine]) -> [(keys: String, help: String)] {
+        var rows: [(keys: String, help: String)] = []
+        for binding in available(for: engines) {
+            if binding.label.isEmpty, let index = rows.firstIndex(where: { $0.help == binding.help }) {
+                rows[index].keys += " " + binding.allKeys
+            } else {
+                rows.append((binding.allKeys, binding.help))
+            }
+        }
+        rows.append(("Esc 1 ... Esc 0", "F1 ... F10, for terminals that keep F-keys (Alt-1 ... Alt-0 too)"))
+        return rows
+    }
 
     /// The bindings that apply to a console running these engines (no F4 without HTTP).
     public static func available(for engines: [LabEvent.Engine]) -> [KeyBinding] {

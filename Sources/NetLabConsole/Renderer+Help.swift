@@ -1,8 +1,7 @@
 extension Renderer {
     /// The help overlay: keys and commands, generated from the bindings and the command list.
     func drawHelp(_ screen: inout Screen) {
-        var lines: [(String, String)] = KeyBinding.available(for: state.engines).map { ($0.allKeys, $0.help) }
-        lines += KeyBinding.paneKeys.map { ($0.keys, $0.help) }
+        var lines: [(String, String)] = KeyBinding.helpRows(for: state.engines).map { ($0.keys, $0.help) }
         lines.append(("", ""))
         lines += Command.usage.map { ($0.syntax, $0.help) }
         lines.append(("", ""))

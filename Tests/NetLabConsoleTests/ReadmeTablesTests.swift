@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import NetLabConsole
+import NetLabCore
 
 /// README.md's keys and commands tables are the console's own tables, written out: a test
 /// fails when either side changes alone; `NETLAB_RECORD_SNAPSHOTS=1 swift test` rewrites them
@@ -23,8 +24,7 @@ import NetLabConsole
 
     static var keysTable: String {
         var rows = ["| key | does |", "|---|---|"]
-        for binding in KeyBinding.all { rows.append("| \(cell(binding.allKeys)) | \(cell(binding.help)) |") }
-        for (keys, help) in KeyBinding.paneKeys { rows.append("| \(cell(keys)) | \(cell(help)) |") }
+        for (keys, help) in KeyBinding.helpRows(for: LabEvent.Engine.allCases) { rows.append("| \(cell(keys)) | \(cell(help)) |") }
         return rows.joined(separator: "\n") + "\n"
     }
 

@@ -13,7 +13,9 @@ private let sharedBinary: String = {
     chmod(directory.path, 0o755)
     let copy = directory.appendingPathComponent("netlab").path
     try? FileManager.default.removeItem(atPath: copy)
-    try? FileManager.default.copyItem(atPath: netlabBinary.path, toPath: copy)
+    // Copied by cp, not in this process: a write descriptor held here could leak into a child
+    // another test forks meanwhile, and exec would then fail with "Text file busy".
+    _ = try? run("/bin/cp", [netlabBinary.path, copy])
     chmod(copy, 0o755)
     return copy
 }()
