@@ -10,8 +10,8 @@ extension Renderer {
     func drawStatusBar(_ screen: inout Screen, row: Int, showClient: Bool = true) {
         screen.fill(row: row, column: 0, width: screen.width, height: 1, role: .statusBar)
         // Built one level at a time, only until one fits (nearly always the first).
-        let segments = (0...2).lazy.map { statusSegments(compact: $0, showClient: showClient) }
-            .first { Self.width(of: $0) <= screen.width } ?? statusSegments(compact: 3, showClient: showClient)
+        let segments = (0...4).lazy.map { statusSegments(compact: $0, showClient: showClient) }
+            .first { Self.width(of: $0) <= screen.width } ?? statusSegments(compact: 5, showClient: showClient)
         var x = 0
         for (text, role) in segments { x += screen.put(text, row: row, column: x, role: role) }
         let name = showClient ? " netlab " : " netlab presenter "
@@ -25,7 +25,9 @@ extension Renderer {
         segments.reduce(0) { $0 + CharacterWidth.of($1.0) }
     }
 
-    /// The status line's pieces at a level of compactness (0: roomy ... 3: tightest).
+    /// The status line's pieces at a level of compactness (0: roomy ... 5: tightest: no server
+    /// ports, `W` for WIRE; the servers' states, the client's protocol, full target and mode
+    /// stay at every level).
     private func statusSegments(compact: Int, showClient: Bool) -> [(String, StyleRole)] {
         var segments: [(String, StyleRole)] = [(compact == 0 ? " " : "", .statusBar)]
         let client = state.client
@@ -36,20 +38,21 @@ extension Renderer {
             case .starting: ("STARTING", .statusBusy)
             case .failed: ("FAILED", .statusOff)
             }
-            // Ports go last, and only those the client's target does not show.
-            let showPort = compact < 3 || server.port != client.port
+            // Ports go last: first those the client's target shows, then all (level 4).
+            let showPort = compact < 3 || (compact == 3 && server.port != client.port)
             let label = server.engine.rawValue + (showPort ? (compact == 0 ? " :\(server.port)" : ":\(server.port)") : "")
             if index > 0 { segments.append((compact == 0 ? "  " : " ", .statusBar)) }
             segments.append((label + " ", .statusBar))
             segments.append((" \(word) ", role))
         }
         // The capture: are packets on the timeline? ("WIRE off" says why not in the transcript.)
+        let wireWord = compact >= 5 ? " W" : compact == 0 ? "  WIRE " : " WIRE "
         switch state.wire {
         case .on:
-            segments.append((compact == 0 ? "  WIRE " : " WIRE ", .statusBar))
+            segments.append((wireWord, .statusBar))
             segments.append((" on ", .statusOn))
         case .off, .disabled:
-            segments.append((compact == 0 ? "  WIRE " : " WIRE ", .statusBar))
+            segments.append((wireWord, .statusBar))
             segments.append((" off ", .statusOff))
         case .starting:
             break

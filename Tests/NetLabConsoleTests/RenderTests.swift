@@ -150,7 +150,8 @@ import NetLabCore
     /// every server, the full target and the mode.
     @Test func longTargetAndConnectedUDPAt80x24() throws {
         var state = ConsoleState(engines: [.tcp, .udp, .http])
-        state.apply([.event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server)))])
+        state.apply([.event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server))),
+                     .wire(.on(interface: "lo"))])
         state.type(":proto udp")
         state.apply([.key(.enter)])
         state.type(":target 192.168.100.200 12001")
@@ -158,6 +159,8 @@ import NetLabCore
         let screen = render(state, width: 80, height: 24, clock: utcClock)
         try assertSnapshot(screen, named: "long-target-connected-80x24")
         #expect(screen.line(at: 0).contains("UDP->192.168.100.200:12001 (conn.)"))
+        #expect(screen.line(at: 0).contains("WIRE  on"))
+        #expect(screen.line(at: 0).hasPrefix("TCP  ON  UDP  ON  HTTP  OFF  WIRE  on  "), "every state stays; the server ports go first")
     }
 
     @Test func presenterBannersForTheLabsOutcomes() {
