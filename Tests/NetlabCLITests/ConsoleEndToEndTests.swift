@@ -1,6 +1,17 @@
 import Foundation
 import Testing
 
+/// The console on loopback with its TCP server on `port` (UDP there too, HTTP on a free port),
+/// waited for until the TCP server is ON. `clipboard`: tmux keeps OSC 52 copies (set-clipboard).
+private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int, clipboard: Bool = false) throws -> TmuxSession {
+    let session = try TmuxSession(
+        command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                  "--http-port", "\(try freePort())", "--servers", "tcp"] + extra, width: width, height: height)
+    if clipboard { _ = try session.tmux("set-option", "-g", "set-clipboard", "on") }
+    try session.waitForServer("TCP", port: port, "ON")
+    return session
+}
+
 /// The real console binary in a real (tmux) terminal, read back as a person sees it.
 @Suite(.serialized) struct ConsoleEndToEndTests {
     @Test func classroomDemo() throws {
@@ -78,10 +89,7 @@ import Testing
     /// does not freeze the screen (no flow control), Ctrl-Q quits and restores the terminal.
     @Test func keysForTerminalsThatKeepTheFunctionKeys() throws {
         let port = try freePort()
-        let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                      "--http-port", "\(try freePort())", "--servers", "tcp"], width: 80, height: 24)
-        try session.waitForServer("TCP", port: port, "ON")
+        let session = try tcpConsole(port: port, [], width: 80, height: 24)
         try session.send("Escape", "2")  // F2: the TCP server off
         try session.waitForServer("TCP", port: port, "OFF")
         try session.send("M-2")  // Alt-2: on again
@@ -107,10 +115,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("events.jsonl").path
-        let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                      "--http-port", "\(try freePort())", "--servers", "tcp", "--log", file], width: 80, height: 24)
-        try session.waitForServer("TCP", port: port, "ON")
+        let session = try tcpConsole(port: port, ["--log", file], width: 80, height: 24)
         try session.typeLine("hello")
         try session.waitFor("TCP <- HELLO")
         try session.send("F10")
@@ -162,11 +167,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hex-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                      "--http-port", "\(try freePort())", "--servers", "tcp", "--no-wire"], width: 100, height: 30)
-        _ = try session.tmux("set-option", "-g", "set-clipboard", "on")
-        try session.waitForServer("TCP", port: port, "ON")
+        let session = try tcpConsole(port: port, ["--no-wire"], width: 100, height: 30, clipboard: true)
         try session.typeLine("hello")
         try session.waitFor("TCP <- HELLO")
         try session.typeLine(":copy")
@@ -191,11 +192,7 @@ import Testing
     @Test(arguments: [true, false])
     func clickingTheKeyBar(mouse: Bool) throws {
         let port = try freePort()
-        let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                      "--http-port", "\(try freePort())", "--servers", "tcp", "--no-wire"] + (mouse ? [] : ["--no-mouse"]),
-            width: 80, height: 24)
-        try session.waitForServer("TCP", port: port, "ON")
+        let session = try tcpConsole(port: port, ["--no-wire"] + (mouse ? [] : ["--no-mouse"]), width: 80, height: 24)
         // "F1 Help F2 TCP ...": column 9 of the last row is F2; press and release there.
         func report(_ button: Int) -> String { "\u{1B}[M" + String(UnicodeScalar(UInt8(32 + button))) + String(UnicodeScalar(UInt8(32 + 10))) + String(UnicodeScalar(UInt8(32 + 24))) }
         // Whether netlab asked the terminal for mouse reports (tmux knows: mouse_any_flag).
@@ -214,10 +211,7 @@ import Testing
     /// console's own table counted 🚀 as one column).
     @Test func widthsAgreeWithTheTerminal() throws {
         let port = try freePort()
-        let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                      "--http-port", "\(try freePort())", "--servers", "tcp", "--no-wire"], width: 80, height: 24)
-        try session.waitForServer("TCP", port: port, "ON")
+        let session = try tcpConsole(port: port, ["--no-wire"], width: 80, height: 24)
         try session.send("-l", "🚀🚀🚀🚀🚀")
         try session.waitFor("TCP> 🚀🚀🚀🚀🚀")
         // "│TCP> " is six columns, then 5 x 2.
