@@ -25,6 +25,8 @@ import NetLabCore
             holder.explanation,
             timeWait.explanation,
             ClientFailure.closedWithoutReply(engine: .tcp, peer: target).description,
+            WireSession.refused(target),
+            WireSession.udpUnreachable(target),
         ].flatMap { $0.split(separator: "\n").map(String.init) }
     }
 
