@@ -77,12 +77,13 @@ final class ConsoleApp {
                     + "\"text\":\"\(dropped) events dropped: the log file could not keep up\"}"
             }
         }
-        let sink = EventSink(queue: .main) { event in
+        // Everything that happens reaches the app as an action on the main queue, through
+        // weak references: nothing global, and nothing keeps a finished console alive.
+        let sink = EventSink(queue: .main) { [weak self] event in
             eventLog?.line(event.jsonLine)
-            MainActor.assumeIsolated { ConsoleApp.current?.dispatch(.event(event)) }
+            MainActor.assumeIsolated { self?.dispatch(.event(event)) }
         }
         self.eventLog = eventLog
-        ConsoleApp.current = self
         servers = [.tcp: TCPServer(events: sink), .udp: UDPServer(events: sink),
                    .http: HTTPServer(events: sink, configuration: HTTPServer.Configuration(site: settings.site))]
         tcpClient = TCPClient(events: sink)
@@ -117,9 +118,9 @@ final class ConsoleApp {
             // within a millisecond must already be watched).
             let capture = try WireCapture(interface: interface, filter: CaptureFilter.broad)
             self.capture = capture
-            capture.start(failed: { failure in
+            capture.start(failed: { [weak self] failure in
                 DispatchQueue.main.async { @Sendable in
-                    MainActor.assumeIsolated { ConsoleApp.current?.dispatch(.wire(.off(reason: failure.message))) }
+                    MainActor.assumeIsolated { self?.dispatch(.wire(.off(reason: failure.message))) }
                 }
             }) { frame in
                 if CaptureFilter.matches(FrameDecoder.decode(frame), ports: ports.get()) { sink.emitWire(frame) }
@@ -128,9 +129,9 @@ final class ConsoleApp {
             // The kernel's drop count, checked once a second: a lost frame is never silent.
             let timer = DispatchSource.makeTimerSource(queue: .main)
             timer.schedule(deadline: .now() + 1, repeating: 1)
-            timer.setEventHandler { @Sendable in
+            timer.setEventHandler { @Sendable [weak self] in
                 MainActor.assumeIsolated {
-                    guard let app = ConsoleApp.current, let statistics = app.capture?.statistics else { return }
+                    guard let app = self, let statistics = app.capture?.statistics else { return }
                     let dropped = Int(statistics.dropped) + Int(statistics.interfaceDropped)
                     if dropped != app.state.wireDropped { app.dispatch(.wireDropped(dropped)) }
                 }
@@ -148,9 +149,6 @@ final class ConsoleApp {
         if !ports.contains(state.client.port) { ports.append(state.client.port) }
         return ports
     }
-
-    /// The running console, for the engine sink's closure (which must be Sendable).
-    static var current: ConsoleApp?
 
     func dispatch(_ action: Action) {
         let before = state.theme
@@ -175,8 +173,8 @@ final class ConsoleApp {
             case .stopServer(let engine):
                 servers[engine]?.stop()
             case .send(let engine, let bytes, let host, let port, let mode, let timeout):
-                let done: @Sendable (Result<[UInt8], ClientFailure>) -> Void = { result in
-                    MainActor.assumeIsolated { ConsoleApp.current?.dispatch(.reply(engine: engine, result: result)) }
+                let done: @Sendable (Result<[UInt8], ClientFailure>) -> Void = { [weak self] result in
+                    MainActor.assumeIsolated { self?.dispatch(.reply(engine: engine, result: result)) }
                 }
                 switch engine {
                 case .tcp: tcpClient.send(bytes, host: host, port: port, timeout: max(timeout, 5), completion: done)
@@ -215,9 +213,9 @@ final class ConsoleApp {
         let generation = renderGeneration &+ 1
         renderGeneration = generation
         let delay = max(0, due - Self.now())
-        DispatchQueue.main.asyncAfter(deadline: .now() + delay) { @Sendable in
+        DispatchQueue.main.asyncAfter(deadline: .now() + delay) { @Sendable [weak self] in
             MainActor.assumeIsolated {
-                guard let app = ConsoleApp.current, app.renderGeneration == generation else { return }
+                guard let app = self, app.renderGeneration == generation else { return }
                 app.renderDue = nil
                 app.redraw()
             }
@@ -247,9 +245,9 @@ final class ConsoleApp {
 
     private func watchKeys() {
         let source = DispatchSource.makeReadSource(fileDescriptor: 0, queue: .main)
-        source.setEventHandler { @Sendable in
+        source.setEventHandler { @Sendable [weak self] in
             MainActor.assumeIsolated {
-                guard let app = ConsoleApp.current else { return }
+                guard let app = self else { return }
                 let keys = app.terminal.readKeys()
                 if !keys.isEmpty, app.keyLatencyLog != nil, app.keysReadAt == nil { app.keysReadAt = Self.now() }
                 // Readable with nothing to read, again and again: stdin is gone.
@@ -270,17 +268,17 @@ final class ConsoleApp {
         let queue = DispatchQueue(label: "netlab.signals")
         for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH] {
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { @Sendable in ConsoleApp.heard(number, on: queue) }
+            source.setEventHandler { @Sendable [weak self] in ConsoleApp.heard(number, on: queue, app: self) }
             source.resume()
             sources.append(source)
         }
     }
 
-    private nonisolated static func heard(_ number: Int32, on queue: DispatchQueue) {
+    private nonisolated static func heard(_ number: Int32, on queue: DispatchQueue, app: ConsoleApp?) {
         if number == SIGWINCH {
             DispatchQueue.main.async { @Sendable in
                 MainActor.assumeIsolated {
-                    guard let app = ConsoleApp.current else { return }
+                    guard let app else { return }
                     app.terminal.resized()
                     app.redraw()
                 }
@@ -289,7 +287,7 @@ final class ConsoleApp {
         }
         DispatchQueue.main.async { @Sendable in
             MainActor.assumeIsolated {
-                if let app = ConsoleApp.current { app.quit() }
+                if let app { app.quit() }
             }
         }
         queue.asyncAfter(deadline: .now() + quitGrace) { @Sendable in TerminalRescue.restoreAndExit() }
