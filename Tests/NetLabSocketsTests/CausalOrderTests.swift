@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Testing
+import NetLabConsole
 import NetLabCore
 @testable import NetLabSockets
 import Synchronization
@@ -90,6 +91,26 @@ extension LoopbackTests {
         #expect(events.filter { if case .received = $0.kind { true } else { false } }.count >= 2000)
         #expect(inversions == 0)
         #expect(backwards == 0)
+
+        // The same stream in the console's timeline (the newest 1,000 rows it keeps): every
+        // received message's row comes after the row that sent it.
+        var state = ConsoleState(engines: [.tcp, .udp, .http])
+        for event in events { _ = state.update(.event(event), now: event.time) }
+        var sentRows: [[UInt8]] = []
+        var rowInversions = 0
+        var checked = 0
+        for row in state.timeline.items where row.lane == .call && !row.bytes.isEmpty {
+            if row.outgoing {
+                sentRows.append(row.bytes)
+            } else if let position = sentRows.firstIndex(of: row.bytes) {
+                sentRows.remove(at: position)
+                checked += 1
+            } else if checked > 0 || !sentRows.isEmpty {
+                rowInversions += 1  // a reply before its request (the kept window's first rows aside)
+            }
+        }
+        #expect(checked > 200)
+        #expect(rowInversions == 0)
     }
 }
 }
