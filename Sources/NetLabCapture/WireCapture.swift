@@ -8,7 +8,8 @@ import NetLabCore
 /// The only code in netlab that imports libpcap.
 public final class WireCapture: @unchecked Sendable {
     // @unchecked: `handle` is used only on the capture thread after `start` (and by `init`
-    // before it); `stopping`, `started` and `latestStatistics` are guarded by `lock`.
+    // before it), except pcap_breakloop, which libpcap makes safe from other threads;
+    // `stopping`, `started`, `pendingFilter` and `latestStatistics` are guarded by `lock`.
 
     public struct Failure: Error, Equatable, CustomStringConvertible {
         public enum Kind: Sendable, Equatable { case notPermitted, noSuchInterface, badFilter, other }
@@ -33,6 +34,10 @@ public final class WireCapture: @unchecked Sendable {
     private let handle: OpaquePointer
     private let lock = NSLock()
     private var stopping = false
+    /// A filter handed over by `setFilter`, applied by the capture thread (libpcap's handle is
+    /// not shared between threads); `applied` says it is in force.
+    private var pendingFilter: String?
+    private let applied = DispatchSemaphore(value: 0)
     private var latestStatistics: Statistics?
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
@@ -87,6 +92,20 @@ public final class WireCapture: @unchecked Sendable {
         }
     }
 
+    /// Replaces the kernel filter and returns once it is in force (at most `within` seconds):
+    /// the capture thread is woken (pcap_breakloop), applies it, and goes on. A send made
+    /// after this returns is seen under the new filter.
+    @discardableResult
+    public func setFilter(_ filter: String, within seconds: Double = 0.2) -> Bool {
+        lock.lock()
+        let running = started && !stopping
+        pendingFilter = filter
+        lock.unlock()
+        guard running else { return false }
+        pcap_breakloop(handle)
+        return applied.wait(timeout: .now() + seconds) == .success
+    }
+
     /// The kernel's counts, as of the capture thread's last wake-up (at most 50 ms old).
     public var statistics: Statistics? {
         lock.lock()
@@ -132,8 +151,14 @@ public final class WireCapture: @unchecked Sendable {
         while true {
             lock.lock()
             let stop = stopping
+            let filter = pendingFilter
+            pendingFilter = nil
             lock.unlock()
             if stop { return }
+            if let filter {
+                do throws(Failure) { try Self.apply(filter, to: handle) } catch { failed(error) }
+                applied.signal()
+            }
             let status = pcap_next_ex(handle, &header, &data)
             if status == 1, let header, let data {
                 let stamp = header.pointee.ts
@@ -145,7 +170,13 @@ public final class WireCapture: @unchecked Sendable {
             } else if status == 0 {
                 recordStatistics()
             } else {
-                // -2: pcap_breakloop; -1: the interface went away. Either way the capture ends.
+                // -2: pcap_breakloop, for a new filter (go on) or a stop; -1: the interface went away.
+                if status == -2 {
+                    lock.lock()
+                    let more = !stopping && pendingFilter != nil
+                    lock.unlock()
+                    if more { continue }
+                }
                 if status == -1 {
                     failed(Failure(kind: .other, message: "the capture stopped: \(String(cString: pcap_geterr(handle)))"))
                 }

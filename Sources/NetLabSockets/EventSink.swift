@@ -56,6 +56,7 @@ public struct EventSink: Sendable {
     /// segment, an RST) comes after it in the stream by construction. `event` builds the event
     /// from the call's result (none: nothing to report; several: a batch call such as
     /// sendmmsg); a call that throws reports nothing here.
+    @discardableResult
     func stamped<Result, Failure: Error>(
         _ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call,
         _ body: () throws(Failure) -> Result, events: (Result) -> [LabEvent.Kind]

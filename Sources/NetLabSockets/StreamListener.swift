@@ -70,10 +70,12 @@ final class StreamListener {
         // before accept() fails with EMFILE.
         self.maxConnections = min(maxConnections, max(1, DescriptorLimit.current - Self.descriptorReserve))
         self.make = make
-        handle.onReadable { [unowned self] in acceptAll() }
+        // Weak: a handler already queued when the listener goes must find nothing, not freed memory.
+        handle.onReadable { [weak self] in self?.acceptAll() }
         let ticker = DispatchSource.makeTimerSource(queue: reactor.queue)
         ticker.schedule(deadline: .now() + tick, repeating: tick, leeway: .milliseconds(Int(tick * 250)))
-        ticker.setEventHandler { [unowned self] in
+        ticker.setEventHandler { [weak self] in
+            guard let self else { return }
             let now = DispatchTime.now().uptimeNanoseconds
             for connection in connections.values { connection.tick(now: now) }
             // Descriptors may have been freed elsewhere in the process: try again.

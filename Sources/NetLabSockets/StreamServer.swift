@@ -33,6 +33,15 @@ final class StreamServer: @unchecked Sendable {
         self.reactor = Reactor(queue: queue)
     }
 
+    /// Released without `stop()`: the listener closes its connections and socket on the queue
+    /// (it lives until then), so nothing leaks and no timer fires into freed memory.
+    deinit {
+        if case .listening(let listener) = state {
+            let owned = QueueOwned(value: listener)
+            queue.async { owned.value.close(entering: DispatchGroup()) }
+        }
+    }
+
     var localEndpoint: Endpoint? {
         queue.sync {
             if case .listening(let listener) = state { return listener.local }

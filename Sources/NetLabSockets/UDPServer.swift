@@ -39,6 +39,11 @@ public final class UDPServer: @unchecked Sendable {
     }
 
     deinit {
+        // Released without `stop()`: close the socket on the queue (the handle lives until then).
+        if case .bound(let handle, _) = state {
+            let owned = QueueOwned(value: handle)
+            queue.async { owned.value.close() }
+        }
         buffers.deallocate()
     }
 
@@ -58,7 +63,8 @@ public final class UDPServer: @unchecked Sendable {
             do throws(SocketError) {
                 let (fd, local) = try ServerSocket.open(host: host, port: port, type: .datagram)
                 let handle = SocketHandle(fd: fd, reactor: reactor)
-                handle.onReadable { [unowned self] in readable(handle, local: local) }
+                // Weak: a released server's handler finds nothing, never its freed buffers.
+                handle.onReadable { [weak self] in self?.readable(handle, local: local) }
                 state = .bound(handle, local)
                 sink.emit(.udp, .server, .listening(local))
                 return .success(local)

@@ -113,10 +113,11 @@ final class ConsoleApp {
         let ports = watched
         ports.set(capturedPorts)
         do {
-            // The kernel passes all TCP, UDP and ICMP errors; the ports are picked here, on the
-            // capture thread, from a set the main queue changes at once (`:port` then Enter
-            // within a millisecond must already be watched).
-            let capture = try WireCapture(interface: interface, filter: CaptureFilter.broad)
+            // The kernel passes only the watched ports (a busy loopback would otherwise fill the
+            // capture buffer with other programs' traffic); a port change replaces the filter
+            // before anything is sent (`setFilter` waits until it is in force), and the ports
+            // are checked again here, on the capture thread.
+            let capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: capturedPorts))
             self.capture = capture
             capture.start(failed: { [weak self] failure in
                 DispatchQueue.main.async { @Sendable in
@@ -154,11 +155,13 @@ final class ConsoleApp {
         let before = state.theme
         let effects = state.update(action, now: Date(), themes: settings.themes.names)
         if state.theme != before, let theme = settings.themes.theme(named: state.theme) { terminal.setTheme(theme) }
-        perform(effects)
-        if capture != nil, watchedPorts != capturedPorts {
+        if let capture, watchedPorts != capturedPorts {
+            // Before the effects: a send right after `:port` goes out under the new filter.
             capturedPorts = watchedPorts
             watched.set(capturedPorts)
+            capture.setFilter(CaptureFilter.expression(ports: capturedPorts))
         }
+        perform(effects)
         // A key is drawn at once; engine events at most every 10 ms (a flood would otherwise
         // spend the main thread redrawing after every slice of events).
         if case .key = action { scheduleRender(after: 0) } else { scheduleRender(after: 0.010) }

@@ -9,6 +9,34 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
 extension LoopbackTests {
 /// Issue 10: clients that misbehave on purpose must not take a server down or lock others out.
 @Suite struct RobustnessTests {
+    /// A server released without `stop()` closes its socket (the port can be bound again) and
+    /// no handler or timer of it runs afterwards (its deadline timer fires every 0.25 s: the
+    /// test outlives several ticks).
+    @Test func serversReleasedWithoutStopCloseTheirSockets() async throws {
+        var tcp: TCPServer? = TCPServer(events: .discard)
+        var udp: UDPServer? = UDPServer(events: .discard)
+        let tcpPort = try tcp!.start(host: "127.0.0.1", port: 0).port
+        let udpPort = try udp!.start(host: "127.0.0.1", port: 0).port
+        // A client connected while the server goes away.
+        _ = await TCPClient(events: .discard).send([0x61], host: "127.0.0.1", port: tcpPort, timeout: 2)
+        tcp = nil
+        udp = nil
+        var freed = false
+        for _ in 0..<200 where !freed {
+            try await Task.sleep(for: .milliseconds(10))
+            let again = (TCPServer(events: .discard), UDPServer(events: .discard))
+            if (try? again.0.start(host: "127.0.0.1", port: tcpPort)) != nil, (try? again.1.start(host: "127.0.0.1", port: udpPort)) != nil {
+                freed = true
+            }
+            again.0.stop()
+            again.1.stop()
+        }
+        #expect(freed, "both ports free again")
+        try await Task.sleep(for: .milliseconds(600))  // ticks of the released listener, if any were left
+        _ = tcp
+        _ = udp
+    }
+
     /// A client pipelines GETs and never reads: the server must stop reading it (the client's
     /// send blocks) instead of queueing responses in memory, keep serving others, and close it
     /// after the idle timeout. Before: 4.2 GB in 8 s.

@@ -24,11 +24,6 @@ public enum CaptureFilter {
         return parts.joined(separator: " or ")
     }
 
-    /// What the kernel passes when the ports may change at any moment (the console): every
-    /// TCP/UDP segment and ICMP error; `matches` then picks the watched ports in user space,
-    /// so a port changed a millisecond before a send is already watched.
-    public static let broad = "tcp or udp or (icmp and (icmp[0] == 3 or icmp[0] == 11)) or (icmp6 and ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4)"
-
     /// Whether a frame belongs to the watched ports: TCP or UDP from or to one, or an ICMP
     /// error quoting a datagram from or to one (the same choice `expression` makes in the kernel).
     public static func matches(_ frame: DecodedFrame, ports: Set<UInt16>) -> Bool {
