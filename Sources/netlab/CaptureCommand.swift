@@ -52,24 +52,28 @@ struct CaptureCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: error.message, code: error.kind == .notPermitted ? Self.permissionDenied : CommandFailure.other)
         }
-        var file: FileHandle?
+        var file: Int32?
         if let write {
-            guard FileManager.default.createFile(atPath: write, contents: nil), let handle = FileHandle(forWritingAtPath: write) else {
+            let fd = open(write, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
                 capture.stop()
                 throw CommandFailure(message: "cannot write \(write): \(String(cString: strerror(errno))); choose a path in a folder you can write to",
                                      code: CommandFailure.other)
             }
-            file = handle
+            file = fd
         }
         let writer = PcapFile.PcapngWriter(linkTypes: [capture.linkType])
-        file?.write(Data(writer.header(sectionComment: "Captured by netlab capture on \(interface), ports "
-            + watched.map(String.init).joined(separator: " "))))
+        if let file, let code = Output.writeAll(writer.header(sectionComment: "Captured by netlab capture on \(interface), ports "
+            + watched.map(String.init).joined(separator: " ")), to: file) {
+            capture.stop()
+            throw CommandFailure(message: "cannot write \(write ?? ""): \(String(cString: strerror(code)))", code: CommandFailure.other)
+        }
 
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
         Signals.unblock([SIGINT, SIGTERM])
-        let state = CaptureState(file: file, writer: writer)
+        let state = CaptureState(file: file, path: write ?? "", writer: writer)
         let ports = watched.map(String.init).joined(separator: ", ")
         Output.error("capturing on \(interface) (\(capture.linkType)), ports \(ports) and the ICMP errors that quote them; Ctrl-C stops")
         var sources: [DispatchSourceSignal] = []
@@ -84,14 +88,15 @@ struct CaptureCommand: ParsableCommand {
         }
         capture.start(count: count, failed: { failure in Output.error(failure.message) },
                       finished: { DispatchQueue.main.async { Self.finish(state, capture) } }) { frame in
-            state.take(frame)
+            // A reader that went away (`| head`): stop, as tcpdump does.
+            if !state.take(frame) { DispatchQueue.main.async { capture.stop() } }
         }
         withExtendedLifetime(sources) { dispatchMain() }
     }
 
     private static func finish(_ state: CaptureState, _ capture: WireCapture) -> Never {
         let (count, file) = state.close()
-        file?.closeFile()
+        if let file { Glibc.close(file) }
         var line = "\(count) packet\(count == 1 ? "" : "s") captured"
         if let statistics = capture.statistics, statistics.dropped + statistics.interfaceDropped > 0 {
             line += ", \(statistics.dropped + statistics.interfaceDropped) dropped by the kernel (the capture buffer was full)"
@@ -107,26 +112,35 @@ private final class CaptureState: @unchecked Sendable {
     private let lock = NSLock()
     private var session = WireSession()
     private var count = 0
-    private var file: FileHandle?
+    private var file: Int32?
+    private let path: String
     private let writer: PcapFile.PcapngWriter
 
-    init(file: FileHandle?, writer: PcapFile.PcapngWriter) {
+    init(file: Int32?, path: String, writer: PcapFile.PcapngWriter) {
         self.file = file
+        self.path = path
         self.writer = writer
     }
 
-    func take(_ frame: CapturedFrame) {
+    /// Prints and saves a frame; false when stdout is gone (its reader quit).
+    func take(_ frame: CapturedFrame) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         let row = session.take(frame)
         count += 1
         var text = "\(WireClock.microseconds(frame.time)) \(row.line)"
         if let explanation = row.explanation { text += "\n    " + explanation }
-        Output.line(text)
-        file?.write(Data(writer.packet(PcapFile.Record(frame: frame))))
+        if let code = Output.writeAll(Array((text + "\n").utf8), to: 1), code == EPIPE { return false }
+        if let fd = file, let code = Output.writeAll(writer.packet(PcapFile.Record(frame: frame)), to: fd) {
+            // A full disk: say so once, keep capturing to the screen.
+            Output.error("cannot write \(path): \(String(cString: strerror(code))); the packets from here on are not saved")
+            Glibc.close(fd)
+            file = nil
+        }
+        return true
     }
 
-    func close() -> (Int, FileHandle?) {
+    func close() -> (Int, Int32?) {
         lock.lock()
         defer { lock.unlock() }
         let handle = file

@@ -88,6 +88,32 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(comment.out.contains("Captured by netlab capture on lo, ports \(port)"))
     }
 
+    /// `netlab capture | head -1` ends when head does (as tcpdump does); a file that cannot be
+    /// written (a full disk) is one line with the reason, not a crash.
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func captureStopsWhenItsReaderGoesAndSaysWhenItCannotWrite() throws {
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "\"$0\" capture --port \(port) 2>/dev/null | head -1", netlabBinary.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // Traffic until the pipeline ends (bounded: 100 refused connects at most).
+        var attempts = 0
+        while process.isRunning, attempts < 100 {
+            _ = try netlab("tcp-client", "--port", "\(port)", "x")
+            attempts += 1
+        }
+        #expect(!process.isRunning, "the capture ended after head quit")
+        if process.isRunning { process.terminate() }
+        let first = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(first.contains("> 127.0.0.1:\(port) SYN seq 0"))
+        let full = try netlab("capture", "--port", "\(port)", "--write", "/dev/full", "--count", "1")
+        #expect(full.status == 1)
+        #expect(full.stderr == "netlab: cannot write /dev/full: No space left on device\n")
+    }
+
     @Test func captureWithoutPrivilegeSaysHowToGetIt() throws {
         let command = asNobody([sharedBinary, "capture", "--count", "1"])
         let denied = try run(command[0], Array(command.dropFirst()))
