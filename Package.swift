@@ -69,7 +69,7 @@ let package = Package(
             dependencies: ["NetLabCore"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "NetLabSocketsTests", dependencies: ["NetLabCore", "NetLabSockets", "NetLabConsole"]),
+        .testTarget(name: "NetLabSocketsTests", dependencies: ["NetLabCore", "NetLabSockets", "NetLabConsole", "CNetLabSys"]),
         .testTarget(name: "NetLabConsoleTests", dependencies: ["NetLabCore", "NetLabConsole"], exclude: ["Snapshots"]),
         // Runs the built `netlab` binary and the lab's Python programs over loopback.
         .testTarget(
