@@ -114,6 +114,32 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(full.stderr == "netlab: cannot write /dev/full: No space left on device\n")
     }
 
+    /// An RST that does not answer a SYN: a server that closes with SO_LINGER 0 after reading.
+    /// The capture says the other side's next call fails with ECONNRESET, and the client's
+    /// recv() does.
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func captureExplainsAResetAndTheClientGetsECONNRESET() throws {
+        let server = try Background(python3, ["-u", "-c", """
+            import socket, struct
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+            print("port", s.getsockname()[1], flush=True)
+            c, _ = s.accept(); c.recv(100)
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
+            """])
+        let port = try server.port()
+        let capture = try Background.netlab("capture", "--port", "\(port)")
+        _ = try capture.line(containing: "Ctrl-C stops")
+        let client = try netlab("tcp-client", "--port", "\(port)", "hello")
+        #expect(client.status == 1)
+        #expect(client.stderr.contains("ECONNRESET"), "\(client.stderr)")
+        _ = try capture.line(containing: "reset the connection")
+        #expect(capture.interrupt() == 0)
+        let lines = capture.text.split(separator: "\n").map(String.init)
+        let reset = try #require(lines.firstIndex { $0.contains("127.0.0.1:\(port) > 127.0.0.1:") && $0.contains(" RST") })
+        #expect(lines[reset + 1] == "    127.0.0.1:\(port) reset the connection: the other side's next recv() or send() fails with ECONNRESET")
+        #expect(!lines.contains { $0.contains("nothing listens") }, "an RST after a handshake is not a refusal")
+    }
+
     @Test func captureWithoutPrivilegeSaysHowToGetIt() throws {
         let command = asNobody([sharedBinary, "capture", "--count", "1"])
         let denied = try run(command[0], Array(command.dropFirst()))
@@ -192,6 +218,12 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         try session.waitFor("the datagram to the new port") {
             $0.contains("wire UDP 1 B 127.0.0.1:") && $0.contains("> 127.0.0.1:\(other)")
                 && $0.contains("wire ICMP port unreachable (for UDP 127.0.0.1:\(other))")
+        }
+        // Connected UDP: the same ICMP error, and this time recv() is told.
+        try session.typeLine(":udp-mode connected")
+        try session.typeLine("y")
+        try session.waitFor("the connected citation") {
+            flatten($0).contains("came back for the datagram") && flatten($0).contains("the connected socket was told, so recv() failed with ECONNREFUSED")
         }
         try session.send("F10")
         #expect(try session.exitStatus() == 0)
