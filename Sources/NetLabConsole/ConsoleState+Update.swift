@@ -436,7 +436,7 @@ extension ConsoleState {
     /// A row's bytes as `tshark -x` lines without pane borders, which `text2pcap` reads (a
     /// message, or a whole captured frame).
     static func hexDumpText(_ row: TimelineRow) -> String {
-        HexDump.lines(row.bytes).joined(separator: "\n") + "\n"
+        HexDump.format(row.bytes)
     }
 
     static func rowName(_ row: TimelineRow, in state: ConsoleState) -> String {
@@ -626,7 +626,7 @@ extension ConsoleState {
     private mutating func citeEvidence(for awaited: AwaitedEvidence) -> Bool {
         let rows = timeline.items
         guard let index = rows.lastIndex(where: { row in
-            guard row.lane == .wire, row.time >= awaited.since, row.explanation != nil, let decoded = row.frame.map(FrameDecoder.decode) else {
+            guard row.lane == .wire, row.time >= awaited.since, row.explanation != nil, let decoded = row.decoded else {
                 return false
             }
             if awaited.engine == .udp {
@@ -638,12 +638,12 @@ extension ConsoleState {
         let number = timeline.dropped + index + 1
         // The packet it answered: the newest earlier wire row going the other way.
         let cause = rows[..<index].lastIndex { row in
-            guard row.lane == .wire, let decoded = row.frame.map(FrameDecoder.decode), let (_, destination) = decoded.endpoints else {
+            guard row.lane == .wire, let (_, destination) = row.decoded?.endpoints else {
                 return false
             }
             return destination.port == awaited.target.port
         }.map { " (#\(timeline.dropped + $0 + 1))" } ?? ""
-        let label = evidence.frame.map { WireText.label(FrameDecoder.decode($0)) } ?? "it"
+        let label = evidence.decoded.map(WireText.label) ?? "it"
         let line: String
         switch (awaited.engine, awaited.udpMode) {
         case (.udp, .unconnected):
@@ -669,6 +669,7 @@ extension ConsoleState {
         row.relative = taken.sequence.map { TimelineRow.TCPNumbers(sequence: $0, acknowledgement: taken.acknowledgement) }
         row.explanation = taken.explanation
         row.frame = frame
+        row.decoded = taken.decoded
         addRow(row)
         if let awaited = awaitedEvidence {
             if frame.time.timeIntervalSince(awaited.since) > 120 { awaitedEvidence = nil } else { _ = citeEvidence(for: awaited) }

@@ -64,6 +64,8 @@ public struct ConsoleState: Equatable {
         /// Wire rows: what an RST or ICMP error means, the frame, and its relative TCP numbers.
         public var explanation: String?
         public var frame: CapturedFrame?
+        /// The frame taken apart once, when it arrived (citations, summaries and the text view read it).
+        public var decoded: DecodedFrame?
         public var relative: TCPNumbers?
 
         public struct TCPNumbers: Equatable, Sendable {
@@ -74,9 +76,9 @@ public struct ConsoleState: Equatable {
         /// Wire rows: one summary line per header below the frame (link, IP, transport, data),
         /// built when shown (a flood of frames must not pay for text nobody reads).
         public var summaries: [String] {
-            guard let frame else { return [] }
+            guard let decoded else { return [] }
             let numbers = relative.map { ($0.sequence, $0.acknowledgement) }
-            return Array(WireText.summaries(FrameDecoder.decode(frame), number: 0, relative: numbers).dropFirst())
+            return Array(WireText.summaries(decoded, number: 0, relative: numbers).dropFirst())
         }
     }
 
@@ -163,11 +165,8 @@ public struct ConsoleState: Equatable {
 
     /// The bytes the detail shows as text: a message's, or a frame's payload.
     public static func textLines(_ row: TimelineRow) -> [String] {
-        var bytes = row.bytes[...]
-        if let frame = row.frame {
-            let decoded = FrameDecoder.decode(frame)
-            bytes = frame.bytes[decoded.payload]
-        }
+        // A wire row's bytes are its whole frame: the text is the transport's payload.
+        var bytes = row.decoded.map { row.bytes[$0.payload] } ?? row.bytes[...]
         guard !bytes.isEmpty else { return [] }
         if bytes.last == 0x0A { bytes = bytes.dropLast() }  // a final newline ends the last line
         return bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in

@@ -73,6 +73,19 @@ public enum HexDump {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// `bytes` as lowercase hex digits, two per byte, with `separator` between bytes if given
+    /// (`48454c4c4f`, `00:00:5e:00:53:01`).
+    public static func hex(_ bytes: some Collection<UInt8>, separator: UInt8? = nil) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 3)
+        for (index, byte) in bytes.enumerated() {
+            if index > 0, let separator { text.append(separator) }
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     private static func appendRow(_ bytes: [UInt8], offset: Int, width: Int, into out: inout [UInt8]) {
         var shift = (width - 1) * 4
         while shift >= 0 {

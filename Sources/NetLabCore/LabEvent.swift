@@ -11,7 +11,7 @@ public struct LabEvent: Sendable, Equatable {
 
     /// The socket call an event reports, for the timeline's call rows (`send() 5 B`).
     public enum Call: String, Sendable {
-        case accept, connect, send, sendto, sendfile, sendmmsg, recv, recvfrom, recvmmsg, close
+        case connect, send, sendto, sendmmsg, recv, recvfrom, recvmmsg
     }
 
     public enum Kind: Sendable, Equatable {

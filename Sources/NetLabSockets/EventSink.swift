@@ -76,8 +76,9 @@ public struct EventSink: Sendable {
     }
 
     /// Emits a frame the capture saw, at its place in the stream now, with the kernel's time.
-    public func emitWire(_ frame: CapturedFrame, engine: LabEvent.Engine = .tcp) {
-        buffer.append(LabEvent(time: frame.time, engine: engine, role: .wire, kind: .wire(frame)), queue: queue, stamp: false)
+    /// (Engine `.tcp` by convention: a frame belongs to no engine; readers look at the frame.)
+    public func emitWire(_ frame: CapturedFrame) {
+        buffer.append(LabEvent(time: frame.time, engine: .tcp, role: .wire, kind: .wire(frame)), queue: queue, stamp: false)
     }
 
     /// Emits a per-connection or per-request event (accepted, closed, served) if wanted.

@@ -9,7 +9,7 @@ public enum FrameDecoder {
         let bytes = frame.bytes
         var decoded = DecodedFrame(link: .unknown(frame.linkType), linkRange: 0..<0, ip: nil, transport: nil,
                                    payload: bytes.count..<bytes.count, length: frame.length, capturedLength: bytes.count)
-        var reader = ByteReader(bytes)
+        let reader = ByteReader(bytes)
         let network: UInt16?
         switch frame.linkType {
         case .ethernet:
@@ -43,16 +43,16 @@ public enum FrameDecoder {
         }
         guard let network else { return decoded }
         let start = decoded.linkRange.upperBound
-        guard let (ip, transportStart, transportEnd) = decodeIP(&reader, at: start, etherType: network) else { return decoded }
+        guard let (ip, transportStart, transportEnd) = decodeIP(reader, at: start, etherType: network) else { return decoded }
         decoded.ip = ip
         decoded.payload = transportStart..<transportStart
-        decodeTransport(&decoded, &reader, protocolNumber: ip.protocolNumber, version: ip.version,
+        decodeTransport(&decoded, reader, protocolNumber: ip.protocolNumber, version: ip.version,
                         start: transportStart, end: transportEnd)
         return decoded
     }
 
     /// The IP header at `start`: the header, where its payload starts and ends (within the captured bytes).
-    private static func decodeIP(_ reader: inout ByteReader, at start: Int, etherType: UInt16) -> (DecodedFrame.IP, Int, Int)? {
+    private static func decodeIP(_ reader: ByteReader, at start: Int, etherType: UInt16) -> (DecodedFrame.IP, Int, Int)? {
         let count = reader.bytes.count
         if etherType == etherTypeIPv4 {
             guard count >= start + 20, reader.bytes[start] >> 4 == 4 else { return nil }
@@ -82,7 +82,7 @@ public enum FrameDecoder {
         return nil
     }
 
-    private static func decodeTransport(_ decoded: inout DecodedFrame, _ reader: inout ByteReader, protocolNumber: UInt8,
+    private static func decodeTransport(_ decoded: inout DecodedFrame, _ reader: ByteReader, protocolNumber: UInt8,
                                         version: Int, start: Int, end: Int) {
         switch protocolNumber {
         case 6:
@@ -109,7 +109,7 @@ public enum FrameDecoder {
             let isError = version == 4 ? [3, 11, 12].contains(type) : (1...4).contains(type)
             var quoted: DecodedFrame.Quoted?
             if isError {
-                quoted = quotedDatagram(&reader, at: start + 8, end: end, version: version)
+                quoted = quotedDatagram(reader, at: start + 8, end: end, version: version)
             }
             decoded.transport = .icmp(DecodedFrame.ICMP(version: version, type: type, code: reader.bytes[start + 1],
                                                         quoted: quoted, range: start..<(start + 8)))
@@ -121,8 +121,8 @@ public enum FrameDecoder {
     }
 
     /// The IP header and first 8 bytes of the datagram an ICMP error carries back.
-    private static func quotedDatagram(_ reader: inout ByteReader, at start: Int, end: Int, version: Int) -> DecodedFrame.Quoted? {
-        guard let (ip, transport, _) = decodeIP(&reader, at: start, etherType: version == 4 ? etherTypeIPv4 : etherTypeIPv6),
+    private static func quotedDatagram(_ reader: ByteReader, at start: Int, end: Int, version: Int) -> DecodedFrame.Quoted? {
+        guard let (ip, transport, _) = decodeIP(reader, at: start, etherType: version == 4 ? etherTypeIPv4 : etherTypeIPv6),
               [6, 17].contains(ip.protocolNumber), transport + 4 <= end else { return nil }
         return DecodedFrame.Quoted(protocolNumber: ip.protocolNumber,
                                    source: Endpoint(host: ip.source, port: reader.u16(transport)),
@@ -158,10 +158,19 @@ public enum FrameDecoder {
     }
 }
 
-/// Big-endian reads at offsets the caller has checked.
+/// Integer reads at offsets the caller has checked: big-endian (network order, the default)
+/// or little-endian (a capture file written on such a machine).
 struct ByteReader {
     let bytes: [UInt8]
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
-    func u32(_ at: Int) -> UInt32 { UInt32(u16(at)) << 16 | UInt32(u16(at + 2)) }
+    let bigEndian: Bool
+    init(_ bytes: [UInt8], bigEndian: Bool = true) {
+        self.bytes = bytes
+        self.bigEndian = bigEndian
+    }
+    func u16(_ at: Int) -> UInt16 {
+        bigEndian ? UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) : UInt16(bytes[at + 1]) << 8 | UInt16(bytes[at])
+    }
+    func u32(_ at: Int) -> UInt32 {
+        bigEndian ? UInt32(u16(at)) << 16 | UInt32(u16(at + 2)) : UInt32(u16(at + 2)) << 16 | UInt32(u16(at))
+    }
 }

@@ -33,7 +33,7 @@ public enum PcapFile {
 
     private static func readPcap(_ data: [UInt8]) throws(ReadError) -> [CapturedFrame] {
         guard data.count >= 24 else { throw ReadError(description: "the pcap header is cut short") }
-        let big = LittleOrBig(data, bigEndian: true)
+        let big = ByteReader(data, bigEndian: true)
         let (bigEndian, nanoseconds): (Bool, Bool)
         switch big.u32(0) {
         case 0xa1b2c3d4: (bigEndian, nanoseconds) = (true, false)
@@ -42,7 +42,7 @@ public enum PcapFile {
         case 0x4d3cb2a1: (bigEndian, nanoseconds) = (false, true)
         default: throw ReadError(description: "not a pcap or pcapng file (no known magic number at its start)")
         }
-        let reader = LittleOrBig(data, bigEndian: bigEndian)
+        let reader = ByteReader(data, bigEndian: bigEndian)
         let linkType = CapturedFrame.LinkType(rawValue: reader.u32(20))
         var frames: [CapturedFrame] = []
         var offset = 24
@@ -62,12 +62,12 @@ public enum PcapFile {
     private static func readPcapng(_ data: [UInt8]) throws(ReadError) -> Contents {
         var contents = Contents(sectionComment: nil, records: [])
         var interfaces: [(CapturedFrame.LinkType, Double)] = []
-        var reader = LittleOrBig(data, bigEndian: false)
+        var reader = ByteReader(data, bigEndian: false)
         var offset = 0
         while offset + 12 <= data.count {
-            if LittleOrBig(data, bigEndian: true).u32(offset) == 0x0a0d0d0a, offset + 12 <= data.count {
+            if ByteReader(data, bigEndian: true).u32(offset) == 0x0a0d0d0a, offset + 12 <= data.count {
                 // Section header: its byte-order magic decides how the rest reads.
-                reader = LittleOrBig(data, bigEndian: LittleOrBig(data, bigEndian: true).u32(offset + 8) == 0x1a2b3c4d)
+                reader = ByteReader(data, bigEndian: ByteReader(data, bigEndian: true).u32(offset + 8) == 0x1a2b3c4d)
                 interfaces = []
             }
             let type = reader.u32(offset)
@@ -117,18 +117,18 @@ public enum PcapFile {
         return contents
     }
 
-    private static func forEachOption(_ reader: LittleOrBig, from start: Int, to end: Int, _ body: (UInt16, ArraySlice<UInt8>) -> Void) {
+    private static func forEachOption(_ reader: ByteReader, from start: Int, to end: Int, _ body: (UInt16, ArraySlice<UInt8>) -> Void) {
         var at = start
         while at + 4 <= end {
             let code = reader.u16(at)
             let length = Int(reader.u16(at + 2))
             if code == 0 || at + 4 + length > end { return }
-            body(code, reader.data[(at + 4)..<(at + 4 + length)])
+            body(code, reader.bytes[(at + 4)..<(at + 4 + length)])
             at += 4 + (length + 3) / 4 * 4
         }
     }
 
-    private static func comment(in reader: LittleOrBig, from start: Int, to end: Int) -> String? {
+    private static func comment(in reader: ByteReader, from start: Int, to end: Int) -> String? {
         var text: String?
         forEachOption(reader, from: start, to: end) { code, value in
             if code == 1, text == nil { text = String(decoding: value, as: UTF8.self) }
@@ -215,19 +215,6 @@ public enum PcapFile {
         out += body
         out.u32(length)
         return out
-    }
-}
-
-/// Integer reads in a file's byte order.
-struct LittleOrBig {
-    let data: [UInt8]
-    let bigEndian: Bool
-    init(_ data: [UInt8], bigEndian: Bool) { self.data = data; self.bigEndian = bigEndian }
-    func u16(_ at: Int) -> UInt16 {
-        bigEndian ? UInt16(data[at]) << 8 | UInt16(data[at + 1]) : UInt16(data[at + 1]) << 8 | UInt16(data[at])
-    }
-    func u32(_ at: Int) -> UInt32 {
-        bigEndian ? UInt32(u16(at)) << 16 | UInt32(u16(at + 2)) : UInt32(u16(at + 2)) << 16 | UInt32(u16(at))
     }
 }
 

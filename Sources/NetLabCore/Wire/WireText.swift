@@ -119,15 +119,7 @@ public enum WireText {
     }
 
     static func mac(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 3)
-        for (index, byte) in bytes.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: ":")) }
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        HexDump.hex(bytes, separator: UInt8(ascii: ":"))
     }
 
     /// Whether the frame is an ICMP error reporting that nothing listens on a UDP port.
