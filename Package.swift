@@ -2,20 +2,20 @@
 import PackageDescription
 
 let package = Package(
+    // Linux only: the sockets layer uses epoll, sendfile, accept4 and recvmmsg/sendmmsg, so no
+    // other platform is claimed. Micro benchmarks are a package of their own (Benchmarks/).
     name: "netlab",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "netlab", targets: ["netlab"]),
         .library(name: "NetLabCore", targets: ["NetLabCore"]),
         .library(name: "NetLabSockets", targets: ["NetLabSockets"]),
+        .library(name: "NetLabConsole", targets: ["NetLabConsole"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        // Micro benchmarks only (Benchmarks/NetLabBenchmarks); the interposer counts mallocs.
-        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // Pure logic: bytes in, values out. No syscalls, no curses.
@@ -43,8 +43,7 @@ let package = Package(
         .target(
             name: "NetLabTerminal",
             dependencies: ["CNcurses", "NetLabConsole"],
-            linkerSettings: [.linkedLibrary("ncursesw", .when(platforms: [.linux])),
-                             .linkedLibrary("ncurses", .when(platforms: [.macOS]))]
+            linkerSettings: [.linkedLibrary("ncursesw")]
         ),
         .executableTarget(
             name: "netlab",
@@ -56,13 +55,6 @@ let package = Package(
                 "NetLabTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
-        ),
-        // `swift package benchmark`: ns/op and allocations of the hot paths. Built by `swift test` too.
-        .executableTarget(
-            name: "NetLabBenchmarks",
-            dependencies: ["NetLabCore", "NetLabConsole", .product(name: "Benchmark", package: "benchmark")],
-            path: "Benchmarks/NetLabBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .testTarget(
             name: "NetLabCoreTests",

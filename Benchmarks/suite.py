@@ -12,7 +12,7 @@ Each load test runs 3 rounds of 3 s, the servers taking turns; the median round 
          UDPServer.py, driven by the same client (loadgen, 1 and 4 clients)
   TCP    connections/s with the lab's one-message client (loadgen, 1 and 4 clients) vs the
          lab's TCPServer.py; bulk echo on one connection vs iperf3's one-way loopback figure
-  micro  swift package benchmark: ns/op and allocations of the hot paths
+  micro  swift package --package-path Benchmarks benchmark: ns/op and allocations of the hot paths
   flood  the console under a UDP flood: events/s, key-to-screen latency, memory
 
 Usage: Benchmarks/suite.py [--quick] [--only http,udp,tcp,micro,flood]
@@ -228,7 +228,7 @@ http {{ access_log off; sendfile on; tcp_nopush on;
 # --- Micro benchmarks ----------------------------------------------------------------
 
 def micro():
-    out = subprocess.run(["swift", "package", "--disable-sandbox", "benchmark", "--format", "markdown", "--no-progress"],
+    out = subprocess.run(["swift", "package", "--package-path", "Benchmarks", "--disable-sandbox", "benchmark", "--format", "markdown", "--no-progress"],
                          cwd=ROOT, capture_output=True, text=True).stdout
     for name, body in re.findall(r"^### (.+?)\n(.*?)(?=^### |\Z)", out, re.M | re.S):
         time_line = re.search(r"\| Time \(wall clock\) \((\S+)\) \*\s*\|([^\n]+)", body)

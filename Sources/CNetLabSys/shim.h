@@ -16,9 +16,16 @@ static const uint32_t netlab_epoll_hup = EPOLLHUP;
 static const uint32_t netlab_epoll_rdhup = EPOLLRDHUP;
 static const uint32_t netlab_epoll_oneshot = EPOLLONESHOT;
 
+static const int netlab_epoll_ctl_add = EPOLL_CTL_ADD;
+static const int netlab_epoll_ctl_del = EPOLL_CTL_DEL;
+static const int netlab_epoll_ctl_mod = EPOLL_CTL_MOD;
+
+// SOCK_CLOEXEC is O_CLOEXEC, as is EPOLL_CLOEXEC: the hand-written flag below, checked when built.
+_Static_assert(EPOLL_CLOEXEC == 02000000, "SOCK_CLOEXEC is not 02000000 here");
+
 static inline int netlab_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
-// op: 1 add, 2 delete, 3 modify (EPOLL_CTL_*). `id` comes back with every event.
+// op: netlab_epoll_ctl_add, _del or _mod. `id` comes back with every event.
 static inline int netlab_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t id) {
     struct epoll_event event;
     event.events = events;
@@ -77,6 +84,12 @@ struct netlab_mmsghdr {
     struct netlab_msghdr header;
     unsigned int length;
 };
+// The 64-bit Linux ABI sizes, checked when built (ShimLayoutTests compares the field offsets
+// and the flag values with Glibc's own at test time).
+_Static_assert(sizeof(void *) == 8, "the spelled-out socket structs assume 64-bit Linux");
+_Static_assert(sizeof(struct netlab_iovec) == 16, "struct iovec is 16 bytes");
+_Static_assert(sizeof(struct netlab_msghdr) == 56, "struct msghdr is 56 bytes");
+_Static_assert(sizeof(struct netlab_mmsghdr) == 64, "struct mmsghdr is 64 bytes");
 struct timespec;
 extern int recvmmsg(int fd, struct netlab_mmsghdr *messages, unsigned int count, int flags, struct timespec *timeout);
 extern int sendmmsg(int fd, struct netlab_mmsghdr *messages, unsigned int count, int flags);
@@ -121,6 +134,8 @@ struct netlab_cmsghdr {
     int level;
     int type;
 };
+_Static_assert(sizeof(struct netlab_cmsghdr) == 16, "struct cmsghdr is 16 bytes");
+_Static_assert(sizeof(struct netlab_destination) == 17, "family and 16 address bytes");
 
 static inline void netlab_read_destination(const unsigned char *control, size_t length, struct netlab_destination *out) {
     out->family = 0;

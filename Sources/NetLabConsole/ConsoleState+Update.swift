@@ -592,7 +592,7 @@ extension ConsoleState {
             row.isError = true
             addRow(row)
         case .failed(let error) where error.errnoValue != nil:
-            var row = simpleRow(event, "\(who) \(error.operation)() \(ErrnoName.name(error.errnoValue!))", outgoing: false)
+            var row = simpleRow(event, "\(who) \(error.operation)() \(Errno(error.errnoValue!).name)", outgoing: false)
             row.isError = true
             addRow(row)
         default:

@@ -107,7 +107,7 @@ public struct Outcome: Equatable, Sendable {
 
     /// A short word for an errno: what the room should read from the back row.
     static func word(forErrno value: Int32) -> String {
-        switch ErrnoName.name(value) {
+        switch Errno(value).name {
         case "ECONNREFUSED": "REFUSED"
         case "ECONNRESET": "RESET"
         case "EHOSTUNREACH": "UNREACHABLE"

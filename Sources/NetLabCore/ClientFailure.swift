@@ -46,7 +46,7 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .socket(let error):
             guard case .errno(let value) = error.code else { return error.description }
-            return "\(ErrnoName.message(value)) (\(ErrnoName.name(value))): \(error.explanation)"
+            return "\(value.message) (\(value.name)): \(error.explanation)"
         case .timedOut(let engine, _, let seconds):
             let after = "No reply within \(Self.format(seconds)) s"
             return engine == .udp ? "\(after). " + Self.udpSilence : "\(after): " + Self.connectedSilence

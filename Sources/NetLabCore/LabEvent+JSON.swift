@@ -42,9 +42,9 @@ extension LabEvent {
         case .notice:
             break
         case .failed(let error):
-            var detail: [(String, JSONValue)] = [("operation", .string(error.operation)), ("message", .string(error.summary))]
+            var detail: [(String, JSONValue)] = [("operation", .string(error.operation.rawValue)), ("message", .string(error.summary))]
             if let value = error.errnoValue {
-                detail += [("errno", .number(Double(value))), ("name", .string(ErrnoName.name(value)))]
+                detail += [("errno", .number(Double(value))), ("name", .string(Errno(value).name))]
             }
             fields.append(("error", .object(detail)))
             if let endpoint = error.endpoint { fields.append(("peer", .string(endpoint.description))) }

@@ -10,9 +10,8 @@ public struct LabEvent: Sendable, Equatable {
     public enum Role: String, Sendable { case server, client, wire }
 
     /// The socket call an event reports, for the timeline's call rows (`send() 5 B`).
-    public enum Call: String, Sendable {
-        case connect, send, sendto, sendmmsg, recv, recvfrom, recvmmsg
-    }
+    /// The socket call a row stands for (the call lane of the timeline).
+    public typealias Call = SocketOperation
 
     public enum Kind: Sendable, Equatable {
         /// A server's socket is bound and ready.

@@ -11,13 +11,13 @@ import Darwin
 public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: Sendable, Equatable {
         /// A syscall set errno.
-        case errno(Int32)
+        case errno(Errno)
         /// `getaddrinfo` failed with an `EAI_*` code; `message` is `gai_strerror`'s text.
         case resolver(code: Int32, name: String, message: String)
     }
 
-    /// The call that failed, without parentheses: `connect`, `bind`, `recv`, `getaddrinfo`.
-    public var operation: String
+    /// The call that failed: `connect`, `bind`, `recv`, `getaddrinfo`.
+    public var operation: SocketOperation
     public var code: Code
     /// The address the call was about (the peer for connect/send, our own for bind).
     public var endpoint: Endpoint?
@@ -29,7 +29,7 @@ public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
     /// there (found for EADDRINUSE with no holder, and for a refused loopback connect).
     public var timeWait = 0
 
-    public init(operation: String, code: Code, endpoint: Endpoint? = nil, host: String? = nil, holder: String? = nil) {
+    public init(operation: SocketOperation, code: Code, endpoint: Endpoint? = nil, host: String? = nil, holder: String? = nil) {
         self.operation = operation
         self.code = code
         self.endpoint = endpoint
@@ -38,22 +38,25 @@ public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Shorthand for an errno failure.
-    public static func errno(_ operation: String, _ value: Int32, endpoint: Endpoint? = nil) -> SocketError {
-        SocketError(operation: operation, code: .errno(value), endpoint: endpoint)
+    public static func errno(_ operation: SocketOperation, _ value: Int32, endpoint: Endpoint? = nil) -> SocketError {
+        SocketError(operation: operation, code: .errno(Errno(value)), endpoint: endpoint)
     }
 
-    /// The errno value, if this is a syscall failure.
-    public var errnoValue: Int32? {
+    /// The errno, if this is a syscall failure.
+    public var errno: Errno? {
         if case .errno(let value) = code { return value }
         return nil
     }
+
+    /// The errno's number, to compare with the C library's constants.
+    public var errnoValue: Int32? { errno?.rawValue }
 
     /// `Connection refused (ECONNREFUSED, errno 111)`
     public var summary: String {
         switch code {
         case .errno(let value):
-            guard ErrnoName.table[value] != nil else { return "Unknown error (errno \(value))" }
-            return "\(ErrnoName.message(value)) (\(ErrnoName.name(value)), errno \(value))"
+            guard value.isKnown else { return "Unknown error (errno \(value.rawValue))" }
+            return "\(value.message) (\(value.name), errno \(value.rawValue))"
         case .resolver(let value, let name, let message):
             return "\(message) (\(name), code \(value))"
         }

@@ -12,10 +12,10 @@ public enum SocketErrorExplanation {
             let host = error.host.map { "\"\($0)\"" } ?? "the host name"
             return "\(host) could not be turned into an address; check the spelling, or use an IP address such as 127.0.0.1"
         case .errno(let value):
-            let meaning = explain(errno: value, operation: error.operation, endpoint: error.endpoint, holder: error.holder)
+            let meaning = explain(errno: value.rawValue, operation: error.operation, endpoint: error.endpoint, holder: error.holder)
             guard error.timeWait > 0, let endpoint = error.endpoint else { return meaning }
             let connections = error.timeWait == 1 ? "1 connection on it is" : "\(error.timeWait) connections on it are"
-            if value == EADDRINUSE && error.holder == nil {
+            if value == .addressInUse && error.holder == nil {
                 // Checked on Linux: the lab's TCPServer.py closes first, so each connection leaves
                 // a TIME_WAIT on the server's port for 60 s; as that socket had no SO_REUSEADDR,
                 // bind() of the port fails meanwhile, netlab's (which sets it) included.
@@ -29,25 +29,25 @@ public enum SocketErrorExplanation {
     }
 
     public static func remedy(_ error: SocketError) -> Remedy? {
-        guard case .errno(let value) = error.code else { return nil }
+        guard let value = error.errnoValue else { return nil }
         switch value {
         case EADDRINUSE:
             guard let port = error.endpoint?.port else { return nil }
             return error.holder == nil && error.timeWait > 0 ? .waitOrChangePort(port: port) : .freeOrChangePort(port: port)
-        case EACCES where error.operation == "bind" && (error.endpoint?.port ?? 1024) < 1024: return .unprivilegedPort
+        case EACCES where error.operation == .bind && (error.endpoint?.port ?? 1024) < 1024: return .unprivilegedPort
         case EMFILE, ENFILE: return .raiseDescriptorLimit
-        case ECONNREFUSED where error.operation == "connect": return error.endpoint.map { .startServer($0) }
+        case ECONNREFUSED where error.operation == .connect: return error.endpoint.map { .startServer($0) }
         default: return nil
         }
     }
 
-    static func explain(errno value: Int32, operation: String, endpoint: Endpoint?, holder: String? = nil) -> String {
+    static func explain(errno value: Int32, operation: SocketOperation, endpoint: Endpoint?, holder: String? = nil) -> String {
         let target = endpoint?.description ?? "the other side"
         let port = endpoint.map { String($0.port) } ?? "that port"
         let host = endpoint?.host ?? "that address"
         switch value {
         case ECONNREFUSED:
-            if operation == "connect" {
+            if operation == .connect {
                 return "nothing is listening on \(target)"
             }
             return "nothing is listening on \(target): its host answered with ICMP port unreachable, "
@@ -58,14 +58,14 @@ public enum SocketErrorExplanation {
             }
             return "another program is already using port \(port) on \(host)"
         case EACCES:
-            if operation == "bind", let endpoint, endpoint.port < 1024 {
+            if operation == .bind, let endpoint, endpoint.port < 1024 {
                 return "ports below 1024 need root (or CAP_NET_BIND_SERVICE)"
             }
             return "the system does not allow this on \(target) (a firewall rule or a broadcast address?)"
         case EPERM:
             return "the system refused to send to \(target); a firewall rule may block it"
         case EADDRNOTAVAIL:
-            if operation == "bind" {
+            if operation == .bind {
                 return "\(host) is not an address of this machine; listen on 0.0.0.0 or :: (all addresses) or on one of this machine's own addresses"
             }
             return "no local address can reach \(target); check the address"

@@ -85,7 +85,7 @@ public enum HTTPSite: Sendable, Equatable {
                     // Out of descriptors is the server's state, not the file's: never a 404.
                     return .failure(.init(503, "the server has too many files open right now; try again in a moment"))
                 default:
-                    return .failure(.init(500, "the file could not be opened (\(ErrnoName.name(error.code)))"))
+                    return .failure(.init(500, "the file could not be opened (\(Errno(error.code).name))"))
                 }
             case .success(let (fd, info)):
                 // The real path of what was opened must be under the root: a symlink may point
@@ -178,16 +178,6 @@ public enum HTTPSite: Sendable, Equatable {
         guard let real = realpath(fallback, nil) else { return nil }
         defer { free(real) }
         return String(cString: real)
-    }
-}
-
-/// A status and a sentence for the error page.
-struct HTTPRefusal: Error {
-    var status: Int
-    var detail: String
-    init(_ status: Int, _ detail: String) {
-        self.status = status
-        self.detail = detail
     }
 }
 

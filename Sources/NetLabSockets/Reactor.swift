@@ -1,6 +1,7 @@
 import CNetLabSys
 import Dispatch
 import Glibc
+import NetLabCore
 
 /// Readiness for every socket of one engine: one epoll set, watched by one `DispatchSource`
 /// on the engine's serial queue, whose handler runs each ready socket's handler on that queue.
@@ -45,12 +46,13 @@ final class Reactor: @unchecked Sendable {
     private var readyIDs = [UInt64](repeating: 0, count: 128)
     private var readyFlags = [UInt32](repeating: 0, count: 128)
 
-    init(queue: DispatchQueue) {
+    /// Fails (EMFILE, ENFILE, ENOMEM) when the process has no descriptor left for the epoll set.
+    init(queue: DispatchQueue, epollCreate: () -> Int32 = { netlab_epoll_create() }) throws(SocketError) {
         self.queue = queue
-        epfd = netlab_epoll_create()
-        precondition(epfd >= 0, "epoll_create1 failed: errno \(errno)")
+        epfd = try Syscall.call(.epollCreate, epollCreate)
         let source = DispatchSource.makeReadSource(fileDescriptor: epfd, queue: queue)
         source.setEventHandler { [weak self] in self?.drain() }
+        // Not a socket: closed here, not through Syscall.close (which counts sockets).
         source.setCancelHandler { [epfd] in Glibc.close(epfd) }
         source.resume()
         self.source = source
@@ -63,7 +65,7 @@ final class Reactor: @unchecked Sendable {
 
     /// Starts watching `fd` (no handlers yet: nothing is reported until one is set).
     func add(_ fd: Int32) -> Registration {
-        dispatchPrecondition(condition: .onQueue(queue))
+        assertOnQueue()
         let registration = Registration(fd: fd, id: nextID)
         nextID += 1
         registrations[registration.id] = registration
@@ -73,6 +75,7 @@ final class Reactor: @unchecked Sendable {
 
     /// Tells epoll what `registration` wants now (after its handlers or flags changed).
     func update(_ registration: Registration) {
+        assertOnQueue()
         guard registrations[registration.id] != nil else { return }
         var wanted: UInt32 = 0
         if registration.wantsRead { wanted |= netlab_epoll_in | netlab_epoll_rdhup }
@@ -80,7 +83,11 @@ final class Reactor: @unchecked Sendable {
         // With no interest, ERR/HUP would be reported on every wait: report them once only.
         if wanted == 0 { wanted = netlab_epoll_oneshot }
         guard wanted != registration.registered else { return }
-        _ = netlab_epoll_ctl(epfd, registration.registered == nil ? 1 : 3, registration.fd, wanted, registration.id)
+        let operation = registration.registered == nil ? netlab_epoll_ctl_add : netlab_epoll_ctl_mod
+        // Ignored on purpose: the descriptor is open and ours (EBADF, EEXIST, ENOENT cannot
+        // happen); ENOMEM/ENOSPC (the user's epoll watch limit) would leave the socket
+        // unwatched, and its exchange then ends by its own timeout.
+        _ = netlab_epoll_ctl(epfd, operation, registration.fd, wanted, registration.id)
         registration.registered = wanted
     }
 
@@ -89,10 +96,21 @@ final class Reactor: @unchecked Sendable {
     /// another process still holds it (a child between fork and exec), and level-triggered
     /// events for it would then spin here.
     func remove(_ registration: Registration) {
+        assertOnQueue()
         guard registrations.removeValue(forKey: registration.id) != nil else { return }
-        if registration.registered != nil { _ = netlab_epoll_ctl(epfd, 2, registration.fd, 0, 0) }
+        // Ignored on purpose: deleting a registered, open descriptor cannot fail.
+        if registration.registered != nil { _ = netlab_epoll_ctl(epfd, netlab_epoll_ctl_del, registration.fd, 0, 0) }
         registration.onRead = nil
         registration.onWrite = nil
+    }
+
+    /// Traps in debug builds when called off the engine's queue (as an event loop's
+    /// in-loop assertion): every member is the queue's alone. Free in release builds.
+    @inline(__always)
+    func assertOnQueue() {
+        #if DEBUG
+        dispatchPrecondition(condition: .onQueue(queue))
+        #endif
     }
 
     /// Milliseconds to wait on this thread for the next event after handling some. Under a

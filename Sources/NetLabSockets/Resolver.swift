@@ -17,7 +17,7 @@ enum Resolver {
         if status != 0 {
             let message = String(cString: gai_strerror(status))
             throw SocketError(
-                operation: "getaddrinfo",
+                operation: .getaddrinfo,
                 code: .resolver(code: status, name: eaiName(status), message: message),
                 host: host)
         }
@@ -33,7 +33,7 @@ enum Resolver {
         }
         if addresses.isEmpty {
             throw SocketError(
-                operation: "getaddrinfo",
+                operation: .getaddrinfo,
                 code: .resolver(code: EAI_NONAME, name: "EAI_NONAME", message: "No IPv4 or IPv6 address"),
                 host: host)
         }

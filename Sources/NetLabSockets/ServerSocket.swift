@@ -57,7 +57,7 @@ enum ServerSocket {
                 }
             }
             do throws(SocketError) {
-                try Syscall.call("bind", endpoint: endpoint) {
+                try Syscall.call(.bind, endpoint: endpoint) {
                     address.withSockaddr { Glibc.bind(fd, $0, $1) }
                 }
             } catch where error.errnoValue == EADDRINUSE {
@@ -72,7 +72,7 @@ enum ServerSocket {
                 throw named
             }
             if type == .stream {
-                try Syscall.call("listen", endpoint: endpoint) { Glibc.listen(fd, SOMAXCONN) }
+                try Syscall.call(.listen, endpoint: endpoint) { Glibc.listen(fd, SOMAXCONN) }
             }
             let local = SocketAddress.local(of: fd)?.endpoint ?? endpoint
             return (fd, local)

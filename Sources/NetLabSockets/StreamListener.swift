@@ -10,12 +10,12 @@ protocol StreamConnection: AnyObject {
     func begin(onClose: @escaping () -> Void)
     /// Closes the connection; `completion` runs after the descriptor is closed.
     func close(completion: (() -> Void)?)
-    /// Called every `tick` interval with the uptime in nanoseconds, for deadlines.
-    func tick(now: UInt64)
+    /// Called every sweep interval with the uptime in nanoseconds, for deadlines.
+    func checkDeadlines(now: UInt64)
 }
 
 extension StreamConnection {
-    func tick(now: UInt64) {}
+    func checkDeadlines(now: UInt64) {}
 }
 
 /// The listening socket of a stream server and its open connections. Lives on the server's
@@ -45,17 +45,17 @@ final class StreamListener {
     private var shortageSince: UInt64?
     private var lastShortage: UInt64 = 0
     private var shortageFailures = 0
-    /// Accepting is paused (the listening socket unwatched) until a connection closes or the next tick.
+    /// Accepting is paused (the listening socket unwatched) until a connection closes or the next sweep.
     private var paused = false
     /// Sweeps the connections' deadlines. One timer for all: a dispatch timer per request
     /// cost a manager-thread wake-up each (17% of the HTTP server's time in a profile).
-    private var ticker: DispatchSourceTimer?
+    private var sweeper: DispatchSourceTimer?
 
     var connectionCount: Int { connections.count - busy.count }
 
     /// Binds and listens; reports `listening` or `failed`.
     init(host: String?, port: UInt16, reactor: Reactor, engine: LabEvent.Engine, sink: EventSink,
-         maxConnections: Int, tick: Double = 0.25, make: @escaping Make) throws(SocketError) {
+         maxConnections: Int, sweepInterval: Double = 0.25, make: @escaping Make) throws(SocketError) {
         let fd: Int32
         do throws(SocketError) {
             (fd, local) = try ServerSocket.open(host: host, port: port, type: .stream)
@@ -72,15 +72,15 @@ final class StreamListener {
         self.make = make
         // Weak: a handler already queued when the listener goes must find nothing, not freed memory.
         handle.onReadable { [weak self] in self?.acceptAll() }
-        let ticker = DispatchSource.makeTimerSource(queue: reactor.queue)
-        ticker.schedule(deadline: .now() + tick, repeating: tick, leeway: .milliseconds(Int(tick * 250)))
-        ticker.setEventHandler { [weak self] in
+        let sweeper = DispatchSource.makeTimerSource(queue: reactor.queue)
+        sweeper.schedule(deadline: .now() + sweepInterval, repeating: sweepInterval, leeway: .milliseconds(Int(sweepInterval * 250)))
+        sweeper.setEventHandler { [weak self] in
             guard let self else { return }
             let now = DispatchTime.now().uptimeNanoseconds
-            for connection in connections.values { connection.tick(now: now) }
+            for connection in connections.values { connection.checkDeadlines(now: now) }
             // Descriptors may have been freed elsewhere in the process: try again.
             if paused { resumeAccepting() }
-            // `lastShortage` may be later than `now`: a connection closed by this tick's sweep
+            // `lastShortage` may be later than `now`: a connection closed by this sweep
             // resumes accepting, which can hit EMFILE again (an unsigned `now - lastShortage`
             // then trapped: found under `ulimit -n 40` with idle clients timing out).
             if let since = shortageSince, !paused, now > lastShortage, now - lastShortage > 1_000_000_000 {
@@ -92,15 +92,15 @@ final class StreamListener {
                 shortageFailures = 0
             }
         }
-        ticker.resume()
-        self.ticker = ticker
+        sweeper.resume()
+        self.sweeper = sweeper
         sink.emit(engine, .server, .listening(local))
     }
 
     /// Closes every connection, then the listening socket; leaves `group` when all are closed.
     func close(entering group: DispatchGroup) {
-        ticker?.cancel()
-        ticker = nil
+        sweeper?.cancel()
+        sweeper = nil
         for connection in connections.values {
             group.enter()
             connection.close { group.leave() }
@@ -120,7 +120,7 @@ final class StreamListener {
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let fd: Int32?
             do throws(SocketError) {
-                fd = try Syscall.nonBlocking("accept", endpoint: local) {
+                fd = try Syscall.nonBlocking(.accept, endpoint: local) {
                     withUnsafeMutablePointer(to: &storage) { pointer in
                         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { netlab_accept_nonblocking(handle.fd, $0, &length) }
                     }
@@ -184,7 +184,7 @@ final class StreamListener {
 
     /// Out of descriptors: stop watching the listening socket (level-triggered, it would
     /// report the waiting connections again at once, forever), say so once, and try again
-    /// when a connection closes or on the next tick. Waiting clients stay in the backlog.
+    /// when a connection closes or on the next sweep. Waiting clients stay in the backlog.
     private func pauseAccepting(_ error: SocketError) {
         handle.pauseReading()
         paused = true

@@ -1,15 +1,9 @@
 import Dispatch
 import NetLabCore
 
-/// The lifecycle of a stream server (stopped <-> listening), shared by the TCP uppercase
-/// server and the HTTP server, which differ only in what serves each connection.
-final class StreamServer: @unchecked Sendable {
-    // @unchecked: `state` and everything reachable from it are touched only on `queue`.
-    private enum State {
-        case stopped
-        case listening(StreamListener)
-    }
-
+/// A stream server (TCP uppercase, HTTP): a listener in the shared server lifecycle; the two
+/// differ only in what serves each connection.
+final class StreamServer: Sendable {
     typealias Make = @Sendable (_ handle: SocketHandle, _ peer: Endpoint, _ local: Endpoint, _ busy: Bool) -> StreamConnection?
 
     private let engine: LabEvent.Engine
@@ -17,70 +11,44 @@ final class StreamServer: @unchecked Sendable {
     private let maxConnections: Int
     private let make: Make
     /// Seconds between deadline sweeps of the connections.
-    private let tick: Double
-    /// Serial queue owning the listening socket and every connection.
-    private let queue: DispatchQueue
-    private let reactor: Reactor
-    private var state = State.stopped
+    private let sweepInterval: Double
+    /// Owns the listening socket and every connection, on its queue.
+    private let lifecycle: ServerLifecycle<StreamListener>
 
-    init(engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, tick: Double = 0.25, make: @escaping Make) {
-        self.tick = tick
+    init(engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, sweepInterval: Double = 0.25, make: @escaping Make) {
+        self.sweepInterval = sweepInterval
         self.engine = engine
         self.sink = sink
         self.maxConnections = maxConnections
         self.make = make
-        self.queue = DispatchQueue(label: "netlab.\(engine.rawValue.lowercased())-server")
-        self.reactor = Reactor(queue: queue)
+        self.lifecycle = ServerLifecycle(label: "netlab.\(engine.rawValue.lowercased())-server")
     }
 
     /// Released without `stop()`: the listener closes its connections and socket on the queue
     /// (it lives until then), so nothing leaks and no timer fires into freed memory.
     deinit {
-        if case .listening(let listener) = state {
-            let owned = QueueOwned(value: listener)
-            queue.async { owned.value.close(entering: DispatchGroup()) }
-        }
+        lifecycle.abandon { listener in listener.close(entering: DispatchGroup()) }
     }
 
-    var localEndpoint: Endpoint? {
-        queue.sync {
-            if case .listening(let listener) = state { return listener.local }
-            return nil
-        }
-    }
+    var localEndpoint: Endpoint? { lifecycle.read { $0?.local } }
 
-    var connectionCount: Int {
-        queue.sync {
-            if case .listening(let listener) = state { return listener.connectionCount }
-            return 0
-        }
-    }
+    var connectionCount: Int { lifecycle.read { $0?.connectionCount ?? 0 } }
 
     func start(host: String?, port: UInt16) throws(SocketError) -> Endpoint {
-        dispatchPrecondition(condition: .notOnQueue(queue))
-        let result: Result<Endpoint, SocketError> = queue.sync {
-            if case .listening(let listener) = state { return .success(listener.local) }
-            do throws(SocketError) {
-                let listener = try StreamListener(
-                    host: host, port: port, reactor: reactor, engine: engine, sink: sink, maxConnections: maxConnections,
-                    tick: tick, make: make)
-                state = .listening(listener)
-                return .success(listener.local)
-            } catch {
-                return .failure(error)
-            }
+        let (engine, sink, maxConnections, sweepInterval, make) = (engine, sink, maxConnections, sweepInterval, make)
+        do throws(SocketError) {
+            return try lifecycle.start { reactor throws(SocketError) in
+                try StreamListener(host: host, port: port, reactor: reactor, engine: engine, sink: sink,
+                                   maxConnections: maxConnections, sweepInterval: sweepInterval, make: make)
+            }.local
+        } catch {
+            // The listener reports its own bind/listen failures; the reactor's is reported here.
+            if error.operation == .epollCreate { sink.emit(engine, .server, .failed(error)) }
+            throw error
         }
-        return try result.get()
     }
 
     func stop() {
-        dispatchPrecondition(condition: .notOnQueue(queue))
-        let done = DispatchGroup()
-        queue.sync {
-            guard case .listening(let listener) = state else { return }
-            state = .stopped
-            listener.close(entering: done)
-        }
-        done.wait()
+        lifecycle.stop { listener, done in listener.close(entering: done) }
     }
 }

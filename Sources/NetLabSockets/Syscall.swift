@@ -1,13 +1,14 @@
 import Glibc
 import NetLabCore
 
-/// The one place that calls into the C library for sockets: retries on EINTR and turns `-1`
-/// into a typed `SocketError` that names the call.
+/// The one place that turns a C library call's `-1` into a typed `SocketError` naming the
+/// call (a `SocketOperation`), retrying on EINTR. Every socket call whose failure matters goes
+/// through `call` or `nonBlocking`; the few whose result is ignored say why where they are.
 enum Syscall {
     /// Runs `body` until it does not fail with EINTR; returns its result or the errno as an error.
     @discardableResult
     static func call<T: BinaryInteger>(
-        _ operation: String, endpoint: @autoclosure () -> Endpoint? = nil, _ body: () -> T
+        _ operation: SocketOperation, endpoint: @autoclosure () -> Endpoint? = nil, _ body: () -> T
     ) throws(SocketError) -> T {
         while true {
             let result = body()
@@ -20,7 +21,7 @@ enum Syscall {
 
     /// Like `call`, but EAGAIN/EWOULDBLOCK come back as `nil`: "try again when ready".
     static func nonBlocking<T: BinaryInteger>(
-        _ operation: String, endpoint: @autoclosure () -> Endpoint? = nil, _ body: () -> T
+        _ operation: SocketOperation, endpoint: @autoclosure () -> Endpoint? = nil, _ body: () -> T
     ) throws(SocketError) -> T? {
         while true {
             let result = body()
@@ -34,7 +35,7 @@ enum Syscall {
 
     static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) throws(SocketError) {
         var value = value
-        try call("setsockopt") {
+        try call(.setsockopt) {
             setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
         }
     }
@@ -50,7 +51,7 @@ enum Syscall {
     /// A new non-blocking, close-on-exec socket.
     static func socket(family: Int32, type: SocketType) throws(SocketError) -> Int32 {
         let flags = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        let fd = try call("socket") { Glibc.socket(family, type.rawValue | flags, 0) }
+        let fd = try call(.socket) { Glibc.socket(family, type.rawValue | flags, 0) }
         SocketCount.opened()
         return fd
     }

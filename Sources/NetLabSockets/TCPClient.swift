@@ -7,13 +7,10 @@ import NetLabCore
 ///
 /// Reading runs from the moment the connection is up, so a server that answers while the
 /// message is still being sent (netlab's does) never deadlocks against a large message.
-public final class TCPClient: @unchecked Sendable {
-    // @unchecked: `exchanges` is touched only on `queue`.
+public final class TCPClient: Sendable {
     private let sink: EventSink
-    /// Serial queue owning every in-flight exchange and its socket.
-    private let queue: DispatchQueue
-    private let reactor: Reactor
-    private var exchanges: [ObjectIdentifier: TCPExchange] = [:]
+    /// Owns every in-flight exchange and its socket, on its queue.
+    private let core: ClientCore
     /// Replies longer than this are cut off with `replyTooLarge`.
     public let maxReply: Int
 
@@ -24,8 +21,7 @@ public final class TCPClient: @unchecked Sendable {
         self.sink = events
         self.maxReply = maxReply
         self.engine = engine
-        self.queue = DispatchQueue(label: "netlab.\(engine.rawValue.lowercased())-client")
-        self.reactor = Reactor(queue: queue)
+        self.core = ClientCore(label: "netlab.\(engine.rawValue.lowercased())-client", sink: events)
     }
 
     /// Sends `message` to `host`:`port` on a new connection; `completion` runs on the event
@@ -34,16 +30,10 @@ public final class TCPClient: @unchecked Sendable {
         _ message: [UInt8], host: String, port: UInt16, timeout: Double = 5,
         completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
     ) {
-        queue.async { [self] in
-            let exchange = TCPExchange(
-                message: message, port: port, timeout: timeout, maxReply: maxReply, reactor: reactor, sink: sink, engine: engine)
-            let id = ObjectIdentifier(exchange)
-            exchanges[id] = exchange
-            exchange.run(host: host) { [self, sink] result in
-                exchanges[id] = nil
-                sink.after { completion(result) }
-            }
-        }
+        core.run({ [maxReply, sink, engine] reactor in
+            TCPExchange(message: message, host: host, port: port, timeout: timeout, maxReply: maxReply, reactor: reactor,
+                        sink: sink, engine: engine)
+        }, completion: completion)
     }
 
     /// The same, awaited.
@@ -55,8 +45,9 @@ public final class TCPClient: @unchecked Sendable {
 }
 
 /// One connect-send-receive-close round of the TCP client. Lives on the client's queue.
-final class TCPExchange {
+final class TCPExchange: ClientExchange {
     private let message: [UInt8]
+    private let host: String
     private let port: UInt16
     private let timeout: Double
     private let maxReply: Int
@@ -77,13 +68,13 @@ final class TCPExchange {
     /// Whether to keep looking for the head's end (stops once found, or past 64 KiB).
     private var httpLookingForHead = true
     private lazy var isHEAD = message.starts(with: Array("HEAD ".utf8))
-    private var timer: DispatchWorkItem?
-    private var completion: ((Result<[UInt8], ClientFailure>) -> Void)?
+    private var ending = ExchangeEnding()
 
-    init(message: [UInt8], port: UInt16, timeout: Double, maxReply: Int, reactor: Reactor, sink: EventSink,
+    init(message: [UInt8], host: String, port: UInt16, timeout: Double, maxReply: Int, reactor: Reactor, sink: EventSink,
          engine: LabEvent.Engine) {
         self.engine = engine
         self.message = message
+        self.host = host
         self.port = port
         self.timeout = timeout
         self.maxReply = maxReply
@@ -91,29 +82,27 @@ final class TCPExchange {
         self.sink = sink
     }
 
-    func run(host: String, completion: @escaping (Result<[UInt8], ClientFailure>) -> Void) {
-        self.completion = completion
+    func run(completion: @escaping (Result<[UInt8], ClientFailure>) -> Void) {
+        ending.begin(completion)
         do throws(SocketError) {
             candidates = try Resolver.resolve(host: host, port: port, type: .stream)
         } catch {
             finish(.failure(.socket(error)))
             return
         }
-        let timer = DispatchWorkItem { [self] in
+        ending.arm(after: timeout, on: queue) { [self] in
             // Before the handshake completed, silence means no SYN/ACK: a different story.
             finish(.failure(connected ? .timedOut(engine: engine, peer: peer, seconds: timeout)
                                       : .connectTimedOut(engine: engine, peer: peer, seconds: timeout)))
         }
-        self.timer = timer
-        queue.asyncAfter(deadline: .now() + timeout, execute: timer)
         connectNext(lastError: nil)
     }
 
     /// Tries the next resolved address (names such as `localhost` may have several).
     private func connectNext(lastError: SocketError?) {
-        guard completion != nil else { return }  // timed out meanwhile
+        guard ending.isRunning else { return }  // timed out meanwhile
         guard !candidates.isEmpty else {
-            finish(.failure(.socket(lastError ?? .errno("connect", ECONNREFUSED))))
+            finish(.failure(.socket(lastError ?? .errno(.connect, ECONNREFUSED))))
             return
         }
         let address = candidates.removeFirst()
@@ -139,11 +128,11 @@ final class TCPExchange {
                 if pending == 0 {
                     didConnect()
                 } else {
-                    retry(after: .errno("connect", pending, endpoint: peer))
+                    retry(after: .errno(.connect, pending, endpoint: peer))
                 }
             }
         } else {
-            retry(after: .errno("connect", code, endpoint: peer))
+            retry(after: .errno(.connect, code, endpoint: peer))
         }
     }
 
@@ -174,7 +163,7 @@ final class TCPExchange {
             let written: Int?
             do throws(SocketError) {
                 written = try sink.stamped(engine, .client, call: .send, { () throws(SocketError) -> Int? in
-                    try Syscall.nonBlocking("send", endpoint: peer) {
+                    try Syscall.nonBlocking(.send, endpoint: peer) {
                         message.withUnsafeBytes { send(handle.fd, $0.baseAddress! + sentCount, $0.count - sentCount, Int32(MSG_NOSIGNAL)) }
                     }
                 }, events: { [message, sentCount, local, peer] written in
@@ -196,10 +185,10 @@ final class TCPExchange {
     /// Reads until the socket has nothing more, into the reactor's buffer.
     private func readable() {
         let scratch = reactor.scratch
-        while let handle, !handle.isClosing, completion != nil {
+        while let handle, !handle.isClosing, ending.isRunning {
             let count: Int?
             do throws(SocketError) {
-                count = try Syscall.nonBlocking("recv", endpoint: peer) { recv(handle.fd, scratch.baseAddress, scratch.count, 0) }
+                count = try Syscall.nonBlocking(.recv, endpoint: peer) { recv(handle.fd, scratch.baseAddress, scratch.count, 0) }
             } catch {
                 finish(.failure(.socket(error)))
                 return
@@ -231,10 +220,7 @@ final class TCPExchange {
     }
 
     private func finish(_ result: Result<[UInt8], ClientFailure>) {
-        guard let completion else { return }
-        self.completion = nil
-        timer?.cancel()
-        timer = nil
+        guard let completion = ending.take() else { return }
         if case .failure(let failure) = result, let kind = failure.event {
             sink.emit(engine, .client, kind)
         }

@@ -22,8 +22,8 @@ public final class TCPServer: Sendable {
                 idleTimeout: Double = TCPServer.defaultIdleTimeout) {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
-        let tick = idleTimeout > 0 ? min(1, idleTimeout / 4) : 1
-        server = StreamServer(engine: .tcp, sink: events, maxConnections: maxConnections, tick: tick) { handle, peer, local, busy in
+        let sweepInterval = idleTimeout > 0 ? min(1, idleTimeout / 4) : 1
+        server = StreamServer(engine: .tcp, sink: events, maxConnections: maxConnections, sweepInterval: sweepInterval) { handle, peer, local, busy in
             busy ? nil : TCPServerConnection(handle: handle, peer: peer, local: local, sink: events, oneMessage: oneMessage,
                                              idleTimeout: idleTimeout)
         }

@@ -19,9 +19,9 @@ final class TCPServerConnection: StreamConnection {
     /// Closed after this many seconds without a byte either way (0: never).
     private let idleTimeout: Double
     /// Set by every read and write (a store, no clock read on the data path); the listener's
-    /// tick notes when it last saw the connection quiet.
+    /// sweep notes when it last saw the connection quiet.
     private var active = true
-    /// Uptime (ns) of the first tick that found no activity since the one before.
+    /// Uptime (ns) of the first sweep that found no activity since the one before.
     private var quietSince: UInt64 = 0
 
     init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, oneMessage: Bool = false,
@@ -43,9 +43,9 @@ final class TCPServerConnection: StreamConnection {
 
     /// Closes a connection idle past the timeout: a client that vanished without a FIN (or
     /// never sends) cannot hold one of the server's connections for ever.
-    /// The idle time is measured from the first quiet tick, so it is closed between
-    /// `idleTimeout` and `idleTimeout` plus one tick (a quarter of it at most) after its last byte.
-    func tick(now: UInt64) {
+    /// The idle time is measured from the first quiet sweep, so it is closed between
+    /// `idleTimeout` and `idleTimeout` plus one sweep (a quarter of it at most) after its last byte.
+    func checkDeadlines(now: UInt64) {
         guard idleTimeout > 0, !handle.isClosing else { return }
         if active {
             active = false
@@ -69,7 +69,7 @@ final class TCPServerConnection: StreamConnection {
         while !handle.isClosing, !peerFinished, pending.count - pendingStart <= Self.maxPending {
             let count: Int?
             do throws(SocketError) {
-                count = try Syscall.nonBlocking("recv", endpoint: peer) { recv(handle.fd, scratch.baseAddress, scratch.count, 0) }
+                count = try Syscall.nonBlocking(.recv, endpoint: peer) { recv(handle.fd, scratch.baseAddress, scratch.count, 0) }
             } catch {
                 sink.emit(.tcp, .server, .failed(error))
                 close()
@@ -116,7 +116,7 @@ final class TCPServerConnection: StreamConnection {
         let written: Int?
         do throws(SocketError) {
             written = try sink.stamped(.tcp, .server, call: .send, { () throws(SocketError) -> Int? in
-                try Syscall.nonBlocking("send", endpoint: peer) {
+                try Syscall.nonBlocking(.send, endpoint: peer) {
                     send(handle.fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
                 }
             }, events: { written in

@@ -3,8 +3,7 @@ import Glibc
 import NetLabCore
 
 /// The lab's UDP client: one datagram out, one reply awaited with a timeout.
-public final class UDPClient: @unchecked Sendable {
-    // @unchecked: `exchanges` is touched only on `queue`.
+public final class UDPClient: Sendable {
 
     /// How the client's socket addresses the server.
     public enum Mode: String, Sendable, CaseIterable {
@@ -16,14 +15,12 @@ public final class UDPClient: @unchecked Sendable {
     }
 
     private let sink: EventSink
-    /// Serial queue owning every in-flight exchange and its socket.
-    private let queue = DispatchQueue(label: "netlab.udp-client")
-    private let reactor: Reactor
-    private var exchanges: [ObjectIdentifier: UDPExchange] = [:]
+    /// Owns every in-flight exchange and its socket, on its queue.
+    private let core: ClientCore
 
     public init(events: EventSink) {
         self.sink = events
-        self.reactor = Reactor(queue: queue)
+        self.core = ClientCore(label: "netlab.udp-client", sink: events)
     }
 
     /// Sends one datagram; `completion` runs on the event queue after the exchange's events.
@@ -31,15 +28,9 @@ public final class UDPClient: @unchecked Sendable {
         _ message: [UInt8], host: String, port: UInt16, mode: Mode = .unconnected, timeout: Double = 2,
         completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
     ) {
-        queue.async { [self] in
-            let exchange = UDPExchange(message: message, mode: mode, timeout: timeout, reactor: reactor, sink: sink)
-            let id = ObjectIdentifier(exchange)
-            exchanges[id] = exchange
-            exchange.run(host: host, port: port) { [self, sink] result in
-                exchanges[id] = nil
-                sink.after { completion(result) }
-            }
-        }
+        core.run({ [sink] reactor in
+            UDPExchange(message: message, host: host, port: port, mode: mode, timeout: timeout, reactor: reactor, sink: sink)
+        }, completion: completion)
     }
 
     /// The same, awaited.
@@ -53,8 +44,10 @@ public final class UDPClient: @unchecked Sendable {
 }
 
 /// One datagram and its reply. Lives on the client's queue.
-final class UDPExchange {
+final class UDPExchange: ClientExchange {
     private let message: [UInt8]
+    private let host: String
+    private let port: UInt16
     private let mode: UDPClient.Mode
     private let timeout: Double
     private let reactor: Reactor
@@ -63,19 +56,20 @@ final class UDPExchange {
     private var handle: SocketHandle?
     private var peer = Endpoint(host: "?", port: 0)
     private var local = Endpoint(host: "?", port: 0)
-    private var timer: DispatchWorkItem?
-    private var completion: ((Result<[UInt8], ClientFailure>) -> Void)?
+    private var ending = ExchangeEnding()
 
-    init(message: [UInt8], mode: UDPClient.Mode, timeout: Double, reactor: Reactor, sink: EventSink) {
+    init(message: [UInt8], host: String, port: UInt16, mode: UDPClient.Mode, timeout: Double, reactor: Reactor, sink: EventSink) {
         self.message = message
+        self.host = host
+        self.port = port
         self.mode = mode
         self.timeout = timeout
         self.reactor = reactor
         self.sink = sink
     }
 
-    func run(host: String, port: UInt16, completion: @escaping (Result<[UInt8], ClientFailure>) -> Void) {
-        self.completion = completion
+    func run(completion: @escaping (Result<[UInt8], ClientFailure>) -> Void) {
+        ending.begin(completion)
         do throws(SocketError) {
             // UDP has no handshake to try each address with: use the first the system prefers.
             let address = try Resolver.resolve(host: host, port: port, type: .datagram)[0]
@@ -85,13 +79,13 @@ final class UDPExchange {
             self.handle = handle
             if mode == .connected {
                 try sink.stamped(.udp, .client, call: .connect, { () throws(SocketError) in
-                    try Syscall.call("connect", endpoint: peer) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
+                    try Syscall.call(.connect, endpoint: peer) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
                 }, events: { [peer] _ in [.connecting(peer: peer)] })
                 local = SocketAddress.local(of: fd)?.endpoint ?? local
                 sink.emit(.udp, .client, .connected(local: local, peer: peer))
             }
             try sink.stamped(.udp, .client, call: mode == .connected ? .send : .sendto, { () throws(SocketError) -> Int in
-                try Syscall.call(mode == .connected ? "send" : "sendto", endpoint: peer) {
+                try Syscall.call(mode == .connected ? .send : .sendto, endpoint: peer) {
                     message.withUnsafeBytes { bytes in
                         switch mode {
                         case .connected: Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
@@ -111,11 +105,9 @@ final class UDPExchange {
             finish(.failure(.socket(error)))
             return
         }
-        let timer = DispatchWorkItem { [self] in
+        ending.arm(after: timeout, on: queue) { [self] in
             finish(.failure(.timedOut(engine: .udp, peer: peer, seconds: timeout)))
         }
-        self.timer = timer
-        queue.asyncAfter(deadline: .now() + timeout, execute: timer)
     }
 
     private func readable() {
@@ -125,7 +117,7 @@ final class UDPExchange {
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let count: Int?
         do throws(SocketError) {
-            count = try Syscall.nonBlocking(mode == .connected ? "recv" : "recvfrom", endpoint: peer) {
+            count = try Syscall.nonBlocking(mode == .connected ? .recv : .recvfrom, endpoint: peer) {
                 buffer.withUnsafeMutableBytes { bytes in
                     withUnsafeMutablePointer(to: &storage) { pointer in
                         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -146,10 +138,7 @@ final class UDPExchange {
     }
 
     private func finish(_ result: Result<[UInt8], ClientFailure>) {
-        guard let completion else { return }
-        self.completion = nil
-        timer?.cancel()
-        timer = nil
+        guard let completion = ending.take() else { return }
         if case .failure(let failure) = result, let kind = failure.event {
             sink.emit(.udp, .client, kind)
         }

@@ -5,10 +5,11 @@ import NetLabCore
 
 /// The lab's UDP uppercase server: each datagram comes back uppercased to its sender.
 public final class UDPServer: @unchecked Sendable {
-    // @unchecked: `state` is touched only on `queue`.
-    private enum State {
-        case stopped
-        case bound(SocketHandle, Endpoint)
+    // @unchecked: the batch buffers are touched only on the lifecycle's queue.
+    /// A bound socket and its address.
+    private struct Bound {
+        let handle: SocketHandle
+        let local: Endpoint
     }
 
     /// Datagrams taken per recvmmsg call, and calls per readiness event before yielding.
@@ -18,10 +19,8 @@ public final class UDPServer: @unchecked Sendable {
     static let slotSize = 65536
 
     private let sink: EventSink
-    /// Serial queue owning the socket.
-    private let queue: DispatchQueue
-    private let reactor: Reactor
-    private var state = State.stopped
+    /// Owns the socket, on its queue.
+    private let lifecycle = ServerLifecycle<Bound>(label: "netlab.udp-server")
     /// One recvmmsg batch: the datagrams, their lengths and senders (used only on `queue`).
     private let buffers = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: slots * slotSize)
     private var lengths = [UInt32](repeating: 0, count: slots)
@@ -32,64 +31,47 @@ public final class UDPServer: @unchecked Sendable {
 
     public init(events: EventSink) {
         self.sink = events
-        self.queue = DispatchQueue(label: "netlab.udp-server")
-        self.reactor = Reactor(queue: queue)
         // The batch helpers step through the sender addresses 128 bytes at a time.
         precondition(MemoryLayout<sockaddr_storage>.stride == Int(NETLAB_SOCKADDR_STORAGE))
     }
 
     deinit {
-        // Released without `stop()`: close the socket on the queue (the handle lives until then).
-        if case .bound(let handle, _) = state {
-            let owned = QueueOwned(value: handle)
-            queue.async { owned.value.close() }
-        }
+        // Released without `stop()`: close the socket on the queue (the handle lives until
+        // then). Its read handler holds the server weakly, so it never reaches the buffers
+        // freed here.
+        lifecycle.abandon { bound in bound.handle.close() }
         buffers.deallocate()
     }
 
-    public var localEndpoint: Endpoint? {
-        queue.sync {
-            if case .bound(_, let local) = state { return local }
-            return nil
-        }
-    }
+    public var localEndpoint: Endpoint? { lifecycle.read { $0?.local } }
 
     /// Binds; returns the bound address. If already bound, returns it.
     @discardableResult
     public func start(host: String? = nil, port: UInt16) throws(SocketError) -> Endpoint {
-        dispatchPrecondition(condition: .notOnQueue(queue))
-        let result: Result<Endpoint, SocketError> = queue.sync {
-            if case .bound(_, let local) = state { return .success(local) }
-            do throws(SocketError) {
+        do throws(SocketError) {
+            return try lifecycle.start { reactor throws(SocketError) in
                 let (fd, local) = try ServerSocket.open(host: host, port: port, type: .datagram)
                 let handle = SocketHandle(fd: fd, reactor: reactor)
                 // Weak: a released server's handler finds nothing, never its freed buffers.
                 handle.onReadable { [weak self] in self?.readable(handle, local: local) }
-                state = .bound(handle, local)
                 sink.emit(.udp, .server, .listening(local))
-                return .success(local)
-            } catch {
-                sink.emit(.udp, .server, .failed(error))
-                return .failure(error)
-            }
+                return Bound(handle: handle, local: local)
+            }.local
+        } catch {
+            sink.emit(.udp, .server, .failed(error))
+            throw error
         }
-        return try result.get()
     }
 
     /// Closes the socket; returns once it is closed.
     public func stop() {
-        dispatchPrecondition(condition: .notOnQueue(queue))
-        let done = DispatchGroup()
-        queue.sync {
-            guard case .bound(let handle, let local) = state else { return }
-            state = .stopped
+        lifecycle.stop { [sink] bound, done in
             done.enter()
-            handle.close { [sink] in
-                sink.emit(.udp, .server, .stopped(local))
+            bound.handle.close {
+                sink.emit(.udp, .server, .stopped(bound.local))
                 done.leave()
             }
         }
-        done.wait()
     }
 
     /// Takes the waiting datagrams a batch at a time (recvmmsg), uppercases each where it
@@ -101,7 +83,7 @@ public final class UDPServer: @unchecked Sendable {
                                               &lengths, &senders, &senderLengths, &destinations))
             if count < 0 {
                 let code = errno
-                if code != EAGAIN && code != EWOULDBLOCK { sink.emit(.udp, .server, .failed(.errno("recvmmsg", code, endpoint: local))) }
+                if code != EAGAIN && code != EWOULDBLOCK { sink.emit(.udp, .server, .failed(.errno(.recvmmsg, code, endpoint: local))) }
                 return
             }
             for index in 0..<count {
@@ -125,7 +107,7 @@ public final class UDPServer: @unchecked Sendable {
                 if sent <= 0 {
                     // This one could not go (a full buffer: EAGAIN, or an error): report it, go on.
                     let code = sent < 0 ? errno : EAGAIN
-                    sink.emit(.udp, .server, .failed(.errno("sendto", code, endpoint: sender(first).endpoint)))
+                    sink.emit(.udp, .server, .failed(.errno(.sendto, code, endpoint: sender(first).endpoint)))
                     first += 1
                     continue
                 }

@@ -18,7 +18,7 @@ import NetLabCore
 
     @Test func outcomesInPlainWords() {
         var state = ConsoleState()
-        state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno("connect", 111, endpoint: Endpoint(host: "127.0.0.1", port: 12000)))))])
+        state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno(.connect, 111, endpoint: Endpoint(host: "127.0.0.1", port: 12000)))))])
         #expect(state.transcript.last?.text == "Connection refused (ECONNREFUSED): nothing is listening on 127.0.0.1:12000 (F2 turns netlab's TCP server on; :port changes the target)")
         #expect(state.transcript.last?.role == .error)
         state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: Endpoint(host: "127.0.0.1", port: 12000), seconds: 2)))])
@@ -47,7 +47,7 @@ import NetLabCore
     @Test func failedStartIsShown() {
         var state = ConsoleState()
         state.apply([.key(.function(2))])
-        let error = SocketError.errno("bind", 13, endpoint: Endpoint(host: "::", port: 80))
+        let error = SocketError.errno(.bind, 13, endpoint: Endpoint(host: "::", port: 80))
         state.apply([.event(event(.tcp, .server, .failed(error)))])
         #expect(state.server(.tcp)?.phase == .failed)
         #expect(state.serverLog.last?.role == .error)
@@ -60,7 +60,7 @@ import NetLabCore
     @Test func portTakenByAnotherServerLeavesOursOff() {
         var state = ConsoleState()
         state.apply([.key(.function(2))])
-        var error = SocketError.errno("bind", 98, endpoint: server)
+        var error = SocketError.errno(.bind, 98, endpoint: server)
         error.holder = "python3 TCPServer.py (pid 4242)"
         state.apply([.event(event(.tcp, .server, .failed(error)))])
         #expect(state.server(.tcp)?.phase == .off)
@@ -147,9 +147,9 @@ import NetLabCore
         #expect(state.outcome?.kind == .waiting && state.outcome?.banners == ["WAITING"])
         #expect(state.outcome?.detail == "TCP -> 127.0.0.1:12000: waiting for the reply")
         let cases: [(LabEvent.Engine, Result<[UInt8], ClientFailure>, [String], Outcome.Kind)] = [
-            (.tcp, .failure(.socket(.errno("connect", 111, endpoint: localServer))), ["REFUSED"], .failure),
-            (.tcp, .failure(.socket(.errno("connect", 113, endpoint: localServer))), ["UNREACHABLE"], .failure),
-            (.tcp, .failure(.socket(.errno("connect", 99, endpoint: localServer))), ["EADDRNOTAVAIL"], .failure),
+            (.tcp, .failure(.socket(.errno(.connect, 111, endpoint: localServer))), ["REFUSED"], .failure),
+            (.tcp, .failure(.socket(.errno(.connect, 113, endpoint: localServer))), ["UNREACHABLE"], .failure),
+            (.tcp, .failure(.socket(.errno(.connect, 99, endpoint: localServer))), ["EADDRNOTAVAIL"], .failure),
             (.udp, .failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)), ["NO REPLY"], .silence),
             (.tcp, .failure(.timedOut(engine: .tcp, peer: localServer, seconds: 5)), ["NO REPLY"], .silence),
             (.tcp, .failure(.replyTooLarge(limit: 10)), ["TOO LARGE"], .failure),

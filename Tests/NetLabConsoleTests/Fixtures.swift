@@ -34,7 +34,7 @@ func sampleState() -> ConsoleState {
     state.apply([.event(event(.udp, .server, .listening(server)))])
     state.type("hello")
     state.apply([.key(.enter)], at: 1)
-    state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno("connect", 111, endpoint: localServer))))], at: 1)
+    state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno(.connect, 111, endpoint: localServer))))], at: 1)
     state.apply([.key(.function(2)), .event(event(.tcp, .server, .listening(server), at: 2))], at: 2)
     state.type("hello, welcome")
     state.apply([.key(.enter)], at: 3)

@@ -134,7 +134,7 @@ import NetLabCore
         var state = ConsoleState(engines: [.tcp, .udp, .http], presenter: true)
         state.apply([.event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server)))])
         let result: (LabEvent.Engine, Result<[UInt8], ClientFailure>)? = switch outcome {
-        case "refused": (.tcp, .failure(.socket(.errno("connect", 111, endpoint: localServer))))
+        case "refused": (.tcp, .failure(.socket(.errno(.connect, 111, endpoint: localServer))))
         case "no-reply": (.udp, .failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)))
         case "hello": (.tcp, .success(Array("HELLO\n".utf8)))
         case "404": (.http, .success(Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)))
@@ -165,7 +165,7 @@ import NetLabCore
 
     @Test func presenterBannersForTheLabsOutcomes() {
         let cases: [(Result<[UInt8], ClientFailure>, LabEvent.Engine, String, StyleRole)] = [
-            (.failure(.socket(.errno("connect", 111, endpoint: localServer))), .tcp, "REFUSED", .bannerFailure),
+            (.failure(.socket(.errno(.connect, 111, endpoint: localServer))), .tcp, "REFUSED", .bannerFailure),
             (.failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)), .udp, "NO REPLY", .bannerSilent),
             (.success(Array("HELLO\n".utf8)), .tcp, "HELLO", .bannerSuccess),
             (.success(Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".utf8)), .http, "200 OK", .bannerSuccess),

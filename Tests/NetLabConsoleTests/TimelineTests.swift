@@ -42,7 +42,7 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         state.apply([.key(.enter)], at: 1)
         let (datagram, unreachable) = udpAndUnreachable(from: 40001, to: 12000, payload: Array("hi".utf8), at: 1.001)
         state.apply([wire(datagram), wire(unreachable)], at: 1.002)
-        let refused = SocketError.errno("recv", ECONNREFUSED, endpoint: localServer)
+        let refused = SocketError.errno(.recv, ECONNREFUSED, endpoint: localServer)
         state.apply([.reply(engine: .udp, result: .failure(.socket(refused)))], at: 1.003)
         #expect(state.timeline.items.map(\.text) == [
             "UDP 2 B 127.0.0.1:40001 > 127.0.0.1:12000",
@@ -59,7 +59,7 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         state.apply([.wire(.on(interface: "lo"))])
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
-        let refused = SocketError.errno("connect", ECONNREFUSED, endpoint: localServer)
+        let refused = SocketError.errno(.connect, ECONNREFUSED, endpoint: localServer)
         state.apply([.event(LabEvent(time: t0.addingTimeInterval(1.000), engine: .tcp, role: .client,
                                      kind: .connecting(peer: localServer), call: .connect)),
                      .event(LabEvent(time: t0.addingTimeInterval(1.003), engine: .tcp, role: .client, kind: .failed(refused)))])
@@ -103,7 +103,7 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         #expect(state.transcript.items.last?.text == "WIRE off: capturing packets needs the CAP_NET_RAW capability: FIX; everything else works without it")
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
-        state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno("connect", ECONNREFUSED, endpoint: localServer))))], at: 1)
+        state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno(.connect, ECONNREFUSED, endpoint: localServer))))], at: 1)
         #expect(!state.transcript.items.contains { $0.text.hasPrefix("the wire shows why") })
         #expect(state.awaitedEvidence == nil)
     }

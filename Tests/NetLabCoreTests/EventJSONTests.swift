@@ -31,7 +31,7 @@ import NetLabCore
 
     @Test func failuresNameTheCallAndTheErrno() throws {
         let json = try object(LabEvent(time: at, engine: .tcp, role: .client,
-                                       kind: .failed(.errno("connect", 111, endpoint: server))))
+                                       kind: .failed(.errno(.connect, 111, endpoint: server))))
         #expect(json["event"] as? String == "failed")
         let error = try #require(json["error"] as? [String: Any])
         #expect(error["operation"] as? String == "connect")

@@ -82,7 +82,7 @@ import NetLabCore
 
     @Test(arguments: ["/..", "/../x", "/a/../../x", "/%2e%2e/", "/a/b/../../.."])
     func refusesToLeaveTheRoot(target: String) {
-        #expect(throws: HTTPTarget.Refusal.self) { try HTTPTarget.path(of: target).get() }
+        #expect(throws: HTTPRefusal.self) { try HTTPTarget.path(of: target).get() }
     }
 
     @Test func encodesForLocation() throws {

@@ -11,17 +11,17 @@ import NetLabCore
     static let target = Endpoint(host: "127.0.0.1", port: 12000)
 
     static var messages: [String] {
-        var holder = SocketError.errno("bind", EADDRINUSE, endpoint: Endpoint(host: "::", port: 12000))
+        var holder = SocketError.errno(.bind, EADDRINUSE, endpoint: Endpoint(host: "::", port: 12000))
         holder.holder = "python3 TCPServer.py (pid 4242)"
-        var timeWait = SocketError.errno("bind", EADDRINUSE, endpoint: Endpoint(host: "::", port: 12000))
+        var timeWait = SocketError.errno(.bind, EADDRINUSE, endpoint: Endpoint(host: "::", port: 12000))
         timeWait.timeWait = 1
         return [
-            SocketError.errno("connect", ECONNREFUSED, endpoint: target).explanation,
+            SocketError.errno(.connect, ECONNREFUSED, endpoint: target).explanation,
             ClientFailure.timedOut(engine: .udp, peer: target, seconds: 2).brief,
-            SocketError.errno("recv", ECONNREFUSED, endpoint: target).explanation,
+            SocketError.errno(.recv, ECONNREFUSED, endpoint: target).explanation,
             ClientFailure.connectTimedOut(engine: .tcp, peer: target, seconds: 5).brief,
             ClientFailure.timedOut(engine: .tcp, peer: target, seconds: 5).brief,
-            SocketError.errno("recv", ECONNRESET, endpoint: target).explanation,
+            SocketError.errno(.recv, ECONNRESET, endpoint: target).explanation,
             holder.explanation,
             timeWait.explanation,
             ClientFailure.closedWithoutReply(engine: .tcp, peer: target).description,

@@ -23,8 +23,8 @@ import NetLabCore
     }
 
     @Test func eioHasAName() {
-        #expect(ErrnoName.name(5) == "EIO")
-        #expect(ErrnoName.message(5) == "Input/output error")
+        #expect(Errno(5).name == "EIO")
+        #expect(Errno(5).message == "Input/output error")
     }
 
     @Test func servedLineSaysWhenAResponseWasCutShort() {

@@ -232,6 +232,34 @@ extension LoopbackTests {
         #expect(served == [200])
     }
 
+    /// A download that takes longer than the idle timeout, read steadily, is not cut: the
+    /// idle timeout is for a connection waiting for a request, and a reader is given up on only
+    /// when it stops reading for that long. (The connection's first idle deadline used to stay
+    /// armed through the response: the download was cut at 0.3 s, and the client got only
+    /// what the kernel's buffers held by then, some megabytes; hence a 30 MB file.)
+    @Test func aSlowSteadyDownloadOutlastsTheIdleTimeout() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-slow-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: base) }
+        let size = 30_000_000
+        try Data((0..<size).map { UInt8(truncatingIfNeeded: $0) }).write(to: base.appendingPathComponent("big.bin"))
+        let (server, port) = try server(try HTTPSite.root(base.path)) { $0.idleTimeout = 0.3 }
+        defer { server.stop() }
+        let peer = try #require(LoopbackPeer(connectingTo: port, receiveBuffer: 64 * 1024))
+        peer.send("GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        peer.setReceiveTimeout(seconds: 10)
+        var received = 0
+        let started = Date()
+        // 64 KiB every millisecond at most: the download takes well over the 0.3 s idle timeout.
+        while let piece = peer.receive(max: 64 * 1024), !piece.isEmpty {
+            received += piece.count
+            usleep(1000)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        #expect(seconds > 0.3, "the download must outlast the idle timeout to test anything")
+        #expect(received > size, "the whole file and its head: \(received) bytes in \(seconds) s")
+    }
+
     @Test func slowClientGetsATimeout() throws {
         let (server, port) = try server(.builtIn) { $0.headerTimeout = 0.3 }
         defer { server.stop() }

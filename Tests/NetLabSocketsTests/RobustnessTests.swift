@@ -199,3 +199,44 @@ extension LoopbackTests {
     }
 }
 }
+
+/// An engine's epoll descriptor is made when it is first needed; a process with no
+/// descriptor left gets EMFILE from that call as an error, where it used to trap.
+@Suite struct EngineLoopTests {
+    static func fullProcess() -> EngineLoop {
+        EngineLoop(label: "test.full") {
+            errno = EMFILE
+            return -1
+        }
+    }
+
+    @Test func aServerThatCannotMakeItsReactorFailsToStart() {
+        let lifecycle = ServerLifecycle<Int>(loop: Self.fullProcess())
+        #expect(throws: SocketError.errno(.epollCreate, EMFILE)) { try lifecycle.start { _ in 1 } }
+        #expect(lifecycle.read { $0 } == nil)
+        let error = SocketError.errno(.epollCreate, EMFILE)
+        #expect(error.description
+            == "epoll_create1() failed: Too many open files (EMFILE, errno 24): the process has run out of file descriptors")
+        #expect(error.remedy == .raiseDescriptorLimit)
+    }
+
+    @Test func anExchangeThatCannotMakeItsReactorEndsWithTheError() async {
+        let recorder = EventRecorder()
+        let core = ClientCore(loop: Self.fullProcess(), sink: recorder.sink)
+        let result = await withCheckedContinuation { continuation in
+            core.run({ _ in preconditionFailure("no exchange without a reactor") }) { continuation.resume(returning: $0) }
+        }
+        #expect(result == .failure(.socket(.errno(.epollCreate, EMFILE))))
+    }
+
+    @Test func aWorkingLoopMakesOneReactorAndServes() throws {
+        let lifecycle = ServerLifecycle<ObjectIdentifier>(label: "test.working")
+        let first = try lifecycle.start { ObjectIdentifier($0) }
+        let second = try lifecycle.start { _ in preconditionFailure("already running: not started again") }
+        #expect(first == second)
+        var closed = 0
+        lifecycle.stop { _, _ in closed += 1 }
+        lifecycle.stop { _, _ in closed += 1 }
+        #expect(closed == 1)
+    }
+}

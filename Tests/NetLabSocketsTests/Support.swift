@@ -63,7 +63,7 @@ func startOnFixedPort(_ server: any ServerEngine) throws -> UInt16 {
 /// just-closed socket included, so the port can be busy for a moment. Retries for at most a
 /// second, on EADDRINUSE only.
 func restart(_ server: any ServerEngine, port: UInt16) throws -> UInt16 {
-    var lastError = SocketError.errno("bind", EADDRINUSE)
+    var lastError = SocketError.errno(.bind, EADDRINUSE)
     for _ in 0..<50 {
         let result: Result<Endpoint, SocketError>
         do {

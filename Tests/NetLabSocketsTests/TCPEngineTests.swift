@@ -91,7 +91,7 @@ extension LoopbackTests {
             return
         }
         #expect(error.errnoValue == ECONNREFUSED)
-        #expect(error.operation == "connect")
+        #expect(error.operation == .connect)
         #expect(error.description.hasSuffix("nothing is listening on 127.0.0.1:\(port)"))
         #expect(events.kinds == [.connecting(peer: Endpoint(host: "127.0.0.1", port: port)), .failed(error)])
     }
@@ -115,7 +115,7 @@ extension LoopbackTests {
             try second.start(host: "127.0.0.1", port: port)
         } throws: { error in
             (error as? SocketError)?.errnoValue == EADDRINUSE
-                && (error as? SocketError)?.operation == "bind"
+                && (error as? SocketError)?.operation == .bind
                 && "\(error)".contains("port \(port)")
         }
         #expect(events.kinds.count == 1)

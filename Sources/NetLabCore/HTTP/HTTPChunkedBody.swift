@@ -7,7 +7,7 @@ public struct HTTPChunkedBody: Equatable, Sendable {
         case needMore
         /// The body ended: `consumed` bytes of this input belonged to it.
         case done(consumed: Int)
-        case failed(HTTPParseError)
+        case failed(HTTPRefusal)
     }
 
     private enum State: Equatable, Sendable {

@@ -16,7 +16,7 @@ public struct HTTPRequestParser: Sendable {
         case needMore
         /// A complete head, which used `consumed` bytes of the input (the body, if any, is not included).
         case head(HTTPRequestHead, consumed: Int)
-        case failed(HTTPParseError)
+        case failed(HTTPRefusal)
     }
 
     public let limits: Limits
@@ -69,7 +69,7 @@ public struct HTTPRequestParser: Sendable {
         return nil
     }
 
-    private static func parseHead(_ head: ArraySlice<UInt8>, limits: Limits) -> Result<HTTPRequestHead, HTTPParseError> {
+    private static func parseHead(_ head: ArraySlice<UInt8>, limits: Limits) -> Result<HTTPRequestHead, HTTPRefusal> {
         // Walks the lines in place: no array of lines, no String until a value is kept.
         var cursor = head.startIndex
         func nextLine() -> ArraySlice<UInt8>? {
@@ -174,7 +174,7 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
-    private static func parseVersion(_ bytes: ArraySlice<UInt8>) -> Result<(Int, Int), HTTPParseError> {
+    private static func parseVersion(_ bytes: ArraySlice<UInt8>) -> Result<(Int, Int), HTTPRefusal> {
         let text = String(decoding: bytes, as: UTF8.self)
         let digits = Array(text.utf8.dropFirst(5))
         guard text.hasPrefix("HTTP/"), digits.count == 3, digits[1] == 0x2E,

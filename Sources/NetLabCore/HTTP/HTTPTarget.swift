@@ -2,20 +2,6 @@
 /// could reach outside it. Pure: the engine still resolves the real path on disk (symlinks)
 /// and checks containment.
 public enum HTTPTarget {
-    public enum Refusal: Error, Equatable, Sendable {
-        /// 400: not a path netlab can read (bad percent-encoding, not UTF-8, wrong form).
-        case malformed(String)
-        /// 403: a path that tries to leave the root or hide a separator.
-        case forbidden(String)
-
-        public var status: Int {
-            switch self {
-            case .malformed: 400
-            case .forbidden: 403
-            }
-        }
-    }
-
     /// A target's path, decoded: its segments, whether it ended in `/` (a folder's URL), and
     /// the query as sent.
     public struct Path: Equatable, Sendable {
@@ -30,14 +16,14 @@ public enum HTTPTarget {
     }
 
     /// The decoded segments of the target's path: `/a/b%20c/?q` gives `["a", "b c"]`.
-    public static func segments(of target: String) -> Result<[String], Refusal> {
+    public static func segments(of target: String) -> Result<[String], HTTPRefusal> {
         path(of: target).map(\.segments)
     }
 
     /// The target's path with dot segments removed as RFC 3986 (section 5.2.4) says: `.` and
     /// empty segments go, `..` removes the segment before it (`/a/../b` is `/b`). A `..` with
     /// nothing left to remove would leave the root: refused, as are encoded `/` or `\` and NUL.
-    public static func path(of target: String) -> Result<Path, Refusal> {
+    public static func path(of target: String) -> Result<Path, HTTPRefusal> {
         var path = Substring(target)
         if path.hasPrefix("http://") || path.hasPrefix("https://") {
             // Absolute form: keep only the path (RFC 9112, section 3.2.2).

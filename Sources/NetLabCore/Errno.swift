@@ -4,17 +4,35 @@ import Glibc
 import Darwin
 #endif
 
-/// Symbolic names and messages of the errno values that sockets produce.
+/// An errno value with its name and the C library's wording: `Errno(ECONNREFUSED).name` is
+/// `ECONNREFUSED`, `.message` "Connection refused".
 ///
 /// glibc's `strerrorname_np` is not imported by Swift and does not exist on macOS, so the
 /// names the lab meets are listed here, keyed by the platform's own constants.
-public enum ErrnoName {
-    public struct Entry: Sendable {
-        public let name: String
-        public let message: String
-    }
+public struct Errno: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: Int32
 
-    static let table: [Int32: Entry] = {
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+    public init(_ rawValue: Int32) { self.rawValue = rawValue }
+
+    /// `ECONNREFUSED` for 111 on Linux; `errno N` for a value the table does not know.
+    public var name: String { Self.table[rawValue]?.name ?? "errno \(rawValue)" }
+    /// The C library's wording, e.g. "Connection refused".
+    public var message: String { Self.table[rawValue]?.message ?? "Unknown error \(rawValue)" }
+    /// Whether the table names this value.
+    public var isKnown: Bool { Self.table[rawValue] != nil }
+    public var description: String { name }
+
+    public static let addressInUse = Errno(EADDRINUSE)
+    public static let brokenPipe = Errno(EPIPE)
+    public static let connectionRefused = Errno(ECONNREFUSED)
+    public static let connectionReset = Errno(ECONNRESET)
+    public static let permissionDenied = Errno(EACCES)
+    public static let tooManyOpenFiles = Errno(EMFILE)
+    public static let tooManyOpenFilesInSystem = Errno(ENFILE)
+    public static let wouldBlock = Errno(EAGAIN)
+
+    private static let table: [Int32: (name: String, message: String)] = {
         let pairs: [(Int32, String, String)] = [
             (EPERM, "EPERM", "Operation not permitted"),
             (ENOENT, "ENOENT", "No such file or directory"),
@@ -52,14 +70,8 @@ public enum ErrnoName {
             (EALREADY, "EALREADY", "Operation already in progress"),
             (EINPROGRESS, "EINPROGRESS", "Operation now in progress"),
         ]
-        var table: [Int32: Entry] = [:]
-        for (code, name, message) in pairs { table[code] = Entry(name: name, message: message) }
+        var table: [Int32: (name: String, message: String)] = [:]
+        for (code, name, message) in pairs { table[code] = (name, message) }
         return table
     }()
-
-    /// `ECONNREFUSED` for 111 on Linux; `errno N` for a value the table does not know.
-    public static func name(_ code: Int32) -> String { table[code]?.name ?? "errno \(code)" }
-
-    /// The C library's wording, e.g. "Connection refused".
-    public static func message(_ code: Int32) -> String { table[code]?.message ?? "Unknown error \(code)" }
 }

@@ -4,7 +4,7 @@ import NetLabConsole
 import NetLabCore
 
 /// Micro benchmarks of netlab's hot paths: ns per operation and allocations.
-/// Run: `swift package benchmark` (or Benchmarks/run-all.sh for the whole suite).
+/// Run: `swift package --package-path Benchmarks benchmark` (or Benchmarks/run-all.sh for the whole suite).
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput, .mallocCountTotal],

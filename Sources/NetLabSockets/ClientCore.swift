@@ -1,0 +1,77 @@
+import Dispatch
+import NetLabCore
+
+/// One client exchange (a TCP connection's round, a datagram and its reply): started on its
+/// engine's queue, it ends exactly once with the reply or the reason there is none.
+protocol ClientExchange: AnyObject {
+    func run(completion: @escaping (Result<[UInt8], ClientFailure>) -> Void)
+}
+
+/// What every client engine shares: its loop, the exchanges in flight, and the one way an
+/// exchange's result comes back (its completion, delivered on the event queue after the
+/// exchange's events, which are display only).
+final class ClientCore: @unchecked Sendable {
+    // @unchecked: `inFlight` is touched only on the loop's queue.
+    let loop: EngineLoop
+    private let sink: EventSink
+    private var inFlight: [ObjectIdentifier: ClientExchange] = [:]
+
+    init(loop: EngineLoop, sink: EventSink) {
+        self.loop = loop
+        self.sink = sink
+    }
+
+    convenience init(label: String, sink: EventSink) {
+        self.init(loop: EngineLoop(label: label), sink: sink)
+    }
+
+    /// Makes an exchange on the queue with the engine's reactor and runs it.
+    func run(_ make: @escaping @Sendable (Reactor) -> ClientExchange,
+             completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void) {
+        loop.queue.async { [self, sink] in
+            let reactor: Reactor
+            do throws(SocketError) {
+                reactor = try loop.reactor()
+            } catch {
+                sink.after { completion(.failure(.socket(error))) }
+                return
+            }
+            let exchange = make(reactor)
+            let id = ObjectIdentifier(exchange)
+            inFlight[id] = exchange
+            exchange.run { [self] result in
+                inFlight[id] = nil
+                sink.after { completion(result) }
+            }
+        }
+    }
+}
+
+/// The bookkeeping every exchange repeats: its completion, taken exactly once, and the
+/// timer that ends it when the other side stays silent.
+struct ExchangeEnding {
+    private var completion: ((Result<[UInt8], ClientFailure>) -> Void)?
+    private var timer: DispatchWorkItem?
+
+    /// Whether the exchange is still waiting for its end.
+    var isRunning: Bool { completion != nil }
+
+    mutating func begin(_ completion: @escaping (Result<[UInt8], ClientFailure>) -> Void) {
+        self.completion = completion
+    }
+
+    /// Runs `fire` on `queue` after `seconds` unless the exchange ends first.
+    mutating func arm(after seconds: Double, on queue: DispatchQueue, _ fire: @escaping () -> Void) {
+        let timer = DispatchWorkItem(block: fire)
+        self.timer = timer
+        queue.asyncAfter(deadline: .now() + seconds, execute: timer)
+    }
+
+    /// The completion, the first time only (nil after); the timer is cancelled.
+    mutating func take() -> ((Result<[UInt8], ClientFailure>) -> Void)? {
+        timer?.cancel()
+        timer = nil
+        defer { completion = nil }
+        return completion
+    }
+}

@@ -1,0 +1,197 @@
+import Dispatch
+import Foundation
+import NetLabCore
+
+/// The clock the HTTP server reads: monotonic nanoseconds for deadlines and durations, wall
+/// seconds for the Date header. Injected, so timeouts are unit-tested without waiting.
+struct HTTPClock: Sendable {
+    var uptimeNanoseconds: @Sendable () -> UInt64
+    var secondsSince1970: @Sendable () -> Int
+
+    static let system = HTTPClock(
+        uptimeNanoseconds: { DispatchTime.now().uptimeNanoseconds },
+        secondsSince1970: { Int(Date().timeIntervalSince1970) })
+}
+
+/// One response, decided: the bytes of its head, its body, and whether the connection stays
+/// open after it. The connection only sends it.
+struct HTTPResponse {
+    enum Body: Equatable {
+        case none
+        /// In memory (an error page, a listing, a cached file).
+        case bytes([UInt8])
+        /// `length` bytes of an open file from `offset` (the connection closes `fd` when done).
+        case file(fd: Int32, offset: Int, length: Int)
+    }
+
+    var status: Int
+    var head: [UInt8]
+    var body: Body
+    var keepAlive: Bool
+    /// For the access log; `-` when no request line could be read.
+    var requestLine: String
+    /// A file the site opened that this answer does not send (HEAD, 304, 412, 416): the
+    /// connection closes it.
+    var unusedFile: Int32?
+
+    /// Head and body bytes together (what the access log counts).
+    var length: Int {
+        switch body {
+        case .none: head.count
+        case .bytes(let bytes): head.count + bytes.count
+        case .file(_, _, let length): head.count + length
+        }
+    }
+}
+
+/// Every decision about what to answer to a request head: method (405/501), target (400/403),
+/// the site's resource (404/301/listing/file), validators (304/412), ranges (206/416), the
+/// busy answer (503), the fields of the head. A value type with no I/O of its own: the site
+/// lookup and the clock are injected.
+struct HTTPResponder {
+    typealias Lookup = (HTTPTarget.Path) -> Result<HTTPSite.Resource, HTTPRefusal>
+
+    let closeAfterEachResponse: Bool
+    /// Past the connection limit: every answer is 503, then close.
+    let busy: Bool
+    let clock: HTTPClock
+    let lookup: Lookup
+
+    init(configuration: HTTPServer.Configuration, busy: Bool, clock: HTTPClock, lookup: @escaping Lookup) {
+        self.closeAfterEachResponse = configuration.closeAfterEachResponse
+        self.busy = busy
+        self.clock = clock
+        self.lookup = lookup
+    }
+
+    /// The answer to a complete request head.
+    func respond(to head: HTTPRequestHead) -> HTTPResponse {
+        let keepAlive = head.keepAlive && !closeAfterEachResponse && !busy
+        if busy {
+            return page(503, "Too many connections; try again in a moment.", head: head, keepAlive: false,
+                        extra: [("Retry-After", "1")])
+        }
+        guard head.method == "GET" || head.method == "HEAD" else {
+            // A method HTTP defines but this server does not serve is 405 (with Allow); one it
+            // does not know at all is 501 (RFC 9110, sections 15.5.6 and 15.6.2).
+            if HTTPRequestHead.standardMethods.contains(head.method) {
+                return page(405, "\(head.method) is not served here; use GET or HEAD.", head: head, keepAlive: keepAlive,
+                            extra: [("Allow", "GET, HEAD")])
+            }
+            return page(501, "the method \(head.method) is not implemented here; use GET or HEAD.", head: head,
+                        keepAlive: keepAlive)
+        }
+        let target: HTTPTarget.Path
+        switch HTTPTarget.path(of: head.target) {
+        case .success(let found): target = found
+        case .failure(let refusal): return page(refusal.status, refusal.detail, head: head, keepAlive: keepAlive)
+        }
+        switch lookup(target) {
+        case .failure(let refusal):
+            return page(refusal.status, refusal.detail, head: head, keepAlive: keepAlive)
+        case .success(.redirect(let location)):
+            return page(301, "this folder is at \(location)", head: head, keepAlive: keepAlive, extra: [("Location", location)])
+        case .success(.listing(let listing)):
+            let headOnly = head.method == "HEAD"
+            return response(status: 200, contentType: "text/html; charset=utf-8", body: headOnly ? .none : .bytes(listing),
+                            length: listing.count, modified: nil, keepAlive: keepAlive, requestLine: head.requestLine,
+                            extra: [("Cache-Control", "no-cache")])
+        case .success(.file(let fd, let size, let modified, let version, let name)):
+            return file(.file(fd: fd, offset: 0, length: size), size: size, modified: modified, version: version, name: name,
+                        head: head, keepAlive: keepAlive)
+        case .success(.memory(let bytes, let modified, let version, let name)):
+            return file(.bytes(bytes), size: bytes.count, modified: modified, version: version, name: name, head: head,
+                        keepAlive: keepAlive)
+        }
+    }
+
+    /// The answer to bytes that are not a request (parse errors): the page, then close.
+    func refuse(_ refusal: HTTPRefusal) -> HTTPResponse {
+        let page = HTTPResponseHead.errorPage(refusal.status, detail: refusal.detail)
+        return response(status: refusal.status, contentType: "text/html; charset=utf-8", body: .bytes(page), length: page.count,
+                        modified: nil, keepAlive: false, requestLine: "-")
+    }
+
+    /// 408: a request head that did not arrive in time; then close.
+    func timedOut() -> HTTPResponse {
+        refuse(HTTPRefusal(408, "The request did not arrive in time."))
+    }
+
+    /// A file's answer: its validators, then preconditions (304/412), then a range (206/416)
+    /// or the whole file (200). `whole` is the whole file, in memory or open.
+    private func file(_ whole: HTTPResponse.Body, size: Int, modified: Int, version: Int, name: String,
+                      head: HTTPRequestHead, keepAlive: Bool) -> HTTPResponse {
+        let headOnly = head.method == "HEAD"
+        let etag = HTTPPreconditions.etag(size: size, modifiedNanoseconds: version)
+        var opened: Int32? = nil
+        if case .file(let fd, _, _) = whole { opened = fd }
+        // no-cache: the browser may keep the file but must ask (cheaply, with the validators)
+        // before using it, so a student's edit shows on the next reload.
+        let validators: [(name: String, value: String)] = [("ETag", etag), ("Cache-Control", "no-cache")]
+        var answer: HTTPResponse
+        switch HTTPPreconditions.evaluate(head, etag: etag, modified: modified) {
+        case .notModified:
+            answer = response(status: 304, contentType: nil, body: .none, length: nil, modified: modified, keepAlive: keepAlive,
+                              requestLine: head.requestLine, extra: validators)
+        case .failed:
+            answer = page(412, "the file is not the version the request's If-Match or If-Unmodified-Since names", head: head,
+                          keepAlive: keepAlive, extra: validators)
+        case .proceed:
+            let contentType = MIMEType.forFile(name)
+            switch HTTPPreconditions.range(head, size: size, etag: etag, modified: modified) {
+            case .whole:
+                answer = response(status: 200, contentType: contentType, body: headOnly ? .none : whole, length: size,
+                                  modified: modified, keepAlive: keepAlive, requestLine: head.requestLine,
+                                  extra: validators + [("Accept-Ranges", "bytes")])
+            case .part(let first, let last):
+                let part: HTTPResponse.Body = switch whole {
+                case .file(let fd, _, _): .file(fd: fd, offset: first, length: last - first + 1)
+                case .bytes(let bytes): .bytes(Array(bytes[first...last]))
+                case .none: .none
+                }
+                answer = response(status: 206, contentType: contentType, body: part, length: last - first + 1, modified: modified,
+                                  keepAlive: keepAlive, requestLine: head.requestLine,
+                                  extra: validators + [("Accept-Ranges", "bytes"), ("Content-Range", "bytes \(first)-\(last)/\(size)")])
+            case .unsatisfiable:
+                answer = page(416, "the file has \(size) bytes; the requested range starts past its end", head: head,
+                              keepAlive: keepAlive, extra: [("Content-Range", "bytes */\(size)"), ("Accept-Ranges", "bytes")])
+            }
+        }
+        if case .file = answer.body {} else { answer.unusedFile = opened }
+        return answer
+    }
+
+    /// An error or notice page (the body is left out for HEAD).
+    private func page(_ status: Int, _ detail: String, head: HTTPRequestHead, keepAlive: Bool,
+                      extra: [(name: String, value: String)] = []) -> HTTPResponse {
+        let page = HTTPResponseHead.errorPage(status, detail: detail)
+        return response(status: status, contentType: "text/html; charset=utf-8",
+                        body: head.method == "HEAD" ? .none : .bytes(page), length: page.count, modified: nil,
+                        keepAlive: keepAlive, requestLine: head.requestLine, extra: extra)
+    }
+
+    private func response(status: Int, contentType: String?, body: HTTPResponse.Body, length: Int?, modified: Int?,
+                          keepAlive: Bool, requestLine: String, extra: [(name: String, value: String)] = []) -> HTTPResponse {
+        let now = clock.secondsSince1970()
+        var fields: [(name: String, value: String)] = [("Date", Self.date(now)), ("Server", "netlab")]
+        if let contentType { fields.append(("Content-Type", contentType)) }
+        if let length { fields.append(("Content-Length", String(length))) }
+        // Never later than Date (a file touched into the future must not look newer than now).
+        if let modified { fields.append(("Last-Modified", HTTPDate.format(min(modified, now)))) }
+        fields += extra
+        fields.append(("Connection", keepAlive ? "keep-alive" : "close"))
+        return HTTPResponse(status: status, head: HTTPResponseHead(status: status, fields: fields).bytes, body: body,
+                            keepAlive: keepAlive, requestLine: requestLine)
+    }
+
+    /// The Date header's value, formatted once per second (shared by every server's queue).
+    private nonisolated(unsafe) static var dateCache: (second: Int, text: String) = (-1, "")
+    private static let dateLock = NSLock()
+
+    static func date(_ second: Int) -> String {
+        dateLock.lock()
+        defer { dateLock.unlock() }
+        if dateCache.second != second { dateCache = (second, HTTPDate.format(second)) }
+        return dateCache.text
+    }
+}
