@@ -45,9 +45,16 @@ let package = Package(
             dependencies: ["CNcurses", "NetLabConsole"],
             linkerSettings: [.linkedLibrary("ncursesw")]
         ),
+        // The console loop (keys and events in, effects carried out, frames out) on any
+        // terminal backend, the engines and the capture: testable in-process.
+        .target(
+            name: "NetLabApp",
+            dependencies: ["NetLabCore", "NetLabSockets", "NetLabCapture", "NetLabConsole"]
+        ),
         .executableTarget(
             name: "netlab",
             dependencies: [
+                "NetLabApp",
                 "NetLabCore",
                 "NetLabSockets",
                 "NetLabCapture",
@@ -62,6 +69,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "NetLabSocketsTests", dependencies: ["NetLabCore", "NetLabSockets", "NetLabConsole", "CNetLabSys"]),
+        .testTarget(name: "NetLabAppTests", dependencies: ["NetLabApp", "NetLabConsole", "NetLabCore", "NetLabSockets"]),
         .testTarget(name: "NetLabConsoleTests", dependencies: ["NetLabCore", "NetLabConsole"], exclude: ["Snapshots"]),
         // Runs the built `netlab` binary and the lab's Python programs over loopback.
         .testTarget(

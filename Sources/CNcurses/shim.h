@@ -8,7 +8,10 @@
 #include <locale.h>
 #include <wchar.h>
 #include <ncurses.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 // Hidden by Glibc's Swift module.
@@ -66,6 +69,62 @@ static inline int netlab_get_mouse(int *x, int *y) {
 static inline bool netlab_can_address_cursor(void) {
     const char *cup = tigetstr("cup");
     return cup != NULL && cup != (char *)-1;
+}
+
+// Putting the terminal back from a crash handler or a watchdog: only async-signal-safe calls
+// (tcsetattr, write, sigaction, raise, _exit), on settings saved before curses started. The
+// saved state lives in function-local statics (Swift emits the functions a module uses, not
+// a header's variables); only Terminal.swift calls these, so there is one copy.
+struct netlab_saved_terminal {
+    struct termios settings;
+    volatile sig_atomic_t saved;
+    struct sigaction previous[65];
+};
+
+static inline struct netlab_saved_terminal *netlab_saved(void) {
+    static struct netlab_saved_terminal state;
+    return &state;
+}
+
+static inline void netlab_save_user_terminal(void) {
+    if (tcgetattr(0, &netlab_saved()->settings) == 0) netlab_saved()->saved = 1;
+}
+
+// The user's tty settings, colours reset, mouse reporting and keypad mode off, normal
+// screen, cursor shown.
+static inline void netlab_restore_user_terminal(void) {
+    static const char reset[] = "\033[0m\033[?1000l\033[?1002l\033[?1006l\033[?1l\033>\033[?1049l\033[?25h\r\n";
+    if (netlab_saved()->saved) tcsetattr(0, TCSANOW, &netlab_saved()->settings);
+    ssize_t ignored = write(1, reset, sizeof reset - 1);  // nothing to do if it fails
+    (void)ignored;
+}
+
+static void netlab_crash_handler(int number) {
+    netlab_restore_user_terminal();
+    // Then the handler that was there before (Swift's backtracer, or the default: a core).
+    sigaction(number, &netlab_saved()->previous[number], 0);
+    raise(number);
+    // That handler returned (a signal sent with kill, not a fault, lets it): the process must
+    // still end, not go on drawing on a terminal it gave back.
+    signal(number, SIG_DFL);
+    raise(number);
+    _exit(128 + number);
+}
+
+static inline void netlab_install_crash_restore(void) {
+    static const int crashes[] = {SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGTRAP, SIGABRT};
+    for (unsigned i = 0; i < sizeof crashes / sizeof crashes[0]; i++) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = netlab_crash_handler;
+        sigemptyset(&action.sa_mask);
+        sigaction(crashes[i], &action, &netlab_saved()->previous[crashes[i]]);
+    }
+}
+
+static inline void netlab_restore_user_terminal_and_exit(void) {
+    netlab_restore_user_terminal();
+    _exit(0);
 }
 
 #endif

@@ -276,9 +276,18 @@ extension ConsoleState {
         // connect sends nothing, and the transcript must not say it did.
         unsent.append(UnsentLine(engine: client.engine,
                                  text: "\(client.engine.rawValue) -> \(target)\(mode) " + TerminalSafe.escape(Array(line.utf8))))
-        return [.send(client.engine, bytes: Array(line.utf8), host: client.host, port: client.port,
-                      udpMode: client.udpMode, timeout: client.timeout)]
+        // The effect is what the engine is given, exactly: the HTTP client sends a whole
+        // request (the line is a path or a request line), and a stream client waits at least
+        // 5 s (the timeout covers the handshake and the reply; a `:timeout` meant for UDP
+        // replies would otherwise cut a TCP exchange short).
+        let bytes = client.engine == .http
+            ? HTTPClientMessage.request(for: line, host: client.host, port: client.port) : Array(line.utf8)
+        let timeout = client.engine == .udp ? client.timeout : max(client.timeout, Self.streamTimeoutFloor)
+        return [.send(client.engine, bytes: bytes, host: client.host, port: client.port, udpMode: client.udpMode, timeout: timeout)]
     }
+
+    /// The least time a TCP or HTTP exchange is given, in seconds.
+    static let streamTimeoutFloor = 5.0
 
     private static func remember(_ line: String, in list: inout [String]) {
         guard list.last != line else { return }

@@ -5,7 +5,7 @@ import NetLabConsole
 /// The only user of curses: starts and restores the terminal, draws `Screen`s (only the cells
 /// that changed), and reads keys. Used only from the main thread.
 @MainActor
-public final class Terminal {
+public final class Terminal: TerminalBackend {
     public enum StartError: Error, CustomStringConvertible {
         case notATerminal
         case unknownTerminal(String)
@@ -248,28 +248,23 @@ public final class Terminal {
         }
     }
 
-    /// On a crash, put the terminal back before Swift's backtrace prints.
+    /// On a crash, put the terminal back before Swift's backtrace prints. The handler is C
+    /// (`netlab_crash_handler`) and makes only async-signal-safe calls: no curses, no Swift
+    /// runtime (it used to call endwin() and read a Swift dictionary from the handler).
     private static func installCrashRestore() {
-        for signalNumber in [SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGTRAP, SIGABRT] {
-            var action = sigaction()
-            var previous = sigaction()
-            sigaction(signalNumber, nil, &previous)
-            CrashRestore.previous[Int(signalNumber)] = previous
-            action.__sigaction_handler.sa_handler = { number in
-                endwin()
-                var old = CrashRestore.previous[Int(number)] ?? sigaction()
-                sigaction(number, &old, nil)
-                raise(number)
-            }
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = 0
-            sigaction(signalNumber, &action, nil)
-        }
+        netlab_install_crash_restore()
     }
-}
 
-/// The signal handlers that were installed before the console's, to chain to after restoring.
-enum CrashRestore {
-    // Written once at start on the main thread, read only inside crash handlers.
-    nonisolated(unsafe) static var previous: [Int: sigaction] = [:]
+    /// Saves the terminal settings as the user had them, before curses changes anything: what
+    /// the crash handler and `restoreUserSettingsAndExit` put back.
+    public nonisolated static func saveUserSettings() {
+        netlab_save_user_terminal()
+    }
+
+    /// The way out when the main queue cannot quit in time (the shell's watchdog): the
+    /// user's settings back, the normal screen, the cursor shown, exit 0.
+    public nonisolated static func restoreUserSettingsAndExit() -> Never {
+        netlab_restore_user_terminal_and_exit()
+        fatalError("unreachable: _exit returned")
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NetLabApp
 import NetLabConsole
 import NetLabCore
 import NetLabSockets
@@ -100,9 +101,9 @@ struct ConsoleCommand: ParsableCommand {
             listenHost: host, clientHost: host ?? "127.0.0.1",
             ports: [.tcp: UInt16(tcpPort), .udp: UInt16(udpPort), .http: UInt16(httpPort)],
             servers: try serverList(), site: try Roots.site(root), theme: chosen,
-            themes: catalog, presenter: presenter, wire: wire, eventLog: eventLog, mouse: mouse)
+            themes: catalog, presenter: presenter, wire: wire, eventLog: eventLog)
         try MainActor.assumeIsolated {
-            try ConsoleApp(settings: settings).run()
+            try ConsoleShell.run(settings, mouse: mouse)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NetLabApp
 import NetLabCore
 
 /// Unbuffered writes to stdout and stderr, so a reader on a pipe sees each line at once.
@@ -25,28 +26,8 @@ enum Output {
 
     /// Writes all of `bytes`; the errno that stopped it, or nil when everything went out.
     @discardableResult
-    static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += n
-        }
-        return nil
-    }
+    static func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? { Descriptor.writeAll(bytes, to: fd) }
 
-    static func write(_ bytes: [UInt8], to fd: Int32) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += n
-        }
-    }
+    /// Writes all of `bytes`; a failure is not reported (the reader has gone: nobody to tell).
+    static func write(_ bytes: [UInt8], to fd: Int32) { _ = Descriptor.writeAll(bytes, to: fd) }
 }

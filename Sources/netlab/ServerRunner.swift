@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NetLabCore
+import NetLabApp
 import NetLabSockets
 
 /// Runs a headless server until SIGINT or SIGTERM, printing one log line per event worth it.

@@ -7,7 +7,7 @@ import NetLabCore
         var state = ConsoleState()
         state.type("hello")
         let effects = state.apply([.key(.enter)])
-        #expect(effects == [.send(.tcp, bytes: Array("hello".utf8), host: "127.0.0.1", port: 12000, udpMode: .unconnected, timeout: 2)])
+        #expect(effects == [.send(.tcp, bytes: Array("hello".utf8), host: "127.0.0.1", port: 12000, udpMode: .unconnected, timeout: 5)])
         #expect(state.editor.text == "")
         #expect(state.history == ["hello"])
         #expect(state.transcript.items.isEmpty, "nothing is said to be sent before the client's send()")
@@ -185,7 +185,8 @@ import NetLabCore
         #expect(state.client.engine == .http)
         #expect(state.client.port == 8080)
         state.type("/HelloWorld.html")
-        #expect(state.apply([.key(.enter)]) == [.send(.http, bytes: Array("/HelloWorld.html".utf8), host: "127.0.0.1", port: 8080, udpMode: .unconnected, timeout: 2)])
+        let request = "GET /HelloWorld.html HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: netlab\r\nConnection: close\r\n\r\n"
+        #expect(state.apply([.key(.enter)]) == [.send(.http, bytes: Array(request.utf8), host: "127.0.0.1", port: 8080, udpMode: .unconnected, timeout: 5)])
         state.apply([.reply(engine: .http, result: .success(Array("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<h1>x</h1>".utf8)))])
         #expect(state.transcript.last?.text == "HTTP <- 404 Not Found, text/html, body 10 bytes (61 with the head)")
         #expect(state.transcript.last?.role == .error)

@@ -38,6 +38,29 @@ private let bigReplyServer = """
         #expect(!session.screen.contains("Crash"))
     }
 
+    /// A crash (SIGSEGV, SIGABRT) gives the terminal back before the process dies: the
+    /// handler is C and async-signal-safe (it restores the saved tty settings and writes the
+    /// reset sequences), then the crash goes on to the handler that was there before.
+    @Test(arguments: ["SEGV", "ABRT"])
+    func aCrashGivesTheTerminalBack(signal: String) throws {
+        let port = try freePort()
+        // Not interactive: on a terminal Swift's backtracer would wait for a key.
+        let session = try TmuxSession(
+            command: ["/usr/bin/env", "SWIFT_BACKTRACE=interactive=no", netlabBinary.path, "--host", "127.0.0.1",
+                      "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp"],
+            width: 80, height: 24)
+        try session.waitForServer("TCP", port: port, "ON")
+        let found = try run("/usr/bin/pgrep", ["-n", "-f", "netlab --host 127.0.0.1 --tcp-port \(port) "])
+        let pid = found.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!pid.isEmpty, "the console's process")
+        _ = try run("/bin/kill", ["-\(signal)", pid])
+        // Swift's backtracer (the handler before ours) reports on the normal screen, then the
+        // process dies of the signal (the shell's status is 128 + its number).
+        #expect(try session.exitStatus() == 128 + (signal == "SEGV" ? SIGSEGV : SIGABRT))
+        #expect(session.terminalFlags == "0 1 0", "normal screen, cursor shown, keypad mode off")
+        #expect(session.sttyRestored)
+    }
+
     /// A terminal that cannot move the cursor is refused with the fix, not drawn scrambled.
     @Test func dumbTerminalIsRefused() throws {
         let session = try TmuxSession(command: ["/usr/bin/env", "TERM=dumb", netlabBinary.path], width: 200, height: 10)

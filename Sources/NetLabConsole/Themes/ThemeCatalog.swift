@@ -4,13 +4,13 @@ import NetLabConsole
 /// The themes the console can switch between: the built-in copies of `Themes/*.toml`, then
 /// the user's own files in `~/.config/netlab/themes` (a user file named like a built-in theme
 /// replaces it), then any theme file named by path on the command line.
-struct ThemeCatalog {
-    private(set) var themes: [Theme]
+public struct ThemeCatalog: Sendable {
+    public private(set) var themes: [Theme]
     /// Broken files in the user folder: reported in the console, left out of the cycle.
-    private(set) var skipped: [ThemeFileError] = []
+    public private(set) var skipped: [ThemeFileError] = []
 
     /// `$XDG_CONFIG_HOME/netlab/themes`, else `~/.config/netlab/themes`.
-    static func userFolder(environment: [String: String]) -> URL? {
+    public static func userFolder(environment: [String: String]) -> URL? {
         if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
             return URL(fileURLWithPath: config).appendingPathComponent("netlab/themes")
         }
@@ -18,7 +18,7 @@ struct ThemeCatalog {
         return URL(fileURLWithPath: home).appendingPathComponent(".config/netlab/themes")
     }
 
-    init(userFolder: URL?) {
+    public init(userFolder: URL?) {
         themes = Theme.builtIn
         guard let userFolder,
               let names = try? FileManager.default.contentsOfDirectory(atPath: userFolder.path) else { return }
@@ -33,15 +33,15 @@ struct ThemeCatalog {
         }
     }
 
-    var names: [String] { themes.map(\.name) }
+    public var names: [String] { themes.map(\.name) }
 
-    func theme(named name: String) -> Theme? {
+    public func theme(named name: String) -> Theme? {
         themes.first { $0.name == name }
     }
 
     /// The theme for `--theme` or `NETLAB_THEME`: a name from the catalog, or a path to a
     /// `.toml` file (which joins the catalog). The error is the one line to show the user.
-    mutating func select(_ request: String) throws(ThemeSelectionError) -> Theme {
+    public mutating func select(_ request: String) throws(ThemeSelectionError) -> Theme {
         let isPath = request.contains("/") || request.hasSuffix(".toml")
         if !isPath {
             if let theme = theme(named: request) { return theme }
@@ -72,7 +72,7 @@ struct ThemeCatalog {
     }
 
     /// Reads and parses one theme file; its name is the file name without `.toml`.
-    static func load(_ path: String) throws -> Theme {
+    public static func load(_ path: String) throws -> Theme {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw ThemeSelectionError(message: "theme file \(path) does not exist: give a theme name or the path of a .toml file")
@@ -91,15 +91,15 @@ struct ThemeCatalog {
     }
 }
 
-struct ThemeSelectionError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
+public struct ThemeSelectionError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
 
 extension ThemeCatalog {
     /// Which theme the console starts with: `--theme` wins, then NO_COLOR (monochrome), then
     /// NETLAB_THEME, then `default`. Returns the theme and the catalog that holds it.
-    static func choose(flag: String?, environment: [String: String]) throws(ThemeSelectionError) -> (Theme, ThemeCatalog) {
+    public static func choose(flag: String?, environment: [String: String]) throws(ThemeSelectionError) -> (Theme, ThemeCatalog) {
         var catalog = ThemeCatalog(userFolder: userFolder(environment: environment))
         if let flag {
             return (try catalog.select(flag), catalog)

@@ -4,37 +4,56 @@ import NetLabCapture
 import NetLabConsole
 import NetLabCore
 import NetLabSockets
-import NetLabTerminal
 
 /// The console loop: keys and engine events become actions, `update` returns effects that
-/// this class carries out, and the state is rendered to the terminal, once per batch.
-/// Everything here runs on the main queue.
+/// this class carries out exactly as given, and the state is rendered to the terminal once
+/// per batch. Everything here runs on the main queue. The process around it (signals, the
+/// key source on stdin, exiting) is the shell's: `netlab console` wires a curses `Terminal`,
+/// tests a `MemoryTerminal`.
 @MainActor
-final class ConsoleApp {
+public final class ConsoleApp {
     /// The protocols this build runs. Adding one: its engine here and in `servers`/`send`.
-    nonisolated static let engines: [LabEvent.Engine] = [.tcp, .udp, .http]
+    public nonisolated static let engines: [LabEvent.Engine] = [.tcp, .udp, .http]
 
-    struct Settings {
-        var listenHost: String?
-        var clientHost: String
-        var ports: [LabEvent.Engine: UInt16]
-        var servers: [LabEvent.Engine]
-        var site: HTTPSite
-        var theme: Theme
-        var themes: ThemeCatalog
-        var presenter: Bool
+    public struct Settings {
+        public var listenHost: String?
+        public var clientHost: String
+        public var ports: [LabEvent.Engine: UInt16]
+        public var servers: [LabEvent.Engine]
+        public var site: HTTPSite
+        public var theme: Theme
+        public var themes: ThemeCatalog
+        public var presenter: Bool
         /// Whether to capture packets for the timeline (`--no-wire`: calls only).
-        var wire = true
+        public var wire = true
         /// `--log FILE`: every event appended as a JSON line.
-        var eventLog: Int32?
-        /// Clicks and the wheel (`--no-mouse`: off).
-        var mouse = true
+        public var eventLog: Int32?
+
+        public init(listenHost: String?, clientHost: String, ports: [LabEvent.Engine: UInt16], servers: [LabEvent.Engine],
+                    site: HTTPSite, theme: Theme, themes: ThemeCatalog, presenter: Bool, wire: Bool = true,
+                    eventLog: Int32? = nil) {
+            self.listenHost = listenHost
+            self.clientHost = clientHost
+            self.ports = ports
+            self.servers = servers
+            self.site = site
+            self.theme = theme
+            self.themes = themes
+            self.presenter = presenter
+            self.wire = wire
+            self.eventLog = eventLog
+        }
     }
 
     private var state: ConsoleState
-    private let terminal: Terminal
+    private let terminal: any TerminalBackend
     private let settings: Settings
+    /// Runs after `quit` has stopped everything and given the terminal back (the shell exits).
+    private let exit: @MainActor () -> Void
     private var servers: [LabEvent.Engine: any ServerEngine] = [:]
+    /// Starts and stops each server in order, off the main queue: binding (and resolving a
+    /// host name) never holds up a keystroke; the outcome arrives as an event.
+    private var serverControl: [LabEvent.Engine: DispatchQueue] = [:]
     private var tcpClient: TCPClient!
     private var udpClient: UDPClient!
     private var httpClient: TCPClient!
@@ -49,26 +68,21 @@ final class ConsoleApp {
     private var renderGeneration = 0
     private var lastRender = 0.0
     private var emptyReads = 0
+    private var quitting = false
 
-    init(settings: Settings) {
+    public init(settings: Settings, terminal: any TerminalBackend, exit: @escaping @MainActor () -> Void) {
         self.settings = settings
         self.state = ConsoleState(engines: Self.engines, ports: settings.ports, listenHost: settings.listenHost,
                                   clientHost: settings.clientHost, theme: settings.theme.name,
                                   presenter: settings.presenter)
-        self.terminal = Terminal(theme: settings.theme, mouse: settings.mouse)
+        self.terminal = terminal
+        self.exit = exit
     }
 
-    func run() throws -> Never {
-        // Signals become events on the main queue instead of killing the process mid-draw.
-        // SIGQUIT (Ctrl-\\) too: its default action dumps core over the console's screen.
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGPIPE] { signal(number, SIG_IGN) }
-        Signals.unblock([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH])
-        TerminalRescue.saveTerminalSettings()
-        do {
-            try terminal.start()
-        } catch {
-            throw CommandFailure(message: "\(error)", code: CommandFailure.other)
-        }
+    /// Takes the terminal, starts the engines (and the capture), draws the first frame. Then
+    /// the shell reports keys (`keysReady`), resizes (`resized`) and quit requests (`quit`).
+    public func start() throws {
+        try terminal.start()
         // `--log FILE`: a JSON line per event, written by a thread of its own (a slow disk
         // never holds up the console; what cannot wait is dropped and counted, in JSON too).
         let eventLog = settings.eventLog.map { fd in
@@ -86,18 +100,18 @@ final class ConsoleApp {
         self.eventLog = eventLog
         servers = [.tcp: TCPServer(events: sink), .udp: UDPServer(events: sink),
                    .http: HTTPServer(events: sink, configuration: HTTPServer.Configuration(site: settings.site))]
+        for engine in servers.keys {
+            serverControl[engine] = DispatchQueue(label: "netlab.console.\(engine.rawValue.lowercased())-control")
+        }
         tcpClient = TCPClient(events: sink)
         udpClient = UDPClient(events: sink)
         httpClient = TCPClient(events: sink, engine: .http)
-        watchSignals()
-        watchKeys()
         startCapture(sink)
         for problem in settings.themes.skipped {
             state.note("theme file left out: \(problem)", role: .error, now: Date())
         }
         perform(state.startServers(settings.servers, now: Date()))
         redraw()
-        dispatchMain()
     }
 
     /// Starts the live capture for the timeline's wire rows; without the rights to capture,
@@ -152,6 +166,7 @@ final class ConsoleApp {
     }
 
     func dispatch(_ action: Action) {
+        guard !quitting else { return }
         let before = state.theme
         let effects = state.update(action, now: Date(), themes: settings.themes.names)
         if state.theme != before, let theme = settings.themes.theme(named: state.theme) { terminal.setTheme(theme) }
@@ -171,23 +186,23 @@ final class ConsoleApp {
         for effect in effects {
             switch effect {
             case .startServer(let engine, let host, let port):
-                // Success and failure both arrive as events (listening / failed).
-                _ = try? servers[engine]?.start(host: host, port: port)
+                // Success and failure both arrive as events (listening / failed): the thrown
+                // error is the same one, so it is ignored here on purpose.
+                guard let server = servers[engine] else { break }
+                serverControl[engine]?.async { _ = try? server.start(host: host, port: port) }
             case .stopServer(let engine):
-                servers[engine]?.stop()
+                guard let server = servers[engine] else { break }
+                serverControl[engine]?.async { server.stop() }
             case .send(let engine, let bytes, let host, let port, let mode, let timeout):
                 let done: @Sendable (Result<[UInt8], ClientFailure>) -> Void = { [weak self] result in
                     MainActor.assumeIsolated { self?.dispatch(.reply(engine: engine, result: result)) }
                 }
                 switch engine {
-                case .tcp: tcpClient.send(bytes, host: host, port: port, timeout: max(timeout, 5), completion: done)
+                case .tcp: tcpClient.send(bytes, host: host, port: port, timeout: timeout, completion: done)
                 case .udp:
                     udpClient.send(bytes, host: host, port: port, mode: mode == .connected ? .connected : .unconnected,
                                    timeout: timeout, completion: done)
-                case .http:
-                    // The input line is a path or a request line; the reply is the whole response.
-                    let request = HTTPClientMessage.request(for: String(decoding: bytes, as: UTF8.self), host: host, port: port)
-                    httpClient.send(request, host: host, port: port, timeout: max(timeout, 5), completion: done)
+                case .http: httpClient.send(bytes, host: host, port: port, timeout: timeout, completion: done)
                 }
             case .save(let path, let bytes, let what):
                 let written = FileManager.default.createFile(atPath: path, contents: Data(bytes))
@@ -246,65 +261,37 @@ final class ConsoleApp {
     }
     private var keysReadAt: Double?
 
-    private func watchKeys() {
-        let source = DispatchSource.makeReadSource(fileDescriptor: 0, queue: .main)
-        source.setEventHandler { @Sendable [weak self] in
-            MainActor.assumeIsolated {
-                guard let app = self else { return }
-                let keys = app.terminal.readKeys()
-                if !keys.isEmpty, app.keyLatencyLog != nil, app.keysReadAt == nil { app.keysReadAt = Self.now() }
-                // Readable with nothing to read, again and again: stdin is gone.
-                app.emptyReads = keys.isEmpty ? app.emptyReads + 1 : 0
-                if app.emptyReads > 1000 { app.quit() }
-                for key in KeyBinding.translatingEscapeDigits(keys) { app.dispatch(.key(key)) }
-            }
-        }
-        source.resume()
-        sources.append(source)
+    /// Keys are waiting (the shell's stdin source, or a test that typed into a `MemoryTerminal`).
+    public func keysReady() {
+        let keys = terminal.readKeys()
+        if !keys.isEmpty, keyLatencyLog != nil, keysReadAt == nil { keysReadAt = Self.now() }
+        // Readable with nothing to read, again and again: stdin is gone.
+        emptyReads = keys.isEmpty ? emptyReads + 1 : 0
+        if emptyReads > 1000 { quit() }
+        for key in KeyBinding.translatingEscapeDigits(keys) where !quitting { dispatch(.key(key)) }
     }
 
-    /// Signals are heard on a queue of their own, so a quit is noticed even while the main
-    /// queue is busy. The quit itself runs on the main queue (curses lives there); if that
-    /// does not finish within `quitGrace` seconds, the watchdog restores the terminal and
-    /// exits anyway (the kernel closes the sockets).
-    private func watchSignals() {
-        let queue = DispatchQueue(label: "netlab.signals")
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH] {
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { @Sendable [weak self] in ConsoleApp.heard(number, on: queue, app: self) }
-            source.resume()
-            sources.append(source)
-        }
+    /// The terminal's size changed (SIGWINCH).
+    public func resized() {
+        terminal.resized()
+        redraw()
     }
 
-    private nonisolated static func heard(_ number: Int32, on queue: DispatchQueue, app: ConsoleApp?) {
-        if number == SIGWINCH {
-            DispatchQueue.main.async { @Sendable in
-                MainActor.assumeIsolated {
-                    guard let app else { return }
-                    app.terminal.resized()
-                    app.redraw()
-                }
-            }
-            return
-        }
-        DispatchQueue.main.async { @Sendable in
-            MainActor.assumeIsolated {
-                if let app { app.quit() }
-            }
-        }
-        queue.asyncAfter(deadline: .now() + quitGrace) { @Sendable in TerminalRescue.restoreAndExit() }
-    }
-
-    nonisolated static let quitGrace = 2.0
-
-    /// Stops the servers, restores the terminal, exits.
-    private func quit() -> Never {
+    /// Stops the capture and the servers, writes the log out (for a second at most), gives
+    /// the terminal back, then runs `exit`. Once only.
+    public func quit() {
+        guard !quitting else { return }
+        quitting = true
         capture?.stop()
         eventLog?.drain(within: 1)
-        for server in servers.values { server.stop() }
+        // Waits for every server's queued start or stop first, then stops it for good.
+        for (engine, server) in servers {
+            serverControl[engine]?.sync {}
+            server.stop()
+        }
+        for source in sources { source.cancel() }
         terminal.stop()
-        exit(0)
+        exit()
     }
 }
 
@@ -315,23 +302,4 @@ final class WatchedPorts: @unchecked Sendable {
     private var ports: Set<UInt16> = []
     func set(_ list: [UInt16]) { lock.lock(); ports = Set(list); lock.unlock() }
     func get() -> Set<UInt16> { lock.lock(); defer { lock.unlock() }; return ports }
-}
-
-/// The way out when the main queue cannot quit in time: put the terminal settings back as
-/// they were before curses, leave the alternate screen, show the cursor, exit.
-enum TerminalRescue {
-    // Written once before curses starts, read only by the watchdog.
-    nonisolated(unsafe) static var saved: termios?
-
-    static func saveTerminalSettings() {
-        var settings = termios()
-        if tcgetattr(0, &settings) == 0 { saved = settings }
-    }
-
-    static func restoreAndExit() -> Never {
-        if var settings = saved { tcsetattr(0, TCSANOW, &settings) }
-        let reset = Array("\u{1B}[0m\u{1B}[?1049l\u{1B}[?25h\r\n".utf8)
-        _ = reset.withUnsafeBytes { Foundation.write(1, $0.baseAddress, $0.count) }
-        _exit(0)
-    }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// a blocking write would stop the log queue, and the engines' events would pile up behind it
 /// without bound. Here a line that does not fit in `capacity` is dropped and counted, and when
 /// output moves again the log says how many lines are missing. Shutdown waits a bounded time.
-final class LogWriter: @unchecked Sendable {
+public final class LogWriter: @unchecked Sendable {
     // @unchecked: `pending`, `dropped` and `writing` are guarded by `condition`.
     /// Enough for the hex log of a burst of large messages (a 1 MiB message is about 5 MB
     /// of dump lines) while a reader catches up; bounded for a reader that never does.
@@ -17,7 +17,7 @@ final class LogWriter: @unchecked Sendable {
     }()
 
     /// `32 MiB`, or `64 KiB` below a mebibyte.
-    static var capacityText: String { capacity >= 1 << 20 ? "\(capacity >> 20) MiB" : "\(capacity >> 10) KiB" }
+    public static var capacityText: String { capacity >= 1 << 20 ? "\(capacity >> 20) MiB" : "\(capacity >> 10) KiB" }
 
     private let fd: Int32
     private let condition = NSCondition()
@@ -27,7 +27,7 @@ final class LogWriter: @unchecked Sendable {
     /// The line that says how many were dropped (a JSON log needs it as JSON).
     private let dropNote: @Sendable (Int) -> String
 
-    init(fd: Int32 = 1, dropNote: @escaping @Sendable (Int) -> String = LogWriter.textDropNote) {
+    public init(fd: Int32 = 1, dropNote: @escaping @Sendable (Int) -> String = LogWriter.textDropNote) {
         self.fd = fd
         self.dropNote = dropNote
         let thread = Thread { [self] in run() }
@@ -36,7 +36,7 @@ final class LogWriter: @unchecked Sendable {
     }
 
     /// Queues one line (a newline is added); never blocks on the output.
-    func line(_ text: String) {
+    public func line(_ text: String) {
         condition.lock()
         defer { condition.unlock() }
         let size = text.utf8.count + 1
@@ -49,14 +49,14 @@ final class LogWriter: @unchecked Sendable {
         condition.signal()
     }
 
-    static let textDropNote: @Sendable (Int) -> String = { dropped in
+    public static let textDropNote: @Sendable (Int) -> String = { dropped in
         "netlab: \(dropped) log line\(dropped == 1 ? "" : "s") dropped: output was not being read "
             + "(the log keeps at most \(capacityText) waiting)"
     }
 
     /// Waits until every queued line is written, or `seconds` pass; true if all went out.
     @discardableResult
-    func drain(within seconds: Double) -> Bool {
+    public func drain(within seconds: Double) -> Bool {
         let deadline = Date(timeIntervalSinceNow: seconds)
         condition.lock()
         defer { condition.unlock() }
@@ -75,7 +75,9 @@ final class LogWriter: @unchecked Sendable {
             writing = true
             condition.unlock()
 
-            Output.write(batch, to: fd)  // may block: only this thread waits
+            // May block: only this thread waits. A failed write is the reader's business (a
+            // closed pipe): the log goes on dropping nothing it can still write.
+            _ = Descriptor.writeAll(batch, to: fd)
 
             condition.lock()
             writing = false

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import NetLabApp
+import NetLabConsole
+import NetLabCore
+import NetLabSockets
+
+/// The console loop in-process on a terminal in memory: keys in, real engines on loopback,
+/// frames out. (The tmux tests drive the same loop through curses and a real terminal.)
+@MainActor
+@Suite struct ConsoleLoopTests {
+    /// A TCP port free on 127.0.0.1 right now (a server bound to port 0, then stopped).
+    static func freePort() throws -> UInt16 {
+        let probe = TCPServer(events: .discard)
+        let port = try probe.start(host: "127.0.0.1", port: 0).port
+        probe.stop()
+        return port
+    }
+
+    static func app(servers: [LabEvent.Engine], port: UInt16, terminal: MemoryTerminal,
+                    exited: @escaping @MainActor () -> Void = {}) -> ConsoleApp {
+        let settings = ConsoleApp.Settings(
+            listenHost: "127.0.0.1", clientHost: "127.0.0.1", ports: [.tcp: port, .udp: port, .http: port],
+            servers: servers, site: .builtIn, theme: .standard, themes: ThemeCatalog(userFolder: nil), presenter: false,
+            wire: false)
+        return ConsoleApp(settings: settings, terminal: terminal, exit: exited)
+    }
+
+    @Test func escapeThenADigitIsAFunctionKeyAndTheFrameShowsIt() async throws {
+        let terminal = MemoryTerminal()
+        let app = Self.app(servers: [], port: try Self.freePort(), terminal: terminal)
+        try app.start()
+        #expect(terminal.isActive)
+        #expect(terminal.screen?.text.contains("Help: lines") == false)
+        terminal.type([.escape, .character("1")])
+        app.keysReady()
+        let help = await terminal.frame { $0.text.contains("Help: lines 1-") }
+        #expect(help != nil, "Esc 1 opens the help, as F1: \(terminal.screen?.text ?? "no frame")")
+        app.quit()
+    }
+
+    @Test func aLineTypedGoesToTheServerAndItsReplyIsDrawn() async throws {
+        let port = try Self.freePort()
+        let terminal = MemoryTerminal(width: 100, height: 30)
+        let app = Self.app(servers: [.tcp], port: port, terminal: terminal)
+        try app.start()
+        let listening = await terminal.frame { $0.text.contains("listening on 127.0.0.1:\(port)") }
+        #expect(listening != nil, "\(terminal.screen?.text ?? "no frame")")
+        terminal.type("hello")
+        terminal.type([.enter])
+        app.keysReady()
+        let reply = await terminal.frame { $0.text.contains("TCP <- HELLO") }
+        #expect(reply != nil, "\(terminal.screen?.text ?? "no frame")")
+        app.quit()
+    }
+
+    @Test func quittingStopsTheServersGivesTheTerminalBackAndExits() async throws {
+        let port = try Self.freePort()
+        let terminal = MemoryTerminal()
+        var exits = 0
+        let app = Self.app(servers: [.tcp], port: port, terminal: terminal) { exits += 1 }
+        try app.start()
+        #expect(await terminal.frame { $0.text.contains("listening on 127.0.0.1:\(port)") } != nil)
+        terminal.type([.control("q")])
+        app.keysReady()
+        #expect(exits == 1)
+        #expect(!terminal.isActive)
+        // The server's socket is closed: its port can be bound again at once.
+        let again = TCPServer(events: .discard)
+        #expect(try again.start(host: "127.0.0.1", port: port).port == port)
+        again.stop()
+        app.quit()
+        #expect(exits == 1, "once only")
+    }
+}
