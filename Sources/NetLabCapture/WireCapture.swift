@@ -46,7 +46,8 @@ public final class WireCapture: @unchecked Sendable {
     public init(interface: String = "lo", filter: String, bufferBytes: Int32 = 4 << 20) throws(Failure) {
         var errors = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
         guard let handle = pcap_create(interface, &errors) else {
-            throw Failure(kind: .other, message: "cannot capture on \(interface): \(String(decoding: errors.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            let reason = String(decoding: errors.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw Failure(kind: .other, message: "cannot capture on \(interface): \(reason)")
         }
         pcap_set_snaplen(handle, 262_144)
         pcap_set_immediate_mode(handle, 1)
@@ -63,7 +64,8 @@ public final class WireCapture: @unchecked Sendable {
             case PCAP_ERROR_NO_SUCH_DEVICE:
                 throw Failure(kind: .noSuchInterface, message: "no network interface \(interface): `ip link` lists them (lo is the loopback)")
             default:
-                throw Failure(kind: .other, message: "cannot capture on \(interface): \(detail.isEmpty ? String(cString: pcap_statustostr(status)) : detail)")
+                let reason = detail.isEmpty ? String(cString: pcap_statustostr(status)) : detail
+                throw Failure(kind: .other, message: "cannot capture on \(interface): \(reason)")
             }
         }
         self.handle = handle

@@ -19,7 +19,8 @@ extension ConsoleState {
             self.wire = wire
             switch wire {
             case .on(let interface):
-                say("WIRE on: capturing on \(interface); the timeline shows the packets beside the socket calls (F9: calls, wire or both)", .info, now)
+                say("WIRE on: capturing on \(interface); the timeline shows the packets beside the socket calls"
+                    + " (F9: calls, wire or both)", .info, now)
             case .off(let reason):
                 say("WIRE off: \(reason); everything else works without it", .error, now)
             case .disabled:
@@ -258,7 +259,7 @@ extension ConsoleState {
         guard !line.isEmpty else { return [] }
         if line.hasPrefix(":") { Self.remember(line, in: &commandHistory) } else { Self.remember(line, in: &history) }
         if line.hasPrefix(":") {
-            switch Command.parse(String(line.dropFirst())) {
+            switch ColonCommand.parse(String(line.dropFirst())) {
             case .success(let command): return execute(command, now: now, themes: themes)
             case .failure(let error):
                 say(error.message, .error, now)
@@ -295,7 +296,7 @@ extension ConsoleState {
         if list.count > 500 { list.removeFirst() }
     }
 
-    private mutating func execute(_ command: Command, now: Date, themes: [String]) -> [Effect] {
+    private mutating func execute(_ command: ColonCommand, now: Date, themes: [String]) -> [Effect] {
         switch command {
         case .server(let engine, let on):
             guard server(engine) != nil else {
@@ -377,7 +378,7 @@ extension ConsoleState {
             showHelp = true
             helpScroll = 0
         case .helpFor(let name):
-            let entries = Command.usage(for: name)
+            let entries = ColonCommand.usage(for: name)
             guard !entries.isEmpty else {
                 say("no command :\(name); :help lists them all", .error, now)
                 return []

@@ -5,7 +5,8 @@ import NetLabCore
 /// come from it (typing a character into the input line is the only key not in it).
 public struct KeyBinding: Equatable, Sendable {
     public enum Command: Equatable, Sendable {
-        case help, toggleServer(LabEvent.Engine), cycleProtocol, cycleTheme, presenter, toggleUDPMode, cycleTimelineView, focusNext, focusPrevious, quit
+        case help, toggleServer(LabEvent.Engine), cycleProtocol, cycleTheme, presenter, toggleUDPMode, cycleTimelineView
+        case focusNext, focusPrevious, quit
         // Keys that act in the focused pane or the input line.
         case submit, deleteBackward, deleteForward, lineStart, lineEnd, clearLine, cursorLeft, cursorRight
         case up, down, pageUp, pageDown, home, end, followNewest, toggleText
@@ -103,8 +104,10 @@ public struct KeyBinding: Equatable, Sendable {
         KeyBinding(key: .function(5), command: .cycleProtocol, label: "Proto", help: "client protocol: TCP -> UDP -> HTTP", onKeyBar: true),
         KeyBinding(key: .function(6), command: .cycleTheme, label: "Theme", help: "next colour theme (also :theme NAME)", onKeyBar: true),
         KeyBinding(key: .function(7), command: .presenter, label: "Big", help: "presenter mode: big banner for the back row", onKeyBar: true),
-        KeyBinding(key: .function(8), command: .toggleUDPMode, label: "Mode", help: "UDP client: unconnected (the lab's) or connected", onKeyBar: true),
-        KeyBinding(key: .function(9), command: .cycleTimelineView, label: "View", help: "timeline: calls and wire -> calls -> wire (also :view)", onKeyBar: true),
+        KeyBinding(key: .function(8), command: .toggleUDPMode, label: "Mode",
+                   help: "UDP client: unconnected (the lab's) or connected", onKeyBar: true),
+        KeyBinding(key: .function(9), command: .cycleTimelineView, label: "View",
+                   help: "timeline: calls and wire -> calls -> wire (also :view)", onKeyBar: true),
         KeyBinding(key: .function(10), alternates: [Alternate(.control("q"), short: "^Q")],
                    command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
         KeyBinding(key: .tab, command: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),

@@ -3,7 +3,7 @@ extension Renderer {
     func drawHelp(_ screen: inout Screen) {
         var lines: [(String, String)] = KeyBinding.helpRows(for: state.engines).map { ($0.keys, $0.help) }
         lines.append(("", ""))
-        lines += Command.usage.map { ($0.syntax, $0.help) }
+        lines += ColonCommand.usage.map { ($0.syntax, $0.help) }
         lines.append(("", ""))
         lines.append(("", "any other key closes this help"))
         // Texts wrap in their column (at 80 columns the key column takes half the width).

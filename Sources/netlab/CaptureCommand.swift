@@ -57,7 +57,8 @@ struct CaptureCommand: ParsableCommand {
             let fd = open(write, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 capture.stop()
-                throw CommandFailure(message: "cannot write \(write): \(String(cString: strerror(errno))); choose a path in a folder you can write to",
+                let reason = String(cString: strerror(errno))
+                throw CommandFailure(message: "cannot write \(write): \(reason); choose a path in a folder you can write to",
                                      code: CommandFailure.other)
             }
             file = fd

@@ -37,7 +37,8 @@ struct ConsoleCommand: ParsableCommand {
     var servers = "all"
 
     @Option(help: ArgumentHelp(
-        "Colour theme: a name (\(Theme.builtIn.map(\.name).joined(separator: ", ")), or a file in ~/.config/netlab/themes) or the path of a theme file.",
+        "Colour theme: a name (\(Theme.builtIn.map(\.name).joined(separator: ", ")), or a file in ~/.config/netlab/themes)"
+            + " or the path of a theme file.",
         discussion: "Without it: monochrome when NO_COLOR is set, else $NETLAB_THEME, else default.",
         valueName: "name|path"))
     var theme: String?
@@ -74,7 +75,8 @@ struct ConsoleCommand: ParsableCommand {
             return try servers.split(separator: ",").map { word in
                 guard let engine = LabEvent.Engine(rawValue: word.trimmingCharacters(in: .whitespaces).uppercased()),
                       available.contains(engine) else {
-                    throw ValidationError("--servers \(servers): use all, none, or a comma list of \(available.map { $0.rawValue.lowercased() }.joined(separator: ","))")
+                    let names = available.map { $0.rawValue.lowercased() }.joined(separator: ",")
+                    throw ValidationError("--servers \(servers): use all, none, or a comma list of \(names)")
                 }
                 return engine
             }
@@ -92,7 +94,8 @@ struct ConsoleCommand: ParsableCommand {
         if let log {
             let fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw CommandFailure(message: "cannot open --log \(log): \(String(cString: strerror(errno))); choose a file in a folder you can write to",
+                let reason = String(cString: strerror(errno))
+                throw CommandFailure(message: "cannot open --log \(log): \(reason); choose a file in a folder you can write to",
                                      code: CommandFailure.other)
             }
             eventLog = fd

@@ -30,7 +30,7 @@ import NetLabCore
 
     static var commandsTable: String {
         var rows = ["| command | does |", "|---|---|"]
-        for (syntax, help) in Command.usage { rows.append("| `\(cell(syntax))` | \(cell(help)) |") }
+        for (syntax, help) in ColonCommand.usage { rows.append("| `\(cell(syntax))` | \(cell(help)) |") }
         return rows.joined(separator: "\n") + "\n"
     }
 

@@ -52,7 +52,7 @@ import NetLabCore
         #expect(short.contains("(PgUp PgDn scroll)"))
         let tall = render(state, width: 140, height: 50, clock: utcClock).text
         #expect(!tall.contains("(PgUp PgDn scroll)"))
-        for (syntax, _) in Command.usage { #expect(tall.contains(syntax)) }
+        for (syntax, _) in ColonCommand.usage { #expect(tall.contains(syntax)) }
     }
 
     @Test func tooSmallAsksForMore() {

@@ -4,7 +4,7 @@ import NetLabCore
 private let simple = Array("GET /index.html HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.0\r\n\r\n".utf8)
 
 /// Feeds `bytes` whole, or one byte at a time, and returns the first outcome that is not `.needMore`.
-private func parse(_ bytes: [UInt8], byteAtATime: Bool = false) -> HTTPRequestParser.Outcome {
+private func parse(_ bytes: [UInt8], byteAtATime: Bool = false) -> HTTPRequestParser.ParseResult {
     var parser = HTTPRequestParser()
     if !byteAtATime { return parser.parse(bytes[...]) }
     for end in 1...max(1, bytes.count) {

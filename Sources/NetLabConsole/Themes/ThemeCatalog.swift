@@ -48,7 +48,8 @@ public struct ThemeCatalog: Sendable {
             if let problem = skipped.first(where: { URL(fileURLWithPath: $0.file).deletingPathExtension().lastPathComponent == request }) {
                 throw ThemeSelectionError(message: problem.description)
             }
-            throw ThemeSelectionError(message: "unknown theme \"\(request)\": use one of \(names.joined(separator: ", ")), or a path to a theme file (.toml)")
+            throw ThemeSelectionError(
+                message: "unknown theme \"\(request)\": use one of \(names.joined(separator: ", ")), or a path to a theme file (.toml)")
         }
         do {
             let theme = try Self.load(request)
@@ -89,11 +90,6 @@ public struct ThemeCatalog: Sendable {
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         return try Theme.parse(text, name: name, file: path, base: .standard)
     }
-}
-
-public struct ThemeSelectionError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
 }
 
 extension ThemeCatalog {

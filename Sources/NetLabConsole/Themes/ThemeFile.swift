@@ -52,7 +52,8 @@ extension Theme {
                 for roleName in roles.keys {
                     let path = [key, roleName]
                     guard let role = StyleRole(rawValue: roleName) else {
-                        throw fail(path, "unknown role \"\(roleName)\"\(suggestion(for: roleName, among: StyleRole.allCases.map(\.rawValue))); the roles are listed in Themes/README.md")
+                        let hint = suggestion(for: roleName, among: StyleRole.allCases.map(\.rawValue))
+                        throw fail(path, "unknown role \"\(roleName)\"\(hint); the roles are listed in Themes/README.md")
                     }
                     given[role] = try style(roles[roleName]!, path: path, fail: fail)
                 }
@@ -109,7 +110,9 @@ extension Theme {
         if let name = value.string {
             if name.lowercased() == "default" { return nil }
             if let index = Palette.index(named: name) { return index }
-            throw fail(path, "colour \"\(name)\" in \(what) is not a colour name\(suggestion(for: name, among: Palette.names)): use \(Palette.names.prefix(8).joined(separator: ", ")), bright-..., \"default\" or a number 0-255")
+            let hint = suggestion(for: name, among: Palette.names)
+            let names = Palette.names.prefix(8).joined(separator: ", ")
+            throw fail(path, "colour \"\(name)\" in \(what) is not a colour name\(hint): use \(names), bright-..., \"default\" or a number 0-255")
         }
         throw fail(path, "colour in \(what) must be a name in quotes or a number 0-255, not \(value.debugDescription)")
     }

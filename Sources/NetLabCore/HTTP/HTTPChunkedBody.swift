@@ -2,7 +2,7 @@
 /// it on the same connection is read from the right byte. The data is not kept: the server
 /// serves GET and HEAD only, but a body must not be mistaken for the next request.
 public struct HTTPChunkedBody: Equatable, Sendable {
-    public enum Outcome: Equatable, Sendable {
+    public enum ConsumeResult: Equatable, Sendable {
         /// All of the input was used; the body goes on.
         case needMore
         /// The body ended: `consumed` bytes of this input belonged to it.
@@ -26,7 +26,7 @@ public struct HTTPChunkedBody: Equatable, Sendable {
 
     public init() {}
 
-    public mutating func consume(_ bytes: ArraySlice<UInt8>) -> Outcome {
+    public mutating func consume(_ bytes: ArraySlice<UInt8>) -> ConsumeResult {
         var index = bytes.startIndex
         while index < bytes.endIndex {
             let byte = bytes[index]

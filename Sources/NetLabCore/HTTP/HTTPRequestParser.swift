@@ -11,7 +11,7 @@ public struct HTTPRequestParser: Sendable {
         public init() {}
     }
 
-    public enum Outcome: Equatable, Sendable {
+    public enum ParseResult: Equatable, Sendable {
         /// The head is not complete yet.
         case needMore
         /// A complete head, which used `consumed` bytes of the input (the body, if any, is not included).
@@ -30,7 +30,7 @@ public struct HTTPRequestParser: Sendable {
 
     /// Parses the start of `bytes` (everything received and not yet consumed). Call again with
     /// more bytes after `.needMore`; after `.head`, drop `consumed` bytes and call again.
-    public mutating func parse(_ bytes: ArraySlice<UInt8>) -> Outcome {
+    public mutating func parse(_ bytes: ArraySlice<UInt8>) -> ParseResult {
         // Empty lines before a request line are ignored (RFC 9112, section 2.2).
         var start = bytes.startIndex
         while start < bytes.endIndex, bytes[start] == 0x0D || bytes[start] == 0x0A { start += 1 }

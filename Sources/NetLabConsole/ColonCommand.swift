@@ -1,7 +1,7 @@
 import NetLabCore
 
 /// A `:` command typed in the input line.
-public enum Command: Equatable, Sendable {
+public enum ColonCommand: Equatable, Sendable {
     case server(LabEvent.Engine, on: Bool)
     case proto(LabEvent.Engine)
     case target(host: String, port: UInt16)
@@ -55,7 +55,7 @@ public enum Command: Equatable, Sendable {
     }
 
     /// Parses the text after the `:`. The error is a one-line hint.
-    public static func parse(_ text: String) -> Result<Command, CommandError> {
+    public static func parse(_ text: String) -> Result<ColonCommand, CommandError> {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard let name = words.first?.lowercased() else { return .failure(CommandError("empty command; try :help")) }
         let args = Array(words.dropFirst())
@@ -141,9 +141,4 @@ public enum Command: Equatable, Sendable {
         guard let value = Int(word), (1...65535).contains(value) else { return nil }
         return UInt16(value)
     }
-}
-
-public struct CommandError: Error, Equatable, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
 }

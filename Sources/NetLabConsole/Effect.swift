@@ -1,0 +1,14 @@
+import Foundation
+import NetLabCore
+
+/// What `update` asks the outside world to do. The console loop carries these out.
+public enum Effect: Equatable, Sendable {
+    case startServer(LabEvent.Engine, host: String?, port: UInt16)
+    case stopServer(LabEvent.Engine)
+    case send(LabEvent.Engine, bytes: [UInt8], host: String, port: UInt16, udpMode: ConsoleState.UDPMode, timeout: Double)
+    /// Write a file (`:save`); `what` names it in the line that reports how it went.
+    case save(path: String, bytes: [UInt8], what: String)
+    /// Put `text` on the system clipboard (OSC 52, through ssh and tmux where allowed).
+    case copy(text: String, what: String)
+    case quit
+}
