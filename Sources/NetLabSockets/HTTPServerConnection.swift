@@ -64,7 +64,7 @@ final class HTTPServerConnection: StreamConnection {
     func close(completion: (() -> Void)? = nil) {
         state.disarm()
         if !handle.isClosing { logUnfinished() }
-        for chunk in output { if case .file(let fd, _, _) = chunk { Glibc.close(fd) } }
+        for chunk in output { if case .file(let fd, _, _) = chunk { Syscall.closeFile(fd) } }
         output.removeAll()
         handle.close(completion: completion)
     }
@@ -125,7 +125,7 @@ final class HTTPServerConnection: StreamConnection {
     }
 
     private func queue(_ response: HTTPResponse) {
-        if let unused = response.unusedFile { Glibc.close(unused) }
+        if let unused = response.unusedFile { Syscall.closeFile(unused) }
         let started = clock.uptimeNanoseconds()
         switch response.body {
         case .none:
@@ -179,7 +179,7 @@ final class HTTPServerConnection: StreamConnection {
                 sink.emitTraffic(.http, .server, .served(peer: peer, requestLine: requestLine, status: status, bytes: bytes, milliseconds: ms))
             case .file(let fd, let offset, let remaining):
                 guard remaining > 0 else {
-                    Glibc.close(fd)
+                    Syscall.closeFile(fd)
                     output.removeFirst()
                     continue
                 }

@@ -58,7 +58,7 @@ public enum HTTPSite: Sendable, Equatable {
             var opened = Self.open(path)
             var isDirectory = false
             if case .success(let (fd, info)) = opened, (info.st_mode & S_IFMT) == S_IFDIR {
-                close(fd)
+                Syscall.closeFile(fd)
                 isDirectory = true
                 guard target.trailingSlash else {
                     return .success(.redirect(target.encoded + "/" + (target.query.map { "?" + $0 } ?? "")))
@@ -72,7 +72,7 @@ public enum HTTPSite: Sendable, Equatable {
                 }
             } else if case .success(let (fd, _)) = opened, target.trailingSlash, !segments.isEmpty {
                 // "/file.html/" names a folder that does not exist.
-                close(fd)
+                Syscall.closeFile(fd)
                 return .failure(.init(404, "\(shown)/ is not on this server (\(shown) is a file, not a folder)"))
             }
             switch opened {
@@ -92,16 +92,16 @@ public enum HTTPSite: Sendable, Equatable {
                 // anywhere. One readlink of /proc/self/fd instead of realpath's walk (which
                 // cost a readlink per path component: 9% of the server's time per request).
                 guard let real = Self.realPath(of: fd, fallback: path), real.hasPrefix(root + "/") else {
-                    close(fd)
+                    Syscall.closeFile(fd)
                     return .failure(.init(403, "this points outside the served folder"))
                 }
                 guard (info.st_mode & S_IFMT) == S_IFREG else {
-                    close(fd)
+                    Syscall.closeFile(fd)
                     return .failure(.init(403, "not a regular file"))
                 }
                 let version = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
                 if let entry = cache?.store(path, fd: fd, info: info, name: real, isDirectory: isDirectory) {
-                    close(fd)
+                    Syscall.closeFile(fd)
                     return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: version, name: real))
                 }
                 return .success(.file(fd: fd, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec), version: version, name: real))
@@ -161,7 +161,7 @@ public enum HTTPSite: Sendable, Equatable {
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let code = errno
-            close(fd)
+            Syscall.closeFile(fd)
             return .failure(OpenError(code: code))
         }
         return .success((fd, info))

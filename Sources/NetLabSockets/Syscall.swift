@@ -58,8 +58,16 @@ enum Syscall {
 
     /// Closes a socket this module opened (the only way they are closed).
     static func close(_ fd: Int32) {
-        Glibc.close(fd)
+        // Ignored on purpose: on Linux the descriptor is released even when close() reports
+        // an error (EINTR, EIO), so there is nothing to retry and nothing left to free.
+        _ = Glibc.close(fd)
         SocketCount.closed()
+    }
+
+    /// Closes a file this module opened to serve (not a socket, so not counted). Its result
+    /// is ignored for the reason `close` gives.
+    static func closeFile(_ fd: Int32) {
+        _ = Glibc.close(fd)
     }
 }
 

@@ -179,7 +179,9 @@ final class TCPExchange: ClientExchange {
         }
         handle.finishWriting()
         // Half-close: tells the server the message is complete; the reply can still come back.
-        shutdown(handle.fd, Int32(SHUT_WR))
+        // Ignored on purpose: it fails only on a connection already gone, which the next
+        // recv() reports (ECONNRESET, or end of file).
+        _ = shutdown(handle.fd, Int32(SHUT_WR))
     }
 
     /// Reads until the socket has nothing more, into the reactor's buffer.
