@@ -45,7 +45,7 @@ final class HTTPServerConnection: StreamConnection {
                                     now: clock.uptimeNanoseconds())
         let site = configuration.site
         let listDirectories = configuration.listDirectories
-        responder = HTTPResponder(configuration: configuration, busy: busy, clock: clock) { target in
+        responder = HTTPResponder(closeAfterEachResponse: configuration.closeAfterEachResponse, busy: busy, clock: clock) { target in
             site.resolve(target, listDirectories: listDirectories, cache: cache)
         }
     }
@@ -124,7 +124,7 @@ final class HTTPServerConnection: StreamConnection {
         flush()
     }
 
-    private func queue(_ response: HTTPResponse) {
+    private func queue(_ response: HTTPResponsePlan) {
         if let unused = response.unusedFile { Syscall.closeFile(unused) }
         let started = clock.uptimeNanoseconds()
         switch response.body {

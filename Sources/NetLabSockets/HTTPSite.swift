@@ -26,21 +26,9 @@ public enum HTTPSite: Sendable, Equatable {
         public var description: String { "cannot serve \(path): \(reason); give --root an existing directory" }
     }
 
-    /// What a request resolves to. `modified` is in seconds, `version` the modification time
-    /// in nanoseconds (for the ETag).
-    enum Resource {
-        case file(fd: Int32, size: Int, modified: Int, version: Int, name: String)
-        case memory([UInt8], modified: Int, version: Int, name: String)
-        /// 301 to this path: a folder asked for without its trailing slash (its relative
-        /// links would otherwise resolve against the parent folder).
-        case redirect(String)
-        /// A folder's generated listing (HTML), with --list-dirs.
-        case listing([UInt8])
-    }
-
     /// Finds the file for a decoded path; never anything outside the root.
     func resolve(_ target: HTTPTarget.Path, listDirectories: Bool = false, cache: HTTPFileCache? = nil)
-        -> Result<Resource, HTTPRefusal> {
+        -> Result<HTTPResource, HTTPRefusal> {
         let segments = target.segments
         let shown = "/" + segments.joined(separator: "/")
         switch self {
@@ -111,7 +99,7 @@ public enum HTTPSite: Sendable, Equatable {
 
     /// A folder's listing: names sorted, escaped, linked (folders with a trailing slash), with
     /// sizes. Only names under the root are listed; fetching one goes through `resolve` again.
-    private static func listing(of path: String, root: String, shown: String) -> Result<Resource, HTTPRefusal> {
+    private static func listing(of path: String, root: String, shown: String) -> Result<HTTPResource, HTTPRefusal> {
         guard let real = realPath(ofPath: path), real == root || real.hasPrefix(root + "/") else {
             return .failure(.init(403, "this points outside the served folder"))
         }

@@ -1,13 +1,11 @@
-import NetLabCore
-
 /// The protocol state of one HTTP connection as a value: the unparsed input, the request
 /// heads found in it (pipelining), request bodies being skipped, back-pressure, and every
 /// deadline. Fed what happened (bytes, end of input, responses queued and sent, writes that
 /// stalled or progressed, the time), it says what to do next; it makes no call and reads no
 /// clock, so its timeouts are unit-tested with made-up times.
-struct HTTPConnectionState {
+public struct HTTPConnectionState: Sendable {
     /// What the connection does for the next request in the input.
-    enum Step: Equatable {
+    public enum Step: Equatable, Sendable {
         /// Answer this head (the responder decides how).
         case respond(HTTPRequestHead)
         /// Answer these bytes with an error page, then close.
@@ -15,7 +13,7 @@ struct HTTPConnectionState {
     }
 
     /// What the connection does once everything queued has been sent.
-    enum AfterFlush: Equatable {
+    public enum AfterFlush: Equatable, Sendable {
         /// Close; with `halfCloseFirst`, send the FIN first (unread input would turn the close
         /// into a reset that may cost the client the end of the response).
         case close(halfCloseFirst: Bool)
@@ -26,7 +24,7 @@ struct HTTPConnectionState {
     }
 
     /// What a passed deadline asks for.
-    enum Expiry: Equatable {
+    public enum Expiry: Equatable, Sendable {
         /// Close now; `reason` goes in the access-log line of a response cut short.
         case close(reason: String)
         /// Answer 408, then close.
@@ -34,24 +32,24 @@ struct HTTPConnectionState {
     }
 
     /// Parse no further pipelined requests while this much is waiting to be sent.
-    static let maxQueued = 256 * 1024
+    public static let maxQueued = 256 * 1024
 
-    let headerTimeout: Double
-    let idleTimeout: Double
-    let readSize: Int
+    public let headerTimeout: Double
+    public let idleTimeout: Double
+    public let readSize: Int
     private var parser: HTTPRequestParser
     private let inputLimit: Int
 
-    private(set) var input: [UInt8] = []
+    public private(set) var input: [UInt8] = []
     private var skipBody = 0
     /// A chunked request body being skipped (its length is found by decoding it).
     private var chunkedBody: HTTPChunkedBody?
     /// Bytes of queued responses not yet sent, and how many responses they are.
-    private(set) var queuedBytes = 0
+    public private(set) var queuedBytes = 0
     private var queuedResponses = 0
     /// A response said `Connection: close`, or a deadline asked to finish: close once sent.
-    private(set) var closeAfterFlush = false
-    private(set) var peerFinished = false
+    public private(set) var closeAfterFlush = false
+    public private(set) var peerFinished = false
     private var waitingForHead = false
     /// The read-side deadline (uptime ns) and what it means.
     private var deadline: UInt64 = .max
@@ -61,7 +59,7 @@ struct HTTPConnectionState {
     /// deadline, so no header or idle timer can push it back.
     private var writeDeadline: UInt64 = .max
 
-    init(limits: HTTPRequestParser.Limits, headerTimeout: Double, idleTimeout: Double, readSize: Int, busy: Bool, now: UInt64) {
+    public init(limits: HTTPRequestParser.Limits, headerTimeout: Double, idleTimeout: Double, readSize: Int, busy: Bool, now: UInt64) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         self.readSize = readSize
@@ -78,26 +76,26 @@ struct HTTPConnectionState {
     /// Whether to read now: not after the client's FIN, not with responses backed up (a
     /// client that pipelines and never reads) or the input full. Unread, the kernel's
     /// buffers and TCP's window hold the client back, not this process's memory.
-    var wantsToRead: Bool {
+    public var wantsToRead: Bool {
         !peerFinished && queuedBytes < Self.maxQueued && input.count <= inputLimit
     }
 
-    mutating func received(_ bytes: UnsafeBufferPointer<UInt8>) {
+    public mutating func received(_ bytes: UnsafeBufferPointer<UInt8>) {
         input.append(contentsOf: bytes)
     }
 
-    mutating func receivedEnd() {
+    public mutating func receivedEnd() {
         peerFinished = true
     }
 
     /// The client has finished and nothing is left to send: close.
-    var isFinished: Bool { peerFinished && queuedResponses == 0 }
+    public var isFinished: Bool { peerFinished && queuedResponses == 0 }
 
     // MARK: Requests
 
     /// The next request to answer, or nil when there is none yet (more input needed, or
     /// output backed up, or the connection is closing). Call `queued` with each answer.
-    mutating func nextStep(now: UInt64) -> Step? {
+    public mutating func nextStep(now: UInt64) -> Step? {
         while !closeAfterFlush, queuedBytes < Self.maxQueued {
             if skipBody > 0 {
                 let n = min(skipBody, input.count)
@@ -155,20 +153,20 @@ struct HTTPConnectionState {
     }
 
     /// An answer of `bytes` (head and body) was queued for sending.
-    mutating func queued(bytes: Int, keepAlive: Bool) {
+    public mutating func queued(bytes: Int, keepAlive: Bool) {
         queuedBytes += bytes
         queuedResponses += 1
         if !keepAlive { closeAfterFlush = true }
     }
 
     /// A queued answer of `bytes` was sent to the end.
-    mutating func sent(bytes: Int) {
+    public mutating func sent(bytes: Int) {
         queuedBytes -= bytes
         queuedResponses -= 1
     }
 
     /// Everything queued has been sent: what next.
-    mutating func flushed(now: UInt64) -> AfterFlush {
+    public mutating func flushed(now: UInt64) -> AfterFlush {
         if closeAfterFlush { return .close(halfCloseFirst: !input.isEmpty) }
         if peerFinished && input.isEmpty { return .close(halfCloseFirst: false) }
         if !input.isEmpty && skipBody == 0 && chunkedBody == nil && !waitingForHead { return .continueWithInput }
@@ -182,19 +180,19 @@ struct HTTPConnectionState {
     // MARK: Writing
 
     /// A write found the socket full: the stall clock starts (if it is not running).
-    mutating func writeStalled(now: UInt64) {
+    public mutating func writeStalled(now: UInt64) {
         if writeDeadline == .max { writeDeadline = now + Self.nanoseconds(idleTimeout) }
     }
 
     /// A write sent something: the client is reading.
-    mutating func wroteSome() {
+    public mutating func wroteSome() {
         writeDeadline = .max
     }
 
     // MARK: Deadlines
 
     /// What a deadline that has passed at `now` asks for, if one has.
-    mutating func expired(now: UInt64) -> Expiry? {
+    public mutating func expired(now: UInt64) -> Expiry? {
         if now >= writeDeadline {
             writeDeadline = .max
             return .close(reason: "the client read nothing for \(ClientFailure.format(idleTimeout)) s")
@@ -213,7 +211,7 @@ struct HTTPConnectionState {
     }
 
     /// No more deadlines (the connection is closing).
-    mutating func disarm() {
+    public mutating func disarm() {
         deadline = .max
         expiry = nil
         writeDeadline = .max
@@ -224,5 +222,5 @@ struct HTTPConnectionState {
         self.expiry = expiry
     }
 
-    static func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(seconds * 1e9) }
+    public static func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(seconds * 1e9) }
 }

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 import NetLabCore
-@testable import NetLabSockets
 
 /// The HTTP connection's protocol decisions with made-up times: no socket, no waiting.
 @Suite struct HTTPConnectionStateTests {
@@ -132,7 +131,7 @@ import NetLabCore
     static func responder(busy: Bool = false, site: @escaping HTTPResponder.Lookup = { _ in
         .success(.memory(Array("<h1>hi</h1>".utf8), modified: 1_600_000_000, version: 1_600_000_000_000_000_000, name: "index.html"))
     }) -> HTTPResponder {
-        HTTPResponder(configuration: .init(), busy: busy, clock: clock, lookup: site)
+        HTTPResponder(busy: busy, clock: clock, lookup: site)
     }
 
     static func head(_ text: String) -> HTTPRequestHead {
@@ -141,7 +140,7 @@ import NetLabCore
         return head
     }
 
-    static func headText(_ response: HTTPResponse) -> String { String(decoding: response.head, as: UTF8.self) }
+    static func headText(_ response: HTTPResponsePlan) -> String { String(decoding: response.head, as: UTF8.self) }
 
     @Test func aFileIs200WithItsValidatorsAndTheClocksDate() {
         let response = Self.responder().respond(to: Self.head("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))

@@ -1,71 +1,28 @@
-import Dispatch
 import Foundation
-import NetLabCore
-
-/// The clock the HTTP server reads: monotonic nanoseconds for deadlines and durations, wall
-/// seconds for the Date header. Injected, so timeouts are unit-tested without waiting.
-struct HTTPClock: Sendable {
-    var uptimeNanoseconds: @Sendable () -> UInt64
-    var secondsSince1970: @Sendable () -> Int
-
-    static let system = HTTPClock(
-        uptimeNanoseconds: { DispatchTime.now().uptimeNanoseconds },
-        secondsSince1970: { Int(Date().timeIntervalSince1970) })
-}
-
-/// One response, decided: the bytes of its head, its body, and whether the connection stays
-/// open after it. The connection only sends it.
-struct HTTPResponse {
-    enum Body: Equatable {
-        case none
-        /// In memory (an error page, a listing, a cached file).
-        case bytes([UInt8])
-        /// `length` bytes of an open file from `offset` (the connection closes `fd` when done).
-        case file(fd: Int32, offset: Int, length: Int)
-    }
-
-    var status: Int
-    var head: [UInt8]
-    var body: Body
-    var keepAlive: Bool
-    /// For the access log; `-` when no request line could be read.
-    var requestLine: String
-    /// A file the site opened that this answer does not send (HEAD, 304, 412, 416): the
-    /// connection closes it.
-    var unusedFile: Int32?
-
-    /// Head and body bytes together (what the access log counts).
-    var length: Int {
-        switch body {
-        case .none: head.count
-        case .bytes(let bytes): head.count + bytes.count
-        case .file(_, _, let length): head.count + length
-        }
-    }
-}
 
 /// Every decision about what to answer to a request head: method (405/501), target (400/403),
 /// the site's resource (404/301/listing/file), validators (304/412), ranges (206/416), the
 /// busy answer (503), the fields of the head. A value type with no I/O of its own: the site
 /// lookup and the clock are injected.
-struct HTTPResponder {
-    typealias Lookup = (HTTPTarget.Path) -> Result<HTTPSite.Resource, HTTPRefusal>
+public struct HTTPResponder {
+    public typealias Lookup = (HTTPTarget.Path) -> Result<HTTPResource, HTTPRefusal>
 
-    let closeAfterEachResponse: Bool
+    public let closeAfterEachResponse: Bool
     /// Past the connection limit: every answer is 503, then close.
-    let busy: Bool
+    public let busy: Bool
     let clock: HTTPClock
     let lookup: Lookup
 
-    init(configuration: HTTPServer.Configuration, busy: Bool, clock: HTTPClock, lookup: @escaping Lookup) {
-        self.closeAfterEachResponse = configuration.closeAfterEachResponse
+    /// `closeAfterEachResponse`: `Connection: close` every time (the lab's one-request server).
+    public init(closeAfterEachResponse: Bool = false, busy: Bool, clock: HTTPClock, lookup: @escaping Lookup) {
+        self.closeAfterEachResponse = closeAfterEachResponse
         self.busy = busy
         self.clock = clock
         self.lookup = lookup
     }
 
     /// The answer to a complete request head.
-    func respond(to head: HTTPRequestHead) -> HTTPResponse {
+    public func respond(to head: HTTPRequestHead) -> HTTPResponsePlan {
         let keepAlive = head.keepAlive && !closeAfterEachResponse && !busy
         if busy {
             return page(503, "Too many connections; try again in a moment.", head: head, keepAlive: false,
@@ -106,21 +63,21 @@ struct HTTPResponder {
     }
 
     /// The answer to bytes that are not a request (parse errors): the page, then close.
-    func refuse(_ refusal: HTTPRefusal) -> HTTPResponse {
+    public func refuse(_ refusal: HTTPRefusal) -> HTTPResponsePlan {
         let page = HTTPResponseHead.errorPage(refusal.status, detail: refusal.detail)
         return response(status: refusal.status, contentType: "text/html; charset=utf-8", body: .bytes(page), length: page.count,
                         modified: nil, keepAlive: false, requestLine: "-")
     }
 
     /// 408: a request head that did not arrive in time; then close.
-    func timedOut() -> HTTPResponse {
+    public func timedOut() -> HTTPResponsePlan {
         refuse(HTTPRefusal(408, "The request did not arrive in time."))
     }
 
     /// A file's answer: its validators, then preconditions (304/412), then a range (206/416)
     /// or the whole file (200). `whole` is the whole file, in memory or open.
-    private func file(_ whole: HTTPResponse.Body, size: Int, modified: Int, version: Int, name: String,
-                      head: HTTPRequestHead, keepAlive: Bool) -> HTTPResponse {
+    private func file(_ whole: HTTPResponsePlan.Body, size: Int, modified: Int, version: Int, name: String,
+                      head: HTTPRequestHead, keepAlive: Bool) -> HTTPResponsePlan {
         let headOnly = head.method == "HEAD"
         let etag = HTTPPreconditions.etag(size: size, modifiedNanoseconds: version)
         var opened: Int32? = nil
@@ -128,7 +85,7 @@ struct HTTPResponder {
         // no-cache: the browser may keep the file but must ask (cheaply, with the validators)
         // before using it, so a student's edit shows on the next reload.
         let validators: [(name: String, value: String)] = [("ETag", etag), ("Cache-Control", "no-cache")]
-        var answer: HTTPResponse
+        var answer: HTTPResponsePlan
         switch HTTPPreconditions.evaluate(head, etag: etag, modified: modified) {
         case .notModified:
             answer = response(status: 304, contentType: nil, body: .none, length: nil, modified: modified, keepAlive: keepAlive,
@@ -144,7 +101,7 @@ struct HTTPResponder {
                                   modified: modified, keepAlive: keepAlive, requestLine: head.requestLine,
                                   extra: validators + [("Accept-Ranges", "bytes")])
             case .part(let first, let last):
-                let part: HTTPResponse.Body = switch whole {
+                let part: HTTPResponsePlan.Body = switch whole {
                 case .file(let fd, _, _): .file(fd: fd, offset: first, length: last - first + 1)
                 case .bytes(let bytes): .bytes(Array(bytes[first...last]))
                 case .none: .none
@@ -163,15 +120,15 @@ struct HTTPResponder {
 
     /// An error or notice page (the body is left out for HEAD).
     private func page(_ status: Int, _ detail: String, head: HTTPRequestHead, keepAlive: Bool,
-                      extra: [(name: String, value: String)] = []) -> HTTPResponse {
+                      extra: [(name: String, value: String)] = []) -> HTTPResponsePlan {
         let page = HTTPResponseHead.errorPage(status, detail: detail)
         return response(status: status, contentType: "text/html; charset=utf-8",
                         body: head.method == "HEAD" ? .none : .bytes(page), length: page.count, modified: nil,
                         keepAlive: keepAlive, requestLine: head.requestLine, extra: extra)
     }
 
-    private func response(status: Int, contentType: String?, body: HTTPResponse.Body, length: Int?, modified: Int?,
-                          keepAlive: Bool, requestLine: String, extra: [(name: String, value: String)] = []) -> HTTPResponse {
+    private func response(status: Int, contentType: String?, body: HTTPResponsePlan.Body, length: Int?, modified: Int?,
+                          keepAlive: Bool, requestLine: String, extra: [(name: String, value: String)] = []) -> HTTPResponsePlan {
         let now = clock.secondsSince1970()
         var fields: [(name: String, value: String)] = [("Date", Self.date(now)), ("Server", "netlab")]
         if let contentType { fields.append(("Content-Type", contentType)) }
@@ -180,7 +137,7 @@ struct HTTPResponder {
         if let modified { fields.append(("Last-Modified", HTTPDate.format(min(modified, now)))) }
         fields += extra
         fields.append(("Connection", keepAlive ? "keep-alive" : "close"))
-        return HTTPResponse(status: status, head: HTTPResponseHead(status: status, fields: fields).bytes, body: body,
+        return HTTPResponsePlan(status: status, head: HTTPResponseHead(status: status, fields: fields).bytes, body: body,
                             keepAlive: keepAlive, requestLine: requestLine)
     }
 

@@ -1,0 +1,30 @@
+/// One response, decided: the bytes of its head, its body, and whether the connection stays
+/// open after it. The connection only sends it.
+public struct HTTPResponsePlan: Sendable {
+    public enum Body: Equatable, Sendable {
+        case none
+        /// In memory (an error page, a listing, a cached file).
+        case bytes([UInt8])
+        /// `length` bytes of an open file from `offset` (the connection closes `fd` when done).
+        case file(fd: Int32, offset: Int, length: Int)
+    }
+
+    public var status: Int
+    public var head: [UInt8]
+    public var body: Body
+    public var keepAlive: Bool
+    /// For the access log; `-` when no request line could be read.
+    public var requestLine: String
+    /// A file the site opened that this answer does not send (HEAD, 304, 412, 416): the
+    /// connection closes it.
+    public var unusedFile: Int32?
+
+    /// Head and body bytes together (what the access log counts).
+    public var length: Int {
+        switch body {
+        case .none: head.count
+        case .bytes(let bytes): head.count + bytes.count
+        case .file(_, _, let length): head.count + length
+        }
+    }
+}
