@@ -5,13 +5,19 @@ Runs every load test one after another on loopback and prints one table of netla
 peer with the ratio (also written to Benchmarks/results/latest.md):
 
 Each load test runs 3 rounds of 3 s, the servers taking turns; the median round is shown.
+Like for like: every server is pinned to core 0 and the load generator to core 1 (taskset),
+and each figure comes with the server's CPU time per request.
 
-  HTTP   wrk against netlab http-server, python3 -m http.server and nginx (1 worker):
-         1 KiB and 1 MiB files, keep-alive and Connection: close; requests/s, p50, p99
-  UDP    round trips/s and server CPU per request, netlab udp-server vs the lab's
-         UDPServer.py, driven by the same client (loadgen, 1 and 4 clients)
-  TCP    connections/s with the lab's one-message client (loadgen, 1 and 4 clients) vs the
-         lab's TCPServer.py; bulk echo on one connection vs iperf3's one-way loopback figure
+  HTTP   wrk (1 thread, 16 connections) against netlab http-server (--quiet, and with its
+         access log to a file), nginx (1 worker, access_log off, and logging to a file) and
+         python3 -m http.server: 1 KiB and 1 MiB files, keep-alive and Connection: close;
+         requests/s, p50, p99, server CPU per request
+  UDP    round trips/s and server CPU per request, netlab udp-server (--quiet, and with its
+         log to a file) vs the lab's UDPServer.py and the floor (Benchmarks/floor.c: recvfrom
+         and sendto, nothing else), driven by the same client (loadgen, 1 and 4 clients)
+  TCP    the same with the lab's one-message client, vs TCPServer.py and the floor (accept,
+         recv, send, close), netlab in both modes (--one-message, and waiting for the
+         client's close); bulk echo on one connection vs iperf3's one-way loopback figure
   micro  swift package --package-path Benchmarks benchmark: ns/op and allocations of the hot paths
   flood  the console under a UDP flood: events/s, key-to-screen latency, memory
 
@@ -20,13 +26,17 @@ Run through Benchmarks/run-all.sh, which installs the tools and builds in releas
 """
 import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
-from proc import cpu_seconds, free_port
+from proc import cpu_seconds, free_port, group_cpu_seconds
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 NETLAB = os.environ.get("NETLAB", os.path.join(ROOT, ".build", "release", "netlab"))
 FIXTURES = os.path.join(ROOT, "Tests", "NetlabCLITests", "Fixtures")
 LOADGEN = os.path.join(tempfile.gettempdir(), f"netlab-loadgen-{os.getpid()}")
+FLOOR = os.path.join(tempfile.gettempdir(), f"netlab-floor-{os.getpid()}")
+# Servers on core 0, load generators on core 1 (with fewer cores, nothing is pinned).
+PIN_SERVER = ["taskset", "-c", "0"] if (os.cpu_count() or 1) >= 2 and shutil.which("taskset") else []
+PIN_LOAD = ["taskset", "-c", "1"] if PIN_SERVER else []
 
 rows = []  # (area, case, netlab figure, peer name, peer figure, ratio text)
 
@@ -43,10 +53,12 @@ def row(area, case, netlab, peer="", peer_value="", ratio=""):
 class Server:
     """A server process started on a free port, stopped on exit."""
 
-    def __init__(self, cmd, port, kind="tcp", cwd=None):
+    def __init__(self, cmd, port, kind="tcp", cwd=None, log=None):
+        """`log`: a file for the server's stdout (a server that logs, as its users run it)."""
         self.port = port
-        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.log = open(log, "wb") if log else None
+        self.proc = subprocess.Popen(PIN_SERVER + cmd, cwd=cwd, stdout=self.log or subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.time() + 10
         while not self.ready(kind):
             if time.time() > deadline or self.proc.poll() is not None:
@@ -66,7 +78,13 @@ class Server:
         with open("/proc/net/udp") as f:
             return any(line.split()[1].endswith(":%04X" % self.port) for line in f.readlines()[1:])
 
+    def cpu(self):
+        """CPU seconds of the server's whole process group (nginx: master and worker)."""
+        return group_cpu_seconds(self.proc.pid)
+
     def stop(self):
+        if self.log:
+            self.log.close()
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
         except ProcessLookupError:
@@ -78,7 +96,7 @@ class Server:
 
 
 def loadgen(mode, port, seconds, threads):
-    out = subprocess.run([LOADGEN, mode, str(port), str(seconds), str(threads)], capture_output=True, text=True).stdout
+    out = subprocess.run(PIN_LOAD + [LOADGEN, mode, str(port), str(seconds), str(threads)], capture_output=True, text=True).stdout
     numbers = re.findall(r"[\d.]+", out)
     if len(numbers) < 2:
         raise SystemExit(f"loadgen {mode} failed: {out}")
@@ -105,45 +123,54 @@ def ratio(a, b, higher_is_better=True):
 # --- UDP and TCP uppercase -------------------------------------------------------------
 
 def uppercase(seconds, kinds):
-    """netlab vs the lab's server, the same loadgen for both. netlab's TCP default (serve until
-    the client closes) leaves TIME_WAIT on the client's side, which slows every later connect()
-    for a minute, so it runs after the others; --one-message closes first, like the lab."""
+    """Every server against the floor, the same loadgen for all. netlab's TCP default (serve
+    until the client closes) leaves TIME_WAIT on the client's side, which slows every later
+    connect() for a minute, so its variants run last; --one-message closes first, like the lab."""
+    logdir = tempfile.mkdtemp(prefix="netlab-logs-")
     for kind in kinds:
-        lab_script = "UDPServer.py" if kind == "udp" else "TCPServer.py"
-        variants = [("lab", [sys.executable, os.path.join(FIXTURES, lab_script)])]
-        if kind == "udp":
-            variants.append(("netlab", [NETLAB, "udp-server", "--host", "127.0.0.1", "--quiet"]))
-        else:
-            variants.append(("netlab --one-message", [NETLAB, "tcp-server", "--host", "127.0.0.1", "--quiet", "--one-message"]))
-            variants.append(("netlab", [NETLAB, "tcp-server", "--host", "127.0.0.1", "--quiet"]))
+        lab = "UDPServer.py" if kind == "udp" else "TCPServer.py"
+        variants = [("floor", [FLOOR, kind], None), (lab, [sys.executable, os.path.join(FIXTURES, lab)], None)]
+        server = "udp-server" if kind == "udp" else "tcp-server"
+        modes = [[]] if kind == "udp" else [["--one-message"], []]
+        for mode in modes:
+            suffix = " --one-message" if mode else ""
+            base = [NETLAB, server, "--host", "127.0.0.1", *mode]
+            variants.append((f"netlab{suffix} --quiet", base + ["--quiet"], None))
+            variants.append((f"netlab{suffix} with its log", base, os.path.join(logdir, "log.txt")))
+        last = 0 if kind == "udp" else 2  # TCP's waiting variants go last
         for threads in (1, 4):
-            runs = {name: [] for name, _ in variants}
-            # Turns taken round by round; TCP's default netlab goes last (its TIME_WAITs).
-            interleaved = variants if kind == "udp" else variants[:-1]
-            schedule = [v for _ in range(ROUNDS) for v in interleaved]
-            schedule += [] if kind == "udp" else [variants[-1]] * ROUNDS
-            for name, cmd in schedule:
+            runs = {name: [] for name, _, _ in variants}
+            first, tail = (variants, []) if last == 0 else (variants[:-last], variants[-last:])
+            schedule = [v for _ in range(ROUNDS) for v in first] + [v for v in tail for _ in range(ROUNDS)]
+            for name, cmd, log in schedule:
                 port = free_port()
-                full = cmd + ([str(port)] if name == "lab" else ["--port", str(port)])
-                server = Server(full, port, kind=kind)
+                full = cmd + ([str(port)] if not name.startswith("netlab") else ["--port", str(port)])
+                server_process = Server(full, port, kind=kind, log=log)
                 try:
-                    cpu0 = cpu_seconds(server.proc.pid)
+                    cpu0 = server_process.cpu()
                     rate = loadgen(kind, port, seconds, threads)
-                    cpu = cpu_seconds(server.proc.pid) - cpu0
+                    cpu = server_process.cpu() - cpu0
                     # loadgen counts for `seconds` after a warm-up of a tenth of that.
                     runs[name].append((rate, cpu / (rate * seconds * 1.1) * 1e6))
                 finally:
-                    server.stop()
+                    server_process.stop()
             figures = {name: median(found) for name, found in runs.items()}
             what = "round trips/s" if kind == "udp" else "connections/s"
             clients = f"{threads} client" + ("s" if threads > 1 else "")
-            l_rate, l_cpu = figures["lab"]
-            for name, _ in variants[1:]:
+            f_rate, f_cpu = figures["floor"]
+            l_rate, l_cpu = figures[lab]
+            row(kind.upper(), f"floor (C, {'recvfrom+sendto' if kind == 'udp' else 'accept+recv+send+close'}), {clients}",
+                f"{f_rate:,.0f}/s, {f_cpu:.1f} us/req")
+            for name, _, _ in variants[1:]:
                 n_rate, n_cpu = figures[name]
-                label = "" if name == "netlab" else " (--one-message)"
-                row(kind.upper(), f"{what}, {clients}{label}", f"{n_rate:,.0f}", lab_script, f"{l_rate:,.0f}", ratio(n_rate, l_rate))
-                row(kind.upper(), f"server CPU us/req, {clients}{label}", f"{n_cpu:.1f}", lab_script, f"{l_cpu:.1f}",
-                    ratio(n_cpu, l_cpu, higher_is_better=False))
+                row(kind.upper(), f"{name}, {clients}: {what}", f"{n_rate:,.0f}", "floor", f"{f_rate:,.0f}",
+                    f"{n_rate / f_rate:.2f}x the floor")
+                row(kind.upper(), f"{name}, {clients}: CPU us/req", f"{n_cpu:.1f}", "floor", f"{f_cpu:.1f}",
+                    f"{n_cpu / f_cpu:.2f}x the floor")
+                if name != lab:
+                    row(kind.upper(), f"{name}, {clients}: CPU us/req vs the lab's", f"{n_cpu:.1f}", lab, f"{l_cpu:.1f}",
+                        f"{n_cpu / l_cpu:.2f}x {lab}")
+    shutil.rmtree(logdir, ignore_errors=True)
 
 
 def bulk(seconds):
@@ -168,10 +195,10 @@ def bulk(seconds):
 # --- HTTP ------------------------------------------------------------------------------
 
 def wrk(port, path, seconds, close):
-    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}/{path}"]
+    cmd = ["wrk", "-t1", "-c16", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}/{path}"]
     if close:
         cmd[1:1] = ["-H", "Connection: close"]
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    out = subprocess.run(PIN_LOAD + cmd, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
@@ -179,6 +206,19 @@ def wrk(port, path, seconds, close):
     if errors:
         raise SystemExit(f"wrk saw {errors.group(1)} error responses from port {port}")
     return rps, p50, p99
+
+
+def nginx_conf(www, port, log):
+    access = f"access_log {www}/access-{port}.log;" if log else "access_log off;"
+    conf = os.path.join(www, f"nginx-{port}.conf")
+    with open(conf, "w") as f:
+        f.write(f"""daemon off; worker_processes 1; pid {www}/nginx-{port}.pid; error_log {www}/error.log;
+events {{ worker_connections 1024; }}
+http {{ {access} sendfile on; tcp_nopush on;
+  client_body_temp_path {www}; proxy_temp_path {www}; fastcgi_temp_path {www}; uwsgi_temp_path {www}; scgi_temp_path {www};
+  server {{ listen 127.0.0.1:{port}; root {www}; }} }}
+""")
+    return conf
 
 
 def http(seconds):
@@ -190,20 +230,21 @@ def http(seconds):
     servers = {}
     try:
         port = free_port()
-        servers["netlab"] = Server([NETLAB, "http-server", "--host", "127.0.0.1", "--port", str(port), "--root", www, "--quiet"], port)
+        servers["netlab --quiet"] = Server([NETLAB, "http-server", "--host", "127.0.0.1", "--port", str(port), "--root", www,
+                                            "--quiet"], port)
+        port = free_port()
+        servers["netlab with its log"] = Server([NETLAB, "http-server", "--host", "127.0.0.1", "--port", str(port), "--root", www],
+                                                port, log=os.path.join(www, "netlab-access.log"))
+        if shutil.which("nginx"):
+            for log in (False, True):
+                port = free_port()
+                servers["nginx, logging" if log else "nginx"] = Server(
+                    ["nginx", "-c", nginx_conf(www, port, log), "-e", f"{www}/error.log"], port)
         port = free_port()
         servers["python"] = Server([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)], port, cwd=www)
-        if shutil.which("nginx"):
-            port = free_port()
-            conf = os.path.join(www, "nginx.conf")
-            with open(conf, "w") as f:
-                f.write(f"""daemon off; worker_processes 1; pid {www}/nginx.pid; error_log {www}/error.log;
-events {{ worker_connections 1024; }}
-http {{ access_log off; sendfile on; tcp_nopush on;
-  client_body_temp_path {www}; proxy_temp_path {www}; fastcgi_temp_path {www}; uwsgi_temp_path {www}; scgi_temp_path {www};
-  server {{ listen 127.0.0.1:{port}; root {www}; }} }}
-""")
-            servers["nginx"] = Server(["nginx", "-c", conf, "-e", f"{www}/error.log"], port)
+        pairs = [("netlab --quiet", "nginx", "nginx 1 worker, no log"),
+                 ("netlab with its log", "nginx, logging", "nginx 1 worker, logging"),
+                 ("netlab with its log", "python", "python3 -m http.server")]
         for path in ("1k.bin", "1m.bin"):
             for close in (False, True):
                 case = f"{'1 KiB' if path == '1k.bin' else '1 MiB'} {'close' if close else 'keep-alive'}"
@@ -211,14 +252,19 @@ http {{ access_log off; sendfile on; tcp_nopush on;
                 runs = {name: [] for name in servers}
                 for _ in range(ROUNDS):
                     for name, server in servers.items():
-                        runs[name].append(wrk(server.port, path, seconds, close))
+                        cpu0 = server.cpu()
+                        rps, p50, p99 = wrk(server.port, path, seconds, close)
+                        cpu_us = (server.cpu() - cpu0) / (rps * seconds) * 1e6
+                        runs[name].append((rps, p50, p99, cpu_us))
                 results = {name: median(found) for name, found in runs.items()}
-                n = results["netlab"]
-                for peer in ("python", "nginx"):
-                    if peer in results:
-                        p = results[peer]
-                        row("HTTP", f"{case} req/s (p50, p99)", f"{n[0]:,.0f} ({n[1]}, {n[2]})",
-                            peer if peer == "python" else "nginx 1 worker", f"{p[0]:,.0f} ({p[1]}, {p[2]})", ratio(n[0], p[0]))
+                for mine, peer, label in pairs:
+                    if peer not in results:
+                        continue
+                    n, p = results[mine], results[peer]
+                    row("HTTP", f"{case}, {mine}: req/s (p50, p99)", f"{n[0]:,.0f} ({n[1]}, {n[2]})",
+                        label, f"{p[0]:,.0f} ({p[1]}, {p[2]})", ratio(n[0], p[0]))
+                    row("HTTP", f"{case}, {mine}: CPU us/req", f"{n[3]:.1f}", label, f"{p[3]:.1f}",
+                        ratio(n[3], p[3], higher_is_better=False))
     finally:
         for server in servers.values():
             server.stop()
@@ -288,7 +334,9 @@ def main():
     if not os.path.exists(NETLAB):
         raise SystemExit(f"{NETLAB} is missing: run Benchmarks/run-all.sh (it builds in release mode)")
     subprocess.run(["cc", "-O2", "-pthread", "-o", LOADGEN, os.path.join(HERE, "loadgen.c")], check=True)
+    subprocess.run(["cc", "-O2", "-o", FLOOR, os.path.join(HERE, "floor.c")], check=True)
     print(f"netlab benchmark suite on {machine()}")
+    print("  pinned: servers on core 0, load generators on core 1" if PIN_SERVER else "  not pinned (fewer than 2 cores)")
     print(f"  {'area':<6} {'case':<40} {'netlab':>24}  {'peer':<15} {'peer figure':>24}  ratio")
     try:
         if "http" in parts:
@@ -302,7 +350,8 @@ def main():
         if "flood" in parts:
             flood(100_000 if args.quick else 1_000_000)
     finally:
-        os.path.exists(LOADGEN) and os.remove(LOADGEN)
+        for program in (LOADGEN, FLOOR):
+            os.path.exists(program) and os.remove(program)
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     with open(os.path.join(HERE, "results", "latest.md"), "w") as f:
         f.write(f"Measured on {machine()} by `Benchmarks/run-all.sh`.\n\n")
