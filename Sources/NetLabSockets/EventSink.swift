@@ -24,11 +24,44 @@ public struct EventSink: Sendable {
     public let queue: DispatchQueue
     public let detail: Detail
     private let buffer: Buffer
+    /// Set for an inline sink: events go straight to the handler on the emitting thread.
+    private let inline: Inline?
 
     public init(queue: DispatchQueue, detail: Detail = .payloads, handler: @escaping @Sendable (LabEvent) -> Void) {
         self.queue = queue
         self.detail = detail
         self.buffer = Buffer(handler: handler)
+        self.inline = nil
+    }
+
+    /// A sink that runs `handler` at once, on the thread that emits, one event at a time (a
+    /// lock keeps them apart): no queue, no thread woken per event. For a sink one engine
+    /// uses (a headless server, whose events come from its one queue in order); a console,
+    /// with several engines and a capture whose events must interleave by cause, uses a
+    /// queued sink. Profiled on the headless servers: the hop to a log queue per event was
+    /// the larger part of what a log line cost.
+    public static func inline(detail: Detail = .payloads, _ handler: @escaping @Sendable (LabEvent) -> Void) -> EventSink {
+        EventSink(inline: Inline(handler: handler), detail: detail)
+    }
+
+    private init(inline: Inline, detail: Detail) {
+        self.queue = DispatchQueue(label: "netlab.inline-sink")
+        self.detail = detail
+        self.buffer = Buffer(handler: { _ in })
+        self.inline = inline
+    }
+
+    /// The handler of an inline sink, one event at a time.
+    private final class Inline: @unchecked Sendable {
+        // @unchecked: `handler` runs only under `lock`.
+        private let lock = NSLock()
+        private let handler: @Sendable (LabEvent) -> Void
+        init(handler: @escaping @Sendable (LabEvent) -> Void) { self.handler = handler }
+        func deliver(_ event: LabEvent) {
+            lock.lock()
+            defer { lock.unlock() }
+            handler(event)
+        }
     }
 
     /// Whether `received`/`sent` events (which copy every byte) are wanted.
@@ -40,6 +73,10 @@ public struct EventSink: Sendable {
     /// Emits an event stamped now. The stamp is taken where its place in the stream is
     /// decided, so event times never go backwards along the stream.
     func emit(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: LabEvent.Kind, call: LabEvent.Call? = nil) {
+        if let inline {
+            inline.deliver(LabEvent(engine: engine, role: role, kind: kind, call: call))
+            return
+        }
         buffer.append(LabEvent(engine: engine, role: role, kind: kind, call: call), queue: queue, stamp: true)
     }
 
@@ -62,6 +99,13 @@ public struct EventSink: Sendable {
         _ body: () throws(Failure) -> Result, events: (Result) -> [LabEvent.Kind]
     ) throws(Failure) -> Result {
         guard wantsPayloads else { return try body() }
+        if let inline {
+            // One engine's events, in its queue's order: the call's events follow it.
+            let time = Date()
+            let result = try body()
+            for kind in events(result) { inline.deliver(LabEvent(time: time, engine: engine, role: role, kind: kind, call: call)) }
+            return result
+        }
         let slot = buffer.reserve(queue: queue)
         let result: Result
         do {
@@ -78,6 +122,10 @@ public struct EventSink: Sendable {
     /// Emits a frame the capture saw, at its place in the stream now, with the kernel's time.
     /// (Engine `.tcp` by convention: a frame belongs to no engine; readers look at the frame.)
     public func emitWire(_ frame: CapturedFrame) {
+        if let inline {
+            inline.deliver(LabEvent(time: frame.time, engine: .tcp, role: .wire, kind: .wire(frame)))
+            return
+        }
         buffer.append(LabEvent(time: frame.time, engine: .tcp, role: .wire, kind: .wire(frame)), queue: queue, stamp: false)
     }
 
@@ -89,6 +137,10 @@ public struct EventSink: Sendable {
 
     /// Runs `body` on the sink's queue after every event emitted so far has been delivered.
     func after(_ body: @escaping @Sendable () -> Void) {
+        if inline != nil {
+            body()  // everything emitted so far has been delivered already
+            return
+        }
         buffer.append(.run(body), queue: queue)
     }
 

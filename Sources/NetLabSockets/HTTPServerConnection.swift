@@ -52,13 +52,12 @@ final class HTTPServerConnection: StreamConnection {
 
     func begin(onClose: @escaping () -> Void) {
         handle.onClosed = onClose
-        // Responses are written whole; Nagle's algorithm would hold a small last piece back
-        // for the client's delayed ACK (measured: 40 ms per keep-alive request). Ignored on
-        // failure on purpose: the connection still works, only slower.
-        try? Syscall.setOption(handle.fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        handle.onReadable { [self] in readable() }
-        // The request is often in already: read it now, not one epoll round later.
+        // TCP_NODELAY comes from the listening socket. The request is often in already: read
+        // it now, and join the epoll set only if the connection then waits for something (a
+        // `Connection: close` request answered at once never does: no epoll_ctl at all).
         readable()
+        guard !handle.isClosing else { return }
+        handle.onReadable { [self] in readable() }
     }
 
     func close(completion: (() -> Void)? = nil) {

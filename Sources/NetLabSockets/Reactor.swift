@@ -80,8 +80,13 @@ final class Reactor: @unchecked Sendable {
         var wanted: UInt32 = 0
         if registration.wantsRead { wanted |= netlab_epoll_in | netlab_epoll_rdhup }
         if registration.wantsWrite { wanted |= netlab_epoll_out }
-        // With no interest, ERR/HUP would be reported on every wait: report them once only.
-        if wanted == 0 { wanted = netlab_epoll_oneshot }
+        if wanted == 0 {
+            // Never in the set and nothing wanted: nothing to tell epoll (a connection answered
+            // and closed before it ever waited costs no epoll_ctl).
+            guard registration.registered != nil else { return }
+            // With no interest, ERR/HUP would be reported on every wait: report them once only.
+            wanted = netlab_epoll_oneshot
+        }
         guard wanted != registration.registered else { return }
         let operation = registration.registered == nil ? netlab_epoll_ctl_add : netlab_epoll_ctl_mod
         // Ignored on purpose: the descriptor is open and ours (EBADF, EEXIST, ENOENT cannot

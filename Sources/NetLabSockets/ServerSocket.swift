@@ -8,7 +8,7 @@ enum ServerSocket {
     ///
     /// With no host the server takes every local address: `::` with IPv6-only off, so IPv4
     /// clients reach it too, or `0.0.0.0` on a machine without IPv6.
-    static func open(host: String?, port: UInt16, type: SocketType) throws(SocketError) -> (fd: Int32, local: Endpoint) {
+    static func open(host: String?, port: UInt16, type: SocketType, noDelay: Bool = false) throws(SocketError) -> (fd: Int32, local: Endpoint) {
         let candidates: [SocketAddress]
         if let host {
             candidates = [try Resolver.resolve(host: host, port: port, type: type, passive: true)[0]]
@@ -20,7 +20,7 @@ enum ServerSocket {
         var lastError: SocketError?
         for address in candidates {
             do throws(SocketError) {
-                return try bind(address, type: type)
+                return try bind(address, type: type, noDelay: noDelay)
             } catch let error where error.errnoValue == EAFNOSUPPORT && host == nil {
                 lastError = error
             }
@@ -28,7 +28,7 @@ enum ServerSocket {
         throw lastError!
     }
 
-    private static func bind(_ address: SocketAddress, type: SocketType) throws(SocketError) -> (fd: Int32, local: Endpoint) {
+    private static func bind(_ address: SocketAddress, type: SocketType, noDelay: Bool) throws(SocketError) -> (fd: Int32, local: Endpoint) {
         let endpoint = address.endpoint
         let fd = try Syscall.socket(family: address.family, type: type)
         do throws(SocketError) {
@@ -42,6 +42,10 @@ enum ServerSocket {
                 try Syscall.setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, 60)
                 try Syscall.setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL, 10)
                 try Syscall.setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, 3)
+                // Inherited too (Linux copies it to accepted sockets): an HTTP response is
+                // written whole, and Nagle's algorithm would hold its small last piece for the
+                // client's delayed ACK (measured: 40 ms per keep-alive request).
+                if noDelay { try Syscall.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1) }
             }
             if address.family == AF_INET6 {
                 try Syscall.setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0)

@@ -27,7 +27,7 @@ final class SocketHandle {
     func onReadable(_ handler: @escaping () -> Void) {
         precondition(registration.onRead == nil && !closing)
         registration.onRead = handler
-        registration.readEnabled = true
+        // A pause made before the handler was set (a first read done early) stays.
         reactor.update(registration)
     }
 

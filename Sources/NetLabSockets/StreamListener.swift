@@ -55,10 +55,10 @@ final class StreamListener {
 
     /// Binds and listens; reports `listening` or `failed`.
     init(host: String?, port: UInt16, reactor: Reactor, engine: LabEvent.Engine, sink: EventSink,
-         maxConnections: Int, sweepInterval: Double = 0.25, make: @escaping Make) throws(SocketError) {
+         maxConnections: Int, sweepInterval: Double = 0.25, noDelay: Bool = false, make: @escaping Make) throws(SocketError) {
         let fd: Int32
         do throws(SocketError) {
-            (fd, local) = try ServerSocket.open(host: host, port: port, type: .stream)
+            (fd, local) = try ServerSocket.open(host: host, port: port, type: .stream, noDelay: noDelay)
         } catch {
             sink.emit(engine, .server, .failed(error))
             throw error

@@ -12,11 +12,15 @@ final class StreamServer: Sendable {
     private let make: Make
     /// Seconds between deadline sweeps of the connections.
     private let sweepInterval: Double
+    /// TCP_NODELAY on the listening socket, for every connection (HTTP).
+    private let noDelay: Bool
     /// Owns the listening socket and every connection, on its queue.
     private let lifecycle: ServerLifecycle<StreamListener>
 
-    init(engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, sweepInterval: Double = 0.25, make: @escaping Make) {
+    init(engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, sweepInterval: Double = 0.25, noDelay: Bool = false,
+         make: @escaping Make) {
         self.sweepInterval = sweepInterval
+        self.noDelay = noDelay
         self.engine = engine
         self.sink = sink
         self.maxConnections = maxConnections
@@ -35,11 +39,11 @@ final class StreamServer: Sendable {
     var connectionCount: Int { lifecycle.read { $0?.connectionCount ?? 0 } }
 
     func start(host: String?, port: UInt16) throws(SocketError) -> Endpoint {
-        let (engine, sink, maxConnections, sweepInterval, make) = (engine, sink, maxConnections, sweepInterval, make)
+        let (engine, sink, maxConnections, sweepInterval, noDelay, make) = (engine, sink, maxConnections, sweepInterval, noDelay, make)
         do throws(SocketError) {
             return try lifecycle.start { reactor throws(SocketError) in
                 try StreamListener(host: host, port: port, reactor: reactor, engine: engine, sink: sink,
-                                   maxConnections: maxConnections, sweepInterval: sweepInterval, make: make)
+                                   maxConnections: maxConnections, sweepInterval: sweepInterval, noDelay: noDelay, make: make)
             }.local
         } catch {
             // The listener reports its own bind/listen failures; the reactor's is reported here.

@@ -36,9 +36,12 @@ final class TCPServerConnection: StreamConnection {
 
     func begin(onClose: @escaping () -> Void) {
         handle.onClosed = onClose
-        handle.onReadable { [self] in readable() }
-        // The client's message is often in already: read it now, not one epoll round later.
+        // The client's message is often in already: read it now, and join the epoll set only
+        // if the connection then waits (with --one-message a connection answered at once
+        // never does: no epoll_ctl at all).
         readable()
+        guard !handle.isClosing else { return }
+        handle.onReadable { [self] in readable() }
     }
 
     /// Closes a connection idle past the timeout: a client that vanished without a FIN (or

@@ -6,7 +6,7 @@ import NetLabSockets
 
 /// Runs a headless server until SIGINT or SIGTERM, printing one log line per event worth it.
 enum ServerRunner {
-    /// `onEvent` sees every event on the log queue and may end the server (`--once`).
+    /// `onEvent` sees every event as it happens (on the engine's queue) and may end the server (`--once`).
     static func run(
         _ engine: LabEvent.Engine, options: ServerSettings,
         onEvent: @escaping @Sendable (LabEvent, _ stop: @escaping @Sendable () -> Void) -> Void = { _, _ in },
@@ -26,8 +26,6 @@ enum ServerRunner {
             source.resume()
             sources.append(source)
         }
-        /// Serial queue printing log lines in event order.
-        let logQueue = DispatchQueue(label: "netlab.log")
         let verbose = options.verbose
         let hex = options.hex
         let stop: @Sendable () -> Void = {
@@ -37,21 +35,21 @@ enum ServerRunner {
         // Events are built only when they will be printed (or --once needs them).
         let quiet = options.quiet
         let log = LogWriter()
-        let sink = EventSink(queue: logQueue, detail: options.detail(for: engine)) { event in
+        // Formatted on the engine's queue as each event happens (one engine: its events come
+        // in order), queued to the log writer's thread, which writes them in batches.
+        let sink = EventSink.inline(detail: options.detail(for: engine)) { event in
             for line in logLines(for: event, verbose: verbose, hex: hex, quiet: quiet) { log.line(line) }
             onEvent(event, stop)
         }
         let server = make(sink)
-        ServerRunner.current = (server, logQueue, log)
+        ServerRunner.current = (server, log)
         let local: Endpoint
         do {
             local = try server.start(host: options.host, port: options.port)
         } catch {
-            logQueue.sync {}
             log.drain(within: 1)
             throw CommandFailure(message: RemedyWords.line(error), code: CommandFailure.other)
         }
-        logQueue.sync {}
         let note = options.hex ? "# " : ""
         log.line(note + "The server is ready to receive")
         let scope = options.host == nil ? " (every IPv4 and IPv6 address)" : ""
@@ -59,20 +57,16 @@ enum ServerRunner {
         withExtendedLifetime(sources) { dispatchMain() }
     }
 
-    /// The running server and its log queue, for `finish` (set once before any signal).
-    nonisolated(unsafe) static var current: (server: any ServerEngine, queue: DispatchQueue, log: LogWriter)?
+    /// The running server and its log, for `finish` (set once before any signal).
+    nonisolated(unsafe) static var current: (server: any ServerEngine, log: LogWriter)?
 
     /// Stops the server, lets the log catch up (for at most a second: nobody may be reading
     /// stdout), exits 0.
     static func finish() -> Never {
-        if let (server, queue, log) = current {
+        if let (server, log) = current {
             server.stop()
-            // The log queue may have a backlog to format: wait for it a bounded time only.
-            let caughtUp = DispatchSemaphore(value: 0)
-            queue.async { caughtUp.signal() }
-            let formatted = caughtUp.wait(timeout: .now() + 1) == .success
             let written = log.drain(within: 1)
-            if !formatted || !written {
+            if !written {
                 // Said, not silent; and never waited for: stderr may be as stuck as stdout.
                 _ = fcntl(2, F_SETFL, fcntl(2, F_GETFL) | O_NONBLOCK)
                 let note = Array("netlab: stopped before the log caught up: its last lines were not printed\n".utf8)
