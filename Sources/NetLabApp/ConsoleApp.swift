@@ -216,6 +216,13 @@ public final class ConsoleApp {
                 terminal.writeRaw("\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}")
                 state.note("copied \(what) to the clipboard with OSC 52 (the terminal must allow it; "
                     + "in tmux: set -g set-clipboard on); :save FILE.hex writes it to a file", now: Date())
+            case .check(let engine, let host, let port):
+                // Off the main queue: the checks wait for replies (seconds when nobody answers).
+                guard let kind = Conformance.Kind(rawValue: engine.rawValue.lowercased()) else { break }
+                DispatchQueue.global().async { [weak self] in
+                    let report = Conformance.run(kind, host: host, port: port)
+                    DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.checked(report)) } }
+                }
             case .quit:
                 quit()
             }

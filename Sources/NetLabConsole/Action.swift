@@ -11,4 +11,6 @@ public enum Action: Sendable {
     case wire(ConsoleState.Wire)
     /// The kernel's count of frames the capture lost so far.
     case wireDropped(Int)
+    /// `:check` finished: the report card.
+    case checked(CheckReport)
 }

@@ -19,6 +19,10 @@ public enum ColonCommand: Equatable, Sendable {
     case save(String?)
     /// `:copy`: the shown message's hex dump to the clipboard.
     case copy
+    /// `:roster`: who talked to the servers.
+    case roster
+    /// `:check`: the client's target checked against the lab's protocol.
+    case check
     case help
     /// `:help CMD`: one command's syntax and what it does, in the transcript.
     case helpFor(String)
@@ -42,6 +46,8 @@ public enum ColonCommand: Equatable, Sendable {
         (":view [both|calls|wire]", "the timeline's rows: socket calls, wire packets, or both"),
         (":save [FILE]", "save transcript, log and timeline as text; FILE.pcapng: the packets for Wireshark; FILE.hex: the shown message's hex dump"),
         (":copy", "copy the shown message's hex dump to the clipboard (OSC 52)"),
+        (":roster", "who talked to the servers: a row per client address (also Ctrl-R)"),
+        (":check", "check the client's target server against the lab's protocol (netlab check): a report card"),
         (":clear", "clear logs, transcript and timeline"),
         (":help [CMD]  :quit", "help overlay, or one command's help; quit"),
     ]
@@ -103,6 +109,10 @@ public enum ColonCommand: Equatable, Sendable {
             guard let on = onOff(args[0]) else { return .failure(CommandError("usage: :presenter [on|off]")) }
             return .success(.presenter(on))
         case "clear": return .success(.clear)
+        case "roster": return .success(.roster)
+        case "check":
+            guard args.isEmpty else { return .failure(CommandError("usage: :check (checks the client's target: :target HOST PORT first)")) }
+            return .success(.check)
         case "copy":
             guard args.isEmpty else { return .failure(CommandError("usage: :copy (the shown message's hex dump)")) }
             return .success(.copy)

@@ -32,6 +32,13 @@ extension ConsoleState {
         case .wireDropped(let count):
             wireDropped = count
             return []
+        case .checked(let report):
+            say("check \(report.target): \(report.passed) of \(report.results.count) checks passed"
+                + (report.failed == 0 ? "" : " (report card open; any key closes it)"), report.failed == 0 ? .success : .error, now)
+            panel = .report(title: "netlab check \(report.target): \(report.passed) of \(report.results.count) passed",
+                            lines: report.text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).map(String.init))
+            panelScroll = 0
+            return []
         case .reply(let engine, let result):
             // The banner's one-line detail is also the transcript's line (the packet pane has
             // every byte); a reply reads as received, anything else as an error.
@@ -74,6 +81,17 @@ extension ConsoleState {
             }
             return []
         }
+        if panel != nil {
+            // The same for a panel (the roster, a report card).
+            switch key {
+            case .pageUp: panelScroll = max(0, panelScroll - 10)
+            case .pageDown: panelScroll += 10
+            case .up: panelScroll = max(0, panelScroll - 1)
+            case .down: panelScroll += 1
+            default: panel = nil
+            }
+            return []
+        }
         if let command = KeyBinding.command(for: key, inputEmpty: editor.text.isEmpty) {
             return run(command, now: now, themes: themes)
         }
@@ -91,6 +109,10 @@ extension ConsoleState {
         case .help:
             showHelp.toggle()
             helpScroll = 0
+            return []
+        case .roster:
+            panel = .roster
+            panelScroll = 0
             return []
         case .toggleServer(let engine):
             guard let server = server(engine) else {
@@ -160,6 +182,14 @@ extension ConsoleState {
             case .wheelUp: helpScroll = max(0, helpScroll - 3)
             case .wheelDown: helpScroll += 3
             case .click: showHelp = false
+            }
+            return []
+        }
+        if panel != nil {
+            switch event.action {
+            case .wheelUp: panelScroll = max(0, panelScroll - 3)
+            case .wheelDown: panelScroll += 3
+            case .click: panel = nil
             }
             return []
         }
@@ -377,6 +407,13 @@ extension ConsoleState {
         case .help:
             showHelp = true
             helpScroll = 0
+        case .roster:
+            panel = .roster
+            panelScroll = 0
+        case .check:
+            let target = Endpoint(host: client.host, port: client.port)
+            say("checking \(client.engine.rawValue) \(target) against the lab's protocol (netlab check)...", .info, now)
+            return [.check(client.engine, host: client.host, port: client.port)]
         case .helpFor(let name):
             let entries = ColonCommand.usage(for: name)
             guard !entries.isEmpty else {
@@ -527,6 +564,23 @@ extension ConsoleState {
         KeyBinding.all.first { $0.command == .toggleServer(engine) }?.key.label ?? ":\(engine.rawValue.lowercased()) on"
     }
 
+    /// Who talked to the servers, and what became of it.
+    private mutating func noteInRoster(_ event: LabEvent) {
+        switch event.kind {
+        case .received(let bytes, let from, _):
+            roster.heard(bytes, from: from.host, engine: event.engine, at: event.time)
+        case .sent(let bytes, _, let to):
+            roster.outcome("replied \(bytes.count == 1 ? "1 byte" : "\(bytes.count) bytes")", for: to.host, engine: event.engine,
+                           at: event.time)
+        case .served(let peer, let requestLine, let status, _, _, _):
+            roster.served(requestLine, status: status, to: peer.host, at: event.time)
+        case .rejected(let peer, let reason):
+            roster.outcome("rejected: \(reason)", for: peer.host, engine: event.engine, at: event.time)
+        default:
+            break
+        }
+    }
+
     private mutating func record(_ event: LabEvent) {
         if case .wire(let frame) = event.kind {
             addWireRow(frame)
@@ -539,6 +593,7 @@ extension ConsoleState {
         guard event.role == .server else { return }
         let engine = event.engine
         let name = engine.rawValue
+        noteInRoster(event)
         switch event.kind {
         case .listening(let local):
             setServer(engine) { $0.phase = .on(local) }

@@ -151,6 +151,19 @@ public struct ConsoleState: Equatable {
     public var showHelp = false
     /// Lines the help overlay is scrolled down (clamped when drawn).
     public var helpScroll = 0
+    /// A panel over the panes: the roster, or a check's report card.
+    public var panel: Panel?
+    /// Lines the panel is scrolled down (clamped when drawn).
+    public var panelScroll = 0
+    /// Who talked to the servers (bounded).
+    public var roster = Roster()
+
+    public enum Panel: Equatable {
+        /// `:roster`, Ctrl-R: a row per client address, live.
+        case roster
+        /// `:check`: a report card.
+        case report(title: String, lines: [String])
+    }
     /// The shown row's detail: scrolled this many lines (for the row `detailScrollRow`), and
     /// shown as text (status line, headers, body, escaped) instead of hex.
     public var detailScroll = 0

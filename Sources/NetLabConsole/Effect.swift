@@ -10,5 +10,7 @@ public enum Effect: Equatable, Sendable {
     case save(path: String, bytes: [UInt8], what: String)
     /// Put `text` on the system clipboard (OSC 52, through ssh and tmux where allowed).
     case copy(text: String, what: String)
+    /// Run `netlab check` against a server (the client's target); the report comes back as `.checked`.
+    case check(LabEvent.Engine, host: String, port: UInt16)
     case quit
 }

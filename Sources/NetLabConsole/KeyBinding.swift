@@ -6,7 +6,7 @@ import NetLabCore
 public struct KeyBinding: Equatable, Sendable {
     public enum Command: Equatable, Sendable {
         case help, toggleServer(LabEvent.Engine), cycleProtocol, cycleTheme, presenter, toggleUDPMode, cycleTimelineView
-        case focusNext, focusPrevious, quit
+        case focusNext, focusPrevious, quit, roster
         // Keys that act in the focused pane or the input line.
         case submit, deleteBackward, deleteForward, lineStart, lineEnd, clearLine, cursorLeft, cursorRight
         case up, down, pageUp, pageDown, home, end, followNewest, toggleText
@@ -112,6 +112,8 @@ public struct KeyBinding: Equatable, Sendable {
                    command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
         KeyBinding(key: .tab, command: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),
         KeyBinding(key: .backTab, command: .focusPrevious, label: "Back", help: "move focus to the previous pane", onKeyBar: false),
+        KeyBinding(key: .control("r"), command: .roster, label: "Roster", help: "who talked to the servers (also :roster)",
+                   onKeyBar: false),
         pane(.enter, .submit, "send the input line (or run a :command)"),
         pane(.left, .cursorLeft, edit), pane(.right, .cursorRight, edit),
         pane(.backspace, .deleteBackward, edit), pane(.delete, .deleteForward, edit),

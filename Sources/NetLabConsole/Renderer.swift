@@ -27,6 +27,10 @@ public struct Renderer {
             drawClient(&screen, layout.client)
             drawKeyBar(&screen, row: height - 1)
         }
+        if state.panel != nil, !state.showHelp {
+            drawPanel(&screen)
+            screen.cursor = nil
+        }
         if state.showHelp {
             drawHelp(&screen)
             screen.cursor = nil

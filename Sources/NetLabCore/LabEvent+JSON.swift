@@ -101,10 +101,13 @@ extension LabEvent {
     }
 }
 
-/// The few JSON shapes the event log needs, written in field order.
+/// The few JSON shapes the event log and the check reports need, written in field order.
 enum JSONValue {
     case string(String)
     case number(Double)
+    case bool(Bool)
+    case null
+    case array([JSONValue])
     case object([(String, JSONValue)])
 
     var text: String {
@@ -112,6 +115,9 @@ enum JSONValue {
         case .string(let value): return Self.quote(value)
         case .number(let value):
             return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        case .bool(let value): return value ? "true" : "false"
+        case .null: return "null"
+        case .array(let values): return "[" + values.map(\.text).joined(separator: ",") + "]"
         case .object(let fields):
             return "{" + fields.map { Self.quote($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
         }

@@ -14,7 +14,7 @@ struct NetLab: ParsableCommand {
             Exit codes: 0 success, 64 bad usage, 69 connection refused, 75 no reply in time, 1 other failures.
             """,
         subcommands: [ConsoleCommand.self, TCPServerCommand.self, UDPServerCommand.self, TCPClientCommand.self,
-                      UDPClientCommand.self, HTTPServerCommand.self, HTTPGetCommand.self, CaptureCommand.self],
+                      UDPClientCommand.self, HTTPServerCommand.self, HTTPGetCommand.self, CaptureCommand.self, CheckCommand.self],
         defaultSubcommand: ConsoleCommand.self
     )
 
@@ -27,6 +27,9 @@ struct NetLab: ParsableCommand {
         } catch let failure as CommandFailure {
             Output.error(failure.message)
             Foundation.exit(failure.code)
+        } catch let exit as ExitCode {
+            // A command that reported everything itself (netlab check: the failed count).
+            Foundation.exit(exit.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

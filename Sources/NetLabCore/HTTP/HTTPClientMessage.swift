@@ -23,6 +23,12 @@ public enum HTTPClientMessage {
         /// The response's whole length (head and body), when known.
         public var total: Int?
 
+        /// The first header field called `name` (any case), its value trimmed.
+        public func field(_ name: String) -> String? {
+            let prefix = name.lowercased() + ":"
+            return headerLines.first { $0.lowercased().hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)).trimmingSpaces }
+        }
+
         /// `200 OK, text/html, body 214 bytes (391 with the head)`, for a one-line summary:
         /// the body and the whole response are labelled, so neither is mistaken for the other.
         public var summary: String {
@@ -68,6 +74,11 @@ public enum HTTPClientMessage {
             i += 1
         }
         return nil
+    }
+
+    /// The response, once its whole head has arrived (nil before).
+    public static func split(_ bytes: [UInt8]) -> Response? {
+        headEnd(bytes) == nil ? nil : parseResponse(bytes)
     }
 
     public static func parseResponse(_ bytes: [UInt8]) -> Response {

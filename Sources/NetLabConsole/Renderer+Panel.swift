@@ -1,0 +1,55 @@
+import Foundation
+import NetLabCore
+
+extension Renderer {
+    /// The roster, as lines: a header, then a row per client address, most recent first.
+    func rosterLines(now: Date?) -> [String] {
+        let rows = state.roster.recent
+        guard !rows.isEmpty else { return ["nobody has talked to the servers yet"] }
+        let hostWidth = max(7, rows.map { CharacterWidth.of($0.host) }.max() ?? 0)
+        func pad(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - CharacterWidth.of(text)))
+        }
+        var lines = [pad("address", hostWidth) + "  proto  msgs  last seen     last message                          last outcome"]
+        for row in rows {
+            let seen = LabEvent.clock(row.lastSeen).prefix(8)
+            lines.append(pad(row.host, hostWidth) + "  " + pad(row.engine.rawValue, 5) + "  " + pad(String(row.messages), 4) + "  "
+                + pad(String(seen), 12) + "  " + pad(row.lastMessage, 36) + "  " + row.lastOutcome)
+        }
+        return lines
+    }
+
+    /// The panel over the panes (`:roster`, `:check`'s report card), scrolled with PgUp/PgDn.
+    func drawPanel(_ screen: inout Screen) {
+        guard let panel = state.panel else { return }
+        var title: String
+        var lines: [String]
+        switch panel {
+        case .roster:
+            let dropped = state.roster.dropped > 0 ? ", \(state.roster.dropped) older dropped" : ""
+            title = "Roster: \(state.roster.count) client address\(state.roster.count == 1 ? "" : "es")\(dropped)"
+            lines = rosterLines(now: nil)
+        case .report(let heading, let text):
+            title = heading
+            lines = text
+        }
+        lines.append("")
+        lines.append("any other key closes this panel")
+        let width = max(20, screen.width - 4)
+        let room = max(1, screen.height - 4)
+        if lines.count > room {
+            let total = lines.count
+            let top = min(state.panelScroll, total - room)
+            lines = Array(lines[top..<(top + room)])
+            title += ": lines \(top + 1)-\(top + room) of \(total) (PgUp PgDn scroll)"
+        }
+        let height = min(screen.height - 2, lines.count + 2)
+        let rect = Rect(row: (screen.height - height) / 2, column: (screen.width - width) / 2, width: width, height: height)
+        screen.fill(row: rect.row, column: rect.column, width: rect.width, height: rect.height, role: .help)
+        screen.box(rect, title: title, titleRole: .focusedTitle, role: .help)
+        let inner = rect.inner
+        for (i, line) in lines.prefix(inner.height).enumerated() {
+            screen.put(" " + line, row: inner.row + i, column: inner.column, role: .help, limit: inner.width)
+        }
+    }
+}

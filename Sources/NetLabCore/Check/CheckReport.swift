@@ -1,0 +1,127 @@
+import Foundation
+
+/// A report card: every check run against one server, and the four ways it is written out
+/// (text for people, JSON, a JUnit XML file, a Gradescope results file).
+public struct CheckReport: Equatable, Sendable {
+    /// `tcp 127.0.0.1:12000`, with the name from a targets file when there is one.
+    public var target: String
+    public var name: String?
+    public var results: [CheckResult]
+
+    public init(target: String, name: String? = nil, results: [CheckResult]) {
+        self.target = target
+        self.name = name
+        self.results = results
+    }
+
+    public var failed: Int { results.filter { !$0.passed }.count }
+    public var passed: Int { results.count - failed }
+
+    /// The exit code: failed checks, at most 63 (64 is bad usage).
+    public var exitCode: Int32 { Int32(min(failed, 63)) }
+
+    /// How many bytes of a message the report shows as hex.
+    static let previewBytes = 32
+
+    /// `68 65 6c 6c 6f (5 bytes)`; longer messages show their first bytes and the count.
+    public static func hexPreview(_ bytes: [UInt8]) -> String {
+        if bytes.isEmpty { return "(nothing)" }
+        let shown = HexDump.hex(bytes.prefix(previewBytes), separator: 0x20)
+        let count = bytes.count == 1 ? "1 byte" : "\(bytes.count) bytes"
+        return bytes.count > previewBytes ? "\(shown) ... (\(count))" : "\(shown) (\(count))"
+    }
+
+    /// The report card for a terminal.
+    public var text: String {
+        var lines = ["netlab check \(name.map { "\($0): " } ?? "")\(target): \(passed) of \(results.count) checks passed"]
+        for result in results {
+            lines.append("")
+            lines.append("\(result.passed ? "PASS" : "FAIL")  \(result.name)")
+            if let problem = result.problem { lines.append("      problem:  \(problem)") }
+            lines.append("      sent:     \(Self.hexPreview(result.sent))")
+            lines.append("      received: \(Self.hexPreview(result.received))")
+            lines.append("      expected: \(result.expected)")
+            lines.append("      why:      \(result.why)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One JSON object: the target, the counts, and every check with its bytes as hex.
+    public var json: String {
+        let checks = results.map { result -> JSONValue in
+            .object([
+                ("name", .string(result.name)), ("passed", .bool(result.passed)),
+                ("sent_hex", .string(HexDump.hex(result.sent))), ("received_hex", .string(HexDump.hex(result.received))),
+                ("expected", .string(result.expected)), ("problem", result.problem.map { .string($0) } ?? .null),
+                ("why", .string(result.why)),
+            ])
+        }
+        return JSONValue.object([
+            ("target", .string(target)), ("name", name.map { .string($0) } ?? .null),
+            ("passed", .number(Double(passed))), ("failed", .number(Double(failed))), ("checks", .array(checks)),
+        ]).text
+    }
+
+    /// A JUnit XML document (one testsuite per report), as CI systems read it.
+    public static func junit(_ reports: [CheckReport]) -> String {
+        var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>"]
+        let tests = reports.reduce(0) { $0 + $1.results.count }
+        let failures = reports.reduce(0) { $0 + $1.failed }
+        xml.append("<testsuites name=\"netlab check\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\">")
+        for report in reports {
+            let suite = XMLText.escape(report.name.map { "\($0) (\(report.target))" } ?? report.target)
+            xml.append("  <testsuite name=\"\(suite)\" tests=\"\(report.results.count)\" failures=\"\(report.failed)\" errors=\"0\" skipped=\"0\">")
+            for result in report.results {
+                xml.append("    <testcase classname=\"\(suite)\" name=\"\(XMLText.escape(result.name))\">")
+                if !result.passed {
+                    let message = XMLText.escape(result.problem ?? "failed")
+                    let body = XMLText.escape("sent: \(hexPreview(result.sent))\nreceived: \(hexPreview(result.received))\n"
+                        + "expected: \(result.expected)\nwhy: \(result.why)")
+                    xml.append("      <failure message=\"\(message)\" type=\"netlab.check\">\(body)</failure>")
+                }
+                xml.append("    </testcase>")
+            }
+            xml.append("  </testsuite>")
+        }
+        xml.append("</testsuites>")
+        return xml.joined(separator: "\n") + "\n"
+    }
+
+    /// A Gradescope autograder results file: `score`, and a test per check with `name`,
+    /// `score`, `max_score`, `status` and `output`.
+    public var gradescope: String {
+        let tests = results.map { result -> JSONValue in
+            .object([
+                ("name", .string(result.name)), ("score", .number(result.passed ? 1 : 0)), ("max_score", .number(1)),
+                ("status", .string(result.passed ? "passed" : "failed")),
+                ("output", .string((result.problem.map { "\($0)\n" } ?? "") + "sent: \(Self.hexPreview(result.sent))\n"
+                    + "received: \(Self.hexPreview(result.received))\nexpected: \(result.expected)\nwhy: \(result.why)")),
+            ])
+        }
+        return JSONValue.object([
+            ("score", .number(Double(passed))),
+            ("output", .string("netlab check \(target): \(passed) of \(results.count) checks passed")),
+            ("tests", .array(tests)),
+        ]).text + "\n"
+    }
+}
+
+/// Text for XML attributes and content.
+enum XMLText {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            // Characters XML 1.0 does not allow at all: shown as an escape instead.
+            case _ where scalar.value < 0x20 && scalar != "\n" && scalar != "\t": out += "\\x" + HexDump.hex([UInt8(scalar.value)])
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

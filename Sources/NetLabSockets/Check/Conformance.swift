@@ -1,0 +1,79 @@
+import Dispatch
+import Foundation
+import Glibc
+import NetLabCore
+
+/// `netlab check`: the lab's protocols checked against someone else's server, one check
+/// after another, each on a fresh socket. Pure reporting lives in `CheckReport`.
+public enum Conformance {
+    public enum Kind: String, Sendable, CaseIterable {
+        case tcp, udp, http
+    }
+
+    public struct Options: Sendable {
+        /// Seconds each check waits for its reply.
+        public var timeout = 2.0
+        /// Pause between the pieces of a message sent in pieces, in seconds.
+        public var pause = 0.2
+        /// HTTP: an .html file the server has (the lab's).
+        public var htmlPath = "/HelloWorld.html"
+        /// HTTP: the name of a symbolic link in the served folder that points outside it, if
+        /// the teacher made one; the check then asks for it and expects a refusal.
+        public var escapeLink: String?
+
+        public init() {}
+    }
+
+    /// Runs every check of `kind` against `host`:`port`.
+    public static func run(_ kind: Kind, host: String, port: UInt16, options: Options = Options(), name: String? = nil) -> CheckReport {
+        let target = "\(kind.rawValue) \(Endpoint(host: host, port: port))"
+        let results: [CheckResult] = switch kind {
+        case .tcp: TCPChecks(host: host, port: port, options: options).all()
+        case .udp: UDPChecks(host: host, port: port, options: options).all()
+        case .http: HTTPChecks(host: host, port: port, options: options).all()
+        }
+        return CheckReport(target: target, name: name, results: results)
+    }
+
+    /// Many servers at once, `parallel` at a time; reports in the order given.
+    public static func run(_ targets: [(name: String?, kind: Kind, host: String, port: UInt16)], options: Options = Options(),
+                           parallel: Int = 8) -> [CheckReport] {
+        let reports = ReportSlots(count: targets.count)
+        let gate = DispatchSemaphore(value: max(1, parallel))
+        let group = DispatchGroup()
+        for (index, target) in targets.enumerated() {
+            gate.wait()
+            group.enter()
+            DispatchQueue.global().async {
+                reports.set(index, run(target.kind, host: target.host, port: target.port, options: options, name: target.name))
+                gate.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+        return reports.all
+    }
+
+    /// The message the uppercase checks send, and a right server's answer.
+    static let message = Array("hello, welcome to the socket lab".utf8)
+
+    static func describe(_ error: SocketError) -> String { "\(error.operation)() failed: \(error.summary)" }
+}
+
+/// Reports filled in from several threads.
+private final class ReportSlots: @unchecked Sendable {
+    // @unchecked: `slots` is guarded by `lock`.
+    private let lock = NSLock()
+    private var slots: [CheckReport?]
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ report: CheckReport) {
+        lock.lock()
+        slots[index] = report
+        lock.unlock()
+    }
+    var all: [CheckReport] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.compactMap { $0 }
+    }
+}

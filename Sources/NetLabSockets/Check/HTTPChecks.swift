@@ -1,0 +1,171 @@
+import Glibc
+import NetLabCore
+
+/// The web server's checks: the lab's one-request server must get these right too.
+struct HTTPChecks {
+    let host: String
+    let port: UInt16
+    let options: Conformance.Options
+
+    func all() -> [CheckResult] {
+        var checks = [statusLine(), contentLength(), contentType(), notFound(), noEscape(), head(), connectionClose(), pieces()]
+        if let link = options.escapeLink { checks.append(symlink(link)) }
+        return checks
+    }
+
+    private var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    private func request(_ method: String, _ path: String) -> [UInt8] {
+        Array("\(method) \(path) HTTP/1.1\r\nHost: \(authority)\r\nUser-Agent: netlab-check\r\nConnection: close\r\n\r\n".utf8)
+    }
+
+    /// Sends `pieces`, reads until the server closes (or the timeout).
+    private func fetch(_ pieces: [[UInt8]]) -> (bytes: [UInt8], closed: Bool, problem: String?) {
+        do throws(SocketError) {
+            let socket = try CheckSocket.connect(host: host, port: port, type: .stream, timeout: options.timeout)
+            for (index, piece) in pieces.enumerated() {
+                if index > 0 { usleep(UInt32(options.pause * 1e6)) }
+                try socket.send(piece, until: CheckSocket.deadline(options.timeout))
+            }
+            let reply = socket.receive(until: CheckSocket.deadline(options.timeout), limit: 16 << 20)
+            return (reply.bytes, reply.closed, reply.error.map(Conformance.describe))
+        } catch {
+            return ([], false, Conformance.describe(error))
+        }
+    }
+
+    private func result(_ name: String, sent: [UInt8], reply: (bytes: [UInt8], closed: Bool, problem: String?), expectation: String,
+                        why: String, _ judge: (HTTPClientMessage.Response) -> String?) -> CheckResult {
+        var problem = reply.problem
+        if problem == nil {
+            if reply.bytes.isEmpty {
+                problem = "no response within \(ClientFailure.format(options.timeout)) s"
+            } else if let response = HTTPClientMessage.split(reply.bytes) {
+                problem = judge(response)
+            } else {
+                problem = "no complete response head (no blank line after the headers)"
+            }
+        }
+        return CheckResult(name: name, passed: problem == nil, sent: sent, received: reply.bytes, expected: expectation,
+                           problem: problem, why: why)
+    }
+
+    private func statusLine() -> CheckResult {
+        let sent = request("GET", options.htmlPath)
+        let reply = fetch([sent])
+        return result("the status line and every header line end in CRLF", sent: sent, reply: reply,
+                      expectation: "HTTP/1.x 200 ..., each line of the head ending in \\r\\n, then an empty line",
+                      why: "HTTP's lines end in CR LF (RFC 9112); a browser forgives a bare \\n, other clients and proxies do not") { response in
+            guard response.statusLine.hasPrefix("HTTP/1."), response.status == 200 else {
+                return "the status line is \"\(response.statusLine)\", expected HTTP/1.x 200 for \(options.htmlPath)"
+            }
+            let head = reply.bytes.prefix(HTTPClientMessage.headEnd(reply.bytes) ?? reply.bytes.count)
+            for (index, byte) in head.enumerated() where byte == 0x0A && (index == 0 || head[head.startIndex + index - 1] != 0x0D) {
+                return "a line of the head ends in a bare \\n (byte \(index))"
+            }
+            return nil
+        }
+    }
+
+    private func contentLength() -> CheckResult {
+        let sent = request("GET", options.htmlPath)
+        let reply = fetch([sent])
+        return result("Content-Length equals the body", sent: sent, reply: reply,
+                      expectation: "a Content-Length header whose value is the number of body bytes",
+                      why: "without a right length a client cannot tell where the body ends on a kept-alive connection") { response in
+            guard let value = response.field("Content-Length") else { return "no Content-Length header" }
+            guard Int(value) == response.body.count else {
+                return "Content-Length says \(value), the body has \(response.body.count) bytes"
+            }
+            return nil
+        }
+    }
+
+    private func contentType() -> CheckResult {
+        let sent = request("GET", options.htmlPath)
+        let reply = fetch([sent])
+        return result("Content-Type is text/html for an .html file", sent: sent, reply: reply,
+                      expectation: "Content-Type: text/html (a charset parameter may follow)",
+                      why: "the browser decides how to show the body from Content-Type, not from the file name") { response in
+            guard let value = response.field("Content-Type") else { return "no Content-Type header" }
+            guard value.lowercased().hasPrefix("text/html") else { return "Content-Type is \(value)" }
+            return nil
+        }
+    }
+
+    private func notFound() -> CheckResult {
+        let sent = request("GET", "/netlab-check-missing-\(UInt32.random(in: 0...UInt32.max)).html")
+        let reply = fetch([sent])
+        return result("a missing file is 404 with a body", sent: sent, reply: reply,
+                      expectation: "HTTP/1.x 404 and a page saying so",
+                      why: "the lab asks for a 404 Not Found page; an empty 404 shows a blank window in the browser") { response in
+            guard response.status == 404 else { return "the status is \(response.status.map(String.init) ?? "missing"), expected 404" }
+            return response.body.isEmpty ? "the 404 has no body" : nil
+        }
+    }
+
+    private func noEscape() -> CheckResult {
+        let targets = ["/../../../../../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+                       "/..%2f..%2f..%2f..%2f..%2fetc%2fpasswd"]
+        var sent: [UInt8] = []
+        var received: [UInt8] = []
+        var problem: String?
+        for target in targets {
+            let bytes = request("GET", target)
+            let reply = fetch([bytes])
+            sent += bytes
+            received += reply.bytes
+            if let response = HTTPClientMessage.split(reply.bytes), response.status == 200,
+               String(decoding: response.body, as: UTF8.self).contains("root:") {
+                problem = "GET \(target) served /etc/passwd"
+                break
+            }
+        }
+        return CheckResult(name: "no file from outside the served folder (.., encoded ..)", passed: problem == nil, sent: sent,
+                           received: received, expected: "400, 403 or 404 for each; never a file from outside the folder",
+                           problem: problem,
+                           why: "a web server that follows .. out of its folder hands any file of the machine to anyone")
+    }
+
+    private func head() -> CheckResult {
+        let sent = request("HEAD", options.htmlPath)
+        let reply = fetch([sent])
+        return result("HEAD gets the head and no body", sent: sent, reply: reply,
+                      expectation: "the same status and headers as GET, and no body bytes",
+                      why: "HEAD asks only for the headers (RFC 9110); body bytes after them would be read as the next response") { response in
+            guard response.status == 200 else { return "the status is \(response.status.map(String.init) ?? "missing"), expected 200" }
+            return response.body.isEmpty ? nil : "\(response.body.count) body bytes followed the head"
+        }
+    }
+
+    private func connectionClose() -> CheckResult {
+        let sent = request("GET", options.htmlPath)
+        let reply = fetch([sent])
+        return CheckResult(name: "Connection: close is honoured", passed: reply.closed && reply.problem == nil, sent: sent,
+                           received: reply.bytes, expected: "the response, then the server closes the connection",
+                           problem: reply.problem ?? (reply.closed ? nil : "the connection stayed open \(ClientFailure.format(options.timeout)) s after the response"),
+                           why: "a client that asked to close waits for the end of the connection to know the response is complete")
+    }
+
+    private func pieces() -> CheckResult {
+        let whole = request("GET", options.htmlPath)
+        let parts = [Array(whole[0..<5]), Array(whole[5..<20]), Array(whole[20...])]
+        let reply = fetch(parts)
+        return result("a request that arrives in three pieces is answered", sent: whole, reply: reply,
+                      expectation: "HTTP/1.x 200, as for the request in one piece",
+                      why: "TCP may deliver a request in several segments: a server that parses what its first recv() "
+                        + "returned answers a request it has not read yet") { response in
+            response.status == 200 ? nil : "the status is \(response.status.map(String.init) ?? "missing"), expected 200"
+        }
+    }
+
+    private func symlink(_ link: String) -> CheckResult {
+        let sent = request("GET", "/" + link)
+        let reply = fetch([sent])
+        return result("a symbolic link out of the served folder is not followed", sent: sent, reply: reply,
+                      expectation: "403 or 404: the link points outside the folder",
+                      why: "a link inside the folder can point anywhere: the server must check where a path really leads") { response in
+            response.status == 200 ? "the server followed /\(link) out of its folder (200)" : nil
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Dispatch
+import Glibc
+import NetLabCore
+
+/// The TCP uppercase server's checks.
+struct TCPChecks {
+    let host: String
+    let port: UInt16
+    let options: Conformance.Options
+
+    func all() -> [CheckResult] {
+        [letters(), everyByte(), empty(), twoClients(), long(), pieces()]
+    }
+
+    private func connect() throws(SocketError) -> CheckSocket {
+        try CheckSocket.connect(host: host, port: port, type: .stream, timeout: options.timeout)
+    }
+
+    /// Sends `pieces` (pausing between them), closes the sending side if `finish`, reads the
+    /// reply until the server closes, `expected.count` bytes came, or the timeout.
+    private func exchange(_ name: String, pieces: [[UInt8]], finish: Bool, expected: [UInt8], expectation: String,
+                          why: String) -> CheckResult {
+        let sent = pieces.flatMap { $0 }
+        do throws(SocketError) {
+            let socket = try connect()
+            var refused: (piece: Int, error: SocketError)?
+            for (index, piece) in pieces.enumerated() {
+                if index > 0 { usleep(UInt32(options.pause * 1e6)) }
+                do throws(SocketError) {
+                    try socket.send(piece, until: CheckSocket.deadline(options.timeout))
+                } catch {
+                    refused = (index, error)
+                    break
+                }
+            }
+            if finish && refused == nil { socket.finishSending() }
+            let reply = socket.receive(until: CheckSocket.deadline(options.timeout), enough: finish ? .max : expected.count,
+                                       limit: expected.count + 65536)
+            var result = judge(name, sent: sent, reply: reply, expected: expected, expectation: expectation, why: why)
+            if let refused, !result.passed {
+                // What came back before the server went away is the lesson: show it.
+                result.problem = "the server answered \(reply.bytes.count) bytes and closed the connection: sending piece "
+                    + "\(refused.piece + 1) of \(pieces.count) failed with \(refused.error.summary)"
+            }
+            return result
+        } catch {
+            return CheckResult(name: name, passed: false, sent: sent, received: [], expected: expectation,
+                               problem: Conformance.describe(error), why: why)
+        }
+    }
+
+    private func judge(_ name: String, sent: [UInt8], reply: (bytes: [UInt8], closed: Bool, error: SocketError?), expected: [UInt8],
+                       expectation: String, why: String) -> CheckResult {
+        var problem: String?
+        if reply.bytes == expected {
+            problem = nil
+        } else if let error = reply.error {
+            problem = Conformance.describe(error) + " after \(reply.bytes.count) of \(expected.count) bytes"
+        } else if reply.bytes.isEmpty {
+            problem = reply.closed ? "the server closed the connection without replying"
+                : "no reply within \(ClientFailure.format(options.timeout)) s"
+        } else if reply.bytes.count < expected.count, expected.starts(with: reply.bytes) {
+            problem = "only the first \(reply.bytes.count) of \(expected.count) bytes came back"
+                + (reply.closed ? ", then the server closed the connection" : "")
+        } else if let index = zip(reply.bytes, expected).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+            problem = "byte \(index) is 0x\(HexDump.hex([reply.bytes[index]])), expected 0x\(HexDump.hex([expected[index]]))"
+        } else {
+            problem = "\(reply.bytes.count) bytes came back, expected \(expected.count)"
+        }
+        return CheckResult(name: name, passed: problem == nil, sent: sent, received: reply.bytes, expected: expectation,
+                           problem: problem, why: why)
+    }
+
+    private func letters() -> CheckResult {
+        exchange("lowercase letters come back uppercase (the lab's client: it waits without closing)",
+                 pieces: [Conformance.message], finish: false, expected: Uppercase.apply(Conformance.message),
+                 expectation: "the same bytes with a-z as A-Z, while the client waits with its socket open",
+                 why: "the lab's TCPClient.py sends, then waits for the reply before it closes: a server that waits for "
+                    + "the client to close first never answers it")
+    }
+
+    private func everyByte() -> CheckResult {
+        let all = (0...255).map { UInt8($0) }
+        return exchange("every other byte value (all 256) is left alone", pieces: [all], finish: true, expected: Uppercase.apply(all),
+                        expectation: "a-z (0x61-0x7a) become A-Z; the other 230 byte values come back unchanged",
+                        why: "a network carries bytes, not text: digits, punctuation, UTF-8 and zero bytes must survive")
+    }
+
+    private func empty() -> CheckResult {
+        let name = "an empty message gets an empty reply and the connection closes"
+        let expectation = "no bytes back, and the server closes the connection (it is still serving afterwards)"
+        let why = "recv() returning 0 bytes means the client closed: a server must handle it, not crash or wait for ever"
+        do throws(SocketError) {
+            let socket = try connect()
+            socket.finishSending()
+            let reply = socket.receive(until: CheckSocket.deadline(options.timeout))
+            var problem: String?
+            if !reply.bytes.isEmpty { problem = "\(reply.bytes.count) bytes came back" }
+            else if let error = reply.error, error.errnoValue != ECONNRESET { problem = Conformance.describe(error) }
+            else if !reply.closed && reply.error == nil { problem = "the server kept the connection open for \(ClientFailure.format(options.timeout)) s" }
+            if problem == nil {
+                do throws(SocketError) {
+                    _ = try connect()
+                } catch {
+                    problem = "the server stopped accepting connections afterwards: " + Conformance.describe(error)
+                }
+            }
+            return CheckResult(name: name, passed: problem == nil, sent: [], received: reply.bytes, expected: expectation,
+                               problem: problem, why: why)
+        } catch {
+            return CheckResult(name: name, passed: false, sent: [], received: [], expected: expectation,
+                               problem: Conformance.describe(error), why: why)
+        }
+    }
+
+    private func twoClients() -> CheckResult {
+        let name = "two clients at once: the second is answered while the first is connected"
+        let expectation = "the second client's reply, while the first client is still connected and silent"
+        let why = "in a lab room many clients talk to one server: a server that serves one connection at a time "
+            + "leaves everyone else waiting behind the slowest"
+        do throws(SocketError) {
+            let first = try connect()
+            let result = exchange(name, pieces: [Conformance.message], finish: true, expected: Uppercase.apply(Conformance.message),
+                                  expectation: expectation, why: why)
+            withExtendedLifetime(first) {}
+            return result
+        } catch {
+            return CheckResult(name: name, passed: false, sent: [], received: [], expected: expectation,
+                               problem: Conformance.describe(error), why: why)
+        }
+    }
+
+    private func long() -> CheckResult {
+        let message = (0..<65536).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+        return exchange("a 64 KiB message comes back whole", pieces: [message], finish: true, expected: Uppercase.apply(message),
+                        expectation: "all 65,536 bytes back, uppercased",
+                        why: "TCP is a byte stream: one recv() returns what has arrived so far (at most its buffer size), "
+                            + "so a server must loop until the client closes")
+    }
+
+    private func pieces() -> CheckResult {
+        let parts = [Array("hello, ".utf8), Array("welcome to ".utf8), Array("the socket lab".utf8)]
+        let pause = ClientFailure.format(options.pause)
+        return exchange("a message sent in three pieces, \(pause) s apart, comes back whole", pieces: parts, finish: true,
+                        expected: Uppercase.apply(Conformance.message),
+                        expectation: "the whole message uppercased, however it was cut",
+                        why: "on a real network a message can arrive in several segments: a server that assumes one "
+                            + "recv() gets it all answers only the first piece")
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import NetLabCore
+import NetLabSockets
+
+extension Conformance.Kind: ExpressibleByArgument {}
+
+/// `netlab check tcp|udp|http HOST PORT`: the lab's protocol checked against someone's server.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check a server against the lab's protocol and print a report card.",
+        discussion: """
+            Each check says what it sent and received (hex), what was expected and why it matters. \
+            Exit code: the number of failed checks (at most 63), 64 for bad usage. \
+            With --targets FILE (a line each: PROTOCOL HOST PORT, or NAME PROTOCOL HOST PORT; # starts \
+            a comment), every server is checked, several at a time, and a summary table is printed.
+            """
+    )
+
+    @Argument(help: "tcp, udp or http.")
+    var kind: Conformance.Kind?
+
+    @Argument(help: "The server's address.")
+    var host: String?
+
+    @Argument(help: "The server's port.")
+    var port: Int?
+
+    @Option(help: ArgumentHelp("Check every server listed in this file instead.", valueName: "file"))
+    var targets: String?
+
+    @Option(help: "Seconds each check waits for a reply.")
+    var timeout: Double = 2
+
+    @Option(help: "HTTP: an .html file the server has.")
+    var path = "/HelloWorld.html"
+
+    @Option(help: ArgumentHelp("HTTP: a symbolic link in the served folder that points outside it (checked to be refused).",
+                               valueName: "name"))
+    var escapeLink: String?
+
+    @Flag(help: "Print the report as JSON instead of text.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Also write the reports as JUnit XML to this file.", valueName: "file"))
+    var junit: String?
+
+    @Option(help: ArgumentHelp("Also write a Gradescope results.json to this file (one server only).", valueName: "file"))
+    var gradescope: String?
+
+    func validate() throws {
+        try Timeouts.check(timeout)
+        if targets == nil {
+            guard kind != nil, host != nil, let port else {
+                throw ValidationError("give PROTOCOL HOST PORT (e.g. netlab check tcp 127.0.0.1 12000), or --targets FILE")
+            }
+            try Ports.check(port, allowZero: false)
+        } else {
+            if kind != nil || host != nil || port != nil {
+                throw ValidationError("--targets checks the servers in its file: leave out PROTOCOL HOST PORT")
+            }
+            if gradescope != nil {
+                throw ValidationError("--gradescope writes one student's results: use it with one server, not --targets")
+            }
+        }
+        guard path.hasPrefix("/") else { throw ValidationError("--path \(path) must start with /, e.g. --path /HelloWorld.html") }
+    }
+
+    func run() throws {
+        var options = Conformance.Options()
+        options.timeout = timeout
+        options.htmlPath = path
+        options.escapeLink = escapeLink
+        let reports: [CheckReport]
+        if let targets {
+            let list = try Self.readTargets(targets)
+            reports = Conformance.run(list, options: options)
+            if json {
+                Output.line("[" + reports.map(\.json).joined(separator: ",") + "]")
+            } else {
+                Output.line(Self.summary(reports))
+            }
+        } else if let kind, let host, let port {
+            let report = Conformance.run(kind, host: host, port: UInt16(port), options: options)
+            reports = [report]
+            Output.line(json ? report.json : report.text)
+            if let gradescope { try write(report.gradescope, to: gradescope) }
+        } else {
+            return
+        }
+        if let junit { try write(CheckReport.junit(reports), to: junit) }
+        let failed = reports.reduce(0) { $0 + $1.failed }
+        throw ExitCode(Int32(min(failed, 63)))
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
+            throw CommandFailure(message: "cannot write \(path): \(String(cString: strerror(errno))); choose a path in a folder you can write to",
+                                 code: CommandFailure.other)
+        }
+    }
+
+    /// One line per server: its name and address, passed of total, and the failed checks' names.
+    static func summary(_ reports: [CheckReport]) -> String {
+        let width = reports.map { ($0.name.map { "\($0) " } ?? "") + $0.target }.map(\.count).max() ?? 0
+        var lines = ["server".padding(toLength: max(width, 6), withPad: " ", startingAt: 0) + "  passed  failed checks"]
+        for report in reports {
+            let who = (report.name.map { "\($0) " } ?? "") + report.target
+            let failed = report.results.filter { !$0.passed }.map(\.name)
+            lines.append(who.padding(toLength: max(width, 6), withPad: " ", startingAt: 0)
+                + "  \(report.passed)/\(report.results.count)".padding(toLength: 8, withPad: " ", startingAt: 0)
+                + "  " + (failed.isEmpty ? "-" : failed.joined(separator: "; ")))
+        }
+        let failedServers = reports.filter { $0.failed > 0 }.count
+        lines.append("\(reports.count) servers checked, \(reports.count - failedServers) passed every check")
+        return lines.joined(separator: "\n")
+    }
+
+    /// `[NAME] PROTOCOL HOST PORT` per line; blank lines and `#` comments skipped.
+    static func readTargets(_ path: String) throws -> [(name: String?, kind: Conformance.Kind, host: String, port: UInt16)] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure(message: "cannot read --targets \(path): \(String(cString: strerror(errno))); give a text file, "
+                                     + "a line each: NAME PROTOCOL HOST PORT", code: CommandFailure.usage)
+        }
+        var list: [(name: String?, kind: Conformance.Kind, host: String, port: UInt16)] = []
+        for (index, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+            if words.isEmpty { continue }
+            let fields = words.count == 4 ? words : words.count == 3 ? [""] + words : []
+            guard !fields.isEmpty, let kind = Conformance.Kind(rawValue: fields[1].lowercased()),
+                  let port = UInt16(fields[3]), port > 0 else {
+                throw CommandFailure(message: "--targets \(path), line \(index + 1): \"\(line.trimmingCharacters(in: .whitespaces))\" "
+                                         + "is not NAME PROTOCOL HOST PORT (e.g. alice tcp 127.0.0.2 12000)", code: CommandFailure.usage)
+            }
+            list.append((fields[0].isEmpty ? nil : fields[0], kind, fields[2], port))
+        }
+        guard !list.isEmpty else {
+            throw CommandFailure(message: "--targets \(path) lists no server: a line each, NAME PROTOCOL HOST PORT", code: CommandFailure.usage)
+        }
+        return list
+    }
+}
