@@ -75,8 +75,7 @@ public struct CheckReport: Equatable, Sendable {
                 xml.append("    <testcase classname=\"\(suite)\" name=\"\(XMLText.escape(result.name))\">")
                 if !result.passed {
                     let message = XMLText.escape(result.problem ?? "failed")
-                    let body = XMLText.escape("sent: \(hexPreview(result.sent))\nreceived: \(hexPreview(result.received))\n"
-                        + "expected: \(result.expected)\nwhy: \(result.why)")
+                    let body = XMLText.escape(result.details)
                     xml.append("      <failure message=\"\(message)\" type=\"netlab.check\">\(body)</failure>")
                 }
                 xml.append("    </testcase>")
@@ -94,8 +93,7 @@ public struct CheckReport: Equatable, Sendable {
             .object([
                 ("name", .string(result.name)), ("score", .number(result.passed ? 1 : 0)), ("max_score", .number(1)),
                 ("status", .string(result.passed ? "passed" : "failed")),
-                ("output", .string((result.problem.map { "\($0)\n" } ?? "") + "sent: \(Self.hexPreview(result.sent))\n"
-                    + "received: \(Self.hexPreview(result.received))\nexpected: \(result.expected)\nwhy: \(result.why)")),
+                ("output", .string((result.problem.map { "\($0)\n" } ?? "") + result.details)),
             ])
         }
         return JSONValue.object([
@@ -103,6 +101,15 @@ public struct CheckReport: Equatable, Sendable {
             ("output", .string("netlab check \(target): \(passed) of \(results.count) checks passed")),
             ("tests", .array(tests)),
         ]).text + "\n"
+    }
+}
+
+extension CheckResult {
+    /// What was sent and received (hex previews), what was expected and why: a machine
+    /// report's body (JUnit failure text, Gradescope output).
+    var details: String {
+        "sent: \(CheckReport.hexPreview(sent))\nreceived: \(CheckReport.hexPreview(received))\n"
+            + "expected: \(expected)\nwhy: \(why)"
     }
 }
 

@@ -143,7 +143,8 @@ struct HTTPChecks {
         let reply = fetch([sent])
         return CheckResult(name: "Connection: close is honoured", passed: reply.closed && reply.problem == nil, sent: sent,
                            received: reply.bytes, expected: "the response, then the server closes the connection",
-                           problem: reply.problem ?? (reply.closed ? nil : "the connection stayed open \(ClientFailure.format(options.timeout)) s after the response"),
+                           problem: reply.problem
+                               ?? (reply.closed ? nil : "the connection stayed open \(ClientFailure.format(options.timeout)) s after the response"),
                            why: "a client that asked to close waits for the end of the connection to know the response is complete")
     }
 

@@ -95,9 +95,13 @@ struct TCPChecks {
             socket.finishSending()
             let reply = socket.receive(until: CheckSocket.deadline(options.timeout))
             var problem: String?
-            if !reply.bytes.isEmpty { problem = "\(reply.bytes.count) bytes came back" }
-            else if let error = reply.error, error.errnoValue != ECONNRESET { problem = Conformance.describe(error) }
-            else if !reply.closed && reply.error == nil { problem = "the server kept the connection open for \(ClientFailure.format(options.timeout)) s" }
+            if !reply.bytes.isEmpty {
+                problem = "\(reply.bytes.count) bytes came back"
+            } else if let error = reply.error, error.errnoValue != ECONNRESET {
+                problem = Conformance.describe(error)
+            } else if !reply.closed && reply.error == nil {
+                problem = "the server kept the connection open for \(ClientFailure.format(options.timeout)) s"
+            }
             if problem == nil {
                 do throws(SocketError) {
                     _ = try connect()
