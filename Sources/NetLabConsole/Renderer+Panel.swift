@@ -10,11 +10,12 @@ extension Renderer {
         func pad(_ text: String, _ width: Int) -> String {
             text + String(repeating: " ", count: max(0, width - CharacterWidth.of(text)))
         }
-        var lines = [pad("address", hostWidth) + "  proto  msgs  last seen     last message                          last outcome"]
+        // The last message goes last: at 80 columns it is the part that gets cut.
+        var lines = [pad("address", hostWidth) + "  proto  msgs  seen      last outcome      last message"]
         for row in rows {
             let seen = LabEvent.clock(row.lastSeen).prefix(8)
             lines.append(pad(row.host, hostWidth) + "  " + pad(row.engine.rawValue, 5) + "  " + pad(String(row.messages), 4) + "  "
-                + pad(String(seen), 12) + "  " + pad(row.lastMessage, 36) + "  " + row.lastOutcome)
+                + pad(String(seen), 8) + "  " + pad(row.lastOutcome, 16) + "  " + row.lastMessage)
         }
         return lines
     }
@@ -31,7 +32,16 @@ extension Renderer {
             lines = rosterLines(now: nil)
         case .report(let heading, let text):
             title = heading
-            lines = text
+            // A report card's lines wrap in the panel, continuing under their text
+            // (`      sent:     ` is 16 columns).
+            let room = max(20, screen.width - 7)
+            lines = text.flatMap { line -> [String] in
+                let indent = line.hasPrefix("      ") ? 16 : 6
+                let wrapped = Self.wrap(line, width: room)
+                guard wrapped.count > 1 else { return wrapped }
+                let rest = Self.wrap(wrapped.dropFirst().joined(separator: " "), width: room - indent)
+                return [wrapped[0]] + rest.map { String(repeating: " ", count: indent) + $0 }
+            }
         }
         lines.append("")
         lines.append("any other key closes this panel")

@@ -72,4 +72,57 @@ import NetLabSockets
         app.quit()
         #expect(exits == 1, "once only")
     }
+
+    /// Thirty clients from thirty loopback addresses (127.0.0.2 ... 127.0.0.31) talk to the
+    /// console's UDP server: Ctrl-R shows thirty rows, each with its message and the reply.
+    @Test func thirtyClientsFromThirtyAddressesFillTheRoster() async throws {
+        let port = try Self.freePort()
+        let terminal = MemoryTerminal(width: 120, height: 45)
+        let app = Self.app(servers: [.udp], port: port, terminal: terminal)
+        try app.start()
+        #expect(await terminal.frame { $0.text.contains("listening on 127.0.0.1:\(port)") || $0.text.contains("UDP :\(port)  ON") } != nil)
+        let script = """
+            import socket, sys
+            for n in range(2, 32):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.bind(("127.0.0.%d" % n, 0))
+                s.settimeout(5)
+                s.sendto(b"hello from %d" % n, ("127.0.0.1", int(sys.argv[1])))
+                assert s.recv(100) == b"HELLO FROM %d" % n
+            """
+        let clients = Process()
+        clients.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        clients.arguments = ["-c", script, String(port)]
+        try clients.run()
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                clients.waitUntilExit()
+                continuation.resume()
+            }
+        }
+        #expect(clients.terminationStatus == 0)
+        terminal.type([.control("r")])
+        app.keysReady()
+        let roster = await terminal.frame { $0.text.contains("Roster: 30 client addresses") && $0.text.contains("127.0.0.2 ") }
+        #expect(roster != nil, "\(terminal.screen?.text ?? "no frame")")
+        #expect(roster?.text.contains("\"hello from 31\"") == true)
+        app.quit()
+    }
+
+    /// `:check` from the console runs netlab check against the client's target and opens
+    /// the report card.
+    @Test func checkFromTheConsoleOpensTheReportCard() async throws {
+        let port = try Self.freePort()
+        let terminal = MemoryTerminal(width: 120, height: 45)
+        let app = Self.app(servers: [.tcp], port: port, terminal: terminal)
+        try app.start()
+        #expect(await terminal.frame { $0.text.contains("listening on 127.0.0.1:\(port)") } != nil)
+        terminal.type(":check")
+        terminal.type([.enter])
+        app.keysReady()
+        let card = await terminal.frame(within: 30) { $0.text.contains("netlab check tcp 127.0.0.1:\(port): 6 of 6 passed") }
+        #expect(card != nil, "\(terminal.screen?.text ?? "no frame")")
+        #expect(card?.text.contains("PASS  a 64 KiB message comes back whole") == true)
+        app.quit()
+    }
 }
