@@ -1,5 +1,4 @@
 import Foundation
-import NetLabConsole
 
 /// The themes the console can switch between: the built-in copies of `Themes/*.toml`, then
 /// the user's own files in `~/.config/netlab/themes` (a user file named like a built-in theme

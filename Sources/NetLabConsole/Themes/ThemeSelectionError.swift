@@ -1,5 +1,4 @@
 import Foundation
-import NetLabConsole
 
 public struct ThemeSelectionError: Error, CustomStringConvertible {
     public var message: String
