@@ -15,7 +15,10 @@ public struct EventSink: Sendable {
         case lifecycle
         /// Also accepted, closed, served: one event per connection or request, no bytes.
         case traffic
-        /// Also received and sent, with every byte.
+        /// Also received, with every byte (a server's default log shows what came in, and
+        /// its replies only with --verbose: building the `sent` events too doubled the work).
+        case receives
+        /// Also sent, with every byte.
         case payloads
 
         public static func < (a: Detail, b: Detail) -> Bool { a.rawValue < b.rawValue }
@@ -84,7 +87,7 @@ public struct EventSink: Sendable {
     /// building it (and copying its bytes) only if wanted.
     func emitPayload(_ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call,
                      _ kind: @autoclosure () -> LabEvent.Kind) {
-        guard wantsPayloads else { return }
+        guard detail >= .receives else { return }
         emit(engine, role, kind(), call: call)
     }
 

@@ -27,8 +27,29 @@ struct SocketAddress: Sendable {
         }
     }
 
-    /// The numeric host and port, e.g. `127.0.0.1:12000`.
+    /// The numeric host and port, e.g. `127.0.0.1:12000`. IPv4 and IPv6 without a scope go
+    /// through inet_ntop (a log line per datagram asks for this: getnameinfo, with its
+    /// printf-formatted port, cost several times as much); a scoped IPv6 address keeps
+    /// getnameinfo's `%interface`.
     var endpoint: Endpoint {
+        var text = [CChar](repeating: 0, count: 64)
+        func decoded() -> String { String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        let fast: Endpoint? = withUnsafeBytes(of: storage) { raw -> Endpoint? in
+            switch Int32(storage.ss_family) {
+            case AF_INET:
+                let address = raw.load(as: sockaddr_in.self)
+                guard withUnsafePointer(to: address.sin_addr, { inet_ntop(AF_INET, $0, &text, 64) }) != nil else { return nil }
+                return Endpoint(host: decoded(), port: UInt16(bigEndian: address.sin_port))
+            case AF_INET6:
+                let address = raw.load(as: sockaddr_in6.self)
+                guard address.sin6_scope_id == 0,
+                      withUnsafePointer(to: address.sin6_addr, { inet_ntop(AF_INET6, $0, &text, 64) }) != nil else { return nil }
+                return Endpoint(host: decoded(), port: UInt16(bigEndian: address.sin6_port))
+            default:
+                return nil
+            }
+        }
+        if let fast { return fast }
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
         let result = withSockaddr { address, length in

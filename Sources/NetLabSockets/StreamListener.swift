@@ -143,7 +143,7 @@ final class StreamListener {
                 continue
             }
             // The connection's own address only shows in payload events: skip the getsockname otherwise.
-            let connectionLocal = sink.wantsPayloads ? SocketAddress.local(of: fd)?.endpoint ?? local : local
+            let connectionLocal = sink.detail >= .receives ? SocketAddress.local(of: fd)?.endpoint ?? local : local
             let socket = SocketHandle(fd: fd, reactor: handle.reactor)
             guard let connection = make(socket, peer, connectionLocal, atLimit) else {
                 Self.resetOnClose(fd)

@@ -47,8 +47,11 @@ struct ServerSettings {
     /// The events the log prints, and so the ones the engine should build.
     func detail(for engine: LabEvent.Engine) -> EventSink.Detail {
         if quiet { return once ? .traffic : .lifecycle }
-        // HTTP's access line comes from `served`; payloads only for --verbose or --hex.
-        return engine == .http && !verbose && !hex ? .traffic : .payloads
+        // HTTP's access line comes from `served`; payloads only for --verbose or --hex. A
+        // server's replies are printed only with --verbose.
+        if verbose { return .payloads }
+        if engine == .http && !hex { return .traffic }
+        return .receives
     }
 }
 
