@@ -1,5 +1,5 @@
 import Testing
-import NetLabCore
+@testable import NetLabCore
 
 @Suite struct HTTPTargetTests {
     @Test func ordinaryPaths() throws {
@@ -30,6 +30,20 @@ import NetLabCore
             #expect(!segments.contains(".."), "\(target) -> \(segments)")
             #expect(!segments.contains { $0.contains("/") || $0.contains("\\") || $0.contains("\0") || $0.isEmpty })
         }
+    }
+
+    /// The fast path for plain targets and the full decoder agree wherever the fast path
+    /// answers, and it declines everything that needs decoding or normalising.
+    @Test(arguments: ["/", "/HelloWorld.html", "/a/b/c.txt", "//a///b//", "/docs/", "/1k.bin", "/a.b/c-d_e~f/", "/...",
+                      "/a/.../b", "/.hidden", "/x/.y/"])
+    func plainPathsAgreeWithTheDecoder(target: String) throws {
+        let plain = try #require(HTTPTarget.plainPath(of: target))
+        #expect(plain == (try HTTPTarget.decodedPath(of: target).get()))
+    }
+
+    @Test(arguments: ["/a/../b", "/./a", "/a/.", "/a/..", "/%2e%2e/x", "/a?b", "/a#b", "http://h/x", "a/b", "/a\\b", "/caf\u{e9}", "/a b"])
+    func plainPathDeclinesTheRest(target: String) {
+        #expect(HTTPTarget.plainPath(of: target) == nil)
     }
 
     @Test func corpusIsLargeEnough() {

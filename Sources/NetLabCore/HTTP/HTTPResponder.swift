@@ -134,7 +134,7 @@ public struct HTTPResponder {
         if let contentType { fields.append(("Content-Type", contentType)) }
         if let length { fields.append(("Content-Length", String(length))) }
         // Never later than Date (a file touched into the future must not look newer than now).
-        if let modified { fields.append(("Last-Modified", HTTPDate.format(min(modified, now)))) }
+        if let modified { fields.append(("Last-Modified", Self.lastModified(min(modified, now)))) }
         fields += extra
         fields.append(("Connection", keepAlive ? "keep-alive" : "close"))
         return HTTPResponsePlan(status: status, head: HTTPResponseHead(status: status, fields: fields).bytes, body: body,
@@ -144,6 +144,20 @@ public struct HTTPResponder {
     /// The Date header's value, formatted once per second (shared by every server's queue).
     private nonisolated(unsafe) static var dateCache: (second: Int, text: String) = (-1, "")
     private static let dateLock = NSLock()
+
+    /// Last-Modified values, formatted once per file version (a few entries: the files being
+    /// served now; cleared when it grows past 64).
+    private nonisolated(unsafe) static var modifiedCache: [Int: String] = [:]
+
+    static func lastModified(_ second: Int) -> String {
+        dateLock.lock()
+        defer { dateLock.unlock() }
+        if let text = modifiedCache[second] { return text }
+        if modifiedCache.count >= 64 { modifiedCache.removeAll(keepingCapacity: true) }
+        let text = HTTPDate.format(second)
+        modifiedCache[second] = text
+        return text
+    }
 
     static func date(_ second: Int) -> String {
         dateLock.lock()

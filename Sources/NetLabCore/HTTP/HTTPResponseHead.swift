@@ -28,10 +28,23 @@ public struct HTTPResponseHead: Equatable, Sendable {
 
     /// The head as bytes: status line, fields, blank line.
     public var bytes: [UInt8] {
-        var text = statusLine + "\r\n"
-        for field in fields { text += "\(field.name): \(field.value)\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        // Appended straight into one byte array: a response head per request is on the HTTP
+        // server's hot path (String interpolation per field was 4.6% of its samples).
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
+        out += "HTTP/1.1 ".utf8
+        out += String(status).utf8
+        out.append(0x20)
+        out += Self.reason(status).utf8
+        out += [0x0D, 0x0A]
+        for field in fields {
+            out += field.name.utf8
+            out += [0x3A, 0x20]
+            out += field.value.utf8
+            out += [0x0D, 0x0A]
+        }
+        out += [0x0D, 0x0A]
+        return out
     }
 
     /// A small HTML page for an error status, e.g. the lab's 404.
