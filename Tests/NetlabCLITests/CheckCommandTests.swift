@@ -126,6 +126,19 @@ import Testing
         #expect(lines.last == "2 servers checked, 1 passed every check")
     }
 
+    /// Nothing listening: one line that says so and what to do, not six identical failures;
+    /// the exit code still counts every check as failed.
+    @Test func noServerIsSaidOnce() throws {
+        let port = try freePort()
+        let result = try netlab("check", "tcp", "127.0.0.1", String(port))
+        #expect(result.status == 6)
+        #expect(result.out == "netlab check tcp 127.0.0.1:\(port): no server to check: connect() failed: Connection refused "
+            + "(ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:\(port); start the server first, or check the host "
+            + "and port\n0 of 6 checks passed (none could reach the server)\n\n")
+        let http = try netlab("check", "http", "127.0.0.1", String(port))
+        #expect(http.status == 8)
+    }
+
     @Test func usageErrorsExit64WithTheFix() throws {
         let missing = try netlab("check", "tcp")
         #expect(missing.status == 64)

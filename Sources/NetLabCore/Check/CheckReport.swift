@@ -7,11 +7,15 @@ public struct CheckReport: Equatable, Sendable {
     public var target: String
     public var name: String?
     public var results: [CheckResult]
+    /// Why no check could reach the server (nothing listening, an unknown host): the report
+    /// card then says it once instead of once per check.
+    public var unreachable: String?
 
-    public init(target: String, name: String? = nil, results: [CheckResult]) {
+    public init(target: String, name: String? = nil, results: [CheckResult], unreachable: String? = nil) {
         self.target = target
         self.name = name
         self.results = results
+        self.unreachable = unreachable
     }
 
     public var failed: Int { results.filter { !$0.passed }.count }
@@ -33,6 +37,10 @@ public struct CheckReport: Equatable, Sendable {
 
     /// The report card for a terminal.
     public var text: String {
+        if let unreachable {
+            return "netlab check \(name.map { "\($0): " } ?? "")\(target): no server to check: \(unreachable)\n"
+                + "0 of \(results.count) checks passed (none could reach the server)\n"
+        }
         var lines = ["netlab check \(name.map { "\($0): " } ?? "")\(target): \(passed) of \(results.count) checks passed"]
         for result in results {
             lines.append("")

@@ -27,12 +27,30 @@ public enum Conformance {
     /// Runs every check of `kind` against `host`:`port`.
     public static func run(_ kind: Kind, host: String, port: UInt16, options: Options = Options(), name: String? = nil) -> CheckReport {
         let target = "\(kind.rawValue) \(Endpoint(host: host, port: port))"
-        let results: [CheckResult] = switch kind {
+        var unreachable: String?
+        if kind != .udp {
+            // A stream server that cannot be reached fails every check the same way: say it once.
+            do throws(SocketError) {
+                _ = try CheckSocket.connect(host: host, port: port, type: .stream, timeout: options.timeout)
+            } catch {
+                var sentence = error.description
+                if case .startServer = error.remedy { sentence += "; start the server first, or check the host and port" }
+                unreachable = sentence
+            }
+        }
+        var results: [CheckResult] = switch kind {
         case .tcp: TCPChecks(host: host, port: port, options: options).all()
         case .udp: UDPChecks(host: host, port: port, options: options).all()
         case .http: HTTPChecks(host: host, port: port, options: options).all()
         }
-        return CheckReport(target: target, name: name, results: results)
+        if let unreachable {
+            // Nothing vouches for a server nobody reached.
+            for index in results.indices where results[index].passed {
+                results[index].passed = false
+                results[index].problem = unreachable
+            }
+        }
+        return CheckReport(target: target, name: name, results: results, unreachable: unreachable)
     }
 
     /// Many servers at once, `parallel` at a time; reports in the order given.

@@ -115,8 +115,11 @@ struct HTTPChecks {
             let reply = fetch([bytes])
             sent += bytes
             received += reply.bytes
-            if let response = HTTPClientMessage.split(reply.bytes), response.status == 200,
-               String(decoding: response.body, as: UTF8.self).contains("root:") {
+            guard let response = HTTPClientMessage.split(reply.bytes) else {
+                problem = reply.problem ?? "no response to GET \(target)"
+                break
+            }
+            if response.status == 200, String(decoding: response.body, as: UTF8.self).contains("root:") {
                 problem = "GET \(target) served /etc/passwd"
                 break
             }
