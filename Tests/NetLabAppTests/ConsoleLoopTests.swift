@@ -106,6 +106,7 @@ import NetLabSockets
         let roster = await terminal.frame { $0.text.contains("Roster: 30 client addresses") && $0.text.contains("127.0.0.2 ") }
         #expect(roster != nil, "\(terminal.screen?.text ?? "no frame")")
         #expect(roster?.text.contains("\"hello from 31\"") == true)
+        #expect(roster?.text.contains("replied 12 bytes") == true, "the reply datagram's size (12 bytes of UDP data on the wire)")
         app.quit()
     }
 

@@ -240,3 +240,26 @@ extension LoopbackTests {
         #expect(closed == 1)
     }
 }
+
+/// The HTTP server sets TCP_NODELAY once, on its listening socket: Linux copies it to every
+/// accepted socket (the fact the server relies on instead of a setsockopt per connection).
+@Suite struct ListenerOptionTests {
+    @Test func acceptedSocketsInheritNoDelayFromTheListener() throws {
+        for noDelay in [true, false] {
+            let (fd, local) = try ServerSocket.open(host: "127.0.0.1", port: 0, type: .stream, noDelay: noDelay)
+            defer { Syscall.close(fd) }
+            let peer = try #require(LoopbackPeer(connectingTo: local.port))
+            // The listener is non-blocking: wait until the connection is there.
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&ready, 1, 5000) == 1)
+            let accepted = Glibc.accept(fd, nil, nil)
+            #expect(accepted >= 0)
+            defer { Glibc.close(accepted) }
+            var value: Int32 = -1
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            #expect(getsockopt(accepted, Int32(IPPROTO_TCP), TCP_NODELAY, &value, &length) == 0)
+            #expect((value != 0) == noDelay)
+            withExtendedLifetime(peer) {}
+        }
+    }
+}

@@ -32,6 +32,14 @@ import Testing
             "a message sent in three pieces, 0.2 s apart, comes back whole",
         ], "\(result.out)")
         #expect(result.status == 3)
+        // Checked against a capture: the second client's SYN is answered by the kernel and
+        // its message acknowledged, but no byte of reply comes while the first is connected;
+        // the empty message is a FIN each way with no data.
+        #expect(result.out.contains("""
+            FAIL  two clients at once: the second is answered while the first is connected
+                  problem:  no reply within 1 s
+            """))
+        #expect(result.out.contains("PASS  an empty message gets an empty reply and the connection closes\n"))
         // The README's example, line for line: what the lab's server did with the pieces.
         #expect(result.out.contains("""
             FAIL  a message sent in three pieces, 0.2 s apart, comes back whole
@@ -48,7 +56,12 @@ import Testing
         let port = try lab.port()
         let result = try netlab("check", "udp", "127.0.0.1", String(port), "--timeout", "1")
         #expect(failedChecks(result.out) == ["the largest datagram (65,507 bytes) comes back whole"], "\(result.out)")
+        // Checked against a capture: 65,507 bytes of UDP data in (IP length 65,535), 2,048
+        // out; the empty datagram is 0 bytes of UDP data each way.
         #expect(result.out.contains("      problem:  2048 bytes came back, expected 65507"))
+        #expect(result.out.contains("      why:      recvfrom() cuts a datagram to its buffer size and drops the rest without "
+            + "a word: a server needs a 65,535-byte buffer to see every datagram whole\n"))
+        #expect(result.out.contains("PASS  an empty datagram gets an empty reply\n"))
         #expect(result.status == 1)
     }
 

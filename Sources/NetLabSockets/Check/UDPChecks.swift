@@ -24,7 +24,7 @@ struct UDPChecks {
             twoClients(),
             datagram("a 1,400-byte datagram comes back whole", mtu,
                      expectation: "all 1,400 bytes back in one datagram, uppercased",
-                     why: "about the largest datagram that crosses an Ethernet network without IP fragments"),
+                     why: "it fits in one Ethernet frame: a 1,500-byte MTU carries at most 1,472 bytes of UDP data over IPv4"),
             datagram("the largest datagram (65,507 bytes) comes back whole", largest,
                      expectation: "all 65,507 bytes back in one datagram, uppercased",
                      why: "recvfrom() cuts a datagram to its buffer size and drops the rest without a word: "
