@@ -67,29 +67,32 @@ extension ConsoleState {
 
     // MARK: Keys
 
+    /// A key (or the wheel) on an overlay: scrolls it and returns true, or returns false for
+    /// a key that closes it (any other key, a click).
+    private static func scrollOverlay(_ key: Key, _ scroll: inout Int) -> Bool {
+        switch key {
+        case .pageUp: scroll = max(0, scroll - 10)
+        case .pageDown: scroll += 10
+        case .up: scroll = max(0, scroll - 1)
+        case .down: scroll += 1
+        case .mouse(let event) where event.action == .wheelUp: scroll = max(0, scroll - 3)
+        case .mouse(let event) where event.action == .wheelDown: scroll += 3
+        default: return false
+        }
+        return true
+    }
+
     private mutating func handle(_ key: Key, now: Date, themes: [String]) -> [Effect] {
         if case .mouse(let event) = key { return mouse(event, now: now, themes: themes) }
+        // Scrolling keys scroll the help or a panel (the roster, a report card); any other key
+        // closes it and does only that (Enter must not send, F2 must not turn a server off
+        // behind it).
         if showHelp {
-            // Scrolling keys scroll a help taller than the screen; any other key closes it and
-            // does only that (Enter must not send, F2 must not turn a server off behind it).
-            switch key {
-            case .pageUp: helpScroll = max(0, helpScroll - 10)
-            case .pageDown: helpScroll += 10
-            case .up: helpScroll = max(0, helpScroll - 1)
-            case .down: helpScroll += 1
-            default: showHelp = false
-            }
+            if !Self.scrollOverlay(key, &helpScroll) { showHelp = false }
             return []
         }
         if panel != nil {
-            // The same for a panel (the roster, a report card).
-            switch key {
-            case .pageUp: panelScroll = max(0, panelScroll - 10)
-            case .pageDown: panelScroll += 10
-            case .up: panelScroll = max(0, panelScroll - 1)
-            case .down: panelScroll += 1
-            default: panel = nil
-            }
+            if !Self.scrollOverlay(key, &panelScroll) { panel = nil }
             return []
         }
         if let command = KeyBinding.command(for: key, inputEmpty: editor.text.isEmpty) {
@@ -178,19 +181,11 @@ extension ConsoleState {
     private mutating func mouse(_ event: MouseEvent, now: Date, themes: [String]) -> [Effect] {
         let renderer = Renderer(state: self)
         if showHelp {
-            switch event.action {
-            case .wheelUp: helpScroll = max(0, helpScroll - 3)
-            case .wheelDown: helpScroll += 3
-            case .click: showHelp = false
-            }
+            if !Self.scrollOverlay(.mouse(event), &helpScroll) { showHelp = false }
             return []
         }
         if panel != nil {
-            switch event.action {
-            case .wheelUp: panelScroll = max(0, panelScroll - 3)
-            case .wheelDown: panelScroll += 3
-            case .click: panel = nil
-            }
+            if !Self.scrollOverlay(.mouse(event), &panelScroll) { panel = nil }
             return []
         }
         if event.row == event.height - 1 {

@@ -14,25 +14,32 @@ extension Renderer {
             let wrapped = text.isEmpty ? [""] : Self.wrap(text, width: textWidth)
             return wrapped.enumerated().map { ($0.offset == 0 ? key : "", $0.element) }
         }
-        let room = max(1, screen.height - 4)
-        var title = "Help"
-        if lines.count > room {
-            // Taller than the screen: a window on the lines, scrolled with PgUp/PgDn/Up/Down.
-            let total = lines.count
-            let top = min(state.helpScroll, total - room)
-            lines = Array(lines[top..<(top + room)])
-            title = "Help: lines \(top + 1)-\(top + room) of \(total) (PgUp PgDn scroll)"
-        }
-        let height = min(screen.height - 2, lines.count + 2)
-        let rect = Rect(row: (screen.height - height) / 2, column: (screen.width - width) / 2, width: width, height: height)
-        screen.fill(row: rect.row, column: rect.column, width: rect.width, height: rect.height, role: .help)
-        screen.box(rect, title: title, titleRole: .focusedTitle, role: .help)
-        let inner = rect.inner
-        for (i, (key, text)) in lines.prefix(inner.height).enumerated() {
+        let (inner, shown) = drawOverlay(&screen, rows: lines, width: width, scroll: state.helpScroll, title: "Help")
+        for (i, (key, text)) in shown.enumerated() {
             let row = inner.row + i
             screen.put(" " + key, row: row, column: inner.column, role: .keyBarKey, limit: inner.width)
             screen.put(text, row: row, column: inner.column + keyWidth + 3, role: .help,
                        limit: max(0, inner.width - keyWidth - 3))
         }
+    }
+
+    /// A box centred over the panes holding `rows`: taller than the screen, it shows the window
+    /// scrolled down `scroll` rows (PgUp/PgDn/Up/Down) and its title says which. Returns the
+    /// box's inside and the rows to draw there. The help and the panels share it.
+    func drawOverlay<Row>(_ screen: inout Screen, rows: [Row], width: Int, scroll: Int, title: String)
+        -> (inner: Rect, shown: ArraySlice<Row>) {
+        let room = max(1, screen.height - 4)
+        var shown = rows[...]
+        var title = title
+        if rows.count > room {
+            let top = min(scroll, rows.count - room)
+            shown = rows[top..<(top + room)]
+            title += ": lines \(top + 1)-\(top + room) of \(rows.count) (PgUp PgDn scroll)"
+        }
+        let height = min(screen.height - 2, shown.count + 2)
+        let rect = Rect(row: (screen.height - height) / 2, column: (screen.width - width) / 2, width: width, height: height)
+        screen.fill(row: rect.row, column: rect.column, width: rect.width, height: rect.height, role: .help)
+        screen.box(rect, title: title, titleRole: .focusedTitle, role: .help)
+        return (rect.inner, shown.prefix(rect.inner.height))
     }
 }

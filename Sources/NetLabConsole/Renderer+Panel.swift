@@ -3,7 +3,7 @@ import NetLabCore
 
 extension Renderer {
     /// The roster, as lines: a header, then a row per client address, most recent first.
-    func rosterLines(now: Date?) -> [String] {
+    var rosterLines: [String] {
         let rows = state.roster.recent
         guard !rows.isEmpty else { return ["nobody has talked to the servers yet"] }
         let hostWidth = max(7, rows.map { CharacterWidth.of($0.host) }.max() ?? 0)
@@ -23,13 +23,13 @@ extension Renderer {
     /// The panel over the panes (`:roster`, `:check`'s report card), scrolled with PgUp/PgDn.
     func drawPanel(_ screen: inout Screen) {
         guard let panel = state.panel else { return }
-        var title: String
+        let title: String
         var lines: [String]
         switch panel {
         case .roster:
             let dropped = state.roster.dropped > 0 ? ", \(state.roster.dropped) older dropped" : ""
             title = "Roster: \(state.roster.count) client address\(state.roster.count == 1 ? "" : "es")\(dropped)"
-            lines = rosterLines(now: nil)
+            lines = rosterLines
         case .report(let heading, let text):
             title = heading
             // A report card's lines wrap in the panel, continuing under their text
@@ -45,20 +45,9 @@ extension Renderer {
         }
         lines.append("")
         lines.append("any other key closes this panel")
-        let width = max(20, screen.width - 4)
-        let room = max(1, screen.height - 4)
-        if lines.count > room {
-            let total = lines.count
-            let top = min(state.panelScroll, total - room)
-            lines = Array(lines[top..<(top + room)])
-            title += ": lines \(top + 1)-\(top + room) of \(total) (PgUp PgDn scroll)"
-        }
-        let height = min(screen.height - 2, lines.count + 2)
-        let rect = Rect(row: (screen.height - height) / 2, column: (screen.width - width) / 2, width: width, height: height)
-        screen.fill(row: rect.row, column: rect.column, width: rect.width, height: rect.height, role: .help)
-        screen.box(rect, title: title, titleRole: .focusedTitle, role: .help)
-        let inner = rect.inner
-        for (i, line) in lines.prefix(inner.height).enumerated() {
+        let (inner, shown) = drawOverlay(&screen, rows: lines, width: max(20, screen.width - 4), scroll: state.panelScroll,
+                                         title: title)
+        for (i, line) in shown.enumerated() {
             screen.put(" " + line, row: inner.row + i, column: inner.column, role: .help, limit: inner.width)
         }
     }
