@@ -103,10 +103,10 @@ struct CheckCommand: ParsableCommand {
 
     /// One line per server: its name and address, passed of total, and the failed checks' names.
     static func summary(_ reports: [CheckReport]) -> String {
-        let width = reports.map { ($0.name.map { "\($0) " } ?? "") + $0.target }.map(\.count).max() ?? 0
+        let width = reports.map(\.label.count).max() ?? 0
         var lines = ["server".padding(toLength: max(width, 6), withPad: " ", startingAt: 0) + "  passed  failed checks"]
         for report in reports {
-            let who = (report.name.map { "\($0) " } ?? "") + report.target
+            let who = report.label
             let failed = report.results.filter { !$0.passed }.map(\.name)
             lines.append(who.padding(toLength: max(width, 6), withPad: " ", startingAt: 0)
                 + "  \(report.passed)/\(report.results.count)".padding(toLength: 8, withPad: " ", startingAt: 0)

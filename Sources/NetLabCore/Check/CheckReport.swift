@@ -18,6 +18,9 @@ public struct CheckReport: Equatable, Sendable {
         self.unreachable = unreachable
     }
 
+    /// `alice tcp 127.0.0.1:12000`: the name from a targets file, if any, and the target.
+    public var label: String { (name.map { "\($0) " } ?? "") + target }
+
     public var failed: Int { results.filter { !$0.passed }.count }
     public var passed: Int { results.count - failed }
 
@@ -35,13 +38,16 @@ public struct CheckReport: Equatable, Sendable {
         return bytes.count > previewBytes ? "\(shown) ... (\(count))" : "\(shown) (\(count))"
     }
 
+    /// `alice: tcp 127.0.0.1:12000`, the report card's first words.
+    private var heading: String { (name.map { "\($0): " } ?? "") + target }
+
     /// The report card for a terminal.
     public var text: String {
         if let unreachable {
-            return "netlab check \(name.map { "\($0): " } ?? "")\(target): no server to check: \(unreachable)\n"
+            return "netlab check \(heading): no server to check: \(unreachable)\n"
                 + "0 of \(results.count) checks passed (none could reach the server)\n"
         }
-        var lines = ["netlab check \(name.map { "\($0): " } ?? "")\(target): \(passed) of \(results.count) checks passed"]
+        var lines = ["netlab check \(heading): \(passed) of \(results.count) checks passed"]
         for result in results {
             lines.append("")
             lines.append("\(result.passed ? "PASS" : "FAIL")  \(result.name)")

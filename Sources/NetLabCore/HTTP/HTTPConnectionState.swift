@@ -36,7 +36,6 @@ public struct HTTPConnectionState: Sendable {
 
     public let headerTimeout: Double
     public let idleTimeout: Double
-    public let readSize: Int
     private var parser: HTTPRequestParser
     private let inputLimit: Int
 
@@ -62,7 +61,6 @@ public struct HTTPConnectionState: Sendable {
     public init(limits: HTTPRequestParser.Limits, headerTimeout: Double, idleTimeout: Double, readSize: Int, busy: Bool, now: UInt64) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
-        self.readSize = readSize
         parser = HTTPRequestParser(limits: limits)
         // A head at its limits plus one read.
         inputLimit = limits.requestLine + limits.headerBytes + readSize
@@ -222,5 +220,5 @@ public struct HTTPConnectionState: Sendable {
         self.expiry = expiry
     }
 
-    public static func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(seconds * 1e9) }
+    static func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(seconds * 1e9) }
 }

@@ -38,17 +38,10 @@ public enum Conformance {
                 unreachable = sentence
             }
         }
-        var results: [CheckResult] = switch kind {
+        let results: [CheckResult] = switch kind {
         case .tcp: TCPChecks(host: host, port: port, options: options).all()
         case .udp: UDPChecks(host: host, port: port, options: options).all()
         case .http: HTTPChecks(host: host, port: port, options: options).all()
-        }
-        if let unreachable {
-            // Nothing vouches for a server nobody reached.
-            for index in results.indices where results[index].passed {
-                results[index].passed = false
-                results[index].problem = unreachable
-            }
         }
         return CheckReport(target: target, name: name, results: results, unreachable: unreachable)
     }

@@ -50,9 +50,16 @@ struct HTTPChecks {
                            problem: problem, why: why)
     }
 
+    /// One request on its own connection, judged from the response.
+    private func ask(_ method: String, _ path: String, _ name: String, expectation: String, why: String,
+                     _ judge: (HTTPClientMessage.Response) -> String?) -> CheckResult {
+        let sent = request(method, path)
+        return result(name, sent: sent, reply: fetch([sent]), expectation: expectation, why: why, judge)
+    }
+
     private func statusLine() -> CheckResult {
         let sent = request("GET", options.htmlPath)
-        let reply = fetch([sent])
+        let reply = fetch([sent])  // the raw bytes are needed: the parsed head hides the line endings
         return result("the status line and every header line end in CRLF", sent: sent, reply: reply,
                       expectation: "HTTP/1.x 200 ..., each line of the head ending in \\r\\n, then an empty line",
                       why: "HTTP's lines end in CR LF (RFC 9112); a browser forgives a bare \\n, other clients and proxies do not") { response in
@@ -68,9 +75,7 @@ struct HTTPChecks {
     }
 
     private func contentLength() -> CheckResult {
-        let sent = request("GET", options.htmlPath)
-        let reply = fetch([sent])
-        return result("Content-Length equals the body", sent: sent, reply: reply,
+        return ask("GET", options.htmlPath, "Content-Length equals the body",
                       expectation: "a Content-Length header whose value is the number of body bytes",
                       why: "without a right length a client cannot tell where the body ends on a kept-alive connection") { response in
             guard let value = response.field("Content-Length") else { return "no Content-Length header" }
@@ -82,9 +87,7 @@ struct HTTPChecks {
     }
 
     private func contentType() -> CheckResult {
-        let sent = request("GET", options.htmlPath)
-        let reply = fetch([sent])
-        return result("Content-Type is text/html for an .html file", sent: sent, reply: reply,
+        return ask("GET", options.htmlPath, "Content-Type is text/html for an .html file",
                       expectation: "Content-Type: text/html (a charset parameter may follow)",
                       why: "the browser decides how to show the body from Content-Type, not from the file name") { response in
             guard let value = response.field("Content-Type") else { return "no Content-Type header" }
@@ -94,9 +97,7 @@ struct HTTPChecks {
     }
 
     private func notFound() -> CheckResult {
-        let sent = request("GET", "/netlab-check-missing-\(UInt32.random(in: 0...UInt32.max)).html")
-        let reply = fetch([sent])
-        return result("a missing file is 404 with a body", sent: sent, reply: reply,
+        return ask("GET", "/netlab-check-missing-\(UInt32.random(in: 0...UInt32.max)).html", "a missing file is 404 with a body",
                       expectation: "HTTP/1.x 404 and a page saying so",
                       why: "the lab asks for a 404 Not Found page; an empty 404 shows a blank window in the browser") { response in
             guard response.status == 404 else { return "the status is \(response.status.map(String.init) ?? "missing"), expected 404" }
@@ -131,9 +132,7 @@ struct HTTPChecks {
     }
 
     private func head() -> CheckResult {
-        let sent = request("HEAD", options.htmlPath)
-        let reply = fetch([sent])
-        return result("HEAD gets the head and no body", sent: sent, reply: reply,
+        return ask("HEAD", options.htmlPath, "HEAD gets the head and no body",
                       expectation: "the same status and headers as GET, and no body bytes",
                       why: "HEAD asks only for the headers (RFC 9110); body bytes after them would be read as the next response") { response in
             guard response.status == 200 else { return "the status is \(response.status.map(String.init) ?? "missing"), expected 200" }
@@ -164,9 +163,7 @@ struct HTTPChecks {
     }
 
     private func symlink(_ link: String) -> CheckResult {
-        let sent = request("GET", "/" + link)
-        let reply = fetch([sent])
-        return result("a symbolic link out of the served folder is not followed", sent: sent, reply: reply,
+        return ask("GET", "/" + link, "a symbolic link out of the served folder is not followed",
                       expectation: "403 or 404: the link points outside the folder",
                       why: "a link inside the folder can point anywhere: the server must check where a path really leads") { response in
             response.status == 200 ? "the server followed /\(link) out of its folder (200)" : nil
