@@ -24,17 +24,18 @@ public struct EventSink: Sendable {
         public static func < (a: Detail, b: Detail) -> Bool { a.rawValue < b.rawValue }
     }
 
-    public let queue: DispatchQueue
     public let detail: Detail
-    private let buffer: Buffer
-    /// Set for an inline sink: events go straight to the handler on the emitting thread.
-    private let inline: Inline?
+    /// Queued (delivered in batches on a queue) or inline (at once, on the emitting thread).
+    private let delivery: Delivery
+
+    private enum Delivery {
+        case queued(Buffer, DispatchQueue)
+        case inline(Inline)
+    }
 
     public init(queue: DispatchQueue, detail: Detail = .payloads, handler: @escaping @Sendable (LabEvent) -> Void) {
-        self.queue = queue
         self.detail = detail
-        self.buffer = Buffer(handler: handler)
-        self.inline = nil
+        self.delivery = .queued(Buffer(handler: handler), queue)
     }
 
     /// A sink that runs `handler` at once, on the thread that emits, one event at a time (a
@@ -44,14 +45,12 @@ public struct EventSink: Sendable {
     /// queued sink. Profiled on the headless servers: the hop to a log queue per event was
     /// the larger part of what a log line cost.
     public static func inline(detail: Detail = .payloads, _ handler: @escaping @Sendable (LabEvent) -> Void) -> EventSink {
-        EventSink(inline: Inline(handler: handler), detail: detail)
+        EventSink(delivery: .inline(Inline(handler: handler)), detail: detail)
     }
 
-    private init(inline: Inline, detail: Detail) {
-        self.queue = DispatchQueue(label: "netlab.inline-sink")
+    private init(delivery: Delivery, detail: Detail) {
         self.detail = detail
-        self.buffer = Buffer(handler: { _ in })
-        self.inline = inline
+        self.delivery = delivery
     }
 
     /// The handler of an inline sink, one event at a time.
@@ -76,11 +75,11 @@ public struct EventSink: Sendable {
     /// Emits an event stamped now. The stamp is taken where its place in the stream is
     /// decided, so event times never go backwards along the stream.
     func emit(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: LabEvent.Kind, call: LabEvent.Call? = nil) {
-        if let inline {
-            inline.deliver(LabEvent(engine: engine, role: role, kind: kind, call: call))
-            return
+        let event = LabEvent(engine: engine, role: role, kind: kind, call: call)
+        switch delivery {
+        case .inline(let inline): inline.deliver(event)
+        case .queued(let buffer, let queue): buffer.append(event, queue: queue, stamp: true)
         }
-        buffer.append(LabEvent(engine: engine, role: role, kind: kind, call: call), queue: queue, stamp: true)
     }
 
     /// Emits a `received` event (or any payload event that reports a call that has returned),
@@ -102,12 +101,16 @@ public struct EventSink: Sendable {
         _ body: () throws(Failure) -> Result, events: (Result) -> [LabEvent.Kind]
     ) throws(Failure) -> Result {
         guard wantsPayloads else { return try body() }
-        if let inline {
+        let (buffer, queue): (Buffer, DispatchQueue)
+        switch delivery {
+        case .inline(let inline):
             // One engine's events, in its queue's order: the call's events follow it.
             let time = Date()
             let result = try body()
             for kind in events(result) { inline.deliver(LabEvent(time: time, engine: engine, role: role, kind: kind, call: call)) }
             return result
+        case .queued(let queued, let on):
+            (buffer, queue) = (queued, on)
         }
         let slot = buffer.reserve(queue: queue)
         let result: Result
@@ -125,11 +128,11 @@ public struct EventSink: Sendable {
     /// Emits a frame the capture saw, at its place in the stream now, with the kernel's time.
     /// (Engine `.tcp` by convention: a frame belongs to no engine; readers look at the frame.)
     public func emitWire(_ frame: CapturedFrame) {
-        if let inline {
-            inline.deliver(LabEvent(time: frame.time, engine: .tcp, role: .wire, kind: .wire(frame)))
-            return
+        let event = LabEvent(time: frame.time, engine: .tcp, role: .wire, kind: .wire(frame))
+        switch delivery {
+        case .inline(let inline): inline.deliver(event)
+        case .queued(let buffer, let queue): buffer.append(event, queue: queue, stamp: false)
         }
-        buffer.append(LabEvent(time: frame.time, engine: .tcp, role: .wire, kind: .wire(frame)), queue: queue, stamp: false)
     }
 
     /// Emits a per-connection or per-request event (accepted, closed, served) if wanted.
@@ -140,11 +143,10 @@ public struct EventSink: Sendable {
 
     /// Runs `body` on the sink's queue after every event emitted so far has been delivered.
     func after(_ body: @escaping @Sendable () -> Void) {
-        if inline != nil {
-            body()  // everything emitted so far has been delivered already
-            return
+        switch delivery {
+        case .inline: body()  // everything emitted so far has been delivered already
+        case .queued(let buffer, let queue): buffer.append(.run(body), queue: queue)
         }
-        buffer.append(.run(body), queue: queue)
     }
 
     private final class Buffer: @unchecked Sendable {
