@@ -20,20 +20,22 @@ final class EngineLoop: @unchecked Sendable {
 
     /// The reactor, made now if this is the first call. On the queue only.
     func reactor() throws(SocketError) -> Reactor {
-        assertOnQueue()
+        assertOn(queue)
         if let made { return made }
         let reactor = try Reactor(queue: queue, epollCreate: epollCreate)
         made = reactor
         return reactor
     }
 
-    /// Traps in debug builds when called off the queue; free in release builds.
-    @inline(__always)
-    func assertOnQueue() {
-        #if DEBUG
-        dispatchPrecondition(condition: .onQueue(queue))
-        #endif
-    }
+}
+
+/// Traps in debug builds when called off `queue` (as an event loop's in-loop assertion);
+/// free in release builds. Engines, their loops and reactors use it at their entry points.
+@inline(__always)
+func assertOn(_ queue: DispatchQueue) {
+    #if DEBUG
+    dispatchPrecondition(condition: .onQueue(queue))
+    #endif
 }
 
 /// The stopped <-> running lifecycle every server shares (TCP and HTTP through their

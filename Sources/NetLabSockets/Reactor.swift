@@ -65,7 +65,7 @@ final class Reactor: @unchecked Sendable {
 
     /// Starts watching `fd` (no handlers yet: nothing is reported until one is set).
     func add(_ fd: Int32) -> Registration {
-        assertOnQueue()
+        assertOn(queue)  // every member is the queue's alone
         let registration = Registration(fd: fd, id: nextID)
         nextID += 1
         registrations[registration.id] = registration
@@ -75,7 +75,7 @@ final class Reactor: @unchecked Sendable {
 
     /// Tells epoll what `registration` wants now (after its handlers or flags changed).
     func update(_ registration: Registration) {
-        assertOnQueue()
+        assertOn(queue)  // every member is the queue's alone
         guard registrations[registration.id] != nil else { return }
         var wanted: UInt32 = 0
         if registration.wantsRead { wanted |= netlab_epoll_in | netlab_epoll_rdhup }
@@ -101,21 +101,12 @@ final class Reactor: @unchecked Sendable {
     /// another process still holds it (a child between fork and exec), and level-triggered
     /// events for it would then spin here.
     func remove(_ registration: Registration) {
-        assertOnQueue()
+        assertOn(queue)  // every member is the queue's alone
         guard registrations.removeValue(forKey: registration.id) != nil else { return }
         // Ignored on purpose: deleting a registered, open descriptor cannot fail.
         if registration.registered != nil { _ = netlab_epoll_ctl(epfd, netlab_epoll_ctl_del, registration.fd, 0, 0) }
         registration.onRead = nil
         registration.onWrite = nil
-    }
-
-    /// Traps in debug builds when called off the engine's queue (as an event loop's
-    /// in-loop assertion): every member is the queue's alone. Free in release builds.
-    @inline(__always)
-    func assertOnQueue() {
-        #if DEBUG
-        dispatchPrecondition(condition: .onQueue(queue))
-        #endif
     }
 
     /// Milliseconds to wait on this thread for the next event after handling some. Under a

@@ -19,7 +19,6 @@ final class SocketHandle {
         self.registration = reactor.add(fd)
     }
 
-    var queue: DispatchQueue { reactor.queue }
     var isClosing: Bool { closing }
 
     /// Calls `handler` on the queue each time the socket is readable (or has an error or
