@@ -565,12 +565,11 @@ extension ConsoleState {
         case .received(let bytes, let from, _):
             roster.heard(bytes, from: from.host, engine: event.engine, at: event.time)
         case .sent(let bytes, _, let to):
-            roster.outcome("replied \(bytes.count == 1 ? "1 byte" : "\(bytes.count) bytes")", for: to.host, engine: event.engine,
-                           at: event.time)
+            roster.replied(bytes.count, to: to.host, engine: event.engine, at: event.time)
         case .served(let peer, let requestLine, let status, _, _, _):
             roster.served(requestLine, status: status, to: peer.host, at: event.time)
         case .rejected(let peer, let reason):
-            roster.outcome("rejected: \(reason)", for: peer.host, engine: event.engine, at: event.time)
+            roster.rejected(peer.host, engine: event.engine, reason: reason, at: event.time)
         default:
             break
         }
