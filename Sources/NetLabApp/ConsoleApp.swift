@@ -204,11 +204,16 @@ public final class ConsoleApp {
                                    timeout: timeout, completion: done)
                 case .http: httpClient.send(bytes, host: host, port: port, timeout: timeout, completion: done)
                 }
-            case .save(let path, let bytes, let what):
-                let written = FileManager.default.createFile(atPath: path, contents: Data(bytes))
-                let line = written ? "saved \(what) to \(path) (\(bytes.count) bytes)"
-                    : "cannot write \(path): \(String(cString: strerror(errno))); try a path in a folder you can write to"
-                state.note(line, role: written ? .info : .error, now: Date())
+            case .save(let path, let bytes, let what, let replace):
+                do throws(FileWriter.Failure) {
+                    try FileWriter.write(bytes, to: path, existing: replace ? .replace : .keep)
+                    state.note("saved \(what) to \(path) (\(bytes.count) bytes)", role: .info, now: Date())
+                } catch .exists {
+                    state.note("\(path) already exists and was left as it is: :save! \(path) replaces it, or give another name",
+                               role: .error, now: Date())
+                } catch {
+                    state.note(error.description, role: .error, now: Date())
+                }
             case .copy(let text, let what):
                 // OSC 52: the terminal puts the text on the system clipboard (over ssh too;
                 // tmux passes it on with `set -g set-clipboard on`). Nothing comes back to say

@@ -15,8 +15,9 @@ public enum ColonCommand: Equatable, Sendable {
     case clear
     /// `:view calls|wire|both`: which rows the timeline shows (nil: the next view).
     case view(ConsoleState.TimelineView?)
-    /// `:save [FILE]`: the session as text, or the timeline's frames as pcapng (FILE.pcapng).
-    case save(String?)
+    /// `:save [FILE]`: the session as text, or the timeline's frames as pcapng (FILE.pcapng);
+    /// `:save! FILE` replaces a file that exists (`:save` leaves it alone and says so).
+    case save(String?, replace: Bool)
     /// `:copy`: the shown message's hex dump to the clipboard.
     case copy
     /// `:roster`: who talked to the servers.
@@ -45,6 +46,7 @@ public enum ColonCommand: Equatable, Sendable {
         (":presenter [on|off]", "big banner layout for the back row"),
         (":view [both|calls|wire]", "the timeline's rows: socket calls, wire packets, or both"),
         (":save [FILE]", "save transcript, log and timeline as text; FILE.pcapng: the packets for Wireshark; FILE.hex: the shown message's hex dump"),
+        (":save! FILE", "the same, replacing FILE if it exists (:save never replaces a file)"),
         (":copy", "copy the shown message's hex dump to the clipboard (OSC 52)"),
         (":roster", "who talked to the servers: a row per client address (also Ctrl-R)"),
         (":check", "check the client's target server against the lab's protocol (netlab check): a report card"),
@@ -123,9 +125,9 @@ public enum ColonCommand: Equatable, Sendable {
                 return .failure(CommandError("usage: :view [both|calls|wire]"))
             }
             return .success(.view(view))
-        case "save":
+        case "save", "save!":
             guard args.count <= 1 else { return .failure(CommandError("usage: :save [FILE] (a name without spaces; FILE.pcapng for Wireshark)")) }
-            return .success(.save(args.first))
+            return .success(.save(args.first, replace: name == "save!"))
         case "help", "h", "?":
             guard let topic = args.first else { return .success(.help) }
             return .success(.helpFor(topic.hasPrefix(":") ? String(topic.dropFirst()) : topic))

@@ -384,8 +384,8 @@ extension ConsoleState {
             case .wire: "wire packets only"
             }
             say("timeline: \(words) (F9 for the next view)", .info, now)
-        case .save(let name):
-            return save(to: name, now: now)
+        case .save(let name, let replace):
+            return save(to: name, replace: replace, now: now)
         case .copy:
             guard let shown = shownRow, !shown.bytes.isEmpty else {
                 say("nothing to copy: the timeline shows no message yet", .error, now)
@@ -433,7 +433,7 @@ extension ConsoleState {
     /// `:save`: FILE.pcapng (or .pcap) holds the captured frames for Wireshark (made-up
     /// frames around the socket messages, marked as such, when nothing was captured); any
     /// other name the session as text.
-    private mutating func save(to name: String?, now: Date) -> [Effect] {
+    private mutating func save(to name: String?, replace: Bool, now: Date) -> [Effect] {
         let path = name ?? "netlab-session.txt"
         let lower = path.lowercased()
         if lower.hasSuffix(".hex") {
@@ -441,16 +441,17 @@ extension ConsoleState {
                 say("nothing to save yet: the timeline shows no message", .error, now)
                 return []
             }
-            return [.save(path: path, bytes: Array(Self.hexDumpText(shown).utf8), what: "the hex dump of \(Self.rowName(shown, in: self))")]
+            return [.save(path: path, bytes: Array(Self.hexDumpText(shown).utf8), what: "the hex dump of \(Self.rowName(shown, in: self))",
+                          replace: replace)]
         }
         guard lower.hasSuffix(".pcapng") || lower.hasSuffix(".pcap") else {
-            return [.save(path: path, bytes: Array(sessionText().utf8), what: "the transcript, server log and timeline")]
+            return [.save(path: path, bytes: Array(sessionText().utf8), what: "the transcript, server log and timeline", replace: replace)]
         }
         let captured = timeline.items.compactMap(\.frame)
         if !captured.isEmpty {
             let records = captured.map { PcapFile.Record(frame: $0) }
             return [.save(path: path, bytes: PcapFile.pcapng(records, sectionComment: "Captured by netlab's console"),
-                          what: "\(records.count) captured packet\(records.count == 1 ? "" : "s")")]
+                          what: "\(records.count) captured packet\(records.count == 1 ? "" : "s")", replace: replace)]
         }
         var madeUp = MadeUpFrames()
         var records: [PcapFile.Record] = []
@@ -472,7 +473,8 @@ extension ConsoleState {
             return []
         }
         return [.save(path: path, bytes: PcapFile.pcapng(records, sectionComment: MadeUpFrames.sectionComment),
-                      what: "\(records.count) made-up packet\(records.count == 1 ? "" : "s") (WIRE off: nothing was captured)")]
+                      what: "\(records.count) made-up packet\(records.count == 1 ? "" : "s") (WIRE off: nothing was captured)",
+                      replace: replace)]
     }
 
     /// A row's bytes as `tshark -x` lines without pane borders, which `text2pcap` reads (a

@@ -6,8 +6,9 @@ public enum Effect: Equatable, Sendable {
     case startServer(LabEvent.Engine, host: String?, port: UInt16)
     case stopServer(LabEvent.Engine)
     case send(LabEvent.Engine, bytes: [UInt8], host: String, port: UInt16, udpMode: ConsoleState.UDPMode, timeout: Double)
-    /// Write a file (`:save`); `what` names it in the line that reports how it went.
-    case save(path: String, bytes: [UInt8], what: String)
+    /// Write a file (`:save`); `what` names it in the line that reports how it went; an
+    /// existing file is replaced only if `replace` (`:save!`).
+    case save(path: String, bytes: [UInt8], what: String, replace: Bool)
     /// Put `text` on the system clipboard (OSC 52, through ssh and tmux where allowed).
     case copy(text: String, what: String)
     /// Run `netlab check` against a server (the client's target); the report comes back as `.checked`.

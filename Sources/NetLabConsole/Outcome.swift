@@ -85,6 +85,9 @@ public struct Outcome: Equatable, Sendable {
             case .closedWithoutReply:
                 kind = .failure
                 banners = ["CLOSED", "EMPTY"]
+            case .unfinishedReply:
+                kind = .failure
+                banners = ["UNFINISHED"]
             case .socket(let error):
                 kind = .failure
                 banners = [error.errnoValue.map(Self.word(forErrno:)) ?? "ERROR"]

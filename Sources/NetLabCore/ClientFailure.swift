@@ -10,6 +10,9 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case replyTooLarge(limit: Int)
     /// The server closed the connection (FIN) without sending a byte back.
     case closedWithoutReply(engine: LabEvent.Engine, peer: Endpoint)
+    /// Part of a reply came, then nothing more in time: `received` bytes (an HTTP head and
+    /// some of its body, say), the connection still open.
+    case unfinishedReply(engine: LabEvent.Engine, peer: Endpoint, seconds: Double, received: [UInt8])
 
     /// The CLI's words (the console uses `brief`); remedies are `remedy`, worded by each front end.
     public var description: String {
@@ -29,7 +32,27 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
             return "The reply is larger than \(limit) bytes; netlab stopped reading it"
         case .closedWithoutReply(_, let peer):
             return "\(peer) closed the connection without sending anything back"
+        case .unfinishedReply(let engine, let peer, let seconds, let received):
+            return "Only \(Self.unfinished(engine, received)) came back from \(peer), then nothing for \(Self.format(seconds)) s: "
+                + Self.unfinishedEnd(engine)
         }
+    }
+
+    /// `52 bytes (the head and 5 of the 1000 body bytes its Content-Length promised)`.
+    static func unfinished(_ engine: LabEvent.Engine, _ received: [UInt8]) -> String {
+        let bytes = received.count == 1 ? "1 byte" : "\(received.count) bytes"
+        guard engine == .http else { return bytes }
+        guard let end = HTTPClientMessage.headEnd(received) else { return "\(bytes) of a response head that never ended" }
+        let body = received.count - end
+        if let promised = HTTPClientMessage.promisedBody(received) {
+            return "\(bytes) (the head and \(body) of the \(promised) body bytes its Content-Length promised)"
+        }
+        return "\(bytes) (the head and \(body) body bytes)"
+    }
+
+    static func unfinishedEnd(_ engine: LabEvent.Engine) -> String {
+        engine == .http ? "the response is incomplete and the server kept the connection open"
+            : "the server kept the connection open without finishing (the reply ends when the server closes)"
     }
 
     /// Checked against captures on Linux (tcpdump on lo): a datagram to a closed port is
@@ -56,6 +79,8 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
             return description
         case .closedWithoutReply:
             return "The server closed the connection without replying"
+        case .unfinishedReply(let engine, _, let seconds, let received):
+            return "Only \(Self.unfinished(engine, received)) came, then nothing for \(Self.format(seconds)) s: " + Self.unfinishedEnd(engine)
         }
     }
 
@@ -73,7 +98,8 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .socket(let error): .failed(error)
         case .timedOut(_, let peer, let seconds), .connectTimedOut(_, let peer, let seconds): .timedOut(peer: peer, seconds: seconds)
-        case .replyTooLarge, .closedWithoutReply: nil
+        // The recv() rows already show what came; "no reply" would be untrue.
+        case .replyTooLarge, .closedWithoutReply, .unfinishedReply: nil
         }
     }
 

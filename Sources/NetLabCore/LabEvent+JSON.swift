@@ -134,7 +134,10 @@ enum JSONValue {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             case _ where scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value)
-                || (0x2028...0x2029).contains(scalar.value):
+                || (0x2028...0x2029).contains(scalar.value) || TerminalSafe.isBidiControl(scalar.value)
+                || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
+                // Bidirectional controls and noncharacters too: JSON printed on a terminal
+                // must read as its bytes, and a strict reader may refuse U+FFFE.
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)

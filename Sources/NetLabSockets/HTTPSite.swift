@@ -97,36 +97,52 @@ public enum HTTPSite: Sendable, Equatable {
         }
     }
 
+    /// The most entries a listing shows: a folder of 100,000 files is read and sorted (tens of
+    /// milliseconds), but only this many are looked at and written, so listing it holds the
+    /// server's other clients up for milliseconds, not seconds; the page says what it left out.
+    static let listedEntries = 2_000
+
     /// A folder's listing: names sorted, escaped, linked (folders with a trailing slash), with
     /// sizes. Only names under the root are listed; fetching one goes through `resolve` again.
     private static func listing(of path: String, root: String, shown: String) -> Result<HTTPResource, HTTPRefusal> {
         guard let real = realPath(ofPath: path), real == root || real.hasPrefix(root + "/") else {
             return .failure(.init(403, "this points outside the served folder"))
         }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
-            return .failure(.init(403, "this folder cannot be read"))
+        guard let folder = opendir(path) else { return .failure(.init(403, "this folder cannot be read")) }
+        defer { closedir(folder) }
+        var names: [[UInt8]] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            names.append(name)
         }
+        // Byte order: the same for every name, whatever its encoding.
+        names.sort { $0.lexicographicallyPrecedes($1) }
         func escape(_ text: String) -> String {
             text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
                 .replacingOccurrences(of: "'", with: "&#39;")
         }
         let title = escape(shown == "/" ? "/" : shown + "/")
+        let descriptor = dirfd(folder)
         var rows = ""
-        for name in names.sorted() {
+        for raw in names.prefix(listedEntries) {
             var info = stat()
-            guard lstat(path + "/" + name, &info) == 0 else { continue }
-            let folder = (info.st_mode & S_IFMT) == S_IFDIR
-            let link = HTTPTarget.percentEncode(name) + (folder ? "/" : "")
-            let size = folder ? "-" : String(info.st_size)
-            rows += "<tr><td><a href=\"\(escape(link))\">\(escape(name))\(folder ? "/" : "")</a></td><td>\(size)</td></tr>\n"
+            guard fstatat(descriptor, raw.map { CChar(bitPattern: $0) } + [0], &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            let name = String(decoding: raw, as: UTF8.self)
+            let isFolder = (info.st_mode & S_IFMT) == S_IFDIR
+            let link = HTTPTarget.percentEncodeStrict(name) + (isFolder ? "/" : "")
+            let size = isFolder ? "-" : String(info.st_size)
+            rows += "<tr><td><a href=\"\(escape(link))\">\(escape(name))\(isFolder ? "/" : "")</a></td><td>\(size)</td></tr>\n"
         }
+        let more = names.count - min(names.count, listedEntries)
+        let note = more == 0 ? "" : "<p>\(more) more entries are not listed (a listing shows the first \(listedEntries)).</p>"
         let page = """
             <!DOCTYPE html>
             <html><head><meta charset="utf-8"><title>Index of \(title)</title></head>
             <body><h1>Index of \(title)</h1>
             <table><tr><th>name</th><th>bytes</th></tr>
-            \(shown == "/" ? "" : "<tr><td><a href=\"../\">../</a></td><td>-</td></tr>\n")\(rows)</table><hr><p>netlab</p></body></html>
+            \(shown == "/" ? "" : "<tr><td><a href=\"../\">../</a></td><td>-</td></tr>\n")\(rows)</table>\(note)<hr><p>netlab</p></body></html>
 
             """
         return .success(.listing(Array(page.utf8)))

@@ -92,8 +92,10 @@ final class TCPExchange: ClientExchange {
         }
         ending.arm(after: timeout, on: queue) { [self] in
             // Before the handshake completed, silence means no SYN/ACK: a different story.
-            finish(.failure(connected ? .timedOut(engine: engine, peer: peer, seconds: timeout)
-                                      : .connectTimedOut(engine: engine, peer: peer, seconds: timeout)))
+            // Part of a reply is not "nothing back": say how much came.
+            finish(.failure(!connected ? .connectTimedOut(engine: engine, peer: peer, seconds: timeout)
+                : reply.isEmpty ? .timedOut(engine: engine, peer: peer, seconds: timeout)
+                : .unfinishedReply(engine: engine, peer: peer, seconds: timeout, received: reply)))
         }
         connectNext(lastError: nil)
     }

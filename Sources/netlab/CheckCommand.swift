@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NetLabApp
 import NetLabCore
 import NetLabSockets
 
@@ -94,19 +95,23 @@ struct CheckCommand: ParsableCommand {
         throw ExitCode(Int32(min(failed, 63)))
     }
 
+    /// In place for a device or a link, keeping an existing file's mode and owner (a class's
+    /// grades kept 0600 stay 0600); a failure is one line.
     private func write(_ text: String, to path: String) throws {
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
-            throw CommandFailure(message: "cannot write \(path): \(String(cString: strerror(errno))); choose a path in a folder you can write to",
-                                 code: CommandFailure.other)
+        do throws(FileWriter.Failure) {
+            try FileWriter.write(Array(text.utf8), to: path)
+        } catch {
+            throw CommandFailure(message: error.description, code: CommandFailure.other)
         }
     }
 
     /// One line per server: its name and address, passed of total, and the failed checks' names.
     static func summary(_ reports: [CheckReport]) -> String {
-        let width = reports.map(\.label.count).max() ?? 0
+        // Names come from the targets file and may hold anything: escaped for the terminal.
+        let labels = reports.map { CheckReport.terminal($0.label) }
+        let width = labels.map(\.count).max() ?? 0
         var lines = ["server".padding(toLength: max(width, 6), withPad: " ", startingAt: 0) + "  passed  failed checks"]
-        for report in reports {
-            let who = report.label
+        for (report, who) in zip(reports, labels) {
             let failed = report.results.filter { !$0.passed }.map(\.name)
             lines.append(who.padding(toLength: max(width, 6), withPad: " ", startingAt: 0)
                 + "  \(report.passed)/\(report.results.count)".padding(toLength: 8, withPad: " ", startingAt: 0)
@@ -115,6 +120,13 @@ struct CheckCommand: ParsableCommand {
         let failedServers = reports.filter { $0.failed > 0 }.count
         lines.append("\(reports.count) servers checked, \(reports.count - failedServers) passed every check")
         return lines.joined(separator: "\n")
+    }
+
+    /// A targets line as an error quotes it: escaped, and at most 60 characters of it.
+    static func quoted(_ line: String) -> String {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let shown = CheckReport.terminal(String(trimmed.prefix(60)))
+        return trimmed.count > 60 ? shown + "... (\(trimmed.utf8.count) bytes)" : shown
     }
 
     /// `[NAME] PROTOCOL HOST PORT` per line; blank lines and `#` comments skipped.
@@ -131,7 +143,7 @@ struct CheckCommand: ParsableCommand {
             let fields = words.count == 4 ? words : words.count == 3 ? [""] + words : []
             guard !fields.isEmpty, let kind = Conformance.Kind(rawValue: fields[1].lowercased()),
                   let port = UInt16(fields[3]), port > 0 else {
-                throw CommandFailure(message: "--targets \(path), line \(index + 1): \"\(line.trimmingCharacters(in: .whitespaces))\" "
+                throw CommandFailure(message: "--targets \(path), line \(index + 1): \"\(Self.quoted(line))\" "
                                          + "is not NAME PROTOCOL HOST PORT (e.g. alice tcp 127.0.0.2 12000)", code: CommandFailure.usage)
             }
             list.append((fields[0].isEmpty ? nil : fields[0], kind, fields[2], port))

@@ -31,31 +31,39 @@ public struct CheckReport: Equatable, Sendable {
     static let previewBytes = 32
 
     /// `68 65 6c 6c 6f (5 bytes)`; longer messages show their first bytes and the count.
-    public static func hexPreview(_ bytes: [UInt8]) -> String {
-        if bytes.isEmpty { return "(nothing)" }
+    /// `total` counts bytes the report did not keep (a server that sent 2 GiB).
+    public static func hexPreview(_ bytes: [UInt8], total: Int? = nil) -> String {
+        let total = max(total ?? bytes.count, bytes.count)
+        if total == 0 { return "(nothing)" }
         let shown = HexDump.hex(bytes.prefix(previewBytes), separator: 0x20)
-        let count = bytes.count == 1 ? "1 byte" : "\(bytes.count) bytes"
-        return bytes.count > previewBytes ? "\(shown) ... (\(count))" : "\(shown) (\(count))"
+        let count = total == 1 ? "1 byte" : "\(total) bytes"
+        return total > previewBytes ? "\(shown) ... (\(count))" : "\(shown) (\(count))"
     }
 
     /// `alice: tcp 127.0.0.1:12000`, the report card's first words.
     private var heading: String { (name.map { "\($0): " } ?? "") + target }
 
+    /// Text for a terminal: everything a report says may quote the network (a status line, a
+    /// Content-Type) or a targets file (a name), so control bytes, bidirectional controls and
+    /// invalid UTF-8 are written as escapes; netlab's own words pass unchanged.
+    public static func terminal(_ text: String) -> String { TerminalSafe.escape(Array(text.utf8)) }
+
     /// The report card for a terminal.
     public var text: String {
+        let heading = Self.terminal(heading)
         if let unreachable {
-            return "netlab check \(heading): no server to check: \(unreachable)\n"
+            return "netlab check \(heading): no server to check: \(Self.terminal(unreachable))\n"
                 + "0 of \(results.count) checks passed (none could reach the server)\n"
         }
         var lines = ["netlab check \(heading): \(passed) of \(results.count) checks passed"]
         for result in results {
             lines.append("")
-            lines.append("\(result.passed ? "PASS" : "FAIL")  \(result.name)")
-            if let problem = result.problem { lines.append("      problem:  \(problem)") }
+            lines.append("\(result.passed ? "PASS" : "FAIL")  \(Self.terminal(result.name))")
+            if let problem = result.problem { lines.append("      problem:  \(Self.terminal(problem))") }
             lines.append("      sent:     \(Self.hexPreview(result.sent))")
-            lines.append("      received: \(Self.hexPreview(result.received))")
-            lines.append("      expected: \(result.expected)")
-            lines.append("      why:      \(result.why)")
+            lines.append("      received: \(Self.hexPreview(result.received, total: result.receivedCount))")
+            lines.append("      expected: \(Self.terminal(result.expected))")
+            lines.append("      why:      \(Self.terminal(result.why))")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -66,6 +74,7 @@ public struct CheckReport: Equatable, Sendable {
             .object([
                 ("name", .string(result.name)), ("passed", .bool(result.passed)),
                 ("sent_hex", .string(HexDump.hex(result.sent))), ("received_hex", .string(HexDump.hex(result.received))),
+                ("received_bytes", .number(Double(result.receivedCount))),
                 ("expected", .string(result.expected)), ("problem", result.problem.map { .string($0) } ?? .null),
                 ("why", .string(result.why)),
             ])
@@ -122,24 +131,31 @@ extension CheckResult {
     /// What was sent and received (hex previews), what was expected and why: a machine
     /// report's body (JUnit failure text, Gradescope output).
     var details: String {
-        "sent: \(CheckReport.hexPreview(sent))\nreceived: \(CheckReport.hexPreview(received))\n"
+        "sent: \(CheckReport.hexPreview(sent))\nreceived: \(CheckReport.hexPreview(received, total: receivedCount))\n"
             + "expected: \(expected)\nwhy: \(why)"
     }
 }
 
 /// Text for XML attributes and content.
-enum XMLText {
-    static func escape(_ s: String) -> String {
+public enum XMLText {
+    public static func escape(_ s: String) -> String {
         var out = ""
         for scalar in s.unicodeScalars {
+            let v = scalar.value
             switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&apos;"
-            // Characters XML 1.0 does not allow at all: shown as an escape instead.
-            case _ where scalar.value < 0x20 && scalar != "\n" && scalar != "\t": out += "\\x" + HexDump.hex([UInt8(scalar.value)])
+            // Characters XML 1.0 does not allow at all (controls but tab and newline, the
+            // noncharacters U+FFFE and U+FFFF) are shown as escapes: one such character from a
+            // student's server would make the whole class's file unreadable. C1 controls and
+            // bidirectional controls are allowed but hide or reorder text: escaped too.
+            case _ where (v < 0x20 && scalar != "\n" && scalar != "\t") || (0x7F...0x9F).contains(v):
+                out += "\\x" + HexDump.hex([UInt8(v)])
+            case _ where v == 0xFFFE || v == 0xFFFF || TerminalSafe.isBidiControl(v):
+                out += "\\u{\(String(v, radix: 16))}"
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -5,8 +5,11 @@ public struct CheckResult: Equatable, Sendable {
     public var passed: Bool
     /// Every byte sent (the report shows a hex preview).
     public var sent: [UInt8]
-    /// Every byte received.
+    /// The first bytes received (at most `CheckResult.keptBytes`: a server that sends without
+    /// end must not fill the grader's memory); `receivedCount` counts them all.
     public var received: [UInt8]
+    /// How many bytes came back in all.
+    public var receivedCount: Int
     /// What a right server does, in a sentence.
     public var expected: String
     /// What went wrong, when it failed (nil when it passed).
@@ -14,12 +17,17 @@ public struct CheckResult: Equatable, Sendable {
     /// Why the lab cares.
     public var why: String
 
-    public init(name: String, passed: Bool, sent: [UInt8], received: [UInt8], expected: String, problem: String? = nil,
-                why: String) {
+    /// What a report keeps of the bytes a server sent: enough to judge the lab's largest
+    /// reply (64 KiB) with room to spare.
+    public static let keptBytes = 128 << 10
+
+    public init(name: String, passed: Bool, sent: [UInt8], received: [UInt8], receivedCount: Int? = nil, expected: String,
+                problem: String? = nil, why: String) {
         self.name = name
         self.passed = passed
         self.sent = sent
-        self.received = received
+        self.received = Array(received.prefix(Self.keptBytes))
+        self.receivedCount = max(receivedCount ?? received.count, received.count)
         self.expected = expected
         self.problem = problem
         self.why = why

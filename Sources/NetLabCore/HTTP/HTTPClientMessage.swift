@@ -60,7 +60,17 @@ public enum HTTPClientMessage {
                 length = parsed
             }
         }
-        return length.map { end + $0 }
+        // A length no response can have (`Content-Length: 9223372036854775807`) is read to the
+        // end of the connection, as if no length were given: never an overflow.
+        guard let length else { return nil }
+        let (total, overflow) = end.addingReportingOverflow(length)
+        return overflow ? nil : total
+    }
+
+    /// The body length the head promises (`Content-Length`), when the head is in and names one.
+    public static func promisedBody(_ bytes: [UInt8]) -> Int? {
+        guard let end = headEnd(bytes), let total = responseLength(bytes, toHEAD: false) else { return nil }
+        return total - end
     }
 
     /// The index just past the blank line that ends a response head, if it has arrived.

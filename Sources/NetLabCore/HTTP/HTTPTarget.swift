@@ -89,11 +89,33 @@ public enum HTTPTarget {
 
     /// Percent-encodes a segment for a URL path (unreserved characters and sub-delims stay).
     public static func percentEncode(_ segment: String) -> String {
-        var out = ""
-        for byte in segment.utf8 {
+        percentEncode(segment) { byte in
             switch byte {
-            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29,
-                 0x2A, 0x2B, 0x2C, 0x3B, 0x3D, 0x3A, 0x40:
+            case 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D, 0x3A, 0x40: true
+            default: isUnreserved(byte)
+            }
+        }
+    }
+
+    /// Every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~) encoded: a listing's
+    /// link made of a file's name can then never start a scheme (`javascript%3A...` is a
+    /// relative path), whatever the name holds.
+    public static func percentEncodeStrict(_ name: String) -> String {
+        percentEncode(name, keeping: isUnreserved)
+    }
+
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E: true
+        default: false
+        }
+    }
+
+    private static func percentEncode(_ text: String, keeping: (UInt8) -> Bool) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case _ where keeping(byte):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 let digits = Array("0123456789ABCDEF")

@@ -16,21 +16,75 @@ final class CheckSocket {
     deinit { Syscall.close(fd) }
 
     /// Connects (TCP) or connects the datagram socket (UDP: replies from elsewhere are then
-    /// filtered out by the kernel) to the first address of `host`.
-    static func connect(host: String, port: UInt16, type: SocketType, timeout: Double) throws(SocketError) -> CheckSocket {
+    /// filtered out by the kernel) to the first address of `host`, by `deadline`. A server
+    /// already found unreachable (`options.unreachable`) fails at once, the same way: a host
+    /// that never answers costs one timeout, not one per check.
+    static func connect(host: String, port: UInt16, type: SocketType, options: Conformance.Options,
+                        until deadline: UInt64) throws(SocketError) -> CheckSocket {
+        if let known = options.unreachable { throw known }
         let address = try Resolver.resolve(host: host, port: port, type: type)[0]
         let fd = try Syscall.socket(family: address.family, type: type)
         let socket = CheckSocket(fd: fd, peer: address.endpoint)
         let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
         if result != 0 {
             guard errno == EINPROGRESS else { throw .errno(.connect, errno, endpoint: address.endpoint) }
-            guard socket.wait(for: Int16(POLLOUT), until: deadline(timeout)) else {
+            guard socket.wait(for: Int16(POLLOUT), until: deadline) else {
                 throw .errno(.connect, ETIMEDOUT, endpoint: address.endpoint)
             }
             let pending = Syscall.pendingError(fd)
             if pending != 0 { throw .errno(.connect, pending, endpoint: address.endpoint) }
         }
         return socket
+    }
+
+    /// Tries a TCP connection to each server, many at once (non-blocking connects and one
+    /// poll per batch), each within `timeout`: whether it could connect, or the error.
+    static func probe(_ servers: [(host: String, port: UInt16)], timeout: Double, batch: Int = 256) -> [Result<Void, SocketError>] {
+        var outcomes = [Result<Void, SocketError>](repeating: .success(()), count: servers.count)
+        var start = 0
+        while start < servers.count {
+            let end = min(start + batch, servers.count)
+            let deadline = deadline(timeout)
+            var pending: [(index: Int, fd: Int32, peer: Endpoint)] = []
+            for index in start..<end {
+                do throws(SocketError) {
+                    let address = try Resolver.resolve(host: servers[index].host, port: servers[index].port, type: .stream)[0]
+                    let fd = try Syscall.socket(family: address.family, type: .stream)
+                    if address.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 {
+                        Syscall.close(fd)
+                    } else if errno == EINPROGRESS {
+                        pending.append((index, fd, address.endpoint))
+                    } else {
+                        outcomes[index] = .failure(.errno(.connect, errno, endpoint: address.endpoint))
+                        Syscall.close(fd)
+                    }
+                } catch {
+                    outcomes[index] = .failure(error)
+                }
+            }
+            while !pending.isEmpty {
+                let now = DispatchTime.now().uptimeNanoseconds
+                var entries = pending.map { pollfd(fd: $0.fd, events: Int16(POLLOUT), revents: 0) }
+                let ready = now < deadline ? poll(&entries, nfds_t(entries.count), Int32(min(Double(deadline - now) / 1e6 + 1, 60_000))) : 0
+                if ready < 0 && errno == EINTR { continue }
+                var waiting: [(index: Int, fd: Int32, peer: Endpoint)] = []
+                for (entry, item) in zip(entries, pending) {
+                    if entry.revents != 0 {
+                        let pendingError = Syscall.pendingError(item.fd)
+                        if pendingError != 0 { outcomes[item.index] = .failure(.errno(.connect, pendingError, endpoint: item.peer)) }
+                        Syscall.close(item.fd)
+                    } else if ready <= 0 {
+                        outcomes[item.index] = .failure(.errno(.connect, ETIMEDOUT, endpoint: item.peer))
+                        Syscall.close(item.fd)
+                    } else {
+                        waiting.append(item)
+                    }
+                }
+                pending = waiting
+            }
+            start = end
+        }
+        return outcomes
     }
 
     static func deadline(_ seconds: Double) -> UInt64 {
@@ -67,26 +121,50 @@ final class CheckSocket {
         _ = shutdown(fd, Int32(SHUT_WR))
     }
 
-    /// Reads until the server closes, `enough` bytes have come, or the deadline: the bytes,
-    /// whether the server closed (end of file), and the error that ended it, if one did.
-    func receive(until deadline: UInt64, enough: Int = .max, limit: Int = 1 << 20)
-        -> (bytes: [UInt8], closed: Bool, error: SocketError?) {
+    /// What a reply read ended with: its first bytes (at most `CheckResult.keptBytes`), how
+    /// many came in all, whether the server closed (end of file), and the error that ended
+    /// it, if one did.
+    struct Reply {
         var bytes: [UInt8] = []
+        var count = 0
+        var closed = false
+        var error: SocketError?
+        /// The read stopped at `readLimit`: the server was still sending.
+        var cut = false
+    }
+
+    /// How much of one reply a check reads at most: a server that sends without end costs
+    /// this much reading, and only `CheckResult.keptBytes` of it is kept.
+    static let readLimit = 16 << 20
+
+    /// Reads until the server closes, `enough` bytes have come, `readLimit`, or the deadline.
+    func receive(until deadline: UInt64, enough: Int = .max) -> Reply {
+        var reply = Reply()
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while bytes.count < enough && bytes.count < limit {
-            guard wait(for: Int16(POLLIN), until: deadline) else { return (bytes, false, nil) }
+        while reply.count < enough {
+            guard reply.count < Self.readLimit else {
+                reply.cut = true
+                return reply
+            }
+            guard wait(for: Int16(POLLIN), until: deadline) else { return reply }
             do throws(SocketError) {
                 let count = try Syscall.nonBlocking(.recv, endpoint: peer) {
                     buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
                 }
                 guard let count else { continue }
-                if count == 0 { return (bytes, true, nil) }
-                bytes += buffer[0..<count]
+                if count == 0 {
+                    reply.closed = true
+                    return reply
+                }
+                reply.count += count
+                let room = CheckResult.keptBytes - reply.bytes.count
+                if room > 0 { reply.bytes += buffer[0..<min(count, room)] }
             } catch {
-                return (bytes, false, error)
+                reply.error = error
+                return reply
             }
         }
-        return (bytes, false, nil)
+        return reply
     }
 
     /// One datagram, or nil by the deadline.

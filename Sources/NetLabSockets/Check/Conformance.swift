@@ -20,22 +20,33 @@ public enum Conformance {
         /// HTTP: the name of a symbolic link in the served folder that points outside it, if
         /// the teacher made one; the check then asks for it and expects a refusal.
         public var escapeLink: String?
+        /// Set once the first connection failed: every check then fails with this at once.
+        var unreachable: SocketError?
 
         public init() {}
     }
 
     /// Runs every check of `kind` against `host`:`port`.
     public static func run(_ kind: Kind, host: String, port: UInt16, options: Options = Options(), name: String? = nil) -> CheckReport {
+        run(kind, host: host, port: port, options: options, name: name, probed: nil)
+    }
+
+    /// `probed`: the outcome of a connection already tried (`--targets` tries every server's
+    /// at once); nil to try one here. UDP has no connection to try.
+    static func run(_ kind: Kind, host: String, port: UInt16, options: Options, name: String?,
+                    probed: Result<Void, SocketError>?) -> CheckReport {
         let target = "\(kind.rawValue) \(Endpoint(host: host, port: port))"
         var unreachable: String?
+        var options = options
         if kind != .udp {
-            // A stream server that cannot be reached fails every check the same way: say it once.
-            do throws(SocketError) {
-                _ = try CheckSocket.connect(host: host, port: port, type: .stream, timeout: options.timeout)
-            } catch {
+            // A stream server that cannot be reached fails every check the same way: say it
+            // once, and let no check wait for it again.
+            let outcome = probed ?? CheckSocket.probe([(host, port)], timeout: options.timeout)[0]
+            if case .failure(let error) = outcome {
                 var sentence = error.description
                 if case .startServer = error.remedy { sentence += "; start the server first, or check the host and port" }
                 unreachable = sentence
+                options.unreachable = error
             }
         }
         let results: [CheckResult] = switch kind {
@@ -50,13 +61,23 @@ public enum Conformance {
     public static func run(_ targets: [(name: String?, kind: Kind, host: String, port: UInt16)], options: Options = Options(),
                            parallel: Int = 8) -> [CheckReport] {
         let reports = ReportSlots(count: targets.count)
+        // Every stream server's first connection is tried at once, so a room of hosts that
+        // never answer costs about one timeout, not one per host.
+        let streams = targets.indices.filter { targets[$0].kind != .udp }
+        var probed = [Result<Void, SocketError>?](repeating: nil, count: targets.count)
+        for (index, outcome) in zip(streams, CheckSocket.probe(streams.map { (targets[$0].host, targets[$0].port) },
+                                                               timeout: options.timeout)) {
+            probed[index] = outcome
+        }
         let gate = DispatchSemaphore(value: max(1, parallel))
         let group = DispatchGroup()
         for (index, target) in targets.enumerated() {
             gate.wait()
             group.enter()
+            let outcome = probed[index]
             DispatchQueue.global().async {
-                reports.set(index, run(target.kind, host: target.host, port: target.port, options: options, name: target.name))
+                reports.set(index, run(target.kind, host: target.host, port: target.port, options: options, name: target.name,
+                                       probed: outcome))
                 gate.signal()
                 group.leave()
             }

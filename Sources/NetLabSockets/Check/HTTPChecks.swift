@@ -19,40 +19,57 @@ struct HTTPChecks {
         Array("\(method) \(path) HTTP/1.1\r\nHost: \(authority)\r\nUser-Agent: netlab-check\r\nConnection: close\r\n\r\n".utf8)
     }
 
-    /// Sends `pieces`, reads until the server closes (or the timeout).
-    private func fetch(_ pieces: [[UInt8]]) -> (bytes: [UInt8], closed: Bool, problem: String?) {
+    /// What one request got: the reply's first bytes and count, whether the server closed,
+    /// and what went wrong on the socket.
+    private struct Fetched {
+        var bytes: [UInt8] = []
+        var count = 0
+        var closed = false
+        var problem: String?
+        var cut = false
+    }
+
+    /// Sends `pieces`, reads until the server closes, all within one deadline for the check.
+    private func fetch(_ pieces: [[UInt8]]) -> Fetched {
+        let deadline = CheckSocket.deadline(options.timeout + options.pause * Double(max(0, pieces.count - 1)))
         do throws(SocketError) {
-            let socket = try CheckSocket.connect(host: host, port: port, type: .stream, timeout: options.timeout)
+            let socket = try CheckSocket.connect(host: host, port: port, type: .stream, options: options, until: deadline)
             for (index, piece) in pieces.enumerated() {
                 if index > 0 { usleep(UInt32(options.pause * 1e6)) }
-                try socket.send(piece, until: CheckSocket.deadline(options.timeout))
+                try socket.send(piece, until: deadline)
             }
-            let reply = socket.receive(until: CheckSocket.deadline(options.timeout), limit: 16 << 20)
-            return (reply.bytes, reply.closed, reply.error.map(Conformance.describe))
+            let reply = socket.receive(until: deadline)
+            return Fetched(bytes: reply.bytes, count: reply.count, closed: reply.closed, problem: reply.error.map(Conformance.describe),
+                           cut: reply.cut)
         } catch {
-            return ([], false, Conformance.describe(error))
+            return Fetched(problem: Conformance.describe(error))
         }
     }
 
-    private func result(_ name: String, sent: [UInt8], reply: (bytes: [UInt8], closed: Bool, problem: String?), expectation: String,
-                        why: String, _ judge: (HTTPClientMessage.Response) -> String?) -> CheckResult {
+    private func result(_ name: String, sent: [UInt8], reply: Fetched, expectation: String,
+                        why: String, _ judge: (HTTPClientMessage.Response, Fetched) -> String?) -> CheckResult {
         var problem = reply.problem
         if problem == nil {
-            if reply.bytes.isEmpty {
+            if reply.count == 0 {
                 problem = "no response within \(ClientFailure.format(options.timeout)) s"
             } else if let response = HTTPClientMessage.split(reply.bytes) {
-                problem = judge(response)
+                problem = judge(response, reply)
             } else {
                 problem = "no complete response head (no blank line after the headers)"
             }
         }
-        return CheckResult(name: name, passed: problem == nil, sent: sent, received: reply.bytes, expected: expectation,
-                           problem: problem, why: why)
+        return CheckResult(name: name, passed: problem == nil, sent: sent, received: reply.bytes, receivedCount: reply.count,
+                           expected: expectation, problem: problem, why: why)
+    }
+
+    /// Body bytes that came in all (the report keeps only the first of them).
+    private static func bodyCount(_ reply: Fetched) -> Int {
+        reply.count - (HTTPClientMessage.headEnd(reply.bytes) ?? reply.count)
     }
 
     /// One request on its own connection, judged from the response.
     private func ask(_ method: String, _ path: String, _ name: String, expectation: String, why: String,
-                     _ judge: (HTTPClientMessage.Response) -> String?) -> CheckResult {
+                     _ judge: (HTTPClientMessage.Response, Fetched) -> String?) -> CheckResult {
         let sent = request(method, path)
         return result(name, sent: sent, reply: fetch([sent]), expectation: expectation, why: why, judge)
     }
@@ -62,7 +79,7 @@ struct HTTPChecks {
         let reply = fetch([sent])  // the raw bytes are needed: the parsed head hides the line endings
         return result("the status line and every header line end in CRLF", sent: sent, reply: reply,
                       expectation: "HTTP/1.x 200 ..., each line of the head ending in \\r\\n, then an empty line",
-                      why: "HTTP's lines end in CR LF (RFC 9112); a browser forgives a bare \\n, other clients and proxies do not") { response in
+                      why: "HTTP's lines end in CR LF (RFC 9112); a browser forgives a bare \\n, other clients and proxies do not") { response, _ in
             guard response.statusLine.hasPrefix("HTTP/1."), response.status == 200 else {
                 return "the status line is \"\(response.statusLine)\", expected HTTP/1.x 200 for \(options.htmlPath)"
             }
@@ -77,10 +94,12 @@ struct HTTPChecks {
     private func contentLength() -> CheckResult {
         return ask("GET", options.htmlPath, "Content-Length equals the body",
                       expectation: "a Content-Length header whose value is the number of body bytes",
-                      why: "without a right length a client cannot tell where the body ends on a kept-alive connection") { response in
+                      why: "without a right length a client cannot tell where the body ends on a kept-alive connection") { response, reply in
             guard let value = response.field("Content-Length") else { return "no Content-Length header" }
-            guard Int(value) == response.body.count else {
-                return "Content-Length says \(value), the body has \(response.body.count) bytes"
+            let body = Self.bodyCount(reply)
+            guard Int(value) == body, !reply.cut else {
+                return "Content-Length says \(value), the body has \(reply.cut ? "more than " : "")\(body) bytes"
+                    + (reply.cut ? " (netlab stopped reading there)" : "")
             }
             return nil
         }
@@ -89,7 +108,7 @@ struct HTTPChecks {
     private func contentType() -> CheckResult {
         return ask("GET", options.htmlPath, "Content-Type is text/html for an .html file",
                       expectation: "Content-Type: text/html (a charset parameter may follow)",
-                      why: "the browser decides how to show the body from Content-Type, not from the file name") { response in
+                      why: "the browser decides how to show the body from Content-Type, not from the file name") { response, _ in
             guard let value = response.field("Content-Type") else { return "no Content-Type header" }
             guard value.lowercased().hasPrefix("text/html") else { return "Content-Type is \(value)" }
             return nil
@@ -99,9 +118,9 @@ struct HTTPChecks {
     private func notFound() -> CheckResult {
         return ask("GET", "/netlab-check-missing-\(UInt32.random(in: 0...UInt32.max)).html", "a missing file is 404 with a body",
                       expectation: "HTTP/1.x 404 and a page saying so",
-                      why: "the lab asks for a 404 Not Found page; an empty 404 shows a blank window in the browser") { response in
+                      why: "the lab asks for a 404 Not Found page; an empty 404 shows a blank window in the browser") { response, reply in
             guard response.status == 404 else { return "the status is \(response.status.map(String.init) ?? "missing"), expected 404" }
-            return response.body.isEmpty ? "the 404 has no body" : nil
+            return Self.bodyCount(reply) == 0 ? "the 404 has no body" : nil
         }
     }
 
@@ -110,12 +129,14 @@ struct HTTPChecks {
                        "/..%2f..%2f..%2f..%2f..%2fetc%2fpasswd"]
         var sent: [UInt8] = []
         var received: [UInt8] = []
+        var count = 0
         var problem: String?
         for target in targets {
             let bytes = request("GET", target)
             let reply = fetch([bytes])
             sent += bytes
-            received += reply.bytes
+            received += reply.bytes.prefix(CheckResult.keptBytes - received.count)
+            count += reply.count
             guard let response = HTTPClientMessage.split(reply.bytes) else {
                 problem = reply.problem ?? "no response to GET \(target)"
                 break
@@ -126,7 +147,7 @@ struct HTTPChecks {
             }
         }
         return CheckResult(name: "no file from outside the served folder (.., encoded ..)", passed: problem == nil, sent: sent,
-                           received: received, expected: "400, 403 or 404 for each; never a file from outside the folder",
+                           received: received, receivedCount: count, expected: "400, 403 or 404 for each; never a file from outside the folder",
                            problem: problem,
                            why: "a web server that follows .. out of its folder hands any file of the machine to anyone")
     }
@@ -134,9 +155,10 @@ struct HTTPChecks {
     private func head() -> CheckResult {
         return ask("HEAD", options.htmlPath, "HEAD gets the head and no body",
                       expectation: "the same status and headers as GET, and no body bytes",
-                      why: "HEAD asks only for the headers (RFC 9110); body bytes after them would be read as the next response") { response in
+                      why: "HEAD asks only for the headers (RFC 9110); body bytes after them would be read as the next response") { response, reply in
             guard response.status == 200 else { return "the status is \(response.status.map(String.init) ?? "missing"), expected 200" }
-            return response.body.isEmpty ? nil : "\(response.body.count) body bytes followed the head"
+            let body = Self.bodyCount(reply)
+            return body == 0 ? nil : "\(body) body bytes followed the head"
         }
     }
 
@@ -144,7 +166,7 @@ struct HTTPChecks {
         let sent = request("GET", options.htmlPath)
         let reply = fetch([sent])
         return CheckResult(name: "Connection: close is honoured", passed: reply.closed && reply.problem == nil, sent: sent,
-                           received: reply.bytes, expected: "the response, then the server closes the connection",
+                           received: reply.bytes, receivedCount: reply.count, expected: "the response, then the server closes the connection",
                            problem: reply.problem
                                ?? (reply.closed ? nil : "the connection stayed open \(ClientFailure.format(options.timeout)) s after the response"),
                            why: "a client that asked to close waits for the end of the connection to know the response is complete")
@@ -157,7 +179,7 @@ struct HTTPChecks {
         return result("a request that arrives in three pieces is answered", sent: whole, reply: reply,
                       expectation: "HTTP/1.x 200, as for the request in one piece",
                       why: "TCP may deliver a request in several segments: a server that parses what its first recv() "
-                        + "returned answers a request it has not read yet") { response in
+                        + "returned answers a request it has not read yet") { response, _ in
             response.status == 200 ? nil : "the status is \(response.status.map(String.init) ?? "missing"), expected 200"
         }
     }
@@ -165,7 +187,7 @@ struct HTTPChecks {
     private func symlink(_ link: String) -> CheckResult {
         return ask("GET", "/" + link, "a symbolic link out of the served folder is not followed",
                       expectation: "403 or 404: the link points outside the folder",
-                      why: "a link inside the folder can point anywhere: the server must check where a path really leads") { response in
+                      why: "a link inside the folder can point anywhere: the server must check where a path really leads") { response, _ in
             response.status == 200 ? "the server followed /\(link) out of its folder (200)" : nil
         }
     }

@@ -12,8 +12,14 @@ struct TCPChecks {
         [letters(), everyByte(), empty(), twoClients(), long(), pieces()]
     }
 
-    private func connect() throws(SocketError) -> CheckSocket {
-        try CheckSocket.connect(host: host, port: port, type: .stream, timeout: options.timeout)
+    private func connect(until deadline: UInt64) throws(SocketError) -> CheckSocket {
+        try CheckSocket.connect(host: host, port: port, type: .stream, options: options, until: deadline)
+    }
+
+    /// One deadline for a whole check (connect, send, pauses, reply): no check waits longer
+    /// than the timeout plus its own pauses, whatever the server does.
+    private func deadline(pieces: Int = 1) -> UInt64 {
+        CheckSocket.deadline(options.timeout + options.pause * Double(max(0, pieces - 1)))
     }
 
     /// Sends `pieces` (pausing between them), closes the sending side if `finish`, reads the
@@ -21,25 +27,25 @@ struct TCPChecks {
     private func exchange(_ name: String, pieces: [[UInt8]], finish: Bool, expected: [UInt8], expectation: String,
                           why: String) -> CheckResult {
         let sent = pieces.flatMap { $0 }
+        let deadline = deadline(pieces: pieces.count)
         do throws(SocketError) {
-            let socket = try connect()
+            let socket = try connect(until: deadline)
             var refused: (piece: Int, error: SocketError)?
             for (index, piece) in pieces.enumerated() {
                 if index > 0 { usleep(UInt32(options.pause * 1e6)) }
                 do throws(SocketError) {
-                    try socket.send(piece, until: CheckSocket.deadline(options.timeout))
+                    try socket.send(piece, until: deadline)
                 } catch {
                     refused = (index, error)
                     break
                 }
             }
             if finish && refused == nil { socket.finishSending() }
-            let reply = socket.receive(until: CheckSocket.deadline(options.timeout), enough: finish ? .max : expected.count,
-                                       limit: expected.count + 65536)
+            let reply = socket.receive(until: deadline, enough: finish ? .max : expected.count)
             var result = judge(name, sent: sent, reply: reply, expected: expected, expectation: expectation, why: why)
             if let refused, !result.passed {
                 // What came back before the server went away is the lesson: show it.
-                result.problem = "the server answered \(reply.bytes.count) bytes and closed the connection: sending piece "
+                result.problem = "the server answered \(reply.count) bytes and closed the connection: sending piece "
                     + "\(refused.piece + 1) of \(pieces.count) failed with \(refused.error.summary)"
             }
             return result
@@ -49,14 +55,14 @@ struct TCPChecks {
         }
     }
 
-    private func judge(_ name: String, sent: [UInt8], reply: (bytes: [UInt8], closed: Bool, error: SocketError?), expected: [UInt8],
+    private func judge(_ name: String, sent: [UInt8], reply: CheckSocket.Reply, expected: [UInt8],
                        expectation: String, why: String) -> CheckResult {
         var problem: String?
-        if reply.bytes == expected {
+        if reply.bytes == expected && reply.count == expected.count {
             problem = nil
         } else if let error = reply.error {
-            problem = Conformance.describe(error) + " after \(reply.bytes.count) of \(expected.count) bytes"
-        } else if reply.bytes.isEmpty {
+            problem = Conformance.describe(error) + " after \(reply.count) of \(expected.count) bytes"
+        } else if reply.count == 0 {
             problem = reply.closed ? "the server closed the connection without replying"
                 : "no reply within \(ClientFailure.format(options.timeout)) s"
         } else if reply.bytes.count < expected.count, expected.starts(with: reply.bytes) {
@@ -65,10 +71,10 @@ struct TCPChecks {
         } else if let index = zip(reply.bytes, expected).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
             problem = "byte \(index) is 0x\(HexDump.hex([reply.bytes[index]])), expected 0x\(HexDump.hex([expected[index]]))"
         } else {
-            problem = "\(reply.bytes.count) bytes came back, expected \(expected.count)"
+            problem = "\(reply.count) bytes came back, expected \(expected.count)" + (reply.cut ? " (netlab stopped reading there)" : "")
         }
-        return CheckResult(name: name, passed: problem == nil, sent: sent, received: reply.bytes, expected: expectation,
-                           problem: problem, why: why)
+        return CheckResult(name: name, passed: problem == nil, sent: sent, received: reply.bytes, receivedCount: reply.count,
+                           expected: expectation, problem: problem, why: why)
     }
 
     private func letters() -> CheckResult {
@@ -90,27 +96,32 @@ struct TCPChecks {
         let name = "an empty message gets an empty reply and the connection closes"
         let expectation = "no bytes back, and the server closes the connection (it is still serving afterwards)"
         let why = "recv() returning 0 bytes means the client closed: a server must handle it, not crash or wait for ever"
+        let deadline = deadline()
         do throws(SocketError) {
-            let socket = try connect()
+            let socket = try connect(until: deadline)
             socket.finishSending()
-            let reply = socket.receive(until: CheckSocket.deadline(options.timeout))
+            let reply = socket.receive(until: deadline)
             var problem: String?
-            if !reply.bytes.isEmpty {
-                problem = "\(reply.bytes.count) bytes came back"
-            } else if let error = reply.error, error.errnoValue != ECONNRESET {
+            if reply.count > 0 {
+                problem = "\(reply.count) bytes came back"
+            } else if let error = reply.error, error.errnoValue == ECONNRESET {
+                // A server that resets every connection must not pass here: a right one
+                // closes (FIN) after its recv() returned 0.
+                problem = "the server reset the connection (RST) instead of closing it: " + Conformance.describe(error)
+            } else if let error = reply.error {
                 problem = Conformance.describe(error)
-            } else if !reply.closed && reply.error == nil {
+            } else if !reply.closed {
                 problem = "the server kept the connection open for \(ClientFailure.format(options.timeout)) s"
             }
             if problem == nil {
                 do throws(SocketError) {
-                    _ = try connect()
+                    _ = try connect(until: CheckSocket.deadline(options.timeout))
                 } catch {
                     problem = "the server stopped accepting connections afterwards: " + Conformance.describe(error)
                 }
             }
-            return CheckResult(name: name, passed: problem == nil, sent: [], received: reply.bytes, expected: expectation,
-                               problem: problem, why: why)
+            return CheckResult(name: name, passed: problem == nil, sent: [], received: reply.bytes, receivedCount: reply.count,
+                               expected: expectation, problem: problem, why: why)
         } catch {
             return CheckResult(name: name, passed: false, sent: [], received: [], expected: expectation,
                                problem: Conformance.describe(error), why: why)
@@ -123,7 +134,7 @@ struct TCPChecks {
         let why = "in a lab room many clients talk to one server: a server that serves one connection at a time "
             + "leaves everyone else waiting behind the slowest"
         do throws(SocketError) {
-            let first = try connect()
+            let first = try connect(until: deadline())
             let result = exchange(name, pieces: [Conformance.message], finish: true, expected: Uppercase.apply(Conformance.message),
                                   expectation: expectation, why: why)
             withExtendedLifetime(first) {}

@@ -35,9 +35,10 @@ struct UDPChecks {
     private func datagram(_ name: String, _ message: [UInt8], expectation: String, why: String) -> CheckResult {
         let expected = Uppercase.apply(message)
         do throws(SocketError) {
-            let socket = try CheckSocket.connect(host: host, port: port, type: .datagram, timeout: options.timeout)
-            try socket.send(message, until: CheckSocket.deadline(options.timeout))
-            switch socket.receiveDatagram(until: CheckSocket.deadline(options.timeout)) {
+            let deadline = CheckSocket.deadline(options.timeout)
+            let socket = try CheckSocket.connect(host: host, port: port, type: .datagram, options: options, until: deadline)
+            try socket.send(message, until: deadline)
+            switch socket.receiveDatagram(until: deadline) {
             case .none:
                 return CheckResult(name: name, passed: false, sent: message, received: [], expected: expectation,
                                    problem: "no reply within \(ClientFailure.format(options.timeout)) s", why: why)
@@ -63,11 +64,11 @@ struct UDPChecks {
         let why = "a UDP server answers each datagram to the address recvfrom() gave with it: many clients share one socket"
         let first = Array("first client".utf8), second = Array("second client".utf8)
         do throws(SocketError) {
-            let a = try CheckSocket.connect(host: host, port: port, type: .datagram, timeout: options.timeout)
-            let b = try CheckSocket.connect(host: host, port: port, type: .datagram, timeout: options.timeout)
-            try a.send(first, until: CheckSocket.deadline(options.timeout))
-            try b.send(second, until: CheckSocket.deadline(options.timeout))
             let deadline = CheckSocket.deadline(options.timeout)
+            let a = try CheckSocket.connect(host: host, port: port, type: .datagram, options: options, until: deadline)
+            let b = try CheckSocket.connect(host: host, port: port, type: .datagram, options: options, until: deadline)
+            try a.send(first, until: deadline)
+            try b.send(second, until: deadline)
             let replyA = (try? a.receiveDatagram(until: deadline)?.get()) ?? []
             let replyB = (try? b.receiveDatagram(until: deadline)?.get()) ?? []
             let passed = replyA == Uppercase.apply(first) && replyB == Uppercase.apply(second)
