@@ -28,6 +28,8 @@ public final class ConsoleApp {
         public var wire = true
         /// `--log FILE`: every event appended as a JSON line.
         public var eventLog: Int32?
+        /// The log's name, for the line that says it could not be written.
+        public var eventLogPath = "--log"
 
         public init(listenHost: String?, clientHost: String, ports: [LabEvent.Engine: UInt16], servers: [LabEvent.Engine],
                     site: HTTPSite, theme: Theme, themes: ThemeCatalog, presenter: Bool, wire: Bool = true,
@@ -85,11 +87,22 @@ public final class ConsoleApp {
         try terminal.start()
         // `--log FILE`: a JSON line per event, written by a thread of its own (a slow disk
         // never holds up the console; what cannot wait is dropped and counted, in JSON too).
+        let path = settings.eventLogPath
         let eventLog = settings.eventLog.map { fd in
-            LogWriter(fd: fd) { dropped in
+            LogWriter(fd: fd, dropNote: { dropped in
                 "{\"time\":\"\(LabEvent.isoTime(Date()))\",\"event\":\"log_dropped\",\"count\":\(dropped),"
                     + "\"text\":\"\(dropped) events dropped: the log file could not keep up\"}"
-            }
+            }, failed: { [weak self] code in
+                // A full disk loses events: said once, on screen; the count comes at quit.
+                let error = Errno(code)
+                DispatchQueue.main.async {
+                    MainActor.assumeIsolated {
+                        self?.state.note("--log \(path): cannot write: \(error.message) (\(error.name)); events from here on are not logged "
+                            + "(the count is given when netlab quits)", role: .error, now: Date())
+                        self?.scheduleRender(after: 0)
+                    }
+                }
+            })
         }
         // Everything that happens reaches the app as an action on the main queue, through
         // weak references: nothing global, and nothing keeps a finished console alive.
@@ -303,6 +316,12 @@ public final class ConsoleApp {
         }
         for source in sources { source.cancel() }
         terminal.stop()
+        if let eventLog, case let (lines, code?) = eventLog.lost, lines > 0 {
+            // After the terminal is back, so the line stays on screen.
+            let error = Errno(code)
+            Descriptor.writeAll(Array("netlab: --log \(settings.eventLogPath): \(lines) event\(lines == 1 ? " was" : "s were") not logged: "
+                .utf8) + Array("\(error.message) (\(error.name))\n".utf8), to: 2)
+        }
         exit()
     }
 }

@@ -26,10 +26,18 @@ public final class LogWriter: @unchecked Sendable {
     private var writing = false
     /// The line that says how many were dropped (a JSON log needs it as JSON).
     private let dropNote: @Sendable (Int) -> String
+    /// Told once, on the writer's thread, when a write first fails (a full disk: ENOSPC).
+    private let failed: (@Sendable (Int32) -> Void)?
+    private var failure: Int32?
+    private var lostLines = 0
 
-    public init(fd: Int32 = 1, dropNote: @escaping @Sendable (Int) -> String = LogWriter.textDropNote) {
+    /// `failed` hears the errno of the first write that fails; from then on the lines that
+    /// could not be written are counted (`lost`).
+    public init(fd: Int32 = 1, dropNote: @escaping @Sendable (Int) -> String = LogWriter.textDropNote,
+                failed: (@Sendable (Int32) -> Void)? = nil) {
         self.fd = fd
         self.dropNote = dropNote
+        self.failed = failed
         let thread = Thread { [self] in run() }
         thread.name = "netlab.log-writer"
         thread.start()
@@ -47,6 +55,13 @@ public final class LogWriter: @unchecked Sendable {
         pending.append(contentsOf: text.utf8)
         pending.append(0x0A)
         condition.signal()
+    }
+
+    /// Lines that could not be written (after a write failed), and the errno of the first failure.
+    public var lost: (lines: Int, errno: Int32?) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (lostLines, failure)
     }
 
     public static let textDropNote: @Sendable (Int) -> String = { dropped in
@@ -84,18 +99,25 @@ public final class LogWriter: @unchecked Sendable {
             writing = true
             condition.unlock()
 
-            // May block: only this thread waits. A failed write is the reader's business (a
-            // closed pipe): the log goes on dropping nothing it can still write.
-            _ = Descriptor.writeAll(batch, to: fd)
+            // May block: only this thread waits. A failed write (a closed pipe, a full disk) is
+            // told once and its lines counted; the log goes on writing what it still can.
+            let error = Descriptor.writeAll(batch, to: fd)
+            var firstFailure = false
 
             condition.lock()
             writing = false
+            if let error {
+                lostLines += batch.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                firstFailure = failure == nil
+                if firstFailure { failure = error }
+            }
             if dropped > 0, pending.isEmpty {
                 pending.append(contentsOf: (dropNote(dropped) + "\n").utf8)
                 dropped = 0
             }
             condition.broadcast()
             condition.unlock()
+            if firstFailure, let error { failed?(error) }
         }
     }
 }

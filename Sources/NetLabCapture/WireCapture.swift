@@ -136,14 +136,16 @@ public final class WireCapture: @unchecked Sendable {
     }
 
     /// Stops the capture and waits (at most a second) for its thread to let go of the handle.
-    public func stop() {
+    /// Ends the capture loop and waits for it at most `seconds` (a handler stuck writing to a
+    /// stalled pipe may never return).
+    public func stop(waitingAtMost seconds: Double = 1) {
         lock.lock()
         let wasRunning = started && !stopping
         stopping = true
         lock.unlock()
         guard wasRunning else { return }
         pcap_breakloop(handle)
-        _ = finished.wait(timeout: .now() + 1)
+        _ = finished.wait(timeout: .now() + seconds)
     }
 
     private func run(count: Int?, failed: @Sendable (Failure) -> Void, _ handler: (CapturedFrame) -> Void) {

@@ -10,9 +10,10 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case replyTooLarge(limit: Int)
     /// The server closed the connection (FIN) without sending a byte back.
     case closedWithoutReply(engine: LabEvent.Engine, peer: Endpoint)
-    /// Part of a reply came, then nothing more in time: `received` bytes (an HTTP head and
-    /// some of its body, say), the connection still open.
-    case unfinishedReply(engine: LabEvent.Engine, peer: Endpoint, seconds: Double, received: [UInt8])
+    /// Part of a reply came (an HTTP head and some of its body, say), then nothing more for
+    /// `seconds` with the connection open, or (`seconds` nil) the server closed it before the
+    /// end its Content-Length promised.
+    case unfinishedReply(engine: LabEvent.Engine, peer: Endpoint, seconds: Double?, received: [UInt8])
 
     /// The CLI's words (the console uses `brief`); remedies are `remedy`, worded by each front end.
     public var description: String {
@@ -33,8 +34,7 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .closedWithoutReply(_, let peer):
             return "\(peer) closed the connection without sending anything back"
         case .unfinishedReply(let engine, let peer, let seconds, let received):
-            return "Only \(Self.unfinished(engine, received)) came back from \(peer), then nothing for \(Self.format(seconds)) s: "
-                + Self.unfinishedEnd(engine)
+            return "Only \(Self.unfinished(engine, received)) came back from \(peer), " + Self.unfinishedEnd(engine, seconds)
         }
     }
 
@@ -50,9 +50,11 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
         return "\(bytes) (the head and \(body) body bytes)"
     }
 
-    static func unfinishedEnd(_ engine: LabEvent.Engine) -> String {
-        engine == .http ? "the response is incomplete and the server kept the connection open"
-            : "the server kept the connection open without finishing (the reply ends when the server closes)"
+    static func unfinishedEnd(_ engine: LabEvent.Engine, _ seconds: Double?) -> String {
+        guard let seconds else { return "then the server closed the connection: the response is cut short" }
+        return "then nothing for \(format(seconds)) s: "
+            + (engine == .http ? "the response is incomplete and the server kept the connection open"
+                : "the server kept the connection open without finishing (the reply ends when the server closes)")
     }
 
     /// Checked against captures on Linux (tcpdump on lo): a datagram to a closed port is
@@ -80,7 +82,7 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .closedWithoutReply:
             return "The server closed the connection without replying"
         case .unfinishedReply(let engine, _, let seconds, let received):
-            return "Only \(Self.unfinished(engine, received)) came, then nothing for \(Self.format(seconds)) s: " + Self.unfinishedEnd(engine)
+            return "Only \(Self.unfinished(engine, received)) came, " + Self.unfinishedEnd(engine, seconds)
         }
     }
 

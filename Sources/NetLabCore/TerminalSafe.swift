@@ -26,6 +26,26 @@ public enum TerminalSafe {
         return out
     }
 
+    /// Text that mixes netlab's own words with quoted network bytes (a report's problem line,
+    /// a name from a file): control characters, C1 controls and bidirectional controls are
+    /// written as escapes; everything else, backslashes included, stays as it is.
+    public static func controls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { needsEscape($0.value) }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if needsEscape(scalar.value) {
+                if scalar.value <= 0xFF { appendHex(UInt8(scalar.value), to: &out) } else { out += "\\u{\(String(scalar.value, radix: 16))}" }
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    static func needsEscape(_ v: UInt32) -> Bool {
+        v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || isBidiControl(v)
+    }
+
     /// The largest index <= `limit` that does not split a UTF-8 sequence, so a preview cut
     /// there ends on a whole character (an invalid sequence is cut anywhere: it shows as bytes).
     public static func characterBoundary<C: RandomAccessCollection>(in bytes: C, atMost limit: Int) -> C.Index

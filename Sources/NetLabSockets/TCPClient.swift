@@ -200,7 +200,14 @@ final class TCPExchange: ClientExchange {
             guard let count else { return }
             if count == 0 {
                 // A message answered by nothing: say so, never print an empty line as if answered.
-                finish(reply.isEmpty && !message.isEmpty ? .failure(.closedWithoutReply(engine: engine, peer: peer)) : .success(reply))
+                if reply.isEmpty && !message.isEmpty {
+                    finish(.failure(.closedWithoutReply(engine: engine, peer: peer)))
+                } else if let httpLength, reply.count < httpLength {
+                    // Closed before the end its Content-Length promised: cut short, not a response.
+                    finish(.failure(.unfinishedReply(engine: engine, peer: peer, seconds: nil, received: reply)))
+                } else {
+                    finish(.success(reply))
+                }
                 return
             }
             let chunk = UnsafeBufferPointer(rebasing: scratch[0..<count])

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import NetLabCapture
 import NetLabCore
+import Synchronization
 
 /// `netlab capture`: the lab's traffic as packets, one labelled line each, with what an RST or
 /// an ICMP error means for the sockets, and optionally a pcapng file for Wireshark.
@@ -75,20 +76,26 @@ struct CaptureCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         Signals.unblock([SIGINT, SIGTERM])
         let state = CaptureState(file: file, path: write ?? "", writer: writer)
-        let ports = watched.map(String.init).joined(separator: ", ")
+        let unique = Array(Set(watched)).sorted()
+        let ports = unique.count <= 8 ? watched.map(String.init).joined(separator: ", ")
+            : "\(unique.count) ports from \(unique[0]) to \(unique.last!)"
         Output.error("capturing on \(interface) (\(capture.linkType)), ports \(ports) and the ICMP errors that quote them; Ctrl-C stops")
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
             source.setEventHandler { @Sendable in
-                capture.stop()
+                capture.stop(waitingAtMost: 0.1)
                 Self.finish(state, capture)
             }
             source.resume()
             sources.append(source)
         }
+        // Many ports: the kernel passes a range, and the frames of other ports stop here.
+        let exact = CaptureFilter.isExact(ports: watched)
+        let portSet = Set(watched)
         capture.start(count: count, failed: { failure in Output.error(failure.message) },
                       finished: { DispatchQueue.main.async { Self.finish(state, capture) } }) { frame in
+            if !exact && !CaptureFilter.matches(FrameDecoder.decode(frame), ports: portSet) { return }
             // A reader that went away (`| head`): stop, as tcpdump does.
             if !state.take(frame) { DispatchQueue.main.async { capture.stop() } }
         }
@@ -96,7 +103,9 @@ struct CaptureCommand: ParsableCommand {
     }
 
     private static func finish(_ state: CaptureState, _ capture: WireCapture) -> Never {
-        let (count, file) = state.close()
+        // A stalled stdout holds the capture thread (and its lock) in write(): the end does not
+        // wait for it longer than a moment (SIGTERM must end the capture whatever stdout does).
+        let (count, file) = state.close(waitingAtMost: 0.05)
         if let file { Glibc.close(file) }
         var line = "\(count) packet\(count == 1 ? "" : "s") captured"
         if let statistics = capture.statistics, statistics.dropped + statistics.interfaceDropped > 0 {
@@ -113,6 +122,8 @@ private final class CaptureState: @unchecked Sendable {
     private let lock = NSLock()
     private var session = WireSession()
     private var count = 0
+    /// `count`, readable without the lock.
+    private let printed = Atomic<Int>(0)
     private var file: Int32?
     private let path: String
     private let writer: PcapFile.PcapngWriter
@@ -129,6 +140,7 @@ private final class CaptureState: @unchecked Sendable {
         defer { lock.unlock() }
         let row = session.take(frame)
         count += 1
+        printed.store(count, ordering: .relaxed)
         var text = "\(WireClock.microseconds(frame.time)) \(row.line)"
         if let explanation = row.explanation { text += "\n    " + explanation }
         if let code = Output.writeAll(Array((text + "\n").utf8), to: 1), code == EPIPE { return false }
@@ -141,8 +153,11 @@ private final class CaptureState: @unchecked Sendable {
         return true
     }
 
-    func close() -> (Int, Int32?) {
-        lock.lock()
+    /// The count and the file to close; when the capture thread is stuck writing to stdout
+    /// for longer than `seconds`, the count so far (atomically read) and no file (the process
+    /// exits; every packet already in the file was written whole).
+    func close(waitingAtMost seconds: Double) -> (Int, Int32?) {
+        guard lock.lock(before: Date(timeIntervalSinceNow: seconds)) else { return (printed.load(ordering: .relaxed), nil) }
         defer { lock.unlock() }
         let handle = file
         file = nil

@@ -100,11 +100,12 @@ struct ConsoleCommand: ParsableCommand {
             }
             eventLog = fd
         }
-        let settings = ConsoleApp.Settings(
+        var settings = ConsoleApp.Settings(
             listenHost: host, clientHost: host ?? "127.0.0.1",
             ports: [.tcp: UInt16(tcpPort), .udp: UInt16(udpPort), .http: UInt16(httpPort)],
             servers: try serverList(), site: try Roots.site(root), theme: chosen,
             themes: catalog, presenter: presenter, wire: wire, eventLog: eventLog)
+        if let log { settings.eventLogPath = log }
         try MainActor.assumeIsolated {
             try ConsoleShell.run(settings, mouse: mouse)
         }

@@ -46,7 +46,7 @@ public struct CheckReport: Equatable, Sendable {
     /// Text for a terminal: everything a report says may quote the network (a status line, a
     /// Content-Type) or a targets file (a name), so control bytes, bidirectional controls and
     /// invalid UTF-8 are written as escapes; netlab's own words pass unchanged.
-    public static func terminal(_ text: String) -> String { TerminalSafe.escape(Array(text.utf8)) }
+    public static func terminal(_ text: String) -> String { TerminalSafe.controls(text) }
 
     /// The report card for a terminal.
     public var text: String {

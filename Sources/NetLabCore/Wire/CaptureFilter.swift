@@ -3,10 +3,20 @@
 public enum CaptureFilter {
     /// A pcap-filter expression (as `tcpdump` takes). ICMP errors carry the offending packet's
     /// IP header (variable length for IPv4: its IHL) and its first 8 bytes, the ports first.
+    ///
+    /// Past `exactPorts` distinct ports the expression is a port range with every ICMP error
+    /// (libpcap's compiler takes time that grows faster than the square of the ports: 400 of
+    /// them took 9-12 s here, and the kernel takes at most 4,096 instructions), and
+    /// `matches` keeps only the watched ports in user space (`isExact` says which).
     public static func expression(ports: [UInt16]) -> String {
         var unique: [UInt16] = []
-        for port in ports where !unique.contains(port) { unique.append(port) }
+        var seen = Set<UInt16>()
+        for port in ports where seen.insert(port).inserted { unique.append(port) }
         guard !unique.isEmpty else { return "tcp or udp or icmp or icmp6" }
+        if unique.count > exactPorts, let low = unique.min(), let high = unique.max() {
+            return "tcp portrange \(low)-\(high) or udp portrange \(low)-\(high) or (icmp and (icmp[0] == 3 or icmp[0] == 11))"
+                + " or (icmp6 and ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4)"
+        }
         var parts: [String] = []
         for port in unique {
             parts.append("tcp port \(port)")
@@ -23,6 +33,13 @@ public enum CaptureFilter {
         parts.append("(icmp6 and ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4 and (\(quotedIPv6)))")
         return parts.joined(separator: " or ")
     }
+
+    /// The most distinct ports `expression` names one by one (it compiles in milliseconds).
+    public static let exactPorts = 32
+
+    /// Whether the kernel filter for `ports` passes only their frames; when false, each frame
+    /// must also pass `matches`.
+    public static func isExact(ports: [UInt16]) -> Bool { Set(ports).count <= exactPorts }
 
     /// Whether a frame belongs to the watched ports: TCP or UDP from or to one, or an ICMP
     /// error quoting a datagram from or to one (the same choice `expression` makes in the kernel).
