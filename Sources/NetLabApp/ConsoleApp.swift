@@ -192,7 +192,10 @@ public final class ConsoleApp {
         perform(effects)
         // A key is drawn at once; engine events at most every 10 ms (a flood would otherwise
         // spend the main thread redrawing after every slice of events).
-        if case .key = action { scheduleRender(after: 0) } else { scheduleRender(after: 0.010) }
+        switch action {
+        case .key, .keys: scheduleRender(after: 0)
+        default: scheduleRender(after: 0.010)
+        }
     }
 
     private func perform(_ effects: [Effect]) {
@@ -293,7 +296,8 @@ public final class ConsoleApp {
         // Readable with nothing to read, again and again: stdin is gone.
         emptyReads = keys.isEmpty ? emptyReads + 1 : 0
         if emptyReads > 1000 { quit() }
-        for key in KeyBinding.translatingEscapeDigits(keys) where !quitting { dispatch(.key(key)) }
+        let translated = KeyBinding.translatingEscapeDigits(keys)
+        if translated.count == 1 { dispatch(.key(translated[0])) } else if !translated.isEmpty { dispatch(.keys(translated)) }
     }
 
     /// The terminal's size changed (SIGWINCH).

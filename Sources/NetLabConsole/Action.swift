@@ -4,6 +4,9 @@ import NetLabCore
 /// What can happen to the console: a key, an engine event, a client's result.
 public enum Action: Sendable {
     case key(Key)
+    /// Keys read together (a paste arrives as thousands of them): handled in order, in one
+    /// update, so the state is not copied and the screen not scheduled once per character.
+    case keys([Key])
     case event(LabEvent)
     /// The client's exchange ended: the reply, or why there is none.
     case reply(engine: LabEvent.Engine, result: Result<[UInt8], ClientFailure>)

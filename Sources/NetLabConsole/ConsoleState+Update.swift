@@ -12,6 +12,10 @@ extension ConsoleState {
         switch action {
         case .key(let key):
             return handle(key, now: now, themes: themes)
+        case .keys(let keys):
+            var effects: [Effect] = []
+            for key in keys where !quitting { effects += handle(key, now: now, themes: themes) }
+            return effects
         case .event(let event):
             record(event)
             return []
@@ -35,8 +39,13 @@ extension ConsoleState {
         case .checked(let report):
             say("check \(report.target): \(report.passed) of \(report.results.count) checks passed"
                 + (report.failed == 0 ? "" : " (report card open; any key closes it)"), report.failed == 0 ? .success : .error, now)
+            // Each line at most `reportLineLimit` characters: the panel wraps every line on each
+            // frame, so its cost stays that of a screenful, whatever a server put in its text.
             panel = .report(title: "netlab check \(report.target): \(report.passed) of \(report.results.count) passed",
-                            lines: report.text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).map(String.init))
+                            lines: report.text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).map { line in
+                                line.count <= Self.reportLineLimit ? String(line)
+                                    : String(line.prefix(Self.reportLineLimit)) + "... (\(line.count - Self.reportLineLimit) more characters)"
+                            })
             panelScroll = 0
             return []
         case .reply(let engine, let result):
@@ -59,6 +68,9 @@ extension ConsoleState {
             return []
         }
     }
+
+    /// The longest report card line the panel shows whole.
+    static let reportLineLimit = 1_000
 
     /// Turns servers on at start-up (`--servers`).
     public mutating func startServers(_ wanted: [LabEvent.Engine], now: Date) -> [Effect] {
@@ -95,13 +107,20 @@ extension ConsoleState {
             if !Self.scrollOverlay(key, &panelScroll) { panel = nil }
             return []
         }
-        if let command = KeyBinding.command(for: key, inputEmpty: editor.text.isEmpty) {
+        if let command = KeyBinding.command(for: key, inputEmpty: editor.isEmpty) {
             return run(command, now: now, themes: themes)
         }
         // Not in the table: a character typed into the input line.
         if case .character(let c) = key {
             focus = .client
-            editor.insert(c)
+            if editor.insert(c) {
+                lineFullNoted = false
+            } else if !lineFullNoted {
+                // A paste longer than a line: said once per line, never dropped in silence.
+                lineFullNoted = true
+                say("the input line holds at most \(LineEditor.maxLength) characters: the rest of what was typed or pasted "
+                    + "was left out", .error, now)
+            }
             historyIndex = nil
         }
         return []

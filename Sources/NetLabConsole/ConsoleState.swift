@@ -192,6 +192,8 @@ public struct ConsoleState: Equatable {
     public var outcome: Outcome?
     public var theme: String
     public var quitting = false
+    /// The input line filled up and that was said (once per line; reset when it is sent or cleared).
+    var lineFullNoted = false
 
     public init(
         engines: [LabEvent.Engine] = [.tcp, .udp],

@@ -13,10 +13,15 @@ public struct LineEditor: Equatable, Sendable {
 
     public var text: String { String(characters) }
 
-    public mutating func insert(_ character: Character) {
-        guard characters.count < Self.maxLength else { return }
+    public var isEmpty: Bool { characters.isEmpty }
+
+    /// False when the line is full (`maxLength`) and the character was left out.
+    @discardableResult
+    public mutating func insert(_ character: Character) -> Bool {
+        guard characters.count < Self.maxLength else { return false }
         characters.insert(character, at: cursor)
         cursor += 1
+        return true
     }
 
     public mutating func backspace() {

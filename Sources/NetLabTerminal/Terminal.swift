@@ -43,12 +43,22 @@ public final class Terminal: TerminalBackend {
         // Measure characters as curses and the terminal do (an emoji the built-in table
         // missed would push the rest of its row one column over).
         Terminal.installSystemWidths()
+        // newterm already changes the terminal's modes (echo and line mode off): every refusal
+        // below gives back the settings it found.
+        var original = termios()
+        let saved = tcgetattr(0, &original) == 0
+        func giveBack() {
+            if saved { tcsetattr(0, TCSANOW, &original) }
+        }
         guard let screen = newterm(nil, netlab_stdout(), netlab_stdin()) else {
+            giveBack()
             throw StartError.unknownTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
         }
         // A terminal without cursor addressing (TERM=dumb) would get a scrambled screen.
         guard netlab_can_address_cursor() else {
+            endwin()
             delscreen(screen)
+            giveBack()
             throw StartError.incapableTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
         }
         screenPointer = screen

@@ -130,7 +130,7 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         var state = refusedSession()
         state.type(":save lab.pcapng")
         let effects = state.apply([.key(.enter)])
-        guard case .save(let path, let bytes, let what) = effects.first else {
+        guard case .save(let path, let bytes, let what, _) = effects.first else {
             Issue.record("no save effect: \(effects)")
             return
         }
@@ -155,7 +155,7 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
                                      kind: .sent(bytes: Array("HELLO".utf8), from: localServer, to: clientSocket), call: .sendmmsg))])
         state.type(":save")
         let text = state.apply([.key(.enter)])
-        guard case .save(let textPath, let textBytes, _) = text.first else {
+        guard case .save(let textPath, let textBytes, _, _) = text.first else {
             Issue.record("no save effect: \(text)")
             return
         }
@@ -163,7 +163,7 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         #expect(String(decoding: textBytes, as: UTF8.self).contains("#2 10:00:00.000 call UDP server recvmmsg() 5 B 127.0.0.1:40000 > 127.0.0.1:12000"))
         state.type(":save made-up.pcapng")
         let effects = state.apply([.key(.enter)])
-        guard case .save(_, let bytes, let what) = effects.first else {
+        guard case .save(_, let bytes, let what, _) = effects.first else {
             Issue.record("no save effect: \(effects)")
             return
         }

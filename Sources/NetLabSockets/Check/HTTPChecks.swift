@@ -62,6 +62,11 @@ struct HTTPChecks {
                            expected: expectation, problem: problem, why: why)
     }
 
+    /// A server's own words in a report: at most 200 characters of them.
+    static func quote(_ text: String) -> String {
+        text.count <= 200 ? text : String(text.prefix(200)) + "... (\(text.utf8.count) bytes)"
+    }
+
     /// Body bytes that came in all (the report keeps only the first of them).
     private static func bodyCount(_ reply: Fetched) -> Int {
         reply.count - (HTTPClientMessage.headEnd(reply.bytes) ?? reply.count)
@@ -81,7 +86,7 @@ struct HTTPChecks {
                       expectation: "HTTP/1.x 200 ..., each line of the head ending in \\r\\n, then an empty line",
                       why: "HTTP's lines end in CR LF (RFC 9112); a browser forgives a bare \\n, other clients and proxies do not") { response, _ in
             guard response.statusLine.hasPrefix("HTTP/1."), response.status == 200 else {
-                return "the status line is \"\(response.statusLine)\", expected HTTP/1.x 200 for \(options.htmlPath)"
+                return "the status line is \"\(Self.quote(response.statusLine))\", expected HTTP/1.x 200 for \(options.htmlPath)"
             }
             let head = reply.bytes.prefix(HTTPClientMessage.headEnd(reply.bytes) ?? reply.bytes.count)
             for (index, byte) in head.enumerated() where byte == 0x0A && (index == 0 || head[head.startIndex + index - 1] != 0x0D) {
@@ -110,7 +115,7 @@ struct HTTPChecks {
                       expectation: "Content-Type: text/html (a charset parameter may follow)",
                       why: "the browser decides how to show the body from Content-Type, not from the file name") { response, _ in
             guard let value = response.field("Content-Type") else { return "no Content-Type header" }
-            guard value.lowercased().hasPrefix("text/html") else { return "Content-Type is \(value)" }
+            guard value.lowercased().hasPrefix("text/html") else { return "Content-Type is \(Self.quote(value))" }
             return nil
         }
     }
