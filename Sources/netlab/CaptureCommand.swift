@@ -77,9 +77,9 @@ struct CaptureCommand: ParsableCommand {
         Signals.unblock([SIGINT, SIGTERM])
         let state = CaptureState(file: file, path: write ?? "", writer: writer)
         let unique = Array(Set(watched)).sorted()
-        let ports = unique.count <= 8 ? watched.map(String.init).joined(separator: ", ")
+        let ports = unique.count <= 8 ? "ports " + watched.map(String.init).joined(separator: ", ")
             : "\(unique.count) ports from \(unique[0]) to \(unique.last!)"
-        Output.error("capturing on \(interface) (\(capture.linkType)), ports \(ports) and the ICMP errors that quote them; Ctrl-C stops")
+        Output.error("capturing on \(interface) (\(capture.linkType)), \(ports) and the ICMP errors that quote them; Ctrl-C stops")
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
@@ -93,11 +93,22 @@ struct CaptureCommand: ParsableCommand {
         // Many ports: the kernel passes a range, and the frames of other ports stop here.
         let exact = CaptureFilter.isExact(ports: watched)
         let portSet = Set(watched)
-        capture.start(count: count, failed: { failure in Output.error(failure.message) },
+        // The capture counts what the kernel passed; with a range, --count counts what matched.
+        let limit = count
+        capture.start(count: exact ? count : nil, failed: { failure in Output.error(failure.message) },
                       finished: { DispatchQueue.main.async { Self.finish(state, capture) } }) { frame in
-            if !exact && !CaptureFilter.matches(FrameDecoder.decode(frame), ports: portSet) { return }
+            if !exact {
+                guard CaptureFilter.matches(FrameDecoder.decode(frame), ports: portSet) else { return }
+                if let limit, state.taken >= limit { return }
+            }
             // A reader that went away (`| head`): stop, as tcpdump does.
             if !state.take(frame) { DispatchQueue.main.async { capture.stop() } }
+            if !exact, let limit, state.taken >= limit {
+                DispatchQueue.main.async {
+                    capture.stop()
+                    Self.finish(state, capture)
+                }
+            }
         }
         withExtendedLifetime(sources) { dispatchMain() }
     }
@@ -152,6 +163,9 @@ private final class CaptureState: @unchecked Sendable {
         }
         return true
     }
+
+    /// Frames taken so far.
+    var taken: Int { printed.load(ordering: .relaxed) }
 
     /// The count and the file to close; when the capture thread is stuck writing to stdout
     /// for longer than `seconds`, the count so far (atomically read) and no file (the process

@@ -100,7 +100,7 @@ enum ClientRunner {
 
     static func exitCode(for failure: ClientFailure) -> Int32 {
         switch failure {
-        case .timedOut, .connectTimedOut, .unfinishedReply: CommandFailure.timedOut
+        case .timedOut, .connectTimedOut, .unfinishedReply(_, _, .some, _): CommandFailure.timedOut
         case .socket(let error) where error.errnoValue == ECONNREFUSED: CommandFailure.refused
         default: CommandFailure.other
         }

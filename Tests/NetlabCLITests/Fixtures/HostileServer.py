@@ -29,6 +29,9 @@ def serve(conn):
             conn.recv(65536)
             conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhello')
             hold(conn)
+        elif mode == 'http-cut':
+            conn.recv(65536)
+            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhello')
         elif mode == 'http-endless':
             conn.recv(65536)
             conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100\r\n\r\n')
