@@ -175,6 +175,17 @@ import NetLabCore
         #expect(Self.responder().respond(to: Self.head("BREW / HTTP/1.1\r\nHost: x\r\n\r\n")).status == 501)
     }
 
+    /// A refused method without a framed body closes: the body a student's client sends with
+    /// no length would otherwise be read as a request and answered 400, unasked (issue 23).
+    @Test func aRefusedMethodWithoutAFramedBodyCloses() {
+        let bare = Self.responder().respond(to: Self.head("POST / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        #expect(bare.status == 405 && !bare.keepAlive)
+        #expect(Self.headText(bare).contains("Connection: close\r\n"))
+        #expect(!Self.responder().respond(to: Self.head("BREW / HTTP/1.1\r\nHost: x\r\n\r\n")).keepAlive)
+        let framed = Self.responder().respond(to: Self.head("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"))
+        #expect(framed.status == 405 && framed.keepAlive)
+    }
+
     @Test func aTargetLeavingTheRootIs403BeforeTheSiteIsAsked() {
         let response = Self.responder(site: { _ in preconditionFailure("not asked") })
             .respond(to: Self.head("GET /../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"))

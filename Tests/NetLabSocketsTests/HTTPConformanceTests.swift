@@ -167,10 +167,28 @@ extension LoopbackTests {
         let (on, port) = try serve(site, listDirectories: true)
         defer { on.stop() }
         let listing = text(try await get("GET /plain/ HTTP/1.0\r\n\r\n", port))
-        #expect(listing.contains("<a href=\"%3Cb%3E&amp;&#39;x.txt\">&lt;b&gt;&amp;&#39;x.txt</a></td><td>1</td>"))
+        #expect(listing.contains("<a href=\"%3Cb%3E%26%27x.txt\">&lt;b&gt;&amp;&#39;x.txt</a></td><td>1</td>"))
         #expect(listing.contains("<a href=\"a.txt\">a.txt</a></td><td>2</td>"))
         #expect(listing.range(of: "%3Cb%3E")!.lowerBound < listing.range(of: "a.txt\"")!.lowerBound, "sorted by name")
         #expect(!listing.contains("<b>&"), "names escaped")
+    }
+
+    /// Issue 23: a file named like a script URL stays a relative link, and a huge folder is
+    /// listed in part, saying so (it held every other client up for seconds).
+    @Test func listingLinksNeverStartASchemeAndAHugeFolderIsListedInPart() async throws {
+        let site = try Site()
+        let folder = site.root.appendingPathComponent("many")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: folder.appendingPathComponent("javascript:alert(1)").path, contents: Data()))
+        for index in 0..<(HTTPSite.listedEntries + 4) {
+            #expect(FileManager.default.createFile(atPath: folder.appendingPathComponent(String(format: "z%05d", index)).path, contents: Data()))
+        }
+        let (server, port) = try serve(site, listDirectories: true)
+        defer { server.stop() }
+        let listing = text(try await get("GET /many/ HTTP/1.0\r\n\r\n", port))
+        #expect(listing.contains("<a href=\"javascript%3Aalert%281%29\">javascript:alert(1)</a>"))
+        #expect(listing.components(separatedBy: "<tr><td><a href=").count - 1 == HTTPSite.listedEntries + 1, "../ and the first 2,000")
+        #expect(listing.contains("<p>5 more entries are not listed (a listing shows the first 2000).</p>"))
     }
 
     @Test func builtInSiteHasAFavicon() async throws {

@@ -66,6 +66,21 @@ private let bigReplyServer = """
         let session = try TmuxSession(command: ["/usr/bin/env", "TERM=dumb", netlabBinary.path], width: 200, height: 10)
         #expect(try session.exitStatus() == 1)
         try session.waitFor("netlab: the terminal type \"dumb\" cannot move the cursor, so the console cannot draw on it; try TERM=xterm-256color")
+        // Echo and line mode back as they were (newterm had turned them off: issue 23).
+        #expect(session.sttyRestored)
+    }
+
+    /// `--log` on a full disk says so once on screen, and how many events it lost at quit.
+    @Test func aLogOnAFullDiskSaysSo() throws {
+        let (session, _) = try console(["--log", "/dev/full"], width: 200, height: 30)
+        try session.typeLine("hello")
+        // (The rest of the sentence wraps in the client pane.)
+        try session.waitFor("--log /dev/full: cannot write: No space left on device (ENOSPC); events from here on are not logged")
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+        let screen = try session.waitFor("events were not logged: No space left on device (ENOSPC)")
+        #expect(screen.contains("netlab: --log /dev/full: "))
+        #expect(session.sttyRestored)
     }
 
     /// A combining mark in a reply reaches the terminal with its letter (it used to vanish),

@@ -30,13 +30,18 @@ public struct HTTPResponder {
         }
         guard head.method == "GET" || head.method == "HEAD" else {
             // A method HTTP defines but this server does not serve is 405 (with Allow); one it
-            // does not know at all is 501 (RFC 9110, sections 15.5.6 and 15.6.2).
+            // does not know at all is 501 (RFC 9110, sections 15.5.6 and 15.6.2). Without a
+            // framed body (Content-Length or chunked) either ends the connection: a student's
+            // client often sends a body with no length, and read as the next request it would
+            // get an answer nobody asked for (a 400). A framed body is skipped and the
+            // connection kept.
+            let keep = keepAlive && (head.bodyLength > 0 || head.chunked)
             if HTTPRequestHead.standardMethods.contains(head.method) {
-                return page(405, "\(head.method) is not served here; use GET or HEAD.", head: head, keepAlive: keepAlive,
+                return page(405, "\(head.method) is not served here; use GET or HEAD.", head: head, keepAlive: keep,
                             extra: [("Allow", "GET, HEAD")])
             }
             return page(501, "the method \(head.method) is not implemented here; use GET or HEAD.", head: head,
-                        keepAlive: keepAlive)
+                        keepAlive: keep)
         }
         let target: HTTPTarget.Path
         switch HTTPTarget.path(of: head.target) {
