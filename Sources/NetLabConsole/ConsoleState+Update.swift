@@ -41,8 +41,11 @@ extension ConsoleState {
                 + (report.failed == 0 ? "" : " (report card open; any key closes it)"), report.failed == 0 ? .success : .error, now)
             // Each line at most `reportLineLimit` characters: the panel wraps every line on each
             // frame, so its cost stays that of a screenful, whatever a server put in its text.
+            // The card's text without its heading (the panel's title says it); a server
+            // nobody could reach has only the reason, which the panel shows.
+            let skipped = report.unreachable == nil ? 2 : 0
             panel = .report(title: "netlab check \(report.target): \(report.passed) of \(report.results.count) passed",
-                            lines: report.text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).map { line in
+                            lines: report.text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(skipped).map { line in
                                 line.count <= Self.reportLineLimit ? String(line)
                                     : String(line.prefix(Self.reportLineLimit)) + "... (\(line.count - Self.reportLineLimit) more characters)"
                             })

@@ -54,4 +54,17 @@ import NetLabCore
         #expect(lines.allSatisfy { $0.count <= 1_100 })
         #expect(lines.contains { $0.hasSuffix("... (9999016 more characters)") })
     }
+
+    /// A server nobody could reach: the card shows why (it used to be empty under its title).
+    @Test func anUnreachableServersCardSaysWhy() {
+        var state = ConsoleState()
+        let result = CheckResult(name: "n", passed: false, sent: [], received: [], expected: "e", problem: "p", why: "w")
+        state.apply([.checked(CheckReport(target: "http 127.0.0.1:1", results: [result], unreachable: "connect() failed: refused"))])
+        guard case .report(_, let lines) = state.panel else {
+            Issue.record("no report card")
+            return
+        }
+        #expect(lines.first == "netlab check http 127.0.0.1:1: no server to check: connect() failed: refused")
+        #expect(lines.contains("0 of 1 checks passed (none could reach the server)"))
+    }
 }

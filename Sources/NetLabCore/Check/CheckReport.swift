@@ -60,7 +60,7 @@ public struct CheckReport: Equatable, Sendable {
             lines.append("")
             lines.append("\(result.passed ? "PASS" : "FAIL")  \(Self.terminal(result.name))")
             if let problem = result.problem { lines.append("      problem:  \(Self.terminal(problem))") }
-            lines.append("      sent:     \(Self.hexPreview(result.sent))")
+            lines.append("      sent:     \(Self.hexPreview(result.sent, total: result.sentCount))")
             lines.append("      received: \(Self.hexPreview(result.received, total: result.receivedCount))")
             lines.append("      expected: \(Self.terminal(result.expected))")
             lines.append("      why:      \(Self.terminal(result.why))")
@@ -73,7 +73,8 @@ public struct CheckReport: Equatable, Sendable {
         let checks = results.map { result -> JSONValue in
             .object([
                 ("name", .string(result.name)), ("passed", .bool(result.passed)),
-                ("sent_hex", .string(HexDump.hex(result.sent))), ("received_hex", .string(HexDump.hex(result.received))),
+                ("sent_hex", .string(HexDump.hex(result.sent))), ("sent_bytes", .number(Double(result.sentCount))),
+                ("received_hex", .string(HexDump.hex(result.received))),
                 ("received_bytes", .number(Double(result.receivedCount))),
                 ("expected", .string(result.expected)), ("problem", result.problem.map { .string($0) } ?? .null),
                 ("why", .string(result.why)),
@@ -131,7 +132,7 @@ extension CheckResult {
     /// What was sent and received (hex previews), what was expected and why: a machine
     /// report's body (JUnit failure text, Gradescope output).
     var details: String {
-        "sent: \(CheckReport.hexPreview(sent))\nreceived: \(CheckReport.hexPreview(received, total: receivedCount))\n"
+        "sent: \(CheckReport.hexPreview(sent, total: sentCount))\nreceived: \(CheckReport.hexPreview(received, total: receivedCount))\n"
             + "expected: \(expected)\nwhy: \(why)"
     }
 }

@@ -3,8 +3,10 @@
 public struct CheckResult: Equatable, Sendable {
     public var name: String
     public var passed: Bool
-    /// Every byte sent (the report shows a hex preview).
+    /// The first bytes sent (at most `keptSentBytes`; the report shows a hex preview);
+    /// `sentCount` counts them all. A room of 10,000 servers kept 64 KiB each before.
     public var sent: [UInt8]
+    public var sentCount: Int
     /// The first bytes received (at most `CheckResult.keptBytes`: a server that sends without
     /// end must not fill the grader's memory); `receivedCount` counts them all.
     public var received: [UInt8]
@@ -20,12 +22,15 @@ public struct CheckResult: Equatable, Sendable {
     /// What a report keeps of the bytes a server sent: enough to judge the lab's largest
     /// reply (64 KiB) with room to spare.
     public static let keptBytes = 128 << 10
+    /// What a report keeps of the bytes a check sent (they are the same for every server).
+    public static let keptSentBytes = 4 << 10
 
     public init(name: String, passed: Bool, sent: [UInt8], received: [UInt8], receivedCount: Int? = nil, expected: String,
                 problem: String? = nil, why: String) {
         self.name = name
         self.passed = passed
-        self.sent = sent
+        self.sent = Array(sent.prefix(Self.keptSentBytes))
+        self.sentCount = sent.count
         self.received = Array(received.prefix(Self.keptBytes))
         self.receivedCount = max(receivedCount ?? received.count, received.count)
         self.expected = expected

@@ -39,7 +39,9 @@ final class CheckSocket {
 
     /// Tries a TCP connection to each server, many at once (non-blocking connects and one
     /// poll per batch), each within `timeout`: whether it could connect, or the error.
-    static func probe(_ servers: [(host: String, port: UInt16)], timeout: Double, batch: Int = 256) -> [Result<Void, SocketError>] {
+    /// A batch is at most 1,024 connections, and half the descriptors the process may open.
+    static func probe(_ servers: [(host: String, port: UInt16)], timeout: Double,
+                      batch: Int = max(16, min(1024, DescriptorLimit.current / 2 - 32))) -> [Result<Void, SocketError>] {
         var outcomes = [Result<Void, SocketError>](repeating: .success(()), count: servers.count)
         var start = 0
         while start < servers.count {

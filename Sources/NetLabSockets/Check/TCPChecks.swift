@@ -50,7 +50,8 @@ struct TCPChecks {
             }
             return result
         } catch {
-            return CheckResult(name: name, passed: false, sent: sent, received: [], expected: expectation,
+            // Nothing was sent: the connection failed first.
+            return CheckResult(name: name, passed: false, sent: [], received: [], expected: expectation,
                                problem: Conformance.describe(error), why: why)
         }
     }
