@@ -331,6 +331,7 @@ extension ConsoleState {
         let bytes = client.engine == .http
             ? HTTPClientMessage.request(for: line, host: client.host, port: client.port) : Array(line.utf8)
         let timeout = client.engine == .udp ? client.timeout : max(client.timeout, Self.streamTimeoutFloor)
+        clientLocal = nil
         return [.send(client.engine, bytes: bytes, host: client.host, port: client.port, udpMode: client.udpMode, timeout: timeout)]
     }
 
@@ -605,6 +606,13 @@ extension ConsoleState {
             return
         }
         addCallRow(event)
+        if event.role == .client {
+            switch event.kind {
+            case .connected(let local, _): clientLocal = local
+            case .sent(_, let from, _) where event.engine == .udp: clientLocal = from
+            default: break
+            }
+        }
         if event.role == .client, case .sent = event.kind, let index = unsent.firstIndex(where: { $0.engine == event.engine }) {
             say(unsent.remove(at: index).text, .sent, event.time)
         }
@@ -689,56 +697,46 @@ extension ConsoleState {
     }
 
     /// The client's failed exchange as a row (its socket error, or the wait that ran out),
-    /// and the wire's evidence for it when the capture has it (or will, in a moment).
+    /// and the wire's evidence for it when the capture has it (or will, in a moment): frames
+    /// of this exchange's flow and of the kind the failure claims, or none.
     private mutating func recordFailure(_ failure: ClientFailure, engine: LabEvent.Engine, began: Date?, now: Date) {
         // The failure's own row came as an event (the client emits it as the exchange ends).
-        let target: Endpoint?
+        let target: Endpoint
+        let claim: AwaitedEvidence.Claim
         switch failure {
-        case .socket(let error): target = error.endpoint
-        case .timedOut(_, let peer, _), .connectTimedOut(_, let peer, _): target = peer
-        default: target = nil
+        case .socket(let error):
+            guard let endpoint = error.endpoint, let value = error.errnoValue else { return }
+            target = endpoint
+            switch (engine, value) {
+            case (.udp, ECONNREFUSED): claim = .portUnreachable(connected: true)
+            case (.tcp, ECONNREFUSED), (.http, ECONNREFUSED):
+                guard error.operation == .connect else { return }
+                claim = .refusedConnect
+            case (.tcp, ECONNRESET), (.tcp, EPIPE), (.http, ECONNRESET), (.http, EPIPE): claim = .reset(error.operation, errno: value)
+            default: return
+            }
+        case .timedOut(.udp, let peer, _) where client.udpMode == .unconnected:
+            target = peer
+            claim = .portUnreachable(connected: false)
+        default:
+            return
         }
-        guard let target, case .on = wire else { return }
-        let awaited = AwaitedEvidence(engine: engine, target: target, udpMode: client.udpMode,
+        guard case .on = wire else { return }
+        let awaited = AwaitedEvidence(engine: engine, target: target, claim: claim, local: clientLocal,
                                       since: (began ?? now).addingTimeInterval(-1))
-        if !citeEvidence(for: awaited) { awaitedEvidence = awaited }
+        if citeEvidence(for: awaited) { return }
+        // No ICMP error by the end of the wait (2 s: on a network it comes back in
+        // milliseconds) while the datagram is on the wire: a program got it and kept quiet.
+        if let silence = Evidence.silence(awaited, rows: timeline.items, numberOffset: timeline.dropped) {
+            say(silence, .info, nil)
+            return
+        }
+        awaitedEvidence = awaited
     }
 
-    /// Says which wire rows show why the exchange failed: the RST that answered the SYN, or
-    /// the ICMP port unreachable that answered the datagram. False when none is there (yet).
+    /// Says which wire rows show why the exchange failed; false when none is there (yet).
     private mutating func citeEvidence(for awaited: AwaitedEvidence) -> Bool {
-        let rows = timeline.items
-        guard let index = rows.lastIndex(where: { row in
-            guard row.lane == .wire, row.time >= awaited.since, row.explanation != nil, let decoded = row.decoded else {
-                return false
-            }
-            if awaited.engine == .udp {
-                return WireText.isPortUnreachable(decoded) && decoded.icmp?.quoted?.destination.port == awaited.target.port
-            }
-            return decoded.tcp?.flags.contains(.rst) == true && decoded.tcp?.sourcePort == awaited.target.port
-        }) else { return false }
-        let evidence = rows[index]
-        let number = timeline.dropped + index + 1
-        // The packet it answered: the newest earlier wire row going the other way.
-        let cause = rows[..<index].lastIndex { row in
-            guard row.lane == .wire, let (_, destination) = row.decoded?.endpoints else {
-                return false
-            }
-            return destination.port == awaited.target.port
-        }.map { " (#\(timeline.dropped + $0 + 1))" } ?? ""
-        let label = evidence.decoded.map(WireText.label) ?? "it"
-        let line: String
-        switch (awaited.engine, awaited.udpMode) {
-        case (.udp, .unconnected):
-            line = "the wire shows why: #\(number) \(label) came back for the datagram\(cause); "
-                + "an unconnected socket is not told, so recvfrom() waited until the timeout"
-        case (.udp, .connected):
-            line = "the wire shows why: #\(number) \(label) came back for the datagram\(cause); "
-                + "the connected socket was told, so recv() failed with ECONNREFUSED"
-        default:
-            line = "the wire shows why: #\(number) \(label) from \(awaited.target) answered the SYN\(cause); "
-                + "nothing listens there, so connect() failed with ECONNREFUSED"
-        }
+        guard let line = Evidence.cite(awaited, rows: timeline.items, numberOffset: timeline.dropped) else { return false }
         say(line, .info, nil)
         awaitedEvidence = nil
         return true

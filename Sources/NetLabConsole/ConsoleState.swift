@@ -94,15 +94,6 @@ public struct ConsoleState: Equatable {
         case disabled
     }
 
-    /// A client exchange that failed, waiting for its evidence on the wire (the RST, the ICMP
-    /// error) when the capture delivers it after the failure.
-    public struct AwaitedEvidence: Equatable {
-        public var engine: LabEvent.Engine
-        public var target: Endpoint
-        public var udpMode: UDPMode
-        public var since: Date
-    }
-
     public static let logCapacity = 2000
     public static let timelineCapacity = 1000
     public static let rowBytesKept = 64 * 1024
@@ -142,6 +133,9 @@ public struct ConsoleState: Equatable {
     /// Numbers and explains captured frames (relative TCP numbers, RST after SYN).
     public var wireSession = WireSession()
     public var awaitedEvidence: AwaitedEvidence?
+    /// The client's own address in the exchange under way (from connect() or the datagram
+    /// sent): what a citation of the wire must match.
+    var clientLocal: Endpoint?
     public var focus = Pane.client
     /// The packet shown in the bytes view; nil follows the newest.
     public var selectedRowID: Int?

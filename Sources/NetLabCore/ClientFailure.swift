@@ -58,9 +58,13 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Checked against captures on Linux (tcpdump on lo): a datagram to a closed port is
-    /// answered by "ICMP udp port unreachable", which an unconnected socket never hears.
-    static let udpSilence = "Nothing listening? The host answered with ICMP port unreachable, but Linux tells only a connected UDP socket.\n"
-        + "Or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)"
+    /// answered by "ICMP udp port unreachable", which an unconnected socket never hears; a
+    /// datagram to a program that is bound and silent gets no ICMP at all. Without the wire
+    /// netlab cannot tell which happened, so the sentence is conditional (the console adds
+    /// what the capture shows).
+    static let udpSilence = "Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket.\n"
+        + "Or a program is bound there and did not answer, or a datagram was lost: UDP never resends. "
+        + "(The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)"
     static let connectedSilence = "the connection is up (the handshake completed) but the server sent nothing back"
     static let noSynAck = "the connection request (SYN) got no SYN/ACK; the host may be down, a firewall may drop the packets, "
         + "or the server's backlog is full (a closed port would have refused at once)"

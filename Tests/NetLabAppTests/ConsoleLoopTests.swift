@@ -9,12 +9,19 @@ import NetLabSockets
 /// frames out. (The tmux tests drive the same loop through curses and a real terminal.)
 @MainActor
 @Suite struct ConsoleLoopTests {
-    /// A TCP port free on 127.0.0.1 right now (a server bound to port 0, then stopped).
+    /// A port free on 127.0.0.1 right now, below the kernel's ephemeral range (32768-60999):
+    /// a port the kernel chose for port 0 may become another test's outgoing connection's
+    /// local port a moment later, and binding it again then fails (EADDRINUSE).
     static func freePort() throws -> UInt16 {
-        let probe = TCPServer(events: .discard)
-        let port = try probe.start(host: "127.0.0.1", port: 0).port
-        probe.stop()
-        return port
+        for _ in 0..<200 {
+            let port = UInt16.random(in: 20000..<32768)
+            let probe = TCPServer(events: .discard)
+            if (try? probe.start(host: "127.0.0.1", port: port)) != nil {
+                probe.stop()
+                return port
+            }
+        }
+        throw SocketError.errno(.bind, EADDRINUSE)
     }
 
     static func app(servers: [LabEvent.Engine], port: UInt16, terminal: MemoryTerminal,

@@ -23,8 +23,8 @@ import NetLabCore
         #expect(state.transcript.last?.role == .error)
         state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: Endpoint(host: "127.0.0.1", port: 12000), seconds: 2)))])
         #expect(state.transcript.items.suffix(2).map(\.text) == [
-            "No reply within 2 s. Nothing listening? The host answered with ICMP port unreachable, but Linux tells only a connected UDP socket. (:udp-mode connected hears the ICMP error)",
-            "Or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)",
+            "No reply within 2 s. Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket. (:udp-mode connected hears the ICMP error)",
+            "Or a program is bound there and did not answer, or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)",
         ])
         state.apply([.reply(engine: .udp, result: .success(Array("HI\u{1b}[2J".utf8)))])
         #expect(state.transcript.last?.text == "UDP <- HI\\x1b[2J")

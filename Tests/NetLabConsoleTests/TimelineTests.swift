@@ -97,6 +97,64 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         #expect(state.awaitedEvidence == nil)
     }
 
+    /// Issue 22: the lab's TCPServer.py reads 1,024 of 2,000 bytes and closes, so its kernel
+    /// resets the connection after data. The RST is cited as a reset of this connection, never
+    /// as the answer to a SYN (it used to say "answered the SYN ... connect() failed").
+    @Test func aResetAfterDataIsCitedAsAResetOfThisConnection() {
+        var state = ConsoleState(engines: [.tcp, .udp])
+        state.apply([.wire(.on(interface: "lo"))])
+        state.type("hello")
+        state.apply([.key(.enter)], at: 1)
+        let local = Endpoint(host: "127.0.0.1", port: 40000)
+        state.apply([.event(LabEvent(time: t0.addingTimeInterval(1.001), engine: .tcp, role: .client,
+                                     kind: .connected(local: local, peer: localServer)))])
+        state.apply([wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1000, ack: 0, at: 1.0005)),
+                     wire(tcpFrame(from: 12000, to: 40000, flags: 0x12, sequence: 5000, ack: 1001, at: 1.0006)),
+                     wire(tcpFrame(from: 40000, to: 12000, flags: 0x10, sequence: 1001, ack: 5001, at: 1.0007)),
+                     wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 5001, ack: 3001, at: 1.002))], at: 1.003)
+        let reset = SocketError.errno(.recv, ECONNRESET, endpoint: localServer)
+        state.apply([.reply(engine: .tcp, result: .failure(.socket(reset)))], at: 1.004)
+        let citations = state.transcript.items.map(\.text).filter { $0.hasPrefix("the wire shows") }
+        #expect(citations == ["the wire shows why: #5 RST/ACK from 127.0.0.1:12000 reset this connection "
+            + "(127.0.0.1:40000 > 127.0.0.1:12000), so recv() failed with ECONNRESET"])
+    }
+
+    /// A refused connect is never pinned on an RST of a connection whose handshake completed.
+    @Test func aRefusalIsNotCitedFromAnotherFlow() {
+        var state = ConsoleState(engines: [.tcp, .udp])
+        state.apply([.wire(.on(interface: "lo"))])
+        state.type("hello")
+        state.apply([.key(.enter)], at: 1)
+        // Another program's connection on the same port: handshake, then a reset.
+        state.apply([wire(tcpFrame(from: 41000, to: 12000, flags: 0x02, sequence: 1, ack: 0, at: 1.001)),
+                     wire(tcpFrame(from: 12000, to: 41000, flags: 0x12, sequence: 7, ack: 2, at: 1.0011)),
+                     wire(tcpFrame(from: 12000, to: 41000, flags: 0x14, sequence: 8, ack: 2, at: 1.0012))], at: 1.002)
+        let refused = SocketError.errno(.connect, ECONNREFUSED, endpoint: localServer)
+        state.apply([.reply(engine: .tcp, result: .failure(.socket(refused)))], at: 1.003)
+        #expect(!state.transcript.items.contains { $0.text.hasPrefix("the wire shows") })
+        #expect(state.awaitedEvidence?.claim == .refusedConnect, "still waiting for its own SYN and RST")
+    }
+
+    /// UDP to a program that is bound and silent: the datagram is on the wire and no ICMP came
+    /// back, so the console says that, not that the host answered with ICMP.
+    @Test func aSilentBoundProgramIsNotAnICMPAnswer() {
+        var state = ConsoleState(engines: [.tcp, .udp])
+        state.apply([.wire(.on(interface: "lo")), .key(.function(5))])
+        state.type("hi")
+        state.apply([.key(.enter)], at: 1)
+        let local = Endpoint(host: "0.0.0.0", port: 40001)
+        state.apply([.event(LabEvent(time: t0.addingTimeInterval(1.001), engine: .udp, role: .client, kind: .sent(bytes: Array("hi".utf8),
+                                     from: local, to: localServer)))])
+        let (datagram, _) = udpAndUnreachable(from: 40001, to: 12000, payload: Array("hi".utf8), at: 1.002)
+        // Another socket's datagram was refused meanwhile: not this exchange's evidence.
+        let (_, otherRefusal) = udpAndUnreachable(from: 40999, to: 12000, payload: Array("x".utf8), at: 1.003)
+        state.apply([wire(datagram), wire(otherRefusal)], at: 1.004)
+        state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)))], at: 3.002)
+        let citations = state.transcript.items.map(\.text).filter { $0.hasPrefix("the wire shows") }
+        #expect(citations == ["the wire shows the datagram (#2) reaching 127.0.0.1:12000 and no ICMP error coming back: "
+            + "a program is bound to that port and did not answer"])
+    }
+
     @Test func noCitationWithoutTheWire() {
         var state = ConsoleState(engines: [.tcp, .udp])
         state.apply([.wire(.off(reason: "capturing packets needs the CAP_NET_RAW capability: FIX"))])

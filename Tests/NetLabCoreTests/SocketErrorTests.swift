@@ -64,7 +64,7 @@ import NetLabCore
 
     @Test func timeoutExplainsUDPSilence() {
         let failure = ClientFailure.timedOut(engine: .udp, peer: target, seconds: 2)
-        #expect(failure.description == "No reply from 127.0.0.1:12000 within 2 s. Nothing listening? The host answered with ICMP port unreachable, but Linux tells only a connected UDP socket.\nOr a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)")
+        #expect(failure.description == "No reply from 127.0.0.1:12000 within 2 s. Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket.\nOr a program is bound there and did not answer, or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)")
         #expect(failure.remedy == .connectedUDP)
         #expect(ClientFailure.timedOut(engine: .tcp, peer: target, seconds: 0.5).description
                 == "No reply from 127.0.0.1:12000 within 0.5 s: the connection is up (the handshake completed) but the server sent nothing back")

@@ -15,8 +15,8 @@ import Testing
         let port = try freePort()
         let result = try netlab("udp-client", "--port", String(port), "--timeout", "0.3", "hello")
         #expect(result.status == 75)
-        #expect(result.stderr == "netlab: No reply from 127.0.0.1:\(port) within 0.3 s. Nothing listening? The host answered with ICMP port unreachable, but Linux tells only a connected UDP socket. (--connected hears the ICMP error)\n"
-                 + "Or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)\n")
+        #expect(result.stderr == "netlab: No reply from 127.0.0.1:\(port) within 0.3 s. Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket. (--connected hears the ICMP error)\n"
+                 + "Or a program is bound there and did not answer, or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)\n")
         let connected = try netlab("udp-client", "--port", String(port), "--connected", "hello")
         #expect(connected.status == 69)
         #expect(connected.stderr.contains("ECONNREFUSED"))

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// The `netlab` binary built next to this test bundle.
@@ -58,12 +59,22 @@ func netlab(_ arguments: String..., stdin: String = "") throws -> Finished {
 let python3: String = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
     ?? "/usr/bin/python3"
 
-/// A loopback port where nothing listens right now (a netlab server bound it and exited).
+/// A loopback port where nothing listens right now, for TCP and UDP alike, below the kernel's
+/// ephemeral range (32768-60999): a port the kernel picked for port 0 can be handed to another
+/// test's outgoing connection a moment later, and a server then fails to bind it again.
 func freePort() throws -> UInt16 {
-    let probe = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
-    let port = try probe.port()
-    guard probe.interrupt() == 0 else { throw BackgroundError(message: "the port probe did not exit cleanly") }
-    return port
+    for _ in 0..<200 {
+        let port = UInt16.random(in: 20000..<32768)
+        if isFree(port, type: SOCK_STREAM) && isFree(port, type: SOCK_DGRAM) { return port }
+    }
+    throw BackgroundError(message: "no free port between 20000 and 32767")
+}
+
+private func isFree(_ port: UInt16, type: __socket_type) -> Bool {
+    let fd = socket(AF_INET, Int32(type.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    return withLoopbackAddress(port) { bind(fd, $0, $1) } == 0
 }
 
 /// A long-running program whose output lines can be awaited.

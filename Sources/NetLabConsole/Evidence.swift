@@ -1,0 +1,105 @@
+import Foundation
+import NetLabCore
+
+/// A client exchange that failed, waiting for its evidence on the wire (the RST, the ICMP
+/// error) when the capture delivers it after the failure.
+public struct AwaitedEvidence: Equatable, Sendable {
+    /// What the sentence will claim, and so which frames may be cited for it.
+    public enum Claim: Equatable, Sendable {
+        /// connect() failed with ECONNREFUSED: a SYN to the target answered by RST in its flow.
+        case refusedConnect
+        /// send()/recv() failed with ECONNRESET or EPIPE: an RST from the target in the
+        /// exchange's own connection.
+        case reset(SocketOperation, errno: Int32)
+        /// A datagram answered by ICMP port unreachable; `connected` sockets are told of it.
+        case portUnreachable(connected: Bool)
+    }
+
+    public var engine: LabEvent.Engine
+    public var target: Endpoint
+    public var claim: Claim
+    /// The client's own address in the exchange, when known (TCP: from connect(); UDP: from
+    /// the datagram sent); a citation must belong to this flow.
+    public var local: Endpoint?
+    public var since: Date
+}
+
+/// Matches a failure's claim with the frames of its own flow and kind, and words the citation.
+/// Never a lookup by port alone: an RST that answered data is not a refused connect, and an
+/// ICMP error for another socket's datagram is not this one's.
+enum Evidence {
+    /// The sentence citing the frames that show why, or nil while they are not there.
+    static func cite<Rows: RandomAccessCollection>(_ awaited: AwaitedEvidence, rows: Rows, numberOffset: Int) -> String?
+    where Rows.Element == ConsoleState.TimelineRow, Rows.Index == Int {
+        func number(_ index: Int) -> String { "#\(numberOffset + index + 1)" }
+        let wire = rows.indices.filter { rows[$0].lane == .wire && rows[$0].time >= awaited.since && rows[$0].decoded != nil }
+        switch awaited.claim {
+        case .refusedConnect:
+            // The RST must answer a SYN of the same flow: client port > target, then back.
+            for index in wire.reversed() {
+                guard let rst = rows[index].decoded, let tcp = rst.tcp, tcp.flags.contains(.rst),
+                      let (source, destination) = rst.endpoints, same(source, awaited.target) else { continue }
+                guard let syn = wire.last(where: { candidate in
+                    guard candidate < index, let frame = rows[candidate].decoded, let segment = frame.tcp,
+                          segment.flags.contains(.syn), !segment.flags.contains(.ack), let (from, to) = frame.endpoints else { return false }
+                    return same(from, destination) && same(to, awaited.target)
+                }) else { continue }
+                let answered = wire.contains { candidate in
+                    guard candidate > syn, candidate < index, let frame = rows[candidate].decoded, let segment = frame.tcp,
+                          let (from, to) = frame.endpoints else { return false }
+                    return segment.flags.contains(.syn) && segment.flags.contains(.ack) && same(from, awaited.target) && same(to, destination)
+                }
+                if answered { continue }  // the handshake completed: this RST is not a refusal
+                return "the wire shows why: \(number(index)) \(WireText.label(rst)) from \(awaited.target) answered the SYN "
+                    + "(\(number(syn))); nothing listens there, so connect() failed with ECONNREFUSED"
+            }
+            return nil
+        case .reset(let operation, let errno):
+            guard let local = awaited.local else { return nil }
+            for index in wire.reversed() {
+                guard let rst = rows[index].decoded, let tcp = rst.tcp, tcp.flags.contains(.rst),
+                      let (source, destination) = rst.endpoints, same(source, awaited.target), same(destination, local) else { continue }
+                return "the wire shows why: \(number(index)) \(WireText.label(rst)) from \(awaited.target) reset this connection "
+                    + "(\(local.onWire) > \(awaited.target)), so \(operation.rawValue)() failed with \(Errno(errno).name)"
+            }
+            return nil
+        case .portUnreachable(let connected):
+            for index in wire.reversed() {
+                guard let frame = rows[index].decoded, WireText.isPortUnreachable(frame), let quoted = frame.icmp?.quoted,
+                      same(quoted.destination, awaited.target), awaited.local.map({ same(quoted.source, $0) }) ?? true else { continue }
+                let datagram = wire.last { candidate in
+                    guard candidate < index, let udp = rows[candidate].decoded, udp.udp != nil,
+                          let (from, to) = udp.endpoints else { return false }
+                    return same(from, quoted.source) && same(to, quoted.destination)
+                }
+                let cause = datagram.map { " (\(number($0)))" } ?? ""
+                return "the wire shows why: \(number(index)) \(WireText.label(frame)) came back for the datagram\(cause); "
+                    + (connected ? "the connected socket was told, so recv() failed with ECONNREFUSED"
+                        : "an unconnected socket is not told, so recvfrom() waited until the timeout")
+            }
+            return nil
+        }
+    }
+
+    /// For a UDP exchange that timed out with no ICMP error on the wire: the datagram that
+    /// arrived and the silence after it, when the capture has the datagram.
+    static func silence<Rows: RandomAccessCollection>(_ awaited: AwaitedEvidence, rows: Rows, numberOffset: Int) -> String?
+    where Rows.Element == ConsoleState.TimelineRow, Rows.Index == Int {
+        guard case .portUnreachable(connected: false) = awaited.claim, let local = awaited.local else { return nil }
+        guard let index = rows.indices.last(where: { candidate in
+            let row = rows[candidate]
+            guard row.lane == .wire, row.time >= awaited.since, let frame = row.decoded, frame.udp != nil,
+                  let (from, to) = frame.endpoints else { return false }
+            return same(from, local) && same(to, awaited.target)
+        }) else { return nil }
+        return "the wire shows the datagram (#\(numberOffset + index + 1)) reaching \(awaited.target) and no ICMP error coming back: "
+            + "a program is bound to that port and did not answer"
+    }
+
+    /// The same address, where a wildcard host (`0.0.0.0`, `::`) matches any.
+    static func same(_ a: Endpoint, _ b: Endpoint) -> Bool {
+        guard a.port == b.port else { return false }
+        let wildcard: Set<String> = ["0.0.0.0", "::", ""]
+        return a.host == b.host || wildcard.contains(a.host) || wildcard.contains(b.host)
+    }
+}
