@@ -676,8 +676,10 @@ extension ConsoleState {
             addRow(simpleRow(event, "\(who) connected \(local.onWire) > \(peer)", outgoing: false))
         case .accepted(let peer):
             addRow(simpleRow(event, "\(who) accept() \(peer)", outgoing: false))
-        case .closed(let peer):
+        case .closed(let peer, _):
             addRow(simpleRow(event, "\(who) close() \(peer)", outgoing: true))
+        case .shutdown(let peer):
+            addRow(simpleRow(event, "\(who) shutdown(SHUT_WR) \(peer)", outgoing: true))
         case .timedOut(let peer, let seconds):
             var row = simpleRow(event, "\(who) no reply from \(peer) within \(ClientFailure.format(seconds)) s", outgoing: false)
             row.isError = true

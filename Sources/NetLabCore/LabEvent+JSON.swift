@@ -23,8 +23,11 @@ extension LabEvent {
         switch kind {
         case .listening(let local), .stopped(let local):
             fields.append(("local", .string(local.description)))
-        case .accepted(let peer), .connecting(let peer), .closed(let peer):
+        case .accepted(let peer), .connecting(let peer), .shutdown(let peer):
             fields.append(("peer", .string(peer.description)))
+        case .closed(let peer, let peerClosedFirst):
+            fields.append(("peer", .string(peer.description)))
+            if let peerClosedFirst { fields.append(("peer_closed_first", .bool(peerClosedFirst))) }
         case .connected(let local, let peer):
             fields += [("local", .string(local.description)), ("peer", .string(peer.description))]
         case .received(let bytes, let from, let to), .sent(let bytes, let from, let to):
@@ -69,6 +72,7 @@ extension LabEvent {
         case .connecting: "connecting"
         case .connected: "connected"
         case .closed: "closed"
+        case .shutdown: "shutdown"
         case .received: "received"
         case .sent: "sent"
         case .rejected: "rejected"

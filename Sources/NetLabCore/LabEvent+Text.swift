@@ -19,8 +19,15 @@ extension LabEvent {
                 ? "connected \(local) -> \(peer)" : "socket \(local) connected to \(peer)"
         case .connecting(let peer):
             return "connecting to \(peer)"
-        case .closed(let peer):
-            return "closed the connection with \(peer)"
+        case .closed(let peer, let peerClosedFirst):
+            // The side whose FIN went first holds TIME_WAIT (the lab's Wireshark question).
+            switch peerClosedFirst {
+            case true?: return "closed the connection with \(peer) (\(peer) closed first, so it holds TIME_WAIT)"
+            case false?: return "closed the connection with \(peer) (the server closed first, so it holds TIME_WAIT)"
+            case nil: return "closed the connection with \(peer)"
+            }
+        case .shutdown(let peer):
+            return "shutdown(SHUT_WR): the FIN goes to \(peer); reading goes on"
         case .received(let bytes, let from, _):
             return "\(from) -> \(Self.count(bytes)) \(Self.preview(bytes))"
         case .sent(let bytes, _, let to):

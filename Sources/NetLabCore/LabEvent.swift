@@ -25,7 +25,9 @@ public struct LabEvent: Sendable, Equatable {
         /// A client's connection to `peer` is established (TCP) or its socket is ready (UDP).
         case connected(local: Endpoint, peer: Endpoint)
         /// A connection with `peer` is closed.
-        case closed(peer: Endpoint)
+        case closed(peer: Endpoint, peerClosedFirst: Bool? = nil)
+        /// shutdown(SHUT_WR): this side's FIN goes to `peer`; reading goes on (a half-close).
+        case shutdown(peer: Endpoint)
         /// Bytes arrived: `from` is the remote side, `to` our own socket's address.
         case received(bytes: [UInt8], from: Endpoint, to: Endpoint)
         /// Bytes left: `from` is our own socket's address, `to` the remote side.

@@ -30,6 +30,9 @@ final class HTTPServerConnection: StreamConnection {
     private var sentOfCurrent = 0
     /// Why the connection is closing early, for the access-log line of an unfinished response.
     private var abortReason = "the server closed the connection"
+    /// Whether the client's FIN had come when this side sent its own (shutdown or close).
+    private var finOrder: Bool?
+    var peerClosedFirst: Bool? { finOrder }
 
     /// `busy`: past the connection limit: read the request head, answer 503, close (answering
     /// before reading made the close a reset that often destroyed the 503 in flight).
@@ -50,7 +53,11 @@ final class HTTPServerConnection: StreamConnection {
         }
     }
 
-    func begin(onClose: @escaping () -> Void) {
+    func begin(willClose: @escaping () -> Void, onClose: @escaping () -> Void) {
+        handle.willClose = { [self] in
+            if finOrder == nil { finOrder = state.peerFinished }
+            willClose()
+        }
         handle.onClosed = onClose
         // TCP_NODELAY comes from the listening socket. The request is often in already: read
         // it now, and join the epoll set only if the connection then waits for something (a
@@ -243,7 +250,12 @@ final class HTTPServerConnection: StreamConnection {
         switch state.flushed(now: clock.uptimeNanoseconds()) {
         case .close(let halfCloseFirst):
             // Ignored on purpose: a shutdown that fails (the client already reset) changes nothing here.
-            if halfCloseFirst { _ = shutdown(handle.fd, Int32(SHUT_WR)) }
+            if halfCloseFirst {
+                // The FIN goes now, before close(): its order decides who holds TIME_WAIT.
+                finOrder = state.peerFinished
+                sink.emitTraffic(.http, .server, .shutdown(peer: peer))
+                _ = shutdown(handle.fd, Int32(SHUT_WR))
+            }
             close()
         case .continueWithInput:
             answerWaitingRequests()

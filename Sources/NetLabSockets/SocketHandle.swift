@@ -12,6 +12,8 @@ final class SocketHandle {
     private var closed = false
     /// Runs once, right after the descriptor is closed (a connection tells its listener).
     var onClosed: (() -> Void)?
+    /// Runs just before close(2), so a `closed` event is stamped before the FIN it causes.
+    var willClose: (() -> Void)?
 
     init(fd: Int32, reactor: Reactor) {
         self.fd = fd
@@ -64,6 +66,9 @@ final class SocketHandle {
             closing = true
             closed = true
             reactor.remove(registration)
+            let before = willClose
+            willClose = nil
+            before?()
             Syscall.close(fd)
             let notify = onClosed
             onClosed = nil

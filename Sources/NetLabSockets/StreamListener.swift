@@ -5,9 +5,13 @@ import NetLabCore
 
 /// One accepted connection of a stream server (TCP uppercase, HTTP).
 protocol StreamConnection: AnyObject {
-    /// Starts serving; `onClose` runs on the queue once the connection is closed (the
-    /// listener reports `closed` and forgets the connection there).
-    func begin(onClose: @escaping () -> Void)
+    /// Starts serving; `willClose` runs just before the socket is closed (the listener reports
+    /// `closed` there, stamped before the FIN), `onClose` once it is (the listener forgets the
+    /// connection there).
+    func begin(willClose: @escaping () -> Void, onClose: @escaping () -> Void)
+    /// Whether the client's FIN came before this side's (true: the client holds TIME_WAIT;
+    /// nil when no FIN order applies, a reset).
+    var peerClosedFirst: Bool? { get }
     /// Closes the connection; `completion` runs after the descriptor is closed.
     func close(completion: (() -> Void)?)
     /// Called every sweep interval with the uptime in nanoseconds, for deadlines.
@@ -159,12 +163,15 @@ final class StreamListener {
             } else {
                 sink.emitTraffic(engine, .server, .accepted(peer: peer))
             }
-            connection.begin { [weak self, sink, engine] in
+            let turnedAway = atLimit
+            connection.begin(willClose: { [weak connection, sink, engine] in
+                if !turnedAway { sink.emitTraffic(engine, .server, .closed(peer: peer, peerClosedFirst: connection?.peerClosedFirst)) }
+            }, onClose: { [weak self] in
                 guard let self else { return }
                 connections[id] = nil
-                if busy.remove(id) == nil { sink.emitTraffic(engine, .server, .closed(peer: peer)) }
+                busy.remove(id)
                 if paused { resumeAccepting() }
-            }
+            })
         }
     }
 

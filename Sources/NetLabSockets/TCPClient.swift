@@ -181,8 +181,10 @@ final class TCPExchange: ClientExchange {
         }
         handle.finishWriting()
         // Half-close: tells the server the message is complete; the reply can still come back.
+        // Stamped before the call, like send(): the row comes before the FIN it causes.
         // Ignored on purpose: it fails only on a connection already gone, which the next
         // recv() reports (ECONNRESET, or end of file).
+        sink.emit(engine, .client, .shutdown(peer: peer))
         _ = shutdown(handle.fd, Int32(SHUT_WR))
     }
 
@@ -239,10 +241,8 @@ final class TCPExchange: ClientExchange {
             completion(result)
             return
         }
-        let wasConnected = connected
-        handle.close { [sink, peer, engine] in
-            if wasConnected { sink.emit(engine, .client, .closed(peer: peer)) }
-            completion(result)
-        }
+        // The close() row is stamped before the call, so it comes before any FIN it sends.
+        if connected { sink.emit(engine, .client, .closed(peer: peer)) }
+        handle.close { completion(result) }
     }
 }

@@ -14,6 +14,10 @@ final class TCPServerConnection: StreamConnection {
     private var pending: [UInt8] = []
     private var pendingStart = 0
     private var peerFinished = false
+    /// recv() returned 0 (the client's FIN), or failed (a reset: no FIN order).
+    private var sawEnd = false
+    private var wasReset = false
+    var peerClosedFirst: Bool? { wasReset ? nil : sawEnd }
     /// Reply to the first read, then close (the lab server's way).
     private let oneMessage: Bool
     /// Closed after this many seconds without a byte either way (0: never).
@@ -34,7 +38,8 @@ final class TCPServerConnection: StreamConnection {
         self.sink = sink
     }
 
-    func begin(onClose: @escaping () -> Void) {
+    func begin(willClose: @escaping () -> Void, onClose: @escaping () -> Void) {
+        handle.willClose = willClose
         handle.onClosed = onClose
         // The client's message is often in already: read it now, and join the epoll set only
         // if the connection then waits (with --one-message a connection answered at once
@@ -74,6 +79,7 @@ final class TCPServerConnection: StreamConnection {
             do throws(SocketError) {
                 count = try Syscall.nonBlocking(.recv, endpoint: peer) { recv(handle.fd, scratch.baseAddress, scratch.count, 0) }
             } catch {
+                wasReset = true
                 sink.emit(.tcp, .server, .failed(error))
                 close()
                 return
@@ -81,6 +87,7 @@ final class TCPServerConnection: StreamConnection {
             guard let count else { return }
             active = true
             if count == 0 {
+                sawEnd = true
                 peerFinished = true
                 handle.pauseReading()
                 if pendingStart == pending.count { close() }

@@ -85,7 +85,7 @@ enum ServerRunner {
         case .idleClosed: show = !quiet
         case .served: show = !quiet
         case .received: show = !quiet && (event.engine != .http || verbose || hex)
-        case .sent, .accepted, .closed, .connected, .connecting, .timedOut, .wire: show = verbose
+        case .sent, .accepted, .closed, .shutdown, .connected, .connecting, .timedOut, .wire: show = verbose
         }
         guard show else { return [] }
         var summary = event.summary

@@ -36,6 +36,8 @@ extension LoopbackTests {
         #expect(peer == local)
         #expect(clientKinds.dropFirst().first == .sent(bytes: Array("abc".utf8), from: clientAddress, to: local))
         #expect(clientKinds.contains(.received(bytes: Array("ABC".utf8), from: local, to: clientAddress)))
+        // The half-close after the message, then close(): each stamped before its call.
+        #expect(clientKinds.firstIndex(of: .shutdown(peer: local)) == 2)
         #expect(clientKinds.last == .closed(peer: local))
 
         #expect(serverEvents.kinds == [
@@ -43,7 +45,9 @@ extension LoopbackTests {
             .accepted(peer: clientAddress),
             .received(bytes: Array("abc".utf8), from: clientAddress, to: local),
             .sent(bytes: Array("ABC".utf8), from: local, to: clientAddress),
-            .closed(peer: clientAddress),
+            // The client half-closed first (its FIN came before the server's): it holds
+            // TIME_WAIT, as `ss -tan state time-wait` shows after such an exchange.
+            .closed(peer: clientAddress, peerClosedFirst: true),
             .stopped(local),
         ])
     }

@@ -185,6 +185,29 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(try session.exitStatus() == 0)
     }
 
+    /// Issue 22: teardown in the order it happens. Each side's close() (and the client's
+    /// half-close) is stamped before its call, so it stands above the FIN it caused; the
+    /// server log says who closed first.
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func teardownRowsComeBeforeTheirFINs() throws {
+        let port = try freePort()
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                      "--http-port", "\(try freePort())", "--servers", "tcp"],
+            width: 200, height: 60)
+        try session.waitFor("WIRE on") { $0.contains("WIRE  on") }
+        try session.waitForServer("TCP", port: port, "ON")
+        try session.typeLine("hello")
+        let screen = try session.waitFor("the server's FIN") { $0.contains("wire FIN/ACK 127.0.0.1:\(port) > 127.0.0.1:") }
+        let found = rowIndices(screen, ["call TCP client shutdown(SHUT_WR) 127.0.0.1:\(port)", "wire FIN/ACK 127.0.0.1:",
+                                        "call TCP server close() 127.0.0.1:", "wire FIN/ACK 127.0.0.1:\(port) > 127.0.0.1:"])
+        let order = found.compactMap { $0 }
+        #expect(order.count == 4 && order == order.sorted(), "\(screen)")
+        #expect(flatten(screen).contains("closed first, so it holds TIME_WAIT)"), "\(screen)")
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
     /// Question 2: the datagram, then the ICMP error, then the timeout; saved, tshark reads it.
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
     func consoleTimelineShowsTheICMPBeforeTheTimeoutAndSavesIt() throws {
