@@ -273,6 +273,10 @@ public final class ConsoleApp {
     private func redraw() {
         lastRender = Self.now()
         let (width, height) = terminal.size()
+        if state.screenSize != ConsoleState.ScreenSize(width: width, height: height) {
+            // The client pane's rows depend on the size (no effects come of it).
+            _ = state.update(.resized(width: width, height: height), now: Date())
+        }
         terminal.draw(render(state, width: width, height: height))
         if let keyLatencyLog, let read = keysReadAt {
             // Benchmarks: from reading a key to its frame written to the terminal.

@@ -16,4 +16,6 @@ public enum Action: Sendable {
     case wireDropped(Int)
     /// `:check` finished: the report card.
     case checked(CheckReport)
+    /// The terminal's size (the client pane's rows depend on it).
+    case resized(width: Int, height: Int)
 }

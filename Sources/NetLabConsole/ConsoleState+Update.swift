@@ -36,6 +36,11 @@ extension ConsoleState {
         case .wireDropped(let count):
             wireDropped = count
             return []
+        case .resized(let width, let height):
+            screenSize = ScreenSize(width: width, height: height)
+            if transcriptAtNewestHead { transcriptScroll = 0 }
+            anchorNewestEntry()
+            return []
         case .checked(let report):
             say("check \(report.target): \(report.passed) of \(report.results.count) checks passed"
                 + (report.failed == 0 ? "" : " (report card open; any key closes it)"), report.failed == 0 ? .success : .error, now)
@@ -62,7 +67,7 @@ extension ConsoleState {
             if let index = unsent.firstIndex(where: { $0.engine == engine }) { unsent.remove(at: index) }
             let role: StyleRole = outcome.kind == .reply ? .received : .error
             var lines = outcome.detail.split(separator: "\n").map(String.init)
-            if case .failure(let failure) = result, let words = Self.remedyWords(failure.remedy, engine: engine) {
+            if case .failure(let failure) = result, let words = remedy(failure.remedy, engine: engine) {
                 lines[0] += " (" + words + ")"
             }
             // A second line (UDP's other explanation) is its own line, under the first.
@@ -238,7 +243,7 @@ extension ConsoleState {
             if event.action == .click {
                 focus = .client
             } else {
-                transcriptScroll = max(0, min(max(0, transcript.count - 1), transcriptScroll - step))
+                scrollTranscript(by: -step)
             }
         }
         return []
@@ -258,7 +263,7 @@ extension ConsoleState {
     private mutating func page(_ direction: Int) {
         let step = 10 * direction
         switch focus {
-        case .client: transcriptScroll = max(0, min(max(0, transcript.count - 1), transcriptScroll - step))
+        case .client: scrollTranscript(by: -direction * transcriptPage)
         case .serverLog: logScroll = max(0, min(max(0, serverLog.count - 1), logScroll - step))
         case .timeline:
             // Inside the shown message: its hex rows or text lines scroll.
@@ -303,6 +308,7 @@ extension ConsoleState {
         editor.replace(with: "")
         historyIndex = nil
         transcriptScroll = 0
+        transcriptAtNewestHead = false
         guard !line.isEmpty else { return [] }
         if line.hasPrefix(":") { Self.remember(line, in: &commandHistory) } else { Self.remember(line, in: &history) }
         if line.hasPrefix(":") {
@@ -422,6 +428,7 @@ extension ConsoleState {
             selectedRowID = nil
             logScroll = 0
             transcriptScroll = 0
+            transcriptAtNewestHead = false
         case .help:
             showHelp = true
             helpScroll = 0
@@ -560,6 +567,26 @@ extension ConsoleState {
     // MARK: Engine events
 
     /// The console's wording of a remedy: its own keys and commands, never the CLI's options.
+    /// The remedy for the client's failure, worded for the state the console is in: the key
+    /// that turns netlab's server on only when it is off, the command that aims the client
+    /// at it when the target is elsewhere.
+    func remedy(_ remedy: Remedy?, engine: LabEvent.Engine) -> String? {
+        guard case .startServer = remedy, let server = server(engine) else { return Self.remedyWords(remedy, engine: engine) }
+        let on = server.isOn || server.phase == .starting
+        let aimed = server.port == client.port
+        switch (on, aimed) {
+        case (false, true):
+            return Self.remedyWords(remedy, engine: engine)
+        case (false, false):
+            return "\(Self.toggleKey(engine)) turns netlab's \(engine.rawValue) server on at port \(server.port); "
+                + ":port \(server.port) aims the client at it"
+        case (true, false):
+            return ":port \(server.port) aims the client at netlab's \(engine.rawValue) server, which is on"
+        case (true, true):
+            return ":target 127.0.0.1 \(server.port) aims the client at netlab's \(engine.rawValue) server, which is on"
+        }
+    }
+
     static func remedyWords(_ remedy: Remedy?, engine: LabEvent.Engine) -> String? {
         let name = engine.rawValue.lowercased()
         switch remedy {
@@ -792,9 +819,20 @@ extension ConsoleState {
         if logScroll > 0 { logScroll = min(logScroll + 1, serverLog.count - 1) }
     }
 
-    /// A line in the client's transcript.
+    /// A line in the client's transcript. A new entry (a line with a time) is followed from
+    /// its first line: when it is taller than the pane, the view keeps its head on screen and
+    /// the title says how many lines follow. A view the user scrolled back stays where it is.
     mutating func say(_ text: String, _ role: StyleRole, _ now: Date?) {
-        transcript.append(Line(time: now, text: text, role: role))
-        if transcriptScroll > 0 { transcriptScroll = min(transcriptScroll + 1, transcript.count - 1) }
+        let line = Line(time: now, text: text, role: role)
+        transcript.append(line)
+        if now != nil && transcriptAtNewestHead {
+            transcriptAtNewestHead = false
+            transcriptScroll = 0
+        }
+        if transcriptScroll > 0 && !transcriptAtNewestHead {
+            transcriptScroll += transcriptRows(line)
+        } else {
+            anchorNewestEntry()
+        }
     }
 }

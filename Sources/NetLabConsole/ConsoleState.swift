@@ -141,7 +141,22 @@ public struct ConsoleState: Equatable {
     public var selectedRowID: Int?
     /// Lines scrolled back from the newest, per scrollable pane.
     public var logScroll = 0
+    /// Screen rows (wrapped lines) the client's transcript is scrolled back from its end.
     public var transcriptScroll = 0
+    /// The view shows the newest entry from its first line (it is taller than the pane) and
+    /// moves on to the next entry when one comes: netlab scrolled, not the user.
+    public var transcriptAtNewestHead = false
+    /// The terminal's size as last drawn; nil until the loop says (tests of pure state).
+    public var screenSize: ScreenSize?
+
+    public struct ScreenSize: Equatable, Sendable {
+        public var width: Int
+        public var height: Int
+        public init(width: Int, height: Int) {
+            self.width = width
+            self.height = height
+        }
+    }
     public var showHelp = false
     /// Lines the help overlay is scrolled down (clamped when drawn).
     public var helpScroll = 0

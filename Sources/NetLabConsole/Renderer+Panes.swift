@@ -16,13 +16,18 @@ extension Renderer {
     func drawClient(_ screen: inout Screen, _ rect: Rect) {
         var name = "Client"
         if state.transcript.dropped > 0 { name += " (\(state.transcript.dropped) older lines dropped)" }
+        if state.transcriptScroll > 0 {
+            let below = state.transcriptScroll
+            name += state.transcriptAtNewestHead ? " [the newest from its start: \(below) more line\(below == 1 ? "" : "s") below, PgDn]"
+                : " [scrolled back \(below)]"
+        }
         let (title, role) = title(name, pane: .client)
         screen.box(rect, title: title, titleRole: role)
         let inner = rect.inner
         guard inner.height >= 2 else { return }
         // Transcript above, a rule, the input line at the bottom.
-        drawLines(&screen, Array(state.transcript.items), scroll: state.transcriptScroll,
-                  in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height - 2))
+        drawRows(&screen, Array(state.transcript.items), rowsBack: state.transcriptScroll,
+                 in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height - 2))
         let ruleRow = inner.row + inner.height - 2
         for x in inner.column..<(inner.column + inner.width) { screen[ruleRow, x] = .init("─", .border) }
         drawInputLine(&screen, row: inner.row + inner.height - 1, column: inner.column, width: inner.width)
@@ -83,6 +88,28 @@ extension Renderer {
             let y = rect.row + i
             if let time = row.time { screen.put(time, row: y, column: rect.column, role: .time, limit: rect.width) }
             screen.put(row.text, row: y, column: rect.column + row.indent, role: row.role, limit: rect.width - row.indent)
+        }
+    }
+
+    /// Timestamped lines wrapped into rows, `rowsBack` rows scrolled back from the end: only
+    /// the lines that reach the window are wrapped.
+    func drawRows(_ screen: inout Screen, _ lines: [ConsoleState.Line], rowsBack: Int, in rect: Rect) {
+        guard rect.height > 0, rect.width > 0 else { return }
+        var rows: [(text: String, role: StyleRole, time: String?)] = []
+        let needed = rowsBack + rect.height
+        let room = max(1, rect.width - ConsoleState.timeColumns)
+        for line in lines.reversed() {
+            let time = line.time.map { clock($0) + " " }
+            let pieces = Self.wrap(line.text, width: room)
+            rows.insert(contentsOf: pieces.enumerated().map { ($0.element, line.role, $0.offset == 0 ? time : nil) }, at: 0)
+            if rows.count >= needed { break }
+        }
+        let end = max(0, rows.count - rowsBack)
+        for (i, row) in rows[max(0, end - rect.height)..<end].enumerated() {
+            let y = rect.row + i
+            if let time = row.time { screen.put(time, row: y, column: rect.column, role: .time, limit: rect.width) }
+            screen.put(row.text, row: y, column: rect.column + ConsoleState.timeColumns, role: row.role,
+                       limit: rect.width - ConsoleState.timeColumns)
         }
     }
 

@@ -22,8 +22,8 @@ extension LabEvent {
         case .closed(let peer, let peerClosedFirst):
             // The side whose FIN went first holds TIME_WAIT (the lab's Wireshark question).
             switch peerClosedFirst {
-            case true?: return "closed the connection with \(peer) (\(peer) closed first, so it holds TIME_WAIT)"
-            case false?: return "closed the connection with \(peer) (the server closed first, so it holds TIME_WAIT)"
+            case true?: return "closed the connection with \(peer) (its FIN came first: it holds TIME_WAIT)"
+            case false?: return "closed the connection with \(peer) (the server's FIN came first: the server holds TIME_WAIT)"
             case nil: return "closed the connection with \(peer)"
             }
         case .shutdown(let peer):

@@ -21,8 +21,37 @@ import NetLabCore
 
     @Test(arguments: [(80, 24), (120, 40), (160, 40)])
     func snapshot(width: Int, height: Int) throws {
-        let screen = render(sampleState(), width: width, height: height, clock: utcClock)
+        // The state knows the size, as in the console: the newest entry shows from its start.
+        var state = sampleState()
+        state.apply([.resized(width: width, height: height)])
+        let screen = render(state, width: width, height: height, clock: utcClock)
         try assertSnapshot(screen, named: "console-\(width)x\(height)")
+    }
+
+    /// Issue 22: an outcome taller than the client pane shows from its headline, the title says
+    /// how many lines follow, and PgDn pages through it a pane at a time, one row of overlap.
+    @Test func aTallOutcomeShowsItsHeadlineAndPagesThroughEveryLine() {
+        var state = sampleState()
+        state.apply([.resized(width: 80, height: 24)])
+        #expect(state.focus == .client)
+        let first = render(state, width: 80, height: 24, clock: utcClock).text
+        #expect(first.contains("10:00:07.000 No reply within 2 s. Nothing listening? Then the host answers"), "\(first)")
+        #expect(first.contains("Client [the newest from its start: 2 more lines below, PgDn]"), "\(first)")
+        var seen: [String] = []
+        for _ in 0..<3 {
+            let screen = render(state, width: 80, height: 24, clock: utcClock).text.split(separator: "\n").map(String.init)
+            let top = screen.lastIndex { $0.contains("Client") }!
+            seen += screen[(top + 1)..<(top + 5)]
+            state.apply([.key(.pageDown)])
+        }
+        // Every row of the entry appears (pages overlap by one row); past the end, nothing moves.
+        for row in ["Nothing listening? Then the host answers", "which Linux tells only a connected", "Or a program is bound there",
+                    "ConnectionResetError.)"] {
+            #expect(seen.contains { $0.contains(row) }, "\(row) never shown")
+        }
+        #expect(state.transcriptScroll == 0, "a PgDn past the end is not counted")
+        state.apply([.key(.pageUp)])
+        #expect(state.transcriptScroll == 3, "a page is the pane's 4 rows less one of overlap")
     }
 
     @Test func helpOverlaySnapshot() throws {

@@ -203,7 +203,7 @@ private func tshark(_ arguments: [String]) throws -> Finished {
                                         "call TCP server close() 127.0.0.1:", "wire FIN/ACK 127.0.0.1:\(port) > 127.0.0.1:"])
         let order = found.compactMap { $0 }
         #expect(order.count == 4 && order == order.sorted(), "\(screen)")
-        #expect(flatten(screen).contains("closed first, so it holds TIME_WAIT)"), "\(screen)")
+        #expect(flatten(screen).contains("(its FIN came first: it holds TIME_WAIT)"), "\(screen)")
         try session.send("F10")
         #expect(try session.exitStatus() == 0)
     }
