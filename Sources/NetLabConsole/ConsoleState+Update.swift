@@ -233,8 +233,7 @@ extension ConsoleState {
                 if (0..<listHeight).contains(line), start + line < rows.count { selectedRowID = rows[start + line].id }
             case .wheelUp, .wheelDown:
                 if line < listHeight { selectRow(step / 3) } else if let shown = shownRow {
-                    detailScroll = max(0, shownDetailScroll + step / 3)
-                    detailScrollRow = shown.id
+                    scrollDetail(by: step / 3, pages: false, of: shown)
                 }
             }
         } else if layout.serverLog.contains(row: event.row, column: event.column) {
@@ -269,9 +268,18 @@ extension ConsoleState {
             // Inside the shown message: its hex rows or text lines scroll.
             // Half a small pane at a time: at 80x24 the detail shows a few lines.
             guard let shown = shownRow else { return }
-            detailScroll = max(0, shownDetailScroll + 4 * direction)
-            detailScrollRow = shown.id
+            scrollDetail(by: direction, pages: true, of: shown)
         }
+    }
+
+    /// Scrolls the shown row's detail by lines or pages (a page: what fits less one line of
+    /// overlap), clamped to its end: a PgDn past the end is not counted.
+    private mutating func scrollDetail(by amount: Int, pages: Bool, of shown: TimelineRow) {
+        let geometry = screenSize.flatMap { Renderer(state: self).detailPage(width: $0.width, height: $0.height) }
+        let step = pages ? amount * (geometry?.page ?? 4) : amount
+        let limit = geometry?.maxScroll ?? Int.max
+        detailScroll = max(0, min(limit, shownDetailScroll + step))
+        detailScrollRow = shown.id
     }
 
     private mutating func selectRow(_ step: Int) {

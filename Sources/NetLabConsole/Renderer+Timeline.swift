@@ -48,38 +48,68 @@ extension Renderer {
             : "\(number)\(shown.text)\(shown.length > 0 ? truncated : "")"
         screen.put(heading, row: y, column: inner.column, role: .title, limit: inner.width)
         y += 1
-        var notes: [(String, StyleRole)] = []
-        if let explanation = shown.explanation {
-            notes += Self.wrap(explanation, width: inner.width).map { ($0, .error) }
-        }
-        notes += shown.summaries.map { ($0, .info) }
-        for (text, role) in notes where y < bottom {
-            screen.put(text, row: y, column: inner.column, role: role, limit: inner.width)
-            y += 1
-        }
-        guard !shown.bytes.isEmpty else { return }
+        // The explanation, the header lines and the bytes scroll as one (PgUp PgDn in the
+        // timeline): a page is what fits less one line of overlap, so every line is reached.
+        let content = detailContent(shown, width: inner.width)
         let room = bottom - y
         guard room > 0 else { return }
-        let asText = state.detailAsText
-        let lines = asText ? ConsoleState.textLines(shown) : HexDump.lines(shown.bytes)
+        let window = Self.detailWindow(count: content.count, room: room, scroll: state.shownDetailScroll)
         let offsetWidth = HexDump.offsetWidth(count: shown.bytes.count)
-        // Scrolled with PgUp/PgDn in the timeline; the last row says where the view is.
-        let top = lines.count > room ? min(state.shownDetailScroll, lines.count - (room - 1)) : 0
-        let shownLines = lines.count > room ? room - 1 : room
-        for line in lines.dropFirst(top).prefix(shownLines) {
-            if asText {
-                screen.put(line, row: y, column: inner.column, role: .normal, limit: inner.width)
-            } else {
-                drawHexRow(&screen, line, offsetWidth: offsetWidth, row: y, column: inner.column, width: inner.width)
+        for line in content[window.top..<window.end] {
+            switch line {
+            case .note(let text, let role): screen.put(text, row: y, column: inner.column, role: role, limit: inner.width)
+            case .text(let text): screen.put(text, row: y, column: inner.column, role: .normal, limit: inner.width)
+            case .hex(let text): drawHexRow(&screen, text, offsetWidth: offsetWidth, row: y, column: inner.column, width: inner.width)
             }
             y += 1
         }
-        if lines.count > room {
-            let kind = asText ? "lines" : "rows"
-            let end = min(lines.count, top + shownLines)
-            screen.put("\(kind) \(top + 1)-\(end) of \(lines.count): PgUp PgDn scroll (Tab to the timeline), Ctrl-T \(asText ? "hex" : "text")",
-                       row: y, column: inner.column, role: .dropped, limit: inner.width)
+        if window.scrolls {
+            let asText = state.detailAsText
+            screen.put("lines \(window.top + 1)-\(window.end) of \(content.count): PgUp PgDn scroll (Tab to the timeline), "
+                + "Ctrl-T \(asText ? "hex" : "text")", row: y, column: inner.column, role: .dropped, limit: inner.width)
         }
+    }
+
+    /// One line of the shown row's detail, under its heading.
+    enum DetailLine {
+        case note(String, StyleRole)
+        case text(String)
+        case hex(String)
+    }
+
+    /// The explanation (wrapped), the header lines, then the bytes as hex rows or text lines.
+    func detailContent(_ shown: ConsoleState.TimelineRow, width: Int) -> [DetailLine] {
+        var content: [DetailLine] = []
+        if let explanation = shown.explanation { content += Self.wrap(explanation, width: width).map { .note($0, .error) } }
+        content += shown.summaries.map { .note($0, .info) }
+        guard !shown.bytes.isEmpty else { return content }
+        if state.detailAsText {
+            content += ConsoleState.textLines(shown).map { .text($0) }
+        } else {
+            content += HexDump.lines(shown.bytes).map { .hex($0) }
+        }
+        return content
+    }
+
+    /// Which detail lines show in `room` rows scrolled by `scroll`: all when they fit; otherwise
+    /// `room - 1` of them (the last row says where the view is), the scroll clamped to the end.
+    static func detailWindow(count: Int, room: Int, scroll: Int) -> (top: Int, end: Int, scrolls: Bool) {
+        guard count > room, room >= 2 else { return (0, min(count, room), false) }
+        let shown = room - 1
+        let top = max(0, min(scroll, count - shown))
+        return (top, top + shown, true)
+    }
+
+    /// The detail's rows under its heading, and a page of it (the rows that scroll, less one of
+    /// overlap), for the terminal size the state last drew at.
+    func detailPage(width: Int, height: Int) -> (page: Int, maxScroll: Int)? {
+        guard let layout = Layout(width: width, height: height), !state.presenter, let shown = state.shownRow else { return nil }
+        let inner = layout.timeline.inner
+        let (listHeight, _) = timelineWindow(inner, rows: state.visibleRows)
+        let room = inner.height - listHeight - 2  // the rule and the heading
+        let count = detailContent(shown, width: inner.width).count
+        guard count > room, room >= 2 else { return (max(1, room), 0) }
+        return (max(1, room - 2), count - (room - 1))
     }
 
     /// The list's height and its first row's index in `rows`. The detail gets what the shown

@@ -155,6 +155,38 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
             + "a program is bound to that port and did not answer"])
     }
 
+    /// Issue 22: the detail pages through every line of an auto-selected RST (its explanation,
+    /// headers and hex rows) a page at a time with one line of overlap; a PgDn past the end is
+    /// not counted, and it never says "rows 1-0".
+    @Test func theDetailPagesThroughEveryLine() {
+        var state = refusedSession()
+        state.apply([.resized(width: 80, height: 24)])
+        while state.focus != .timeline { state.apply([.key(.tab)]) }
+        var seen = Set<String>()
+        var statuses: [String] = []
+        for _ in 0..<12 {
+            let screen = render(state, width: 80, height: 24, clock: utcClock).text.split(separator: "\n").map(String.init)
+            guard let heading = screen.firstIndex(where: { $0.contains("#3 wire RST/ACK, 54 bytes on the wire") }) else {
+                Issue.record("no detail heading:\n\(screen.joined(separator: "\n"))")
+                return
+            }
+            for line in screen[(heading + 1)...] {
+                if line.hasPrefix("└") { break }
+                if line.contains("PgUp PgDn scroll") { statuses.append(line) } else { seen.insert(line) }
+            }
+            state.apply([.key(.pageDown)])
+        }
+        #expect(!statuses.isEmpty && statuses.allSatisfy { !$0.contains(" 1-0 ") }, "\(statuses)")
+        let content = ["the kernel answered the SYN", "Internet Protocol Version 4", "Transmission Control Protocol", "0000  ", "0010  ",
+                       "0020  ", "0030  "]
+        for piece in content { #expect(seen.contains { $0.contains(piece) }, "\(piece) never shown") }
+        let end = state.detailScroll
+        state.apply([.key(.pageDown)])
+        #expect(state.detailScroll == end, "past the end is not counted")
+        state.apply([.key(.pageUp)])
+        #expect(state.detailScroll < end)
+    }
+
     @Test func noCitationWithoutTheWire() {
         var state = ConsoleState(engines: [.tcp, .udp])
         state.apply([.wire(.off(reason: "capturing packets needs the CAP_NET_RAW capability: FIX"))])

@@ -151,8 +151,17 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
         try session.send("Tab", "Tab", "C-t")
         try session.waitFor("HTTP/1.1 404 Not Found")
         try session.waitFor("lines 1-2 of 10: PgUp PgDn scroll")
-        try session.send("PageDown", "PageDown")
+        // A page is the two lines shown less one of overlap: every line is reached (it used
+        // to go 1-2, 5-6, 9-10), and the end stops the paging.
+        for first in 2...9 {
+            try session.send("PageDown")
+            try session.waitFor("lines \(first)-\(first + 1) of 10: PgUp PgDn scroll")
+        }
         try session.waitFor("<body><h1>404 Not Found</h1><p>/missing is not on this server</p>")
+        try session.send("PageDown")
+        try session.send("PageUp")
+        try session.waitFor("lines 8-9 of 10: PgUp PgDn scroll")
+        try session.send("PageDown")
         try session.waitFor("lines 9-10 of 10: PgUp PgDn scroll")
         try session.send("C-t")  // back to hex
         try session.waitFor("0000  48 54 54 50 2f 31 2e 31 20 34 30 34")
