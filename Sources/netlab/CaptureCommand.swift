@@ -85,7 +85,7 @@ struct CaptureCommand: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
             source.setEventHandler { @Sendable in
                 capture.stop(waitingAtMost: 0.1)
-                Self.finish(state, capture)
+                Self.finish(state, capture, interface: interface)
             }
             source.resume()
             sources.append(source)
@@ -96,7 +96,7 @@ struct CaptureCommand: ParsableCommand {
         // The capture counts what the kernel passed; with a range, --count counts what matched.
         let limit = count
         capture.start(count: exact ? count : nil, failed: { failure in Output.error(failure.message) },
-                      finished: { DispatchQueue.main.async { Self.finish(state, capture) } }) { frame in
+                      finished: { DispatchQueue.main.async { Self.finish(state, capture, interface: interface) } }) { frame in
             if !exact {
                 guard CaptureFilter.matches(FrameDecoder.decode(frame), ports: portSet) else { return }
                 if let limit, state.taken >= limit { return }
@@ -106,21 +106,24 @@ struct CaptureCommand: ParsableCommand {
             if !exact, let limit, state.taken >= limit {
                 DispatchQueue.main.async {
                     capture.stop()
-                    Self.finish(state, capture)
+                    Self.finish(state, capture, interface: interface)
                 }
             }
         }
         withExtendedLifetime(sources) { dispatchMain() }
     }
 
-    private static func finish(_ state: CaptureState, _ capture: WireCapture) -> Never {
+    private static func finish(_ state: CaptureState, _ capture: WireCapture, interface: String) -> Never {
         // A stalled stdout holds the capture thread (and its lock) in write(): the end does not
         // wait for it longer than a moment (SIGTERM must end the capture whatever stdout does).
         let (count, file) = state.close(waitingAtMost: 0.05)
         if let file { Glibc.close(file) }
         var line = "\(count) packet\(count == 1 ? "" : "s") captured"
         if let statistics = capture.statistics, statistics.dropped + statistics.interfaceDropped > 0 {
-            line += ", \(statistics.dropped + statistics.interfaceDropped) dropped by the kernel (the capture buffer was full)"
+            // What the kernel counted: on lo it counts a lost packet as sent and as received,
+            // so about half as many packets are missing (measured: 5,563 counted, 2,782 missing).
+            line += ", \(statistics.dropped + statistics.interfaceDropped) dropped by the kernel (the capture buffer was full"
+                + (interface == "lo" ? "; on lo each packet is counted twice, as sent and as received)" : ")")
         }
         Output.error(line)
         Foundation.exit(0)
