@@ -437,6 +437,7 @@ extension ConsoleState {
             logScroll = 0
             transcriptScroll = 0
             transcriptAtNewestHead = false
+            wireFramesSeen = 0
         case .help:
             showHelp = true
             helpScroll = 0
@@ -488,8 +489,12 @@ extension ConsoleState {
         let captured = timeline.items.compactMap(\.frame)
         if !captured.isEmpty {
             let records = captured.map { PcapFile.Record(frame: $0) }
+            // The timeline keeps the newest rows: what left it is not in the file, and is said.
+            let left = max(0, wireFramesSeen - records.count)
+            let missing = left == 0 ? "" : " (the newest; \(left) older one\(left == 1 ? "" : "s") had left the timeline and "
+                + "\(left == 1 ? "is" : "are") not in the file: netlab capture --write keeps every packet)"
             return [.save(path: path, bytes: PcapFile.pcapng(records, sectionComment: "Captured by netlab's console"),
-                          what: "\(records.count) captured packet\(records.count == 1 ? "" : "s")", replace: replace)]
+                          what: "\(records.count) captured packet\(records.count == 1 ? "" : "s")\(missing)", replace: replace)]
         }
         var madeUp = MadeUpFrames()
         var records: [PcapFile.Record] = []
@@ -780,6 +785,7 @@ extension ConsoleState {
     }
 
     private mutating func addWireRow(_ frame: CapturedFrame) {
+        wireFramesSeen += 1
         let taken = wireSession.take(frame)
         var row = TimelineRow(id: 0, time: frame.time, lane: .wire, engine: taken.decoded.udp != nil ? .udp : .tcp, role: .wire,
                               text: "\(taken.label) \(Self.wireAddresses(taken.decoded))\(Self.tcpNumbers(taken))",

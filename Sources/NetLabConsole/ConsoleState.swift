@@ -136,6 +136,9 @@ public struct ConsoleState: Equatable {
     /// The client's own address in the exchange under way (from connect() or the datagram
     /// sent): what a citation of the wire must match.
     var clientLocal: Endpoint?
+    /// Frames the capture delivered this session (the timeline keeps the newest
+    /// `timelineCapacity` rows): `:save` says how many it could not write.
+    public var wireFramesSeen = 0
     public var focus = Pane.client
     /// The packet shown in the bytes view; nil follows the newest.
     public var selectedRowID: Int?

@@ -3,19 +3,32 @@ import Foundation
 /// One JSON object per event, for `--log FILE` (JSON Lines): stable field names, present only
 /// when they apply. Documented in the README ("Logging every event as JSON").
 ///
-/// Always: `time` (UTC, ISO 8601 with microseconds), `engine` (`TCP`, `UDP`, `HTTP`), `role`
+/// Always: `time` (UTC, ISO 8601 with microseconds), `engine` (`TCP`, `UDP`, `HTTP`; for a
+/// wire frame its protocol, `TCP`, `UDP`, `ICMP`, `ICMPv6` or `other`), `role`
 /// (`server`, `client`, `wire`), `event` (`listening`, `stopped`, `accepted`, `connecting`,
-/// `connected`, `closed`, `received`, `sent`, `rejected`, `served`, `idle_closed`, `notice`,
+/// `connected`, `shutdown`, `closed`, `received`, `sent`, `rejected`, `served`, `idle_closed`, `notice`,
 /// `failed`, `timed_out`, `wire`), `text` (the log's one-line summary).
 /// When they apply: `call` (the socket call), `local`, `peer`, `from`, `to` (`host:port`),
 /// `length` and `hex` (every byte, lowercase), `status`, `request`, `ms`, `unfinished`,
 /// `seconds`, `reason`, `error` (`{operation, errno, name, message}`), and for wire frames
 /// `label`, `link_type` and `frame_hex`.
 extension LabEvent {
+    /// `TCP`, `UDP`, `HTTP`; for a wire frame its protocol: `TCP`, `UDP`, `ICMP`, `ICMPv6`, `other`.
+    static func engineName(_ event: LabEvent) -> String {
+        guard case .wire(let frame) = event.kind else { return event.engine.rawValue }
+        switch FrameDecoder.decode(frame).transport {
+        case .tcp: return "TCP"
+        case .udp: return "UDP"
+        case .icmp(let icmp): return icmp.version == 4 ? "ICMP" : "ICMPv6"
+        default: return "other"
+        }
+    }
+
     public var jsonLine: String {
         var fields: [(String, JSONValue)] = [
             ("time", .string(Self.isoTime(time))),
-            ("engine", .string(engine.rawValue)),
+            // A captured frame belongs to no engine: its own protocol is named instead.
+            ("engine", .string(Self.engineName(self))),
             ("role", .string(role.rawValue)),
             ("event", .string(kindName)),
         ]

@@ -187,6 +187,24 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         #expect(state.detailScroll < end)
     }
 
+    /// Issue 22: `:save x.pcapng` writes the frames the timeline still holds and says how many
+    /// older ones it could not (it used to say nothing: 714 of 1,500 after 150 exchanges).
+    @Test func savingAPcapSaysWhatLeftTheTimeline() {
+        var state = ConsoleState(engines: [.tcp, .udp])
+        state.apply([.wire(.on(interface: "lo"))])
+        let frames = (0..<(ConsoleState.timelineCapacity + 5)).map {
+            wire(tcpFrame(from: 40000, to: 12000, flags: 0x10, sequence: UInt32($0), ack: 1, at: 1 + Double($0) / 1000))
+        }
+        state.apply(frames, at: 3)
+        state.type(":save x.pcapng")
+        guard case .save(_, _, let what, _) = state.apply([.key(.enter)], at: 4).first else {
+            Issue.record("no save")
+            return
+        }
+        #expect(what == "1000 captured packets (the newest; 5 older ones had left the timeline and are not in the file: "
+            + "netlab capture --write keeps every packet)")
+    }
+
     @Test func noCitationWithoutTheWire() {
         var state = ConsoleState(engines: [.tcp, .udp])
         state.apply([.wire(.off(reason: "capturing packets needs the CAP_NET_RAW capability: FIX"))])

@@ -44,7 +44,7 @@ import NetLabCore
     @Test func everyKindIsOneParsableObject() throws {
         let kinds: [LabEvent.Kind] = [
             .listening(server), .stopped(server), .accepted(peer: client), .connecting(peer: server),
-            .connected(local: client, peer: server), .closed(peer: client),
+            .connected(local: client, peer: server), .closed(peer: client), .shutdown(peer: server),
             .received(bytes: [0], from: client, to: Endpoint(host: "::1", port: 12000)),
             .rejected(peer: client, reason: "busy"),
             .served(peer: client, requestLine: "GET /\u{7} HTTP/1.1", status: 404, bytes: 347, milliseconds: 0.4567,
@@ -59,11 +59,24 @@ import NetLabCore
             names.append(try #require(json["event"] as? String))
             #expect(json["text"] is String)
         }
-        #expect(names == ["listening", "stopped", "accepted", "connecting", "connected", "closed", "received", "rejected",
+        #expect(names == ["listening", "stopped", "accepted", "connecting", "connected", "closed", "shutdown", "received", "rejected",
                           "served", "idle_closed", "notice", "timed_out", "wire"])
-        let served = try object(LabEvent(time: at, engine: .http, role: .server, kind: kinds[8]))
+        let served = try object(LabEvent(time: at, engine: .http, role: .server, kind: kinds[9]))
         #expect(served["status"] as? Int == 404)
         #expect(served["ms"] as? Double == 0.457)
         #expect(served["request"] as? String == "GET /\u{7} HTTP/1.1")
+    }
+
+    /// Issue 22: a captured frame is tagged with its own protocol, not "TCP" by convention;
+    /// a close says whose FIN came first when the server knows.
+    @Test func wireFramesNameTheirProtocolAndClosesTheirOrder() throws {
+        let ip: [UInt8] = [0x45, 0, 0, 36, 0, 0, 0x40, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
+        let udp: [UInt8] = [0x9c, 0x41, 0x2e, 0xe0, 0, 16, 0, 0] + Array("hi udp!!".utf8)
+        let frame = CapturedFrame(time: at, linkType: .ethernet, bytes: [UInt8](repeating: 0, count: 12) + [0x08, 0x00] + ip + udp)
+        let json = try object(LabEvent(time: at, engine: .tcp, role: .wire, kind: .wire(frame)))
+        #expect(json["engine"] as? String == "UDP")
+        let closed = try object(LabEvent(time: at, engine: .tcp, role: .server, kind: .closed(peer: client, peerClosedFirst: true)))
+        #expect(closed["peer_closed_first"] as? Bool == true)
+        #expect(closed["text"] as? String == "closed the connection with 127.0.0.1:40000 (its FIN came first: it holds TIME_WAIT)")
     }
 }
