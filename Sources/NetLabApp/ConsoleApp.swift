@@ -151,7 +151,9 @@ public final class ConsoleApp {
                     MainActor.assumeIsolated { self?.dispatch(.wire(.off(reason: failure.message))) }
                 }
             }) { frame in
-                if CaptureFilter.matches(FrameDecoder.decode(frame), ports: ports.get()) { sink.emitWire(frame) }
+                // No ports: `:watch all` (the kernel filter passes every TCP and UDP port).
+                let watching = ports.get()
+                if watching.isEmpty || CaptureFilter.matches(FrameDecoder.decode(frame), ports: watching) { sink.emitWire(frame) }
             }
             dispatch(.wire(.on(interface: interface)))
             // The kernel's drop count, checked once a second: a lost frame is never silent.
@@ -171,12 +173,8 @@ public final class ConsoleApp {
         }
     }
 
-    /// Every server's port and the client's target port.
-    private var watchedPorts: [UInt16] {
-        var ports = state.servers.map(\.port)
-        if !ports.contains(state.client.port) { ports.append(state.client.port) }
-        return ports
-    }
+    /// Every server's port, the client's target port and `:watch`'s; empty for every port.
+    private var watchedPorts: [UInt16] { state.watchingAll ? [] : state.watchedPorts }
 
     func dispatch(_ action: Action) {
         guard !quitting else { return }

@@ -18,6 +18,9 @@ public enum ColonCommand: Equatable, Sendable {
     /// `:save [FILE]`: the session as text, or the timeline's frames as pcapng (FILE.pcapng);
     /// `:save! FILE` replaces a file that exists (`:save` leaves it alone and says so).
     case save(String?, replace: Bool)
+    /// `:watch PORT...` adds ports to the capture, `:watch all` captures every TCP and UDP port
+    /// on the loopback, `:watch reset` only the console's own; `:watch` says which.
+    case watch(Watch)
     /// `:copy`: the shown message's hex dump to the clipboard.
     case copy
     /// `:roster`: who talked to the servers.
@@ -33,6 +36,11 @@ public enum ColonCommand: Equatable, Sendable {
 
     public enum Setting: String, Equatable, Sendable { case port, target, timeout, udpMode = "udp-mode" }
 
+    public enum Watch: Equatable, Sendable {
+        case show, all, reset
+        case add([UInt16])
+    }
+
     /// Every command with its syntax, for help and hints.
     public static let usage: [(syntax: String, help: String)] = [
         (":tcp on|off  :udp on|off  :http on|off", "turn a server on or off"),
@@ -47,6 +55,7 @@ public enum ColonCommand: Equatable, Sendable {
         (":view [both|calls|wire]", "the timeline's rows: socket calls, wire packets, or both"),
         (":save [FILE]", "save transcript, log and timeline as text; FILE.pcapng: the packets for Wireshark; FILE.hex: the shown message's hex dump"),
         (":save! FILE", "the same, replacing FILE if it exists (:save never replaces a file)"),
+        (":watch [PORT...|all|reset]", "which ports the wire shows; add ports (a student's programs), every port, or only netlab's"),
         (":copy", "copy the shown message's hex dump to the clipboard (OSC 52)"),
         (":roster", "who talked to the servers: a row per client address (also Ctrl-R)"),
         (":check", "check the client's target server against the lab's protocol (netlab check): a report card"),
@@ -125,6 +134,14 @@ public enum ColonCommand: Equatable, Sendable {
                 return .failure(CommandError("usage: :view [both|calls|wire]"))
             }
             return .success(.view(view))
+        case "watch":
+            let usage = CommandError("usage: :watch [PORT...|all|reset] (ports 1-65535)")
+            guard let first = args.first else { return .success(.watch(.show)) }
+            if args.count == 1, first.lowercased() == "all" { return .success(.watch(.all)) }
+            if args.count == 1, first.lowercased() == "reset" { return .success(.watch(.reset)) }
+            let ports = args.compactMap { UInt16($0) }.filter { $0 > 0 }
+            guard ports.count == args.count else { return .failure(usage) }
+            return .success(.watch(.add(ports)))
         case "save", "save!":
             guard args.count <= 1 else { return .failure(CommandError("usage: :save [FILE] (a name without spaces; FILE.pcapng for Wireshark)")) }
             return .success(.save(args.first, replace: name == "save!"))

@@ -25,6 +25,7 @@ extension ConsoleState {
             case .on(let interface):
                 say("WIRE on: capturing on \(interface); the timeline shows the packets beside the socket calls"
                     + " (F9: calls, wire or both)", .info, now)
+                say(watchSentence, .info, nil)
             case .off(let reason):
                 say("WIRE off: \(reason); everything else works without it", .error, now)
             case .disabled:
@@ -75,6 +76,13 @@ extension ConsoleState {
             if case .failure(let failure) = result { recordFailure(failure, engine: engine, began: began, now: now) }
             return []
         }
+    }
+
+    /// Which ports the wire shows, in a sentence (`:watch`, and when the capture starts).
+    var watchSentence: String {
+        if watchingAll { return "WIRE watches every TCP and UDP port on the loopback and the ICMP errors for them (:watch reset: only netlab's)" }
+        let ports = watchedPorts.map(String.init).joined(separator: ", ")
+        return "WIRE watches ports \(ports) and the ICMP errors for them (:watch PORT adds one, :watch all every port)"
     }
 
     /// The longest report card line the panel shows whole.
@@ -448,6 +456,18 @@ extension ConsoleState {
             let target = Endpoint(host: client.host, port: client.port)
             say("checking \(client.engine.rawValue) \(target) against the lab's protocol (netlab check)...", .info, now)
             return [.check(client.engine, host: client.host, port: client.port)]
+        case .watch(let change):
+            switch change {
+            case .show: break
+            case .all: watchingAll = true
+            case .reset:
+                watchingAll = false
+                watchedExtra = []
+            case .add(let ports):
+                watchingAll = false
+                for port in ports where !watchedExtra.contains(port) { watchedExtra.append(port) }
+            }
+            say(watchSentence, .info, now)
         case .helpFor(let name):
             let entries = ColonCommand.usage(for: name)
             guard !entries.isEmpty else {

@@ -139,6 +139,17 @@ public struct ConsoleState: Equatable {
     /// Frames the capture delivered this session (the timeline keeps the newest
     /// `timelineCapacity` rows): `:save` says how many it could not write.
     public var wireFramesSeen = 0
+    /// Ports the wire shows besides the servers' and the client's (`:watch PORT`), or every
+    /// port (`:watch all`).
+    public var watchedExtra: [UInt16] = []
+    public var watchingAll = false
+
+    /// The ports the capture shows: every server's, the client's target, and `:watch`'s.
+    public var watchedPorts: [UInt16] {
+        var ports: [UInt16] = []
+        for port in servers.map(\.port) + [client.port] + watchedExtra where !ports.contains(port) { ports.append(port) }
+        return ports
+    }
     public var focus = Pane.client
     /// The packet shown in the bytes view; nil follows the newest.
     public var selectedRowID: Int?

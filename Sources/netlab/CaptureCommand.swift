@@ -12,7 +12,7 @@ struct CaptureCommand: ParsableCommand {
         commandName: "capture",
         abstract: "Show the lab's packets as they cross the wire (needs CAP_NET_RAW or root).",
         discussion: """
-            Captures TCP and UDP on the given ports (default 12000 and 8080) and the ICMP errors \
+            Captures TCP and UDP on the given ports (default 12000 and 8080; --all: every port) and the ICMP errors \
             that quote them, on the loopback interface unless told otherwise, and prints a line per \
             packet: time, addresses, a label (SYN, SYN/ACK, PSH/ACK 5 B, RST/ACK, UDP 5 B, ICMP port \
             unreachable), relative TCP numbers, and for an RST or ICMP error what it does to the \
@@ -23,6 +23,9 @@ struct CaptureCommand: ParsableCommand {
 
     @Option(name: .customLong("port"), help: ArgumentHelp("A port to watch (repeat for more).", valueName: "port"))
     var ports: [Int] = []
+
+    @Flag(help: "Capture every TCP and UDP port (and every ICMP error) instead of --port's.")
+    var all = false
 
     @Option(help: ArgumentHelp("The interface to capture on: lo (the loopback), any, or a name from `ip link`.",
                                valueName: "name"))
@@ -43,10 +46,12 @@ struct CaptureCommand: ParsableCommand {
         }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         if interface.isEmpty { throw ValidationError("--interface needs a name, such as lo") }
+        if all && !ports.isEmpty { throw ValidationError("--all captures every port: leave out --port") }
     }
 
     func run() throws {
-        let watched = ports.isEmpty ? [12000, 8080] : ports.map { UInt16($0) }
+        // --all: no ports, which the filter reads as every TCP and UDP port.
+        let watched: [UInt16] = all ? [] : ports.isEmpty ? [12000, 8080] : ports.map { UInt16($0) }
         let capture: WireCapture
         do {
             capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: watched))
@@ -65,8 +70,8 @@ struct CaptureCommand: ParsableCommand {
             file = fd
         }
         let writer = PcapFile.PcapngWriter(linkTypes: [capture.linkType])
-        if let file, let code = Output.writeAll(writer.header(sectionComment: "Captured by netlab capture on \(interface), ports "
-            + watched.map(String.init).joined(separator: " ")), to: file) {
+        if let file, let code = Output.writeAll(writer.header(sectionComment: "Captured by netlab capture on \(interface), "
+            + (all ? "every TCP and UDP port" : "ports " + watched.map(String.init).joined(separator: " "))), to: file) {
             capture.stop()
             throw CommandFailure(message: "cannot write \(write ?? ""): \(String(cString: strerror(code)))", code: CommandFailure.other)
         }
@@ -77,7 +82,7 @@ struct CaptureCommand: ParsableCommand {
         Signals.unblock([SIGINT, SIGTERM])
         let state = CaptureState(file: file, path: write ?? "", writer: writer)
         let unique = Array(Set(watched)).sorted()
-        let ports = unique.count <= 8 ? "ports " + watched.map(String.init).joined(separator: ", ")
+        let ports = all ? "every TCP and UDP port" : unique.count <= 8 ? "ports " + watched.map(String.init).joined(separator: ", ")
             : "\(unique.count) ports from \(unique[0]) to \(unique.last!)"
         Output.error("capturing on \(interface) (\(capture.linkType)), \(ports) and the ICMP errors that quote them; Ctrl-C stops")
         var sources: [DispatchSourceSignal] = []
@@ -91,7 +96,7 @@ struct CaptureCommand: ParsableCommand {
             sources.append(source)
         }
         // Many ports: the kernel passes a range, and the frames of other ports stop here.
-        let exact = CaptureFilter.isExact(ports: watched)
+        let exact = all || CaptureFilter.isExact(ports: watched)
         let portSet = Set(watched)
         // The capture counts what the kernel passed; with a range, --count counts what matched.
         let limit = count

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// The wire beside the socket calls, from the real binary: `netlab capture` and the console's
@@ -206,6 +207,52 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(flatten(screen).contains("(its FIN came first: it holds TIME_WAIT)"), "\(screen)")
         try session.send("F10")
         #expect(try session.exitStatus() == 0)
+    }
+
+    /// Issue 22: a student's programs on a port netlab does not use appear once it is watched
+    /// (`:watch PORT`, or `:watch all`), and the screen says which ports the wire shows.
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func watchShowsAStudentsProgramOnAnotherPort() throws {
+        let port = try freePort()
+        let student = try freePort()
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                      "--http-port", "\(try freePort())", "--servers", "none"],
+            width: 200, height: 50)
+        try session.waitFor("WIRE watches ports \(port),")
+        func datagram(_ text: String) {
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(fd) }
+            _ = withLoopbackAddress(student) { address, length in
+                text.withCString { sendto(fd, $0, strlen($0), 0, address, length) }
+            }
+        }
+        datagram("unwatched")
+        try session.typeLine(":watch \(student)")
+        try session.waitFor("\(student) and the ICMP errors for them")
+        #expect(!session.screen.contains("UDP 9 B 127.0.0.1:"), "the datagram sent before :watch is not shown")
+        datagram("watched")
+        try session.waitFor("the watched datagram") { $0.contains("wire UDP 7 B 127.0.0.1:") && $0.contains("> 127.0.0.1:\(student)") }
+        try session.typeLine(":watch all")
+        try session.waitFor("WIRE watches every TCP and UDP port on the loopback")
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func captureAllCatchesAnyPort() throws {
+        let port = try freePort()
+        // Other tests' traffic shows too (every port): ours is awaited among it.
+        let capture = try Background.netlab("capture", "--all")
+        _ = try capture.line(containing: "netlab: capturing on lo (Ethernet), every TCP and UDP port and the ICMP errors")
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        _ = withLoopbackAddress(port) { address, length in "anyport".withCString { sendto(fd, $0, 7, 0, address, length) } }
+        close(fd)
+        _ = try capture.line(containing: "> 127.0.0.1:\(port) UDP 7 B", orContaining: "> 127.0.0.1:\(port) UDP 7 B")
+        #expect(capture.interrupt() == 0)
+        let both = try netlab("capture", "--all", "--port", "1")
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("--all captures every port: leave out --port"))
     }
 
     /// Question 2: the datagram, then the ICMP error, then the timeout; saved, tshark reads it.
