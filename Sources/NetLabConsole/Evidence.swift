@@ -15,6 +15,12 @@ public struct AwaitedEvidence: Equatable, Sendable {
         case portUnreachable(connected: Bool)
     }
 
+    /// Every sentence `Evidence` can say, by name: each has a situation produced for real on
+    /// loopback and checked against the capture (NetLabAppTests' SituationTests); a sentence
+    /// added here without one fails a test.
+    public static let sentences = ["refused connect", "reset of this connection", "ICMP for an unconnected socket",
+                                   "ICMP for a connected socket", "datagram without ICMP"]
+
     public var engine: LabEvent.Engine
     public var target: Endpoint
     public var claim: Claim

@@ -1,0 +1,195 @@
+import Foundation
+import Glibc
+import Testing
+import NetLabApp
+import NetLabConsole
+import NetLabCore
+import NetLabSockets
+
+/// Issue 22's situation table: each situation the console explains with the wire is produced
+/// for real on loopback, with netlab's own capture on, and every frame number a sentence cites
+/// must be a row of the kind the sentence claims and of the exchange's own flow; a sentence
+/// must not claim a frame the capture lacks. (Capturing needs root or CAP_NET_RAW: CI is root.)
+@MainActor
+@Suite(.serialized, .enabled(if: geteuid() == 0, "capturing needs root or CAP_NET_RAW"))
+struct SituationTests {
+    /// Which situation below produces each of Evidence's sentences.
+    static let table: [String: String] = [
+        "refused connect": "TCP to a port nobody listens on (question 1; a wrong TCP port)",
+        "reset of this connection": "the lab's TCPServer.py and a 2,000-byte message; a server that closes with SO_LINGER 0",
+        "ICMP for an unconnected socket": "UDP to a closed port, unconnected (question 2; a wrong UDP port)",
+        "ICMP for a connected socket": "UDP to a closed port, connected",
+        "datagram without ICMP": "UDP to a program that is bound and never answers",
+    ]
+
+    @Test func everySentenceHasASituation() {
+        #expect(Set(AwaitedEvidence.sentences) == Set(Self.table.keys))
+    }
+
+    /// A console on 200x60 (every row fits), the capture on, `servers` on at `port`.
+    func console(port: UInt16) throws -> (ConsoleApp, MemoryTerminal) {
+        let terminal = MemoryTerminal(width: 200, height: 60)
+        let settings = ConsoleApp.Settings(
+            listenHost: "127.0.0.1", clientHost: "127.0.0.1", ports: [.tcp: port, .udp: port, .http: port],
+            servers: [], site: .builtIn, theme: .standard, themes: ThemeCatalog(userFolder: nil), presenter: false, wire: true)
+        let app = ConsoleApp(settings: settings, terminal: terminal, exit: {})
+        try app.start()
+        return (app, terminal)
+    }
+
+    func type(_ app: ConsoleApp, _ terminal: MemoryTerminal, _ lines: [String]) {
+        for line in lines {
+            terminal.type(line)
+            terminal.type([.enter])
+            app.keysReady()
+        }
+    }
+
+    /// The timeline's row `#number` as the screen shows it.
+    static func row(_ number: String, in screen: String) -> String? {
+        for line in screen.split(separator: "\n") {
+            for cell in line.split(separator: "│") where cell.hasPrefix(number + " ") { return String(cell) }
+        }
+        return nil
+    }
+
+    /// The transcript's sentence starting with `prefix`, its wrapped rows joined.
+    static func sentence(_ prefix: String, in screen: String) -> String? {
+        let lines = screen.split(separator: "\n").map { line in
+            String(line.split(separator: "│", omittingEmptySubsequences: false).dropFirst().first ?? "")
+        }
+        guard let start = lines.firstIndex(where: { $0.contains(prefix) }) else { return nil }
+        var text = String(lines[start][lines[start].range(of: prefix)!.lowerBound...]).trimmingCharacters(in: .whitespaces)
+        for line in lines[(start + 1)...] {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            // A wrapped row is indented under the text; a new line has its time, a rule ends it.
+            guard line.hasPrefix("             "), !trimmed.isEmpty, !trimmed.hasPrefix("─") else { break }
+            text += " " + trimmed
+        }
+        return text
+    }
+
+    static func cited(_ sentence: String) -> [String] {
+        sentence.split(whereSeparator: { " (),;".contains($0) }).filter { $0.hasPrefix("#") && $0.dropFirst().allSatisfy(\.isNumber) }
+            .map(String.init)
+    }
+
+    /// Waits for `prefix` in the transcript, then checks each cited row with `check`.
+    func expectCitation(_ terminal: MemoryTerminal, _ prefix: String, within seconds: Double = 10,
+                        sourceLocation: SourceLocation = #_sourceLocation, _ check: ([String]) -> Void) async {
+        let frame = await terminal.frame(within: seconds) { Self.sentence(prefix, in: $0.text) != nil }
+        guard let text = frame?.text, let sentence = Self.sentence(prefix, in: text) else {
+            Issue.record("no \"\(prefix)\" on screen:\n\(terminal.screen?.text ?? "")", sourceLocation: sourceLocation)
+            return
+        }
+        let rows = Self.cited(sentence).map { Self.row($0, in: text) ?? "(\($0) not on screen)" }
+        check([sentence] + rows)
+    }
+
+    static func python(_ script: String, _ arguments: [String] = []) throws -> (Process, UInt16) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        // Not this process's stderr: a peer left behind must not hold the runner's pipe open.
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard let port = UInt16(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw SocketError.errno(.bind, EADDRINUSE)
+        }
+        return (process, port)
+    }
+
+    @Test func refusedConnect() async throws {
+        let port = try ConsoleLoopTests.freePort()
+        let (app, terminal) = try console(port: port)
+        defer { app.quit() }
+        type(app, terminal, ["hello"])
+        await expectCitation(terminal, "the wire shows why:") { found in
+            #expect(found[0].hasSuffix("nothing listens there, so connect() failed with ECONNREFUSED"), "\(found)")
+            #expect(found.count == 3)
+            #expect(found[1].contains("wire RST/ACK 127.0.0.1:\(port) > 127.0.0.1:"), "\(found)")
+            #expect(found[2].contains("wire SYN 127.0.0.1:") && found[2].contains("> 127.0.0.1:\(port)"), "\(found)")
+            // The same flow: the RST goes to the port the SYN came from.
+            let client = found[2].split(separator: " ")[3]
+            #expect(found[1].contains("> \(client)"), "\(found)")
+        }
+    }
+
+    /// The lab's TCPServer.py reads 1,024 bytes and closes with the rest unread: its kernel
+    /// resets the connection (tcpdump: [P.] 2000 bytes, [P.] 1024 back, [R.]).
+    @Test func resetAfterData() async throws {
+        let (server, serverPort) = try Self.python("""
+            import socket
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4); print(s.getsockname()[1], flush=True)
+            while True:
+                c, _ = s.accept(); m = c.recv(1024); c.send(m.upper()); c.close()
+            """)
+        defer { server.terminate() }
+        let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
+        defer { app.quit() }
+        type(app, terminal, [":port \(serverPort)", String(repeating: "a", count: 2000)])
+        await expectCitation(terminal, "the wire shows why:") { found in
+            #expect(found[0].contains("reset this connection"), "\(found)")
+            #expect(found[0].hasSuffix("failed with ECONNRESET") || found[0].hasSuffix("failed with EPIPE"), "\(found)")
+            #expect(found.count == 2 && found[1].contains("wire RST") && found[1].contains("127.0.0.1:\(serverPort) > 127.0.0.1:"), "\(found)")
+            #expect(!found[0].contains("SYN"), "a reset after data is not a refusal")
+        }
+    }
+
+    /// A server that reads and closes with SO_LINGER 0: a reset, the same sentence.
+    @Test func resetByLingerZero() async throws {
+        let (server, serverPort) = try Self.python("""
+            import socket, struct
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4); print(s.getsockname()[1], flush=True)
+            while True:
+                c, _ = s.accept(); c.recv(1024)
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
+            """)
+        defer { server.terminate() }
+        let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
+        defer { app.quit() }
+        type(app, terminal, [":port \(serverPort)", "hello"])
+        await expectCitation(terminal, "the wire shows why:") { found in
+            #expect(found[0].contains("reset this connection"), "\(found)")
+            #expect(found.count == 2 && found[1].contains("wire RST") && found[1].contains("127.0.0.1:\(serverPort) > 127.0.0.1:"), "\(found)")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func udpToAClosedPort(connected: Bool) async throws {
+        let port = try ConsoleLoopTests.freePort()
+        let (app, terminal) = try console(port: port)
+        defer { app.quit() }
+        type(app, terminal, [":proto udp", ":timeout 0.5", ":udp-mode \(connected ? "connected" : "unconnected")", "hi"])
+        await expectCitation(terminal, "the wire shows why:") { found in
+            #expect(found[0].hasSuffix(connected ? "the connected socket was told, so recv() failed with ECONNREFUSED"
+                : "an unconnected socket is not told, so recvfrom() waited until the timeout"), "\(found)")
+            #expect(found.count == 3)
+            #expect(found[1].contains("wire ICMP port unreachable (for UDP 127.0.0.1:\(port))"), "\(found)")
+            #expect(found[2].contains("wire UDP 2 B 127.0.0.1:") && found[2].contains("> 127.0.0.1:\(port)"), "\(found)")
+        }
+    }
+
+    /// A program bound to the port that reads and never answers: no ICMP comes back (tcpdump:
+    /// the datagram alone), so none is claimed.
+    @Test func udpToASilentBoundProgram() async throws {
+        let (program, programPort) = try Self.python("""
+            import socket
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1], flush=True)
+            while True: s.recvfrom(2048)
+            """)
+        defer { program.terminate() }
+        let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
+        defer { app.quit() }
+        type(app, terminal, [":proto udp", ":timeout 0.5", ":port \(programPort)", "hi"])
+        await expectCitation(terminal, "the wire shows the datagram") { found in
+            #expect(found[0].hasSuffix("and no ICMP error coming back: a program is bound to that port and did not answer"), "\(found)")
+            #expect(found.count == 2 && found[1].contains("wire UDP 2 B 127.0.0.1:") && found[1].contains("> 127.0.0.1:\(programPort)"),
+                    "\(found)")
+        }
+        #expect(terminal.screen?.text.contains("wire ICMP") == false, "no ICMP on the wire, no ICMP row")
+    }
+}
