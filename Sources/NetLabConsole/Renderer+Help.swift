@@ -38,6 +38,11 @@ extension Renderer {
         }
         let height = min(screen.height - 2, shown.count + 2)
         let rect = Rect(row: (screen.height - height) / 2, column: (screen.width - width) / 2, width: width, height: height)
+        // A blank margin of one cell (within the status and key bars): the panes' corners and
+        // borders next to the box would otherwise read as a second frame (┌┌ ... ┐┐).
+        let top = max(1, rect.row - 1), bottom = min(screen.height - 2, rect.row + rect.height)
+        let left = max(0, rect.column - 1), right = min(screen.width - 1, rect.column + rect.width)
+        if bottom >= top { screen.fill(row: top, column: left, width: right - left + 1, height: bottom - top + 1, role: .normal) }
         screen.fill(row: rect.row, column: rect.column, width: rect.width, height: rect.height, role: .help)
         screen.box(rect, title: title, titleRole: .focusedTitle, role: .help)
         return (rect.inner, shown.prefix(rect.inner.height))

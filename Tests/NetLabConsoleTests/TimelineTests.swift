@@ -252,6 +252,18 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
     }
 
     /// Without the wire, the messages go out in made-up frames, and the file says so.
+    /// Issue 22: an unconnected UDP socket's address reads 0.0.0.0; the made-up frame carries
+    /// the address the kernel would put on the wire (src 127.0.0.1 for the loopback route).
+    @Test func madeUpFramesNeverComeFromTheWildcardAddress() throws {
+        var frames = MadeUpFrames()
+        let made = frames.frame(Array("hi".utf8), from: Endpoint(host: "0.0.0.0", port: 40001),
+                                to: Endpoint(host: "127.0.0.5", port: 12000), udp: true, time: t0)
+        let frame = try #require(made)
+        let endpoints = try #require(FrameDecoder.decode(frame).endpoints)
+        #expect(endpoints.source == Endpoint(host: "127.0.0.1", port: 40001))
+        #expect(endpoints.destination == Endpoint(host: "127.0.0.5", port: 12000))
+    }
+
     @Test func savingWithoutTheWireMarksTheFramesMadeUp() throws {
         var state = ConsoleState(engines: [.tcp, .udp])
         state.apply([.wire(.off(reason: "no rights"))])

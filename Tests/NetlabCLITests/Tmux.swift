@@ -66,7 +66,9 @@ final class TmuxSession {
         try send("Enter")
     }
 
-    var screen: String { (try? tmux("capture-pane", "-p")) ?? "" }
+    /// The screen as text; `-J` joins lines the terminal wrapped (a program's long output line
+    /// is one line again, so an awaited phrase is found wherever the width cut it).
+    var screen: String { (try? tmux("capture-pane", "-p", "-J")) ?? "" }
 
     /// The screen with its colours and attributes as SGR escape sequences.
     var styledScreen: String { (try? tmux("capture-pane", "-p", "-e")) ?? "" }

@@ -19,6 +19,12 @@ public struct MadeUpFrames: Sendable {
     /// A frame carrying `payload` from `source` to `destination`; nil if an address is not numeric.
     public mutating func frame(_ payload: [UInt8], from source: Endpoint, to destination: Endpoint, udp: Bool,
                                time: Date) -> CapturedFrame? {
+        // An unconnected UDP socket's own address reads 0.0.0.0 (or ::): on the wire the
+        // kernel puts the address of the route it takes, for the loopback 127.0.0.1 or ::1
+        // (`ip route get 127.0.0.5` says src 127.0.0.1).
+        var source = source
+        if source.host == "0.0.0.0" && destination.host.hasPrefix("127.") { source.host = "127.0.0.1" }
+        if source.host == "::" && destination.host == "::1" { source.host = "::1" }
         guard let sourceAddress = Self.address(source.host), let destinationAddress = Self.address(destination.host),
               sourceAddress.count == destinationAddress.count else { return nil }
         var transport: [UInt8] = []
