@@ -828,7 +828,7 @@ extension ConsoleState {
 
     private static func tcpNumbers(_ row: WireSession.Row) -> String {
         guard let sequence = row.sequence, let tcp = row.decoded.tcp else { return "" }
-        return " seq \(sequence)" + (row.acknowledgement.map { " ack \($0)" } ?? "") + " win \(tcp.window)"
+        return " seq \(sequence)" + (row.acknowledgement.map { " ack \($0)" } ?? "") + " win \(row.window ?? Int(tcp.window))"
     }
 
     /// Adds a row in causal order: calls arrive in order; a frame (which the capture delivers a

@@ -255,6 +255,30 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(both.stderr.contains("--all captures every port: leave out --port"))
     }
 
+    /// Issue 22: windows are scaled as tshark scales them once both SYNs announced a scale
+    /// (netlab printed the raw field, "win 64" for tshark's 65536).
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func windowsAreScaledAsTsharkScalesThem() throws {
+        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0", "--quiet")
+        let port = try server.port()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("win-\(UUID().uuidString).pcapng").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let capture = try Background.netlab("capture", "--port", "\(port)", "--write", file)
+        _ = try capture.line(containing: "netlab: capturing on lo")
+        #expect(try netlab("tcp-client", "--port", "\(port)", "hello").status == 0)
+        // Both FINs end the exchange (each frame is printed and written together; bounded wait).
+        let deadline = Date().addingTimeInterval(10)
+        while capture.text.components(separatedBy: " FIN/ACK").count < 3, Date() < deadline { usleep(20_000) }
+        #expect(capture.interrupt() == 0)
+        let printed = capture.text.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: " win ") else { return nil }
+            return String(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        let tshark = try run("/usr/bin/tshark", ["-n", "-r", file, "-T", "fields", "-e", "tcp.window_size"])
+        #expect(printed == tshark.out.split(separator: "\n").map(String.init), "\(capture.text)")
+        #expect(printed.count >= 7 && printed.dropFirst(2).contains("65536"), "\(printed)")
+    }
+
     /// Question 2: the datagram, then the ICMP error, then the timeout; saved, tshark reads it.
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
     func consoleTimelineShowsTheICMPBeforeTheTimeoutAndSavesIt() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import NetLabCore
 import Testing
 
 /// The tools users reach for (curl, text2pcap, tshark) against netlab's output, byte for byte.
@@ -25,6 +26,21 @@ import Testing
             }
             return bytes
         }
+    }
+
+    /// Issue 22: a segment with only the Accurate ECN bit (the old NS bit) is labelled as tshark
+    /// labels it (`[AE]`), not "TCP (no flags)".
+    @Test func theAEFlagIsNamedAsTsharkNamesIt() throws {
+        let ip: [UInt8] = [0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
+        let tcp: [UInt8] = [0x9c, 0x40, 0x2e, 0xe0, 0, 0, 0, 1, 0, 0, 0, 0, 0x51, 0x00, 0xff, 0xff, 0, 0, 0, 0]
+        let frame = CapturedFrame(time: Date(timeIntervalSince1970: 1_795_600_800), linkType: .ethernet,
+                                  bytes: [UInt8](repeating: 0, count: 12) + [0x08, 0x00] + ip + tcp)
+        #expect(WireText.label(FrameDecoder.decode(frame)) == "AE")
+        let file = Self.temporary("ae.pcapng")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(PcapFile.pcapng([PcapFile.Record(frame: frame)], sectionComment: "AE")).write(to: file)
+        let decoded = try run(try Self.tool("tshark"), ["-n", "-r", file.path])
+        #expect(decoded.out.contains("40000 → 12000 [AE] Seq=1"), "\(decoded.out)")
     }
 
     /// `tcp-server --hex`'s log, saved as it is, through the README's text2pcap command: the

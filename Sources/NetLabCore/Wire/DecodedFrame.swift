@@ -32,11 +32,13 @@ public struct DecodedFrame: Sendable, Equatable {
         public static let urg = TCPFlags(rawValue: 0x20)
         public static let ece = TCPFlags(rawValue: 0x40)
         public static let cwr = TCPFlags(rawValue: 0x80)
+        /// Accurate ECN (RFC 9768; the old NS bit): tshark 4.0 labels it `[AE]`.
+        public static let ae = TCPFlags(rawValue: 0x100)
 
         /// Names in the order people say them: SYN/ACK, FIN/ACK, PSH/ACK, RST/ACK.
         public static let named: [(TCPFlags, String)] = [
             (.syn, "SYN"), (.fin, "FIN"), (.rst, "RST"), (.psh, "PSH"), (.ack, "ACK"),
-            (.urg, "URG"), (.ece, "ECE"), (.cwr, "CWR"),
+            (.urg, "URG"), (.ece, "ECE"), (.cwr, "CWR"), (.ae, "AE"),
         ]
 
         public var names: [String] { Self.named.filter { contains($0.0) }.map(\.1) }

@@ -13,6 +13,10 @@ public struct WireSession: Sendable, Equatable {
         public var line: String
         /// What the frame means for the sockets (RST and ICMP errors only).
         public var explanation: String?
+        /// The TCP window in bytes: scaled by the shift the sender announced in its SYN when
+        /// both SYNs were seen with one (RFC 7323), as tshark computes it; the raw field
+        /// otherwise (a capture started mid-connection cannot know the scale).
+        public var window: Int?
 
         public var label: String { WireText.label(decoded) }
         public func summaries(number: Int) -> [String] {
@@ -23,6 +27,9 @@ public struct WireSession: Sendable, Equatable {
     private var numbers = TCPSequenceNumbers()
     /// Connections whose SYN has been seen without an answer yet (client -> server), bounded.
     private var unansweredSYNs: [TCPSequenceNumbers.Direction] = []
+    /// The window scale each direction announced in its SYN (nil: it sent none). Bounded like
+    /// the sequence numbers.
+    private var scales: [TCPSequenceNumbers.Direction: UInt8?] = [:]
 
     public init() {}
 
@@ -30,9 +37,18 @@ public struct WireSession: Sendable, Equatable {
         let decoded = FrameDecoder.decode(frame)
         let relative = numbers.relative(decoded)
         var explanation: String?
+        var window: Int?
         if let tcp = decoded.tcp, let (source, destination) = decoded.endpoints {
             let forward = TCPSequenceNumbers.Direction(source: source, destination: destination)
             let backward = TCPSequenceNumbers.Direction(source: destination, destination: source)
+            window = Int(tcp.window)
+            if tcp.flags.contains(.syn) {
+                if scales.count > 4096 { scales.removeAll() }
+                scales[forward] = Self.windowScale(frame.bytes, tcp)
+            } else if let mine = scales[forward] ?? nil, (scales[backward] ?? nil) != nil {
+                // Both SYNs carried the option: the scale is in force (RFC 7323; at most 14).
+                window = Int(tcp.window) << Int(min(mine, 14))
+            }
             if tcp.flags.contains(.syn) && !tcp.flags.contains(.ack) {
                 unansweredSYNs.append(forward)
                 if unansweredSYNs.count > 256 { unansweredSYNs.removeFirst(128) }
@@ -46,7 +62,26 @@ public struct WireSession: Sendable, Equatable {
             explanation = Self.udpUnreachable(quoted.destination)
         }
         return Row(frame: frame, decoded: decoded, sequence: relative?.sequence, acknowledgement: relative?.acknowledgement,
-                   line: WireText.line(decoded, relative: relative), explanation: explanation)
+                   line: WireText.line(decoded, relative: relative, window: window), explanation: explanation, window: window)
+    }
+
+    /// The window scale option (kind 3) of a SYN's options, if it has one.
+    static func windowScale(_ bytes: [UInt8], _ tcp: DecodedFrame.TCP) -> UInt8? {
+        var index = tcp.range.lowerBound + 20
+        while index < tcp.range.upperBound {
+            let kind = bytes[index]
+            if kind == 0 { return nil }
+            if kind == 1 {
+                index += 1
+                continue
+            }
+            guard index + 1 < tcp.range.upperBound else { return nil }
+            let length = Int(bytes[index + 1])
+            guard length >= 2, index + length <= tcp.range.upperBound else { return nil }
+            if kind == 3, length == 3 { return bytes[index + 2] }
+            index += length
+        }
+        return nil
     }
 
     public static func refused(_ server: Endpoint) -> String {

@@ -28,7 +28,8 @@ public enum WireText {
 
     /// `127.0.0.1:57232 > 127.0.0.1:12000 SYN seq 0 win 65495`,
     /// `127.0.0.1:40250 > 127.0.0.1:12000 UDP 5 B`, `127.0.0.1 > 127.0.0.1 ICMP port unreachable (...)`.
-    public static func line(_ frame: DecodedFrame, relative: (sequence: UInt32, acknowledgement: UInt32?)? = nil) -> String {
+    public static func line(_ frame: DecodedFrame, relative: (sequence: UInt32, acknowledgement: UInt32?)? = nil,
+                            window: Int? = nil) -> String {
         var text: String
         if let (source, destination) = frame.endpoints {
             text = "\(source) > \(destination) \(label(frame))"
@@ -41,7 +42,7 @@ public enum WireText {
             let numbers = relative ?? (tcp.sequence, tcp.flags.contains(.ack) ? tcp.acknowledgement : nil)
             text += " seq \(numbers.sequence)"
             if let ack = numbers.acknowledgement { text += " ack \(ack)" }
-            text += " win \(tcp.window)"
+            text += " win \(window ?? Int(tcp.window))"
         }
         return text
     }
