@@ -279,6 +279,41 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(printed.count >= 7 && printed.dropFirst(2).contains("65536"), "\(printed)")
     }
 
+    /// Issue 22: a capture started mid-connection numbers both directions as tshark does (the
+    /// first ack read absolute, `ack 2270629626` for tshark's Ack=1), and leaves the window raw
+    /// (no handshake seen, no scale known), as tshark does.
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func aCaptureStartedMidConnectionNumbersAsTsharkDoes() throws {
+        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0", "--quiet")
+        let port = try server.port()
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        #expect(withLoopbackAddress(port) { connect(fd, $0, $1) } == 0)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("mid-\(UUID().uuidString).pcapng").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let capture = try Background.netlab("capture", "--port", "\(port)", "--write", file)
+        _ = try capture.line(containing: "netlab: capturing on lo")
+        var reply = [UInt8](repeating: 0, count: 64)
+        _ = "hello".withCString { send(fd, $0, 5, 0) }
+        #expect(recv(fd, &reply, reply.count, 0) == 5)
+        shutdown(fd, Int32(SHUT_WR))
+        #expect(recv(fd, &reply, reply.count, 0) == 0)
+        let deadline = Date().addingTimeInterval(10)
+        while capture.text.components(separatedBy: " FIN/ACK").count < 3, Date() < deadline { usleep(20_000) }
+        #expect(capture.interrupt() == 0)
+        let printed = capture.text.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: " seq ") else { return nil }
+            let words = line[range.upperBound...].split(separator: " ")
+            let ack = words.firstIndex(of: "ack").map { String(words[$0 + 1]) } ?? ""
+            let win = words.firstIndex(of: "win").map { String(words[$0 + 1]) } ?? ""
+            return "\(words[0]) \(ack) \(win)"
+        }
+        let tshark = try run("/usr/bin/tshark", ["-n", "-r", file, "-T", "fields", "-E", "separator= ", "-e", "tcp.seq", "-e", "tcp.ack",
+                                                "-e", "tcp.window_size"])
+        #expect(printed == tshark.out.split(separator: "\n").map(String.init), "\(capture.text)\n\(tshark.out)")
+        #expect(printed.first?.hasPrefix("1 1 ") == true)
+    }
+
     /// Question 2: the datagram, then the ICMP error, then the timeout; saved, tshark reads it.
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
     func consoleTimelineShowsTheICMPBeforeTheTimeoutAndSavesIt() throws {

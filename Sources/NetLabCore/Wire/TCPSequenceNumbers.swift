@@ -1,7 +1,8 @@
 /// Relative TCP sequence and acknowledgement numbers, as Wireshark shows them: each direction
 /// of a connection counts from its initial sequence number (the SYN is 0, the first data byte
 /// 1). A direction first seen without a SYN counts from the sequence number before its first
-/// packet, so a lone RST/ACK reads `seq 1`.
+/// packet, so a lone RST/ACK reads `seq 1`, or from the byte before the first acknowledgement
+/// of it, whichever comes first.
 public struct TCPSequenceNumbers: Sendable, Equatable {
     public struct Direction: Hashable, Sendable {
         public var source: Endpoint
@@ -31,7 +32,14 @@ public struct TCPSequenceNumbers: Sendable, Equatable {
         var acknowledgement: UInt32?
         if tcp.flags.contains(.ack) {
             let backward = Direction(source: destination, destination: source)
-            acknowledgement = bases[backward].map { tcp.acknowledgement &- $0 } ?? tcp.acknowledgement
+            if bases[backward] == nil {
+                // The other direction is unseen (a capture started mid-connection): its
+                // numbers count from the byte before the one acknowledged, so this reads
+                // `ack 1` as tshark's Ack=1 (it printed the absolute number).
+                bases[backward] = tcp.acknowledgement &- 1
+                remember(backward)
+            }
+            acknowledgement = tcp.acknowledgement &- bases[backward]!
         }
         return (tcp.sequence &- base, acknowledgement)
     }
