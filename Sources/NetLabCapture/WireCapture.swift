@@ -163,7 +163,10 @@ public final class WireCapture: @unchecked Sendable {
             let filter = pendingFilter
             pendingFilter = nil
             lock.unlock()
-            if stop { return }
+            if stop {
+                recordStatistics()
+                return
+            }
             if let filter {
                 do throws(Failure) { try Self.apply(filter, to: handle) } catch { failed(error) }
                 applied.signal()
@@ -175,7 +178,10 @@ public final class WireCapture: @unchecked Sendable {
                 let bytes = Array(UnsafeBufferPointer(start: data, count: Int(header.pointee.caplen)))
                 handler(CapturedFrame(time: time, linkType: linkType, bytes: bytes, length: Int(header.pointee.len)))
                 delivered += 1
-                if let count, delivered >= count { return }
+                if let count, delivered >= count {
+                    recordStatistics()  // the counts as the capture ends, for whoever reports them
+                    return
+                }
             } else if status == 0 {
                 recordStatistics()
             } else {

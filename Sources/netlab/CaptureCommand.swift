@@ -71,7 +71,8 @@ struct CaptureCommand: ParsableCommand {
         }
         let writer = PcapFile.PcapngWriter(linkTypes: [capture.linkType])
         if let file, let code = Output.writeAll(writer.header(sectionComment: "Captured by netlab capture on \(interface), "
-            + (all ? "every TCP and UDP port" : "ports " + watched.map(String.init).joined(separator: " "))), to: file) {
+            + (all ? "every TCP and UDP port" : "ports " + watched.map(String.init).joined(separator: " ")),
+            interfaceName: interface), to: file) {
             capture.stop()
             throw CommandFailure(message: "cannot write \(write ?? ""): \(String(cString: strerror(code)))", code: CommandFailure.other)
         }
@@ -122,7 +123,15 @@ struct CaptureCommand: ParsableCommand {
         // A stalled stdout holds the capture thread (and its lock) in write(): the end does not
         // wait for it longer than a moment (SIGTERM must end the capture whatever stdout does).
         let (count, file) = state.close(waitingAtMost: 0.05)
-        if let file { Glibc.close(file) }
+        if let file {
+            // The kernel's counts go in the file too (an interface statistics block).
+            if let statistics = capture.statistics {
+                _ = Output.writeAll(PcapFile.PcapngWriter(linkTypes: [capture.linkType]).statistics(
+                    received: UInt64(statistics.received), dropped: UInt64(statistics.dropped),
+                    interfaceDropped: UInt64(statistics.interfaceDropped), at: Date()), to: file)
+            }
+            Glibc.close(file)
+        }
         var line = "\(count) packet\(count == 1 ? "" : "s") captured"
         if let statistics = capture.statistics, statistics.dropped + statistics.interfaceDropped > 0 {
             // What the kernel counted: on lo it counts a lost packet as sent and as received,

@@ -87,6 +87,9 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(rows[3].hasSuffix(",\(port),3,3"), "\(rows[3])")
         let comment = try run("/usr/bin/capinfos", ["-k", file])
         #expect(comment.out.contains("Captured by netlab capture on lo, ports \(port)"))
+        // Issue 22: the interface is named and the kernel's counts are in the file.
+        let info = try run("/usr/bin/capinfos", [file])
+        #expect(info.out.contains("Name = lo") && info.out.contains("Number of stat entries = 1"), "\(info.out)")
     }
 
     /// `netlab capture | head -1` ends when head does (as tcpdump does); a file that cannot be

@@ -157,8 +157,9 @@ public enum PcapFile {
             self.linkTypes = linkTypes
         }
 
-        /// The section header and one interface description per link type.
-        public func header(sectionComment: String? = nil, application: String = "netlab") -> [UInt8] {
+        /// The section header and one interface description per link type, named
+        /// `interfaceName` when given (`if_name`: Wireshark shows it per packet).
+        public func header(sectionComment: String? = nil, application: String = "netlab", interfaceName: String? = nil) -> [UInt8] {
             var shb: [UInt8] = []
             shb.u32(0x1a2b3c4d)
             shb.u16(1); shb.u16(0)
@@ -173,9 +174,28 @@ public enum PcapFile {
                 idb.u16(UInt16(truncatingIfNeeded: linkType.rawValue))
                 idb.u16(0)
                 idb.u32(262_144)
+                if let interfaceName { idb += options([(2, Array(interfaceName.utf8))]) }
                 out += block(1, idb)
             }
             return out
+        }
+
+        /// An interface statistics block for the first interface: the frames the capture
+        /// received, and those the kernel dropped (`isb_osdrop`: no room in its buffer) and
+        /// the interface dropped (`isb_ifdrop`), as `capinfos` and Wireshark's statistics read them.
+        public func statistics(received: UInt64, dropped: UInt64, interfaceDropped: UInt64, at time: Date) -> [UInt8] {
+            let micros = UInt64(max(0, (time.timeIntervalSince1970 * 1e6).rounded()))
+            var isb: [UInt8] = []
+            isb.u32(0)
+            isb.u32(UInt32(truncatingIfNeeded: micros >> 32))
+            isb.u32(UInt32(truncatingIfNeeded: micros))
+            func u64(_ value: UInt64) -> [UInt8] {
+                var bytes: [UInt8] = []
+                bytes.u64(value)
+                return bytes
+            }
+            isb += options([(4, u64(received)), (5, u64(interfaceDropped)), (7, u64(dropped))])
+            return block(5, isb)
         }
 
         /// One enhanced packet block (its link type must be one of `linkTypes`).
