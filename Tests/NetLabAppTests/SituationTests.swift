@@ -21,6 +21,9 @@ struct SituationTests {
         "ICMP for a connected socket": "UDP to a closed port, connected",
         "datagram without ICMP": "UDP to a program that is bound and never answers",
     ]
+    // Also produced below, with no frame to cite: a server that accepts and never replies (the
+    // handshake is on screen, no data), and whose FIN came first (the server log's TIME_WAIT
+    // sentence against the FIN order on the wire).
 
     @Test func everySentenceHasASituation() {
         #expect(Set(AwaitedEvidence.sentences) == Set(Self.table.keys))
@@ -191,5 +194,51 @@ struct SituationTests {
                     "\(found)")
         }
         #expect(terminal.screen?.text.contains("wire ICMP") == false, "no ICMP on the wire, no ICMP row")
+    }
+
+    /// A server that accepts and never replies: the transcript says the handshake completed and
+    /// nothing came back, and the screen has the SYN/ACK and no data from the server; nothing
+    /// is cited as a cause (the client's 5 s floor makes this the slow one).
+    @Test func aServerThatAcceptsAndNeverReplies() async throws {
+        let (server, serverPort) = try Self.python("""
+            import socket, time
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4); print(s.getsockname()[1], flush=True)
+            c, _ = s.accept(); time.sleep(60)
+            """)
+        defer { server.terminate() }
+        let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
+        defer { app.quit() }
+        type(app, terminal, [":port \(serverPort)", "hello"])
+        let frame = await terminal.frame(within: 15) {
+            Self.sentence("No reply within 5 s:", in: $0.text) != nil
+        }
+        let text = frame?.text ?? terminal.screen?.text ?? ""
+        #expect(Self.sentence("No reply within 5 s:", in: text)?.hasSuffix(
+            "the connection is up (the handshake completed) but the server sent nothing back") == true, "\(text)")
+        #expect(text.contains("wire SYN/ACK 127.0.0.1:\(serverPort) > 127.0.0.1:"), "the handshake is on the wire")
+        #expect(!text.contains("wire PSH/ACK 127.0.0.1:\(serverPort) >"), "no data from the server")
+        #expect(!text.contains("the wire shows why"))
+    }
+
+    /// netlab's server and client: the client half-closes after its message, so its FIN goes
+    /// first; the server log says the client holds TIME_WAIT, and the wire agrees.
+    @Test func whoseFINCameFirstAgreesWithTheWire() async throws {
+        let port = try ConsoleLoopTests.freePort()
+        let terminal = MemoryTerminal(width: 200, height: 60)
+        let settings = ConsoleApp.Settings(
+            listenHost: "127.0.0.1", clientHost: "127.0.0.1", ports: [.tcp: port, .udp: port, .http: port],
+            servers: [.tcp], site: .builtIn, theme: .standard, themes: ThemeCatalog(userFolder: nil), presenter: false, wire: true)
+        let app = ConsoleApp(settings: settings, terminal: terminal, exit: {})
+        try app.start()
+        defer { app.quit() }
+        #expect(await terminal.frame { $0.text.contains("listening on 127.0.0.1:\(port)") } != nil)
+        type(app, terminal, ["hello"])
+        let frame = await terminal.frame { $0.text.contains("wire FIN/ACK 127.0.0.1:\(port) > ") && $0.text.contains("holds TIME_WAIT") }
+        let text = frame?.text ?? terminal.screen?.text ?? ""
+        #expect(text.contains("(its FIN came first: it holds TIME_WAIT)"), "\(text)")
+        let rows = text.split(separator: "\n").map(String.init)
+        let clientFIN = rows.firstIndex { $0.contains("wire FIN/ACK 127.0.0.1:") && $0.contains("> 127.0.0.1:\(port) ") }
+        let serverFIN = rows.firstIndex { $0.contains("wire FIN/ACK 127.0.0.1:\(port) > ") }
+        #expect(clientFIN != nil && serverFIN != nil && clientFIN! < serverFIN!, "the client's FIN is first on the wire")
     }
 }
