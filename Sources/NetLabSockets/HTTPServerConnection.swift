@@ -55,7 +55,7 @@ final class HTTPServerConnection: StreamConnection {
 
     func begin(willClose: @escaping () -> Void, onClose: @escaping () -> Void) {
         handle.willClose = { [self] in
-            if finOrder == nil { finOrder = state.peerFinished }
+            if finOrder == nil { finOrder = Syscall.peerHasClosed(handle.fd) }
             willClose()
         }
         handle.onClosed = onClose
@@ -252,7 +252,7 @@ final class HTTPServerConnection: StreamConnection {
             // Ignored on purpose: a shutdown that fails (the client already reset) changes nothing here.
             if halfCloseFirst {
                 // The FIN goes now, before close(): its order decides who holds TIME_WAIT.
-                finOrder = state.peerFinished
+                finOrder = Syscall.peerHasClosed(handle.fd)
                 sink.emitTraffic(.http, .server, .shutdown(peer: peer))
                 _ = shutdown(handle.fd, Int32(SHUT_WR))
             }

@@ -48,6 +48,20 @@ enum Syscall {
         return value
     }
 
+    /// Whether the peer's FIN has arrived on a TCP socket, from the kernel's own state
+    /// (TCP_INFO): CLOSE_WAIT yes, ESTABLISHED no, anything else (reset, already closing) nil.
+    /// What netlab read does not tell: an unread FIN sits behind unread bytes.
+    static func peerHasClosed(_ fd: Int32) -> Bool? {
+        var info = tcp_info()
+        var length = socklen_t(MemoryLayout<tcp_info>.size)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0 else { return nil }
+        switch Int32(info.tcpi_state) {
+        case Int32(TCP_CLOSE_WAIT): return true
+        case Int32(TCP_ESTABLISHED): return false
+        default: return nil
+        }
+    }
+
     /// A new non-blocking, close-on-exec socket.
     static func socket(family: Int32, type: SocketType) throws(SocketError) -> Int32 {
         let flags = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)

@@ -14,10 +14,10 @@ final class TCPServerConnection: StreamConnection {
     private var pending: [UInt8] = []
     private var pendingStart = 0
     private var peerFinished = false
-    /// recv() returned 0 (the client's FIN), or failed (a reset: no FIN order).
-    private var sawEnd = false
+    /// recv() failed (a reset: no FIN order).
     private var wasReset = false
-    var peerClosedFirst: Bool? { wasReset ? nil : sawEnd }
+    /// Asked just before close(): the kernel's state says whether the client's FIN came first.
+    var peerClosedFirst: Bool? { wasReset ? nil : Syscall.peerHasClosed(handle.fd) }
     /// Reply to the first read, then close (the lab server's way).
     private let oneMessage: Bool
     /// Closed after this many seconds without a byte either way (0: never).
@@ -87,7 +87,6 @@ final class TCPServerConnection: StreamConnection {
             guard let count else { return }
             active = true
             if count == 0 {
-                sawEnd = true
                 peerFinished = true
                 handle.pauseReading()
                 if pendingStart == pending.count { close() }

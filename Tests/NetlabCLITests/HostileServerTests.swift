@@ -175,3 +175,48 @@ private func datagrams(to port: UInt16, count: Int) {
         #expect(lines.count == 1 && lines[0].contains(":\(base + 2) UDP 100 B"), "\(capture.text)")
     }
 }
+
+/// TIME_WAIT entries on 127.0.0.1 from /proc/net/tcp: (local port, remote port) pairs.
+private func timeWaits() throws -> [(local: UInt16, remote: UInt16)] {
+    // Read through cat: /proc files report a size of 0, which Foundation takes at its word.
+    let table = try run("/bin/cat", ["/proc/net/tcp"]).out
+    return table.split(separator: "\n").dropFirst().compactMap { line in
+        let fields = line.split(separator: " ")
+        guard fields.count > 3, fields[3] == "06" else { return nil }
+        guard let local = fields[1].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }),
+              let remote = fields[2].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }) else { return nil }
+        return (local, remote)
+    }
+}
+
+/// Issue 22: the server log's "whose FIN came first" is the kernel's state, not what the
+/// server happened to read: checked against the TIME_WAIT entries the kernel keeps.
+@Suite struct FINOrderTests {
+    @Test func theLogSaysWhoHoldsTimeWaitAsTheKernelDoes() throws {
+        let server = try Background.netlab("http-server", "--host", "127.0.0.1", "--port", "0", "--verbose")
+        let port = try server.port()
+        // netlab's client half-closes after its request: its FIN is first.
+        #expect(try netlab("http-get", "--port", String(port), "/").status == 0)
+        let first = try server.line(containing: "HTTP closed the connection with", orContaining: "HTTP closed the connection with")
+        #expect(first.hasSuffix("(its FIN came first: it holds TIME_WAIT)"), "\(first)")
+        // (The log line is written just before the server's close: the kernel's entry follows.)
+        let settled = Date().addingTimeInterval(10)
+        while !(try timeWaits().contains { $0.remote == port }), Date() < settled { usleep(20_000) }
+        #expect(try timeWaits().contains { $0.remote == port }, "the client's side is in TIME_WAIT")
+        // A client that asks Connection: close and waits for the end: the server's FIN is first.
+        let script = """
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            s.sendall(b"GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n")
+            while s.recv(65536): pass
+            s.close()
+            """
+        #expect(try run(python3, ["-c", script, String(port)]).status == 0)
+        let deadline = Date().addingTimeInterval(10)
+        while !server.text.contains("(the server's FIN came first: the server holds TIME_WAIT)"), Date() < deadline { usleep(20_000) }
+        #expect(server.text.contains("(the server's FIN came first: the server holds TIME_WAIT)"), "\(server.text)")
+        while !(try timeWaits().contains { $0.local == port }), Date() < deadline { usleep(20_000) }
+        #expect(try timeWaits().contains { $0.local == port }, "the server's side is in TIME_WAIT")
+        withExtendedLifetime(server) {}
+    }
+}
