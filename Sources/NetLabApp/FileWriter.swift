@@ -100,7 +100,7 @@ public enum FileWriter {
         var template = Array(((folder.isEmpty ? "" : folder + "/") + ".\(name).netlab-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw .failed(path: path, errno: errno) }
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if original.st_uid != geteuid() || original.st_gid != getegid() {
             guard fchown(fd, original.st_uid, original.st_gid) == 0 else {
                 // Someone else's file in a folder we may write: renaming would make it ours.

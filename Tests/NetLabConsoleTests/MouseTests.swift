@@ -28,8 +28,10 @@ import NetLabCore
             state.apply([.event(event(.udp, .server, .received(bytes: [UInt8(65 + i)], from: clientSocket, to: localServer)))])
         }
         let screen = render(state, width: 80, height: 24)
-        let rowOfFirst = try? #require((0..<24).first { screen.line(at: $0).contains("#1 call UDP server recvfrom() 1 B") })
-        guard let rowOfFirst else { return }
+        guard let rowOfFirst = (0..<24).first(where: { screen.line(at: $0).contains("#1 call UDP server recvfrom() 1 B") }) else {
+            Issue.record("no row #1 on screen:\n\(screen.text)")
+            return
+        }
         state.apply([click(10, rowOfFirst)])
         #expect(state.focus == .timeline)
         #expect(state.selectedRowID == state.timeline.items.first?.id)

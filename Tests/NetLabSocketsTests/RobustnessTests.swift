@@ -117,6 +117,8 @@ extension LoopbackTests {
             #expect(text(reply).hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"))
             #expect(text(reply).contains("Retry-After: 1\r\n"))
         }
+        // The held connection must outlive the requests (unused, it could be released early).
+        withExtendedLifetime(holder) {}
     }
 
     /// A response the client walks away from still gets its access-log line, marked unfinished.

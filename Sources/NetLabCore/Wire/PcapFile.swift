@@ -142,7 +142,7 @@ public enum PcapFile {
     public static func pcapng(_ records: [Record], sectionComment: String? = nil, application: String = "netlab") -> [UInt8] {
         var linkTypes: [CapturedFrame.LinkType] = []
         for record in records where !linkTypes.contains(record.frame.linkType) { linkTypes.append(record.frame.linkType) }
-        var writer = PcapngWriter(linkTypes: linkTypes)
+        let writer = PcapngWriter(linkTypes: linkTypes)
         var out = writer.header(sectionComment: sectionComment, application: application)
         for record in records { out += writer.packet(record) }
         return out
