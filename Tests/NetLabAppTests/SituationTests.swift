@@ -89,6 +89,8 @@ struct SituationTests {
         check([sentence] + rows)
     }
 
+    /// A Python peer printing its port; `end` kills it (a peer left running kept copies of
+    /// other tests' pipes, and their reads never saw an end: a CI run hung on it).
     static func python(_ script: String, _ arguments: [String] = []) throws -> (Process, UInt16) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
@@ -103,6 +105,12 @@ struct SituationTests {
             throw SocketError.errno(.bind, EADDRINUSE)
         }
         return (process, port)
+    }
+
+    /// SIGKILL: a child may start with SIGTERM blocked (the spawning thread's mask is inherited).
+    static func end(_ process: Process) {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     @Test func refusedConnect() async throws {
@@ -130,7 +138,7 @@ struct SituationTests {
             while True:
                 c, _ = s.accept(); m = c.recv(1024); c.send(m.upper()); c.close()
             """)
-        defer { server.terminate() }
+        defer { Self.end(server) }
         let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
         defer { app.quit() }
         type(app, terminal, [":port \(serverPort)", String(repeating: "a", count: 2000)])
@@ -151,7 +159,7 @@ struct SituationTests {
                 c, _ = s.accept(); c.recv(1024)
                 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
             """)
-        defer { server.terminate() }
+        defer { Self.end(server) }
         let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
         defer { app.quit() }
         type(app, terminal, [":port \(serverPort)", "hello"])
@@ -184,7 +192,7 @@ struct SituationTests {
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1], flush=True)
             while True: s.recvfrom(2048)
             """)
-        defer { program.terminate() }
+        defer { Self.end(program) }
         let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
         defer { app.quit() }
         type(app, terminal, [":proto udp", ":timeout 0.5", ":port \(programPort)", "hi"])
@@ -205,7 +213,7 @@ struct SituationTests {
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4); print(s.getsockname()[1], flush=True)
             c, _ = s.accept(); time.sleep(60)
             """)
-        defer { server.terminate() }
+        defer { Self.end(server) }
         let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
         defer { app.quit() }
         type(app, terminal, [":port \(serverPort)", "hello"])

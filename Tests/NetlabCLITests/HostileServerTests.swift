@@ -13,8 +13,8 @@ private func temporaryPath(_ name: String) -> String {
 }
 
 /// Issue 23: the grader, the HTTP client and the file writers against servers that misbehave
-/// on purpose (all on loopback).
-@Suite struct HostileServerTests {
+/// on purpose (all on loopback). Serialized, as the other suites that spawn many processes.
+@Suite(.serialized) struct HostileServerTests {
     @Test func aHugeContentLengthDoesNotCrashTheClient() throws {
         let (server, port) = try hostile("http-huge-length")
         let result = try netlab("http-get", "--port", String(port), "--timeout", "1", "/")
@@ -191,7 +191,7 @@ private func timeWaits() throws -> [(local: UInt16, remote: UInt16)] {
 
 /// Issue 22: the server log's "whose FIN came first" is the kernel's state, not what the
 /// server happened to read: checked against the TIME_WAIT entries the kernel keeps.
-@Suite struct FINOrderTests {
+@Suite(.serialized) struct FINOrderTests {
     @Test func theLogSaysWhoHoldsTimeWaitAsTheKernelDoes() throws {
         let server = try Background.netlab("http-server", "--host", "127.0.0.1", "--port", "0", "--verbose")
         let port = try server.port()
