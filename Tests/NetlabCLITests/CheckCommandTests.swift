@@ -35,10 +35,15 @@ import Testing
         // Checked against a capture: the second client's SYN is answered by the kernel and
         // its message acknowledged, but no byte of reply comes while the first is connected;
         // the empty message is a FIN each way with no data.
+        // On a loaded machine the kernel may also drop the second SYN (listen(1): its queue is
+        // full), and the second client's connect() times out: not served either way.
         #expect(result.out.contains("""
             FAIL  two clients at once: the second is answered while the first is connected
                   problem:  no reply within 1 s
-            """))
+            """) || result.out.contains("""
+            FAIL  two clients at once: the second is answered while the first is connected
+                  problem:  connect() failed: Connection timed out (ETIMEDOUT, errno 110)
+            """), "\(result.out)")
         #expect(result.out.contains("PASS  an empty message gets an empty reply and the connection closes\n"))
         // The README's example, line for line: what the lab's server did with the pieces.
         #expect(result.out.contains("""
