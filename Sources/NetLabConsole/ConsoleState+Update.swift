@@ -97,7 +97,7 @@ extension ConsoleState {
 
     /// A key (or the wheel) on an overlay: scrolls it and returns true, or returns false for
     /// a key that closes it (any other key, a click).
-    private static func scrollOverlay(_ key: Key, _ scroll: inout Int) -> Bool {
+    static func scrollOverlay(_ key: Key, _ scroll: inout Int) -> Bool {
         switch key {
         case .pageUp: scroll = max(0, scroll - 10)
         case .pageDown: scroll += 10
@@ -110,7 +110,7 @@ extension ConsoleState {
         return true
     }
 
-    private mutating func handle(_ key: Key, now: Date, themes: [String]) -> [Effect] {
+    mutating func handle(_ key: Key, now: Date, themes: [String]) -> [Effect] {
         if case .mouse(let event) = key { return mouse(event, now: now, themes: themes) }
         // Scrolling keys scroll the help or a panel (the roster, a report card); any other key
         // closes it and does only that (Enter must not send, F2 must not turn a server off
@@ -142,7 +142,7 @@ extension ConsoleState {
         return []
     }
 
-    private mutating func run(_ command: KeyBinding.Command, now: Date, themes: [String]) -> [Effect] {
+    mutating func run(_ command: KeyBinding.Command, now: Date, themes: [String]) -> [Effect] {
         switch command {
         case .help:
             showHelp.toggle()
@@ -213,7 +213,7 @@ extension ConsoleState {
 
     /// A click on a key-bar item runs it; a click in a pane focuses it (in the timeline's list,
     /// selects the row); the wheel scrolls the pane under the pointer.
-    private mutating func mouse(_ event: MouseEvent, now: Date, themes: [String]) -> [Effect] {
+    mutating func mouse(_ event: MouseEvent, now: Date, themes: [String]) -> [Effect] {
         let renderer = Renderer(state: self)
         if showHelp {
             if !Self.scrollOverlay(.mouse(event), &helpScroll) { showHelp = false }
@@ -256,7 +256,7 @@ extension ConsoleState {
         return []
     }
 
-    private mutating func arrow(_ step: Int) {
+    mutating func arrow(_ step: Int) {
         switch focus {
         case .client:
             browseHistory(step)
@@ -267,7 +267,7 @@ extension ConsoleState {
         }
     }
 
-    private mutating func page(_ direction: Int) {
+    mutating func page(_ direction: Int) {
         let step = 10 * direction
         switch focus {
         case .client: scrollTranscript(by: -direction * transcriptPage)
@@ -282,7 +282,7 @@ extension ConsoleState {
 
     /// Scrolls the shown row's detail by lines or pages (a page: what fits less one line of
     /// overlap), clamped to its end: a PgDn past the end is not counted.
-    private mutating func scrollDetail(by amount: Int, pages: Bool, of shown: TimelineRow) {
+    mutating func scrollDetail(by amount: Int, pages: Bool, of shown: TimelineRow) {
         let geometry = screenSize.flatMap { Renderer(state: self).detailPage(width: $0.width, height: $0.height) }
         let step = pages ? amount * (geometry?.page ?? 4) : amount
         let limit = geometry?.maxScroll ?? Int.max
@@ -290,7 +290,7 @@ extension ConsoleState {
         detailScrollRow = shown.id
     }
 
-    private mutating func selectRow(_ step: Int) {
+    mutating func selectRow(_ step: Int) {
         let ids = visibleRows.map(\.id)
         guard !ids.isEmpty else { return }
         let current = selectedRowID.flatMap { ids.firstIndex(of: $0) } ?? ids.count - 1
@@ -302,7 +302,7 @@ extension ConsoleState {
         }
     }
 
-    private mutating func browseHistory(_ step: Int) {
+    mutating func browseHistory(_ step: Int) {
         if historyIndex == nil { browsingCommands = editor.text.hasPrefix(":") }
         let list = browsingCommands ? commandHistory : history
         guard !list.isEmpty else { return }
@@ -319,7 +319,7 @@ extension ConsoleState {
 
     // MARK: The input line
 
-    private mutating func submit(now: Date, themes: [String]) -> [Effect] {
+    mutating func submit(now: Date, themes: [String]) -> [Effect] {
         let line = editor.text
         editor.replace(with: "")
         historyIndex = nil
@@ -360,137 +360,14 @@ extension ConsoleState {
     /// The least time a TCP or HTTP exchange is given, in seconds.
     static let streamTimeoutFloor = 5.0
 
-    private static func remember(_ line: String, in list: inout [String]) {
+    static func remember(_ line: String, in list: inout [String]) {
         guard list.last != line else { return }
         list.append(line)
         if list.count > 500 { list.removeFirst() }
     }
 
-    private mutating func execute(_ command: ColonCommand, now: Date, themes: [String]) -> [Effect] {
-        switch command {
-        case .server(let engine, let on):
-            guard server(engine) != nil else {
-                say("The \(engine.rawValue) server is not part of this build yet", .error, now)
-                return []
-            }
-            return setServer(engine, on: on, now: now)
-        case .proto(let engine):
-            guard engines.contains(engine) else {
-                say("The \(engine.rawValue) client is not part of this build yet", .error, now)
-                return []
-            }
-            switchProtocol(to: engine, now: now)
-        case .target(let host, let port):
-            client.host = host
-            client.port = port
-            say("client target: \(Endpoint(host: host, port: port))", .info, now)
-        case .port(let port):
-            client.port = port
-            say("client target: \(Endpoint(host: client.host, port: port))", .info, now)
-        case .listen(let engine, let port):
-            guard let server = server(engine) else {
-                say("The \(engine.rawValue) server is not part of this build yet", .error, now)
-                return []
-            }
-            setServer(engine) { $0.port = port }
-            say("\(engine.rawValue) server port: \(port)", .info, now)
-            if server.isOn || server.phase == .starting {
-                setServer(engine) { $0.phase = .starting }
-                return [.stopServer(engine), .startServer(engine, host: listenHost, port: port)]
-            }
-        case .udpMode(let mode):
-            client.udpMode = mode
-            say("UDP client mode: \(mode.rawValue)" + (mode == .connected
-                ? " (the socket is connected first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)"
-                : " (as the lab's client: an ICMP error is never reported; F8 switches)"), .info, now)
-        case .timeout(let seconds):
-            client.timeout = seconds
-            say("client timeout: \(seconds) s", .info, now)
-        case .theme(let name):
-            if name.isEmpty {
-                say("themes: \(themes.joined(separator: ", ")) (now: \(theme))", .info, now)
-                return []
-            }
-            guard themes.contains(name) else {
-                say("unknown theme \(name); available: \(themes.joined(separator: ", "))", .error, now)
-                return []
-            }
-            theme = name
-            say("theme: \(name)", .info, now)
-        case .presenter(let on):
-            setPresenter(on ?? !presenter, now: now)
-        case .view(let view):
-            let all = TimelineView.allCases
-            timelineView = view ?? all[((all.firstIndex(of: timelineView) ?? 0) + 1) % all.count]
-            selectedRowID = nil
-            let words = switch timelineView {
-            case .both: "socket calls and wire packets"
-            case .calls: "socket calls only"
-            case .wire: "wire packets only"
-            }
-            say("timeline: \(words) (F9 for the next view)", .info, now)
-        case .save(let name, let replace):
-            return save(to: name, replace: replace, now: now)
-        case .copy:
-            guard let shown = shownRow, !shown.bytes.isEmpty else {
-                say("nothing to copy: the timeline shows no message yet", .error, now)
-                return []
-            }
-            return [.copy(text: Self.hexDumpText(shown), what: "the hex dump of \(Self.rowName(shown, in: self))")]
-        case .clear:
-            serverLog.removeAll()
-            transcript.removeAll()
-            timeline.removeAll()
-            selectedRowID = nil
-            logScroll = 0
-            transcriptScroll = 0
-            transcriptAtNewestHead = false
-            wireFramesSeen = 0
-        case .help:
-            showHelp = true
-            helpScroll = 0
-        case .roster:
-            panel = .roster
-            panelScroll = 0
-        case .check:
-            let target = Endpoint(host: client.host, port: client.port)
-            say("checking \(client.engine.rawValue) \(target) against the lab's protocol (netlab check)...", .info, now)
-            return [.check(client.engine, host: client.host, port: client.port)]
-        case .watch(let change):
-            switch change {
-            case .show: break
-            case .all: watchingAll = true
-            case .reset:
-                watchingAll = false
-                watchedExtra = []
-            case .add(let ports):
-                watchingAll = false
-                for port in ports where !watchedExtra.contains(port) { watchedExtra.append(port) }
-            }
-            say(watchSentence, .info, now)
-        case .helpFor(let name):
-            let entries = ColonCommand.usage(for: name)
-            guard !entries.isEmpty else {
-                say("no command :\(name); :help lists them all", .error, now)
-                return []
-            }
-            for entry in entries { say("\(entry.syntax): \(entry.help)", .info, now) }
-        case .show(let setting):
-            switch setting {
-            case .port: say("client target port: \(client.port)", .info, now)
-            case .target: say("client target: \(client.engine.rawValue) -> \(Endpoint(host: client.host, port: client.port))", .info, now)
-            case .timeout: say("client timeout: \(ClientFailure.format(client.timeout)) s", .info, now)
-            case .udpMode: say("UDP client mode: \(client.udpMode.rawValue)", .info, now)
-            }
-        case .quit:
-            quitting = true
-            return [.quit]
-        }
-        return []
-    }
 
-
-    private mutating func setPresenter(_ on: Bool, now: Date) {
+    mutating func setPresenter(_ on: Bool, now: Date) {
         presenter = on
         say(on ? "presenter mode on (F7 or :presenter off to leave)" : "presenter mode off", .info, now)
     }
@@ -500,7 +377,7 @@ extension ConsoleState {
         say(text, role, now)
     }
 
-    private mutating func setServer(_ engine: LabEvent.Engine, on: Bool, now: Date) -> [Effect] {
+    mutating func setServer(_ engine: LabEvent.Engine, on: Bool, now: Date) -> [Effect] {
         guard let server = server(engine) else { return [] }
         if on {
             if server.isOn || server.phase == .starting { return [] }
@@ -512,7 +389,7 @@ extension ConsoleState {
         return [.stopServer(engine)]
     }
 
-    private mutating func switchProtocol(to engine: LabEvent.Engine, now: Date) {
+    mutating func switchProtocol(to engine: LabEvent.Engine, now: Date) {
         // Aimed at the old protocol's server? Then aim at the new one's (HTTP is on 8080).
         if let old = server(client.engine), let new = server(engine), client.port == old.port {
             client.port = new.port
@@ -521,125 +398,8 @@ extension ConsoleState {
         say("client protocol: \(engine.rawValue) -> \(Endpoint(host: client.host, port: client.port))", .info, now)
     }
 
-    // MARK: Engine events
 
-    /// The console's wording of a remedy: its own keys and commands, never the CLI's options.
-    /// The remedy for the client's failure, worded for the state the console is in: the key
-    /// that turns netlab's server on only when it is off, the command that aims the client
-    /// at it when the target is elsewhere.
-    func remedy(_ remedy: Remedy?, engine: LabEvent.Engine) -> String? {
-        guard case .startServer = remedy, let server = server(engine) else { return Self.remedyWords(remedy, engine: engine) }
-        let on = server.isOn || server.phase == .starting
-        let aimed = server.port == client.port
-        switch (on, aimed) {
-        case (false, true):
-            return Self.remedyWords(remedy, engine: engine)
-        case (false, false):
-            return "\(Self.toggleKey(engine)) turns netlab's \(engine.rawValue) server on at port \(server.port); "
-                + ":port \(server.port) aims the client at it"
-        case (true, false):
-            return ":port \(server.port) aims the client at netlab's \(engine.rawValue) server, which is on"
-        case (true, true):
-            return ":target 127.0.0.1 \(server.port) aims the client at netlab's \(engine.rawValue) server, which is on"
-        }
-    }
-
-    static func remedyWords(_ remedy: Remedy?, engine: LabEvent.Engine) -> String? {
-        let name = engine.rawValue.lowercased()
-        switch remedy {
-        case .freeOrChangePort(let port):
-            return "stop it, or move netlab's server with :listen \(name) \(Remedy.neighbour(of: port))"
-        case .waitOrChangePort(let port):
-            return "wait a minute, or move netlab's server with :listen \(name) \(Remedy.neighbour(of: port))"
-        case .unprivilegedPort:
-            return "use a port of 1024 or above: :listen \(name) 12000"
-        case .raiseDescriptorLimit:
-            return "close some connections, or quit and raise the limit (ulimit -n)"
-        case .startServer:
-            return "\(toggleKey(engine)) turns netlab's \(engine.rawValue) server on; :port changes the target"
-        case .connectedUDP:
-            return ":udp-mode connected hears the ICMP error"
-        case nil:
-            return nil
-        }
-    }
-
-    static func toggleKey(_ engine: LabEvent.Engine) -> String {
-        KeyBinding.all.first { $0.command == .toggleServer(engine) }?.key.label ?? ":\(engine.rawValue.lowercased()) on"
-    }
-
-    /// Who talked to the servers, and what became of it.
-    private mutating func noteInRoster(_ event: LabEvent) {
-        switch event.kind {
-        case .received(let bytes, let from, _):
-            roster.heard(bytes, from: from.host, engine: event.engine, at: event.time)
-        case .sent(let bytes, _, let to):
-            roster.replied(bytes.count, to: to.host, engine: event.engine, at: event.time)
-        case .served(let peer, let requestLine, let status, _, _, _):
-            roster.served(requestLine, status: status, to: peer.host, at: event.time)
-        case .rejected(let peer, let reason):
-            roster.rejected(peer.host, engine: event.engine, reason: reason, at: event.time)
-        default:
-            break
-        }
-    }
-
-    private mutating func record(_ event: LabEvent) {
-        if case .wire(let frame) = event.kind {
-            addWireRow(frame)
-            return
-        }
-        addCallRow(event)
-        if event.role == .client {
-            switch event.kind {
-            case .connected(let local, _): clientLocal = local
-            case .sent(_, let from, _) where event.engine == .udp: clientLocal = from
-            default: break
-            }
-        }
-        if event.role == .client, case .sent = event.kind, let index = unsent.firstIndex(where: { $0.engine == event.engine }) {
-            say(unsent.remove(at: index).text, .sent, event.time)
-        }
-        guard event.role == .server else { return }
-        let engine = event.engine
-        let name = engine.rawValue
-        noteInRoster(event)
-        switch event.kind {
-        case .listening(let local):
-            setServer(engine) { $0.phase = .on(local) }
-            log(event, "\(name) server listening on \(local)", .success)
-        case .stopped:
-            setServer(engine) { if case .on = $0.phase { $0.phase = .off } }
-            log(event, "\(name) server stopped", .info)
-        case .failed(let error):
-            let wasStarting = server(engine)?.phase == .starting
-            var line = "\(name) \(error.description)"
-            if let words = Self.remedyWords(error.remedy, engine: engine) { line += "; " + words }
-            log(event, line, .error)
-            if wasStarting, error.errnoValue == EADDRINUSE, let port = server(engine)?.port {
-                // Someone else's server (often the student's own) has the port: leave it to
-                // them and say what the client now talks to.
-                setServer(engine) { $0.phase = .off }
-                let holder = error.holder ?? "another program"
-                var note = "\(name) port \(port) is taken by \(holder): netlab's \(name) server stays OFF"
-                if client.engine == engine && client.port == port { note += " and the client talks to that server" }
-                say(note + "; \(Self.toggleKey(engine)) tries again, :listen \(name.lowercased()) PORT moves netlab's", .info, event.time)
-            } else {
-                setServer(engine) { if $0.phase == .starting { $0.phase = .failed } }
-            }
-        case .rejected:
-            log(event, "\(name) \(event.summary)", .error)
-        case .received:
-            log(event, "\(name) \(event.summary)", .received)
-        case .sent:
-            log(event, "\(name) \(event.summary)", .sent)
-        default:
-            log(event, "\(name) \(event.summary)", .normal)
-        }
-    }
-
-
-    private mutating func log(_ event: LabEvent, _ text: String, _ role: StyleRole) {
+    mutating func log(_ event: LabEvent, _ text: String, _ role: StyleRole) {
         serverLog.append(Line(time: event.time, text: text, role: role))
         // Keep a scrolled-back view where it is while new lines arrive.
         if logScroll > 0 { logScroll = min(logScroll + 1, serverLog.count - 1) }

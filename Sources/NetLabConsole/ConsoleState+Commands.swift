@@ -1,0 +1,128 @@
+import Foundation
+import NetLabCore
+
+/// The `:` commands, carried out on the state.
+extension ConsoleState {
+    mutating func execute(_ command: ColonCommand, now: Date, themes: [String]) -> [Effect] {
+        switch command {
+        case .server(let engine, let on):
+            guard server(engine) != nil else {
+                say("The \(engine.rawValue) server is not part of this build yet", .error, now)
+                return []
+            }
+            return setServer(engine, on: on, now: now)
+        case .proto(let engine):
+            guard engines.contains(engine) else {
+                say("The \(engine.rawValue) client is not part of this build yet", .error, now)
+                return []
+            }
+            switchProtocol(to: engine, now: now)
+        case .target(let host, let port):
+            client.host = host
+            client.port = port
+            say("client target: \(Endpoint(host: host, port: port))", .info, now)
+        case .port(let port):
+            client.port = port
+            say("client target: \(Endpoint(host: client.host, port: port))", .info, now)
+        case .listen(let engine, let port):
+            guard let server = server(engine) else {
+                say("The \(engine.rawValue) server is not part of this build yet", .error, now)
+                return []
+            }
+            setServer(engine) { $0.port = port }
+            say("\(engine.rawValue) server port: \(port)", .info, now)
+            if server.isOn || server.phase == .starting {
+                setServer(engine) { $0.phase = .starting }
+                return [.stopServer(engine), .startServer(engine, host: listenHost, port: port)]
+            }
+        case .udpMode(let mode):
+            client.udpMode = mode
+            say("UDP client mode: \(mode.rawValue)" + (mode == .connected
+                ? " (the socket is connected first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)"
+                : " (as the lab's client: an ICMP error is never reported; F8 switches)"), .info, now)
+        case .timeout(let seconds):
+            client.timeout = seconds
+            say("client timeout: \(seconds) s", .info, now)
+        case .theme(let name):
+            if name.isEmpty {
+                say("themes: \(themes.joined(separator: ", ")) (now: \(theme))", .info, now)
+                return []
+            }
+            guard themes.contains(name) else {
+                say("unknown theme \(name); available: \(themes.joined(separator: ", "))", .error, now)
+                return []
+            }
+            theme = name
+            say("theme: \(name)", .info, now)
+        case .presenter(let on):
+            setPresenter(on ?? !presenter, now: now)
+        case .view(let view):
+            let all = TimelineView.allCases
+            timelineView = view ?? all[((all.firstIndex(of: timelineView) ?? 0) + 1) % all.count]
+            selectedRowID = nil
+            let words = switch timelineView {
+            case .both: "socket calls and wire packets"
+            case .calls: "socket calls only"
+            case .wire: "wire packets only"
+            }
+            say("timeline: \(words) (F9 for the next view)", .info, now)
+        case .save(let name, let replace):
+            return save(to: name, replace: replace, now: now)
+        case .copy:
+            guard let shown = shownRow, !shown.bytes.isEmpty else {
+                say("nothing to copy: the timeline shows no message yet", .error, now)
+                return []
+            }
+            return [.copy(text: Self.hexDumpText(shown), what: "the hex dump of \(Self.rowName(shown, in: self))")]
+        case .clear:
+            serverLog.removeAll()
+            transcript.removeAll()
+            timeline.removeAll()
+            selectedRowID = nil
+            logScroll = 0
+            transcriptScroll = 0
+            transcriptAtNewestHead = false
+            wireFramesSeen = 0
+        case .help:
+            showHelp = true
+            helpScroll = 0
+        case .roster:
+            panel = .roster
+            panelScroll = 0
+        case .check:
+            let target = Endpoint(host: client.host, port: client.port)
+            say("checking \(client.engine.rawValue) \(target) against the lab's protocol (netlab check)...", .info, now)
+            return [.check(client.engine, host: client.host, port: client.port)]
+        case .watch(let change):
+            switch change {
+            case .show: break
+            case .all: watchingAll = true
+            case .reset:
+                watchingAll = false
+                watchedExtra = []
+            case .add(let ports):
+                watchingAll = false
+                for port in ports where !watchedExtra.contains(port) { watchedExtra.append(port) }
+            }
+            say(watchSentence, .info, now)
+        case .helpFor(let name):
+            let entries = ColonCommand.usage(for: name)
+            guard !entries.isEmpty else {
+                say("no command :\(name); :help lists them all", .error, now)
+                return []
+            }
+            for entry in entries { say("\(entry.syntax): \(entry.help)", .info, now) }
+        case .show(let setting):
+            switch setting {
+            case .port: say("client target port: \(client.port)", .info, now)
+            case .target: say("client target: \(client.engine.rawValue) -> \(Endpoint(host: client.host, port: client.port))", .info, now)
+            case .timeout: say("client timeout: \(ClientFailure.format(client.timeout)) s", .info, now)
+            case .udpMode: say("UDP client mode: \(client.udpMode.rawValue)", .info, now)
+            }
+        case .quit:
+            quitting = true
+            return [.quit]
+        }
+        return []
+    }
+}
