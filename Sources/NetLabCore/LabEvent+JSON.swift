@@ -14,9 +14,9 @@ import Foundation
 /// `label`, `link_type` and `frame_hex`.
 extension LabEvent {
     /// `TCP`, `UDP`, `HTTP`; for a wire frame its protocol: `TCP`, `UDP`, `ICMP`, `ICMPv6`, `other`.
-    static func engineName(_ event: LabEvent) -> String {
-        guard case .wire(let frame) = event.kind else { return event.engine.rawValue }
-        switch FrameDecoder.decode(frame).transport {
+    static func engineName(_ event: LabEvent, decoded: DecodedFrame?) -> String {
+        guard let decoded else { return event.engine.rawValue }
+        switch decoded.transport {
         case .tcp: return "TCP"
         case .udp: return "UDP"
         case .icmp(let icmp): return icmp.version == 4 ? "ICMP" : "ICMPv6"
@@ -25,10 +25,13 @@ extension LabEvent {
     }
 
     public var jsonLine: String {
+        // A wire frame is decoded once, for its protocol and its fields.
+        var wireFrame: DecodedFrame?
+        if case .wire(let frame) = kind { wireFrame = FrameDecoder.decode(frame) }
         var fields: [(String, JSONValue)] = [
             ("time", .string(Self.isoTime(time))),
             // A captured frame belongs to no engine: its own protocol is named instead.
-            ("engine", .string(Self.engineName(self))),
+            ("engine", .string(Self.engineName(self, decoded: wireFrame))),
             ("role", .string(role.rawValue)),
             ("event", .string(kindName)),
         ]
@@ -65,7 +68,7 @@ extension LabEvent {
             fields.append(("error", .object(detail)))
             if let endpoint = error.endpoint { fields.append(("peer", .string(endpoint.description))) }
         case .wire(let frame):
-            let decoded = FrameDecoder.decode(frame)
+            let decoded = wireFrame ?? FrameDecoder.decode(frame)
             fields += [("label", .string(WireText.label(decoded))), ("link_type", .number(Double(frame.linkType.rawValue))),
                        ("length", .number(Double(frame.length))), ("frame_hex", .string(Self.hex(frame.bytes)))]
             if let (source, destination) = decoded.endpoints {
