@@ -85,9 +85,33 @@ final class TmuxSession {
         }
     }
 
+    /// Waits for a phrase as a person reads it: on one row, or carried over the console's own
+    /// wrap inside a pane (where the cut falls depends on a pid's or a port's width).
     @discardableResult
     func waitFor(_ needle: String, within seconds: Double = 10) throws -> String {
-        try waitFor("\"\(needle)\"", within: seconds) { $0.contains(needle) }
+        let words = Self.collapsed(needle)
+        return try waitFor("\"\(needle)\"", within: seconds) { text in
+            text.contains(needle) || Self.paneTexts(text).contains { $0.contains(words) }
+        }
+    }
+
+    /// Each boxed pane's rows read top to bottom as one line of words: a row `│A…││B…│` has
+    /// pane 0 `A…` and pane 1 `B…`; rows are joined with a space and runs of spaces collapsed.
+    static func paneTexts(_ screen: String) -> [String] {
+        var panes: [[String]] = []
+        for row in screen.split(separator: "\n", omittingEmptySubsequences: false) where row.hasPrefix("│") {
+            let cells = row.split(separator: "│", omittingEmptySubsequences: false)
+            for (index, cell) in cells.enumerated() where index % 2 == 1 {
+                let pane = index / 2
+                while panes.count <= pane { panes.append([]) }
+                panes[pane].append(String(cell))
+            }
+        }
+        return panes.map { collapsed($0.joined(separator: " ")) }
+    }
+
+    static func collapsed(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == " " }).joined(separator: " ")
     }
 
     /// Waits for a server's state in the status bar, in its roomy (`TCP :12000  ON`) or its
@@ -131,5 +155,22 @@ final class TmuxSession {
     deinit {
         _ = try? run(Self.tmux!, ["-L", socket, "kill-server"])
         try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+@Suite struct TmuxReadingTests {
+    /// A phrase the console wrapped inside its pane is read whole; the pane beside it does not
+    /// break it, and a phrase split between two panes is not invented.
+    @Test func panesAreReadAsWords() {
+        let screen = """
+            ┌ Client ──────┐┌ Timeline ─┐
+            │12:00 the     ││#1 call    │
+            │      client  ││#2 wire    │
+            │talks         ││           │
+            └──────────────┘└───────────┘
+            """
+        let panes = TmuxSession.paneTexts(screen)
+        #expect(panes == ["12:00 the client talks", "#1 call #2 wire"])
+        #expect(!panes.contains { $0.contains("the #1") })
     }
 }
