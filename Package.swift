@@ -70,6 +70,7 @@ let package = Package(
         ),
         .testTarget(name: "NetLabSocketsTests", dependencies: ["NetLabCore", "NetLabSockets", "NetLabConsole", "CNetLabSys"]),
         .testTarget(name: "NetLabAppTests", dependencies: ["NetLabApp", "NetLabConsole", "NetLabCore", "NetLabSockets"]),
+        .testTarget(name: "NetLabCaptureTests", dependencies: ["NetLabCapture", "NetLabCore"]),
         .testTarget(name: "NetLabConsoleTests", dependencies: ["NetLabCore", "NetLabConsole"], exclude: ["Snapshots"]),
         // Runs the built `netlab` binary and the lab's Python programs over loopback.
         .testTarget(

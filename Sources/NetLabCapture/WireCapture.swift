@@ -186,11 +186,14 @@ public final class WireCapture: @unchecked Sendable {
                 recordStatistics()
             } else {
                 // -2: pcap_breakloop, for a new filter (go on) or a stop; -1: the interface went away.
+                // Not "a filter is still pending": the loop's top may have taken the filter
+                // before setFilter's breakloop landed, and that break must not end the capture
+                // (it did: a `:port` right after start-up left the wire empty for the session).
                 if status == -2 {
                     lock.lock()
-                    let more = !stopping && pendingFilter != nil
+                    let stop = stopping
                     lock.unlock()
-                    if more { continue }
+                    if !stop { continue }
                 }
                 if status == -1 {
                     failed(Failure(kind: .other, message: "the capture stopped: \(String(cString: pcap_geterr(handle)))"))
