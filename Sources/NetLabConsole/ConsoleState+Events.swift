@@ -73,8 +73,9 @@ extension ConsoleState {
         addCallRow(event)
         if event.role == .client {
             switch event.kind {
-            case .connected(let local, _): clientLocal = local
+            case .connected(let local, _), .connecting(_, let local?): clientLocal = local
             case .sent(_, let from, _) where event.engine == .udp: clientLocal = from
+            case .received(let bytes, _, _) where event.engine == .tcp: clientReceives.append(bytes.count)
             default: break
             }
         }

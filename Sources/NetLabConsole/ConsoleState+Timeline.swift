@@ -18,7 +18,7 @@ extension ConsoleState {
             addRow(TimelineRow(id: 0, time: event.time, lane: .call, engine: event.engine, role: event.role,
                                text: "\(who) \(name) \(bytes.count) B \(from.onWire) > \(to.onWire)", outgoing: outgoing,
                                isError: false, bytes: kept, length: bytes.count, from: from, to: to))
-        case .connecting(let peer):
+        case .connecting(let peer, _):
             addRow(simpleRow(event, "\(who) \(call ?? "connect()") to \(peer)", outgoing: true))
         case .connected(let local, let peer) where event.role == .client:
             addRow(simpleRow(event, "\(who) connected \(local.onWire) > \(peer)", outgoing: false))
@@ -68,6 +68,9 @@ extension ConsoleState {
         case .timedOut(.udp, let peer, _) where client.udpMode == .unconnected:
             target = peer
             claim = .portUnreachable(connected: false)
+        case .connectTimedOut(_, let peer, _):
+            target = peer
+            claim = .unansweredConnect
         default:
             return
         }

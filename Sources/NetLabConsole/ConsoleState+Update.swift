@@ -72,10 +72,23 @@ extension ConsoleState {
                 lines[0] += " (" + words + ")"
             }
             // A second line (UDP's other explanation) is its own line, under the first.
+            if engine == .tcp, case .success(let bytes) = result, let pieces = Self.piecesSentence(bytes.count, clientReceives) {
+                lines.append(pieces)
+            }
             for (index, line) in lines.enumerated() { say(line, role, index == 0 ? now : nil) }
             if case .failure(let failure) = result { recordFailure(failure, engine: engine, began: began, now: now) }
             return []
         }
+    }
+
+    /// A TCP reply longer than a student's recv(1024): how many recv() calls it took netlab's
+    /// client, and what one recv(1024) would have read (TCP keeps no message boundaries).
+    public static func piecesSentence(_ total: Int, _ receives: [Int]) -> String? {
+        guard total > 1024, receives.reduce(0, +) == total else { return nil }
+        let shown = receives.prefix(6).map(String.init).joined(separator: ", ") + (receives.count > 6 ? ", ..." : "")
+        let calls = receives.count == 1 ? "1 recv() call" : "\(receives.count) recv() calls (\(shown) bytes)"
+        return "the \(total) bytes came in \(calls); TCP keeps no message boundaries, so a client that calls recv(1024) once "
+            + "reads only the first 1024"
     }
 
     /// Which ports the wire shows, in a sentence (`:watch`, and when the capture starts).
@@ -354,6 +367,7 @@ extension ConsoleState {
             ? HTTPClientMessage.request(for: line, host: client.host, port: client.port) : Array(line.utf8)
         let timeout = client.engine == .udp ? client.timeout : max(client.timeout, Self.streamTimeoutFloor)
         clientLocal = nil
+        clientReceives = []
         return [.send(client.engine, bytes: bytes, host: client.host, port: client.port, udpMode: client.udpMode, timeout: timeout)]
     }
 

@@ -136,6 +136,9 @@ public struct ConsoleState: Equatable {
     /// The client's own address in the exchange under way (from connect() or the datagram
     /// sent): what a citation of the wire must match.
     var clientLocal: Endpoint?
+    /// What each of the client's recv() calls returned in the exchange under way (TCP): a
+    /// reply longer than a student's recv(1024) is told in how many pieces it came.
+    var clientReceives: [Int] = []
     /// Frames the capture delivered this session (the timeline keeps the newest
     /// `timelineCapacity` rows): `:save` says how many it could not write.
     public var wireFramesSeen = 0

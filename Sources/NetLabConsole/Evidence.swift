@@ -13,13 +13,15 @@ public struct AwaitedEvidence: Equatable, Sendable {
         case reset(SocketOperation, errno: Int32)
         /// A datagram answered by ICMP port unreachable; `connected` sockets are told of it.
         case portUnreachable(connected: Bool)
+        /// connect() timed out: the client's SYNs (its own flow) and no SYN/ACK for them.
+        case unansweredConnect
     }
 
     /// Every sentence `Evidence` can say, by name: each has a situation produced for real on
     /// loopback and checked against the capture (NetLabAppTests' SituationTests); a sentence
     /// added here without one fails a test.
     public static let sentences = ["refused connect", "reset of this connection", "ICMP for an unconnected socket",
-                                   "ICMP for a connected socket", "datagram without ICMP"]
+                                   "ICMP for a connected socket", "datagram without ICMP", "SYN without SYN/ACK"]
 
     public var engine: LabEvent.Engine
     public var target: Endpoint
@@ -69,6 +71,21 @@ enum Evidence {
                     + "(\(local.onWire) > \(awaited.target)), so \(operation.rawValue)() failed with \(Errno(errno).name)"
             }
             return nil
+        case .unansweredConnect:
+            guard let local = awaited.local else { return nil }
+            func flow(_ index: Int, from: Endpoint, to: Endpoint) -> DecodedFrame.TCP? {
+                guard let frame = rows[index].decoded, let segment = frame.tcp, let (source, destination) = frame.endpoints,
+                      same(source, from), same(destination, to) else { return nil }
+                return segment
+            }
+            let syns = wire.filter { index in
+                flow(index, from: local, to: awaited.target).map { $0.flags.contains(.syn) && !$0.flags.contains(.ack) } ?? false
+            }
+            let answered = wire.contains { index in flow(index, from: awaited.target, to: local).map { $0.flags.contains(.syn) } ?? false }
+            guard let first = syns.first, !answered else { return nil }
+            let times = syns.count == 1 ? "went out once" : "went out \(syns.count) times (\(syns.map(number).joined(separator: ", ")))"
+            return "the wire shows why: the SYN (\(number(first))) from \(local.onWire) \(times) and no SYN/ACK came back from "
+                + "\(awaited.target), so connect() waited until the timeout"
         case .portUnreachable(let connected):
             for index in wire.reversed() {
                 guard let frame = rows[index].decoded, WireText.isPortUnreachable(frame), let quoted = frame.icmp?.quoted,

@@ -39,8 +39,11 @@ extension LabEvent {
         switch kind {
         case .listening(let local), .stopped(let local):
             fields.append(("local", .string(local.description)))
-        case .accepted(let peer), .connecting(let peer), .shutdown(let peer):
+        case .accepted(let peer), .shutdown(let peer):
             fields.append(("peer", .string(peer.description)))
+        case .connecting(let peer, let local):
+            fields.append(("peer", .string(peer.description)))
+            if let local { fields.append(("local", .string(local.description))) }
         case .closed(let peer, let peerClosedFirst):
             fields.append(("peer", .string(peer.description)))
             if let peerClosedFirst { fields.append(("peer_closed_first", .bool(peerClosedFirst))) }

@@ -17,8 +17,8 @@ extension LabEvent {
         case .connected(let local, let peer):
             return role == .client && engine != .udp
                 ? "connected \(local) -> \(peer)" : "socket \(local) connected to \(peer)"
-        case .connecting(let peer):
-            return "connecting to \(peer)"
+        case .connecting(let peer, let local):
+            return "connecting to \(peer)" + (local.map { " from \($0)" } ?? "")
         case .closed(let peer, let peerClosedFirst):
             // The side whose FIN went first holds TIME_WAIT (the lab's Wireshark question).
             switch peerClosedFirst {

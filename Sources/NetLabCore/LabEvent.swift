@@ -20,8 +20,9 @@ public struct LabEvent: Sendable, Equatable {
         case stopped(Endpoint)
         /// A TCP server accepted a connection from `peer`.
         case accepted(peer: Endpoint)
-        /// A client called connect() for `peer` (stamped before the call).
-        case connecting(peer: Endpoint)
+        /// A client called connect() for `peer` (stamped before the call); `local` is the
+        /// address the kernel gave the socket, when known (the flow its SYN belongs to).
+        case connecting(peer: Endpoint, local: Endpoint? = nil)
         /// A client's connection to `peer` is established (TCP) or its socket is ready (UDP).
         case connected(local: Endpoint, peer: Endpoint)
         /// A connection with `peer` is closed.

@@ -120,7 +120,7 @@ final class TCPExchange: ClientExchange {
         self.handle = handle
         // The call's row is stamped before the call: the SYN it sends comes after it.
         let result = sink.stamped(engine, .client, call: .connect, { address.withSockaddr { Glibc.connect(fd, $0, $1) } },
-                                  events: { [peer] _ in [.connecting(peer: peer)] })
+                                  events: { [peer] _ in [.connecting(peer: peer, local: SocketAddress.local(of: fd)?.endpoint)] })
         let code = result == 0 ? 0 : errno
         if code == 0 {
             didConnect()

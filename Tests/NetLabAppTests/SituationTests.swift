@@ -20,10 +20,13 @@ struct SituationTests {
         "ICMP for an unconnected socket": "UDP to a closed port, unconnected (question 2; a wrong UDP port)",
         "ICMP for a connected socket": "UDP to a closed port, connected",
         "datagram without ICMP": "UDP to a program that is bound and never answers",
+        "SYN without SYN/ACK": "a server whose backlog is full (it never calls accept())",
     ]
     // Also produced below, with no frame to cite: a server that accepts and never replies (the
-    // handshake is on screen, no data), and whose FIN came first (the server log's TIME_WAIT
-    // sentence against the FIN order on the wire).
+    // handshake is on screen, no data); whose FIN came first (the server log's TIME_WAIT
+    // sentence against the FIN order on the wire); a restart on a port in TIME_WAIT; an HTTP
+    // 404; a reply larger than a student's recv(1024) (the sentence against netlab's own
+    // recv() rows).
 
     @Test func everySentenceHasASituation() {
         #expect(Set(AwaitedEvidence.sentences) == Set(Self.table.keys))
@@ -248,5 +251,127 @@ struct SituationTests {
         let clientFIN = rows.firstIndex { $0.contains("wire FIN/ACK 127.0.0.1:") && $0.contains("> 127.0.0.1:\(port) ") }
         let serverFIN = rows.firstIndex { $0.contains("wire FIN/ACK 127.0.0.1:\(port) > ") }
         #expect(clientFIN != nil && serverFIN != nil && clientFIN! < serverFIN!, "the client's FIN is first on the wire")
+    }
+
+    /// A server whose accept queue is full (listen(0), one connection waiting, accept() never
+    /// called): the kernel drops the SYNs (tcpdump: the SYN again every second, nothing back).
+    /// The sentence cites this client's own SYNs, not the waiting connection's.
+    @Test func aFullBacklog() async throws {
+        let (server, serverPort) = try Self.python("""
+            import socket, time
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+            held = socket.create_connection(s.getsockname()); print(s.getsockname()[1], flush=True)
+            time.sleep(60)
+            """)
+        defer { Self.end(server) }
+        let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
+        defer { app.quit() }
+        type(app, terminal, [":port \(serverPort)", "hello"])
+        await expectCitation(terminal, "the wire shows why:", within: 15) { found in
+            #expect(found[0].hasSuffix("and no SYN/ACK came back from 127.0.0.1:\(serverPort), so connect() waited until the timeout"),
+                    "\(found)")
+            let local = found[0].split(separator: " ")[8]  // "the wire shows why: the SYN (#N) from ADDRESS went out"
+            #expect(found.count >= 3, "the first SYN and at least one retransmission: \(found)")
+            for row in found.dropFirst() {
+                #expect(row.contains("wire SYN \(local) > 127.0.0.1:\(serverPort) seq 0"), "\(row)")
+            }
+            #expect(terminal.screen?.text.contains("wire SYN/ACK 127.0.0.1:\(serverPort) > \(local)") == false)
+        }
+    }
+
+    /// The lab's server (no SO_REUSEADDR) closed first, so its port holds a TIME_WAIT entry:
+    /// netlab's server cannot bind it either (Linux lets SO_REUSEADDR past a TIME_WAIT only
+    /// when the socket that left it had it too), and the server log says why; the wire shows
+    /// the lab server's FIN first.
+    @Test func aRestartOnAPortInTimeWait() async throws {
+        let (lab, labPort) = try Self.python("""
+            import socket
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1); print(s.getsockname()[1], flush=True)
+            c, _ = s.accept(); c.send(c.recv(1024).upper()); c.close()
+            import time; time.sleep(60)
+            """)
+        let (app, terminal) = try console(port: labPort)
+        defer { app.quit() }
+        // The lab's client: it reads until the server's FIN, then closes (netlab's own client
+        // half-closes after its message, so its FIN would go first).
+        let (client, _) = try Self.python("""
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); print(s.getsockname()[1], flush=True)
+            s.sendall(b"hello")
+            while s.recv(1024): pass
+            s.close()
+            """, [String(labPort)])
+        client.waitUntilExit()
+        let exchanged = await terminal.frame { $0.text.contains("wire FIN/ACK 127.0.0.1:\(labPort) > ") }
+        Self.end(lab)
+        let text = exchanged?.text ?? ""
+        let rows = text.split(separator: "\n").map(String.init)
+        let serverFIN = rows.firstIndex { $0.contains("wire FIN/ACK 127.0.0.1:\(labPort) > ") }
+        let clientFIN = rows.firstIndex { $0.contains("wire FIN/ACK 127.0.0.1:") && $0.contains("> 127.0.0.1:\(labPort) ") }
+        #expect(serverFIN != nil && (clientFIN == nil || serverFIN! < clientFIN!), "the lab server's FIN first:\n\(text)")
+        #expect(PortHolder.timeWaitWithoutListener(port: labPort) >= 1, "the server that closed first left TIME_WAIT on its port")
+        terminal.type([.function(2)])
+        app.keysReady()
+        let refused = await terminal.frame { Self.sentence("TCP bind() failed", in: $0.text) != nil }
+        let sentence = Self.sentence("TCP bind() failed", in: refused?.text ?? "") ?? ""
+        #expect(sentence.hasSuffix("port \(labPort) on 127.0.0.1 is held by no program, but 1 connection on it is in TIME_WAIT, left by a "
+            + "server that closed first without SO_REUSEADDR (as the lab's TCPServer.py does): the port is free again within 60 s; "
+            + "wait a minute, or move netlab's server with :listen tcp \(labPort + 1)"), "\(sentence)")
+    }
+
+    /// The lab's web server question: a file that is not there. The 404 and its page come
+    /// back on the exchange's own connection; nothing is cited as a failure.
+    @Test func anHTTP404() async throws {
+        let port = try ConsoleLoopTests.freePort()
+        let terminal = MemoryTerminal(width: 200, height: 60)
+        let settings = ConsoleApp.Settings(
+            listenHost: "127.0.0.1", clientHost: "127.0.0.1", ports: [.tcp: port, .udp: port, .http: port],
+            servers: [.http], site: .builtIn, theme: .standard, themes: ThemeCatalog(userFolder: nil), presenter: false, wire: true)
+        let app = ConsoleApp(settings: settings, terminal: terminal, exit: {})
+        try app.start()
+        defer { app.quit() }
+        #expect(await terminal.frame { $0.text.contains("HTTP server listening on 127.0.0.1:\(port)") } != nil)
+        type(app, terminal, [":proto http", "/nope.html"])
+        let frame = await terminal.frame { $0.text.contains("HTTP <- 404 Not Found") && $0.text.contains("HTTP client close()") }
+        let text = frame?.text ?? terminal.screen?.text ?? ""
+        #expect(text.contains("\"GET /nope.html HTTP/1.1\" 404"), "the server log: \(text)")
+        // The response's segment is on the wire from the server's port to the client's.
+        guard let receive = text.split(separator: "\n").first(where: { $0.contains("call HTTP client recv()") }),
+              let client = receive.split(separator: " ").last.map({ String($0.prefix { $0 != "│" && $0 != " " }) }) else {
+            Issue.record("no recv() row:\n\(text)")
+            return
+        }
+        // As many bytes as the server log says it sent, in one segment on the loopback.
+        let logged = text.components(separatedBy: "\"GET /nope.html HTTP/1.1\" 404 ").dropFirst().first?.prefix { $0.isNumber } ?? ""
+        #expect(!logged.isEmpty && text.split(separator: "\n").contains { $0.contains("wire PSH/ACK \(logged) B 127.0.0.1:\(port) > \(client)") },
+                "\(client)\n\(text)")
+        #expect(!text.contains("the wire shows why"))
+    }
+
+    /// A reply longer than a student's recv(1024): the sentence's count and sizes are the
+    /// client's own recv() rows in the timeline.
+    @Test func aReplyLargerThanTheClientsBuffer() async throws {
+        let (server, serverPort) = try Self.python("""
+            import socket
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4); print(s.getsockname()[1], flush=True)
+            while True:
+                c, _ = s.accept(); m = c.recv(1024); c.sendall(m.upper() * 6000); c.close()
+            """)
+        defer { Self.end(server) }
+        let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
+        defer { app.quit() }
+        type(app, terminal, [":port \(serverPort)", "hello"])
+        let frame = await terminal.frame { Self.sentence("the 30000 bytes came in", in: $0.text) != nil && $0.text.contains("client close()") }
+        let text = frame?.text ?? terminal.screen?.text ?? ""
+        let sentence = Self.sentence("the 30000 bytes came in", in: text) ?? ""
+        #expect(sentence.hasSuffix("TCP keeps no message boundaries, so a client that calls recv(1024) once reads only the first 1024"),
+                "\(sentence)")
+        let sizes = text.split(separator: "\n").compactMap { line -> Int? in
+            guard let range = line.range(of: "call TCP client recv() ") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(sizes.reduce(0, +) == 30000, "\(sizes)")
+        let calls = sizes.count == 1 ? "1 recv() call" : "\(sizes.count) recv() calls (\(sizes.map(String.init).joined(separator: ", ")) bytes)"
+        #expect(sentence.hasPrefix("the 30000 bytes came in \(calls);"), "\(sentence) vs \(sizes)")
     }
 }

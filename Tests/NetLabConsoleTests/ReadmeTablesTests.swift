@@ -55,4 +55,14 @@ import NetLabCore
         let written = try Self.section("commands")
         #expect(written == Self.commandsTable, "README.md's commands table should read:\n\(Self.commandsTable)")
     }
+
+    /// The console's own sentences in README's messages table, built by the code.
+    @Test func messagesTableQuotesTheConsole() throws {
+        let messages = try Self.section("messages")
+        let pieces = try #require(ConsoleState.piecesSentence(100_000, [32_768, 32_768, 34_464]))
+        #expect(messages.contains("| \(pieces) |"), "README.md's messages table should quote: \(pieces)")
+        #expect(ConsoleState.piecesSentence(1_024, [1_024]) == nil, "a reply a recv(1024) reads whole is not remarked on")
+        #expect(ConsoleState.piecesSentence(2_000, [1_000]) == nil, "pieces that do not add up are not claimed")
+        #expect(ConsoleState.piecesSentence(2_000, [2_000])?.hasPrefix("the 2000 bytes came in 1 recv() call;") == true)
+    }
 }

@@ -65,6 +65,11 @@ import NetLabCore
         #expect(served["status"] as? Int == 404)
         #expect(served["ms"] as? Double == 0.457)
         #expect(served["request"] as? String == "GET /\u{7} HTTP/1.1")
+        // connect() names the socket's own address when the kernel gave it one: the SYN's flow.
+        let connecting = try object(LabEvent(time: at, engine: .tcp, role: .client, kind: .connecting(peer: server, local: client)))
+        #expect(connecting["local"] as? String == client.description && connecting["peer"] as? String == server.description)
+        #expect(connecting["text"] as? String == "connecting to \(server) from \(client)")
+        #expect(try object(LabEvent(time: at, engine: .tcp, role: .client, kind: kinds[3]))["local"] == nil)
     }
 
     /// Issue 22: a captured frame is tagged with its own protocol, not "TCP" by convention;
