@@ -139,12 +139,6 @@ final class TCPExchange: ClientExchange {
     }
 
     private func retry(after error: SocketError) {
-        var error = error
-        if error.errnoValue == ECONNREFUSED, peer.host == "127.0.0.1" || peer.host == "::1" {
-            // Refused on this machine: a lab server that just quit may have left TIME_WAIT
-            // behind, which would stop it from starting again. Say so.
-            error.timeWait = PortHolder.timeWaitWithoutListener(port: peer.port)
-        }
         handle?.close { [self] in connectNext(lastError: error) }
         handle = nil
     }
@@ -234,8 +228,18 @@ final class TCPExchange: ClientExchange {
 
     private func finish(_ result: Result<[UInt8], ClientFailure>) {
         guard let completion = ending.take() else { return }
+        var result = result
         if case .failure(let failure) = result, let kind = failure.event {
+            // Stamped first: the row's time is when connect() failed, not after /proc is read.
             sink.emit(engine, .client, kind)
+        }
+        if case .failure(.socket(var error)) = result, error.operation == .connect, error.errnoValue == ECONNREFUSED,
+           peer.host == "127.0.0.1" || peer.host == "::1" {
+            // Refused on this machine: a lab server that just quit may have left TIME_WAIT
+            // behind, which would stop it from starting again. Say so (reading /proc takes
+            // tens of milliseconds on a busy machine: after the event, not before it).
+            error.timeWait = PortHolder.timeWaitWithoutListener(port: peer.port)
+            result = .failure(.socket(error))
         }
         guard let handle else {
             completion(result)
