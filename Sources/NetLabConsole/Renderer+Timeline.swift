@@ -142,8 +142,14 @@ extension Renderer {
         }
         if state.timeline.dropped > 0 { name += " (\(state.timeline.dropped) older dropped)" }
         if state.wireDropped > 0 { name += " (kernel dropped \(state.wireDropped))" }
-        name += state.selectedRowID == nil ? " [following newest]" : " [selected]"
-        return name
+        if state.selectedRowID != nil { return name + " [selected]" }
+        // Following, the detail shows the newest message (or RST, ICMP), which is not always
+        // the newest row (an ACK or FIN often follows): the title names the one it shows.
+        let rows = state.visibleRows
+        if let shown = state.shownRow, shown.id != rows.last?.id, let number = state.number(of: shown.id) {
+            return name + " [following newest; detail: #\(number)]"
+        }
+        return name + " [following newest]"
     }
 
     private func rowRole(_ row: ConsoleState.TimelineRow) -> StyleRole {

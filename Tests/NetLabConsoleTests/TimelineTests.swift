@@ -89,6 +89,19 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         #expect(state.shownRow?.text.hasPrefix("RST/ACK") == true)
     }
 
+    /// Issue 22: following, the detail shows the newest row that says something (the RST),
+    /// not always the newest row; the title names the row it shows instead of implying the
+    /// newest.
+    @Test func theTitleNamesTheRowTheDetailShows() {
+        var state = refusedSession()
+        var screen = render(state, width: 120, height: 40, clock: utcClock).text
+        #expect(screen.contains("Timeline: calls and wire [following newest; detail: #3]"), "\(screen)")
+        #expect(screen.contains("#3 wire RST/ACK, 54 bytes on the wire"))
+        state.timelineView = .wire
+        screen = render(state, width: 120, height: 40, clock: utcClock).text
+        #expect(screen.contains("Timeline: wire [following newest]"), "the RST is the newest wire row:\n\(screen)")
+    }
+
     /// The refusal cites the RST by its row, even when the capture delivers it after the failure.
     @Test func refusalCitesTheRSTOnTheWire() {
         let state = refusedSession()
