@@ -4,7 +4,7 @@ public enum BlockFont {
     public static let height = 5
     /// Columns between two letters.
     static let gap = 1
-    static let block: Character = "█"
+    public static let block: Character = "█"
 
     /// Each glyph's rows, `#` for a block. Rows of one glyph have equal width.
     static let glyphs: [Character: [String]] = [
@@ -73,23 +73,30 @@ public enum BlockFont {
         return glyphs[upper] ?? glyphs["?"]!
     }
 
-    /// Columns `text` takes as a banner.
-    public static func width(_ text: String) -> Int {
+    /// A shade for a banner that is not an answer yet (WAITING): the same letters, hollow, so
+    /// it differs from NO REPLY by its look as well as its colour (and in monochrome).
+    public static let pending: Character = "░"
+
+    /// Columns `text` takes as a banner, each cell `scale` columns wide.
+    public static func width(_ text: String, scale: Int = 1) -> Int {
         guard !text.isEmpty else { return 0 }
-        return text.reduce(0) { $0 + glyph($1)[0].count } + gap * (text.count - 1)
+        return (text.reduce(0) { $0 + glyph($1)[0].count } + gap * (text.count - 1)) * scale
     }
 
-    /// The banner's five rows, blocks and spaces.
-    public static func rows(_ text: String) -> [String] {
+    /// The banner's rows (five per `scale`), each cell `scale` columns wide, drawn in `fill`.
+    public static func rows(_ text: String, scale: Int = 1, fill: Character = block) -> [String] {
         var rows = Array(repeating: "", count: height)
         for (index, character) in text.enumerated() {
             let glyph = glyph(character)
             for row in 0..<height {
                 if index > 0 { rows[row] += String(repeating: " ", count: gap) }
-                rows[row] += glyph[row].map { $0 == "#" ? block : " " }
+                rows[row] += glyph[row].map { $0 == "#" ? fill : " " }
             }
         }
-        return rows
+        guard scale > 1 else { return rows }
+        return rows.flatMap { row in
+            Array(repeating: String(row.flatMap { Array(repeating: $0, count: scale) }), count: scale)
+        }
     }
 
     /// The first candidate that fits in `width` columns; else the last one cut short with

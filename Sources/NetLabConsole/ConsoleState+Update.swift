@@ -354,7 +354,8 @@ extension ConsoleState {
         }
         let target = Endpoint(host: client.host, port: client.port)
         let mode = client.engine == .udp && client.udpMode == .connected ? " (connected)" : ""
-        outcome = .waiting(client.engine, to: target, at: now)
+        let timeout = client.engine == .udp ? client.timeout : max(client.timeout, Self.streamTimeoutFloor)
+        outcome = .waiting(client.engine, to: target, at: now, timeout: timeout)
         // Shown when the client's send() has happened (its `sent` event), not now: a refused
         // connect sends nothing, and the transcript must not say it did.
         unsent.append(UnsentLine(engine: client.engine,
@@ -365,7 +366,6 @@ extension ConsoleState {
         // replies would otherwise cut a TCP exchange short).
         let bytes = client.engine == .http
             ? HTTPClientMessage.request(for: line, host: client.host, port: client.port) : Array(line.utf8)
-        let timeout = client.engine == .udp ? client.timeout : max(client.timeout, Self.streamTimeoutFloor)
         clientLocal = nil
         clientReceives = []
         return [.send(client.engine, bytes: bytes, host: client.host, port: client.port, udpMode: client.udpMode, timeout: timeout)]

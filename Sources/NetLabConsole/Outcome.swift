@@ -37,8 +37,12 @@ public struct Outcome: Equatable, Sendable {
         }
     }
 
-    public static func waiting(_ engine: LabEvent.Engine, to target: Endpoint, at time: Date) -> Outcome {
-        Outcome(engine: engine, kind: .waiting, banners: ["WAITING"], detail: "\(engine.rawValue) -> \(target): waiting for the reply", time: time)
+    /// Sent, the answer still to come: the banner is drawn hollow, and the line says how long
+    /// the client waits (NO REPLY is what the same wait looks like when it runs out).
+    public static func waiting(_ engine: LabEvent.Engine, to target: Endpoint, at time: Date, timeout: Double? = nil) -> Outcome {
+        let limit = timeout.map { " (at most \(ClientFailure.format($0)) s)" } ?? ""
+        return Outcome(engine: engine, kind: .waiting, banners: ["WAITING"], detail: "\(engine.rawValue) -> \(target): waiting for the reply\(limit)",
+                       time: time)
     }
 
     /// The banner for a client's result.

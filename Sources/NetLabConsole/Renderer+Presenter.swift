@@ -10,7 +10,6 @@ import NetLabCore
 /// ├ client: last line, input line ─────┤
 /// └ key bar ───────────────────────────┘
 extension Renderer {
-    static let presenterBannerHeight = BlockFont.height + 4
     static let presenterClientHeight = 4
 
     func drawPresenter(_ screen: inout Screen) {
@@ -21,9 +20,11 @@ extension Renderer {
         // server log below, which keeps at least 3.
         let clientRowFor = height - 1 - Self.presenterClientHeight
         let detail = presenterDetail(width: width - 2)  // the banner box's inner width
-        let detailRows = min(max(2, detail.count), 6, max(2, clientRowFor - 1 - Self.presenterBannerHeight - 1))
-        let bannerRect = Rect(row: 1, column: 0, width: width, height: Self.presenterBannerHeight - 2 + detailRows)
-        drawBanner(&screen, bannerRect, detail: Array(detail.prefix(detailRows)))
+        let scale = bannerScale(width: width - 4, height: height)
+        let fontRows = BlockFont.height * scale
+        let detailRows = min(max(2, detail.count), 6, max(2, clientRowFor - 1 - (fontRows + 4) - 1))
+        let bannerRect = Rect(row: 1, column: 0, width: width, height: fontRows + 2 + detailRows)
+        drawBanner(&screen, bannerRect, detail: Array(detail.prefix(detailRows)), scale: scale)
 
         let clientRow = height - 1 - Self.presenterClientHeight
         let logRow = bannerRect.row + bannerRect.height
@@ -45,6 +46,14 @@ extension Renderer {
         drawKeyBar(&screen, row: height - 1)
     }
 
+    /// Twice the size (each cell 2x2) when the screen is tall enough to keep the explanation
+    /// and a server log under it (32 rows: a projector at 100x36) and the banner fits whole.
+    private func bannerScale(width: Int, height: Int) -> Int {
+        guard height >= 32, let outcome = state.outcome, outcome.banners.allSatisfy(BlockFont.canDraw),
+              outcome.banners.contains(where: { BlockFont.width($0, scale: 2) <= width }) else { return 1 }
+        return 2
+    }
+
     /// The outcome's explanation wrapped to `width`, each of its lines on rows of its own.
     private func presenterDetail(width: Int) -> [String] {
         guard let outcome = state.outcome, width > 0 else { return [] }
@@ -52,7 +61,7 @@ extension Renderer {
             .flatMap { Self.wrap(String($0), width: width) }
     }
 
-    private func drawBanner(_ screen: inout Screen, _ rect: Rect, detail: [String]) {
+    private func drawBanner(_ screen: inout Screen, _ rect: Rect, detail: [String], scale: Int) {
         let client = state.client
         var target = "\(client.engine.rawValue) client -> \(Endpoint(host: client.host, port: client.port))"
         if client.engine == .udp { target += " (\(client.udpMode.rawValue))" }
@@ -67,9 +76,11 @@ extension Renderer {
         // one row, the banner sits a row lower.
         let bannerTop = inner.row + (detail.count > 1 ? 0 : 1)
         if outcome.banners.allSatisfy(BlockFont.canDraw) {
-            let text = BlockFont.fit(outcome.banners, width: inner.width - 2)
-            let left = inner.column + max(0, (inner.width - BlockFont.width(text)) / 2)
-            for (index, line) in BlockFont.rows(text).enumerated() {
+            let text = scale == 1 ? BlockFont.fit(outcome.banners, width: inner.width - 2)
+                : outcome.banners.first { BlockFont.width($0, scale: scale) <= inner.width - 2 } ?? ""
+            let left = inner.column + max(0, (inner.width - BlockFont.width(text, scale: scale)) / 2)
+            let fill = outcome.kind == .waiting ? BlockFont.pending : BlockFont.block
+            for (index, line) in BlockFont.rows(text, scale: scale, fill: fill).enumerated() {
                 screen.put(line, row: bannerTop + index, column: left, role: outcome.role)
             }
         } else {
@@ -78,11 +89,11 @@ extension Renderer {
             let text = outcome.banners[0]
             let spaced = text.map(String.init).joined(separator: " ")
             let shown = CharacterWidth.of(spaced) <= inner.width - 2 ? spaced : text
-            centered(&screen, shown, row: bannerTop + BlockFont.height / 2, in: inner, role: outcome.role)
+            centered(&screen, shown, row: bannerTop + BlockFont.height * scale / 2, in: inner, role: outcome.role)
         }
         let role: StyleRole = outcome.kind == .failure ? .error : outcome.kind == .reply ? .received : .info
         for (index, line) in detail.enumerated() {
-            centered(&screen, line, row: bannerTop + BlockFont.height + index, in: inner, role: role)
+            centered(&screen, line, row: bannerTop + BlockFont.height * scale + index, in: inner, role: role)
         }
     }
 

@@ -149,8 +149,10 @@ import NetLabCore
         state.apply([.key(.function(7))], at: 8)
         let screen = render(state, width: width, height: height, clock: utcClock)
         try assertSnapshot(screen, named: "presenter-\(width)x\(height)")
-        // The latest outcome (UDP silence) is the banner; the status words stay visible.
-        #expect(screen.text.contains(BlockFont.rows("NO REPLY")[0]))
+        // The latest outcome (UDP silence) is the banner, twice the size on a projector's 40
+        // rows; the status words stay visible.
+        #expect(screen.text.contains(BlockFont.rows("NO REPLY", scale: height >= 32 ? 2 : 1)[0]))
+        if height >= 32 { #expect(!screen.text.contains(BlockFont.rows("NO REPLY")[0])) }
         #expect(screen.line(at: 0).contains("TCP :12000  ON "))
         #expect(screen.line(at: 0).contains("UDP :12000  ON "))
         #expect(screen.line(at: height - 1).hasPrefix("F1"))
@@ -173,6 +175,21 @@ import NetLabCore
         state.apply([.key(.enter)], at: 1)
         if let (engine, result) = result { state.apply([.reply(engine: engine, result: result)], at: 2) }
         try assertSnapshot(render(state, width: 80, height: 24, clock: utcClock), named: "presenter-\(outcome)-80x24")
+    }
+
+    /// Issue 22: WAITING and NO REPLY share a colour (both are silence so far); WAITING is drawn
+    /// hollow and says how long it waits, so the two differ on a monochrome projector too.
+    @Test func waitingLooksUnlikeNoReply() {
+        var state = ConsoleState(engines: [.tcp, .udp], presenter: true)
+        state.type("hello")
+        state.apply([.key(.enter)], at: 1)
+        let waiting = render(state, width: 80, height: 24, clock: utcClock).text
+        #expect(waiting.contains(BlockFont.rows("WAITING", fill: BlockFont.pending)[0]))
+        #expect(!waiting.contains(String(BlockFont.block)))
+        #expect(waiting.contains("TCP -> 127.0.0.1:12000: waiting for the reply (at most 5 s)"))
+        state.apply([.reply(engine: .tcp, result: .failure(.timedOut(engine: .tcp, peer: localServer, seconds: 5)))], at: 6)
+        let silent = render(state, width: 80, height: 24, clock: utcClock).text
+        #expect(silent.contains(BlockFont.rows("NO REPLY")[0]) && !silent.contains(String(BlockFont.pending)))
     }
 
     /// The normal layout at 80x24 with a long target and connected UDP: the status bar keeps
