@@ -139,6 +139,7 @@ public final class ConsoleApp {
         capturedPorts = watchedPorts
         let ports = watched
         ports.set(capturedPorts)
+        let matcher = CaptureFilter.PortMatcher()
         do {
             // The kernel passes only the watched ports (a busy loopback would otherwise fill the
             // capture buffer with other programs' traffic); a port change replaces the filter
@@ -153,7 +154,7 @@ public final class ConsoleApp {
             }) { frame in
                 // No ports: `:watch all` (the kernel filter passes every TCP and UDP port).
                 let watching = ports.get()
-                if watching.isEmpty || CaptureFilter.matches(FrameDecoder.decode(frame), ports: watching) { sink.emitWire(frame) }
+                if watching.isEmpty || matcher.matches(FrameDecoder.decode(frame), ports: watching) { sink.emitWire(frame) }
             }
             dispatch(.wire(.on(interface: interface)))
             // The kernel's drop count, checked once a second: a lost frame is never silent.

@@ -96,15 +96,17 @@ struct CaptureCommand: ParsableCommand {
             source.resume()
             sources.append(source)
         }
-        // Many ports: the kernel passes a range, and the frames of other ports stop here.
-        let exact = all || CaptureFilter.isExact(ports: watched)
+        // The kernel passes the watched ports (a range, past 32 of them) and the packets whose
+        // ports it cannot see (fragments, IPv6 extension headers): the rest stop here.
+        let exact = all
         let portSet = Set(watched)
+        let matcher = CaptureFilter.PortMatcher()
         // The capture counts what the kernel passed; with a range, --count counts what matched.
         let limit = count
         capture.start(count: exact ? count : nil, failed: { failure in Output.error(failure.message) },
                       finished: { DispatchQueue.main.async { Self.finish(state, capture, interface: interface) } }) { frame in
             if !exact {
-                guard CaptureFilter.matches(FrameDecoder.decode(frame), ports: portSet) else { return }
+                guard matcher.matches(FrameDecoder.decode(frame), ports: portSet) else { return }
                 if let limit, state.taken >= limit { return }
             }
             // A reader that went away (`| head`): stop, as tcpdump does.

@@ -80,4 +80,33 @@ struct WireCaptureTests {
         #expect(collected.wait(within: 5) { Self.isDatagram($0, to: new) })
         #expect(!collected.wait(within: 0) { Self.isDatagram($0, to: old) }, "the old port's datagram was filtered out")
     }
+
+    /// A 65,527-byte datagram to ::1 is larger than the loopback's MTU, so IPv6 fragments it
+    /// and the ports sit behind a fragment header, where libpcap's `udp port` does not look
+    /// (tcpdump with that filter shows neither piece). netlab's filter passes both, the first
+    /// piece matches the port and the last follows it: the labels read as tcpdump -v's
+    /// `frag (ID:0|65488)` and `frag (ID:65488|47)`.
+    @Test func aFragmentedIPv6DatagramIsSeenWhole() throws {
+        let port: UInt16 = 29_875
+        let capture = try WireCapture(interface: "lo", filter: CaptureFilter.expression(ports: [port]))
+        let matcher = CaptureFilter.PortMatcher()
+        let collected = Collected()
+        capture.start { frame in
+            if matcher.matches(FrameDecoder.decode(frame), ports: [port]) { collected.add(frame) }
+        }
+        defer { capture.stop() }
+        let fd = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = port.bigEndian
+        address.sin6_addr = in6addr_loopback
+        let message = [UInt8](repeating: 0x61, count: 65_527)
+        let sent = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, message, message.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        }
+        #expect(sent == message.count)
+        #expect(collected.wait(within: 5) { WireText.label($0) == "IPv6 fragment of UDP: bytes 65488-65534 of the datagram, the last" })
+        #expect(collected.wait(within: 5) { WireText.label($0) == "UDP 65527 B, first fragment (65480 B here)" && $0.endpoints?.1.port == port })
+    }
 }

@@ -145,7 +145,7 @@ import NetLabCore
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
         #expect(state.outcome?.kind == .waiting && state.outcome?.banners == ["WAITING"])
-        #expect(state.outcome?.detail == "TCP -> 127.0.0.1:12000: waiting for the reply")
+        #expect(state.outcome?.detail == "TCP -> 127.0.0.1:12000: waiting for the reply (at most 5 s)")
         let cases: [(LabEvent.Engine, Result<[UInt8], ClientFailure>, [String], Outcome.Kind)] = [
             (.tcp, .failure(.socket(.errno(.connect, 111, endpoint: localServer))), ["REFUSED"], .failure),
             (.tcp, .failure(.socket(.errno(.connect, 113, endpoint: localServer))), ["UNREACHABLE"], .failure),

@@ -175,4 +175,49 @@ private let fixtures = ["tcp-exchange", "tcp-refused", "tcp6-refused", "tcp-refu
         }
         #expect(CaptureFilter.expression(ports: [12000, 12000]).components(separatedBy: "tcp port 12000").count == 2)
     }
+
+    /// A datagram larger than the link's MTU, as IPv4 and as IPv6 carry it: the first piece has
+    /// the UDP header (the whole datagram's length), later pieces none. Labels as tcpdump -v
+    /// reads them (`frag (ID:0|65488)`, `frag (ID:65488|47)` for 65,527 bytes to ::1).
+    @Test func fragmentsAreLabelledAsPiecesOfTheirDatagram() {
+        func u16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+        let ethernet4 = [UInt8](repeating: 0, count: 12) + [0x08, 0x00]
+        func ipv4(payload: [UInt8], flagsAndOffset: Int) -> CapturedFrame {
+            let header = [0x45, 0] + u16(20 + payload.count) + u16(0x1234) + u16(flagsAndOffset) + [64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]
+            return CapturedFrame(time: Date(), linkType: .ethernet, bytes: ethernet4 + header + payload)
+        }
+        // 65,507 bytes over a 1,500-byte link: 1,480 bytes a piece, the UDP header in the first.
+        let first = FrameDecoder.decode(ipv4(payload: u16(40000) + u16(12000) + u16(65515) + [0, 0] + [UInt8](repeating: 0x61, count: 1472),
+                                             flagsAndOffset: 0x2000))
+        let middle = FrameDecoder.decode(ipv4(payload: [UInt8](repeating: 0x61, count: 1480), flagsAndOffset: 0x2000 | 185))
+        let last = FrameDecoder.decode(ipv4(payload: [UInt8](repeating: 0x61, count: 395), flagsAndOffset: 44 * 185))
+        #expect(WireText.label(first) == "UDP 65507 B, first fragment (1472 B here)")
+        #expect(first.endpoints?.destination == Endpoint(host: "10.0.0.2", port: 12000))
+        #expect(WireText.label(middle) == "IPv4 fragment of UDP: bytes 1480-2959 of the datagram")
+        #expect(middle.endpoints == nil, "a later piece has no ports: its first bytes are data")
+        #expect(WireText.label(last) == "IPv4 fragment of UDP: bytes 65120-65514 of the datagram, the last")
+        #expect(WireText.summaries(middle, number: 2).last == "Data (1480 bytes)", "a later piece is data, as tshark shows it")
+
+        // The watched port's pieces follow the first; another datagram's pieces do not.
+        let matcher = CaptureFilter.PortMatcher()
+        #expect(!matcher.matches(middle, ports: [12000]), "no first piece seen yet")
+        #expect(matcher.matches(first, ports: [12000]))
+        #expect(matcher.matches(middle, ports: [12000]) && matcher.matches(last, ports: [12000]))
+        #expect(!matcher.matches(middle, ports: [12000]), "the last piece ends the datagram")
+        #expect(!matcher.matches(first, ports: [12001]))
+
+        // IPv6: a fragment header (44) before UDP.
+        let ethernet6 = [UInt8](repeating: 0, count: 12) + [0x86, 0xdd]
+        func ipv6(_ fragmentField: Int, payload: [UInt8]) -> DecodedFrame {
+            let loopback = [UInt8](repeating: 0, count: 15) + [1]
+            let fragmentHeader: [UInt8] = [17, 0] + u16(fragmentField) + [0x31, 0x1e, 0x5b, 0xf4]
+            let header = [0x60, 0, 0, 0] + u16(8 + payload.count) + [44, 64] + loopback + loopback
+            return FrameDecoder.decode(CapturedFrame(time: Date(), linkType: .ethernet, bytes: ethernet6 + header + fragmentHeader + payload))
+        }
+        let first6 = ipv6(1, payload: u16(44924) + u16(23021) + u16(65535) + [0, 0] + [UInt8](repeating: 0x61, count: 16))
+        let last6 = ipv6(65488, payload: [UInt8](repeating: 0x61, count: 47))
+        #expect(WireText.label(first6) == "UDP 65527 B, first fragment (16 B here)")
+        #expect(first6.endpoints?.destination == Endpoint(host: "::1", port: 23021))
+        #expect(WireText.label(last6) == "IPv6 fragment of UDP: bytes 65488-65534 of the datagram, the last")
+    }
 }

@@ -12,10 +12,10 @@ public enum CaptureFilter {
         var unique: [UInt16] = []
         var seen = Set<UInt16>()
         for port in ports where seen.insert(port).inserted { unique.append(port) }
-        guard !unique.isEmpty else { return "tcp or udp or icmp or icmp6" }
+        guard !unique.isEmpty else { return "tcp or udp or icmp or icmp6 or \(unusual)" }
         if unique.count > exactPorts, let low = unique.min(), let high = unique.max() {
             return "tcp portrange \(low)-\(high) or udp portrange \(low)-\(high) or (icmp and (icmp[0] == 3 or icmp[0] == 11))"
-                + " or (icmp6 and ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4)"
+                + " or (icmp6 and ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4) or \(unusual)"
         }
         var parts: [String] = []
         for port in unique {
@@ -31,15 +31,19 @@ public enum CaptureFilter {
         // icmp[0]: type 3 destination unreachable, 11 time exceeded; ICMPv6 types 1-4 are errors.
         parts.append("(icmp and (icmp[0] == 3 or icmp[0] == 11) and (\(quotedIPv4)))")
         parts.append("(icmp6 and ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4 and (\(quotedIPv6)))")
+        parts.append(unusual)
         return parts.joined(separator: " or ")
     }
 
+    /// Packets whose ports the kernel filter cannot see, passed on for `PortMatcher` to judge:
+    /// IPv4 fragments after the first, and IPv6 packets with extension headers (a fragment
+    /// header, hop-by-hop or destination options), where libpcap looks for the ports at the
+    /// wrong place. (A 65,527-byte datagram to ::1 is fragmented on the loopback: before this,
+    /// none of its pieces passed, so a reply could appear without its request.)
+    static let unusual = "(ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] != 6 and ip6[6] != 17 and ip6[6] != 58)"
+
     /// The most distinct ports `expression` names one by one (it compiles in milliseconds).
     public static let exactPorts = 32
-
-    /// Whether the kernel filter for `ports` passes only their frames; when false, each frame
-    /// must also pass `matches`.
-    public static func isExact(ports: [UInt16]) -> Bool { Set(ports).count <= exactPorts }
 
     /// Whether a frame belongs to the watched ports: TCP or UDP from or to one, or an ICMP
     /// error quoting a datagram from or to one (the same choice `expression` makes in the kernel).
@@ -50,6 +54,38 @@ public enum CaptureFilter {
         case .icmp(let icmp):
             icmp.quoted.map { ports.contains($0.source.port) || ports.contains($0.destination.port) } ?? false
         default: false
+        }
+    }
+
+    /// Judges each captured frame against the watched ports, on the capture's own thread (it
+    /// keeps state, unguarded): a datagram's later fragments, which carry no ports, follow the
+    /// first fragment's verdict (by addresses and identification, the newest 64 remembered).
+    public final class PortMatcher: @unchecked Sendable {
+        private var followed: [FragmentKey] = []
+
+        struct FragmentKey: Equatable {
+            var source: String
+            var destination: String
+            var identification: UInt32
+        }
+
+        public init() {}
+
+        /// Whether `frame` belongs to `ports` (empty: every port).
+        public func matches(_ frame: DecodedFrame, ports: Set<UInt16>) -> Bool {
+            guard let ip = frame.ip, let fragment = ip.fragment else {
+                return ports.isEmpty || CaptureFilter.matches(frame, ports: ports)
+            }
+            let key = FragmentKey(source: ip.source, destination: ip.destination, identification: fragment.identification)
+            if fragment.offset == 0 {
+                guard ports.isEmpty || CaptureFilter.matches(frame, ports: ports) else { return false }
+                followed.append(key)
+                if followed.count > 64 { followed.removeFirst() }
+                return true
+            }
+            guard let index = followed.lastIndex(of: key) else { return ports.isEmpty }
+            if !fragment.more { followed.remove(at: index) }
+            return true
         }
     }
 

@@ -19,6 +19,17 @@ public struct DecodedFrame: Sendable, Equatable {
         /// TTL (IPv4) or hop limit (IPv6).
         public var hopLimit: UInt8
         public var range: Range<Int>
+        /// Set when the packet is a fragment of a larger one (IPv4's offset and MF bit, or
+        /// IPv6's fragment header); only the first fragment carries the ports.
+        public var fragment: Fragment? = nil
+    }
+
+    /// One piece of a datagram too large for the link: where it starts in the whole, whether
+    /// more follow, and the identification shared by every piece of that datagram.
+    public struct Fragment: Sendable, Equatable, Hashable {
+        public var offset: Int
+        public var more: Bool
+        public var identification: UInt32
     }
 
     public struct TCPFlags: OptionSet, Sendable, Hashable {

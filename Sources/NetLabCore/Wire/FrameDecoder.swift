@@ -46,6 +46,12 @@ public enum FrameDecoder {
         guard let (ip, transportStart, transportEnd) = decodeIP(reader, at: start, etherType: network) else { return decoded }
         decoded.ip = ip
         decoded.payload = transportStart..<transportStart
+        if let fragment = ip.fragment, fragment.offset > 0 {
+            // A later piece: its bytes continue the datagram's; no transport header, no ports.
+            decoded.transport = .other(ip.protocolNumber)
+            decoded.payload = transportStart..<transportEnd
+            return decoded
+        }
         decodeTransport(&decoded, reader, protocolNumber: ip.protocolNumber, version: ip.version,
                         start: transportStart, end: transportEnd)
         return decoded
@@ -60,9 +66,14 @@ public enum FrameDecoder {
             guard headerLength >= 20, count >= start + headerLength else { return nil }
             let total = Int(reader.u16(start + 2))
             let end = min(count, start + max(total, headerLength))
-            let ip = DecodedFrame.IP(version: 4, source: ipv4(reader.bytes, start + 12), destination: ipv4(reader.bytes, start + 16),
+            var ip = DecodedFrame.IP(version: 4, source: ipv4(reader.bytes, start + 12), destination: ipv4(reader.bytes, start + 16),
                                      protocolNumber: reader.bytes[start + 9], hopLimit: reader.bytes[start + 8],
                                      range: start..<(start + headerLength))
+            let flagsAndOffset = reader.u16(start + 6)
+            if flagsAndOffset & 0x3fff != 0 {  // MF set, or an offset: a fragment
+                ip.fragment = DecodedFrame.Fragment(offset: Int(flagsAndOffset & 0x1fff) * 8, more: flagsAndOffset & 0x2000 != 0,
+                                                    identification: UInt32(reader.u16(start + 4)))
+            }
             return (ip, start + headerLength, end)
         }
         if etherType == etherTypeIPv6 {
@@ -70,13 +81,23 @@ public enum FrameDecoder {
             let payloadLength = Int(reader.u16(start + 4))
             var next = reader.bytes[start + 6]
             var offset = start + 40
-            // Skip extension headers (hop-by-hop, routing, destination options) to the transport.
-            while [0, 43, 60].contains(next), count >= offset + 8 {
-                next = reader.bytes[offset]
-                offset += (Int(reader.bytes[offset + 1]) + 1) * 8
+            var fragment: DecodedFrame.Fragment?
+            // Skip extension headers (hop-by-hop, routing, fragment, destination options) to the
+            // transport; a fragment header (8 bytes) says where this piece sits in the whole.
+            while [0, 43, 44, 60].contains(next), count >= offset + 8 {
+                if next == 44 {
+                    let field = reader.u16(offset + 2)
+                    fragment = DecodedFrame.Fragment(offset: Int(field >> 3) * 8, more: field & 1 != 0, identification: reader.u32(offset + 4))
+                    next = reader.bytes[offset]
+                    offset += 8
+                } else {
+                    next = reader.bytes[offset]
+                    offset += (Int(reader.bytes[offset + 1]) + 1) * 8
+                }
             }
-            let ip = DecodedFrame.IP(version: 6, source: ipv6(reader.bytes, start + 8), destination: ipv6(reader.bytes, start + 24),
+            var ip = DecodedFrame.IP(version: 6, source: ipv6(reader.bytes, start + 8), destination: ipv6(reader.bytes, start + 24),
                                      protocolNumber: next, hopLimit: reader.bytes[start + 7], range: start..<min(offset, count))
+            ip.fragment = fragment
             return (ip, min(offset, count), min(count, start + 40 + payloadLength))
         }
         return nil

@@ -5,6 +5,19 @@ import Foundation
 /// line per header in the words of Wireshark's packet details (collapsed).
 public enum WireText {
     public static func label(_ frame: DecodedFrame) -> String {
+        if let ip = frame.ip, let fragment = ip.fragment {
+            if fragment.offset > 0 {
+                // `IPv4 fragment of UDP: bytes 1480-2959 of the datagram, the last`
+                let name = [6: "TCP", 17: "UDP", 1: "ICMP", 58: "ICMPv6"][Int(ip.protocolNumber)] ?? "IP protocol \(ip.protocolNumber)"
+                let end = fragment.offset + frame.payload.count - 1
+                return "IPv\(ip.version) fragment of \(name): bytes \(fragment.offset)-\(end) of the datagram"
+                    + (fragment.more ? "" : ", the last")
+            }
+            if case .udp(let udp) = frame.transport {
+                // The header's length is the whole datagram's; this piece holds its start.
+                return "UDP \(max(0, udp.length - 8)) B, first fragment (\(udp.payloadLength) B here)"
+            }
+        }
         switch frame.transport {
         case .tcp(let tcp):
             let flags = tcp.flags.names.joined(separator: "/")
