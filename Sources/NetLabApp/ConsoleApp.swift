@@ -107,8 +107,10 @@ public final class ConsoleApp {
         // Everything that happens reaches the app as an action on the main queue, through
         // weak references: nothing global, and nothing keeps a finished console alive.
         let sink = EventSink(queue: .main) { [weak self] event in
-            eventLog?.line(event.jsonLine)
-            MainActor.assumeIsolated { self?.dispatch(.event(event)) }
+            MainActor.assumeIsolated {
+                if let eventLog { eventLog.line(self?.logLine(event) ?? event.jsonLine) }
+                self?.dispatch(.event(event))
+            }
         }
         self.eventLog = eventLog
         servers = [.tcp: TCPServer(events: sink), .udp: UDPServer(events: sink),
@@ -172,6 +174,15 @@ public final class ConsoleApp {
         } catch {
             dispatch(.wire(.off(reason: error.message)))
         }
+    }
+
+    /// Numbers the logged frames as the timeline does (relative sequence numbers, scaled
+    /// windows), so `--log`'s text reads as the screen.
+    private var logWireSession = WireSession()
+
+    private func logLine(_ event: LabEvent) -> String {
+        guard case .wire(let frame) = event.kind else { return event.jsonLine }
+        return event.jsonLine(wire: logWireSession.take(frame))
     }
 
     /// Every server's port, the client's target port and `:watch`'s; empty for every port.

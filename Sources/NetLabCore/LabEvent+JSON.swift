@@ -24,10 +24,15 @@ extension LabEvent {
         }
     }
 
-    public var jsonLine: String {
+    public var jsonLine: String { jsonLine(wire: nil) }
+
+    /// The JSON line; a wire frame's `row` (from the log's own `WireSession`) gives its text
+    /// the relative sequence numbers and scaled window the console shows (without it, the raw
+    /// numbers, as `tcpdump -S` prints them).
+    public func jsonLine(wire row: WireSession.Row?) -> String {
         // A wire frame is decoded once, for its protocol and its fields.
-        var wireFrame: DecodedFrame?
-        if case .wire(let frame) = kind { wireFrame = FrameDecoder.decode(frame) }
+        var wireFrame: DecodedFrame? = row?.decoded
+        if wireFrame == nil, case .wire(let frame) = kind { wireFrame = FrameDecoder.decode(frame) }
         var fields: [(String, JSONValue)] = [
             ("time", .string(Self.isoTime(time))),
             // A captured frame belongs to no engine: its own protocol is named instead.
@@ -78,7 +83,7 @@ extension LabEvent {
                 fields += [("from", .string(source.description)), ("to", .string(destination.description))]
             }
         }
-        fields.append(("text", .string(summary)))
+        fields.append(("text", .string(row?.line ?? summary)))
         return JSONValue.object(fields).text
     }
 

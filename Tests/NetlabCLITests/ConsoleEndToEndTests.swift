@@ -132,7 +132,14 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
         let reply = try #require(objects.first { $0["role"] as? String == "client" && $0["event"] as? String == "received" })
         #expect(reply["hex"] as? String == "48454c4c4f")
         #expect(reply["call"] as? String == "recv")
-        if geteuid() == 0 { #expect(events.contains("wire wire")) }
+        if geteuid() == 0 {
+            #expect(events.contains("wire wire"))
+            // The frames' text numbers as the screen does: the server's SYN/ACK is seq 0 ack 1
+            // (it read the kernel's random initial numbers).
+            let texts = objects.filter { $0["role"] as? String == "wire" }.compactMap { $0["text"] as? String }
+            let synAck = texts.first { $0.hasPrefix("127.0.0.1:\(port) > ") && $0.contains(" SYN/ACK ") }
+            #expect(synAck?.contains("SYN/ACK seq 0 ack 1 win ") == true, "\(texts)")
+        }
         let bad = try run(netlabBinary.path, ["--log", "/nonexistent-dir/x.jsonl"])
         #expect(bad.status == 1)
         #expect(bad.stderr == "netlab: cannot open --log /nonexistent-dir/x.jsonl: No such file or directory; choose a file in a folder you can write to\n")
