@@ -219,16 +219,16 @@ public final class ConsoleApp {
             case .stopServer(let engine):
                 guard let server = servers[engine] else { break }
                 serverControl[engine]?.async { server.stop() }
-            case .send(let engine, let bytes, let host, let port, let mode, let timeout):
+            case .send(let engine, let bytes, let host, let port, let mode, let timeout, let exchange):
                 let done: @Sendable (Result<[UInt8], ClientFailure>) -> Void = { [weak self] result in
-                    MainActor.assumeIsolated { self?.dispatch(.reply(engine: engine, result: result)) }
+                    MainActor.assumeIsolated { self?.dispatch(.reply(engine: engine, exchange: exchange, result: result)) }
                 }
                 switch engine {
-                case .tcp: tcpClient.send(bytes, host: host, port: port, timeout: timeout, completion: done)
+                case .tcp: tcpClient.send(bytes, host: host, port: port, timeout: timeout, exchange: exchange, completion: done)
                 case .udp:
                     udpClient.send(bytes, host: host, port: port, mode: mode == .connected ? .connected : .unconnected,
-                                   timeout: timeout, completion: done)
-                case .http: httpClient.send(bytes, host: host, port: port, timeout: timeout, completion: done)
+                                   timeout: timeout, exchange: exchange, completion: done)
+                case .http: httpClient.send(bytes, host: host, port: port, timeout: timeout, exchange: exchange, completion: done)
                 }
             case .save(let path, let bytes, let what, let replace):
                 do throws(FileWriter.Failure) {

@@ -8,8 +8,9 @@ public enum Action: Sendable {
     /// update, so the state is not copied and the screen not scheduled once per character.
     case keys([Key])
     case event(LabEvent)
-    /// The client's exchange ended: the reply, or why there is none.
-    case reply(engine: LabEvent.Engine, result: Result<[UInt8], ClientFailure>)
+    /// The client's exchange ended: the reply, or why there is none. `exchange` is the id its
+    /// send effect carried (nil: the oldest exchange of `engine` in flight).
+    case reply(engine: LabEvent.Engine, exchange: Int? = nil, result: Result<[UInt8], ClientFailure>)
     /// The capture started, or could not (and why).
     case wire(ConsoleState.Wire)
     /// The kernel's count of frames the capture lost so far.

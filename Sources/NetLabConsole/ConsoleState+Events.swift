@@ -65,22 +65,31 @@ extension ConsoleState {
         }
     }
 
+    /// The exchange in flight with `id`; without one (an event from elsewhere), the oldest of
+    /// `engine`'s.
+    func exchangeIndex(_ id: Int?, engine: LabEvent.Engine) -> Int? {
+        if let id { return inFlight.firstIndex { $0.id == id } }
+        return inFlight.firstIndex { $0.engine == engine }
+    }
+
     mutating func record(_ event: LabEvent) {
         if case .wire(let frame) = event.kind {
             addWireRow(frame)
             return
         }
         addCallRow(event)
-        if event.role == .client {
+        if event.role == .client, let index = exchangeIndex(event.exchange, engine: event.engine) {
             switch event.kind {
-            case .connected(let local, _), .connecting(_, let local?): clientLocal = local
-            case .sent(_, let from, _) where event.engine == .udp: clientLocal = from
-            case .received(let bytes, _, _) where event.engine == .tcp: clientReceives.append(bytes.count)
+            case .connected(let local, _), .connecting(_, let local?): inFlight[index].local = local
+            case .sent(_, let from, _):
+                if event.engine == .udp { inFlight[index].local = from }
+                if !inFlight[index].sent {
+                    inFlight[index].sent = true
+                    say(inFlight[index].text, .sent, event.time)
+                }
+            case .received(let bytes, _, _) where event.engine == .tcp: inFlight[index].receives.append(bytes.count)
             default: break
             }
-        }
-        if event.role == .client, case .sent = event.kind, let index = unsent.firstIndex(where: { $0.engine == event.engine }) {
-            say(unsent.remove(at: index).text, .sent, event.time)
         }
         guard event.role == .server else { return }
         let engine = event.engine

@@ -49,7 +49,7 @@ extension ConsoleState {
     /// The client's failed exchange as a row (its socket error, or the wait that ran out),
     /// and the wire's evidence for it when the capture has it (or will, in a moment): frames
     /// of this exchange's flow and of the kind the failure claims, or none.
-    mutating func recordFailure(_ failure: ClientFailure, engine: LabEvent.Engine, began: Date?, now: Date) {
+    mutating func recordFailure(_ failure: ClientFailure, engine: LabEvent.Engine, local: Endpoint?, began: Date?, now: Date) {
         // The failure's own row came as an event (the client emits it as the exchange ends).
         let target: Endpoint
         let claim: AwaitedEvidence.Claim
@@ -75,7 +75,7 @@ extension ConsoleState {
             return
         }
         guard case .on = wire else { return }
-        let awaited = AwaitedEvidence(engine: engine, target: target, claim: claim, local: clientLocal,
+        let awaited = AwaitedEvidence(engine: engine, target: target, claim: claim, local: local,
                                       since: (began ?? now).addingTimeInterval(-1))
         if citeEvidence(for: awaited) { return }
         // No ICMP error by the end of the wait (2 s: on a network it comes back in

@@ -57,26 +57,32 @@ extension ConsoleState {
                             })
             panelScroll = 0
             return []
-        case .reply(let engine, let result):
+        case .reply(let engine, let id, let result):
             // The banner's one-line detail is also the transcript's line (the packet pane has
-            // every byte); a reply reads as received, anything else as an error.
-            // When the exchange began (its evidence on the wire is no older than that).
-            let began = self.outcome?.kind == .waiting ? self.outcome?.time : nil
+            // every byte); a reply reads as received, anything else as an error. The exchange
+            // is over: a line never sent (a refused connect) is never shown.
+            let exchange = exchangeIndex(id, engine: engine).map { inFlight.remove(at: $0) }
             let outcome = Outcome(engine: engine, result: result, at: now)
-            self.outcome = outcome
-            // The exchange is over: a line never sent (a refused connect) is never shown.
-            if let index = unsent.firstIndex(where: { $0.engine == engine }) { unsent.remove(at: index) }
+            // The banner follows the newest line: an older line's late result does not cover it.
+            let newest = exchange.map { $0.id == nextExchange - 1 } ?? true
+            if newest { self.outcome = outcome }
             let role: StyleRole = outcome.kind == .reply ? .received : .error
             var lines = outcome.detail.split(separator: "\n").map(String.init)
             if case .failure(let failure) = result, let words = remedy(failure.remedy, engine: engine) {
                 lines[0] += " (" + words + ")"
             }
+            // Lines overlapped (one typed while another waited): say which one this answers.
+            if let exchange, !inFlight.isEmpty || !newest {
+                lines[0] += " (for \"" + TerminalSafe.escape(Array(exchange.line.utf8)) + "\")"
+            }
             // A second line (UDP's other explanation) is its own line, under the first.
-            if engine == .tcp, case .success(let bytes) = result, let pieces = Self.piecesSentence(bytes.count, clientReceives) {
+            if engine == .tcp, case .success(let bytes) = result, let pieces = Self.piecesSentence(bytes.count, exchange?.receives ?? []) {
                 lines.append(pieces)
             }
             for (index, line) in lines.enumerated() { say(line, role, index == 0 ? now : nil) }
-            if case .failure(let failure) = result { recordFailure(failure, engine: engine, began: began, now: now) }
+            if case .failure(let failure) = result {
+                recordFailure(failure, engine: engine, local: exchange?.local, began: exchange?.began, now: now)
+            }
             return []
         }
     }
@@ -358,17 +364,18 @@ extension ConsoleState {
         outcome = .waiting(client.engine, to: target, at: now, timeout: timeout)
         // Shown when the client's send() has happened (its `sent` event), not now: a refused
         // connect sends nothing, and the transcript must not say it did.
-        unsent.append(UnsentLine(engine: client.engine,
-                                 text: "\(client.engine.rawValue) -> \(target)\(mode) " + TerminalSafe.escape(Array(line.utf8))))
+        let id = nextExchange
+        nextExchange += 1
+        inFlight.append(Exchange(id: id, engine: client.engine, text: "\(client.engine.rawValue) -> \(target)\(mode) " + TerminalSafe.escape(Array(line.utf8)),
+                                 line: line, began: now))
         // The effect is what the engine is given, exactly: the HTTP client sends a whole
         // request (the line is a path or a request line), and a stream client waits at least
         // 5 s (the timeout covers the handshake and the reply; a `:timeout` meant for UDP
         // replies would otherwise cut a TCP exchange short).
         let bytes = client.engine == .http
             ? HTTPClientMessage.request(for: line, host: client.host, port: client.port) : Array(line.utf8)
-        clientLocal = nil
-        clientReceives = []
-        return [.send(client.engine, bytes: bytes, host: client.host, port: client.port, udpMode: client.udpMode, timeout: timeout)]
+        return [.send(client.engine, bytes: bytes, host: client.host, port: client.port, udpMode: client.udpMode, timeout: timeout,
+                      exchange: id)]
     }
 
     /// The least time a TCP or HTTP exchange is given, in seconds.

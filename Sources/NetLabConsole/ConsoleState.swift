@@ -104,14 +104,29 @@ public struct ConsoleState: Equatable {
     /// Address the servers listen on (nil: every address).
     public var listenHost: String?
     public var client: Client
-    /// A message typed and handed to the client, shown once its bytes are sent.
-    public struct UnsentLine: Equatable {
+    /// A message typed and handed to the client, until its exchange ends: its line is shown
+    /// once its bytes are sent, and its reply is paired with it by `id`, never by protocol.
+    public struct Exchange: Equatable {
+        public var id: Int
         public var engine: LabEvent.Engine
+        /// `TCP -> 127.0.0.1:12000 hello`, for the transcript once sent.
         public var text: String
+        /// What was typed (named beside a reply when several exchanges overlap).
+        public var line: String
+        public var sent = false
+        public var began: Date
+        /// The client's own address (from connect(), or the datagram sent): what a citation
+        /// of the wire must match.
+        public var local: Endpoint?
+        /// What each recv() returned (TCP): a reply longer than a student's recv(1024) is
+        /// told in how many pieces it came.
+        public var receives: [Int] = []
     }
 
-    /// Messages handed to the client whose `send` has not happened yet, oldest first.
-    public var unsent: [UnsentLine] = []
+    /// The client's exchanges in flight, oldest first.
+    public var inFlight: [Exchange] = []
+    /// The id the next exchange gets.
+    public var nextExchange = 1
     public var editor = LineEditor()
     /// Messages sent, oldest first: Up on a line not starting with `:` recalls these.
     public var history: [String] = []
@@ -133,12 +148,6 @@ public struct ConsoleState: Equatable {
     /// Numbers and explains captured frames (relative TCP numbers, RST after SYN).
     public var wireSession = WireSession()
     public var awaitedEvidence: AwaitedEvidence?
-    /// The client's own address in the exchange under way (from connect() or the datagram
-    /// sent): what a citation of the wire must match.
-    var clientLocal: Endpoint?
-    /// What each of the client's recv() calls returned in the exchange under way (TCP): a
-    /// reply longer than a student's recv(1024) is told in how many pieces it came.
-    var clientReceives: [Int] = []
     /// Frames the capture delivered this session (the timeline keeps the newest
     /// `timelineCapacity` rows): `:save` says how many it could not write.
     public var wireFramesSeen = 0

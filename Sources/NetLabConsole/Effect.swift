@@ -5,7 +5,8 @@ import NetLabCore
 public enum Effect: Equatable, Sendable {
     case startServer(LabEvent.Engine, host: String?, port: UInt16)
     case stopServer(LabEvent.Engine)
-    case send(LabEvent.Engine, bytes: [UInt8], host: String, port: UInt16, udpMode: ConsoleState.UDPMode, timeout: Double)
+    /// `exchange` numbers the exchange: its events and its `.reply` carry it back.
+    case send(LabEvent.Engine, bytes: [UInt8], host: String, port: UInt16, udpMode: ConsoleState.UDPMode, timeout: Double, exchange: Int)
     /// Write a file (`:save`); `what` names it in the line that reports how it went; an
     /// existing file is replaced only if `replace` (`:save!`).
     case save(path: String, bytes: [UInt8], what: String, replace: Bool)

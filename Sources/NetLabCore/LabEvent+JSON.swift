@@ -41,6 +41,7 @@ extension LabEvent {
             ("event", .string(kindName)),
         ]
         if let call { fields.append(("call", .string(call.rawValue))) }
+        if let exchange { fields.append(("exchange", .number(Double(exchange)))) }
         switch kind {
         case .listening(let local), .stopped(let local):
             fields.append(("local", .string(local.description)))

@@ -58,12 +58,15 @@ public struct LabEvent: Sendable, Equatable {
     public var kind: Kind
     /// The call that made it happen (nil for events that are not one call's result).
     public var call: Call?
+    /// The client exchange it belongs to, as its sender numbered it (nil: none, or a server's).
+    public var exchange: Int?
 
-    public init(time: Date = Date(), engine: Engine, role: Role, kind: Kind, call: Call? = nil) {
+    public init(time: Date = Date(), engine: Engine, role: Role, kind: Kind, call: Call? = nil, exchange: Int? = nil) {
         self.time = time
         self.engine = engine
         self.role = role
         self.kind = kind
         self.call = call
+        self.exchange = exchange
     }
 }

@@ -27,6 +27,16 @@ public struct EventSink: Sendable {
     public let detail: Detail
     /// Queued (delivered in batches on a queue) or inline (at once, on the emitting thread).
     private let delivery: Delivery
+    /// The client exchange every event of this sink belongs to (`tagged(exchange:)`).
+    private var exchange: Int?
+
+    /// The same sink, its events marked as the exchange `id`'s: a client's results and events
+    /// are paired by exchange, never by protocol alone.
+    public func tagged(exchange id: Int?) -> EventSink {
+        var copy = self
+        copy.exchange = id
+        return copy
+    }
 
     private enum Delivery {
         case queued(Buffer, DispatchQueue)
@@ -75,7 +85,7 @@ public struct EventSink: Sendable {
     /// Emits an event stamped now. The stamp is taken where its place in the stream is
     /// decided, so event times never go backwards along the stream.
     func emit(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: LabEvent.Kind, call: LabEvent.Call? = nil) {
-        let event = LabEvent(engine: engine, role: role, kind: kind, call: call)
+        let event = LabEvent(engine: engine, role: role, kind: kind, call: call, exchange: exchange)
         switch delivery {
         case .inline(let inline): inline.deliver(event)
         case .queued(let buffer, let queue): buffer.append(event, queue: queue, stamp: true)
@@ -107,7 +117,9 @@ public struct EventSink: Sendable {
             // One engine's events, in its queue's order: the call's events follow it.
             let time = Date()
             let result = try body()
-            for kind in events(result) { inline.deliver(LabEvent(time: time, engine: engine, role: role, kind: kind, call: call)) }
+            for kind in events(result) {
+                inline.deliver(LabEvent(time: time, engine: engine, role: role, kind: kind, call: call, exchange: exchange))
+            }
             return result
         case .queued(let queued, let on):
             (buffer, queue) = (queued, on)
@@ -120,7 +132,7 @@ public struct EventSink: Sendable {
             buffer.fill(slot, with: [], queue: queue)
             throw error
         }
-        buffer.fill(slot, with: events(result).map { LabEvent(time: slot.time, engine: engine, role: role, kind: $0, call: call) },
+        buffer.fill(slot, with: events(result).map { LabEvent(time: slot.time, engine: engine, role: role, kind: $0, call: call, exchange: exchange) },
                     queue: queue)
         return result
     }

@@ -26,10 +26,12 @@ public final class TCPClient: Sendable {
 
     /// Sends `message` to `host`:`port` on a new connection; `completion` runs on the event
     /// queue after the exchange's events, with the whole reply or the reason there is none.
+    /// `exchange` marks the exchange's events (a console pairs each reply with its line by it).
     public func send(
-        _ message: [UInt8], host: String, port: UInt16, timeout: Double = 5,
+        _ message: [UInt8], host: String, port: UInt16, timeout: Double = 5, exchange: Int? = nil,
         completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
     ) {
+        let sink = sink.tagged(exchange: exchange)
         core.run({ [maxReply, sink, engine] reactor in
             TCPExchange(message: message, host: host, port: port, timeout: timeout, maxReply: maxReply, reactor: reactor,
                         sink: sink, engine: engine)

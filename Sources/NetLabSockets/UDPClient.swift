@@ -25,9 +25,10 @@ public final class UDPClient: Sendable {
 
     /// Sends one datagram; `completion` runs on the event queue after the exchange's events.
     public func send(
-        _ message: [UInt8], host: String, port: UInt16, mode: Mode = .unconnected, timeout: Double = 2,
+        _ message: [UInt8], host: String, port: UInt16, mode: Mode = .unconnected, timeout: Double = 2, exchange: Int? = nil,
         completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
     ) {
+        let sink = sink.tagged(exchange: exchange)
         core.run({ [sink] reactor in
             UDPExchange(message: message, host: host, port: port, mode: mode, timeout: timeout, reactor: reactor, sink: sink)
         }, completion: completion)

@@ -7,13 +7,43 @@ import NetLabCore
         var state = ConsoleState()
         state.type("hello")
         let effects = state.apply([.key(.enter)])
-        #expect(effects == [.send(.tcp, bytes: Array("hello".utf8), host: "127.0.0.1", port: 12000, udpMode: .unconnected, timeout: 5)])
+        #expect(effects == [.send(.tcp, bytes: Array("hello".utf8), host: "127.0.0.1", port: 12000, udpMode: .unconnected, timeout: 5, exchange: 1)])
         #expect(state.editor.text == "")
         #expect(state.history == ["hello"])
         #expect(state.transcript.items.isEmpty, "nothing is said to be sent before the client's send()")
         state.apply([.event(event(.tcp, .client, .sent(bytes: Array("hello".utf8), from: clientSocket, to: localServer)))])
         #expect(state.transcript.last?.text == "TCP -> 127.0.0.1:12000 hello")
         #expect(state.apply([.key(.enter)]).isEmpty, "an empty line sends nothing")
+    }
+
+    /// Issue 24: each exchange has an id from its send effect through its events to its
+    /// result. Two lines whose exchanges end out of order: each transcript line pairs the
+    /// right request and reply (by protocol alone, the first line's text came with the
+    /// second's reply).
+    @Test func overlappingLinesPairTheirOwnReplies() {
+        var state = ConsoleState()
+        state.type("one")
+        #expect(state.apply([.key(.enter)], at: 1).first.map { if case .send(.tcp, _, _, _, _, _, 1) = $0 { true } else { false } } == true)
+        state.type("two")
+        #expect(state.apply([.key(.enter)], at: 2).first.map { if case .send(.tcp, _, _, _, _, _, 2) = $0 { true } else { false } } == true)
+        func sent(_ text: String, exchange: Int) -> Action {
+            .event(LabEvent(time: t0, engine: .tcp, role: .client, kind: .sent(bytes: Array(text.utf8), from: clientSocket, to: localServer),
+                            exchange: exchange))
+        }
+        // "one" is still connecting; "two" goes out and is answered first.
+        state.apply([sent("two", exchange: 2), .reply(engine: .tcp, exchange: 2, result: .success(Array("TWO".utf8)))], at: 3)
+        #expect(state.outcome?.banners == ["TWO"])
+        state.apply([sent("one", exchange: 1), .reply(engine: .tcp, exchange: 1, result: .success(Array("ONE".utf8)))], at: 4)
+        #expect(state.transcript.items.suffix(4).map(\.text) == [
+            "TCP -> 127.0.0.1:12000 two", "TCP <- TWO (for \"two\")", "TCP -> 127.0.0.1:12000 one", "TCP <- ONE (for \"one\")",
+        ])
+        #expect(state.outcome?.banners == ["TWO"], "the banner stays with the newest line")
+        #expect(state.inFlight.isEmpty)
+        // One line at a time: no pairing note.
+        state.type("three")
+        state.apply([.key(.enter)], at: 5)
+        state.apply([sent("three", exchange: 3), .reply(engine: .tcp, exchange: 3, result: .success(Array("THREE".utf8)))], at: 6)
+        #expect(state.transcript.last?.text == "TCP <- THREE")
     }
 
     @Test func outcomesInPlainWords() {
@@ -186,7 +216,7 @@ import NetLabCore
         #expect(state.client.port == 8080)
         state.type("/HelloWorld.html")
         let request = "GET /HelloWorld.html HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: netlab\r\nConnection: close\r\n\r\n"
-        #expect(state.apply([.key(.enter)]) == [.send(.http, bytes: Array(request.utf8), host: "127.0.0.1", port: 8080, udpMode: .unconnected, timeout: 5)])
+        #expect(state.apply([.key(.enter)]) == [.send(.http, bytes: Array(request.utf8), host: "127.0.0.1", port: 8080, udpMode: .unconnected, timeout: 5, exchange: 1)])
         state.apply([.reply(engine: .http, result: .success(Array("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<h1>x</h1>".utf8)))])
         #expect(state.transcript.last?.text == "HTTP <- 404 Not Found, text/html, body 10 bytes (61 with the head)")
         #expect(state.transcript.last?.role == .error)

@@ -70,6 +70,8 @@ import NetLabCore
         #expect(connecting["local"] as? String == client.description && connecting["peer"] as? String == server.description)
         #expect(connecting["text"] as? String == "connecting to \(server) from \(client)")
         #expect(try object(LabEvent(time: at, engine: .tcp, role: .client, kind: kinds[3]))["local"] == nil)
+        // A client's events name their exchange (the console's line they answer).
+        #expect(try object(LabEvent(time: at, engine: .tcp, role: .client, kind: kinds[3], exchange: 7))["exchange"] as? Int == 7)
     }
 
     /// Issue 22: a captured frame is tagged with its own protocol, not "TCP" by convention;

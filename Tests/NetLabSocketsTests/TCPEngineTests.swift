@@ -22,10 +22,13 @@ extension LoopbackTests {
         let server = TCPServer(events: serverEvents.sink)
         let local = try server.start(host: "127.0.0.1", port: 0)
         let client = TCPClient(events: clientEvents.sink)
-        _ = try await client.send(Array("abc".utf8), host: "127.0.0.1", port: local.port).get()
+        _ = try await withCheckedThrowingContinuation { continuation in
+            client.send(Array("abc".utf8), host: "127.0.0.1", port: local.port, exchange: 7) { continuation.resume(with: $0) }
+        }
         server.stop()
 
         let allClientKinds = clientEvents.kinds
+        #expect(clientEvents.all.allSatisfy { $0.exchange == 7 }, "every event of the exchange carries its id")
         // The connect() call first (stamped before the call), then its completion; the call
         // names the address the kernel gave the socket, the connection's own.
         let clientKinds = Array(allClientKinds.dropFirst())
