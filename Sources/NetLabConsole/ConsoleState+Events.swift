@@ -65,13 +65,6 @@ extension ConsoleState {
         }
     }
 
-    /// The exchange in flight with `id`; without one (an event from elsewhere), the oldest of
-    /// `engine`'s.
-    func exchangeIndex(_ id: Int?, engine: LabEvent.Engine) -> Int? {
-        if let id { return inFlight.firstIndex { $0.id == id } }
-        return inFlight.firstIndex { $0.engine == engine }
-    }
-
     mutating func record(_ event: LabEvent) {
         if case .wire(let frame) = event.kind {
             addWireRow(frame)

@@ -132,8 +132,8 @@ public struct EventSink: Sendable {
             buffer.fill(slot, with: [], queue: queue)
             throw error
         }
-        buffer.fill(slot, with: events(result).map { LabEvent(time: slot.time, engine: engine, role: role, kind: $0, call: call, exchange: exchange) },
-                    queue: queue)
+        let made = events(result).map { LabEvent(time: slot.time, engine: engine, role: role, kind: $0, call: call, exchange: exchange) }
+        buffer.fill(slot, with: made, queue: queue)
         return result
     }
 

@@ -1,0 +1,229 @@
+import Foundation
+import NetLabCore
+
+/// The console's keys, mouse and scrolling: what a key or a click does to the state.
+extension ConsoleState {
+    // MARK: Keys
+
+    /// A key (or the wheel) on an overlay: scrolls it and returns true, or returns false for
+    /// a key that closes it (any other key, a click).
+    static func scrollOverlay(_ key: Key, _ scroll: inout Int) -> Bool {
+        switch key {
+        case .pageUp: scroll = max(0, scroll - 10)
+        case .pageDown: scroll += 10
+        case .up: scroll = max(0, scroll - 1)
+        case .down: scroll += 1
+        case .mouse(let event) where event.action == .wheelUp: scroll = max(0, scroll - 3)
+        case .mouse(let event) where event.action == .wheelDown: scroll += 3
+        default: return false
+        }
+        return true
+    }
+
+    mutating func handle(_ key: Key, now: Date, themes: [String]) -> [Effect] {
+        if case .mouse(let event) = key { return mouse(event, now: now, themes: themes) }
+        // Scrolling keys scroll the help or a panel (the roster, a report card); any other key
+        // closes it and does only that (Enter must not send, F2 must not turn a server off
+        // behind it).
+        if showHelp {
+            if !Self.scrollOverlay(key, &helpScroll) { showHelp = false }
+            return []
+        }
+        if panel != nil {
+            if !Self.scrollOverlay(key, &panelScroll) { panel = nil }
+            return []
+        }
+        if let command = KeyBinding.command(for: key, inputEmpty: editor.isEmpty) {
+            return run(command, now: now, themes: themes)
+        }
+        // Not in the table: a character typed into the input line.
+        if case .character(let c) = key {
+            focus = .client
+            if editor.insert(c) {
+                lineFullNoted = false
+            } else if !lineFullNoted {
+                // A paste longer than a line: said once per line, never dropped in silence.
+                lineFullNoted = true
+                say("the input line holds at most \(LineEditor.maxLength) characters: the rest of what was typed or pasted "
+                    + "was left out", .error, now)
+            }
+            historyIndex = nil
+        }
+        return []
+    }
+
+    mutating func run(_ command: KeyBinding.Command, now: Date, themes: [String]) -> [Effect] {
+        switch command {
+        case .help:
+            showHelp.toggle()
+            helpScroll = 0
+            return []
+        case .roster:
+            panel = .roster
+            panelScroll = 0
+            return []
+        case .toggleServer(let engine):
+            guard let server = server(engine) else {
+                say("The \(engine.rawValue) server is not part of this build yet", .error, now)
+                return []
+            }
+            return setServer(engine, on: !(server.isOn || server.phase == .starting), now: now)
+        case .cycleProtocol:
+            let index = engines.firstIndex(of: client.engine) ?? 0
+            switchProtocol(to: engines[(index + 1) % engines.count], now: now)
+            return []
+        case .cycleTheme:
+            guard !themes.isEmpty else { return [] }
+            let index = themes.firstIndex(of: theme).map { ($0 + 1) % themes.count } ?? 0
+            theme = themes[index]
+            say("theme: \(theme) (F6 for the next)", .info, now)
+            return []
+        case .presenter:
+            setPresenter(!presenter, now: now)
+            return []
+        case .toggleUDPMode:
+            return execute(.udpMode(client.udpMode == .connected ? .unconnected : .connected), now: now, themes: themes)
+        case .cycleTimelineView:
+            return execute(.view(nil), now: now, themes: themes)
+        case .focusNext, .focusPrevious:
+            let panes = Pane.allCases
+            let index = panes.firstIndex(of: focus)!
+            let step = command == .focusNext ? 1 : panes.count - 1
+            focus = panes[(index + step) % panes.count]
+            return []
+        case .quit:
+            quitting = true
+            return [.quit]
+        case .submit:
+            return submit(now: now, themes: themes)
+        case .deleteBackward: editor.backspace()
+        case .deleteForward: editor.delete()
+        case .lineStart: editor.home()
+        case .lineEnd: editor.end()
+        case .clearLine: editor.replace(with: "")
+        case .cursorLeft: editor.left()
+        case .cursorRight: editor.right()
+        case .toggleText:
+            // The shown message as text (an HTTP response's status, headers and body) or hex.
+            detailAsText.toggle()
+            detailScroll = 0
+        case .followNewest:
+            selectedRowID = nil
+        case .home:
+            if focus == .timeline { selectedRowID = visibleRows.first?.id } else { editor.home() }
+        case .end:
+            if focus == .timeline { selectedRowID = nil } else { editor.end() }
+        case .up: arrow(-1)
+        case .down: arrow(1)
+        case .pageUp: page(-1)
+        case .pageDown: page(1)
+        }
+        return []
+    }
+
+    /// A click on a key-bar item runs it; a click in a pane focuses it (in the timeline's list,
+    /// selects the row); the wheel scrolls the pane under the pointer.
+    mutating func mouse(_ event: MouseEvent, now: Date, themes: [String]) -> [Effect] {
+        let renderer = Renderer(state: self)
+        if showHelp {
+            if !Self.scrollOverlay(.mouse(event), &helpScroll) { showHelp = false }
+            return []
+        }
+        if panel != nil {
+            if !Self.scrollOverlay(.mouse(event), &panelScroll) { panel = nil }
+            return []
+        }
+        if event.row == event.height - 1 {
+            guard event.action == .click,
+                  let item = renderer.keyBarItems(width: event.width).first(where: { $0.columns.contains(event.column) }) else { return [] }
+            return run(item.binding.command, now: now, themes: themes)
+        }
+        guard !presenter, let layout = Layout(width: event.width, height: event.height) else { return [] }
+        let step = event.action == .wheelUp ? -3 : 3
+        if layout.timeline.contains(row: event.row, column: event.column) {
+            let inner = layout.timeline.inner
+            let rows = visibleRows
+            let (listHeight, start) = renderer.timelineWindow(inner, rows: rows)
+            let line = event.row - inner.row
+            switch event.action {
+            case .click:
+                focus = .timeline
+                if (0..<listHeight).contains(line), start + line < rows.count { selectedRowID = rows[start + line].id }
+            case .wheelUp, .wheelDown:
+                if line < listHeight { selectRow(step / 3) } else if let shown = shownRow {
+                    scrollDetail(by: step / 3, pages: false, of: shown)
+                }
+            }
+        } else if layout.serverLog.contains(row: event.row, column: event.column) {
+            if event.action == .click { focus = .serverLog } else { logScroll = max(0, min(max(0, serverLog.count - 1), logScroll - step)) }
+        } else if layout.client.contains(row: event.row, column: event.column) {
+            if event.action == .click {
+                focus = .client
+            } else {
+                scrollTranscript(by: -step)
+            }
+        }
+        return []
+    }
+
+    mutating func arrow(_ step: Int) {
+        switch focus {
+        case .client:
+            browseHistory(step)
+        case .serverLog:
+            logScroll = max(0, min(serverLog.count - 1, logScroll - step))
+        case .timeline:
+            selectRow(step)
+        }
+    }
+
+    mutating func page(_ direction: Int) {
+        let step = 10 * direction
+        switch focus {
+        case .client: scrollTranscript(by: -direction * transcriptPage)
+        case .serverLog: logScroll = max(0, min(max(0, serverLog.count - 1), logScroll - step))
+        case .timeline:
+            // Inside the shown message: its hex rows or text lines scroll.
+            // Half a small pane at a time: at 80x24 the detail shows a few lines.
+            guard let shown = shownRow else { return }
+            scrollDetail(by: direction, pages: true, of: shown)
+        }
+    }
+
+    /// Scrolls the shown row's detail by lines or pages (a page: what fits less one line of
+    /// overlap), clamped to its end: a PgDn past the end is not counted.
+    mutating func scrollDetail(by amount: Int, pages: Bool, of shown: TimelineRow) {
+        let geometry = screenSize.flatMap { Renderer(state: self).detailPage(width: $0.width, height: $0.height) }
+        let step = pages ? amount * (geometry?.page ?? 4) : amount
+        let limit = geometry?.maxScroll ?? Int.max
+        detailScroll = max(0, min(limit, shownDetailScroll + step))
+        detailScrollRow = shown.id
+    }
+
+    mutating func selectRow(_ step: Int) {
+        let ids = visibleRows.map(\.id)
+        guard !ids.isEmpty else { return }
+        let current = selectedRowID.flatMap { ids.firstIndex(of: $0) } ?? ids.count - 1
+        let target = current + step
+        if target >= ids.count {
+            selectedRowID = nil  // past the newest: follow again
+        } else {
+            selectedRowID = ids[max(0, target)]
+        }
+    }
+
+    mutating func browseHistory(_ step: Int) {
+        if historyIndex == nil { browsingCommands = editor.text.hasPrefix(":") }
+        let list = browsingCommands ? commandHistory : history
+        guard !list.isEmpty else { return }
+        var index = historyIndex ?? list.count
+        index += step
+        if index >= list.count {
+            historyIndex = nil
+            editor.replace(with: browsingCommands ? ":" : "")
+        } else {
+            historyIndex = max(0, index)
+            editor.replace(with: list[historyIndex!])
+        }
+    }
+}
