@@ -7,16 +7,21 @@ import NetLabSockets
 struct NetLab: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "netlab",
-        abstract: "A network lab for socket programming: TCP and UDP uppercase servers and clients.",
+        abstract: "A network lab for socket programming: the lab's TCP, UDP and HTTP servers and clients, "
+            + "a console that shows each socket call beside the packets it caused, a capture and a grader.",
         discussion: """
             The servers turn a-z into A-Z and leave every other byte alone, like the lab's \
             TCPServer.py and UDPServer.py, and talk to them, to nc and to each other.
             Exit codes: 0 success, 64 bad usage, 69 connection refused, 75 no reply in time, 1 other failures.
             """,
+        version: NetLab.version,
         subcommands: [ConsoleCommand.self, TCPServerCommand.self, UDPServerCommand.self, TCPClientCommand.self,
                       UDPClientCommand.self, HTTPServerCommand.self, HTTPGetCommand.self, CaptureCommand.self, CheckCommand.self],
         defaultSubcommand: ConsoleCommand.self
     )
+
+    /// `netlab --version`: the release this source tree is (raised with each tagged release).
+    static let version = "0.9.0"
 
     /// Parses, runs, and turns every error into one line on stderr and an exit code.
     static func main() {

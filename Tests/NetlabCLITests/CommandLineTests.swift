@@ -37,6 +37,17 @@ import Testing
         #expect(!udp.text.contains("wrong"))
     }
 
+    /// `netlab --version` prints the version alone and exits 0; --help says what netlab is.
+    @Test func versionAndHelp() throws {
+        let version = try netlab("--version")
+        #expect(version.status == 0)
+        #expect(version.out.wholeMatch(of: /\d+\.\d+\.\d+\n/) != nil, "\(version.out)")
+        let help = try netlab("--help")
+        #expect(help.status == 0)
+        let words = help.out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("the lab's TCP, UDP and HTTP servers and clients, a console that shows each socket call beside the packets"))
+    }
+
     @Test func linesFromStandardInputEachGetAReply() throws {
         let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0", "--verbose")
         let result = try netlab("tcp-client", "--port", String(try server.port()), stdin: "one\ntwo\nthree")
