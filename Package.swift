@@ -20,8 +20,11 @@ let package = Package(
     targets: [
         // Pure logic: bytes in, values out. No syscalls, no curses.
         .target(name: "NetLabCore", dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")]),
+        // The event stream: engines, the capture (and traced programs) report into it, in causal
+        // order. Dispatch and a lock only: no syscalls of its own.
+        .target(name: "NetLabEvents", dependencies: ["NetLabCore"]),
         // The only module that makes socket syscalls.
-        .target(name: "NetLabSockets", dependencies: ["NetLabCore", "CNetLabSys"]),
+        .target(name: "NetLabSockets", dependencies: ["NetLabCore", "NetLabEvents", "CNetLabSys"]),
         // epoll and sendfile, which the Glibc module does not import (Linux only).
         .systemLibrary(name: "CNetLabSys"),
         // The console without curses: state, update, render to a virtual screen.
@@ -49,13 +52,14 @@ let package = Package(
         // terminal backend, the engines and the capture: testable in-process.
         .target(
             name: "NetLabApp",
-            dependencies: ["NetLabCore", "NetLabSockets", "NetLabCapture", "NetLabConsole"]
+            dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCapture", "NetLabConsole"]
         ),
         .executableTarget(
             name: "netlab",
             dependencies: [
                 "NetLabApp",
                 "NetLabCore",
+                "NetLabEvents",
                 "NetLabSockets",
                 "NetLabCapture",
                 "NetLabConsole",
@@ -68,7 +72,9 @@ let package = Package(
             dependencies: ["NetLabCore"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "NetLabSocketsTests", dependencies: ["NetLabCore", "NetLabSockets", "NetLabConsole", "CNetLabSys"]),
+        .testTarget(
+            name: "NetLabSocketsTests", dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabConsole", "CNetLabSys"]
+        ),
         .testTarget(name: "NetLabAppTests", dependencies: ["NetLabApp", "NetLabConsole", "NetLabCore", "NetLabSockets"]),
         .testTarget(name: "NetLabCaptureTests", dependencies: ["NetLabCapture", "NetLabCore"]),
         .testTarget(name: "NetLabConsoleTests", dependencies: ["NetLabCore", "NetLabConsole"], exclude: ["Snapshots"]),

@@ -4,6 +4,7 @@ import NetLabCapture
 import NetLabConsole
 import NetLabCore
 import NetLabSockets
+import NetLabEvents
 
 /// The console loop: keys and engine events become actions, `update` returns effects that
 /// this class carries out exactly as given, and the state is rendered to the terminal once

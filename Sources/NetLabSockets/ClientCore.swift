@@ -1,5 +1,6 @@
 import Dispatch
 import NetLabCore
+import NetLabEvents
 
 /// One client exchange (a TCP connection's round, a datagram and its reply): started on its
 /// engine's queue, it ends exactly once with the reply or the reason there is none.

@@ -1,5 +1,6 @@
 import Dispatch
 import NetLabCore
+import NetLabEvents
 
 /// The lab's web server, done right: static files over HTTP/1.0 and 1.1 with keep-alive,
 /// pipelining, the right status for every bad request, and nothing served from outside the root.

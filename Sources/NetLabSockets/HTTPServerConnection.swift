@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Glibc
 import NetLabCore
+import NetLabEvents
 
 /// One client of the HTTP server, as I/O only: it reads into its `HTTPConnectionState`, asks
 /// the `HTTPResponder` for each answer, streams the answers (files 64 KiB at a time, or by

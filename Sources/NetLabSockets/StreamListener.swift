@@ -2,6 +2,7 @@ import CNetLabSys
 import Dispatch
 import Glibc
 import NetLabCore
+import NetLabEvents
 
 /// One accepted connection of a stream server (TCP uppercase, HTTP).
 protocol StreamConnection: AnyObject {

@@ -1,5 +1,6 @@
 import Dispatch
 import NetLabCore
+import NetLabEvents
 
 /// A stream server (TCP uppercase, HTTP): a listener in the shared server lifecycle; the two
 /// differ only in what serves each connection.

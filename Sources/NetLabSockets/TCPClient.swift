@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import NetLabCore
+import NetLabEvents
 
 /// The lab's TCP client: one connection per message. Connect, send, half-close, read the
 /// reply to the end, close.

@@ -1,4 +1,5 @@
 import NetLabCore
+import NetLabEvents
 
 /// The lab's TCP uppercase server: every byte a client sends comes back uppercased.
 ///

@@ -1,5 +1,6 @@
 import Glibc
 import NetLabCore
+import NetLabEvents
 
 /// One accepted client of the TCP uppercase server. Lives on the server's queue.
 final class TCPServerConnection: StreamConnection {

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import NetLabCore
+import NetLabEvents
 
 /// The lab's UDP client: one datagram out, one reply awaited with a timeout.
 public final class UDPClient: Sendable {

@@ -2,6 +2,7 @@ import CNetLabSys
 import Dispatch
 import Glibc
 import NetLabCore
+import NetLabEvents
 
 /// The lab's UDP uppercase server: each datagram comes back uppercased to its sender.
 public final class UDPServer: @unchecked Sendable {

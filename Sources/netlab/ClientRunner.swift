@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import NetLabCore
 import NetLabSockets
+import NetLabEvents
 
 /// The shared body of `tcp-client` and `udp-client`: where messages come from, where replies go.
 enum ClientRunner {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NetLabCore
 import NetLabSockets
+import NetLabEvents
 
 /// `--host` and `--port` for a server.
 struct ServerOptions: ParsableArguments {

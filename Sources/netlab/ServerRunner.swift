@@ -3,6 +3,7 @@ import Foundation
 import NetLabCore
 import NetLabApp
 import NetLabSockets
+import NetLabEvents
 
 /// Runs a headless server until SIGINT or SIGTERM, printing one log line per event worth it.
 enum ServerRunner {

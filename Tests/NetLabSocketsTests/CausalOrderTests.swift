@@ -5,6 +5,7 @@ import NetLabConsole
 import NetLabCore
 @testable import NetLabSockets
 import Synchronization
+import NetLabEvents
 
 /// The event stream is in causal order by construction: a send's event takes its place (and
 /// its time) before the call, a receive's after it returns.

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import NetLabCore
+import NetLabEvents
 @testable import NetLabSockets
 
 /// A document root with a text file, a binary file, a folder, and a secret outside it.

@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import NetLabCore
 import NetLabSockets
+import NetLabEvents
 
 /// Collects an engine's events for inspection.
 final class EventRecorder: @unchecked Sendable {

@@ -84,7 +84,7 @@ public struct EventSink: Sendable {
 
     /// Emits an event stamped now. The stamp is taken where its place in the stream is
     /// decided, so event times never go backwards along the stream.
-    func emit(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: LabEvent.Kind, call: LabEvent.Call? = nil) {
+    package func emit(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: LabEvent.Kind, call: LabEvent.Call? = nil) {
         let event = LabEvent(engine: engine, role: role, kind: kind, call: call, exchange: exchange)
         switch delivery {
         case .inline(let inline): inline.deliver(event)
@@ -94,7 +94,7 @@ public struct EventSink: Sendable {
 
     /// Emits a `received` event (or any payload event that reports a call that has returned),
     /// building it (and copying its bytes) only if wanted.
-    func emitPayload(_ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call,
+    package func emitPayload(_ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call,
                      _ kind: @autoclosure () -> LabEvent.Kind) {
         guard detail >= .receives else { return }
         emit(engine, role, kind(), call: call)
@@ -106,7 +106,7 @@ public struct EventSink: Sendable {
     /// from the call's result (none: nothing to report; several: a batch call such as
     /// sendmmsg); a call that throws reports nothing here.
     @discardableResult
-    func stamped<Result, Failure: Error>(
+    package func stamped<Result, Failure: Error>(
         _ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call,
         _ body: () throws(Failure) -> Result, events: (Result) -> [LabEvent.Kind]
     ) throws(Failure) -> Result {
@@ -148,13 +148,13 @@ public struct EventSink: Sendable {
     }
 
     /// Emits a per-connection or per-request event (accepted, closed, served) if wanted.
-    func emitTraffic(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: @autoclosure () -> LabEvent.Kind) {
+    package func emitTraffic(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: @autoclosure () -> LabEvent.Kind) {
         guard detail >= .traffic else { return }
         emit(engine, role, kind())
     }
 
     /// Runs `body` on the sink's queue after every event emitted so far has been delivered.
-    func after(_ body: @escaping @Sendable () -> Void) {
+    package func after(_ body: @escaping @Sendable () -> Void) {
         switch delivery {
         case .inline: body()  // everything emitted so far has been delivered already
         case .queued(let buffer, let queue): buffer.append(.run(body), queue: queue)
