@@ -40,6 +40,10 @@ let package = Package(
         .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
         // The only importer of libpcap: captures frames on a thread of its own.
         .target(name: "NetLabCapture", dependencies: ["CPcap", "NetLabCore"]),
+        // ptrace and seccomp (Linux headers only): the child's side of `netlab run`, in C.
+        .systemLibrary(name: "CNetLabTrace"),
+        // The only importer of ptrace and seccomp: runs a program with its socket calls traced.
+        .target(name: "NetLabTrace", dependencies: ["CNetLabTrace", "NetLabCore"]),
         // ncursesw, wide-character build (Debian: libncursesw5-dev).
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncursesw5-dev"])]),
         // The only importer of curses: draws a Screen, reads keys, restores the terminal.
@@ -64,6 +68,7 @@ let package = Package(
                 "NetLabCapture",
                 "NetLabConsole",
                 "NetLabTerminal",
+                "NetLabTrace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

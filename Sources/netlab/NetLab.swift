@@ -16,7 +16,8 @@ struct NetLab: ParsableCommand {
             """,
         version: NetLab.version,
         subcommands: [ConsoleCommand.self, TCPServerCommand.self, UDPServerCommand.self, TCPClientCommand.self,
-                      UDPClientCommand.self, HTTPServerCommand.self, HTTPGetCommand.self, CaptureCommand.self, CheckCommand.self],
+                      UDPClientCommand.self, HTTPServerCommand.self, HTTPGetCommand.self, CaptureCommand.self, CheckCommand.self,
+                      RunCommand.self],
         defaultSubcommand: ConsoleCommand.self
     )
 

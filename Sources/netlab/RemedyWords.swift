@@ -22,6 +22,26 @@ enum RemedyWords {
         }
     }
 
+    /// What to do, said to the author of a traced program (`netlab run`): about its own calls.
+    static func program(_ remedy: Remedy?) -> String? {
+        switch remedy {
+        case .freeOrChangePort(let port):
+            return "stop it, or bind another port (e.g. \(Remedy.neighbour(of: port)))"
+        case .waitOrChangePort(let port):
+            return "wait a minute, set SO_REUSEADDR before bind(), or bind another port (e.g. \(Remedy.neighbour(of: port)))"
+        case .unprivilegedPort:
+            return "bind a port of 1024 or above, such as 12000"
+        case .raiseDescriptorLimit:
+            return "close the sockets the program no longer uses, or raise the limit (ulimit -n)"
+        case .startServer:
+            return "start the server first, or check the address and port the program connects to"
+        case .connectedUDP:
+            return "a connect()ed UDP socket hears the ICMP error"
+        case nil:
+            return nil
+        }
+    }
+
     /// A client failure with the CLI's remedy.
     static func line(_ failure: ClientFailure) -> String {
         guard let words = cli(failure.remedy) else { return failure.description }

@@ -8,7 +8,7 @@ import Testing
 private let isRoot = geteuid() == 0
 
 /// The binary copied where any user may run it (a build under /root is not readable by others).
-private let sharedBinary: String = {
+let sharedBinary: String = {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-shared-\(getpid())")
     try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     chmod(directory.path, 0o755)
@@ -22,7 +22,7 @@ private let sharedBinary: String = {
 }()
 
 /// Runs `arguments` as the ordinary user `nobody`, with no capabilities at all.
-private func asNobody(_ arguments: [String]) -> [String] {
+func asNobody(_ arguments: [String]) -> [String] {
     ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"] + arguments
 }
 

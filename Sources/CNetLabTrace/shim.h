@@ -1,0 +1,141 @@
+// ptrace and seccomp for `netlab run`: only NetLabTrace imports this module. The child's side
+// (fork, PTRACE_TRACEME, the seccomp filter, execve) runs here in C: between fork and execve a
+// multi-threaded parent's child may only make async-signal-safe calls, and Swift code there
+// could take a lock another thread held at fork.
+#ifndef NETLAB_CNETLABTRACE_SHIM_H
+#define NETLAB_CNETLABTRACE_SHIM_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+
+#if defined(__x86_64__)
+#define NETLAB_TRACE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NETLAB_TRACE_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+static const int netlab_ptrace_event_seccomp = PTRACE_EVENT_SECCOMP;
+static const int netlab_ptrace_event_fork = PTRACE_EVENT_FORK;
+static const int netlab_ptrace_event_vfork = PTRACE_EVENT_VFORK;
+static const int netlab_ptrace_event_clone = PTRACE_EVENT_CLONE;
+static const int netlab_ptrace_event_exec = PTRACE_EVENT_EXEC;
+static const int netlab_ptrace_event_exit = PTRACE_EVENT_EXIT;
+static const int netlab_ptrace_event_stop = PTRACE_EVENT_STOP;
+
+// The most numbers the filter takes (its program is 5 + count instructions).
+#define NETLAB_TRACE_MAX_CALLS 64
+
+// Child side of netlab_trace_spawn: never returns. Stops itself so the tracer can set its
+// options, installs the filter (calls in `numbers` stop for the tracer; the rest run at full
+// speed), then execs. On failure it writes errno to `report` and exits 127.
+static inline void netlab_trace_child(const char *path, char *const argv[], char *const envp[], const int *numbers, int count,
+                                      int report) {
+    int error = 0;
+    // The program gets the signals a shell would give it: netlab ignores Ctrl-C while it
+    // traces (the program decides), and some of netlab's threads block signals.
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, 0);
+    if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) { error = errno; goto fail; }
+    if (raise(SIGSTOP) != 0) { error = errno; goto fail; }
+#ifdef NETLAB_TRACE_ARCH
+    {
+        struct sock_filter program[NETLAB_TRACE_MAX_CALLS + 5];
+        int n = count > NETLAB_TRACE_MAX_CALLS ? NETLAB_TRACE_MAX_CALLS : count;
+        int i = 0;
+        program[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+        // Another architecture's calls (x32, ia32 under x86-64) run untraced.
+        program[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLAB_TRACE_ARCH, 0, (unsigned char)(n + 1));
+        program[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+        for (int k = 0; k < n; k++) {
+            // Equal: jump over the remaining compares and the ALLOW to the TRACE.
+            program[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)numbers[k], (unsigned char)(n - k), 0);
+        }
+        program[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+        program[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+        struct sock_fprog fprog = { .len = (unsigned short)i, .filter = program };
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { error = errno; goto fail; }
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) != 0) { error = errno; goto fail; }
+    }
+#endif
+    execve(path, argv, envp);
+    error = errno;
+fail:
+    (void)!write(report, &error, sizeof error);
+    _exit(127);
+}
+
+// Forks a child that runs `path` traced; returns its pid (or -1 with errno). `report` is the
+// write end of a close-on-exec pipe: it carries the child's errno if the exec failed.
+static inline pid_t netlab_trace_spawn(const char *path, char *const argv[], char *const envp[], const int *numbers, int count,
+                                       int report) {
+    pid_t pid = fork();
+    if (pid == 0) netlab_trace_child(path, argv, envp, numbers, count, report);
+    return pid;
+}
+
+static inline long netlab_ptrace(int request, pid_t pid, unsigned long address, unsigned long data) {
+    return ptrace((enum __ptrace_request)request, pid, (void *)address, (void *)data);
+}
+
+static const int netlab_ptrace_setoptions = PTRACE_SETOPTIONS;
+static const int netlab_ptrace_cont = PTRACE_CONT;
+static const int netlab_ptrace_syscall = PTRACE_SYSCALL;
+static const int netlab_ptrace_geteventmsg = PTRACE_GETEVENTMSG;
+static const int netlab_ptrace_listen = PTRACE_LISTEN;
+static const unsigned long netlab_ptrace_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACEFORK
+    | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+
+// A stopped thread's call: its number, six arguments and (at exit) its result.
+typedef struct {
+    long number;
+    unsigned long args[6];
+    long result;
+} netlab_trace_regs;
+
+static inline int netlab_trace_get_regs(pid_t pid, netlab_trace_regs *out) {
+#if defined(__x86_64__)
+    struct user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, pid, 0, &regs) != 0) return -1;
+    out->number = (long)regs.orig_rax;
+    out->args[0] = regs.rdi; out->args[1] = regs.rsi; out->args[2] = regs.rdx;
+    out->args[3] = regs.r10; out->args[4] = regs.r8; out->args[5] = regs.r9;
+    out->result = (long)regs.rax;
+    return 0;
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+// Up to `length` bytes at `address` in `pid`'s memory; the count read, or -1.
+static inline long netlab_trace_read(pid_t pid, unsigned long address, void *buffer, size_t length) {
+    struct iovec local = { buffer, length };
+    struct iovec remote = { (void *)address, length };
+    return (long)process_vm_readv(pid, &local, 1, &remote, 1, 0);
+}
+
+static inline int netlab_wifexited(int status) { return WIFEXITED(status); }
+static inline int netlab_wexitstatus(int status) { return WEXITSTATUS(status); }
+static inline int netlab_wifsignaled(int status) { return WIFSIGNALED(status); }
+static inline int netlab_wtermsig(int status) { return WTERMSIG(status); }
+static inline int netlab_wifstopped(int status) { return WIFSTOPPED(status); }
+static inline int netlab_wstopsig(int status) { return WSTOPSIG(status); }
+
+#endif

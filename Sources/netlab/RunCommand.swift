@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import NetLabCore
+import NetLabSockets
+import NetLabTrace
+
+/// `netlab run -- COMMAND...`: the student's own program, its socket calls shown as they
+/// return (what each returned, errno by name and in words, the bytes each recv() got), on
+/// stderr like strace, so the program keeps its stdin and stdout.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a program and show its socket calls: each result, errno explained, the bytes each recv() got.",
+        discussion: """
+            The program keeps its terminal (type into your own client as usual); its socket calls \
+            go to stderr, or to --output FILE. Only socket calls stop the program (a seccomp \
+            filter); forks and threads are followed. netlab exits with the program's status.
+            Example: netlab run -- python3 TCPClient.py 127.0.0.1 12000
+            """
+    )
+
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write the calls to FILE instead of stderr.", valueName: "FILE"))
+    var output: String?
+
+    @Flag(help: "One JSON object per call.")
+    var json = false
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The program and its arguments, after --.", valueName: "command"))
+    var command: [String] = []
+
+    func run() throws {
+        let words = command.first == "--" ? Array(command.dropFirst()) : command
+        guard let name = words.first else {
+            throw CommandFailure(message: "netlab run needs a program: netlab run -- python3 TCPClient.py 127.0.0.1 12000",
+                                 code: CommandFailure.usage)
+        }
+        guard let path = Tracer.resolve(name) else {
+            throw CommandFailure(message: "\(name): no such program (not a path, and not on PATH); check the name, or give its path",
+                                 code: 127)
+        }
+        let fd: Int32
+        if let output {
+            fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+            guard fd >= 0 else {
+                let error = Errno(errno)
+                throw CommandFailure(message: "cannot open --output \(output): \(error.message) (\(error.name)); choose a file you can write",
+                                     code: CommandFailure.other)
+            }
+        } else {
+            fd = 2
+        }
+        let json = json
+        let tracer = Tracer(path: path, arguments: words) { call in
+            var text = json ? TraceText.json(call) : Self.row(call)
+            text += "\n"
+            _ = text.utf8CString.withUnsafeBufferPointer { buffer in
+                Glibc.write(fd, buffer.baseAddress, buffer.count - 1)
+            }
+        }
+        // Ctrl-C is the program's to handle (its own handler, or its end, which ends the run).
+        signal(SIGINT, SIG_IGN)
+        signal(SIGQUIT, SIG_IGN)
+        let ending: Tracer.Ending
+        do {
+            ending = try tracer.run()
+        } catch {
+            throw CommandFailure(message: error.message, code: CommandFailure.other)
+        }
+        if case .killed(let signal) = ending {
+            Output.error("\(name) was killed by \(String(cString: strsignal(signal))) (signal \(signal))")
+        }
+        Foundation.exit(ending.status)
+    }
+
+    /// `12:00:01.123456 [pid 4242] connect(3, 127.0.0.1:12000) = -1 ECONNREFUSED (...)`, and
+    /// netlab's explanation under a failed call.
+    static func row(_ call: TracedCall) -> String {
+        var text = "\(WireClock.microseconds(call.entry)) [pid \(call.pid)] \(TraceText.line(call))"
+        if var error = TraceText.error(call) {
+            // What the machine knows about the port: who holds it, what TIME_WAIT is left.
+            if let port = error.endpoint?.port, error.errnoValue == EADDRINUSE {
+                error.holder = PortHolder.holders(of: port, call.socketKind == "UDP" ? .udp : .tcp).first
+                if error.holder == nil { error.timeWait = PortHolder.timeWaitWithoutListener(port: port) }
+            } else if let peer = error.endpoint, error.errnoValue == ECONNREFUSED, peer.host == "127.0.0.1" || peer.host == "::1" {
+                error.timeWait = PortHolder.timeWaitWithoutListener(port: peer.port)
+            }
+            text += "\n    " + error.explanation + (RemedyWords.program(error.remedy).map { "; " + $0 } ?? "")
+        }
+        return text
+    }
+}

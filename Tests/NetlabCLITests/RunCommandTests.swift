@@ -1,0 +1,155 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `netlab run`: the student's own program traced, each socket call a row. Checked against
+/// strace on the same programs (same calls, same results).
+@Suite(.serialized) struct RunCommandTests {
+    /// The rows of a run's stderr without their clock: `[pid N] call(...) = result`.
+    static func rows(_ text: String) -> [(pid: Int32, call: String)] {
+        text.split(separator: "\n").compactMap { line in
+            guard let match = line.wholeMatch(of: /\d\d:\d\d:\d\d\.\d{6} \[pid (\d+)\] (.*)/), let pid = Int32(match.1) else { return nil }
+            return (pid, String(match.2))
+        }
+    }
+
+    static func calls(_ text: String) -> [String] { rows(text).map(\.call) }
+
+    /// `socket`, `connect`, ... and their results, from strace's `-o` file, from the program's
+    /// first socket() on (before it, fd 3 is the files Python reads as it starts).
+    static func strace(_ file: String) throws -> [String] {
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        let calls = lines.compactMap { line -> String? in
+            guard let match = line.wholeMatch(of: /\d+\s+(\w+)\((.*)\)\s+= (-?\d+).*/) else { return nil }
+            return "\(match.1) = \(match.3)"
+        }
+        guard let first = calls.firstIndex(where: { $0.hasPrefix("socket = ") }) else { return [] }
+        return Array(calls[first...])
+    }
+
+    @Test func theLabsClientCallByCallAsStraceSeesIt() throws {
+        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
+        let port = try server.port()
+        let traced = try netlab("run", "--", python3, fixture("TCPClient.py"), "127.0.0.1", String(port), stdin: "hello\n")
+        #expect(traced.status == 0, "\(traced.stderr)")
+        #expect(traced.out == "Input lowercase sentence:From Server: HELLO\n", "the program keeps its stdin and stdout")
+        let calls = Self.calls(traced.stderr)
+        #expect(calls == [
+            "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = 3",
+            "connect(3, 127.0.0.1:\(port)) = 0",
+            "sendto(3, \"hello\", 5) = 5",
+            "recvfrom(3, 1024) = 5 \"HELLO\"",
+            "close(3) = 0",
+        ], "\(traced.stderr)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("strace-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let straced = try run("/usr/bin/strace", ["-f", "-e", "trace=socket,connect,sendto,recvfrom,close", "-o", file, python3,
+                                                  fixture("TCPClient.py"), "127.0.0.1", String(port)], stdin: Array("hello\n".utf8))
+        #expect(straced.status == 0)
+        #expect(try Self.strace(file) == calls.map { $0.prefix { $0 != "(" } + " = " + ($0.split(separator: " = ")[1].split(separator: " ")[0]) })
+    }
+
+    /// Question 1 with the student's own client: the refusal, errno by name, and netlab's words.
+    @Test func aRefusedConnectIsExplained() throws {
+        let port = try freePort()
+        let traced = try netlab("run", "--", python3, fixture("TCPClient.py"), "127.0.0.1", String(port), stdin: "hello\n")
+        #expect(traced.status == 1, "Python's traceback exit")
+        let lines = traced.stderr.split(separator: "\n").map(String.init)
+        let refused = try #require(lines.firstIndex { $0.hasSuffix("connect(3, 127.0.0.1:\(port)) = -1 ECONNREFUSED (Connection refused)") },
+                                   "\(traced.stderr)")
+        #expect(lines[refused + 1] == "    nothing is listening on 127.0.0.1:\(port); start the server first, or check the address and port "
+            + "the program connects to")
+        #expect(traced.stderr.contains("ConnectionRefusedError"), "the program's own stderr is untouched")
+    }
+
+    /// The lab's server and a 2,000-byte message: its one recv(1024) takes half, the rest is
+    /// left unread when it closes. Then the server is killed: the run ends with its status.
+    @Test func theLabsServerReadsHalfOfALongMessage() throws {
+        let server = try Background.netlab("run", "--", python3, "-u", fixture("TCPServer.py"), "0")
+        let port = try server.port()
+        let client = try run(python3, ["-c", """
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+            s.sendall(b"a" * 2000)
+            try:
+                while s.recv(4096): pass
+            except ConnectionResetError:
+                pass
+            """, String(port)])
+        #expect(client.status == 0)
+        _ = try server.line(containing: "close(4) = 0", orContaining: "close(4) = 0")
+        let rows = Self.rows(server.text)
+        let calls = rows.map(\.call)
+        #expect(calls.contains { $0.hasPrefix("bind(3, 127.0.0.1:0) = 0") })
+        #expect(calls.contains("listen(3, 1) = 0"))
+        #expect(calls.contains { $0.hasPrefix("accept4(3) = 4 from 127.0.0.1:") }, "\(calls)")
+        #expect(calls.contains("recvfrom(4, 1024) = 1024 \"\(String(repeating: "a", count: 64))\"..."), "\(calls)")
+        #expect(calls.contains { $0.hasPrefix("sendto(4, \"AAAA") && $0.hasSuffix(", 1024) = 1024") }, "\(calls)")
+        let pid = try #require(rows.first?.pid)
+        kill(pid, SIGTERM)
+        #expect(server.waitForExit() == 128 + SIGTERM)
+        #expect(server.text.contains("was killed by Terminated (signal 15)"))
+    }
+
+    /// A thread and a forked child: each call names the process or thread that made it.
+    @Test func forksAndThreadsAreFollowed() throws {
+        let port = try freePort()
+        let traced = try netlab("run", "--", python3, "-c", """
+            import os, socket, sys, threading
+            port = int(sys.argv[1])
+            def send(text):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(text, ("127.0.0.1", port)); s.close()
+            send(b"main")
+            t = threading.Thread(target=send, args=(b"thread",)); t.start(); t.join()
+            pid = os.fork()
+            if pid == 0:
+                send(b"child"); os._exit(3)
+            _, status = os.waitpid(pid, 0)
+            sys.exit(os.waitstatus_to_exitcode(status))
+            """, String(port))
+        #expect(traced.status == 3, "the program's own status: \(traced.stderr)")
+        let sent = Self.rows(traced.stderr).filter { $0.call.hasPrefix("sendto(") }
+        #expect(sent.map(\.call) == ["main", "thread", "child"].map { "sendto(3, \"\($0)\", \($0.count), 127.0.0.1:\(port)) = \($0.count)" },
+                "\(traced.stderr)")
+        #expect(Set(sent.map(\.pid)).count == 3, "three processes or threads: \(sent.map(\.pid))")
+    }
+
+    /// The lab's server started twice: the second bind() names who holds the port.
+    @Test func aPortInUseNamesItsHolder() throws {
+        let first = try Background(python3, ["-u", fixture("TCPServer.py"), "0"])
+        let port = try first.port()
+        let second = try netlab("run", "--", python3, fixture("TCPServer.py"), String(port))
+        #expect(second.status == 1)
+        let lines = second.stderr.split(separator: "\n").map(String.init)
+        let bind = try #require(lines.firstIndex { $0.hasSuffix("bind(3, 127.0.0.1:\(port)) = -1 EADDRINUSE (Address already in use)") },
+                                "\(second.stderr)")
+        #expect(lines[bind + 1] == "    port \(port) on 127.0.0.1 is already taken by python3 -u TCPServer.py 0 "
+            + "(pid \(first.process.processIdentifier)); stop it, or bind another port (e.g. \(port == 65535 ? port - 1 : port + 1))")
+    }
+
+    @Test func aProgramKilledBySignalEndsTheRun() throws {
+        let traced = try netlab("run", "--", "/bin/sh", "-c", "kill -SEGV $$")
+        #expect(traced.status == 128 + SIGSEGV)
+        #expect(traced.stderr == "netlab: /bin/sh was killed by Segmentation fault (signal 11)\n")
+    }
+
+    @Test func usageErrors() throws {
+        let none = try netlab("run")
+        #expect(none.status == 64)
+        #expect(none.stderr == "netlab: netlab run needs a program: netlab run -- python3 TCPClient.py 127.0.0.1 12000\n")
+        let missing = try netlab("run", "--", "no-such-program-netlab")
+        #expect(missing.status == 127)
+        #expect(missing.stderr == "netlab: no-such-program-netlab: no such program (not a path, and not on PATH); check the name, or give its path\n")
+    }
+
+    /// Tracing needs no privilege: an ordinary user traces their own program.
+    @Test(.enabled(if: geteuid() == 0, "setpriv needs root to become nobody"))
+    func anOrdinaryUserTracesTheirOwnProgram() throws {
+        let port = try freePort()
+        let arguments = asNobody([sharedBinary, "run", "--", python3, "-c",
+                                  "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hi', ('127.0.0.1', \(port)))"])
+        let traced = try run(arguments[0], Array(arguments.dropFirst()))
+        #expect(traced.status == 0, "\(traced.stderr)")
+        #expect(Self.calls(traced.stderr).contains("sendto(3, \"hi\", 2, 127.0.0.1:\(port)) = 2"), "\(traced.stderr)")
+    }
+}
