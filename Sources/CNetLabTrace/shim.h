@@ -131,6 +131,21 @@ static inline long netlab_trace_read(pid_t pid, unsigned long address, void *buf
     return (long)process_vm_readv(pid, &local, 1, &remote, 1, 0);
 }
 
+// Keeps the calling thread on the CPU it runs on now (a child forked next inherits it): a
+// traced call hands control to the tracer and back twice, and across CPUs each hand-over is a
+// wake-up on another CPU (measured in this VM: about 180 us per traced call across CPUs, 35
+// on one). Returns the CPU, or -1.
+static inline int netlab_trace_pin_here(void) {
+    unsigned cpu = 0;
+    if (syscall(SYS_getcpu, &cpu, NULL, NULL) != 0) return -1;
+    unsigned long mask[16];
+    memset(mask, 0, sizeof mask);
+    if (cpu >= sizeof mask * 8) return -1;
+    mask[cpu / (8 * sizeof(unsigned long))] = 1UL << (cpu % (8 * sizeof(unsigned long)));
+    if (syscall(SYS_sched_setaffinity, 0, sizeof mask, mask) != 0) return -1;
+    return (int)cpu;
+}
+
 static inline int netlab_wifexited(int status) { return WIFEXITED(status); }
 static inline int netlab_wexitstatus(int status) { return WEXITSTATUS(status); }
 static inline int netlab_wifsignaled(int status) { return WIFSIGNALED(status); }
