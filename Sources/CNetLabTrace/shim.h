@@ -5,7 +5,9 @@
 #ifndef NETLAB_CNETLABTRACE_SHIM_H
 #define NETLAB_CNETLABTRACE_SHIM_H
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,12 +41,35 @@ static const int netlab_ptrace_event_stop = PTRACE_EVENT_STOP;
 // The most numbers the filter takes (its program is 5 + count instructions).
 #define NETLAB_TRACE_MAX_CALLS 64
 
+// Closes descriptors low..high (high -1: every one above low) but `except`: close_range where
+// the kernel has it (5.9), one by one otherwise.
+static inline void netlab_close_between(int low, int high, int except) {
+    if (high >= 0 && high < low) return;
+    if (except >= low && (high < 0 || except <= high)) {
+        netlab_close_between(low, except - 1, -1);
+        netlab_close_between(except + 1, high, -1);
+        return;
+    }
+    if (syscall(SYS_close_range, (unsigned)low, high < 0 ? ~0U : (unsigned)high, 0) == 0) return;
+    for (int fd = low; fd <= (high < 0 ? 65535 : high); fd++) close(fd);
+}
+
 // Child side of netlab_trace_spawn: never returns. Stops itself so the tracer can set its
 // options, installs the filter (calls in `numbers` stop for the tracer; the rest run at full
 // speed), then execs. On failure it writes errno to `report` and exits 127.
 static inline void netlab_trace_child(const char *path, char *const argv[], char *const envp[], const int *numbers, int count,
-                                      int report) {
+                                      int report, const int *keep, int kept) {
     int error = 0;
+    // Only the descriptors netlab was given (its shell's) reach the program, so its socket()
+    // returns 3 as it would from the shell: netlab's own (the capture, Dispatch's eventfd)
+    // are closed. `keep` is sorted; the report pipe closes itself at exec.
+    int next = 3;
+    for (int k = 0; k < kept; k++) {
+        if (keep[k] < next) continue;
+        netlab_close_between(next, keep[k] - 1, report);
+        next = keep[k] + 1;
+    }
+    netlab_close_between(next, -1, report);
     // The program gets the signals a shell would give it: netlab ignores Ctrl-C while it
     // traces (the program decides), and some of netlab's threads block signals.
     signal(SIGINT, SIG_DFL);
@@ -84,10 +109,31 @@ fail:
 // Forks a child that runs `path` traced; returns its pid (or -1 with errno). `report` is the
 // write end of a close-on-exec pipe: it carries the child's errno if the exec failed.
 static inline pid_t netlab_trace_spawn(const char *path, char *const argv[], char *const envp[], const int *numbers, int count,
-                                       int report) {
+                                       int report, const int *keep, int kept) {
     pid_t pid = fork();
-    if (pid == 0) netlab_trace_child(path, argv, envp, numbers, count, report);
+    if (pid == 0) netlab_trace_child(path, argv, envp, numbers, count, report, keep, kept);
     return pid;
+}
+
+// This process's open descriptors above stderr, ascending (the listing's own left out); at
+// most `max`. Returns how many, or -1.
+static inline int netlab_trace_open_descriptors(int *out, int max) {
+    DIR *dir = opendir("/proc/self/fd");
+    if (!dir) return -1;
+    int own = dirfd(dir), count = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != 0 && count < max) {
+        int fd = atoi(entry->d_name);
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9' || fd <= 2 || fd == own) continue;
+        out[count++] = fd;
+    }
+    closedir(dir);
+    for (int i = 1; i < count; i++) {  // insertion sort: a handful of descriptors
+        int value = out[i], j = i - 1;
+        while (j >= 0 && out[j] > value) { out[j + 1] = out[j]; j--; }
+        out[j + 1] = value;
+    }
+    return count;
 }
 
 static inline long netlab_ptrace(int request, pid_t pid, unsigned long address, unsigned long data) {

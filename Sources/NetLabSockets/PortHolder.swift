@@ -35,6 +35,23 @@ public enum PortHolder {
         return sockets(port: port, kind: .tcp, states: ["06"], includeTimeWait: true).count
     }
 
+    /// The local port of another process's socket descriptor (`netlab run`: a program that
+    /// bound port 0 and let the kernel choose), from /proc; nil when it cannot be seen.
+    public static func localPort(pid: Int32, fd: Int32) -> UInt16? {
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+              target.hasPrefix("socket:[") else { return nil }
+        let inode = String(target.dropFirst(8).dropLast())
+        for file in ["/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6"] {
+            guard let text = readWhole(file) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                guard fields.count > 9, fields[9] == inode, let port = fields[1].split(separator: ":").last else { continue }
+                return UInt16(port, radix: 16)
+            }
+        }
+        return nil
+    }
+
     /// Inodes (or, for TIME_WAIT, one entry per connection) of sockets bound to `port`.
     private static func sockets(port: UInt16, kind: Kind, states: Set<String>?, includeTimeWait: Bool = false) -> [String] {
         let files = kind == .tcp ? ["/proc/net/tcp", "/proc/net/tcp6"] : ["/proc/net/udp", "/proc/net/udp6"]

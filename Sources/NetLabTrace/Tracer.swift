@@ -31,6 +31,11 @@ public final class Tracer {
     private let path: String
     private let arguments: [String]
     private let report: (TracedCall) -> Void
+    /// Hears each shown call as it enters, before the kernel runs it (the program waits): a
+    /// capture can start watching the port a connect() is about to knock on.
+    public var entered: ((TracedCall) -> Void)?
+    /// Hears each shown call as it returns, after `report`, while the program still waits.
+    public var returned: ((TracedCall) -> Void)?
 
     /// Where each thread stands: the call it entered (waiting for its exit) and its descriptor
     /// table (threads share one; a fork copies it).
@@ -57,7 +62,14 @@ public final class Tracer {
         self.arguments = arguments
         self.sameCPU = sameCPU
         self.report = report
+        var found = [Int32](repeating: 0, count: 256)
+        let count = netlab_trace_open_descriptors(&found, Int32(found.count))
+        inherited = Array(found.prefix(Int(max(0, count))))
     }
+
+    /// The descriptors open when the tracer was made (its shell's): the only ones besides
+    /// stdin, stdout and stderr the program gets.
+    private let inherited: [Int32]
 
     /// `name` as the shell finds it: a path as it is, else the first executable on PATH.
     public static func resolve(_ name: String) -> String? {
@@ -96,7 +108,9 @@ public final class Tracer {
         let numbers = Self.numbers
         if sameCPU { _ = netlab_trace_pin_here() }
         let pid = numbers.withUnsafeBufferPointer { calls in
-            netlab_trace_spawn(path, argv, environ, calls.baseAddress, Int32(calls.count), pipeEnds[1])
+            inherited.withUnsafeBufferPointer { keep in
+                netlab_trace_spawn(path, argv, environ, calls.baseAddress, Int32(calls.count), pipeEnds[1], keep.baseAddress, Int32(keep.count))
+            }
         }
         close(pipeEnds[1])
         guard pid > 0 else { throw Failure(message: "cannot start \(path): \(Errno(errno).message) (\(Errno(errno).name))") }
@@ -230,6 +244,7 @@ public final class Tracer {
             }
         }
         threads[pid]?.pending = call
+        entered?(call)
         return true
     }
 
@@ -277,6 +292,7 @@ public final class Tracer {
             tables[table]?[call.descriptor] = nil
         }
         report(call)
+        returned?(call)
     }
 
     /// Up to `count` bytes of the program's memory at `address`.

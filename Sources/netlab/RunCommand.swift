@@ -26,8 +26,12 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "One JSON object per call.")
     var json = false
 
-    @Flag(name: .customLong("all-cpus"), help: ArgumentHelp("Let the program use every CPU (by default it shares netlab's: five times cheaper per traced call)."))
+    @Flag(name: .customLong("all-cpus"),
+          help: ArgumentHelp("Let the program use every CPU (by default it shares netlab's: five times cheaper per traced call)."))
     var allCPUs = false
+
+    @Flag(help: "Show the calls alone, without the packets beside them.")
+    var noWire = false
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The program and its arguments, after --.", valueName: "command"))
     var command: [String] = []
@@ -53,12 +57,28 @@ struct RunCommand: ParsableCommand {
         } else {
             fd = 2
         }
-        let json = json
+        let output = RunOutput(fd: fd, hold: noWire ? 0 : 0.05, json: json)
         let tracer = Tracer(path: path, arguments: words, sameCPU: !allCPUs) { call in
-            var text = json ? TraceText.json(call) : Self.row(call)
-            text += "\n"
-            _ = text.utf8CString.withUnsafeBufferPointer { buffer in
-                Glibc.write(fd, buffer.baseAddress, buffer.count - 1)
+            output.add(call, text: json ? TraceText.json(call) : Self.row(call))
+        }
+        let wire = noWire ? nil : RunWire.start(output: output)
+        if let wire {
+            // The program's ports join the filter as it names them, before the call runs (the
+            // program waits meanwhile), so the first SYN or datagram is seen.
+            tracer.entered = { call in
+                guard [.connect, .sendto, .bind].contains(call.call), let port = call.address?.port, port != 0 else { return }
+                wire.watch(port)
+            }
+        }
+        let flusher = DispatchSource.makeTimerSource(queue: .global())
+        flusher.schedule(deadline: .now() + 0.02, repeating: 0.02)
+        flusher.setEventHandler { output.flush(all: false) }
+        flusher.resume()
+        tracer.returned = { call in
+            // A server that bound port 0: the kernel's choice, read from /proc while it waits.
+            if let wire, call.call == .bind || call.call == .listen, call.errno == nil, (call.address?.port ?? 0) == 0,
+               let port = PortHolder.localPort(pid: call.pid, fd: call.descriptor) {
+                wire.watch(port)
             }
         }
         // Ctrl-C is the program's to handle (its own handler, or its end, which ends the run).
@@ -68,8 +88,12 @@ struct RunCommand: ParsableCommand {
         do {
             ending = try tracer.run()
         } catch {
+            wire?.stop()
             throw CommandFailure(message: error.message, code: CommandFailure.other)
         }
+        wire?.stop()
+        flusher.cancel()
+        output.flush(all: true)
         if case .killed(let signal) = ending {
             Output.error("\(name) was killed by \(String(cString: strsignal(signal))) (signal \(signal))")
         }
@@ -79,7 +103,7 @@ struct RunCommand: ParsableCommand {
     /// `12:00:01.123456 [pid 4242] connect(3, 127.0.0.1:12000) = -1 ECONNREFUSED (...)`, and
     /// netlab's explanation under a failed call.
     static func row(_ call: TracedCall) -> String {
-        var text = "\(WireClock.microseconds(call.entry)) [pid \(call.pid)] \(TraceText.line(call))"
+        var text = "\(WireClock.microseconds(call.stamp)) [pid \(call.pid)] \(TraceText.line(call))"
         if var error = TraceText.error(call) {
             // What the machine knows about the port: who holds it, what TIME_WAIT is left.
             if let port = error.endpoint?.port, error.errnoValue == EADDRINUSE {

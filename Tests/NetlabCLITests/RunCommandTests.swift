@@ -152,5 +152,50 @@ import Testing
         let traced = try run(arguments[0], Array(arguments.dropFirst()))
         #expect(traced.status == 0, "\(traced.stderr)")
         #expect(Self.calls(traced.stderr).contains("sendto(3, \"hi\", 2, 127.0.0.1:\(port)) = 2"), "\(traced.stderr)")
+        #expect(traced.stderr.hasPrefix("netlab: the calls alone, no packets beside them: capturing packets needs the CAP_NET_RAW capability"),
+                "\(traced.stderr)")
+    }
+
+    /// The packets beside the calls, in one order: each call before the packets it causes, each
+    /// receive after the packets it takes (capturing needs root: CI is root).
+    @Test(.enabled(if: geteuid() == 0, "capturing needs root or CAP_NET_RAW"))
+    func thePacketsBesideTheCalls() throws {
+        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
+        let port = try server.port()
+        let traced = try netlab("run", "--", python3, fixture("TCPClient.py"), "127.0.0.1", String(port), stdin: "hello\n")
+        #expect(traced.status == 0)
+        let lines = traced.stderr.split(separator: "\n").map(String.init)
+        func index(_ piece: String) -> Int {
+            lines.firstIndex { $0.contains(piece) } ?? -1
+        }
+        let client = lines.first { $0.contains(" SYN seq 0") }.flatMap { $0.split(separator: " ").dropFirst().first }.map(String.init) ?? "?"
+        let connect = index("] connect(3, 127.0.0.1:\(port)) = 0"), syn = index("\(client) > 127.0.0.1:\(port) SYN ")
+        let send = index("] sendto(3, \"hello\", 5) = 5"), data = index("\(client) > 127.0.0.1:\(port) PSH/ACK 5 B")
+        let reply = index("127.0.0.1:\(port) > \(client) PSH/ACK 5 B"), receive = index("] recvfrom(3, 1024) = 5 \"HELLO\"")
+        let close = index("] close(3) = 0"), fin = index("\(client) > 127.0.0.1:\(port) FIN/ACK")
+        #expect([connect, syn, send, data, reply, receive, close, fin].allSatisfy { $0 >= 0 }, "\(traced.stderr)")
+        #expect(connect < syn && syn < send && send < data && data < reply && reply < receive && receive < close && close < fin,
+                "\(traced.stderr)")
+        let quiet = try netlab("run", "--no-wire", "--", python3, fixture("TCPClient.py"), "127.0.0.1", String(port), stdin: "hello\n")
+        #expect(!quiet.stderr.contains(" SYN "), "--no-wire shows the calls alone")
+    }
+
+    /// A server that lets the kernel choose its port: the port is read from /proc as bind()
+    /// returns, so its clients' packets are seen; a datagram to a closed port brings its ICMP.
+    @Test(.enabled(if: geteuid() == 0, "capturing needs root or CAP_NET_RAW"))
+    func thePortsFollowTheProgram() throws {
+        let server = try Background.netlab("run", "--", python3, "-u", fixture("TCPServer.py"), "0")
+        let port = try server.port()
+        #expect(try netlab("tcp-client", "--port", String(port), "hi").out == "HI\n")
+        _ = try server.line(containing: "close(4) = 0", orContaining: "close(4) = 0")
+        _ = try server.line(containing: "> 127.0.0.1:\(port) FIN/ACK", orContaining: "> 127.0.0.1:\(port) FIN/ACK")
+        #expect(server.text.contains("> 127.0.0.1:\(port) SYN seq 0"), "\(server.text)")
+        kill(server.process.processIdentifier, SIGKILL)
+        let closed = try freePort()
+        let udp = try netlab("run", "--", python3, "-c", "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hi', ('127.0.0.1', \(closed)))")
+        let lines = udp.stderr.split(separator: "\n").map(String.init)
+        let sent = lines.firstIndex { $0.hasSuffix("sendto(3, \"hi\", 2, 127.0.0.1:\(closed)) = 2") }
+        let icmp = lines.firstIndex { $0.contains("ICMP port unreachable (for UDP 127.0.0.1:\(closed))") }
+        #expect(sent != nil && icmp != nil && sent! < icmp!, "\(udp.stderr)")
     }
 }

@@ -55,7 +55,7 @@ public enum TraceText {
     /// One JSON object per call (`netlab run --json`).
     public static func json(_ call: TracedCall) -> String {
         var fields: [(String, JSONValue)] = [
-            ("time", .string(LabEvent.isoTime(call.entry))), ("pid", .number(Double(call.pid))),
+            ("time", .string(LabEvent.isoTime(call.stamp))), ("pid", .number(Double(call.pid))),
             ("call", .string(call.call.rawValue)), ("result", .number(Double(call.result))), ("text", .string(line(call))),
         ]
         if call.call != .socket { fields.append(("fd", .number(Double(call.descriptor)))) }

@@ -32,6 +32,16 @@ public struct TracedCall: Sendable, Equatable {
     /// Bytes of a send or receive kept per call (the count is always the real one).
     public static let keptBytes = 64 * 1024
 
+    /// The time a row is shown at, netlab's rule for its own calls: a call that sends or
+    /// connects at its entry (what it causes comes after), a call that receives or accepts at
+    /// its return (what it took arrived before).
+    public var stamp: Date {
+        switch call {
+        case .recvfrom, .recvmsg, .recvmmsg, .read, .accept, .accept4: exit ?? entry
+        default: entry
+        }
+    }
+
     /// The errno when the call failed.
     public var errno: Int32? { result < 0 && result >= -4095 ? Int32(-result) : nil }
 
