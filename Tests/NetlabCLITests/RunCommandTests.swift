@@ -198,4 +198,25 @@ import Testing
         let icmp = lines.firstIndex { $0.contains("ICMP port unreachable (for UDP 127.0.0.1:\(closed))") }
         #expect(sent != nil && icmp != nil && sent! < icmp!, "\(udp.stderr)")
     }
+
+    /// A program that sends 100 MB: netlab keeps at most 64 KiB of each call and writes each
+    /// row as it goes, so its memory does not grow with what the program sends.
+    @Test func aProgramSending100MBKeepsNetlabsMemoryBounded() throws {
+        let port = try freePort()
+        func peak(datagrams: Int) throws -> Int {
+            let flood = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nb = b'x' * 65000\n"
+                + "for i in range(\(datagrams)): s.sendto(b, ('127.0.0.1', \(port)))\n"
+            // The largest resident size among the waited-for children: netlab (or the program).
+            let measure = """
+                import resource, subprocess, sys
+                subprocess.run([sys.argv[1], "run", "--no-wire", "-o", "/dev/null", "--", sys.executable, "-c", sys.argv[2]], check=True)
+                print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+                """
+            let result = try run(python3, ["-c", measure, netlabBinary.path, flood], deadline: 60)
+            return Int(result.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        }
+        let small = try peak(datagrams: 16), large = try peak(datagrams: 1600)  // 1 MB, then 104 MB
+        #expect(small > 0 && large > 0)
+        #expect(large - small < 16 * 1024, "peak KiB: \(small) for 1 MB, \(large) for 104 MB")
+    }
 }
