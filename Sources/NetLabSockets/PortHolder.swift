@@ -52,6 +52,23 @@ public enum PortHolder {
         return nil
     }
 
+    /// Bytes that arrived on another process's TCP socket and are not read yet (the kernel's
+    /// receive queue, /proc/net/tcp's rx_queue), or nil when it cannot be seen.
+    public static func unread(pid: Int32, fd: Int32) -> Int? {
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+              target.hasPrefix("socket:[") else { return nil }
+        let inode = String(target.dropFirst(8).dropLast())
+        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            guard let text = readWhole(file) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                guard fields.count > 9, fields[9] == inode, let queue = fields[4].split(separator: ":").last else { continue }
+                return Int(queue, radix: 16)
+            }
+        }
+        return nil
+    }
+
     /// Inodes (or, for TIME_WAIT, one entry per connection) of sockets bound to `port`.
     private static func sockets(port: UInt16, kind: Kind, states: Set<String>?, includeTimeWait: Bool = false) -> [String] {
         let files = kind == .tcp ? ["/proc/net/tcp", "/proc/net/tcp6"] : ["/proc/net/udp", "/proc/net/udp6"]

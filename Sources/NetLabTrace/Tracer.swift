@@ -32,8 +32,9 @@ public final class Tracer {
     private let arguments: [String]
     private let report: (TracedCall) -> Void
     /// Hears each shown call as it enters, before the kernel runs it (the program waits): a
-    /// capture can start watching the port a connect() is about to knock on.
-    public var entered: ((TracedCall) -> Void)?
+    /// capture can start watching the port a connect() is about to knock on, and what a close()
+    /// leaves unread can be noted on the call.
+    public var entered: ((inout TracedCall) -> Void)?
     /// Hears each shown call as it returns, after `report`, while the program still waits.
     public var returned: ((TracedCall) -> Void)?
 
@@ -56,7 +57,8 @@ public final class Tracer {
     /// is two hand-overs between them, five times cheaper on one CPU (Benchmarks/trace.py).
     private let sameCPU: Bool
 
-    /// `report` runs on the tracing thread for each call as it returns.
+    /// `report` runs on the tracing thread for each call as it returns, the program still
+    /// stopped (what its socket holds can be read then).
     public init(path: String, arguments: [String], sameCPU: Bool = true, report: @escaping (TracedCall) -> Void) {
         self.path = path
         self.arguments = arguments
@@ -243,8 +245,8 @@ public final class Tracer {
                 break
             }
         }
+        entered?(&call)
         threads[pid]?.pending = call
-        entered?(call)
         return true
     }
 

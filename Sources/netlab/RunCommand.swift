@@ -59,16 +59,20 @@ struct RunCommand: ParsableCommand {
         }
         let output = RunOutput(fd: fd, hold: noWire ? 0 : 0.05, json: json)
         let tracer = Tracer(path: path, arguments: words, sameCPU: !allCPUs) { call in
+            var call = call
+            // What a TCP receive left in the socket (the program waits while this is read).
+            if call.socketKind == "TCP", [.recvfrom, .read, .recvmsg].contains(call.call), call.errno == nil {
+                call.unread = PortHolder.unread(pid: call.pid, fd: call.descriptor)
+            }
             output.add(call, text: json ? TraceText.json(call) : Self.row(call))
         }
         let wire = noWire ? nil : RunWire.start(output: output)
-        if let wire {
+        tracer.entered = { call in
+            // What a close() leaves unread decides whether it sends a FIN or a reset.
+            if call.call == .close, call.socketKind == "TCP" { call.unread = PortHolder.unread(pid: call.pid, fd: call.descriptor) }
             // The program's ports join the filter as it names them, before the call runs (the
             // program waits meanwhile), so the first SYN or datagram is seen.
-            tracer.entered = { call in
-                guard [.connect, .sendto, .bind].contains(call.call), let port = call.address?.port, port != 0 else { return }
-                wire.watch(port)
-            }
+            if let wire, [.connect, .sendto, .bind].contains(call.call), let port = call.address?.port, port != 0 { wire.watch(port) }
         }
         let flusher = DispatchSource.makeTimerSource(queue: .global())
         flusher.schedule(deadline: .now() + 0.02, repeating: 0.02)
@@ -114,6 +118,7 @@ struct RunCommand: ParsableCommand {
             }
             text += "\n    " + error.explanation + (RemedyWords.program(error.remedy).map { "; " + $0 } ?? "")
         }
+        if let note = TraceText.unreadAtClose(call) { text += "\n    " + note }
         return text
     }
 }

@@ -83,7 +83,21 @@ import Testing
         #expect(calls.contains { $0.hasPrefix("bind(3, 127.0.0.1:0) = 0") })
         #expect(calls.contains("listen(3, 1) = 0"))
         #expect(calls.contains { $0.hasPrefix("accept4(3) = 4 from 127.0.0.1:") }, "\(calls)")
-        #expect(calls.contains("recvfrom(4, 1024) = 1024 \"\(String(repeating: "a", count: 64))\"..."), "\(calls)")
+        // The one recv(1024) and what it left; the close() that leaves it sends a reset.
+        #expect(calls.contains("recvfrom(4, 1024) = 1024 \"\(String(repeating: "a", count: 64))\"... (976 more bytes wait unread in the socket)"),
+                "\(calls)")
+        let lines = server.text.split(separator: "\n").map(String.init)
+        let close = try #require(lines.firstIndex { $0.hasSuffix("] close(4) = 0") })
+        #expect(lines[close + 1] == "    976 bytes were still unread: closing now sends a reset (RST), not a FIN, and the other side's "
+            + "next recv() fails with ECONNRESET")
+        if geteuid() == 0 {
+            // The capture agrees: the server's RST, after its close() (and no FIN from it).
+            _ = try server.line(containing: "RST/ACK", orContaining: "RST/ACK")
+            let rst = server.text.split(separator: "\n").map(String.init).firstIndex { $0.contains("127.0.0.1:\(port) > ") && $0.contains(" RST/ACK ") }
+            #expect(rst.map { $0 > close } == true, "\(server.text)")
+            #expect(!server.text.split(separator: "\n").contains { $0.contains("127.0.0.1:\(port) > ") && $0.contains(" FIN") },
+                    "a reset instead of a FIN: \(server.text)")
+        }
         #expect(calls.contains { $0.hasPrefix("sendto(4, \"AAAA") && $0.hasSuffix(", 1024) = 1024") }, "\(calls)")
         let pid = try #require(rows.first?.pid)
         kill(pid, SIGTERM)

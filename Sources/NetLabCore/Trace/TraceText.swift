@@ -48,8 +48,19 @@ public enum TraceText {
             default:
                 break
             }
+            if let unread = call.unread, unread > 0, [.recvfrom, .read, .recvmsg].contains(call.call) {
+                text += " (\(unread) more byte\(unread == 1 ? "" : "s") wait unread in the socket)"
+            }
         }
         return text
+    }
+
+    /// A close() with bytes still unread: Linux answers with a reset (RST), not a FIN, and the
+    /// peer's recv() fails with ECONNRESET (the lab's TCPServer.py and a message over 1024 bytes).
+    public static func unreadAtClose(_ call: TracedCall) -> String? {
+        guard call.call == .close, call.errno == nil, let unread = call.unread, unread > 0 else { return nil }
+        return "\(unread) byte\(unread == 1 ? " was" : "s were") still unread: closing now sends a reset (RST), not a FIN, "
+            + "and the other side's next recv() fails with ECONNRESET"
     }
 
     /// One JSON object per call (`netlab run --json`).

@@ -19,6 +19,9 @@ public struct TracedCall: Sendable, Equatable {
     public var address: Endpoint?
     /// What the descriptor is, as the tracer knows it (`TCP`, `UDP`), when known.
     public var socketKind: String?
+    /// TCP: bytes that had arrived and were still unread when the call returned (a recv()
+    /// shorter than what came, or a close() that leaves data behind), when known.
+    public var unread: Int?
 
     public init(pid: Int32, call: Syscall, arguments: [UInt64], result: Int64, entry: Date, exit: Date? = nil) {
         self.pid = pid
