@@ -81,7 +81,8 @@ def main():
             return m, wall, cpu
 
         for name, args in [("sendto", [str(CALLS), "s", str(closed)]), ("getppid", [str(CALLS), "p", "0"])]:
-            for label, extra in [("one CPU (default)", []), ("--all-cpus", ["--all-cpus"])]:
+            for label, extra in [("one CPU, with the packets (as root)", []), ("one CPU, --no-wire", ["--no-wire"]),
+                                 ("--all-cpus --no-wire", ["--all-cpus", "--no-wire"])]:
                 if name == "getppid" and extra:
                     continue
                 m, wall, cpu = per_call(args, extra)
@@ -101,13 +102,16 @@ def main():
         time.sleep(0.5)
         client = [sys.executable, os.path.join(HERE, "..", "Tests", "NetlabCLITests", "Fixtures", "TCPClient.py"),
                   "127.0.0.1", str(server_port)]
-        plain, traced = [], []
+        plain, traced, calls_only = [], [], []
         for _ in range(REPEATS * 2):
             plain.append(timed(client, b"hello\n"))
             traced.append(timed([NETLAB, "run", "-o", rows, "--"] + client, b"hello\n"))
+            calls_only.append(timed([NETLAB, "run", "--no-wire", "-o", rows, "--"] + client, b"hello\n"))
         server.kill()
-        p, t = median([w for w, _ in plain]), median([w for w, _ in traced])
-        print(f"lab exchange (TCPClient.py): untraced {p * 1000:.1f} ms, traced {t * 1000:.1f} ms: {t / p:.2f}x")
+        p = median([w for w, _ in plain])
+        for label, runs in [("with the packets (as root)", traced), ("--no-wire", calls_only)]:
+            t = median([w for w, _ in runs])
+            print(f"lab exchange (TCPClient.py), {label}: untraced {p * 1000:.1f} ms, traced {t * 1000:.1f} ms: {t / p:.2f}x")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -52,9 +52,9 @@ final class RunWire: @unchecked Sendable {
 
     /// Ends the capture once the kernel has handed over what it holds: frames come in blocks
     /// retired at most 10 ms after their first frame, so the last exchange's frames (the FIN,
-    /// an ICMP error) arrive up to that long after the program ended.
+    /// an ICMP error) arrive up to that long after the program ended (15 ms: that and a margin).
     func stop() {
-        usleep(30_000)
+        usleep(15_000)
         capture.stop()
     }
 }
