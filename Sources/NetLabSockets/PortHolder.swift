@@ -38,32 +38,27 @@ public enum PortHolder {
     /// The local port of another process's socket descriptor (`netlab run`: a program that
     /// bound port 0 and let the kernel choose), from /proc; nil when it cannot be seen.
     public static func localPort(pid: Int32, fd: Int32) -> UInt16? {
-        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
-              target.hasPrefix("socket:[") else { return nil }
-        let inode = String(target.dropFirst(8).dropLast())
-        for file in ["/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6"] {
-            guard let text = readWhole(file) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: " ")
-                guard fields.count > 9, fields[9] == inode, let port = fields[1].split(separator: ":").last else { continue }
-                return UInt16(port, radix: 16)
-            }
-        }
-        return nil
+        let fields = socketFields(pid: pid, fd: fd, files: ["/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6"])
+        return fields?[1].split(separator: ":").last.flatMap { UInt16($0, radix: 16) }
     }
 
     /// Bytes that arrived on another process's TCP socket and are not read yet (the kernel's
     /// receive queue, /proc/net/tcp's rx_queue), or nil when it cannot be seen.
     public static func unread(pid: Int32, fd: Int32) -> Int? {
+        let fields = socketFields(pid: pid, fd: fd, files: ["/proc/net/tcp", "/proc/net/tcp6"])
+        return fields?[4].split(separator: ":").last.flatMap { Int($0, radix: 16) }
+    }
+
+    /// The /proc/net line of the socket behind `pid`'s descriptor `fd` (matched by inode), split.
+    private static func socketFields(pid: Int32, fd: Int32, files: [String]) -> [Substring]? {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
               target.hasPrefix("socket:[") else { return nil }
         let inode = String(target.dropFirst(8).dropLast())
-        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        for file in files {
             guard let text = readWhole(file) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
-                guard fields.count > 9, fields[9] == inode, let queue = fields[4].split(separator: ":").last else { continue }
-                return Int(queue, radix: 16)
+                if fields.count > 9, fields[9] == inode { return fields }
             }
         }
         return nil

@@ -33,11 +33,11 @@ struct SituationTests {
     }
 
     /// A console on 200x60 (every row fits), the capture on, `servers` on at `port`.
-    func console(port: UInt16) throws -> (ConsoleApp, MemoryTerminal) {
+    func console(port: UInt16, servers: [LabEvent.Engine] = []) throws -> (ConsoleApp, MemoryTerminal) {
         let terminal = MemoryTerminal(width: 200, height: 60)
         let settings = ConsoleApp.Settings(
             listenHost: "127.0.0.1", clientHost: "127.0.0.1", ports: [.tcp: port, .udp: port, .http: port],
-            servers: [], site: .builtIn, theme: .standard, themes: ThemeCatalog(userFolder: nil), presenter: false, wire: true)
+            servers: servers, site: .builtIn, theme: .standard, themes: ThemeCatalog(userFolder: nil), presenter: false, wire: true)
         let app = ConsoleApp(settings: settings, terminal: terminal, exit: {})
         try app.start()
         return (app, terminal)
@@ -235,12 +235,7 @@ struct SituationTests {
     /// first; the server log says the client holds TIME_WAIT, and the wire agrees.
     @Test func whoseFINCameFirstAgreesWithTheWire() async throws {
         let port = try ConsoleLoopTests.freePort()
-        let terminal = MemoryTerminal(width: 200, height: 60)
-        let settings = ConsoleApp.Settings(
-            listenHost: "127.0.0.1", clientHost: "127.0.0.1", ports: [.tcp: port, .udp: port, .http: port],
-            servers: [.tcp], site: .builtIn, theme: .standard, themes: ThemeCatalog(userFolder: nil), presenter: false, wire: true)
-        let app = ConsoleApp(settings: settings, terminal: terminal, exit: {})
-        try app.start()
+        let (app, terminal) = try console(port: port, servers: [.tcp])
         defer { app.quit() }
         #expect(await terminal.frame { $0.text.contains("listening on 127.0.0.1:\(port)") } != nil)
         type(app, terminal, ["hello"])
@@ -323,12 +318,7 @@ struct SituationTests {
     /// back on the exchange's own connection; nothing is cited as a failure.
     @Test func anHTTP404() async throws {
         let port = try ConsoleLoopTests.freePort()
-        let terminal = MemoryTerminal(width: 200, height: 60)
-        let settings = ConsoleApp.Settings(
-            listenHost: "127.0.0.1", clientHost: "127.0.0.1", ports: [.tcp: port, .udp: port, .http: port],
-            servers: [.http], site: .builtIn, theme: .standard, themes: ThemeCatalog(userFolder: nil), presenter: false, wire: true)
-        let app = ConsoleApp(settings: settings, terminal: terminal, exit: {})
-        try app.start()
+        let (app, terminal) = try console(port: port, servers: [.http])
         defer { app.quit() }
         #expect(await terminal.frame { $0.text.contains("HTTP server listening on 127.0.0.1:\(port)") } != nil)
         type(app, terminal, [":proto http", "/nope.html"])
