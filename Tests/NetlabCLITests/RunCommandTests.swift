@@ -233,4 +233,34 @@ import Testing
         #expect(small > 0 && large > 0)
         #expect(large - small < 16 * 1024, "peak KiB: \(small) for 1 MB, \(large) for 104 MB")
     }
+
+    /// A threaded server (one thread per client, as socketserver makes them) and a forking one:
+    /// each connection's calls name the thread or process that made them, and the descriptor
+    /// a thread accepted is a socket to the others (they share the table), as it is to a child
+    /// (which gets a copy).
+    @Test(arguments: ["ThreadingTCPServer", "ForkingTCPServer"])
+    func serversThatHandOutConnections(kind: String) throws {
+        let server = try Background.netlab("run", "--no-wire", "--", python3, "-u", "-c", """
+            import socketserver
+            class Upper(socketserver.BaseRequestHandler):
+                def handle(self):
+                    self.request.sendall(self.request.recv(1024).upper())
+            with socketserver.\(kind)(("127.0.0.1", 0), Upper) as s:
+                print("port", s.server_address[1], flush=True)
+                s.serve_forever()
+            """)
+        let port = try server.port()
+        for word in ["one", "two"] {
+            #expect(try netlab("tcp-client", "--port", String(port), word).out == word.uppercased() + "\n")
+        }
+        _ = try server.line(containing: "\"TWO\"", orContaining: "sendto(")
+        let rows = Self.rows(server.text)
+        let main = try #require(rows.first { $0.call.hasPrefix("listen(") }?.pid)
+        for word in ["one", "two"] {
+            let receive = try #require(rows.first { $0.call.contains("= \(word.count) \"\(word)\"") }, "\(server.text)")
+            let reply = try #require(rows.first { $0.call.contains("\"\(word.uppercased())\", \(word.count)) = \(word.count)") })
+            #expect(receive.pid != main && reply.pid == receive.pid, "\(word): handled by a thread or child of its own: \(server.text)")
+        }
+        kill(server.process.processIdentifier, SIGKILL)
+    }
 }
