@@ -22,6 +22,10 @@ import NetLabCore
         #expect(TracedCall.x86_64[41] == .socket && TracedCall.x86_64[42] == .connect && TracedCall.x86_64[44] == .sendto)
         #expect(TracedCall.x86_64[45] == .recvfrom && TracedCall.x86_64[288] == .accept4 && TracedCall.x86_64[3] == .close)
         #expect(Set(TracedCall.x86_64.values) == Set(TracedCall.Syscall.allCases), "every call has its number")
+        // aarch64's generic table: the same calls, other numbers.
+        #expect(TracedCall.aarch64[198] == .socket && TracedCall.aarch64[203] == .connect && TracedCall.aarch64[206] == .sendto)
+        #expect(TracedCall.aarch64[207] == .recvfrom && TracedCall.aarch64[242] == .accept4 && TracedCall.aarch64[57] == .close)
+        #expect(Set(TracedCall.aarch64.values) == Set(TracedCall.Syscall.allCases) && TracedCall.aarch64.count == TracedCall.x86_64.count)
     }
 
     @Test func socketAddressesAsText() {

@@ -67,6 +67,15 @@ public struct TracedCall: Sendable, Equatable {
         288: .accept4, 299: .recvmmsg, 307: .sendmmsg,
     ]
 
+    /// aarch64's numbers (the generic table, include/uapi/asm-generic/unistd.h): decoding is
+    /// ready for them; the tracer reads registers on x86-64 only so far.
+    public static let aarch64: [Int: Syscall] = [
+        63: .read, 64: .write, 57: .close,
+        198: .socket, 200: .bind, 201: .listen, 202: .accept, 203: .connect, 204: .getsockname, 205: .getpeername,
+        206: .sendto, 207: .recvfrom, 208: .setsockopt, 209: .getsockopt, 210: .shutdown, 211: .sendmsg, 212: .recvmsg,
+        242: .accept4, 243: .recvmmsg, 269: .sendmmsg,
+    ]
+
     /// What the tracer must read from the program for a call, and when.
     public enum Fetch: Equatable, Sendable {
         /// Bytes at argument `pointer`, `length` long (argument), before the call: what it sends.
