@@ -33,6 +33,10 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Show the calls alone, without the packets beside them.")
     var noWire = false
 
+    @Option(help: ArgumentHelp("Also save the packets to FILE.pcapng, each with the calls made before it as its comment.",
+                               valueName: "FILE"))
+    var write: String?
+
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The program and its arguments, after --.", valueName: "command"))
     var command: [String] = []
 
@@ -64,9 +68,23 @@ struct RunCommand: ParsableCommand {
             if call.socketKind == "TCP", [.recvfrom, .read, .recvmsg].contains(call.call), call.errno == nil {
                 call.unread = PortHolder.unread(pid: call.pid, fd: call.descriptor)
             }
-            output.add(call, text: json ? TraceText.json(call) : Self.row(call))
+            let row = Self.row(call)
+            output.add(call, text: json ? TraceText.json(call) : row, note: String(row.drop { $0 != "[" }))
         }
         let wire = noWire ? nil : RunWire.start(output: output)
+        if let write {
+            guard let wire else {
+                throw CommandFailure(message: "--write \(write) needs the packets, which \(noWire ? "--no-wire leaves out" : "this user may not capture")",
+                                     code: noWire ? CommandFailure.usage : CommandFailure.other)
+            }
+            let file = open(write, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+            guard file >= 0 else {
+                let error = Errno(errno)
+                throw CommandFailure(message: "cannot open --write \(write): \(error.message) (\(error.name)); choose a file you can write",
+                                     code: CommandFailure.other)
+            }
+            output.write(to: file, path: write, linkType: wire.linkType, interface: "lo")
+        }
         tracer.entered = { call in
             // What a close() leaves unread decides whether it sends a FIN or a reset.
             if call.call == .close, call.socketKind == "TCP" { call.unread = PortHolder.unread(pid: call.pid, fd: call.descriptor) }
@@ -98,6 +116,11 @@ struct RunCommand: ParsableCommand {
         wire?.stop()
         flusher.cancel()
         output.flush(all: true)
+        if let counts = wire?.statistics {
+            output.finishFile(received: counts.received, dropped: counts.dropped, interfaceDropped: counts.interfaceDropped)
+        } else {
+            output.finishFile(received: 0, dropped: 0, interfaceDropped: 0)
+        }
         if case .killed(let signal) = ending {
             Output.error("\(name) was killed by \(String(cString: strsignal(signal))) (signal \(signal))")
         }

@@ -57,4 +57,11 @@ final class RunWire: @unchecked Sendable {
         usleep(15_000)
         capture.stop()
     }
+
+    var linkType: CapturedFrame.LinkType { capture.linkType }
+
+    /// The kernel's counts as the capture ended.
+    var statistics: (received: UInt64, dropped: UInt64, interfaceDropped: UInt64)? {
+        capture.statistics.map { (UInt64($0.received), UInt64($0.dropped), UInt64($0.interfaceDropped)) }
+    }
 }

@@ -263,4 +263,24 @@ import Testing
         }
         kill(server.process.processIdentifier, SIGKILL)
     }
+
+    /// `--write FILE.pcapng`: the packets for Wireshark, each with the calls made before it as
+    /// its comment (read back with tshark): the SYN carries the connect(), the data the send().
+    @Test(.enabled(if: geteuid() == 0, "capturing needs root or CAP_NET_RAW"))
+    func thePacketsSavedWithTheCallsAsComments() throws {
+        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
+        let port = try server.port()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString).pcapng").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let traced = try netlab("run", "--write", file, "--", python3, fixture("TCPClient.py"), "127.0.0.1", String(port), stdin: "hello\n")
+        #expect(traced.status == 0)
+        let fields = try run("/usr/bin/tshark", ["-r", file, "-T", "fields", "-e", "tcp.flags.str", "-e", "tcp.len", "-e", "frame.comment"])
+        let rows = fields.out.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let syn = try #require(rows.first, "\(fields.out) \(fields.stderr)")
+        #expect(syn[0].hasSuffix("S·") && syn[2].contains("connect(3, 127.0.0.1:\(port)) = 0"), "\(rows)")
+        let data = try #require(rows.first { $0[1] == "5" })
+        #expect(data[2].contains("sendto(3, \"hello\", 5) = 5"), "\(rows)")
+        let usage = try netlab("run", "--no-wire", "--write", file, "--", "/bin/true")
+        #expect(usage.status == 64 && usage.stderr == "netlab: --write \(file) needs the packets, which --no-wire leaves out\n")
+    }
 }

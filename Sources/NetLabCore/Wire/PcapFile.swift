@@ -183,7 +183,8 @@ public enum PcapFile {
         /// An interface statistics block for the first interface: the frames the capture
         /// received, and those the kernel dropped (`isb_osdrop`: no room in its buffer) and
         /// the interface dropped (`isb_ifdrop`), as `capinfos` and Wireshark's statistics read them.
-        public func statistics(received: UInt64, dropped: UInt64, interfaceDropped: UInt64, at time: Date) -> [UInt8] {
+        public func statistics(received: UInt64, dropped: UInt64, interfaceDropped: UInt64, at time: Date,
+                               comment: String? = nil) -> [UInt8] {
             let micros = UInt64(max(0, (time.timeIntervalSince1970 * 1e6).rounded()))
             var isb: [UInt8] = []
             isb.u32(0)
@@ -194,7 +195,9 @@ public enum PcapFile {
                 bytes.u64(value)
                 return bytes
             }
-            isb += options([(4, u64(received)), (5, u64(interfaceDropped)), (7, u64(dropped))])
+            var list: [(UInt16, [UInt8])] = []
+            if let comment { list.append((1, Array(Self.optionText(comment).utf8))) }
+            isb += options(list + [(4, u64(received)), (5, u64(interfaceDropped)), (7, u64(dropped))])
             return block(5, isb)
         }
 
@@ -210,8 +213,16 @@ public enum PcapFile {
             epb.u32(UInt32(frame.length))
             epb += frame.bytes
             epb += [UInt8](repeating: 0, count: (4 - frame.bytes.count % 4) % 4)
-            if let comment = record.comment { epb += options([(1, Array(comment.utf8))]) }
+            if let comment = record.comment { epb += options([(1, Array(Self.optionText(comment).utf8))]) }
             return block(6, epb)
+        }
+
+        /// An option's text cut to what its 16-bit length can say (on a character boundary).
+        static func optionText(_ text: String) -> String {
+            guard text.utf8.count > 65_000 else { return text }
+            var cut = String(text.utf8.prefix(64_900)) ?? String(text.prefix(16_000))
+            while cut.utf8.count > 64_900 { cut.removeLast() }
+            return cut + "\n... (cut: \(text.utf8.count) bytes in all)"
         }
     }
 
