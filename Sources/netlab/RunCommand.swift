@@ -74,7 +74,8 @@ struct RunCommand: ParsableCommand {
         let wire = noWire ? nil : RunWire.start(output: output)
         if let write {
             guard let wire else {
-                throw CommandFailure(message: "--write \(write) needs the packets, which \(noWire ? "--no-wire leaves out" : "this user may not capture")",
+                let why = noWire ? "--no-wire leaves out" : "this user may not capture"
+                throw CommandFailure(message: "--write \(write) needs the packets, which \(why)",
                                      code: noWire ? CommandFailure.usage : CommandFailure.other)
             }
             let file = open(write, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
