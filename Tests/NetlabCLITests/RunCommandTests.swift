@@ -60,6 +60,14 @@ import Testing
         #expect(lines[refused + 1] == "    nothing is listening on 127.0.0.1:\(port); start the server first, or check the address and port "
             + "the program connects to")
         #expect(traced.stderr.contains("ConnectionRefusedError"), "the program's own stderr is untouched")
+        if geteuid() == 0 {
+            // The capture's evidence, after the call: its SYN, and the RST that answered it.
+            let syn = lines.firstIndex { $0.contains("> 127.0.0.1:\(port) SYN seq 0") }
+            let rst = lines.firstIndex { $0.contains("127.0.0.1:\(port) > ") && $0.contains(" RST/ACK ") }
+            #expect(syn.map { $0 > refused } == true && rst.map { $0 > syn! } == true, "\(traced.stderr)")
+            #expect(rst.map { lines[$0 + 1] } == "    nothing listens on TCP 127.0.0.1:\(port): the kernel answered the SYN with RST, "
+                + "so connect() fails with ECONNREFUSED")
+        }
     }
 
     /// The lab's server and a 2,000-byte message: its one recv(1024) takes half, the rest is
