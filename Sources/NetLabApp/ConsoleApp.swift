@@ -227,8 +227,7 @@ public final class ConsoleApp {
                 switch engine {
                 case .tcp: tcpClient.send(bytes, host: host, port: port, timeout: timeout, exchange: exchange, completion: done)
                 case .udp:
-                    udpClient.send(bytes, host: host, port: port, mode: mode == .connected ? .connected : .unconnected,
-                                   timeout: timeout, exchange: exchange, completion: done)
+                    udpClient.send(bytes, host: host, port: port, mode: mode, timeout: timeout, exchange: exchange, completion: done)
                 case .http: httpClient.send(bytes, host: host, port: port, timeout: timeout, exchange: exchange, completion: done)
                 }
             case .save(let path, let bytes, let what, let replace):

@@ -21,7 +21,7 @@ public struct ConsoleState: Equatable {
         }
     }
 
-    public enum UDPMode: String, Equatable, CaseIterable, Sendable { case unconnected, connected }
+    public typealias UDPMode = NetLabCore.UDPMode
 
     public struct Client: Equatable {
         public var engine: LabEvent.Engine

@@ -6,14 +6,8 @@ import NetLabEvents
 /// The lab's UDP client: one datagram out, one reply awaited with a timeout.
 public final class UDPClient: Sendable {
 
-    /// How the client's socket addresses the server.
-    public enum Mode: String, Sendable, CaseIterable {
-        /// `sendto()` on an unconnected socket, as the lab's client does: if nobody listens,
-        /// the datagram vanishes and the client only times out.
-        case unconnected
-        /// `connect()` first: Linux then reports the ICMP port-unreachable as ECONNREFUSED.
-        case connected
-    }
+    /// How the client's socket addresses the server (one enum with the console's).
+    public typealias Mode = UDPMode
 
     private let sink: EventSink
     /// Owns every in-flight exchange and its socket, on its queue.

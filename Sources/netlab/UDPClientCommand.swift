@@ -1,7 +1,8 @@
 import ArgumentParser
+import NetLabCore
 import NetLabSockets
 
-extension UDPClient.Mode: ExpressibleByArgument {}
+extension UDPMode: ExpressibleByArgument {}
 
 struct UDPClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
