@@ -41,6 +41,8 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     func run() throws {
+        // The passthrough takes everything from the first word it does not know, --help too.
+        if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
         let words = command.first == "--" ? Array(command.dropFirst()) : command
         guard let name = words.first else {
             throw CommandFailure(message: "netlab run needs a program: netlab run -- python3 TCPClient.py 127.0.0.1 12000",

@@ -146,3 +146,32 @@ import Testing
         #expect(server.text.contains("stopped listening on [::1]:"))
     }
 }
+
+/// docs/netlab.1 is generated from the argument parser
+/// (`swift package --allow-writing-to-package-directory generate-manual --output-directory docs`):
+/// every subcommand and every option `--help` lists must be in it, so a new one fails here
+/// until the page is generated again.
+@Suite struct ManualPageTests {
+    static let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/netlab.1").standardized
+
+    @Test func theManualHasEveryCommandAndOption() throws {
+        let manual = try String(contentsOf: Self.page, encoding: .utf8)
+        let help = try netlab("--help").out
+        let listing = help.components(separatedBy: "SUBCOMMANDS:").last?.components(separatedBy: "\n\n").first ?? ""
+        let commands = listing.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let word = line.split(separator: " ").first, word.first?.isLetter == true else {
+                return nil
+            }
+            return String(word)
+        }
+        #expect(commands.count >= 10, "\(help)")
+        for command in commands {
+            #expect(manual.contains(".It Em \(command)"), "\(command) is not in docs/netlab.1: generate it again")
+            let options = try netlab(command, "--help").out.matches(of: /--([a-z][a-z0-9-]*)/).map { String($0.1) }
+            for option in Set(options) where option != "help" && option != "version" {
+                #expect(manual.contains("Fl -\(option)") || manual.contains("--\(option)"),
+                        "\(command) --\(option) is not in docs/netlab.1: generate it again")
+            }
+        }
+    }
+}

@@ -160,6 +160,8 @@ import Testing
         #expect(none.status == 64)
         #expect(none.stderr == "netlab: netlab run needs a program: netlab run -- python3 TCPClient.py 127.0.0.1 12000\n")
         #expect(try netlab("run", "--all-cpus", "--", "/bin/true").status == 0, "options come before the program")
+        let help = try netlab("run", "--help")
+        #expect(help.status == 0 && help.out.contains("USAGE: netlab run") && help.out.contains("--all-cpus"), "\(help.out)\(help.stderr)")
         let missing = try netlab("run", "--", "no-such-program-netlab")
         #expect(missing.status == 127)
         #expect(missing.stderr == "netlab: no-such-program-netlab: no such program (not a path, and not on PATH); check the name, or give its path\n")
