@@ -56,7 +56,7 @@ let package = Package(
         // terminal backend, the engines and the capture: testable in-process.
         .target(
             name: "NetLabApp",
-            dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCapture", "NetLabConsole"]
+            dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCapture", "NetLabConsole", "NetLabTrace"]
         ),
         .executableTarget(
             name: "netlab",

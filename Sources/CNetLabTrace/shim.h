@@ -6,6 +6,7 @@
 #define NETLAB_CNETLABTRACE_SHIM_H
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -58,8 +59,14 @@ static inline void netlab_close_between(int low, int high, int except) {
 // options, installs the filter (calls in `numbers` stop for the tracer; the rest run at full
 // speed), then execs. On failure it writes errno to `report` and exits 127.
 static inline void netlab_trace_child(const char *path, char *const argv[], char *const envp[], const int *numbers, int count,
-                                      int report, const int *keep, int kept) {
+                                      int report, const int *keep, int kept, int output) {
     int error = 0;
+    // `output` >= 0 (the console's `:run`): stdout and stderr go there, stdin is /dev/null
+    // (the console's terminal is curses'); -1 keeps netlab's own (`netlab run`).
+    if (output >= 0) {
+        int null = open("/dev/null", O_RDONLY);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(output, 1) < 0 || dup2(output, 2) < 0) { error = errno; goto fail; }
+    }
     // Only the descriptors netlab was given (its shell's) reach the program, so its socket()
     // returns 3 as it would from the shell: netlab's own (the capture, Dispatch's eventfd)
     // are closed. `keep` is sorted; the report pipe closes itself at exec.
@@ -109,9 +116,9 @@ fail:
 // Forks a child that runs `path` traced; returns its pid (or -1 with errno). `report` is the
 // write end of a close-on-exec pipe: it carries the child's errno if the exec failed.
 static inline pid_t netlab_trace_spawn(const char *path, char *const argv[], char *const envp[], const int *numbers, int count,
-                                       int report, const int *keep, int kept) {
+                                       int report, const int *keep, int kept, int output) {
     pid_t pid = fork();
-    if (pid == 0) netlab_trace_child(path, argv, envp, numbers, count, report, keep, kept);
+    if (pid == 0) netlab_trace_child(path, argv, envp, numbers, count, report, keep, kept, output);
     return pid;
 }
 
@@ -139,6 +146,10 @@ static inline int netlab_trace_open_descriptors(int *out, int max) {
 static inline long netlab_ptrace(int request, pid_t pid, unsigned long address, unsigned long data) {
     return ptrace((enum __ptrace_request)request, pid, (void *)address, (void *)data);
 }
+
+// Waits see this thread's tracees only (__WNOTHREAD): another thread's children (a console's
+// other traced program, a test's helper processes) are not reaped here.
+static const int netlab_trace_wait_flags = __WALL | __WNOTHREAD;
 
 static const int netlab_ptrace_setoptions = PTRACE_SETOPTIONS;
 static const int netlab_ptrace_cont = PTRACE_CONT;

@@ -62,6 +62,13 @@ public final class ConsoleApp {
     private var httpClient: TCPClient!
     private var capture: WireCapture?
     private var eventLog: LogWriter?
+    /// The event stream every engine, the capture and the traced programs report into.
+    var eventSink: EventSink?
+    /// Traced programs still running (`:run`), by pid: ended with the console.
+    var runningPrograms: Set<Int32> = []
+
+    /// The pid of the program `:run` numbered `id`, once started.
+    func programPID(_ id: Int) -> Int32? { state.programs.first { $0.id == id }?.pid }
     /// The ports the capture filter watches now (it follows the servers and the client's target).
     private var capturedPorts: [UInt16] = []
     private let watched = WatchedPorts()
@@ -114,6 +121,7 @@ public final class ConsoleApp {
             }
         }
         self.eventLog = eventLog
+        eventSink = sink
         servers = [.tcp: TCPServer(events: sink), .udp: UDPServer(events: sink),
                    .http: HTTPServer(events: sink, configuration: HTTPServer.Configuration(site: settings.site))]
         for engine in servers.keys {
@@ -230,6 +238,10 @@ public final class ConsoleApp {
                     udpClient.send(bytes, host: host, port: port, mode: mode, timeout: timeout, exchange: exchange, completion: done)
                 case .http: httpClient.send(bytes, host: host, port: port, timeout: timeout, exchange: exchange, completion: done)
                 }
+            case .run(let id, let command):
+                startProgram(id, command)
+            case .stopProgram(let pid):
+                kill(pid, SIGTERM)
             case .save(let path, let bytes, let what, let replace):
                 do throws(FileWriter.Failure) {
                     try FileWriter.write(bytes, to: path, existing: replace ? .replace : .keep)
@@ -325,6 +337,8 @@ public final class ConsoleApp {
     public func quit() {
         guard !quitting else { return }
         quitting = true
+        // Traced programs end with the console (their tracer threads then end by themselves).
+        for pid in runningPrograms { kill(pid, SIGKILL) }
         capture?.stop()
         eventLog?.drain(within: 1)
         // Waits for every server's queued start or stop first, then stops it for good.

@@ -11,6 +11,8 @@ public enum Action: Sendable {
     /// The client's exchange ended: the reply, or why there is none. `exchange` is the id its
     /// send effect carried (nil: the oldest exchange of `engine` in flight).
     case reply(engine: LabEvent.Engine, exchange: Int? = nil, result: Result<[UInt8], ClientFailure>)
+    /// A program `:run` started: news of it from the loop.
+    case program(ProgramNews)
     /// The capture started, or could not (and why).
     case wire(ConsoleState.Wire)
     /// The kernel's count of frames the capture lost so far.
@@ -19,4 +21,16 @@ public enum Action: Sendable {
     case checked(CheckReport)
     /// The terminal's size (the client pane's rows depend on it).
     case resized(width: Int, height: Int)
+}
+
+/// What the loop tells the console about a program `:run` started.
+public enum ProgramNews: Equatable, Sendable {
+    case started(id: Int, pid: Int32)
+    /// A line of its stdout or stderr.
+    case output(id: Int, line: String)
+    /// It ended: `how` says so (`exited with status 0`, `was killed by SIGTERM`, or why it
+    /// never started).
+    case ended(id: Int, how: String)
+    /// It named a port (connect, sendto, bind): the wire starts watching it.
+    case port(UInt16)
 }

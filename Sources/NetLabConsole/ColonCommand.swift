@@ -33,6 +33,10 @@ public enum ColonCommand: Equatable, Sendable {
     /// `:port`, `:target`, `:timeout`, `:udp-mode` without an argument: the current value.
     case show(Setting)
     case quit
+    /// `:run COMMAND...`: a program traced (its calls join the timeline); no words: the list.
+    case run([String])
+    /// `:stop N`: end the program `:run` numbered N.
+    case stopProgram(Int)
 
     public enum Setting: String, Equatable, Sendable { case port, target, timeout, udpMode = "udp-mode" }
 
@@ -59,6 +63,8 @@ public enum ColonCommand: Equatable, Sendable {
         (":copy", "copy the shown message's hex dump to the clipboard (OSC 52)"),
         (":roster", "who talked to the servers: a row per client address (also Ctrl-R)"),
         (":check", "check the client's target server against the lab's protocol (netlab check): a report card"),
+        (":run [COMMAND...]", "run a program traced: its socket calls join the timeline, its output the client pane (no COMMAND: list them)"),
+        (":stop N", "end the program :run numbered N"),
         (":clear", "clear logs, transcript and timeline"),
         (":help [CMD]  :quit", "help overlay, or one command's help; quit"),
     ]
@@ -149,9 +155,45 @@ public enum ColonCommand: Equatable, Sendable {
             guard let topic = args.first else { return .success(.help) }
             return .success(.helpFor(topic.hasPrefix(":") ? String(topic.dropFirst()) : topic))
         case "quit", "q", "exit": return .success(.quit)
+        case "run":
+            let rest = text.drop { $0 == " " || $0 == "\t" }.dropFirst(name.count)
+            guard let words = shellWords(String(rest)) else { return .failure(CommandError("usage: :run COMMAND... (a quote is not closed)")) }
+            return .success(.run(words))
+        case "stop":
+            guard args.count == 1, let number = Int(args[0]), number > 0 else { return .failure(CommandError("usage: :stop N (:run lists them)")) }
+            return .success(.stopProgram(number))
         default:
             return .failure(CommandError("unknown command :\(name); try :help for the list"))
         }
+    }
+
+    /// Words as a shell splits them: spaces separate, '...' and "..." keep spaces (no
+    /// variables, no escapes but \" inside double quotes); nil when a quote is not closed.
+    static func shellWords(_ text: String) -> [String]? {
+        var words: [String] = []
+        var word = ""
+        var inWord = false
+        var quote: Character?
+        var escaped = false
+        for character in text {
+            if let open = quote {
+                if escaped { word.append(character); escaped = false }
+                else if character == "\\" && open == "\"" { escaped = true }
+                else if character == open { quote = nil }
+                else { word.append(character) }
+            } else if character == " " || character == "\t" {
+                if inWord { words.append(word); word = ""; inWord = false }
+            } else if character == "'" || character == "\"" {
+                quote = character
+                inWord = true
+            } else {
+                word.append(character)
+                inWord = true
+            }
+        }
+        guard quote == nil else { return nil }
+        if inWord { words.append(word) }
+        return words
     }
 
     private static func onOff(_ word: String) -> Bool? {

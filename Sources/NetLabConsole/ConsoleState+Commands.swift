@@ -119,6 +119,10 @@ extension ConsoleState {
             case .timeout: say("client timeout: \(ClientFailure.format(client.timeout)) s", .info, now)
             case .udpMode: say("UDP client mode: \(client.udpMode.rawValue)", .info, now)
             }
+        case .run(let command):
+            return run(command, now: now)
+        case .stopProgram(let id):
+            return stopProgram(id, now: now)
         case .quit:
             quitting = true
             return [.quit]

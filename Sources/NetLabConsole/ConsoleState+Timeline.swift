@@ -32,6 +32,13 @@ extension ConsoleState {
             var row = simpleRow(event, "\(who) no reply from \(peer) within \(ClientFailure.format(seconds)) s", outgoing: false)
             row.isError = true
             addRow(row)
+        case .traced(let call, let program):
+            // A traced program's call: its own name as the row's speaker, the bytes it moved.
+            let kept = call.data.count > Self.rowBytesKept ? Array(call.data.prefix(Self.rowBytesKept)) : call.data
+            let sends: Set<TracedCall.Syscall> = [.connect, .sendto, .sendmsg, .sendmmsg, .write, .close, .shutdown, .bind, .listen]
+            addRow(TimelineRow(id: 0, time: event.time, lane: .call, engine: call.socketKind == "UDP" ? .udp : .tcp, role: .program,
+                               text: "\(program) [\(call.pid)] \(TraceText.line(call))", outgoing: sends.contains(call.call),
+                               isError: call.errno != nil, bytes: kept, length: call.data.count))
         case .failed(let error) where error.errnoValue != nil:
             var row = simpleRow(event, "\(who) \(error.operation)() \(Errno(error.errnoValue!).name)", outgoing: false)
             row.isError = true

@@ -16,6 +16,9 @@ extension ConsoleState {
         case .event(let event):
             record(event)
             return []
+        case .program(let news):
+            hear(news, now: now)
+            return []
         case .wire(let wire):
             self.wire = wire
             switch wire {

@@ -154,6 +154,16 @@ public struct ConsoleState: Equatable {
     /// Ports the wire shows besides the servers' and the client's (`:watch PORT`), or every
     /// port (`:watch all`).
     public var watchedExtra: [UInt16] = []
+    /// Programs `:run` started (running or ended), numbered from 1.
+    public var programs: [Program] = []
+
+    public struct Program: Equatable {
+        public var id: Int
+        /// `python3 TCPServer.py`: the words it was started with, shortened.
+        public var name: String
+        public var pid: Int32?
+        public var running = true
+    }
     public var watchingAll = false
 
     /// The ports the capture shows: every server's, the client's target, and `:watch`'s.

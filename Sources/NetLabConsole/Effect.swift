@@ -14,5 +14,9 @@ public enum Effect: Equatable, Sendable {
     case copy(text: String, what: String)
     /// Run `netlab check` against a server (the client's target); the report comes back as `.checked`.
     case check(LabEvent.Engine, host: String, port: UInt16)
+    /// `:run`: start `command` traced, as program `id`.
+    case run(id: Int, command: [String])
+    /// `:stop`: SIGTERM to a traced program.
+    case stopProgram(pid: Int32)
     case quit
 }

@@ -69,6 +69,9 @@ extension LabEvent {
             fields += [("peer", .string(peer.description)), ("seconds", .number(seconds))]
         case .notice:
             break
+        case .traced(let call, let program):
+            fields += [("program", .string(program)), ("pid", .number(Double(call.pid))), ("result", .number(Double(call.result)))]
+            if let errno = call.errno { fields.append(("errno", .string(Errno(errno).name))) }
         case .failed(let error):
             var detail: [(String, JSONValue)] = [("operation", .string(error.operation.rawValue)), ("message", .string(error.summary))]
             if let value = error.errnoValue {
@@ -104,6 +107,7 @@ extension LabEvent {
         case .served: "served"
         case .idleClosed: "idle_closed"
         case .notice: "notice"
+        case .traced: "traced"
         case .failed: "failed"
         case .timedOut: "timed_out"
         case .wire: "wire"

@@ -51,6 +51,8 @@ extension LabEvent {
             return "no reply from \(peer) within \(ClientFailure.format(seconds)) s"
         case .wire(let frame):
             return WireText.line(FrameDecoder.decode(frame))
+        case .traced(let call, let program):
+            return "\(program) [pid \(call.pid)] \(TraceText.line(call))"
         }
     }
 

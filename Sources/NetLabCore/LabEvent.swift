@@ -7,7 +7,7 @@ import Foundation
 public struct LabEvent: Sendable, Equatable {
     public enum Engine: String, Sendable, CaseIterable { case tcp = "TCP", udp = "UDP", http = "HTTP" }
     /// Who reports it: one of netlab's servers or clients, or the capture (a frame on the wire).
-    public enum Role: String, Sendable { case server, client, wire }
+    public enum Role: String, Sendable { case server, client, wire, program }
 
     /// The socket call an event reports, for the timeline's call rows (`send() 5 B`).
     /// The socket call a row stands for (the call lane of the timeline).
@@ -50,6 +50,8 @@ public struct LabEvent: Sendable, Equatable {
         case timedOut(peer: Endpoint, seconds: Double)
         /// A frame the capture saw on the wire (role `.wire`; `time` is the kernel's stamp).
         case wire(CapturedFrame)
+        /// A traced program's socket call (`:run`): `program` names it (`python3 TCPServer.py`).
+        case traced(TracedCall, program: String)
     }
 
     public var time: Date

@@ -82,6 +82,14 @@ public struct EventSink: Sendable {
     /// A sink that drops every event (on a serial queue of its own that nothing else uses).
     public static let discard = EventSink(queue: DispatchQueue(label: "netlab.discard")) { _ in }
 
+    /// Emits an event made elsewhere (a traced program's call), with the time it carries.
+    package func emit(_ event: LabEvent) {
+        switch delivery {
+        case .inline(let inline): inline.deliver(event)
+        case .queued(let buffer, let queue): buffer.append(event, queue: queue, stamp: false)
+        }
+    }
+
     /// Emits an event stamped now. The stamp is taken where its place in the stream is
     /// decided, so event times never go backwards along the stream.
     package func emit(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: LabEvent.Kind, call: LabEvent.Call? = nil) {

@@ -37,6 +37,8 @@ public final class Tracer {
     public var entered: ((inout TracedCall) -> Void)?
     /// Hears each shown call as it returns, after `report`, while the program still waits.
     public var returned: ((TracedCall) -> Void)?
+    /// Hears the program's pid once it is started.
+    public var started: ((Int32) -> Void)?
 
     /// Where each thread stands: the call it entered (waiting for its exit) and its descriptor
     /// table (threads share one; a fork copies it).
@@ -59,19 +61,30 @@ public final class Tracer {
 
     /// `report` runs on the tracing thread for each call as it returns, the program still
     /// stopped (what its socket holds can be read then).
-    public init(path: String, arguments: [String], sameCPU: Bool = true, report: @escaping (TracedCall) -> Void) {
+    /// `inherits` are the descriptors above stderr the program keeps (nil: those open now, a
+    /// shell's; a console passes none of its own).
+    public init(path: String, arguments: [String], sameCPU: Bool = true, output: Int32? = nil, inherits: [Int32]? = nil,
+                report: @escaping (TracedCall) -> Void) {
+        self.output = output
         self.path = path
         self.arguments = arguments
         self.sameCPU = sameCPU
         self.report = report
-        var found = [Int32](repeating: 0, count: 256)
-        let count = netlab_trace_open_descriptors(&found, Int32(found.count))
-        inherited = Array(found.prefix(Int(max(0, count))))
+        if let inherits {
+            inherited = inherits.sorted()
+        } else {
+            var found = [Int32](repeating: 0, count: 256)
+            let count = netlab_trace_open_descriptors(&found, Int32(found.count))
+            inherited = Array(found.prefix(Int(max(0, count))))
+        }
     }
 
     /// The descriptors open when the tracer was made (its shell's): the only ones besides
     /// stdin, stdout and stderr the program gets.
     private let inherited: [Int32]
+    /// Where the program's stdout and stderr go (its stdin is then /dev/null); nil: netlab's.
+    /// The tracer closes it once the program has its copy.
+    private let output: Int32?
 
     /// `name` as the shell finds it: a path as it is, else the first executable on PATH.
     public static func resolve(_ name: String) -> String? {
@@ -111,14 +124,18 @@ public final class Tracer {
         if sameCPU { _ = netlab_trace_pin_here() }
         let pid = numbers.withUnsafeBufferPointer { calls in
             inherited.withUnsafeBufferPointer { keep in
-                netlab_trace_spawn(path, argv, environ, calls.baseAddress, Int32(calls.count), pipeEnds[1], keep.baseAddress, Int32(keep.count))
+                netlab_trace_spawn(path, argv, environ, calls.baseAddress, Int32(calls.count), pipeEnds[1], keep.baseAddress, Int32(keep.count),
+                                   output ?? -1)
             }
         }
         close(pipeEnds[1])
+        // The program has its own copy of `output`: this one would keep a reader from ever
+        // seeing the end.
+        if let output { close(output) }
         guard pid > 0 else { throw Failure(message: "cannot start \(path): \(Errno(errno).message) (\(Errno(errno).name))") }
         // The child stops itself before its exec: set the options, then let it run.
         var status: Int32 = 0
-        while waitpid(pid, &status, __WALL) < 0 && errno == EINTR {}
+        while waitpid(pid, &status, netlab_trace_wait_flags) < 0 && errno == EINTR {}
         guard netlab_wifstopped(status) != 0 else {
             throw Failure(message: Self.startFailure(pipeEnds[0], command: arguments[0]))
         }
@@ -128,12 +145,13 @@ public final class Tracer {
             throw Failure(message: "cannot trace \(arguments[0]): ptrace options refused (\(error.name)): \(error.message)")
         }
         threads[pid] = Thread(pending: nil, table: newTable())
+        started?(pid)
         _ = netlab_ptrace(netlab_ptrace_cont, pid, 0, 0)
         var ending: Ending?
         var execSeen = false
         while !threads.isEmpty {
             var status: Int32 = 0
-            let stopped = waitpid(-1, &status, __WALL)
+            let stopped = waitpid(-1, &status, netlab_trace_wait_flags)
             if stopped < 0 {
                 if errno == EINTR { continue }
                 break  // ECHILD: nothing left

@@ -86,7 +86,7 @@ enum ServerRunner {
         case .idleClosed: show = !quiet
         case .served: show = !quiet
         case .received: show = !quiet && (event.engine != .http || verbose || hex)
-        case .sent, .accepted, .closed, .shutdown, .connected, .connecting, .timedOut, .wire: show = verbose
+        case .sent, .accepted, .closed, .shutdown, .connected, .connecting, .timedOut, .wire, .traced: show = verbose
         }
         guard show else { return [] }
         var summary = event.summary

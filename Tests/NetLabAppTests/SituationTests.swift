@@ -364,4 +364,22 @@ struct SituationTests {
         let calls = sizes.count == 1 ? "1 recv() call" : "\(sizes.count) recv() calls (\(sizes.map(String.init).joined(separator: ", ")) bytes)"
         #expect(sentence.hasPrefix("the 30000 bytes came in \(calls);"), "\(sentence) vs \(sizes)")
     }
+
+    /// `:run`: a student's program traced in the console, its calls beside the wire's frames
+    /// and netlab's own calls, its output and its end in the transcript.
+    @Test func aStudentsProgramRunInTheConsole() async throws {
+        let port = try ConsoleLoopTests.freePort()
+        let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
+        defer { app.quit() }
+        type(app, terminal, [":run /usr/bin/python3 -c \"import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
+            + ".sendto(b'hi', ('127.0.0.1', \(port))); print('sent')\""])
+        let frame = await terminal.frame { $0.text.contains("exited with status 0") && $0.text.contains("wire ICMP port unreachable") }
+        let text = frame?.text ?? terminal.screen?.text ?? ""
+        let rows = text.split(separator: "\n").map(String.init)
+        let sent = rows.firstIndex { $0.contains("call python3 [") && $0.contains("] sendto(3, \"hi\", 2, 127.0.0.1:\(port)) = 2") }
+        let datagram = rows.firstIndex { $0.contains("wire UDP 2 B 127.0.0.1:") && $0.contains("> 127.0.0.1:\(port)") }
+        #expect(sent != nil && datagram != nil && sent! < datagram!, "the call, then the datagram it sent:\n\(text)")
+        #expect(text.contains(": sent"), "its output in the client pane")
+        #expect(text.contains("1 python3 -c import socket;"), "\(text)")
+    }
 }

@@ -419,3 +419,41 @@ import NetLabCore
             " TCP :12000  ON   UDP :12000  ON   HTTP :8080  OFF   client: UDP -> 192.168.100.200:12001 (connected)"))
     }
 }
+
+/// `:run`: the command, the list, the news a program sends, and its calls as timeline rows.
+@Suite struct RunInTheConsoleTests {
+    @Test func theCommandSplitsAsAShellWould() {
+        #expect(ColonCommand.parse("run python3 -c \"print('a b')\" x") == .success(.run(["python3", "-c", "print('a b')", "x"])))
+        #expect(ColonCommand.parse("run 'one two' three") == .success(.run(["one two", "three"])))
+        #expect(ColonCommand.parse("run") == .success(.run([])))
+        #expect(ColonCommand.parse("run python3 'unclosed") == .failure(CommandError("usage: :run COMMAND... (a quote is not closed)")))
+        #expect(ColonCommand.parse("stop 2") == .success(.stopProgram(2)))
+        #expect(ColonCommand.parse("stop") == .failure(CommandError("usage: :stop N (:run lists them)")))
+    }
+
+    @Test func aProgramsLifeInTheTranscriptAndItsCallsInTheTimeline() {
+        var state = ConsoleState()
+        state.type(":run python3 TCPServer.py 12001")
+        #expect(state.apply([.key(.enter)]) == [.run(id: 1, command: ["python3", "TCPServer.py", "12001"])])
+        #expect(state.transcript.last?.text == "1 python3 TCPServer.py 12001: starting, traced (its socket calls join the timeline; :stop 1 ends it)")
+        state.apply([.program(.started(id: 1, pid: 4242)), .program(.output(id: 1, line: "The server is ready\u{1b}[2J")),
+                     .program(.port(12001))])
+        #expect(state.transcript.last?.text == "python3 TCPServer.py 12001: The server is ready\\x1b[2J", "its output, escaped")
+        #expect(state.watchedPorts.contains(12001), "the wire watches the port it named")
+        var call = TracedCall(pid: 4242, call: .bind, arguments: [3, 0, 16, 0, 0, 0], result: 0, entry: t0)
+        call.address = Endpoint(host: "127.0.0.1", port: 12001)
+        state.apply([.event(LabEvent(time: t0, engine: .tcp, role: .program, kind: .traced(call, program: "python3")))])
+        #expect(state.timeline.items.last?.text == "python3 [4242] bind(3, 127.0.0.1:12001) = 0")
+        #expect(state.timeline.items.last?.role == .program)
+        state.type(":stop 1")
+        #expect(state.apply([.key(.enter)]) == [.stopProgram(pid: 4242)])
+        state.apply([.program(.ended(id: 1, how: "was killed by Terminated (signal 15)"))])
+        #expect(state.transcript.last?.text == "1 python3 TCPServer.py 12001 (pid 4242) was killed by Terminated (signal 15)")
+        state.type(":run")
+        state.apply([.key(.enter)])
+        #expect(state.transcript.last?.text == "1 python3 TCPServer.py 12001 (pid 4242) ended")
+        state.type(":stop 1")
+        #expect(state.apply([.key(.enter)]).isEmpty)
+        #expect(state.transcript.last?.text == "no running program 1: :run lists them")
+    }
+}

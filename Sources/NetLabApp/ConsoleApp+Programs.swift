@@ -1,0 +1,98 @@
+import Foundation
+import Glibc
+import NetLabCore
+import NetLabEvents
+import NetLabTrace
+
+/// `:run`: a program traced on a thread of its own; its calls go into the event stream (so
+/// they sit with the engines' calls and the wire's frames in causal order), its output lines
+/// and its end come back as actions.
+extension ConsoleApp {
+    func startProgram(_ id: Int, _ command: [String]) {
+        guard let sink = eventSink, let name = command.first else { return }
+        guard let path = Tracer.resolve(name) else {
+            dispatch(.program(.ended(id: id, how: "did not start: \(name) is not a path and not on PATH")))
+            return
+        }
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else {
+            dispatch(.program(.ended(id: id, how: "did not start: no pipe for its output (\(Errno(errno).name))")))
+            return
+        }
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        let label = (name as NSString).lastPathComponent
+        let output = ends[1]
+        let thread = Thread { [weak self] in
+            // Made on its own thread: ptrace answers only the thread that started the program.
+            // The console's descriptors (its terminal, sockets, capture) are not the program's.
+            let tracer = Tracer(path: path, arguments: command, output: output, inherits: []) { call in
+                sink.emit(LabEvent(time: call.stamp, engine: call.socketKind == "UDP" ? .udp : .tcp, role: .program,
+                                   kind: .traced(call, program: label)))
+            }
+            tracer.entered = { [weak self] call in
+                // The port a call names joins the wire's filter before the call runs (the
+                // program waits), so its first SYN or datagram is on the timeline.
+                guard [.connect, .sendto, .bind].contains(call.call), let port = call.address?.port, port != 0 else { return }
+                DispatchQueue.main.sync { MainActor.assumeIsolated { self?.dispatch(.program(.port(port))) } }
+            }
+            tracer.started = { [weak self] pid in
+                DispatchQueue.main.async {
+                    MainActor.assumeIsolated {
+                        self?.runningPrograms.insert(pid)
+                        self?.dispatch(.program(.started(id: id, pid: pid)))
+                    }
+                }
+            }
+            let how: String
+            do throws(Tracer.Failure) {
+                switch try tracer.run() {
+                case .exited(let code): how = "exited with status \(code)"
+                case .killed(let signal): how = "was killed by \(String(cString: strsignal(signal))) (signal \(signal))"
+                }
+            } catch {
+                how = "did not start: \(error.message)"
+            }
+            // After the program's last events (the sink's queue is the main queue).
+            sink.after {
+                MainActor.assumeIsolated {
+                    guard let self else { return }
+                    if let pid = self.programPID(id) { self.runningPrograms.remove(pid) }
+                    self.dispatch(.program(.ended(id: id, how: how)))
+                }
+            }
+        }
+        thread.name = "netlab.trace.\(id)"
+        thread.start()
+        let readEnd = ends[0]
+        let reader = Thread { [weak self] in
+            Self.readLines(readEnd) { line in
+                DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.program(.output(id: id, line: line))) } }
+            }
+            close(readEnd)
+        }
+        reader.name = "netlab.trace.\(id).output"
+        reader.start()
+    }
+
+    /// Lines from `fd` until its end, each cut at 1,000 bytes.
+    nonisolated static func readLines(_ fd: Int32, _ each: (String) -> Void) {
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fd, &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            pending += chunk[0..<count]
+            while let newline = pending.firstIndex(of: 10) {
+                each(String(decoding: pending[..<newline].prefix(1000), as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+            if pending.count > 1000 {
+                each(String(decoding: pending.prefix(1000), as: UTF8.self))
+                pending.removeAll()
+            }
+        }
+        if !pending.isEmpty { each(String(decoding: pending, as: UTF8.self)) }
+    }
+}
