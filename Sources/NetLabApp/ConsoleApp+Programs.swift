@@ -23,6 +23,10 @@ extension ConsoleApp {
         _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
         let label = (name as NSString).lastPathComponent
         let output = ends[1]
+        // The end is said after the program's last output line (it exits right after writing
+        // its buffered output, while the console is still taking it); a child that keeps the
+        // pipe open is not waited for longer than 2 s.
+        let outputRead = DispatchSemaphore(value: 0)
         let thread = Thread { [weak self] in
             // Made on its own thread: ptrace answers only the thread that started the program.
             // The console's descriptors (its terminal, sockets, capture) are not the program's.
@@ -53,6 +57,7 @@ extension ConsoleApp {
             } catch {
                 how = "did not start: \(error.message)"
             }
+            _ = outputRead.wait(timeout: .now() + 2)
             // After the program's last events (the sink's queue is the main queue).
             sink.after {
                 MainActor.assumeIsolated {
@@ -66,33 +71,38 @@ extension ConsoleApp {
         thread.start()
         let readEnd = ends[0]
         let reader = Thread { [weak self] in
-            Self.readLines(readEnd) { line in
-                DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.program(.output(id: id, line: line))) } }
+            // A chunk's lines at a time, and synchronously: a program that floods its output
+            // waits for the console (its pipe fills) instead of piling work on the main queue.
+            Self.readLines(readEnd) { lines in
+                DispatchQueue.main.sync { MainActor.assumeIsolated { for line in lines { self?.dispatch(.program(.output(id: id, line: line))) } } }
             }
             close(readEnd)
+            outputRead.signal()
         }
         reader.name = "netlab.trace.\(id).output"
         reader.start()
     }
 
-    /// Lines from `fd` until its end, each cut at 1,000 bytes.
-    nonisolated static func readLines(_ fd: Int32, _ each: (String) -> Void) {
+    /// Lines from `fd` until its end, each cut at 1,000 bytes, handed over a read at a time.
+    nonisolated static func readLines(_ fd: Int32, _ each: ([String]) -> Void) {
         var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
+        var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
             let count = read(fd, &chunk, chunk.count)
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
             pending += chunk[0..<count]
+            var lines: [String] = []
             while let newline = pending.firstIndex(of: 10) {
-                each(String(decoding: pending[..<newline].prefix(1000), as: UTF8.self))
+                lines.append(String(decoding: pending[..<newline].prefix(1000), as: UTF8.self))
                 pending.removeSubrange(...newline)
             }
             if pending.count > 1000 {
-                each(String(decoding: pending.prefix(1000), as: UTF8.self))
+                lines.append(String(decoding: pending.prefix(1000), as: UTF8.self))
                 pending.removeAll()
             }
+            if !lines.isEmpty { each(lines) }
         }
-        if !pending.isEmpty { each(String(decoding: pending, as: UTF8.self)) }
+        if !pending.isEmpty { each([String(decoding: pending, as: UTF8.self)]) }
     }
 }

@@ -382,4 +382,17 @@ struct SituationTests {
         #expect(text.contains(": sent"), "its output in the client pane")
         #expect(text.contains("1 python3 -c import socket;"), "\(text)")
     }
+
+    /// A program that floods its output: the console keeps up (a read's lines at a time, the
+    /// program waiting while the console takes them) and shows the end.
+    @Test func aProgramThatFloodsItsOutput() async throws {
+        let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
+        defer { app.quit() }
+        type(app, terminal, [":run /usr/bin/python3 -c \"[print(i) for i in range(3000)]\""])
+        let frame = await terminal.frame(within: 30) { $0.text.contains("exited with status 0") }
+        let text = frame?.text ?? terminal.screen?.text ?? ""
+        #expect(frame != nil && text.contains(": 2999"), "the last line is shown, then the end:\n\(text)")
+        type(app, terminal, [":port 12345"])
+        #expect(await terminal.frame { $0.text.contains("client target: 127.0.0.1:12345") } != nil, "keys are still read")
+    }
 }
