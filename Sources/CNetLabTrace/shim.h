@@ -59,13 +59,13 @@ static inline void netlab_close_between(int low, int high, int except) {
 // options, installs the filter (calls in `numbers` stop for the tracer; the rest run at full
 // speed), then execs. On failure it writes errno to `report` and exits 127.
 static inline void netlab_trace_child(const char *path, char *const argv[], char *const envp[], const int *numbers, int count,
-                                      int report, const int *keep, int kept, int output) {
+                                      int report, const int *keep, int kept, int output, int input) {
     int error = 0;
-    // `output` >= 0 (the console's `:run`): stdout and stderr go there, stdin is /dev/null
-    // (the console's terminal is curses'); -1 keeps netlab's own (`netlab run`).
+    // `output` >= 0 (the console's `:run`): stdout and stderr go there, stdin comes from
+    // `input` (the console's terminal is curses'); -1 keeps netlab's own (`netlab run`).
     if (output >= 0) {
-        int null = open("/dev/null", O_RDONLY);
-        if (null < 0 || dup2(null, 0) < 0 || dup2(output, 1) < 0 || dup2(output, 2) < 0) { error = errno; goto fail; }
+        if (input < 0) input = open("/dev/null", O_RDONLY);
+        if (input < 0 || dup2(input, 0) < 0 || dup2(output, 1) < 0 || dup2(output, 2) < 0) { error = errno; goto fail; }
     }
     // Only the descriptors netlab was given (its shell's) reach the program, so its socket()
     // returns 3 as it would from the shell: netlab's own (the capture, Dispatch's eventfd)
@@ -116,9 +116,9 @@ fail:
 // Forks a child that runs `path` traced; returns its pid (or -1 with errno). `report` is the
 // write end of a close-on-exec pipe: it carries the child's errno if the exec failed.
 static inline pid_t netlab_trace_spawn(const char *path, char *const argv[], char *const envp[], const int *numbers, int count,
-                                       int report, const int *keep, int kept, int output) {
+                                       int report, const int *keep, int kept, int output, int input) {
     pid_t pid = fork();
-    if (pid == 0) netlab_trace_child(path, argv, envp, numbers, count, report, keep, kept, output);
+    if (pid == 0) netlab_trace_child(path, argv, envp, numbers, count, report, keep, kept, output, input);
     return pid;
 }
 

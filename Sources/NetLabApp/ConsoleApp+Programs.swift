@@ -21,6 +21,20 @@ extension ConsoleApp {
         }
         _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        // Its stdin: a pipe `:type` writes to (non-blocking: a program that does not read
+        // never stalls the console).
+        var inputEnds: [Int32] = [0, 0]
+        guard pipe(&inputEnds) == 0 else {
+            close(ends[0])
+            close(ends[1])
+            dispatch(.program(.ended(id: id, how: "did not start: no pipe for its input (\(Errno(errno).name))")))
+            return
+        }
+        _ = fcntl(inputEnds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(inputEnds[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(inputEnds[1], F_SETFL, fcntl(inputEnds[1], F_GETFL) | O_NONBLOCK)
+        programInputs[id] = inputEnds[1]
+        let inputRead = inputEnds[0]
         let label = (name as NSString).lastPathComponent
         let output = ends[1]
         // The end is said after the program's last output line (it exits right after writing
@@ -30,7 +44,7 @@ extension ConsoleApp {
         let thread = Thread { [weak self] in
             // Made on its own thread: ptrace answers only the thread that started the program.
             // The console's descriptors (its terminal, sockets, capture) are not the program's.
-            let tracer = Tracer(path: path, arguments: command, output: output, inherits: []) { call in
+            let tracer = Tracer(path: path, arguments: command, output: output, input: inputRead, inherits: []) { call in
                 sink.emit(LabEvent(time: call.stamp, engine: call.socketKind == "UDP" ? .udp : .tcp, role: .program,
                                    kind: .traced(call, program: label)))
             }
@@ -63,6 +77,7 @@ extension ConsoleApp {
                 MainActor.assumeIsolated {
                     guard let self else { return }
                     if let pid = self.programPID(id) { self.runningPrograms.remove(pid) }
+                    if let input = self.programInputs.removeValue(forKey: id) { close(input) }
                     self.dispatch(.program(.ended(id: id, how: how)))
                 }
             }
@@ -81,6 +96,15 @@ extension ConsoleApp {
         }
         reader.name = "netlab.trace.\(id).output"
         reader.start()
+    }
+
+    /// `:type`'s line for program `id`; said when it cannot be given.
+    func giveInput(_ id: Int, _ bytes: [UInt8]) {
+        guard let fd = programInputs[id] else { return }
+        if let code = Descriptor.writeAll(bytes, to: fd) {
+            let why = code == EAGAIN ? "it is not reading its input (the pipe is full)" : "\(Errno(code).message) (\(Errno(code).name))"
+            dispatch(.program(.inputLost(id: id, why: why)))
+        }
     }
 
     /// Lines from `fd` until its end, each cut at 1,000 bytes, handed over a read at a time.

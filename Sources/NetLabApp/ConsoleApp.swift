@@ -66,6 +66,8 @@ public final class ConsoleApp {
     var eventSink: EventSink?
     /// Traced programs still running (`:run`), by pid: ended with the console.
     var runningPrograms: Set<Int32> = []
+    /// The write end of each running program's stdin (`:type`), by its `:run` number.
+    var programInputs: [Int: Int32] = [:]
 
     /// The pid of the program `:run` numbered `id`, once started.
     func programPID(_ id: Int) -> Int32? { state.programs.first { $0.id == id }?.pid }
@@ -242,6 +244,8 @@ public final class ConsoleApp {
                 startProgram(id, command)
             case .stopProgram(let pid):
                 kill(pid, SIGTERM)
+            case .input(let id, let bytes):
+                giveInput(id, bytes)
             case .save(let path, let bytes, let what, let replace):
                 do throws(FileWriter.Failure) {
                     try FileWriter.write(bytes, to: path, existing: replace ? .replace : .keep)

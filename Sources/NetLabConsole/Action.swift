@@ -33,4 +33,6 @@ public enum ProgramNews: Equatable, Sendable {
     case ended(id: Int, how: String)
     /// It named a port (connect, sendto, bind): the wire starts watching it.
     case port(UInt16)
+    /// A `:type` line it could not be given (it does not read, or it closed its input).
+    case inputLost(id: Int, why: String)
 }

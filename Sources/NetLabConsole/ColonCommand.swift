@@ -37,6 +37,8 @@ public enum ColonCommand: Equatable, Sendable {
     case run([String])
     /// `:stop N`: end the program `:run` numbered N.
     case stopProgram(Int)
+    /// `:type N TEXT`: a line for program N's input (its input() or readline).
+    case typeTo(Int, String)
 
     public enum Setting: String, Equatable, Sendable { case port, target, timeout, udpMode = "udp-mode" }
 
@@ -65,6 +67,7 @@ public enum ColonCommand: Equatable, Sendable {
         (":check", "check the client's target server against the lab's protocol (netlab check): a report card"),
         (":run [COMMAND...]", "run a program traced: its socket calls join the timeline, its output the client pane (no COMMAND: list them)"),
         (":stop N", "end the program :run numbered N"),
+        (":type N TEXT", "send TEXT and Enter to program N's input (a client that reads a line)"),
         (":clear", "clear logs, transcript and timeline"),
         (":help [CMD]  :quit", "help overlay, or one command's help; quit"),
     ]
@@ -159,6 +162,13 @@ public enum ColonCommand: Equatable, Sendable {
             let rest = text.drop { $0 == " " || $0 == "\t" }.dropFirst(name.count)
             guard let words = shellWords(String(rest)) else { return .failure(CommandError("usage: :run COMMAND... (a quote is not closed)")) }
             return .success(.run(words))
+        case "type":
+            let usage = CommandError("usage: :type N TEXT (N from :run)")
+            guard args.count >= 1, let number = Int(args[0]), number > 0 else { return .failure(usage) }
+            // The text as typed, spaces kept: everything after N.
+            let afterName = text.drop { $0 == " " || $0 == "\t" }.dropFirst(name.count).drop { $0 == " " || $0 == "\t" }
+            let rest = afterName.dropFirst(args[0].count)
+            return .success(.typeTo(number, String(rest.first == " " ? rest.dropFirst() : rest)))
         case "stop":
             guard args.count == 1, let number = Int(args[0]), number > 0 else { return .failure(CommandError("usage: :stop N (:run lists them)")) }
             return .success(.stopProgram(number))

@@ -123,6 +123,8 @@ extension ConsoleState {
             return run(command, now: now)
         case .stopProgram(let id):
             return stopProgram(id, now: now)
+        case .typeTo(let id, let text):
+            return typeTo(id, text, now: now)
         case .quit:
             quitting = true
             return [.quit]

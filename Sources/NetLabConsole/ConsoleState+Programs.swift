@@ -17,7 +17,8 @@ extension ConsoleState {
         var name = command.map { ($0 as NSString).lastPathComponent }.joined(separator: " ")
         if name.count > 40 { name = String(name.prefix(37)) + "..." }
         programs.append(Program(id: id, name: name))
-        say("\(id) \(name): starting, traced (its socket calls join the timeline; :stop \(id) ends it)", .info, now)
+        say("\(id) \(name): starting, traced (its socket calls join the timeline; :type \(id) TEXT is its input, :stop \(id) ends it)",
+            .info, now)
         return [.run(id: id, command: command)]
     }
 
@@ -27,6 +28,15 @@ extension ConsoleState {
             return []
         }
         return [.stopProgram(pid: pid)]
+    }
+
+    mutating func typeTo(_ id: Int, _ text: String, now: Date) -> [Effect] {
+        guard let program = programs.first(where: { $0.id == id }), program.running else {
+            say("no running program \(id): :run lists them", .error, now)
+            return []
+        }
+        say("\(program.name) <- " + TerminalSafe.escape(Array(text.utf8)), .sent, now)
+        return [.input(id: id, bytes: Array((text + "\n").utf8))]
     }
 
     mutating func hear(_ news: ProgramNews, now: Date) {
@@ -42,6 +52,8 @@ extension ConsoleState {
             programs[index].running = false
             let pid = programs[index].pid.map { " (pid \($0))" } ?? ""
             say("\(id) \(programs[index].name)\(pid) \(how)", how.hasPrefix("exited with status 0") ? .info : .error, now)
+        case .inputLost(let id, let why):
+            say("program \(id) did not get the line: \(why)", .error, now)
         case .port(let port):
             if !watchingAll && !watchedPorts.contains(port) { watchedExtra.append(port) }
         }

@@ -18,5 +18,7 @@ public enum Effect: Equatable, Sendable {
     case run(id: Int, command: [String])
     /// `:stop`: SIGTERM to a traced program.
     case stopProgram(pid: Int32)
+    /// `:type`: bytes for program `id`'s input.
+    case input(id: Int, bytes: [UInt8])
     case quit
 }

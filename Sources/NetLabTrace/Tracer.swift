@@ -63,9 +63,10 @@ public final class Tracer {
     /// stopped (what its socket holds can be read then).
     /// `inherits` are the descriptors above stderr the program keeps (nil: those open now, a
     /// shell's; a console passes none of its own).
-    public init(path: String, arguments: [String], sameCPU: Bool = true, output: Int32? = nil, inherits: [Int32]? = nil,
-                report: @escaping (TracedCall) -> Void) {
+    public init(path: String, arguments: [String], sameCPU: Bool = true, output: Int32? = nil, input: Int32? = nil,
+                inherits: [Int32]? = nil, report: @escaping (TracedCall) -> Void) {
         self.output = output
+        self.input = input
         self.path = path
         self.arguments = arguments
         self.sameCPU = sameCPU
@@ -85,6 +86,8 @@ public final class Tracer {
     /// Where the program's stdout and stderr go (its stdin is then /dev/null); nil: netlab's.
     /// The tracer closes it once the program has its copy.
     private let output: Int32?
+    /// Where its stdin comes from when `output` is given (nil: /dev/null); closed like it.
+    private let input: Int32?
 
     /// `name` as the shell finds it: a path as it is, else the first executable on PATH.
     public static func resolve(_ name: String) -> String? {
@@ -125,13 +128,14 @@ public final class Tracer {
         let pid = numbers.withUnsafeBufferPointer { calls in
             inherited.withUnsafeBufferPointer { keep in
                 netlab_trace_spawn(path, argv, environ, calls.baseAddress, Int32(calls.count), pipeEnds[1], keep.baseAddress, Int32(keep.count),
-                                   output ?? -1)
+                                   output ?? -1, input ?? -1)
             }
         }
         close(pipeEnds[1])
         // The program has its own copy of `output`: this one would keep a reader from ever
         // seeing the end.
         if let output { close(output) }
+        if let input { close(input) }
         guard pid > 0 else { throw Failure(message: "cannot start \(path): \(Errno(errno).message) (\(Errno(errno).name))") }
         // The child stops itself before its exec: set the options, then let it run.
         var status: Int32 = 0

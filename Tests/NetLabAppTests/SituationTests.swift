@@ -395,4 +395,26 @@ struct SituationTests {
         type(app, terminal, [":port 12345"])
         #expect(await terminal.frame { $0.text.contains("client target: 127.0.0.1:12345") } != nil, "keys are still read")
     }
+
+    /// The lab's own client under `:run`, against netlab's server: `:type` is its input, its
+    /// calls and netlab's server's sit in one timeline, and its output is in the client pane.
+    @Test func theLabsClientRunInTheConsole() async throws {
+        let port = try ConsoleLoopTests.freePort()
+        let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../NetlabCLITests/Fixtures/TCPClient.py").standardized.path
+        let (app, terminal) = try console(port: port, servers: [.tcp])
+        defer { app.quit() }
+        #expect(await terminal.frame { $0.text.contains("TCP server listening on 127.0.0.1:\(port)") } != nil)
+        type(app, terminal, [":run /usr/bin/python3 \(client) 127.0.0.1 \(port)"])
+        #expect(await terminal.frame { $0.text.contains("] connect(3, 127.0.0.1:\(port)) = 0") } != nil)
+        type(app, terminal, [":type 1 hello"])
+        let frame = await terminal.frame { $0.text.contains("exited with status 0") }
+        let text = frame?.text ?? terminal.screen?.text ?? ""
+        #expect(text.contains("From Server: HELLO"), "\(text)")
+        let rows = text.split(separator: "\n").map(String.init)
+        let sent = rows.firstIndex { $0.contains("] sendto(3, \"hello\", 5) = 5") }
+        let served = rows.firstIndex { $0.contains("call TCP server recv() 5 B") }
+        let received = rows.firstIndex { $0.contains("] recvfrom(3, 1024) = 5 \"HELLO\"") }
+        #expect(sent != nil && served != nil && received != nil && sent! < served! && served! < received!, "\(text)")
+    }
 }

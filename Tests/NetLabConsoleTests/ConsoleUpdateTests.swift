@@ -428,6 +428,9 @@ import NetLabCore
         #expect(ColonCommand.parse("run") == .success(.run([])))
         #expect(ColonCommand.parse("run python3 'unclosed") == .failure(CommandError("usage: :run COMMAND... (a quote is not closed)")))
         #expect(ColonCommand.parse("stop 2") == .success(.stopProgram(2)))
+        #expect(ColonCommand.parse("type 1 hello  world") == .success(.typeTo(1, "hello  world")), "spaces kept as typed")
+        #expect(ColonCommand.parse("type 1") == .success(.typeTo(1, "")), "an empty line is a line")
+        #expect(ColonCommand.parse("type x hi") == .failure(CommandError("usage: :type N TEXT (N from :run)")))
         #expect(ColonCommand.parse("stop") == .failure(CommandError("usage: :stop N (:run lists them)")))
     }
 
@@ -435,10 +438,16 @@ import NetLabCore
         var state = ConsoleState()
         state.type(":run python3 TCPServer.py 12001")
         #expect(state.apply([.key(.enter)]) == [.run(id: 1, command: ["python3", "TCPServer.py", "12001"])])
-        #expect(state.transcript.last?.text == "1 python3 TCPServer.py 12001: starting, traced (its socket calls join the timeline; :stop 1 ends it)")
+        #expect(state.transcript.last?.text
+            == "1 python3 TCPServer.py 12001: starting, traced (its socket calls join the timeline; :type 1 TEXT is its input, :stop 1 ends it)")
         state.apply([.program(.started(id: 1, pid: 4242)), .program(.output(id: 1, line: "The server is ready\u{1b}[2J")),
                      .program(.port(12001))])
         #expect(state.transcript.last?.text == "python3 TCPServer.py 12001: The server is ready\\x1b[2J", "its output, escaped")
+        state.type(":type 1 hello")
+        #expect(state.apply([.key(.enter)]) == [.input(id: 1, bytes: Array("hello\n".utf8))])
+        #expect(state.transcript.last?.text == "python3 TCPServer.py 12001 <- hello")
+        state.apply([.program(.inputLost(id: 1, why: "it is not reading its input (the pipe is full)"))])
+        #expect(state.transcript.last?.text == "program 1 did not get the line: it is not reading its input (the pipe is full)")
         #expect(state.watchedPorts.contains(12001), "the wire watches the port it named")
         var call = TracedCall(pid: 4242, call: .bind, arguments: [3, 0, 16, 0, 0, 0], result: 0, entry: t0)
         call.address = Endpoint(host: "127.0.0.1", port: 12001)
