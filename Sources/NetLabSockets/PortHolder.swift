@@ -49,6 +49,14 @@ public enum PortHolder {
         return fields?[4].split(separator: ":").last.flatMap { Int($0, radix: 16) }
     }
 
+    /// The local and remote ports of another process's TCP socket (its connection), from /proc.
+    public static func ports(pid: Int32, fd: Int32) -> (local: UInt16, remote: UInt16)? {
+        guard let fields = socketFields(pid: pid, fd: fd, files: ["/proc/net/tcp", "/proc/net/tcp6"]),
+              let local = fields[1].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }),
+              let remote = fields[2].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }) else { return nil }
+        return (local, remote)
+    }
+
     /// The /proc/net line of the socket behind `pid`'s descriptor `fd` (matched by inode), split.
     private static func socketFields(pid: Int32, fd: Int32, files: [String]) -> [Substring]? {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),

@@ -71,7 +71,13 @@ struct RunCommand: ParsableCommand {
                 call.unread = PortHolder.unread(pid: call.pid, fd: call.descriptor)
             }
             let row = Self.row(call)
-            output.add(call, text: json ? TraceText.json(call) : row, note: String(row.drop { $0 != "[" }))
+            // A TCP receive's connection, for which captured segments its bytes came from.
+            var receive: (local: UInt16, remote: UInt16, count: Int)?
+            if call.socketKind == "TCP", call.result > 0, [.recvfrom, .read, .recvmsg].contains(call.call),
+               let ports = PortHolder.ports(pid: call.pid, fd: call.descriptor) {
+                receive = (ports.local, ports.remote, Int(call.result))
+            }
+            output.add(call, text: json ? TraceText.json(call) : row, note: String(row.drop { $0 != "[" }), receive: receive)
         }
         let wire = noWire ? nil : RunWire.start(output: output)
         if let write {

@@ -9,7 +9,23 @@ final class RunOutput: @unchecked Sendable {
     // @unchecked: everything is guarded by `lock` (the tracer thread, the capture thread and
     // the flush timer all come here).
     private let lock = NSLock()
-    private var pending: [(time: Date, order: Int, text: String, frame: CapturedFrame?, note: String?)] = []
+    private var pending: [Item] = []
+
+    private struct Item {
+        var time: Date
+        var order: Int
+        var text: String
+        var frame: CapturedFrame?
+        var note: String?
+        /// A frame's TCP payload: from and to which port, how long.
+        var segment: (from: UInt16, to: UInt16, length: Int)?
+        /// A TCP receive: its connection's ports and how many bytes it returned.
+        var receive: (local: UInt16, remote: UInt16, count: Int)?
+    }
+
+    /// Per direction of a connection (from port, to port): the captured segments whose bytes
+    /// no receive has taken yet, oldest first (time, length, bytes of it already taken).
+    private var unread: [UInt32: [(time: Date, length: Int, taken: Int)]] = [:]
     /// `--write FILE.pcapng`: the frames, each with the calls made since the frame before it
     /// as its packet comment (the calls after the last frame go in the statistics block).
     private var pcap: (fd: Int32, writer: PcapFile.PcapngWriter, path: String)?
@@ -28,8 +44,8 @@ final class RunOutput: @unchecked Sendable {
         self.json = json
     }
 
-    func add(_ call: TracedCall, text: String, note: String) {
-        append(call.stamp, text, note: note)
+    func add(_ call: TracedCall, text: String, note: String, receive: (local: UInt16, remote: UInt16, count: Int)? = nil) {
+        append(Item(time: call.stamp, order: 0, text: text, note: note, receive: receive))
     }
 
     /// Starts the pcapng file (its header written now, before any frame).
@@ -75,16 +91,51 @@ final class RunOutput: @unchecked Sendable {
             text = "\(WireClock.microseconds(frame.time)) \(row.line)"
             if let explanation = row.explanation { text += "\n    " + explanation }
         }
-        append(frame.time, text, frame: frame)
+        var segment: (from: UInt16, to: UInt16, length: Int)?
+        if let tcp = row.decoded.tcp, tcp.payloadLength > 0 { segment = (tcp.sourcePort, tcp.destinationPort, tcp.payloadLength) }
+        append(Item(time: frame.time, order: 0, text: text, frame: frame, segment: segment))
     }
 
-    private func append(_ time: Date, _ text: String, frame: CapturedFrame? = nil, note: String? = nil) {
+    private func append(_ item: Item) {
+        var item = item
         lock.lock()
         order += 1
-        pending.append((time, order, text, frame, note))
+        item.order = order
+        pending.append(item)
         lock.unlock()
         if hold == 0 { flush(all: true) }
     }
+
+    /// Which captured segments a receive's bytes came from (under the lock, in time order):
+    /// `    from the 2000 B segment at 17:46:25.569597 (its bytes 1-1024; 976 left)`.
+    private func drained(by item: Item) -> String {
+        if let segment = item.segment {
+            unread[Self.key(segment.from, segment.to), default: []].append((item.time, segment.length, 0))
+            return ""
+        }
+        guard let receive = item.receive, receive.count > 0 else { return "" }
+        let key = Self.key(receive.remote, receive.local)
+        var queue = unread[key] ?? []
+        var wanted = receive.count
+        var pieces: [String] = []
+        while wanted > 0, !queue.isEmpty {
+            let take = min(wanted, queue[0].length - queue[0].taken)
+            let first = queue[0].taken + 1, last = queue[0].taken + take
+            queue[0].taken += take
+            wanted -= take
+            let left = queue[0].length - queue[0].taken
+            let whole = first == 1 && left == 0
+            pieces.append("the \(queue[0].length) B segment at \(WireClock.microseconds(queue[0].time))"
+                + (whole ? "" : " (its bytes \(first)-\(last)" + (left > 0 ? "; \(left) left)" : ")")))
+            if left == 0 { queue.removeFirst() }
+        }
+        unread[key] = queue
+        guard !pieces.isEmpty else { return "" }
+        let missing = wanted > 0 ? "; \(wanted) B from segments not captured" : ""
+        return "\n    from " + pieces.joined(separator: ", ") + missing
+    }
+
+    private static func key(_ from: UInt16, _ to: UInt16) -> UInt32 { UInt32(from) << 16 | UInt32(to) }
 
     /// Writes the rows older than `hold` (all of them at the end), oldest first.
     func flush(all: Bool) {
@@ -92,9 +143,12 @@ final class RunOutput: @unchecked Sendable {
         defer { lock.unlock() }
         guard !pending.isEmpty else { return }
         let limit = Date().addingTimeInterval(-hold)
-        let ready = pending.filter { all || $0.time <= limit }.sorted { ($0.time, $0.order) < ($1.time, $1.order) }
+        var ready = pending.filter { all || $0.time <= limit }.sorted { ($0.time, $0.order) < ($1.time, $1.order) }
         guard !ready.isEmpty else { return }
         pending.removeAll { all || $0.time <= limit }
+        if !json {
+            for index in ready.indices { ready[index].text += drained(by: ready[index]) }
+        }
         let bytes = Array(ready.map { $0.text + "\n" }.joined().utf8)
         if failed == nil, let code = Output.writeAll(bytes, to: fd) { failed = code }
         guard let pcap else { return }

@@ -105,6 +105,11 @@ import Testing
             #expect(rst.map { $0 > close } == true, "\(server.text)")
             #expect(!server.text.split(separator: "\n").contains { $0.contains("127.0.0.1:\(port) > ") && $0.contains(" FIN") },
                     "a reset instead of a FIN: \(server.text)")
+            // Which captured segment the recv(1024) took its bytes from, and what it left.
+            let all = server.text.split(separator: "\n").map(String.init)
+            let receive = try #require(all.firstIndex { $0.contains("] recvfrom(4, 1024) = 1024") })
+            let segment = try #require(all.first { $0.contains("> 127.0.0.1:\(port) PSH/ACK 2000 B") }?.prefix(15))
+            #expect(all[receive + 1] == "    from the 2000 B segment at \(segment) (its bytes 1-1024; 976 left)", "\(server.text)")
         }
         #expect(calls.contains { $0.hasPrefix("sendto(4, \"AAAA") && $0.hasSuffix(", 1024) = 1024") }, "\(calls)")
         let pid = try #require(rows.first?.pid)
