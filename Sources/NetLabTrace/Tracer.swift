@@ -263,7 +263,9 @@ public final class Tracer {
                 if arguments[pointer] != 0 {
                     call.address = SocketAddressBytes.endpoint(read(pid, arguments[pointer], count: min(Int(arguments[length]), 128)))
                 }
-            case .received, .addressOut:
+            case .message(let pointer, sent: true):
+                (call.data, call.address) = readMessage(pid, arguments[pointer], limit: TracedCall.keptBytes)
+            case .received, .addressOut, .message:
                 break
             }
         }
@@ -292,6 +294,8 @@ public final class Tracer {
                         let length = Int(lengthBytes[0]) | Int(lengthBytes[1]) << 8 | Int(lengthBytes[2]) << 16 | Int(lengthBytes[3]) << 24
                         call.address = SocketAddressBytes.endpoint(read(pid, arguments[pointer], count: min(length, 128)))
                     }
+                case .message(let pointer, sent: false) where call.result > 0:
+                    (call.data, call.address) = readMessage(pid, arguments[pointer], limit: min(Int(call.result), TracedCall.keptBytes))
                 default:
                     break
                 }
@@ -317,6 +321,18 @@ public final class Tracer {
         }
         report(call)
         returned?(call)
+    }
+
+    /// A `struct msghdr`'s bytes (its iovecs, up to `limit`) and address, from the program.
+    private func readMessage(_ pid: pid_t, _ address: UInt64, limit: Int) -> ([UInt8], Endpoint?) {
+        guard let header = TracedCall.MessageHeader(read(pid, address, count: TracedCall.MessageHeader.size)) else { return ([], nil) }
+        let name = header.name != 0 && header.nameLength > 0
+            ? SocketAddressBytes.endpoint(read(pid, header.name, count: min(header.nameLength, 128))) : nil
+        var data: [UInt8] = []
+        for vector in TracedCall.MessageHeader.vectors(read(pid, header.vectors, count: header.vectorCount * 16)) where data.count < limit {
+            data += read(pid, vector.base, count: min(vector.length, limit - data.count))
+        }
+        return (data, name)
     }
 
     /// Up to `count` bytes of the program's memory at `address`.

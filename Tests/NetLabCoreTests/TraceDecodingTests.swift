@@ -73,6 +73,22 @@ import NetLabCore
         #expect(object["pid"] as? Int == 4242)
     }
 
+    /// sendmsg/recvmsg: a `struct msghdr` (name, namelen, iov, iovlen, ...) and its iovecs, as
+    /// a 64-bit little-endian program lays them out.
+    @Test func messageHeadersAndTheirVectors() {
+        func word(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
+        let header = word(0x7000) + word(16) + word(0x8000) + word(2) + word(0) + word(0) + word(0)
+        let parsed = TracedCall.MessageHeader(header)
+        #expect(parsed?.name == 0x7000 && parsed?.nameLength == 16 && parsed?.vectors == 0x8000 && parsed?.vectorCount == 2)
+        let vectors = TracedCall.MessageHeader.vectors(word(0x9000) + word(2) + word(0x9100) + word(3))
+        #expect(vectors.map(\.base) == [0x9000, 0x9100] && vectors.map(\.length) == [2, 3])
+        #expect(TracedCall.MessageHeader([1, 2, 3]) == nil, "cut short")
+        #expect(TraceText.line(Self.call(46, [4, 0x7000, 0], result: 5, data: Array("hello".utf8), address: Self.server))
+            == "sendmsg(4, \"hello\", 127.0.0.1:12000) = 5")
+        #expect(TraceText.line(Self.call(47, [3, 0x7000, 0], result: 5, data: Array("hello".utf8), address: Self.server))
+            == "recvmsg(3) = 5 \"hello\" from 127.0.0.1:12000")
+    }
+
     /// What the tracer reads from the program, per call.
     @Test func fetchesFollowTheCallsArguments() {
         #expect(TracedCall.fetches(.sendto) == [.sent(pointer: 1, length: 2), .addressIn(pointer: 4, length: 5)])

@@ -154,6 +154,23 @@ import Testing
             + "(pid \(first.process.processIdentifier)); stop it, or bind another port (e.g. \(port == 65535 ? port - 1 : port + 1))")
     }
 
+    /// sendmsg and recvmsg: the bytes of every iovec and the address, as for sendto/recvfrom.
+    @Test func messagesWithVectors() throws {
+        let port = try freePort()
+        let traced = try netlab("run", "--no-wire", "--", python3, "-c", """
+            import socket, sys
+            port = int(sys.argv[1])
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", port))
+            c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            c.sendmsg([b"he", b"llo"], [], 0, ("127.0.0.1", port))
+            s.recvmsg(100)
+            """, String(port))
+        #expect(traced.status == 0, "\(traced.stderr)")
+        let calls = Self.calls(traced.stderr)
+        #expect(calls.contains("sendmsg(4, \"hello\", 127.0.0.1:\(port)) = 5"), "\(calls)")
+        #expect(calls.contains { $0.hasPrefix("recvmsg(3) = 5 \"hello\" from 127.0.0.1:") }, "\(calls)")
+    }
+
     @Test func aProgramKilledBySignalEndsTheRun() throws {
         let traced = try netlab("run", "--", "/bin/sh", "-c", "kill -SEGV $$")
         #expect(traced.status == 128 + SIGSEGV)

@@ -25,6 +25,9 @@ public enum TraceText {
             if call.call == .sendto, let address = call.address { arguments.append(address.description) }
         case .recvfrom, .read:
             arguments = ["\(fd)", "\(a[2])"]
+        case .sendmsg:
+            arguments = ["\(fd)", quoted(call.data, total: call.data.count)]
+            if let address = call.address { arguments.append(address.description) }
         case .setsockopt, .getsockopt:
             arguments = ["\(fd)", level(a[1]), option(level: a[1], a[2])]
         default:
@@ -36,10 +39,10 @@ public enum TraceText {
         } else {
             text += "\(call.result)"
             switch call.call {
-            case .recvfrom, .read:
+            case .recvfrom, .read, .recvmsg:
                 if call.result > 0 {
                     text += " " + quoted(call.data, total: Int(call.result))
-                    if let address = call.address, call.call == .recvfrom { text += " from \(address)" }
+                    if let address = call.address, call.call != .read { text += " from \(address)" }
                 } else if call.socketKind != "UDP" {
                     text += " (end of stream: the peer closed its side)"
                 }

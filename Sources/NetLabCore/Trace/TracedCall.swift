@@ -87,6 +87,37 @@ public struct TracedCall: Sendable, Equatable {
         /// A socket address at argument `pointer` whose length the kernel writes at argument
         /// `lengthPointer`, after the call.
         case addressOut(pointer: Int, lengthPointer: Int)
+        /// A `struct msghdr` at argument `pointer`: its address and the bytes of its iovecs,
+        /// before the call (sendmsg) or after it, as many as it returned (recvmsg).
+        case message(pointer: Int, sent: Bool)
+    }
+
+    /// A 64-bit `struct msghdr` (56 bytes): where its address and its iovecs are.
+    public struct MessageHeader: Equatable, Sendable {
+        public var name: UInt64
+        public var nameLength: Int
+        public var vectors: UInt64
+        public var vectorCount: Int
+
+        public static let size = 56
+
+        public init?(_ bytes: [UInt8]) {
+            guard bytes.count >= 32 else { return nil }
+            name = Self.word(bytes, 0)
+            nameLength = Int(Self.word(bytes, 8) & 0xffff_ffff)
+            vectors = Self.word(bytes, 16)
+            vectorCount = Int(min(Self.word(bytes, 24), 1024))
+        }
+
+        /// The (base, length) pairs of `count` 16-byte iovecs.
+        public static func vectors(_ bytes: [UInt8]) -> [(base: UInt64, length: Int)] {
+            stride(from: 0, to: bytes.count - 15, by: 16).map { (word(bytes, $0), Int(min(word(bytes, $0 + 8), 1 << 30))) }
+        }
+
+        /// A little-endian 64-bit word (x86-64 and aarch64 are both little-endian).
+        static func word(_ bytes: [UInt8], _ at: Int) -> UInt64 {
+            (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * $1) }
+        }
     }
 
     public static func fetches(_ call: Syscall) -> [Fetch] {
@@ -97,6 +128,8 @@ public struct TracedCall: Sendable, Equatable {
         case .recvfrom: [.received(pointer: 1), .addressOut(pointer: 4, lengthPointer: 5)]
         case .read: [.received(pointer: 1)]
         case .accept, .accept4: [.addressOut(pointer: 1, lengthPointer: 2)]
+        case .sendmsg: [.message(pointer: 1, sent: true)]
+        case .recvmsg: [.message(pointer: 1, sent: false)]
         default: []
         }
     }
