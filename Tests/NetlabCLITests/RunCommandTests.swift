@@ -315,4 +315,58 @@ import Testing
         let usage = try netlab("run", "--no-wire", "--write", file, "--", "/bin/true")
         #expect(usage.status == 64 && usage.stderr == "netlab: --write \(file) needs the packets, which --no-wire leaves out\n")
     }
+
+    /// The lab's UDP pair, both traced: the server's recvfrom names the client, its sendto
+    /// answers there, and the client's recvfrom names the server.
+    @Test func theLabsUDPPair() throws {
+        let server = try Background.netlab("run", "--no-wire", "--", python3, "-u", fixture("UDPServer.py"), "0")
+        let port = try server.port()
+        let client = try netlab("run", "--no-wire", "--", python3, fixture("UDPClient.py"), "127.0.0.1", String(port), stdin: "hello\n")
+        #expect(client.status == 0 && client.out.hasSuffix("HELLO\n"), "\(client.out)\(client.stderr)")
+        let sent = try #require(Self.calls(client.stderr).first { $0.hasPrefix("sendto(3, \"hello\", 5, 127.0.0.1:\(port)) = 5") })
+        #expect(Self.calls(client.stderr).contains("recvfrom(3, 2048) = 5 \"HELLO\" from 127.0.0.1:\(port)"), "\(client.stderr) \(sent)")
+        let answered = try server.line(containing: "] sendto(3, \"HELLO\", 5, 127.0.0.1:", orContaining: "] sendto(3, \"HELLO\"")
+        #expect(server.text.contains("] recvfrom(3, 2048) = 5 \"hello\" from 127.0.0.1:"), "\(server.text)")
+        #expect(answered.hasSuffix(") = 5"))
+        kill(server.process.processIdentifier, SIGKILL)
+    }
+
+    /// A small C client (the calls a C program makes: write and read on the socket).
+    @Test func aSmallCClient() throws {
+        let compiler = ["/usr/bin/cc", "/usr/bin/clang", "/opt/swift/usr/bin/clang"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let cc = try #require(compiler, "a C compiler (the Swift toolchain's clang)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-c-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = directory.appendingPathComponent("client.c").path
+        try """
+            #include <arpa/inet.h>
+            #include <stdlib.h>
+            #include <string.h>
+            #include <sys/socket.h>
+            #include <unistd.h>
+            int main(int argc, char **argv) {
+                int fd = socket(AF_INET, SOCK_STREAM, 0);
+                struct sockaddr_in a; memset(&a, 0, sizeof a);
+                a.sin_family = AF_INET; a.sin_port = htons(atoi(argv[1])); a.sin_addr.s_addr = htonl(0x7f000001);
+                if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) return 2;
+                write(fd, "hello", 5);
+                shutdown(fd, SHUT_WR);
+                char buffer[1024];
+                ssize_t n = read(fd, buffer, sizeof buffer);
+                close(fd);
+                return n == 5 ? 0 : 1;
+            }
+            """.write(toFile: source, atomically: true, encoding: .utf8)
+        let binary = directory.appendingPathComponent("client").path
+        #expect(try run(cc, ["-O2", "-o", binary, source]).status == 0)
+        let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
+        let port = try server.port()
+        let traced = try netlab("run", "--no-wire", "--", binary, String(port))
+        #expect(traced.status == 0, "\(traced.stderr)")
+        #expect(Self.calls(traced.stderr) == [
+            "socket(AF_INET, SOCK_STREAM, 0) = 3", "connect(3, 127.0.0.1:\(port)) = 0", "write(3, \"hello\", 5) = 5",
+            "shutdown(3, SHUT_WR) = 0", "read(3, 1024) = 5 \"HELLO\"", "close(3) = 0",
+        ], "\(traced.stderr)")
+    }
 }
