@@ -44,6 +44,22 @@ final class LoopbackPeer: @unchecked Sendable {
 
     func accept() -> LoopbackPeer { LoopbackPeer(accepted: Glibc.accept(fd, nil, nil)) }
 
+    /// The connection waiting on another listener (`listener`, which may be non-blocking),
+    /// within `milliseconds`; nil when none came.
+    static func accept(from listener: Int32, within milliseconds: Int32) -> LoopbackPeer? {
+        var ready = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        guard poll(&ready, 1, milliseconds) == 1 else { return nil }
+        let accepted = Glibc.accept(listener, nil, nil)
+        return accepted >= 0 ? LoopbackPeer(accepted: accepted) : nil
+    }
+
+    /// Whether TCP_NODELAY is set on this socket (nil: it could not be read).
+    var noDelay: Bool? {
+        var value: Int32 = -1
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &value, &length) == 0 ? value != 0 : nil
+    }
+
     /// One `send`; the count written, or -1 (`errno` says why: EAGAIN when non-blocking and full).
     @discardableResult
     func send(_ bytes: [UInt8]) -> Int {

@@ -252,15 +252,8 @@ extension LoopbackTests {
             defer { Syscall.close(fd) }
             let peer = try #require(LoopbackPeer(connectingTo: local.port))
             // The listener is non-blocking: wait until the connection is there.
-            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            #expect(poll(&ready, 1, 5000) == 1)
-            let accepted = Glibc.accept(fd, nil, nil)
-            #expect(accepted >= 0)
-            defer { Glibc.close(accepted) }
-            var value: Int32 = -1
-            var length = socklen_t(MemoryLayout<Int32>.size)
-            #expect(getsockopt(accepted, Int32(IPPROTO_TCP), TCP_NODELAY, &value, &length) == 0)
-            #expect((value != 0) == noDelay)
+            let accepted = try #require(LoopbackPeer.accept(from: fd, within: 5000))
+            #expect(accepted.noDelay == noDelay)
             withExtendedLifetime(peer) {}
         }
     }
