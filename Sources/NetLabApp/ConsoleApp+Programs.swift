@@ -56,10 +56,7 @@ extension ConsoleApp {
             }
             tracer.started = { [weak self] pid in
                 DispatchQueue.main.async {
-                    MainActor.assumeIsolated {
-                        self?.runningPrograms.insert(pid)
-                        self?.dispatch(.program(.started(id: id, pid: pid)))
-                    }
+                    MainActor.assumeIsolated { self?.dispatch(.program(.started(id: id, pid: pid))) }
                 }
             }
             let how: String
@@ -76,7 +73,6 @@ extension ConsoleApp {
             sink.after {
                 MainActor.assumeIsolated {
                     guard let self else { return }
-                    if let pid = self.programPID(id) { self.runningPrograms.remove(pid) }
                     if let input = self.programInputs.removeValue(forKey: id) { close(input) }
                     self.dispatch(.program(.ended(id: id, how: how)))
                 }

@@ -64,13 +64,9 @@ public final class ConsoleApp {
     private var eventLog: LogWriter?
     /// The event stream every engine, the capture and the traced programs report into.
     var eventSink: EventSink?
-    /// Traced programs still running (`:run`), by pid: ended with the console.
-    var runningPrograms: Set<Int32> = []
     /// The write end of each running program's stdin (`:type`), by its `:run` number.
     var programInputs: [Int: Int32] = [:]
 
-    /// The pid of the program `:run` numbered `id`, once started.
-    func programPID(_ id: Int) -> Int32? { state.programs.first { $0.id == id }?.pid }
     /// The ports the capture filter watches now (it follows the servers and the client's target).
     private var capturedPorts: [UInt16] = []
     private let watched = WatchedPorts()
@@ -342,7 +338,7 @@ public final class ConsoleApp {
         guard !quitting else { return }
         quitting = true
         // Traced programs end with the console (their tracer threads then end by themselves).
-        for pid in runningPrograms { kill(pid, SIGKILL) }
+        for program in state.programs where program.running { if let pid = program.pid { kill(pid, SIGKILL) } }
         capture?.stop()
         eventLog?.drain(within: 1)
         // Waits for every server's queued start or stop first, then stops it for good.

@@ -45,16 +45,17 @@ public enum PortHolder {
     /// Bytes that arrived on another process's TCP socket and are not read yet (the kernel's
     /// receive queue, /proc/net/tcp's rx_queue), or nil when it cannot be seen.
     public static func unread(pid: Int32, fd: Int32) -> Int? {
-        let fields = socketFields(pid: pid, fd: fd, files: ["/proc/net/tcp", "/proc/net/tcp6"])
-        return fields?[4].split(separator: ":").last.flatMap { Int($0, radix: 16) }
+        connection(pid: pid, fd: fd)?.unread
     }
 
-    /// The local and remote ports of another process's TCP socket (its connection), from /proc.
-    public static func ports(pid: Int32, fd: Int32) -> (local: UInt16, remote: UInt16)? {
+    /// Another process's TCP socket as /proc sees it, in one reading: its local and remote
+    /// ports and the bytes that arrived and are not read yet.
+    public static func connection(pid: Int32, fd: Int32) -> (local: UInt16, remote: UInt16, unread: Int)? {
         guard let fields = socketFields(pid: pid, fd: fd, files: ["/proc/net/tcp", "/proc/net/tcp6"]),
               let local = fields[1].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }),
-              let remote = fields[2].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }) else { return nil }
-        return (local, remote)
+              let remote = fields[2].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }),
+              let unread = fields[4].split(separator: ":").last.flatMap({ Int($0, radix: 16) }) else { return nil }
+        return (local, remote, unread)
     }
 
     /// The /proc/net line of the socket behind `pid`'s descriptor `fd` (matched by inode), split.

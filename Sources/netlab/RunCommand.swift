@@ -66,17 +66,15 @@ struct RunCommand: ParsableCommand {
         let output = RunOutput(fd: fd, hold: noWire ? 0 : 0.05, json: json)
         let tracer = Tracer(path: path, arguments: words, sameCPU: !allCPUs) { call in
             var call = call
-            // What a TCP receive left in the socket (the program waits while this is read).
-            if call.socketKind == "TCP", [.recvfrom, .read, .recvmsg].contains(call.call), call.errno == nil {
-                call.unread = PortHolder.unread(pid: call.pid, fd: call.descriptor)
+            // A TCP receive, read from /proc once while the program waits: what it left in the
+            // socket, and its connection (which captured segments its bytes came from).
+            var receive: (local: UInt16, remote: UInt16, count: Int)?
+            if call.socketKind == "TCP", [.recvfrom, .read, .recvmsg].contains(call.call), call.errno == nil,
+               let connection = PortHolder.connection(pid: call.pid, fd: call.descriptor) {
+                call.unread = connection.unread
+                if call.result > 0 { receive = (connection.local, connection.remote, Int(call.result)) }
             }
             let row = Self.row(call)
-            // A TCP receive's connection, for which captured segments its bytes came from.
-            var receive: (local: UInt16, remote: UInt16, count: Int)?
-            if call.socketKind == "TCP", call.result > 0, [.recvfrom, .read, .recvmsg].contains(call.call),
-               let ports = PortHolder.ports(pid: call.pid, fd: call.descriptor) {
-                receive = (ports.local, ports.remote, Int(call.result))
-            }
             output.add(call, text: json ? TraceText.json(call) : row, note: String(row.drop { $0 != "[" }), receive: receive)
         }
         let wire = noWire ? nil : RunWire.start(output: output)
