@@ -417,4 +417,24 @@ struct SituationTests {
         let received = rows.firstIndex { $0.contains("] recvfrom(3, 1024) = 5 \"HELLO\"") }
         #expect(sent != nil && served != nil && received != nil && sent! < served! && served! < received!, "\(text)")
     }
+
+    /// The lab's client under `:run` before any server (question 1): the failed call is said in
+    /// netlab's words, and the wire beside it has the SYN and the RST of that connection.
+    @Test func aStudentsClientRefusedInTheConsole() async throws {
+        let port = try ConsoleLoopTests.freePort()
+        let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../NetlabCLITests/Fixtures/TCPClient.py").standardized.path
+        let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
+        defer { app.quit() }
+        type(app, terminal, [":run /usr/bin/python3 \(client) 127.0.0.1 \(port)"])
+        let frame = await terminal.frame { $0.text.contains("exited with status 1") && $0.text.contains("wire RST/ACK 127.0.0.1:\(port) >") }
+        let text = frame?.text ?? terminal.screen?.text ?? ""
+        let said = Self.sentence("python3 [", in: text)
+        #expect(said?.hasSuffix("connect() failed with ECONNREFUSED: nothing is listening on 127.0.0.1:\(port)") == true, "\(text)")
+        let rows = text.split(separator: "\n").map(String.init)
+        let call = rows.firstIndex { $0.contains("] connect(3, 127.0.0.1:\(port)) = -1 ECONNREFUSED") }
+        let syn = rows.firstIndex { $0.contains("wire SYN 127.0.0.1:") && $0.contains("> 127.0.0.1:\(port) ") }
+        let rst = rows.firstIndex { $0.contains("wire RST/ACK 127.0.0.1:\(port) >") }
+        #expect(call != nil && syn != nil && rst != nil && call! < syn! && syn! < rst!, "\(text)")
+    }
 }

@@ -369,4 +369,23 @@ import Testing
             "shutdown(3, SHUT_WR) = 0", "read(3, 1024) = 5 \"HELLO\"", "close(3) = 0",
         ], "\(traced.stderr)")
     }
+
+    /// `:run` and `:type` in the real console at 80x24, read off the screen as a person sees it:
+    /// the lab's client answered by netlab's server, its recvfrom in the detail pane, its end.
+    @Test func theLabsClientInTheConsoleAt80x24() throws {
+        let port = try freePort()
+        let session = try TmuxSession(
+            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(try freePort())",
+                      "--http-port", "\(try freePort())", "--servers", "tcp"],
+            width: 80, height: 24)
+        try session.waitForServer("TCP", port: port, "ON")
+        try session.typeLine(":run \(python3) \(fixture("TCPClient.py")) 127.0.0.1 \(port)")
+        try session.waitFor("starting, traced")
+        try session.typeLine(":type 1 hi")
+        try session.waitFor("sentence:From Server: HI")
+        let screen = try session.waitFor("exited with status 0")
+        #expect(screen.contains("] recvfrom(3, 1024) = 2 \"HI\""), "\(screen)")
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
 }
