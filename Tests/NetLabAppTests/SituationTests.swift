@@ -322,7 +322,12 @@ struct SituationTests {
         defer { app.quit() }
         #expect(await terminal.frame { $0.text.contains("HTTP server listening on 127.0.0.1:\(port)") } != nil)
         type(app, terminal, [":proto http", "/nope.html"])
-        let frame = await terminal.frame { $0.text.contains("HTTP <- 404 Not Found") && $0.text.contains("HTTP client close()") }
+        // Until the server's FIN is on the wire: the capture delivers frames up to 10 ms after
+        // the calls, in order, so the response's segment is there by then (a CI run read the
+        // screen before it came).
+        let frame = await terminal.frame {
+            $0.text.contains("HTTP <- 404 Not Found") && $0.text.contains("HTTP client close()") && $0.text.contains("FIN/ACK 127.0.0.1:\(port) >")
+        }
         let text = frame?.text ?? terminal.screen?.text ?? ""
         #expect(text.contains("\"GET /nope.html HTTP/1.1\" 404"), "the server log: \(text)")
         // The response's segment is on the wire from the server's port to the client's.
