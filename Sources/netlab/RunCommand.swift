@@ -93,6 +93,8 @@ struct RunCommand: ParsableCommand {
             output.write(to: file, path: write, linkType: wire.linkType, interface: "lo")
         }
         tracer.entered = { call in
+            // Its row will come at its return with this entry time: hold what comes after it.
+            output.begin(call)
             // What a close() leaves unread decides whether it sends a FIN or a reset.
             if call.call == .close, call.socketKind == "TCP" { call.unread = PortHolder.unread(pid: call.pid, fd: call.descriptor) }
             // The program's ports join the filter as it names them, before the call runs (the

@@ -44,7 +44,24 @@ final class RunOutput: @unchecked Sendable {
         self.json = json
     }
 
+    /// Calls entered and not yet returned whose row will carry their entry time (a connect
+    /// waiting for its SYN/ACK), by thread: nothing after such a stamp is written before its
+    /// row comes, for at most `longestWait` (then its row comes late, out of order).
+    private var entered: [Int32: Date] = [:]
+    static let longestWait: TimeInterval = 2
+
+    /// A call has entered; its row is stamped now (`call.stamp`).
+    func begin(_ call: TracedCall) {
+        guard !call.stampedAtReturn else { return }
+        lock.lock()
+        entered[call.pid] = call.entry
+        lock.unlock()
+    }
+
     func add(_ call: TracedCall, text: String, note: String, receive: (local: UInt16, remote: UInt16, count: Int)? = nil) {
+        lock.lock()
+        entered[call.pid] = nil
+        lock.unlock()
         append(Item(time: call.stamp, order: 0, text: text, note: note, receive: receive))
     }
 
@@ -142,7 +159,11 @@ final class RunOutput: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !pending.isEmpty else { return }
-        let limit = Date().addingTimeInterval(-hold)
+        let now = Date()
+        var limit = now.addingTimeInterval(-hold)
+        if let oldest = entered.values.filter({ now.timeIntervalSince($0) < Self.longestWait }).min(), oldest < limit {
+            limit = oldest.addingTimeInterval(-0.000_001)
+        }
         var ready = pending.filter { all || $0.time <= limit }.sorted { ($0.time, $0.order) < ($1.time, $1.order) }
         guard !ready.isEmpty else { return }
         pending.removeAll { all || $0.time <= limit }

@@ -388,4 +388,30 @@ import Testing
         try session.send("F10")
         #expect(try session.exitStatus() == 0)
     }
+
+    /// A connect() that waits (a server whose backlog is full drops its SYNs): its row, stamped
+    /// as it started, comes before the SYNs it sent while it waited, not after them.
+    @Test(.enabled(if: geteuid() == 0, "capturing needs root or CAP_NET_RAW"))
+    func aConnectThatWaitsComesBeforeItsSYNs() throws {
+        let full = try Background(python3, ["-u", "-c", """
+            import socket, time
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+            held = socket.create_connection(s.getsockname()); print("port", s.getsockname()[1], flush=True)
+            time.sleep(60)
+            """])
+        let port = try full.port()
+        let traced = try netlab("run", "--", python3, "-c", """
+            import signal, socket, sys
+            def give_up(number, frame): raise TimeoutError()
+            signal.signal(signal.SIGALRM, give_up); signal.alarm(1)
+            s = socket.socket()  # blocking: connect() itself waits, in the kernel
+            try: s.connect(("127.0.0.1", int(sys.argv[1])))
+            except OSError: pass
+            """, String(port))
+        let lines = traced.stderr.split(separator: "\n").map(String.init)
+        let connect = lines.firstIndex { $0.contains("] connect(3, 127.0.0.1:\(port))") }
+        let syn = lines.firstIndex { $0.contains("> 127.0.0.1:\(port) SYN seq 0") }
+        #expect(connect != nil && syn != nil && connect! < syn!, "\(traced.stderr)")
+        kill(full.process.processIdentifier, SIGKILL)
+    }
 }

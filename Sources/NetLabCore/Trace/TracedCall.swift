@@ -38,11 +38,11 @@ public struct TracedCall: Sendable, Equatable {
     /// The time a row is shown at, netlab's rule for its own calls: a call that sends or
     /// connects at its entry (what it causes comes after), a call that receives or accepts at
     /// its return (what it took arrived before).
-    public var stamp: Date {
-        switch call {
-        case .recvfrom, .recvmsg, .recvmmsg, .read, .accept, .accept4: exit ?? entry
-        default: entry
-        }
+    public var stamp: Date { stampedAtReturn ? exit ?? entry : entry }
+
+    /// Whether the row is stamped when the call returns (it receives or accepts).
+    public var stampedAtReturn: Bool {
+        [.recvfrom, .recvmsg, .recvmmsg, .read, .accept, .accept4].contains(call)
     }
 
     /// The errno when the call failed.
