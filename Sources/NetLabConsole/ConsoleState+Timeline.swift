@@ -129,14 +129,16 @@ extension ConsoleState {
         return " seq \(sequence)" + (row.acknowledgement.map { " ack \($0)" } ?? "") + " win \(row.window ?? Int(tcp.window))"
     }
 
-    /// Adds a row in causal order: calls arrive in order; a frame (which the capture delivers a
-    /// little later) goes after every row stamped before the kernel saw it.
+    /// Adds a row in causal order: netlab's calls arrive in order; a frame (which the capture
+    /// delivers a little later) and a traced program's call (reported when it returns, by
+    /// another thread, so another engine's row may come first) go after every row stamped
+    /// before them.
     mutating func addRow(_ row: TimelineRow) {
         var row = row
         row.id = nextRowID
         nextRowID += 1
         var position = timeline.count
-        if row.lane == .wire {
+        if row.lane == .wire || row.role == .program {
             while position > 0, timeline.items[position - 1].time > row.time { position -= 1 }
         }
         timeline.insert(row, at: position)

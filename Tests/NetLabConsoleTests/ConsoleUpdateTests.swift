@@ -434,6 +434,19 @@ import NetLabCore
         #expect(ColonCommand.parse("stop") == .failure(CommandError("usage: :stop N (:run lists them)")))
     }
 
+    /// A traced call is reported when it returns, by the tracer's thread, so netlab's server
+    /// may report the recv() it caused first: the row takes its place by its time.
+    @Test func aTracedCallTakesItsPlaceByItsTime() {
+        var state = ConsoleState()
+        let client = Endpoint(host: "127.0.0.1", port: 40000)
+        state.apply([.event(LabEvent(time: t0.addingTimeInterval(2), engine: .tcp, role: .server,
+                                     kind: .received(bytes: Array("hi".utf8), from: client, to: localServer), call: .recv))])
+        var sent = TracedCall(pid: 7, call: .sendto, arguments: [3, 0, 2, 0, 0, 0], result: 2, entry: t0.addingTimeInterval(1))
+        sent.data = Array("hi".utf8)
+        state.apply([.event(LabEvent(time: sent.stamp, engine: .tcp, role: .program, kind: .traced(sent, program: "python3")))])
+        #expect(state.timeline.items.map(\.text) == ["python3 [7] sendto(3, \"hi\", 2) = 2", "TCP server recv() 2 B 127.0.0.1:40000 > 127.0.0.1:12000"])
+    }
+
     @Test func aProgramsLifeInTheTranscriptAndItsCallsInTheTimeline() {
         var state = ConsoleState()
         state.type(":run python3 TCPServer.py 12001")
