@@ -188,6 +188,16 @@ static inline long netlab_trace_read(pid_t pid, unsigned long address, void *buf
     return (long)process_vm_readv(pid, &local, 1, &remote, 1, 0);
 }
 
+// Two pieces of `pid`'s memory in one system call (a sendto()'s bytes and its address): each
+// process_vm_readv costs about 2.5 us in this VM, a third of netlab's own work per traced
+// call. The pieces land one after the other in `buffer`; the count read, or -1.
+static inline long netlab_trace_read_two(pid_t pid, unsigned long first, size_t firstLength,
+                                         unsigned long second, size_t secondLength, void *buffer) {
+    struct iovec local = { buffer, firstLength + secondLength };
+    struct iovec remote[2] = { { (void *)first, firstLength }, { (void *)second, secondLength } };
+    return (long)process_vm_readv(pid, &local, 1, remote, 2, 0);
+}
+
 // Keeps the calling thread on the CPU it runs on now (a child forked next inherits it): a
 // traced call hands control to the tracer and back twice, and across CPUs each hand-over is a
 // wake-up on another CPU (measured in this VM: about 180 us per traced call across CPUs, 35

@@ -74,8 +74,9 @@ struct RunCommand: ParsableCommand {
                 call.unread = connection.unread
                 if call.result > 0 { receive = (connection.local, connection.remote, Int(call.result)) }
             }
-            let row = Self.row(call)
-            output.add(call, text: json ? TraceText.json(call) : row, note: String(row.drop { $0 != "[" }), receive: receive)
+            // The row as text, and from its pid on as the packet comment of --write's file.
+            let row = json && write == nil ? "" : Self.row(call)
+            output.add(call, text: json ? TraceText.json(call) : row, note: write == nil ? nil : String(row.drop { $0 != "[" }), receive: receive)
         }
         let wire = noWire ? nil : RunWire.start(output: output)
         if let write {

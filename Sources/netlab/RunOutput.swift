@@ -38,10 +38,16 @@ final class RunOutput: @unchecked Sendable {
     /// Rows not written because the output failed (a full disk, a closed pipe).
     private(set) var failed: Int32?
 
+    /// Whether each row is written as it comes (a terminal, without the wire to wait for);
+    /// otherwise the flush timer writes them in batches (a write per row was a tenth of the
+    /// cost of a traced call).
+    private let immediate: Bool
+
     init(fd: Int32, hold: TimeInterval, json: Bool) {
         self.fd = fd
         self.hold = hold
         self.json = json
+        immediate = hold == 0 && isatty(fd) == 1
     }
 
     /// Calls entered and not yet returned whose row will carry their entry time (a connect
@@ -58,7 +64,7 @@ final class RunOutput: @unchecked Sendable {
         lock.unlock()
     }
 
-    func add(_ call: TracedCall, text: String, note: String, receive: (local: UInt16, remote: UInt16, count: Int)? = nil) {
+    func add(_ call: TracedCall, text: String, note: String?, receive: (local: UInt16, remote: UInt16, count: Int)? = nil) {
         lock.lock()
         entered[call.pid] = nil
         lock.unlock()
@@ -120,7 +126,7 @@ final class RunOutput: @unchecked Sendable {
         item.order = order
         pending.append(item)
         lock.unlock()
-        if hold == 0 { flush(all: true) }
+        if immediate { flush(all: true) }
     }
 
     /// Which captured segments a receive's bytes came from (under the lock, in time order):

@@ -97,3 +97,20 @@ import NetLabCore
         #expect(TracedCall.fetches(.listen).isEmpty)
     }
 }
+
+/// The microsecond clock of traced rows and frames: local time as `LabEvent.clock` gives it,
+/// then six digits, rounded, never 1,000,000.
+struct WireClockTests {
+    @Test func microsecondsFollowTheLocalClock() {
+        for seconds in [0.0, 1_796_300_000.000_000_4, 1_796_300_059.999_999_7, 1_796_303_599.123_456, 1_796_340_000.5] {
+            let time = Date(timeIntervalSince1970: seconds)
+            let text = WireClock.microseconds(time)
+            let whole = seconds.rounded(.down)
+            let micros = min(999_999, Int(((seconds - whole) * 1e6).rounded()))
+            let expected = LabEvent.clock(Date(timeIntervalSince1970: whole)).prefix(8) + "." + String(format: "%06d", micros)
+            #expect(text == expected)
+            #expect(text.count == 15)
+        }
+        #expect(WireClock.microseconds(Date(timeIntervalSince1970: 1_796_300_059.999_999_7)).hasSuffix(".999999"))
+    }
+}

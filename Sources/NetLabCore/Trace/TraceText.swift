@@ -110,7 +110,8 @@ public enum TraceText {
 
     static func quoted(_ bytes: [UInt8], total: Int) -> String {
         let shown = bytes.prefix(64)
-        let text = "\"" + TerminalSafe.escape(Array(shown)).replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        let escaped = TerminalSafe.escape(shown)
+        let text = "\"" + (shown.contains(UInt8(ascii: "\"")) ? escaped.replacingOccurrences(of: "\"", with: "\\\"") : escaped) + "\""
         return shown.count < total ? text + "..." : text
     }
 
