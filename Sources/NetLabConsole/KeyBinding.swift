@@ -1,7 +1,7 @@
 import NetLabCore
 
 /// A key, what it does, and how the key bar and the help overlay describe it. `all` is the one
-/// table of keys: the key bar, the help overlay, the dispatch and the README's keys table all
+/// table of keys: the key bar, the help overlay, the dispatch and docs/console.md's keys table all
 /// come from it (typing a character into the input line is the only key not in it).
 public struct KeyBinding: Equatable, Sendable {
     public enum Command: Equatable, Sendable {
@@ -57,7 +57,7 @@ public struct KeyBinding: Equatable, Sendable {
         ([key.label] + alternates.map(\.short)).joined(separator: "/")
     }
 
-    /// `F1, ?, Esc 1` in the help and the README: every key that does it.
+    /// `F1, ?, Esc 1` in the help and docs/console.md: every key that does it.
     public var allKeys: String {
         var names = [key.label]
         names += alternates.map(\.key.label)
@@ -134,7 +134,7 @@ public struct KeyBinding: Equatable, Sendable {
         KeyBinding(key: key, command: command, label: "", help: help, onKeyBar: false)
     }
 
-    /// The help's and the README's rows: bindings with the same help share a row (`Up Down`),
+    /// The help's and docs/console.md's rows: bindings with the same help share a row (`Up Down`),
     /// and Esc/Alt + digit gets one row of its own.
     public static func helpRows(for engines: [LabEvent.Engine]) -> [(keys: String, help: String)] {
         var rows: [(keys: String, help: String)] = []

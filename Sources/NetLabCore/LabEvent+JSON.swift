@@ -1,7 +1,7 @@
 import Foundation
 
 /// One JSON object per event, for `--log FILE` (JSON Lines): stable field names, present only
-/// when they apply. Documented in the README ("Logging every event as JSON").
+/// when they apply. Documented in docs/console.md ("Logging every event as JSON").
 ///
 /// Always: `time` (UTC, ISO 8601 with microseconds), `engine` (`TCP`, `UDP`, `HTTP`; for a
 /// wire frame its protocol, `TCP`, `UDP`, `ICMP`, `ICMPv6` or `other`), `role`

@@ -46,7 +46,7 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "Start in presenter mode: big banner and status words for the back row (F7 toggles).")
     var presenter = false
 
-    @Option(help: ArgumentHelp("Append every event to this file as it happens, one JSON object per line (see README).",
+    @Option(help: ArgumentHelp("Append every event to this file as it happens, one JSON object per line (see docs/console.md).",
                                valueName: "file"))
     var log: String?
 

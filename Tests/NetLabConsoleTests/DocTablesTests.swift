@@ -3,15 +3,16 @@ import Testing
 import NetLabConsole
 import NetLabCore
 
-/// README.md's keys and commands tables are the console's own tables, written out: a test
-/// fails when either side changes alone; `NETLAB_RECORD_SNAPSHOTS=1 swift test` rewrites them
-/// (as it does the screen snapshots).
-@Suite(.serialized) struct ReadmeTablesTests {
-    static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../README.md").standardized
+/// docs/console.md's keys and commands tables are the console's own tables, written out: a
+/// test fails when either side changes alone; `NETLAB_RECORD_SNAPSHOTS=1 swift test` rewrites
+/// them (as it does the screen snapshots). docs/wire.md's messages table quotes the console.
+@Suite(.serialized) struct DocTablesTests {
+    static let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs").standardized
+    static let console = docs.appendingPathComponent("console.md")
+    static let wire = docs.appendingPathComponent("wire.md")
 
-    static func section(_ name: String) throws -> String {
-        let text = try String(contentsOf: readme, encoding: .utf8)
+    static func section(_ name: String, in file: URL = console) throws -> String {
+        let text = try String(contentsOf: file, encoding: .utf8)
         guard let start = text.range(of: "<!-- \(name):start -->\n"), let end = text.range(of: "<!-- \(name):end -->") else {
             throw CocoaError(.fileReadCorruptFile)
         }
@@ -34,12 +35,12 @@ import NetLabCore
         return rows.joined(separator: "\n") + "\n"
     }
 
-    /// Replaces a marked section of README.md (recording mode only).
+    /// Replaces a marked section of docs/console.md (recording mode only).
     static func record(_ name: String, _ table: String) throws {
-        var text = try String(contentsOf: readme, encoding: .utf8)
+        var text = try String(contentsOf: console, encoding: .utf8)
         guard let start = text.range(of: "<!-- \(name):start -->\n"), let end = text.range(of: "<!-- \(name):end -->") else { return }
         text.replaceSubrange(start.upperBound..<end.lowerBound, with: table)
-        try text.write(to: readme, atomically: true, encoding: .utf8)
+        try text.write(to: console, atomically: true, encoding: .utf8)
     }
 
     static var recording: Bool { ProcessInfo.processInfo.environment["NETLAB_RECORD_SNAPSHOTS"] == "1" }
@@ -47,20 +48,20 @@ import NetLabCore
     @Test func keysTableIsTheBindings() throws {
         if Self.recording { try Self.record("keys", Self.keysTable) }
         let written = try Self.section("keys")
-        #expect(written == Self.keysTable, "README.md's keys table should read:\n\(Self.keysTable)")
+        #expect(written == Self.keysTable, "docs/console.md's keys table should read:\n\(Self.keysTable)")
     }
 
     @Test func commandsTableIsTheParser() throws {
         if Self.recording { try Self.record("commands", Self.commandsTable) }
         let written = try Self.section("commands")
-        #expect(written == Self.commandsTable, "README.md's commands table should read:\n\(Self.commandsTable)")
+        #expect(written == Self.commandsTable, "docs/console.md's commands table should read:\n\(Self.commandsTable)")
     }
 
-    /// The console's own sentences in README's messages table, built by the code.
+    /// The console's own sentences in docs/wire.md's messages table, built by the code.
     @Test func messagesTableQuotesTheConsole() throws {
-        let messages = try Self.section("messages")
+        let messages = try Self.section("messages", in: Self.wire)
         let pieces = try #require(ConsoleState.piecesSentence(100_000, [32_768, 32_768, 34_464]))
-        #expect(messages.contains("| \(pieces) |"), "README.md's messages table should quote: \(pieces)")
+        #expect(messages.contains("| \(pieces) |"), "docs/wire.md's messages table should quote: \(pieces)")
         #expect(ConsoleState.piecesSentence(1_024, [1_024]) == nil, "a reply a recv(1024) reads whole is not remarked on")
         #expect(ConsoleState.piecesSentence(2_000, [1_000]) == nil, "pieces that do not add up are not claimed")
         #expect(ConsoleState.piecesSentence(2_000, [2_000])?.hasPrefix("the 2000 bytes came in 1 recv() call;") == true)

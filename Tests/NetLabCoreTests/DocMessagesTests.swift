@@ -2,11 +2,11 @@ import Foundation
 import Testing
 import NetLabCore
 
-/// README.md's "What the messages mean" table quotes netlab's own words: each message below,
+/// docs/wire.md's "What the messages mean" table quotes netlab's own words: each message below,
 /// built from the code for 127.0.0.1:12000, must appear there verbatim.
-@Suite struct ReadmeMessagesTests {
-    static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../README.md").standardized
+@Suite struct DocMessagesTests {
+    static let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../docs/wire.md").standardized
 
     static let target = Endpoint(host: "127.0.0.1", port: 12000)
 
@@ -39,14 +39,14 @@ import NetLabCore
     }
 
     @Test func everyMessageIsQuotedAsTheCodeSaysIt() throws {
-        let text = try String(contentsOf: Self.readme, encoding: .utf8)
+        let text = try String(contentsOf: Self.page, encoding: .utf8)
         guard let start = text.range(of: "<!-- messages:start -->"), let end = text.range(of: "<!-- messages:end -->") else {
-            Issue.record("README.md has no messages table")
+            Issue.record("docs/wire.md has no messages table")
             return
         }
         let table = text[start.upperBound..<end.lowerBound]
         for message in Self.messages {
-            #expect(table.contains(message), "README.md's messages table should quote: \(message)")
+            #expect(table.contains(message), "docs/wire.md's messages table should quote: \(message)")
         }
     }
 }
