@@ -45,8 +45,10 @@ extension ConsoleApp {
             // Made on its own thread: ptrace answers only the thread that started the program.
             // The console's descriptors (its terminal, sockets, capture) are not the program's.
             let tracer = Tracer(path: path, arguments: command, output: output, input: inputRead, inherits: []) { call in
-                sink.emit(LabEvent(time: call.stamp, engine: call.socketKind == "UDP" ? .udp : .tcp, role: .program,
-                                   kind: .traced(call, program: label)))
+                sink.emit(
+                    LabEvent(
+                        time: call.stamp, engine: call.socketKind == "UDP" ? .udp : .tcp, role: .program,
+                        kind: .traced(call, program: label)))
             }
             tracer.entered = { [weak self] call in
                 // The port a call names joins the wire's filter before the call runs (the

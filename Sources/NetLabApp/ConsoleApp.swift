@@ -3,8 +3,8 @@ import Foundation
 import NetLabCapture
 import NetLabConsole
 import NetLabCore
-import NetLabSockets
 import NetLabEvents
+import NetLabSockets
 
 /// The console loop: keys and engine events become actions, `update` returns effects that
 /// this class carries out exactly as given, and the state is rendered to the terminal once
@@ -32,9 +32,11 @@ public final class ConsoleApp {
         /// The log's name, for the line that says it could not be written.
         public var eventLogPath = "--log"
 
-        public init(listenHost: String?, clientHost: String, ports: [LabEvent.Engine: UInt16], servers: [LabEvent.Engine],
-                    site: HTTPSite, theme: Theme, themes: ThemeCatalog, presenter: Bool, wire: Bool = true,
-                    eventLog: Int32? = nil) {
+        public init(
+            listenHost: String?, clientHost: String, ports: [LabEvent.Engine: UInt16], servers: [LabEvent.Engine],
+            site: HTTPSite, theme: Theme, themes: ThemeCatalog, presenter: Bool, wire: Bool = true,
+            eventLog: Int32? = nil
+        ) {
             self.listenHost = listenHost
             self.clientHost = clientHost
             self.ports = ports
@@ -80,9 +82,10 @@ public final class ConsoleApp {
 
     public init(settings: Settings, terminal: any TerminalBackend, exit: @escaping @MainActor () -> Void) {
         self.settings = settings
-        self.state = ConsoleState(engines: Self.engines, ports: settings.ports, listenHost: settings.listenHost,
-                                  clientHost: settings.clientHost, theme: settings.theme.name,
-                                  presenter: settings.presenter)
+        self.state = ConsoleState(
+            engines: Self.engines, ports: settings.ports, listenHost: settings.listenHost,
+            clientHost: settings.clientHost, theme: settings.theme.name,
+            presenter: settings.presenter)
         self.terminal = terminal
         self.exit = exit
     }
@@ -95,20 +98,24 @@ public final class ConsoleApp {
         // never holds up the console; what cannot wait is dropped and counted, in JSON too).
         let path = settings.eventLogPath
         let eventLog = settings.eventLog.map { fd in
-            LogWriter(fd: fd, dropNote: { dropped in
-                "{\"time\":\"\(LabEvent.isoTime(Date()))\",\"event\":\"log_dropped\",\"count\":\(dropped),"
-                    + "\"text\":\"\(dropped) events dropped: the log file could not keep up\"}"
-            }, failed: { [weak self] code in
-                // A full disk loses events: said once, on screen; the count comes at quit.
-                let error = Errno(code)
-                DispatchQueue.main.async {
-                    MainActor.assumeIsolated {
-                        self?.state.note("--log \(path): cannot write: \(error.message) (\(error.name)); events from here on are not logged "
-                            + "(the count is given when netlab quits)", role: .error, now: Date())
-                        self?.scheduleRender(after: 0)
+            LogWriter(
+                fd: fd,
+                dropNote: { dropped in
+                    "{\"time\":\"\(LabEvent.isoTime(Date()))\",\"event\":\"log_dropped\",\"count\":\(dropped),"
+                        + "\"text\":\"\(dropped) events dropped: the log file could not keep up\"}"
+                },
+                failed: { [weak self] code in
+                    // A full disk loses events: said once, on screen; the count comes at quit.
+                    let error = Errno(code)
+                    DispatchQueue.main.async {
+                        MainActor.assumeIsolated {
+                            self?.state.note(
+                                "--log \(path): cannot write: \(error.message) (\(error.name)); events from here on are not logged "
+                                    + "(the count is given when netlab quits)", role: .error, now: Date())
+                            self?.scheduleRender(after: 0)
+                        }
                     }
-                }
-            })
+                })
         }
         // Everything that happens reaches the app as an action on the main queue, through
         // weak references: nothing global, and nothing keeps a finished console alive.
@@ -120,8 +127,10 @@ public final class ConsoleApp {
         }
         self.eventLog = eventLog
         eventSink = sink
-        servers = [.tcp: TCPServer(events: sink), .udp: UDPServer(events: sink),
-                   .http: HTTPServer(events: sink, configuration: HTTPServer.Configuration(site: settings.site))]
+        servers = [
+            .tcp: TCPServer(events: sink), .udp: UDPServer(events: sink),
+            .http: HTTPServer(events: sink, configuration: HTTPServer.Configuration(site: settings.site)),
+        ]
         for engine in servers.keys {
             serverControl[engine] = DispatchQueue(label: "netlab.console.\(engine.rawValue.lowercased())-control")
         }
@@ -156,15 +165,17 @@ public final class ConsoleApp {
             // are checked again here, on the capture thread.
             let capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: capturedPorts))
             self.capture = capture
-            capture.start(failed: { [weak self] failure in
-                DispatchQueue.main.async { @Sendable in
-                    MainActor.assumeIsolated { self?.dispatch(.wire(.off(reason: failure.message))) }
-                }
-            }) { frame in
-                // No ports: `:watch all` (the kernel filter passes every TCP and UDP port).
-                let watching = ports.get()
-                if watching.isEmpty || matcher.matches(FrameDecoder.decode(frame), ports: watching) { sink.emitWire(frame) }
-            }
+            capture.start(
+                failed: { [weak self] failure in
+                    DispatchQueue.main.async { @Sendable in
+                        MainActor.assumeIsolated { self?.dispatch(.wire(.off(reason: failure.message))) }
+                    }
+                },
+                frames: { frame in
+                    // No ports: `:watch all` (the kernel filter passes every TCP and UDP port).
+                    let watching = ports.get()
+                    if watching.isEmpty || matcher.matches(FrameDecoder.decode(frame), ports: watching) { sink.emitWire(frame) }
+                })
             dispatch(.wire(.on(interface: interface)))
             // The kernel's drop count, checked once a second: a lost frame is never silent.
             let timer = DispatchSource.makeTimerSource(queue: .main)
@@ -247,8 +258,9 @@ public final class ConsoleApp {
                     try FileWriter.write(bytes, to: path, existing: replace ? .replace : .keep)
                     state.note("saved \(what) to \(path) (\(bytes.count) bytes)", role: .info, now: Date())
                 } catch .exists {
-                    state.note("\(path) already exists and was left as it is: :save! \(path) replaces it, or give another name",
-                               role: .error, now: Date())
+                    state.note(
+                        "\(path) already exists and was left as it is: :save! \(path) replaces it, or give another name",
+                        role: .error, now: Date())
                 } catch {
                     state.note(error.description, role: .error, now: Date())
                 }
@@ -257,8 +269,9 @@ public final class ConsoleApp {
                 // tmux passes it on with `set -g set-clipboard on`). Nothing comes back to say
                 // whether the terminal allowed it, so the line says what it depends on.
                 terminal.writeRaw("\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}")
-                state.note("copied \(what) to the clipboard with OSC 52 (the terminal must allow it; "
-                    + "in tmux: set -g set-clipboard on); :save FILE.hex writes it to a file", now: Date())
+                state.note(
+                    "copied \(what) to the clipboard with OSC 52 (the terminal must allow it; "
+                        + "in tmux: set -g set-clipboard on); :save FILE.hex writes it to a file", now: Date())
             case .check(let engine, let host, let port):
                 // Off the main queue: the checks wait for replies (seconds when nobody answers).
                 guard let kind = Conformance.Kind(rawValue: engine.rawValue.lowercased()) else { break }
@@ -348,11 +361,13 @@ public final class ConsoleApp {
         }
         for source in sources { source.cancel() }
         terminal.stop()
-        if let eventLog, case let (lines, code?) = eventLog.lost, lines > 0 {
+        if let eventLog, case (let lines, let code?) = eventLog.lost, lines > 0 {
             // After the terminal is back, so the line stays on screen.
             let error = Errno(code)
-            Descriptor.writeAll(Array("netlab: --log \(settings.eventLogPath): \(lines) event\(lines == 1 ? " was" : "s were") not logged: "
-                .utf8) + Array("\(error.message) (\(error.name))\n".utf8), to: 2)
+            Descriptor.writeAll(
+                Array(
+                    "netlab: --log \(settings.eventLogPath): \(lines) event\(lines == 1 ? " was" : "s were") not logged: "
+                        .utf8) + Array("\(error.message) (\(error.name))\n".utf8), to: 2)
         }
         exit()
     }
@@ -363,6 +378,14 @@ final class WatchedPorts: @unchecked Sendable {
     // @unchecked: `ports` is guarded by `lock`.
     private let lock = NSLock()
     private var ports: Set<UInt16> = []
-    func set(_ list: [UInt16]) { lock.lock(); ports = Set(list); lock.unlock() }
-    func get() -> Set<UInt16> { lock.lock(); defer { lock.unlock() }; return ports }
+    func set(_ list: [UInt16]) {
+        lock.lock()
+        ports = Set(list)
+        lock.unlock()
+    }
+    func get() -> Set<UInt16> {
+        lock.lock()
+        defer { lock.unlock() }
+        return ports
+    }
 }

@@ -33,8 +33,10 @@ public final class LogWriter: @unchecked Sendable {
 
     /// `failed` hears the errno of the first write that fails; from then on the lines that
     /// could not be written are counted (`lost`).
-    public init(fd: Int32 = 1, dropNote: @escaping @Sendable (Int) -> String = LogWriter.textDropNote,
-                failed: (@Sendable (Int32) -> Void)? = nil) {
+    public init(
+        fd: Int32 = 1, dropNote: @escaping @Sendable (Int) -> String = LogWriter.textDropNote,
+        failed: (@Sendable (Int32) -> Void)? = nil
+    ) {
         self.fd = fd
         self.dropNote = dropNote
         self.failed = failed

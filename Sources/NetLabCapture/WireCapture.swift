@@ -123,9 +123,11 @@ public final class WireCapture: @unchecked Sendable {
     /// Starts delivering frames to `handler` (on the capture thread) until `stop`. At most
     /// `count` frames when given. `failed` hears a capture that stopped by itself (the
     /// interface went away).
-    public func start(count: Int? = nil, failed: @escaping @Sendable (Failure) -> Void = { _ in },
-                      finished done: @escaping @Sendable () -> Void = {},
-                      _ handler: @escaping @Sendable (CapturedFrame) -> Void) {
+    public func start(
+        count: Int? = nil, failed: @escaping @Sendable (Failure) -> Void = { _ in },
+        finished done: @escaping @Sendable () -> Void = {},
+        frames handler: @escaping @Sendable (CapturedFrame) -> Void
+    ) {
         lock.lock()
         precondition(!started, "a capture starts once")
         started = true

@@ -40,7 +40,10 @@ public enum ColonCommand: Equatable, Sendable {
     /// `:type N TEXT`: a line for program N's input (its input() or readline).
     case typeTo(Int, String)
 
-    public enum Setting: String, Equatable, Sendable { case port, target, timeout, udpMode = "udp-mode" }
+    public enum Setting: String, Equatable, Sendable {
+        case port, target, timeout
+        case udpMode = "udp-mode"
+    }
 
     public enum Watch: Equatable, Sendable {
         case show, all, reset
@@ -187,12 +190,22 @@ public enum ColonCommand: Equatable, Sendable {
         var escaped = false
         for character in text {
             if let open = quote {
-                if escaped { word.append(character); escaped = false }
-                else if character == "\\" && open == "\"" { escaped = true }
-                else if character == open { quote = nil }
-                else { word.append(character) }
+                if escaped {
+                    word.append(character)
+                    escaped = false
+                } else if character == "\\" && open == "\"" {
+                    escaped = true
+                } else if character == open {
+                    quote = nil
+                } else {
+                    word.append(character)
+                }
             } else if character == " " || character == "\t" {
-                if inWord { words.append(word); word = ""; inWord = false }
+                if inWord {
+                    words.append(word)
+                    word = ""
+                    inWord = false
+                }
             } else if character == "'" || character == "\"" {
                 quote = character
                 inWord = true

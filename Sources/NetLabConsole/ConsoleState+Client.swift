@@ -40,10 +40,14 @@ extension ConsoleState {
         // request (the line is a path or a request line), and a stream client waits at least
         // 5 s (the timeout covers the handshake and the reply; a `:timeout` meant for UDP
         // replies would otherwise cut a TCP exchange short).
-        let bytes = client.engine == .http
+        let bytes =
+            client.engine == .http
             ? HTTPClientMessage.request(for: line, host: client.host, port: client.port) : Array(line.utf8)
-        return [.send(client.engine, bytes: bytes, host: client.host, port: client.port, udpMode: client.udpMode, timeout: timeout,
-                      exchange: id)]
+        return [
+            .send(
+                client.engine, bytes: bytes, host: client.host, port: client.port, udpMode: client.udpMode, timeout: timeout,
+                exchange: id)
+        ]
     }
 
     /// The least time a TCP or HTTP exchange is given, in seconds.

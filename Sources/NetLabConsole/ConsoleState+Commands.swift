@@ -37,9 +37,12 @@ extension ConsoleState {
             }
         case .udpMode(let mode):
             client.udpMode = mode
-            say("UDP client mode: \(mode.rawValue)" + (mode == .connected
-                ? " (the socket is connected first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)"
-                : " (as the lab's client: an ICMP error is never reported; F8 switches)"), .info, now)
+            say(
+                "UDP client mode: \(mode.rawValue)"
+                    + (mode == .connected
+                        ? " (the socket is connected first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)"
+                        : " (as the lab's client: an ICMP error is never reported; F8 switches)"),
+                .info, now)
         case .timeout(let seconds):
             client.timeout = seconds
             say("client timeout: \(seconds) s", .info, now)
@@ -60,11 +63,12 @@ extension ConsoleState {
             let all = TimelineView.allCases
             timelineView = view ?? all[((all.firstIndex(of: timelineView) ?? 0) + 1) % all.count]
             selectedRowID = nil
-            let words = switch timelineView {
-            case .both: "socket calls and wire packets"
-            case .calls: "socket calls only"
-            case .wire: "wire packets only"
-            }
+            let words =
+                switch timelineView {
+                case .both: "socket calls and wire packets"
+                case .calls: "socket calls only"
+                case .wire: "wire packets only"
+                }
             say("timeline: \(words) (F9 for the next view)", .info, now)
         case .save(let name, let replace):
             return save(to: name, replace: replace, now: now)

@@ -44,8 +44,9 @@ extension ConsoleState {
             } else if !lineFullNoted {
                 // A paste longer than a line: said once per line, never dropped in silence.
                 lineFullNoted = true
-                say("the input line holds at most \(LineEditor.maxLength) characters: the rest of what was typed or pasted "
-                    + "was left out", .error, now)
+                say(
+                    "the input line holds at most \(LineEditor.maxLength) characters: the rest of what was typed or pasted "
+                        + "was left out", .error, now)
             }
             historyIndex = nil
         }
@@ -135,7 +136,8 @@ extension ConsoleState {
         }
         if event.row == event.height - 1 {
             guard event.action == .click,
-                  let item = renderer.keyBarItems(width: event.width).first(where: { $0.columns.contains(event.column) }) else { return [] }
+                let item = renderer.keyBarItems(width: event.width).first(where: { $0.columns.contains(event.column) })
+            else { return [] }
             return run(item.binding.command, now: now, themes: themes)
         }
         guard !presenter, let layout = Layout(width: event.width, height: event.height) else { return [] }
@@ -150,7 +152,9 @@ extension ConsoleState {
                 focus = .timeline
                 if (0..<listHeight).contains(line), start + line < rows.count { selectedRowID = rows[start + line].id }
             case .wheelUp, .wheelDown:
-                if line < listHeight { selectRow(step / 3) } else if let shown = shownRow {
+                if line < listHeight {
+                    selectRow(step / 3)
+                } else if let shown = shownRow {
                     scrollDetail(by: step / 3, pages: false, of: shown)
                 }
             }

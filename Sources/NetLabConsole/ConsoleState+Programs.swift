@@ -17,7 +17,8 @@ extension ConsoleState {
         var name = command.map { ($0 as NSString).lastPathComponent }.joined(separator: " ")
         if name.count > 40 { name = String(name.prefix(37)) + "..." }
         programs.append(Program(id: id, name: name))
-        say("\(id) \(name): starting, traced (its socket calls join the timeline; :type \(id) TEXT is its input, :stop \(id) ends it)",
+        say(
+            "\(id) \(name): starting, traced (its socket calls join the timeline; :type \(id) TEXT is its input, :stop \(id) ends it)",
             .info, now)
         return [.run(id: id, command: command)]
     }

@@ -14,8 +14,11 @@ extension ConsoleState {
                 say("nothing to save yet: the timeline shows no message", .error, now)
                 return []
             }
-            return [.save(path: path, bytes: Array(Self.hexDumpText(shown).utf8), what: "the hex dump of \(Self.rowName(shown, in: self))",
-                          replace: replace)]
+            return [
+                .save(
+                    path: path, bytes: Array(Self.hexDumpText(shown).utf8), what: "the hex dump of \(Self.rowName(shown, in: self))",
+                    replace: replace)
+            ]
         }
         guard lower.hasSuffix(".pcapng") || lower.hasSuffix(".pcap") else {
             return [.save(path: path, bytes: Array(sessionText().utf8), what: "the transcript, server log and timeline", replace: replace)]
@@ -25,10 +28,16 @@ extension ConsoleState {
             let records = captured.map { PcapFile.Record(frame: $0) }
             // The timeline keeps the newest rows: what left it is not in the file, and is said.
             let left = max(0, wireFramesSeen - records.count)
-            let missing = left == 0 ? "" : " (the newest; \(left) older one\(left == 1 ? "" : "s") had left the timeline and "
-                + "\(left == 1 ? "is" : "are") not in the file: netlab capture --write keeps every packet)"
-            return [.save(path: path, bytes: PcapFile.pcapng(records, sectionComment: "Captured by netlab's console"),
-                          what: "\(records.count) captured packet\(records.count == 1 ? "" : "s")\(missing)", replace: replace)]
+            let missing =
+                left == 0
+                ? ""
+                : " (the newest; \(left) older one\(left == 1 ? "" : "s") had left the timeline and "
+                    + "\(left == 1 ? "is" : "are") not in the file: netlab capture --write keeps every packet)"
+            return [
+                .save(
+                    path: path, bytes: PcapFile.pcapng(records, sectionComment: "Captured by netlab's console"),
+                    what: "\(records.count) captured packet\(records.count == 1 ? "" : "s")\(missing)", replace: replace)
+            ]
         }
         var madeUp = MadeUpFrames()
         var records: [PcapFile.Record] = []
@@ -49,9 +58,12 @@ extension ConsoleState {
             say("nothing to save yet: the timeline has no packets or messages", .error, now)
             return []
         }
-        return [.save(path: path, bytes: PcapFile.pcapng(records, sectionComment: MadeUpFrames.sectionComment),
-                      what: "\(records.count) made-up packet\(records.count == 1 ? "" : "s") (WIRE off: nothing was captured)",
-                      replace: replace)]
+        return [
+            .save(
+                path: path, bytes: PcapFile.pcapng(records, sectionComment: MadeUpFrames.sectionComment),
+                what: "\(records.count) made-up packet\(records.count == 1 ? "" : "s") (WIRE off: nothing was captured)",
+                replace: replace)
+        ]
     }
 
     /// A row's bytes as `tshark -x` lines without pane borders, which `text2pcap` reads (a

@@ -15,9 +15,11 @@ extension ConsoleState {
             let udp = event.engine == .udp
             let name = call ?? (outgoing ? (udp ? "sendto()" : "send()") : (udp ? "recvfrom()" : "recv()"))
             let kept = bytes.count > Self.rowBytesKept ? Array(bytes.prefix(Self.rowBytesKept)) : bytes
-            addRow(TimelineRow(id: 0, time: event.time, lane: .call, engine: event.engine, role: event.role,
-                               text: "\(who) \(name) \(bytes.count) B \(from.onWire) > \(to.onWire)", outgoing: outgoing,
-                               isError: false, bytes: kept, length: bytes.count, from: from, to: to))
+            addRow(
+                TimelineRow(
+                    id: 0, time: event.time, lane: .call, engine: event.engine, role: event.role,
+                    text: "\(who) \(name) \(bytes.count) B \(from.onWire) > \(to.onWire)", outgoing: outgoing,
+                    isError: false, bytes: kept, length: bytes.count, from: from, to: to))
         case .connecting(let peer, _):
             addRow(simpleRow(event, "\(who) \(call ?? "connect()") to \(peer)", outgoing: true))
         case .connected(let local, let peer) where event.role == .client:
@@ -36,9 +38,11 @@ extension ConsoleState {
             // A traced program's call: its own name as the row's speaker, the bytes it moved.
             let kept = call.data.count > Self.rowBytesKept ? Array(call.data.prefix(Self.rowBytesKept)) : call.data
             let sends: Set<TracedCall.Syscall> = [.connect, .sendto, .sendmsg, .sendmmsg, .write, .close, .shutdown, .bind, .listen]
-            addRow(TimelineRow(id: 0, time: event.time, lane: .call, engine: call.socketKind == "UDP" ? .udp : .tcp, role: .program,
-                               text: "\(program) [\(call.pid)] \(TraceText.line(call))", outgoing: sends.contains(call.call),
-                               isError: call.errno != nil, bytes: kept, length: call.data.count))
+            addRow(
+                TimelineRow(
+                    id: 0, time: event.time, lane: .call, engine: call.socketKind == "UDP" ? .udp : .tcp, role: .program,
+                    text: "\(program) [\(call.pid)] \(TraceText.line(call))", outgoing: sends.contains(call.call),
+                    isError: call.errno != nil, bytes: kept, length: call.data.count))
         case .failed(let error) where error.errnoValue != nil:
             var row = simpleRow(event, "\(who) \(error.operation)() \(Errno(error.errnoValue!).name)", outgoing: false)
             row.isError = true
@@ -49,8 +53,9 @@ extension ConsoleState {
     }
 
     func simpleRow(_ event: LabEvent, _ text: String, outgoing: Bool) -> TimelineRow {
-        TimelineRow(id: 0, time: event.time, lane: .call, engine: event.engine, role: event.role, text: text,
-                    outgoing: outgoing, isError: false, bytes: [], length: 0)
+        TimelineRow(
+            id: 0, time: event.time, lane: .call, engine: event.engine, role: event.role, text: text,
+            outgoing: outgoing, isError: false, bytes: [], length: 0)
     }
 
     /// The client's failed exchange as a row (its socket error, or the wait that ran out),
@@ -82,8 +87,9 @@ extension ConsoleState {
             return
         }
         guard case .on = wire else { return }
-        let awaited = AwaitedEvidence(engine: engine, target: target, claim: claim, local: local,
-                                      since: (began ?? now).addingTimeInterval(-1))
+        let awaited = AwaitedEvidence(
+            engine: engine, target: target, claim: claim, local: local,
+            since: (began ?? now).addingTimeInterval(-1))
         if citeEvidence(for: awaited) { return }
         // No ICMP error by the end of the wait (2 s: on a network it comes back in
         // milliseconds) while the datagram is on the wire: a program got it and kept quiet.
@@ -105,9 +111,10 @@ extension ConsoleState {
     mutating func addWireRow(_ frame: CapturedFrame) {
         wireFramesSeen += 1
         let taken = wireSession.take(frame)
-        var row = TimelineRow(id: 0, time: frame.time, lane: .wire, engine: taken.decoded.udp != nil ? .udp : .tcp, role: .wire,
-                              text: "\(taken.label) \(Self.wireAddresses(taken.decoded))\(Self.tcpNumbers(taken))",
-                              outgoing: false, isError: taken.explanation != nil, bytes: frame.bytes, length: frame.length)
+        var row = TimelineRow(
+            id: 0, time: frame.time, lane: .wire, engine: taken.decoded.udp != nil ? .udp : .tcp, role: .wire,
+            text: "\(taken.label) \(Self.wireAddresses(taken.decoded))\(Self.tcpNumbers(taken))",
+            outgoing: false, isError: taken.explanation != nil, bytes: frame.bytes, length: frame.length)
         row.relative = taken.sequence.map { TimelineRow.TCPNumbers(sequence: $0, acknowledgement: taken.acknowledgement) }
         row.explanation = taken.explanation
         row.frame = frame

@@ -38,7 +38,8 @@ extension ConsoleState {
     /// first line is the pane's first.
     mutating func anchorNewestEntry() {
         guard transcriptScroll == 0 || transcriptAtNewestHead, let area = transcriptArea,
-              let start = transcript.items.lastIndex(where: { $0.time != nil }) else { return }
+            let start = transcript.items.lastIndex(where: { $0.time != nil })
+        else { return }
         var rows = 0
         for index in start..<transcript.count { rows += transcriptRows(transcript.items[index]) }
         if rows > area.height {

@@ -23,8 +23,9 @@ extension ConsoleState {
             self.wire = wire
             switch wire {
             case .on(let interface):
-                say("WIRE on: capturing on \(interface); the timeline shows the packets beside the socket calls"
-                    + " (F9: calls, wire or both)", .info, now)
+                say(
+                    "WIRE on: capturing on \(interface); the timeline shows the packets beside the socket calls"
+                        + " (F9: calls, wire or both)", .info, now)
                 say(watchSentence, .info, nil)
             case .off(let reason):
                 say("WIRE off: \(reason); everything else works without it", .error, now)
@@ -43,18 +44,21 @@ extension ConsoleState {
             anchorNewestEntry()
             return []
         case .checked(let report):
-            say("check \(report.target): \(report.passed) of \(report.results.count) checks passed"
-                + (report.failed == 0 ? "" : " (report card open; any key closes it)"), report.failed == 0 ? .success : .error, now)
+            say(
+                "check \(report.target): \(report.passed) of \(report.results.count) checks passed"
+                    + (report.failed == 0 ? "" : " (report card open; any key closes it)"), report.failed == 0 ? .success : .error, now)
             // Each line at most `reportLineLimit` characters: the panel wraps every line on each
             // frame, so its cost stays that of a screenful, whatever a server put in its text.
             // The card's text without its heading (the panel's title says it); a server
             // nobody could reach has only the reason, which the panel shows.
             let skipped = report.unreachable == nil ? 2 : 0
-            panel = .report(title: "netlab check \(report.target): \(report.passed) of \(report.results.count) passed",
-                            lines: report.text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(skipped).map { line in
-                                line.count <= Self.reportLineLimit ? String(line)
-                                    : String(line.prefix(Self.reportLineLimit)) + "... (\(line.count - Self.reportLineLimit) more characters)"
-                            })
+            panel = .report(
+                title: "netlab check \(report.target): \(report.passed) of \(report.results.count) passed",
+                lines: report.text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(skipped).map { line in
+                    line.count <= Self.reportLineLimit
+                        ? String(line)
+                        : String(line.prefix(Self.reportLineLimit)) + "... (\(line.count - Self.reportLineLimit) more characters)"
+                })
             panelScroll = 0
             return []
         case .reply(let engine, let id, let result):
@@ -62,7 +66,6 @@ extension ConsoleState {
             return []
         }
     }
-
 
     /// Which ports the wire shows, in a sentence (`:watch`, and when the capture starts).
     var watchSentence: String {
@@ -109,7 +112,6 @@ extension ConsoleState {
         client.engine = engine
         say("client protocol: \(engine.rawValue) -> \(Endpoint(host: client.host, port: client.port))", .info, now)
     }
-
 
     mutating func log(_ event: LabEvent, _ text: String, _ role: StyleRole) {
         serverLog.append(Line(time: event.time, text: text, role: role))

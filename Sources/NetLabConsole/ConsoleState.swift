@@ -31,7 +31,11 @@ public struct ConsoleState: Equatable {
         public var timeout: Double
     }
 
-    public enum Pane: String, Equatable, CaseIterable { case client, serverLog = "server log", timeline }
+    public enum Pane: String, Equatable, CaseIterable {
+        case client
+        case serverLog = "server log"
+        case timeline
+    }
 
     public struct Line: Equatable {
         public var time: Date?

@@ -20,8 +20,10 @@ public struct AwaitedEvidence: Equatable, Sendable {
     /// Every sentence `Evidence` can say, by name: each has a situation produced for real on
     /// loopback and checked against the capture (NetLabAppTests' SituationTests); a sentence
     /// added here without one fails a test.
-    public static let sentences = ["refused connect", "reset of this connection", "ICMP for an unconnected socket",
-                                   "ICMP for a connected socket", "datagram without ICMP", "SYN without SYN/ACK"]
+    public static let sentences = [
+        "refused connect", "reset of this connection", "ICMP for an unconnected socket",
+        "ICMP for a connected socket", "datagram without ICMP", "SYN without SYN/ACK",
+    ]
 
     public var engine: LabEvent.Engine
     public var target: Endpoint
@@ -46,15 +48,20 @@ enum Evidence {
             // The RST must answer a SYN of the same flow: client port > target, then back.
             for index in wire.reversed() {
                 guard let rst = rows[index].decoded, let tcp = rst.tcp, tcp.flags.contains(.rst),
-                      let (source, destination) = rst.endpoints, same(source, awaited.target) else { continue }
-                guard let syn = wire.last(where: { candidate in
-                    guard candidate < index, let frame = rows[candidate].decoded, let segment = frame.tcp,
-                          segment.flags.contains(.syn), !segment.flags.contains(.ack), let (from, to) = frame.endpoints else { return false }
-                    return same(from, destination) && same(to, awaited.target)
-                }) else { continue }
+                    let (source, destination) = rst.endpoints, same(source, awaited.target)
+                else { continue }
+                guard
+                    let syn = wire.last(where: { candidate in
+                        guard candidate < index, let frame = rows[candidate].decoded, let segment = frame.tcp,
+                            segment.flags.contains(.syn), !segment.flags.contains(.ack), let (from, to) = frame.endpoints
+                        else { return false }
+                        return same(from, destination) && same(to, awaited.target)
+                    })
+                else { continue }
                 let answered = wire.contains { candidate in
                     guard candidate > syn, candidate < index, let frame = rows[candidate].decoded, let segment = frame.tcp,
-                          let (from, to) = frame.endpoints else { return false }
+                        let (from, to) = frame.endpoints
+                    else { return false }
                     return segment.flags.contains(.syn) && segment.flags.contains(.ack) && same(from, awaited.target) && same(to, destination)
                 }
                 if answered { continue }  // the handshake completed: this RST is not a refusal
@@ -66,7 +73,8 @@ enum Evidence {
             guard let local = awaited.local else { return nil }
             for index in wire.reversed() {
                 guard let rst = rows[index].decoded, let tcp = rst.tcp, tcp.flags.contains(.rst),
-                      let (source, destination) = rst.endpoints, same(source, awaited.target), same(destination, local) else { continue }
+                    let (source, destination) = rst.endpoints, same(source, awaited.target), same(destination, local)
+                else { continue }
                 return "the wire shows why: \(number(index)) \(WireText.label(rst)) from \(awaited.target) reset this connection "
                     + "(\(local.onWire) > \(awaited.target)), so \(operation.rawValue)() failed with \(Errno(errno).name)"
             }
@@ -75,7 +83,8 @@ enum Evidence {
             guard let local = awaited.local else { return nil }
             func flow(_ index: Int, from: Endpoint, to: Endpoint) -> DecodedFrame.TCP? {
                 guard let frame = rows[index].decoded, let segment = frame.tcp, let (source, destination) = frame.endpoints,
-                      same(source, from), same(destination, to) else { return nil }
+                    same(source, from), same(destination, to)
+                else { return nil }
                 return segment
             }
             let syns = wire.filter { index in
@@ -89,15 +98,18 @@ enum Evidence {
         case .portUnreachable(let connected):
             for index in wire.reversed() {
                 guard let frame = rows[index].decoded, WireText.isPortUnreachable(frame), let quoted = frame.icmp?.quoted,
-                      same(quoted.destination, awaited.target), awaited.local.map({ same(quoted.source, $0) }) ?? true else { continue }
+                    same(quoted.destination, awaited.target), awaited.local.map({ same(quoted.source, $0) }) ?? true
+                else { continue }
                 let datagram = wire.last { candidate in
                     guard candidate < index, let udp = rows[candidate].decoded, udp.udp != nil,
-                          let (from, to) = udp.endpoints else { return false }
+                        let (from, to) = udp.endpoints
+                    else { return false }
                     return same(from, quoted.source) && same(to, quoted.destination)
                 }
                 let cause = datagram.map { " (\(number($0)))" } ?? ""
                 return "the wire shows why: \(number(index)) \(WireText.label(frame)) came back for the datagram\(cause); "
-                    + (connected ? "the connected socket was told, so recv() failed with ECONNREFUSED"
+                    + (connected
+                        ? "the connected socket was told, so recv() failed with ECONNREFUSED"
                         : "an unconnected socket is not told, so recvfrom() waited until the timeout")
             }
             return nil
@@ -109,12 +121,15 @@ enum Evidence {
     static func silence<Rows: RandomAccessCollection>(_ awaited: AwaitedEvidence, rows: Rows, numberOffset: Int) -> String?
     where Rows.Element == ConsoleState.TimelineRow, Rows.Index == Int {
         guard case .portUnreachable(connected: false) = awaited.claim, let local = awaited.local else { return nil }
-        guard let index = rows.indices.last(where: { candidate in
-            let row = rows[candidate]
-            guard row.lane == .wire, row.time >= awaited.since, let frame = row.decoded, frame.udp != nil,
-                  let (from, to) = frame.endpoints else { return false }
-            return same(from, local) && same(to, awaited.target)
-        }) else { return nil }
+        guard
+            let index = rows.indices.last(where: { candidate in
+                let row = rows[candidate]
+                guard row.lane == .wire, row.time >= awaited.since, let frame = row.decoded, frame.udp != nil,
+                    let (from, to) = frame.endpoints
+                else { return false }
+                return same(from, local) && same(to, awaited.target)
+            })
+        else { return nil }
         return "the wire shows the datagram (#\(numberOffset + index + 1)) reaching \(awaited.target) and no ICMP error coming back: "
             + "a program is bound to that port and did not answer"
     }

@@ -5,7 +5,9 @@ import NetLabCore
 /// come from it (typing a character into the input line is the only key not in it).
 public struct KeyBinding: Equatable, Sendable {
     public enum Command: Equatable, Sendable {
-        case help, toggleServer(LabEvent.Engine), cycleProtocol, cycleTheme, presenter, toggleUDPMode, cycleTimelineView
+        case help
+        case toggleServer(LabEvent.Engine)
+        case cycleProtocol, cycleTheme, presenter, toggleUDPMode, cycleTimelineView
         case focusNext, focusPrevious, quit, roster
         // Keys that act in the focused pane or the input line.
         case submit, deleteBackward, deleteForward, lineStart, lineEnd, clearLine, cursorLeft, cursorRight
@@ -83,7 +85,8 @@ public struct KeyBinding: Equatable, Sendable {
         var index = 0
         while index < keys.count {
             if keys[index] == .escape, index + 1 < keys.count, case .character(let c) = keys[index + 1],
-               let digit = c.wholeNumberValue, c.isASCII {
+                let digit = c.wholeNumberValue, c.isASCII
+            {
                 result.append(.function(digit == 0 ? 10 : digit))
                 index += 2
             } else {
@@ -96,24 +99,29 @@ public struct KeyBinding: Equatable, Sendable {
 
     /// The console's global keys. The key bar and help overlay are generated from this list.
     public static let all: [KeyBinding] = [
-        KeyBinding(key: .function(1), alternates: [Alternate(.character("?"), short: "?", onlyWhenInputEmpty: true)],
-                   command: .help, label: "Help", help: "show or hide this help (? when the input line is empty; PgUp PgDn scroll)", onKeyBar: true),
+        KeyBinding(
+            key: .function(1), alternates: [Alternate(.character("?"), short: "?", onlyWhenInputEmpty: true)],
+            command: .help, label: "Help", help: "show or hide this help (? when the input line is empty; PgUp PgDn scroll)", onKeyBar: true),
         KeyBinding(key: .function(2), command: .toggleServer(.tcp), label: "TCP", help: "turn the TCP server on or off", onKeyBar: true),
         KeyBinding(key: .function(3), command: .toggleServer(.udp), label: "UDP", help: "turn the UDP server on or off", onKeyBar: true),
         KeyBinding(key: .function(4), command: .toggleServer(.http), label: "HTTP", help: "turn the HTTP server on or off", onKeyBar: true),
         KeyBinding(key: .function(5), command: .cycleProtocol, label: "Proto", help: "client protocol: TCP -> UDP -> HTTP", onKeyBar: true),
         KeyBinding(key: .function(6), command: .cycleTheme, label: "Theme", help: "next colour theme (also :theme NAME)", onKeyBar: true),
         KeyBinding(key: .function(7), command: .presenter, label: "Big", help: "presenter mode: big banner for the back row", onKeyBar: true),
-        KeyBinding(key: .function(8), command: .toggleUDPMode, label: "Mode",
-                   help: "UDP client: unconnected (the lab's) or connected", onKeyBar: true),
-        KeyBinding(key: .function(9), command: .cycleTimelineView, label: "View",
-                   help: "timeline: calls and wire -> calls -> wire (also :view)", onKeyBar: true),
-        KeyBinding(key: .function(10), alternates: [Alternate(.control("q"), short: "^Q")],
-                   command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
+        KeyBinding(
+            key: .function(8), command: .toggleUDPMode, label: "Mode",
+            help: "UDP client: unconnected (the lab's) or connected", onKeyBar: true),
+        KeyBinding(
+            key: .function(9), command: .cycleTimelineView, label: "View",
+            help: "timeline: calls and wire -> calls -> wire (also :view)", onKeyBar: true),
+        KeyBinding(
+            key: .function(10), alternates: [Alternate(.control("q"), short: "^Q")],
+            command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
         KeyBinding(key: .tab, command: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),
         KeyBinding(key: .backTab, command: .focusPrevious, label: "Back", help: "move focus to the previous pane", onKeyBar: false),
-        KeyBinding(key: .control("r"), command: .roster, label: "Roster", help: "who talked to the servers (also :roster)",
-                   onKeyBar: false),
+        KeyBinding(
+            key: .control("r"), command: .roster, label: "Roster", help: "who talked to the servers (also :roster)",
+            onKeyBar: false),
         pane(.enter, .submit, "send the input line (or run a :command)"),
         pane(.left, .cursorLeft, edit), pane(.right, .cursorRight, edit),
         pane(.backspace, .deleteBackward, edit), pane(.delete, .deleteForward, edit),

@@ -41,8 +41,9 @@ public struct Outcome: Equatable, Sendable {
     /// the client waits (NO REPLY is what the same wait looks like when it runs out).
     public static func waiting(_ engine: LabEvent.Engine, to target: Endpoint, at time: Date, timeout: Double? = nil) -> Outcome {
         let limit = timeout.map { " (at most \(ClientFailure.format($0)) s)" } ?? ""
-        return Outcome(engine: engine, kind: .waiting, banners: ["WAITING"], detail: "\(engine.rawValue) -> \(target): waiting for the reply\(limit)",
-                       time: time)
+        return Outcome(
+            engine: engine, kind: .waiting, banners: ["WAITING"], detail: "\(engine.rawValue) -> \(target): waiting for the reply\(limit)",
+            time: time)
     }
 
     /// The banner for a client's result.

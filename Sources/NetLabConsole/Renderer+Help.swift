@@ -18,8 +18,9 @@ extension Renderer {
         for (i, (key, text)) in shown.enumerated() {
             let row = inner.row + i
             screen.put(" " + key, row: row, column: inner.column, role: .keyBarKey, limit: inner.width)
-            screen.put(text, row: row, column: inner.column + keyWidth + 3, role: .help,
-                       limit: max(0, inner.width - keyWidth - 3))
+            screen.put(
+                text, row: row, column: inner.column + keyWidth + 3, role: .help,
+                limit: max(0, inner.width - keyWidth - 3))
         }
     }
 
@@ -27,7 +28,8 @@ extension Renderer {
     /// scrolled down `scroll` rows (PgUp/PgDn/Up/Down) and its title says which. Returns the
     /// box's inside and the rows to draw there. The help and the panels share it.
     func drawOverlay<Row>(_ screen: inout Screen, rows: [Row], width: Int, scroll: Int, title: String)
-        -> (inner: Rect, shown: ArraySlice<Row>) {
+        -> (inner: Rect, shown: ArraySlice<Row>)
+    {
         let room = max(1, screen.height - 4)
         var shown = rows[...]
         var title = title
@@ -40,8 +42,10 @@ extension Renderer {
         let rect = Rect(row: (screen.height - height) / 2, column: (screen.width - width) / 2, width: width, height: height)
         // A blank margin of one cell (within the status and key bars): the panes' corners and
         // borders next to the box would otherwise read as a second frame (┌┌ ... ┐┐).
-        let top = max(1, rect.row - 1), bottom = min(screen.height - 2, rect.row + rect.height)
-        let left = max(0, rect.column - 1), right = min(screen.width - 1, rect.column + rect.width)
+        let top = max(1, rect.row - 1)
+        let bottom = min(screen.height - 2, rect.row + rect.height)
+        let left = max(0, rect.column - 1)
+        let right = min(screen.width - 1, rect.column + rect.width)
         if bottom >= top { screen.fill(row: top, column: left, width: right - left + 1, height: bottom - top + 1, role: .normal) }
         screen.fill(row: rect.row, column: rect.column, width: rect.width, height: rect.height, role: .help)
         screen.box(rect, title: title, titleRole: .focusedTitle, role: .help)

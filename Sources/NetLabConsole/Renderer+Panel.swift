@@ -14,8 +14,9 @@ extension Renderer {
         var lines = [pad("address", hostWidth) + "  proto  msgs  seen      last outcome      last message"]
         for row in rows {
             let seen = LabEvent.clock(row.lastSeen).prefix(8)
-            lines.append(pad(row.host, hostWidth) + "  " + pad(row.engine.rawValue, 5) + "  " + pad(String(row.messages), 4) + "  "
-                + pad(String(seen), 8) + "  " + pad(row.lastOutcome, 16) + "  " + row.lastMessage)
+            lines.append(
+                pad(row.host, hostWidth) + "  " + pad(row.engine.rawValue, 5) + "  " + pad(String(row.messages), 4) + "  "
+                    + pad(String(seen), 8) + "  " + pad(row.lastOutcome, 16) + "  " + row.lastMessage)
         }
         return lines
     }
@@ -45,8 +46,9 @@ extension Renderer {
         }
         lines.append("")
         lines.append("any other key closes this panel")
-        let (inner, shown) = drawOverlay(&screen, rows: lines, width: max(20, screen.width - 4), scroll: state.panelScroll,
-                                         title: title)
+        let (inner, shown) = drawOverlay(
+            &screen, rows: lines, width: max(20, screen.width - 4), scroll: state.panelScroll,
+            title: title)
         for (i, line) in shown.enumerated() {
             screen.put(" " + line, row: inner.row + i, column: inner.column, role: .help, limit: inner.width)
         }

@@ -9,8 +9,9 @@ extension Renderer {
         let (title, role) = title(name, pane: .serverLog)
         screen.box(rect, title: title, titleRole: role)
         let inner = rect.inner
-        drawLines(&screen, Array(state.serverLog.items), scroll: state.logScroll,
-                  in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height))
+        drawLines(
+            &screen, Array(state.serverLog.items), scroll: state.logScroll,
+            in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height))
     }
 
     func drawClient(_ screen: inout Screen, _ rect: Rect) {
@@ -18,7 +19,9 @@ extension Renderer {
         if state.transcript.dropped > 0 { name += " (\(state.transcript.dropped) older lines dropped)" }
         if state.transcriptScroll > 0 {
             let below = state.transcriptScroll
-            name += state.transcriptAtNewestHead ? " [the newest from its start: \(below) more line\(below == 1 ? "" : "s") below, PgDn]"
+            name +=
+                state.transcriptAtNewestHead
+                ? " [the newest from its start: \(below) more line\(below == 1 ? "" : "s") below, PgDn]"
                 : " [scrolled back \(below)]"
         }
         let (title, role) = title(name, pane: .client)
@@ -26,8 +29,9 @@ extension Renderer {
         let inner = rect.inner
         guard inner.height >= 2 else { return }
         // Transcript above, a rule, the input line at the bottom.
-        drawRows(&screen, Array(state.transcript.items), rowsBack: state.transcriptScroll,
-                 in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height - 2))
+        drawRows(
+            &screen, Array(state.transcript.items), rowsBack: state.transcriptScroll,
+            in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height - 2))
         let ruleRow = inner.row + inner.height - 2
         for x in inner.column..<(inner.column + inner.width) { screen[ruleRow, x] = .init("─", .border) }
         drawInputLine(&screen, row: inner.row + inner.height - 1, column: inner.column, width: inner.width)
@@ -108,8 +112,9 @@ extension Renderer {
         for (i, row) in rows[max(0, end - rect.height)..<end].enumerated() {
             let y = rect.row + i
             if let time = row.time { screen.put(time, row: y, column: rect.column, role: .time, limit: rect.width) }
-            screen.put(row.text, row: y, column: rect.column + ConsoleState.timeColumns, role: row.role,
-                       limit: rect.width - ConsoleState.timeColumns)
+            screen.put(
+                row.text, row: y, column: rect.column + ConsoleState.timeColumns, role: row.role,
+                limit: rect.width - ConsoleState.timeColumns)
         }
     }
 

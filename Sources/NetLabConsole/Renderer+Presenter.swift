@@ -13,7 +13,8 @@ extension Renderer {
     static let presenterClientHeight = 4
 
     func drawPresenter(_ screen: inout Screen) {
-        let width = screen.width, height = screen.height
+        let width = screen.width
+        let height = screen.height
         drawStatusBar(&screen, row: 0, showClient: false)
 
         // The explanation is the lesson: it gets every row it needs (up to 6), taken from the
@@ -50,7 +51,8 @@ extension Renderer {
     /// and a server log under it (32 rows: a projector at 100x36) and the banner fits whole.
     private func bannerScale(width: Int, height: Int) -> Int {
         guard height >= 32, let outcome = state.outcome, outcome.banners.allSatisfy(BlockFont.canDraw),
-              outcome.banners.contains(where: { BlockFont.width($0, scale: 2) <= width }) else { return 1 }
+            outcome.banners.contains(where: { BlockFont.width($0, scale: 2) <= width })
+        else { return 1 }
         return 2
     }
 
@@ -76,7 +78,9 @@ extension Renderer {
         // one row, the banner sits a row lower.
         let bannerTop = inner.row + (detail.count > 1 ? 0 : 1)
         if outcome.banners.allSatisfy(BlockFont.canDraw) {
-            let text = scale == 1 ? BlockFont.fit(outcome.banners, width: inner.width - 2)
+            let text =
+                scale == 1
+                ? BlockFont.fit(outcome.banners, width: inner.width - 2)
                 : outcome.banners.first { BlockFont.width($0, scale: scale) <= inner.width - 2 } ?? ""
             let left = inner.column + max(0, (inner.width - BlockFont.width(text, scale: scale)) / 2)
             let fill = outcome.kind == .waiting ? BlockFont.pending : BlockFont.block

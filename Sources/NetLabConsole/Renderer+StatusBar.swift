@@ -10,7 +10,8 @@ extension Renderer {
     func drawStatusBar(_ screen: inout Screen, row: Int, showClient: Bool = true) {
         screen.fill(row: row, column: 0, width: screen.width, height: 1, role: .statusBar)
         // Built one level at a time, only until one fits (nearly always the first).
-        let segments = (0...4).lazy.map { statusSegments(compact: $0, showClient: showClient) }
+        let segments =
+            (0...4).lazy.map { statusSegments(compact: $0, showClient: showClient) }
             .first { Self.width(of: $0) <= screen.width } ?? statusSegments(compact: 5, showClient: showClient)
         var x = 0
         for (text, role) in segments { x += screen.put(text, row: row, column: x, role: role) }
@@ -32,12 +33,13 @@ extension Renderer {
         var segments: [(String, StyleRole)] = [(compact == 0 ? " " : "", .statusBar)]
         let client = state.client
         for (index, server) in state.servers.enumerated() {
-            let (word, role): (String, StyleRole) = switch server.phase {
-            case .on: ("ON", .statusOn)
-            case .off: ("OFF", .statusOff)
-            case .starting: ("STARTING", .statusBusy)
-            case .failed: ("FAILED", .statusOff)
-            }
+            let (word, role): (String, StyleRole) =
+                switch server.phase {
+                case .on: ("ON", .statusOn)
+                case .off: ("OFF", .statusOff)
+                case .starting: ("STARTING", .statusBusy)
+                case .failed: ("FAILED", .statusOff)
+                }
             // Ports go last: first those the client's target shows, then all (level 4).
             let showPort = compact < 3 || (compact == 3 && server.port != client.port)
             let label = server.engine.rawValue + (showPort ? (compact == 0 ? " :\(server.port)" : ":\(server.port)") : "")

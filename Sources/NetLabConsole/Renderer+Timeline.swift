@@ -33,7 +33,8 @@ extension Renderer {
         let ruleRow = inner.row + listHeight
         for x in inner.column..<(inner.column + inner.width) { screen[ruleRow, x] = .init("─", .border) }
         guard let shown else {
-            let empty = state.timelineView == .wire
+            let empty =
+                state.timelineView == .wire
                 ? "No packets yet: they appear here as they cross the wire (F9 shows the calls too)."
                 : "Nothing yet: send a message from the client line below; its calls and packets appear here."
             screen.put(empty, row: ruleRow + 1, column: inner.column, role: .info, limit: inner.width)
@@ -43,7 +44,8 @@ extension Renderer {
         let bottom = inner.row + inner.height
         let number = state.number(of: shown.id).map { "#\($0) " } ?? ""
         let truncated = shown.length > shown.bytes.count ? " (first \(shown.bytes.count) kept)" : ""
-        let heading = shown.lane == .wire
+        let heading =
+            shown.lane == .wire
             ? "\(number)wire \(shown.text.split(separator: " ").first ?? ""), \(shown.length) bytes on the wire\(truncated)"
             : "\(number)\(shown.text)\(shown.length > 0 ? truncated : "")"
         screen.put(heading, row: y, column: inner.column, role: .title, limit: inner.width)
@@ -65,8 +67,9 @@ extension Renderer {
         }
         if window.scrolls {
             let asText = state.detailAsText
-            screen.put("lines \(window.top + 1)-\(window.end) of \(content.count): PgUp PgDn scroll (Tab to the timeline), "
-                + "Ctrl-T \(asText ? "hex" : "text")", row: y, column: inner.column, role: .dropped, limit: inner.width)
+            screen.put(
+                "lines \(window.top + 1)-\(window.end) of \(content.count): PgUp PgDn scroll (Tab to the timeline), "
+                    + "Ctrl-T \(asText ? "hex" : "text")", row: y, column: inner.column, role: .dropped, limit: inner.width)
         }
     }
 
@@ -131,11 +134,12 @@ extension Renderer {
     }
 
     private var timelineTitle: String {
-        var name = switch state.timelineView {
-        case .both: "Timeline: calls and wire"
-        case .calls: "Timeline: calls"
-        case .wire: "Timeline: wire"
-        }
+        var name =
+            switch state.timelineView {
+            case .both: "Timeline: calls and wire"
+            case .calls: "Timeline: calls"
+            case .wire: "Timeline: wire"
+            }
         switch state.wire {
         case .off, .disabled: name += " (WIRE off)"
         case .on, .starting: break
@@ -168,11 +172,13 @@ extension Renderer {
         let characters = Array(line)
         let bytesEnd = min(characters.count, offsetWidth + 2 + HexDump.bytesPerRow * 3)
         screen.put(String(characters[..<offsetWidth]), row: row, column: column, role: .hexOffset, limit: width)
-        screen.put(String(characters[offsetWidth..<bytesEnd]), row: row, column: column + offsetWidth, role: .hexBytes,
-                   limit: max(0, width - offsetWidth))
+        screen.put(
+            String(characters[offsetWidth..<bytesEnd]), row: row, column: column + offsetWidth, role: .hexBytes,
+            limit: max(0, width - offsetWidth))
         if characters.count > bytesEnd {
-            screen.put(String(characters[bytesEnd...]), row: row, column: column + bytesEnd, role: .hexASCII,
-                       limit: max(0, width - bytesEnd))
+            screen.put(
+                String(characters[bytesEnd...]), row: row, column: column + bytesEnd, role: .hexASCII,
+                limit: max(0, width - bytesEnd))
         }
     }
 }

@@ -53,7 +53,8 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
     static func unfinishedEnd(_ engine: LabEvent.Engine, _ seconds: Double?) -> String {
         guard let seconds else { return "then the server closed the connection: the response is cut short" }
         return "then nothing for \(format(seconds)) s: "
-            + (engine == .http ? "the response is incomplete and the server kept the connection open"
+            + (engine == .http
+                ? "the response is incomplete and the server kept the connection open"
                 : "the server kept the connection open without finishing (the reply ends when the server closes)")
     }
 
@@ -62,11 +63,13 @@ public enum ClientFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// datagram to a program that is bound and silent gets no ICMP at all. Without the wire
     /// netlab cannot tell which happened, so the sentence is conditional (the console adds
     /// what the capture shows).
-    static let udpSilence = "Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket.\n"
+    static let udpSilence =
+        "Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket.\n"
         + "Or a program is bound there and did not answer, or a datagram was lost: UDP never resends. "
         + "(The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)"
     static let connectedSilence = "the connection is up (the handshake completed) but the server sent nothing back"
-    static let noSynAck = "the connection request (SYN) got no SYN/ACK; the host may be down, a firewall may drop the packets, "
+    static let noSynAck =
+        "the connection request (SYN) got no SYN/ACK; the host may be down, a firewall may drop the packets, "
         + "or the server's backlog is full (a closed port would have refused at once)"
 
     /// A shorter form for the console's transcript: `Connection refused (ECONNREFUSED):

@@ -14,7 +14,10 @@ public enum HexDump {
         let lastRow = count > 0 ? (count - 1) / bytesPerRow * bytesPerRow : 0
         var digits = 1
         var value = lastRow >> 4
-        while value > 0 { digits += 1; value >>= 4 }
+        while value > 0 {
+            digits += 1
+            value >>= 4
+        }
         return max(4, digits)
     }
 
@@ -102,7 +105,9 @@ public enum HexDump {
         }
         // Pad a short row so the ASCII column lines up with full rows.
         for _ in end..<(offset + bytesPerRow) {
-            out.append(0x20); out.append(0x20); out.append(0x20)
+            out.append(0x20)
+            out.append(0x20)
+            out.append(0x20)
         }
         out.append(0x20)
         out.append(0x20)

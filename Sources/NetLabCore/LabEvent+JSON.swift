@@ -56,14 +56,18 @@ extension LabEvent {
         case .connected(let local, let peer):
             fields += [("local", .string(local.description)), ("peer", .string(peer.description))]
         case .received(let bytes, let from, let to), .sent(let bytes, let from, let to):
-            fields += [("from", .string(from.description)), ("to", .string(to.description)),
-                       ("length", .number(Double(bytes.count))), ("hex", .string(Self.hex(bytes)))]
+            fields += [
+                ("from", .string(from.description)), ("to", .string(to.description)),
+                ("length", .number(Double(bytes.count))), ("hex", .string(Self.hex(bytes))),
+            ]
         case .rejected(let peer, let reason):
             fields += [("peer", .string(peer.description)), ("reason", .string(reason))]
         case .served(let peer, let requestLine, let status, let bytes, let milliseconds, let unfinished):
-            fields += [("peer", .string(peer.description)), ("request", .string(requestLine)),
-                       ("status", .number(Double(status))), ("length", .number(Double(bytes))),
-                       ("ms", .number((milliseconds * 1000).rounded() / 1000))]
+            fields += [
+                ("peer", .string(peer.description)), ("request", .string(requestLine)),
+                ("status", .number(Double(status))), ("length", .number(Double(bytes))),
+                ("ms", .number((milliseconds * 1000).rounded() / 1000)),
+            ]
             if let unfinished { fields.append(("unfinished", .string(unfinished))) }
         case .idleClosed(let peer, let seconds), .timedOut(let peer, let seconds):
             fields += [("peer", .string(peer.description)), ("seconds", .number(seconds))]
@@ -81,8 +85,10 @@ extension LabEvent {
             if let endpoint = error.endpoint { fields.append(("peer", .string(endpoint.description))) }
         case .wire(let frame):
             let decoded = wireFrame ?? FrameDecoder.decode(frame)
-            fields += [("label", .string(WireText.label(decoded))), ("link_type", .number(Double(frame.linkType.rawValue))),
-                       ("length", .number(Double(frame.length))), ("frame_hex", .string(Self.hex(frame.bytes)))]
+            fields += [
+                ("label", .string(WireText.label(decoded))), ("link_type", .number(Double(frame.linkType.rawValue))),
+                ("length", .number(Double(frame.length))), ("frame_hex", .string(Self.hex(frame.bytes))),
+            ]
             if let (source, destination) = decoded.endpoints {
                 fields += [("from", .string(source.description)), ("to", .string(destination.description))]
             }
@@ -166,7 +172,8 @@ enum JSONValue {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value)
+            case _
+            where scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value)
                 || (0x2028...0x2029).contains(scalar.value) || TerminalSafe.isBidiControl(scalar.value)
                 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
                 // Bidirectional controls and noncharacters too: JSON printed on a terminal

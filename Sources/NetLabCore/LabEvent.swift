@@ -5,7 +5,11 @@ import Foundation
 /// Events carry every byte that crossed a socket (`received`/`sent`), so a log or a hex view
 /// can be rebuilt from the event stream alone.
 public struct LabEvent: Sendable, Equatable {
-    public enum Engine: String, Sendable, CaseIterable { case tcp = "TCP", udp = "UDP", http = "HTTP" }
+    public enum Engine: String, Sendable, CaseIterable {
+        case tcp = "TCP"
+        case udp = "UDP"
+        case http = "HTTP"
+    }
     /// Who reports it: one of netlab's servers or clients, or the capture (a frame on the wire).
     public enum Role: String, Sendable { case server, client, wire, program }
 
@@ -38,8 +42,9 @@ public struct LabEvent: Sendable, Equatable {
         /// An HTTP server answered a request: the access-log line. `unfinished` says why the
         /// response stopped short (the client reset the connection, stopped reading); `bytes`
         /// is then what was sent of it.
-        case served(peer: Endpoint, requestLine: String, status: Int, bytes: Int, milliseconds: Double,
-                    unfinished: String? = nil)
+        case served(
+            peer: Endpoint, requestLine: String, status: Int, bytes: Int, milliseconds: Double,
+            unfinished: String? = nil)
         /// A server closed a connection that sent and read nothing for `seconds`.
         case idleClosed(peer: Endpoint, seconds: Double)
         /// A condition worth one line: out of descriptors, accepting again, events dropped.

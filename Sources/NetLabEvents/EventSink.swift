@@ -102,8 +102,10 @@ public struct EventSink: Sendable {
 
     /// Emits a `received` event (or any payload event that reports a call that has returned),
     /// building it (and copying its bytes) only if wanted.
-    package func emitPayload(_ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call,
-                     _ kind: @autoclosure () -> LabEvent.Kind) {
+    package func emitPayload(
+        _ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call,
+        _ kind: @autoclosure () -> LabEvent.Kind
+    ) {
         guard detail >= .receives else { return }
         emit(engine, role, kind(), call: call)
     }

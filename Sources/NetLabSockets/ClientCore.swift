@@ -27,8 +27,10 @@ final class ClientCore: @unchecked Sendable {
     }
 
     /// Makes an exchange on the queue with the engine's reactor and runs it.
-    func run(_ make: @escaping @Sendable (Reactor) -> ClientExchange,
-             completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void) {
+    func run(
+        _ make: @escaping @Sendable (Reactor) -> ClientExchange,
+        completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
+    ) {
         loop.queue.async { [self, sink] in
             let reactor: Reactor
             do throws(SocketError) {

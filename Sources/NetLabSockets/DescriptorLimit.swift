@@ -10,7 +10,7 @@ public enum DescriptorLimit {
     /// The soft limit now.
     public static var current: Int {
         var limit = rlimit()
-        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0 else { return 1024 }
+        guard getrlimit(openFilesResource, &limit) == 0 else { return 1024 }
         return limit.rlim_cur >= rlim_t(Int32.max) ? Int(Int32.max) : Int(limit.rlim_cur)
     }
 
@@ -20,14 +20,14 @@ public enum DescriptorLimit {
     @discardableResult
     public static func raise() -> Int {
         var limit = rlimit()
-        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0 else { return current }
+        guard getrlimit(openFilesResource, &limit) == 0 else { return current }
         let wanted = min(limit.rlim_max, 1 << 20)
         if limit.rlim_cur < wanted {
             limit.rlim_cur = wanted
-            _ = setrlimit(RLIMIT_NOFILE_VALUE, &limit)  // on failure the old limit stays; `current` says which
+            _ = setrlimit(openFilesResource, &limit)  // on failure the old limit stays; `current` says which
         }
         return current
     }
 
-    private static var RLIMIT_NOFILE_VALUE: __rlimit_resource_t { __rlimit_resource_t(RLIMIT_NOFILE.rawValue) }
+    private static var openFilesResource: __rlimit_resource_t { __rlimit_resource_t(RLIMIT_NOFILE.rawValue) }
 }

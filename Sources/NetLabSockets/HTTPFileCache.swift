@@ -54,10 +54,11 @@ final class HTTPFileCache: @unchecked Sendable {
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         guard count == bytes.count else { return nil }
-        let entry = Entry(device: UInt(info.st_dev), inode: UInt(info.st_ino), size: Int(info.st_size),
-                          modifiedSeconds: Int(info.st_mtim.tv_sec), modifiedNanoseconds: Int(info.st_mtim.tv_nsec),
-                          changedSeconds: Int(info.st_ctim.tv_sec), changedNanoseconds: Int(info.st_ctim.tv_nsec),
-                          bytes: bytes, name: name, isDirectory: isDirectory)
+        let entry = Entry(
+            device: UInt(info.st_dev), inode: UInt(info.st_ino), size: Int(info.st_size),
+            modifiedSeconds: Int(info.st_mtim.tv_sec), modifiedNanoseconds: Int(info.st_mtim.tv_nsec),
+            changedSeconds: Int(info.st_ctim.tv_sec), changedNanoseconds: Int(info.st_ctim.tv_nsec),
+            bytes: bytes, name: name, isDirectory: isDirectory)
         if total + bytes.count > Self.capacity { removeAll() }
         remove(path)
         entries[path] = entry

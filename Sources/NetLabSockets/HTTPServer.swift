@@ -30,11 +30,14 @@ public final class HTTPServer: Sendable {
     public init(events: EventSink, configuration: Configuration = Configuration()) {
         self.configuration = configuration
         let cache = HTTPFileCache()
-        server = StreamServer(engine: .http, sink: events, maxConnections: configuration.maxConnections,
-                              sweepInterval: min(0.25, configuration.headerTimeout / 4, configuration.idleTimeout / 4),
-                              noDelay: true) { handle, peer, local, busy in
-            HTTPServerConnection(handle: handle, peer: peer, local: local, sink: events, configuration: configuration, cache: cache,
-                                 busy: busy)
+        server = StreamServer(
+            engine: .http, sink: events, maxConnections: configuration.maxConnections,
+            sweepInterval: min(0.25, configuration.headerTimeout / 4, configuration.idleTimeout / 4),
+            noDelay: true
+        ) { handle, peer, local, busy in
+            HTTPServerConnection(
+                handle: handle, peer: peer, local: local, sink: events, configuration: configuration, cache: cache,
+                busy: busy)
         }
     }
 

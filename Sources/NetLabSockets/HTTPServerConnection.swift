@@ -37,16 +37,19 @@ final class HTTPServerConnection: StreamConnection {
 
     /// `busy`: past the connection limit: read the request head, answer 503, close (answering
     /// before reading made the close a reset that often destroyed the 503 in flight).
-    init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, configuration: HTTPServer.Configuration,
-         cache: HTTPFileCache? = nil, busy: Bool = false, clock: HTTPClock = .system) {
+    init(
+        handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, configuration: HTTPServer.Configuration,
+        cache: HTTPFileCache? = nil, busy: Bool = false, clock: HTTPClock = .system
+    ) {
         self.handle = handle
         self.peer = peer
         self.local = local
         self.sink = sink
         self.clock = clock
-        state = HTTPConnectionState(limits: configuration.limits, headerTimeout: configuration.headerTimeout,
-                                    idleTimeout: configuration.idleTimeout, readSize: Self.readSize, busy: busy,
-                                    now: clock.uptimeNanoseconds())
+        state = HTTPConnectionState(
+            limits: configuration.limits, headerTimeout: configuration.headerTimeout,
+            idleTimeout: configuration.idleTimeout, readSize: Self.readSize, busy: busy,
+            now: clock.uptimeNanoseconds())
         let site = configuration.site
         let listDirectories = configuration.listDirectories
         responder = HTTPResponder(closeAfterEachResponse: configuration.closeAfterEachResponse, busy: busy, clock: clock) { target in
@@ -217,7 +220,8 @@ final class HTTPServerConnection: StreamConnection {
             case .bytes(var bytes, let offset):
                 // Send a response head together with the start of its file: one syscall, one segment.
                 if offset == 0, output.count > 1, case .file(let fd, let fileOffset, let remaining) = output[1], remaining > 0,
-                   bytes.count < Self.readSize {
+                    bytes.count < Self.readSize
+                {
                     let room = min(Self.readSize - bytes.count, remaining)
                     let start = bytes.count
                     bytes += [UInt8](repeating: 0, count: room)
@@ -230,14 +234,21 @@ final class HTTPServerConnection: StreamConnection {
                         bytes.removeLast(room)
                     }
                 }
-                guard let written = sink.stamped(.http, .server, call: .send, {
-                    write(.send, {
-                        bytes.withUnsafeBytes { send(handle.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-                    })
-                }, events: { written in
-                    guard let written, written > 0 else { return [] }
-                    return [.sent(bytes: Array(bytes[offset..<offset + written]), from: local, to: peer)]
-                }) else { return }
+                guard
+                    let written = sink.stamped(
+                        .http, .server, call: .send,
+                        {
+                            write(
+                                .send,
+                                {
+                                    bytes.withUnsafeBytes { send(handle.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                                })
+                        },
+                        events: { written in
+                            guard let written, written > 0 else { return [] }
+                            return [.sent(bytes: Array(bytes[offset..<offset + written]), from: local, to: peer)]
+                        })
+                else { return }
                 if offset + written == bytes.count {
                     output.removeFirst()
                 } else {
@@ -270,8 +281,11 @@ final class HTTPServerConnection: StreamConnection {
         for chunk in output {
             guard case .done(let requestLine, let status, let bytes, let started) = chunk else { continue }
             let ms = Double(clock.uptimeNanoseconds() - started) / 1e6
-            sink.emitTraffic(.http, .server, .served(peer: peer, requestLine: requestLine, status: status,
-                                                     bytes: min(sentOfCurrent, bytes), milliseconds: ms, unfinished: abortReason))
+            sink.emitTraffic(
+                .http, .server,
+                .served(
+                    peer: peer, requestLine: requestLine, status: status,
+                    bytes: min(sentOfCurrent, bytes), milliseconds: ms, unfinished: abortReason))
             return
         }
     }

@@ -28,7 +28,8 @@ public enum HTTPSite: Sendable, Equatable {
 
     /// Finds the file for a decoded path; never anything outside the root.
     func resolve(_ target: HTTPTarget.Path, listDirectories: Bool = false, cache: HTTPFileCache? = nil)
-        -> Result<HTTPResource, HTTPRefusal> {
+        -> Result<HTTPResource, HTTPRefusal>
+    {
         let segments = target.segments
         let shown = "/" + segments.joined(separator: "/")
         switch self {
@@ -193,12 +194,14 @@ enum BuiltInSite {
         func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
         func le32(_ v: Int) -> [UInt8] { le16(v & 0xFFFF) + le16(v >> 16 & 0xFFFF) }
         let side = 16
-        let pixels = side * side * 4, mask = side * 4  // AND mask rows: 16 bits padded to 32
+        let pixels = side * side * 4
+        let mask = side * 4  // AND mask rows: 16 bits padded to 32
         let bitmapSize = 40 + pixels + mask
-        var icon = le16(0) + le16(1) + le16(1)                                // ICONDIR: reserved, type icon, 1 image
+        var icon = le16(0) + le16(1) + le16(1)  // ICONDIR: reserved, type icon, 1 image
         icon += [UInt8(side), UInt8(side), 0, 0] + le16(1) + le16(32) + le32(bitmapSize) + le32(22)  // ICONDIRENTRY
-        icon += le32(40) + le32(side) + le32(side * 2) + le16(1) + le16(32) + le32(0) + le32(pixels)
-            + le32(0) + le32(0) + le32(0) + le32(0)                           // BITMAPINFOHEADER (height doubled: XOR + AND)
+        icon +=
+            le32(40) + le32(side) + le32(side * 2) + le16(1) + le16(32) + le32(0) + le32(pixels)
+            + le32(0) + le32(0) + le32(0) + le32(0)  // BITMAPINFOHEADER (height doubled: XOR + AND)
         for y in 0..<side {
             for x in 0..<side {
                 let edge = x == 0 || y == 0 || x == side - 1 || y == side - 1
@@ -213,7 +216,8 @@ enum BuiltInSite {
     static let modified = 1_767_225_600
 
     static let pages: [String: [UInt8]] = [
-        "index.html": Array("""
+        "index.html": Array(
+            """
             <!DOCTYPE html>
             <html><head><meta charset="utf-8"><title>netlab web server</title></head>
             <body><h1>netlab web server</h1>
@@ -223,7 +227,8 @@ enum BuiltInSite {
 
             """.utf8),
         "favicon.ico": favicon,
-        "HelloWorld.html": Array("""
+        "HelloWorld.html": Array(
+            """
             <!DOCTYPE html>
             <html><head><meta charset="utf-8"><title>Hello World</title></head>
             <body><h1>Hello World!</h1><p>Served by netlab, one of the lab's web server's files.</p></body></html>

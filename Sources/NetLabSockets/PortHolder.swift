@@ -20,7 +20,8 @@ public enum PortHolder {
             let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
             let holds = fds.contains { fd in
                 guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
-                      target.hasPrefix("socket:[") else { return false }
+                    target.hasPrefix("socket:[")
+                else { return false }
                 return inodes.contains(String(target.dropFirst(8).dropLast()))
             }
             if holds { found.append("\(command(of: pid)) (pid \(pid))") }
@@ -52,16 +53,18 @@ public enum PortHolder {
     /// ports and the bytes that arrived and are not read yet.
     public static func connection(pid: Int32, fd: Int32) -> (local: UInt16, remote: UInt16, unread: Int)? {
         guard let fields = socketFields(pid: pid, fd: fd, files: ["/proc/net/tcp", "/proc/net/tcp6"]),
-              let local = fields[1].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }),
-              let remote = fields[2].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }),
-              let unread = fields[4].split(separator: ":").last.flatMap({ Int($0, radix: 16) }) else { return nil }
+            let local = fields[1].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }),
+            let remote = fields[2].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }),
+            let unread = fields[4].split(separator: ":").last.flatMap({ Int($0, radix: 16) })
+        else { return nil }
         return (local, remote, unread)
     }
 
     /// The /proc/net line of the socket behind `pid`'s descriptor `fd` (matched by inode), split.
     private static func socketFields(pid: Int32, fd: Int32, files: [String]) -> [Substring]? {
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
-              target.hasPrefix("socket:[") else { return nil }
+            target.hasPrefix("socket:[")
+        else { return nil }
         let inode = String(target.dropFirst(8).dropLast())
         for file in files {
             guard let text = readWhole(file) else { continue }

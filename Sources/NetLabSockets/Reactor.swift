@@ -124,11 +124,12 @@ final class Reactor: @unchecked Sendable {
         for _ in 0..<64 {
             let capacity = readyIDs.count
             let timeout: Int32 = handled > 0 ? Self.linger : 0
-            let count = Int(readyIDs.withUnsafeMutableBufferPointer { ids in
-                readyFlags.withUnsafeMutableBufferPointer { flags in
-                    netlab_epoll_wait(epfd, ids.baseAddress, flags.baseAddress, Int32(capacity), timeout)
-                }
-            })
+            let count = Int(
+                readyIDs.withUnsafeMutableBufferPointer { ids in
+                    readyFlags.withUnsafeMutableBufferPointer { flags in
+                        netlab_epoll_wait(epfd, ids.baseAddress, flags.baseAddress, Int32(capacity), timeout)
+                    }
+                })
             guard count > 0 else { return }
             handled += count
             for index in 0..<count {
@@ -137,11 +138,13 @@ final class Reactor: @unchecked Sendable {
                 let trouble = flags & (netlab_epoll_err | netlab_epoll_hup) != 0
                 // Looked up again before each handler: the one before may have closed it.
                 if flags & (netlab_epoll_in | netlab_epoll_rdhup) != 0 || trouble,
-                   let registration = registrations[id], registration.wantsRead {
+                    let registration = registrations[id], registration.wantsRead
+                {
                     registration.onRead?()
                 }
                 if flags & netlab_epoll_out != 0 || trouble,
-                   let registration = registrations[id], registration.wantsWrite {
+                    let registration = registrations[id], registration.wantsWrite
+                {
                     registration.onWrite?()
                 }
             }

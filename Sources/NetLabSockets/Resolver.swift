@@ -26,7 +26,8 @@ enum Resolver {
         var cursor = list
         while let info = cursor {
             if let address = info.pointee.ai_addr,
-               info.pointee.ai_family == AF_INET || info.pointee.ai_family == AF_INET6 {
+                info.pointee.ai_family == AF_INET || info.pointee.ai_family == AF_INET6
+            {
                 addresses.append(SocketAddress(address, length: info.pointee.ai_addrlen))
             }
             cursor = info.pointee.ai_next

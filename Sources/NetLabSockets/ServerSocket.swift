@@ -64,7 +64,7 @@ enum ServerSocket {
                 try Syscall.call(.bind, endpoint: endpoint) {
                     address.withSockaddr { Glibc.bind(fd, $0, $1) }
                 }
-            } catch where error.errnoValue == EADDRINUSE {
+            } catch  where error.errnoValue == EADDRINUSE {
                 // Name who holds the port, so the student does not have to guess.
                 var named = error
                 let holders = PortHolder.holders(of: address.endpoint.port, type == .stream ? .tcp : .udp)

@@ -43,7 +43,8 @@ struct SocketAddress: Sendable {
             case AF_INET6:
                 let address = raw.load(as: sockaddr_in6.self)
                 guard address.sin6_scope_id == 0,
-                      withUnsafePointer(to: address.sin6_addr, { inet_ntop(AF_INET6, $0, &text, 64) }) != nil else { return nil }
+                    withUnsafePointer(to: address.sin6_addr, { inet_ntop(AF_INET6, $0, &text, 64) }) != nil
+                else { return nil }
                 return Endpoint(host: decoded(), port: UInt16(bigEndian: address.sin6_port))
             default:
                 return nil
@@ -53,8 +54,9 @@ struct SocketAddress: Sendable {
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
         let result = withSockaddr { address, length in
-            getnameinfo(address, length, &host, socklen_t(host.count), &service, socklen_t(service.count),
-                        NI_NUMERICHOST | NI_NUMERICSERV)
+            getnameinfo(
+                address, length, &host, socklen_t(host.count), &service, socklen_t(service.count),
+                NI_NUMERICHOST | NI_NUMERICSERV)
         }
         guard result == 0 else { return Endpoint(host: "?", port: 0) }
         let hostText = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -59,8 +59,10 @@ final class StreamListener {
     var connectionCount: Int { connections.count - busy.count }
 
     /// Binds and listens; reports `listening` or `failed`.
-    init(host: String?, port: UInt16, reactor: Reactor, engine: LabEvent.Engine, sink: EventSink,
-         maxConnections: Int, sweepInterval: Double = 0.25, noDelay: Bool = false, make: @escaping Make) throws(SocketError) {
+    init(
+        host: String?, port: UInt16, reactor: Reactor, engine: LabEvent.Engine, sink: EventSink,
+        maxConnections: Int, sweepInterval: Double = 0.25, noDelay: Bool = false, make: @escaping Make
+    ) throws(SocketError) {
         let fd: Int32
         do throws(SocketError) {
             (fd, local) = try ServerSocket.open(host: host, port: port, type: .stream, noDelay: noDelay)
@@ -91,9 +93,11 @@ final class StreamListener {
             if let since = shortageSince, !paused, now > lastShortage, now - lastShortage > 1_000_000_000 {
                 shortageSince = nil
                 let seconds = Double(lastShortage - since) / 1e9
-                sink.emit(engine, .server, .notice(
-                    "accepting connections again: the descriptor shortage lasted \(Self.format(seconds)) s"
-                        + " (\(shortageFailures) accept() calls failed with EMFILE meanwhile; \(connectionCount) connections open)"))
+                sink.emit(
+                    engine, .server,
+                    .notice(
+                        "accepting connections again: the descriptor shortage lasted \(Self.format(seconds)) s"
+                            + " (\(shortageFailures) accept() calls failed with EMFILE meanwhile; \(connectionCount) connections open)"))
                 shortageFailures = 0
             }
         }
@@ -165,14 +169,16 @@ final class StreamListener {
                 sink.emitTraffic(engine, .server, .accepted(peer: peer))
             }
             let turnedAway = atLimit
-            connection.begin(willClose: { [weak connection, sink, engine] in
-                if !turnedAway { sink.emitTraffic(engine, .server, .closed(peer: peer, peerClosedFirst: connection?.peerClosedFirst)) }
-            }, onClose: { [weak self] in
-                guard let self else { return }
-                connections[id] = nil
-                busy.remove(id)
-                if paused { resumeAccepting() }
-            })
+            connection.begin(
+                willClose: { [weak connection, sink, engine] in
+                    if !turnedAway { sink.emitTraffic(engine, .server, .closed(peer: peer, peerClosedFirst: connection?.peerClosedFirst)) }
+                },
+                onClose: { [weak self] in
+                    guard let self else { return }
+                    connections[id] = nil
+                    busy.remove(id)
+                    if paused { resumeAccepting() }
+                })
         }
     }
 
@@ -201,9 +207,11 @@ final class StreamListener {
         guard shortageSince == nil else { return }
         shortageSince = lastShortage
         sink.emit(engine, .server, .failed(error))
-        sink.emit(engine, .server, .notice(
-            "accepting paused with \(connectionCount) connections open (limit: \(DescriptorLimit.current) descriptors);"
-                + " new clients wait until one closes"))
+        sink.emit(
+            engine, .server,
+            .notice(
+                "accepting paused with \(connectionCount) connections open (limit: \(DescriptorLimit.current) descriptors);"
+                    + " new clients wait until one closes"))
     }
 
     private func resumeAccepting() {

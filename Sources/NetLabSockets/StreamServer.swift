@@ -18,8 +18,10 @@ final class StreamServer: Sendable {
     /// Owns the listening socket and every connection, on its queue.
     private let lifecycle: ServerLifecycle<StreamListener>
 
-    init(engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, sweepInterval: Double = 0.25, noDelay: Bool = false,
-         make: @escaping Make) {
+    init(
+        engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, sweepInterval: Double = 0.25, noDelay: Bool = false,
+        make: @escaping Make
+    ) {
         self.sweepInterval = sweepInterval
         self.noDelay = noDelay
         self.engine = engine
@@ -43,8 +45,9 @@ final class StreamServer: Sendable {
         let (engine, sink, maxConnections, sweepInterval, noDelay, make) = (engine, sink, maxConnections, sweepInterval, noDelay, make)
         do throws(SocketError) {
             return try lifecycle.start { reactor throws(SocketError) in
-                try StreamListener(host: host, port: port, reactor: reactor, engine: engine, sink: sink,
-                                   maxConnections: maxConnections, sweepInterval: sweepInterval, noDelay: noDelay, make: make)
+                try StreamListener(
+                    host: host, port: port, reactor: reactor, engine: engine, sink: sink,
+                    maxConnections: maxConnections, sweepInterval: sweepInterval, noDelay: noDelay, make: make)
             }.local
         } catch {
             // The listener reports its own bind/listen failures; the reactor's is reported here.

@@ -33,10 +33,12 @@ public final class TCPClient: Sendable {
         completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
     ) {
         let sink = sink.tagged(exchange: exchange)
-        core.run({ [maxReply, sink, engine] reactor in
-            TCPExchange(message: message, host: host, port: port, timeout: timeout, maxReply: maxReply, reactor: reactor,
-                        sink: sink, engine: engine)
-        }, completion: completion)
+        core.run(
+            { [maxReply, sink, engine] reactor in
+                TCPExchange(
+                    message: message, host: host, port: port, timeout: timeout, maxReply: maxReply, reactor: reactor,
+                    sink: sink, engine: engine)
+            }, completion: completion)
     }
 
     /// The same, awaited.
@@ -73,8 +75,10 @@ final class TCPExchange: ClientExchange {
     private lazy var isHEAD = message.starts(with: Array("HEAD ".utf8))
     private var ending = ExchangeEnding()
 
-    init(message: [UInt8], host: String, port: UInt16, timeout: Double, maxReply: Int, reactor: Reactor, sink: EventSink,
-         engine: LabEvent.Engine) {
+    init(
+        message: [UInt8], host: String, port: UInt16, timeout: Double, maxReply: Int, reactor: Reactor, sink: EventSink,
+        engine: LabEvent.Engine
+    ) {
         self.engine = engine
         self.message = message
         self.host = host
@@ -96,9 +100,13 @@ final class TCPExchange: ClientExchange {
         ending.arm(after: timeout, on: queue) { [self] in
             // Before the handshake completed, silence means no SYN/ACK: a different story.
             // Part of a reply is not "nothing back": say how much came.
-            finish(.failure(!connected ? .connectTimedOut(engine: engine, peer: peer, seconds: timeout)
-                : reply.isEmpty ? .timedOut(engine: engine, peer: peer, seconds: timeout)
-                : .unfinishedReply(engine: engine, peer: peer, seconds: timeout, received: reply)))
+            finish(
+                .failure(
+                    !connected
+                        ? .connectTimedOut(engine: engine, peer: peer, seconds: timeout)
+                        : reply.isEmpty
+                            ? .timedOut(engine: engine, peer: peer, seconds: timeout)
+                            : .unfinishedReply(engine: engine, peer: peer, seconds: timeout, received: reply)))
         }
         connectNext(lastError: nil)
     }
@@ -122,8 +130,9 @@ final class TCPExchange: ClientExchange {
         let handle = SocketHandle(fd: fd, reactor: reactor)
         self.handle = handle
         // The call's row is stamped before the call: the SYN it sends comes after it.
-        let result = sink.stamped(engine, .client, call: .connect, { address.withSockaddr { Glibc.connect(fd, $0, $1) } },
-                                  events: { [peer] _ in [.connecting(peer: peer, local: SocketAddress.local(of: fd)?.endpoint)] })
+        let result = sink.stamped(
+            engine, .client, call: .connect, { address.withSockaddr { Glibc.connect(fd, $0, $1) } },
+            events: { [peer] _ in [.connecting(peer: peer, local: SocketAddress.local(of: fd)?.endpoint)] })
         let code = result == 0 ? 0 : errno
         if code == 0 {
             didConnect()
@@ -161,14 +170,17 @@ final class TCPExchange: ClientExchange {
         while sentCount < message.count {
             let written: Int?
             do throws(SocketError) {
-                written = try sink.stamped(engine, .client, call: .send, { () throws(SocketError) -> Int? in
-                    try Syscall.nonBlocking(.send, endpoint: peer) {
-                        message.withUnsafeBytes { send(handle.fd, $0.baseAddress! + sentCount, $0.count - sentCount, Int32(MSG_NOSIGNAL)) }
-                    }
-                }, events: { [message, sentCount, local, peer] written in
-                    guard let written, written > 0 else { return [] }
-                    return [.sent(bytes: Array(message[sentCount..<sentCount + written]), from: local, to: peer)]
-                })
+                written = try sink.stamped(
+                    engine, .client, call: .send,
+                    { () throws(SocketError) -> Int? in
+                        try Syscall.nonBlocking(.send, endpoint: peer) {
+                            message.withUnsafeBytes { send(handle.fd, $0.baseAddress! + sentCount, $0.count - sentCount, Int32(MSG_NOSIGNAL)) }
+                        }
+                    },
+                    events: { [message, sentCount, local, peer] written in
+                        guard let written, written > 0 else { return [] }
+                        return [.sent(bytes: Array(message[sentCount..<sentCount + written]), from: local, to: peer)]
+                    })
             } catch {
                 finish(.failure(.socket(error)))
                 return
@@ -237,7 +249,8 @@ final class TCPExchange: ClientExchange {
             sink.emit(engine, .client, kind)
         }
         if case .failure(.socket(var error)) = result, error.operation == .connect, error.errnoValue == ECONNREFUSED,
-           peer.host == "127.0.0.1" || peer.host == "::1" {
+            peer.host == "127.0.0.1" || peer.host == "::1"
+        {
             // Refused on this machine: a lab server that just quit may have left TIME_WAIT
             // behind, which would stop it from starting again. Say so (reading /proc takes
             // tens of milliseconds on a busy machine: after the event, not before it).

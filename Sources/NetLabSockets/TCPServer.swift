@@ -19,14 +19,19 @@ public final class TCPServer: Sendable {
     /// `oneMessage`: answer the first read and close, as the lab's TCPServer.py does (one
     /// `recv(1024)`, reply, close). The server then closes first, so TIME_WAIT stays on the
     /// server's side instead of filling the client's ephemeral ports under load.
-    public init(events: EventSink, maxConnections: Int = 1024, oneMessage: Bool = false,
-                idleTimeout: Double = TCPServer.defaultIdleTimeout) {
+    public init(
+        events: EventSink, maxConnections: Int = 1024, oneMessage: Bool = false,
+        idleTimeout: Double = TCPServer.defaultIdleTimeout
+    ) {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         let sweepInterval = idleTimeout > 0 ? min(1, idleTimeout / 4) : 1
         server = StreamServer(engine: .tcp, sink: events, maxConnections: maxConnections, sweepInterval: sweepInterval) { handle, peer, local, busy in
-            busy ? nil : TCPServerConnection(handle: handle, peer: peer, local: local, sink: events, oneMessage: oneMessage,
-                                             idleTimeout: idleTimeout)
+            busy
+                ? nil
+                : TCPServerConnection(
+                    handle: handle, peer: peer, local: local, sink: events, oneMessage: oneMessage,
+                    idleTimeout: idleTimeout)
         }
     }
 

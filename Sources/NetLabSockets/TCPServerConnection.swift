@@ -29,8 +29,10 @@ final class TCPServerConnection: StreamConnection {
     /// Uptime (ns) of the first sweep that found no activity since the one before.
     private var quietSince: UInt64 = 0
 
-    init(handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, oneMessage: Bool = false,
-         idleTimeout: Double = TCPServer.defaultIdleTimeout) {
+    init(
+        handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, oneMessage: Bool = false,
+        idleTimeout: Double = TCPServer.defaultIdleTimeout
+    ) {
         self.idleTimeout = idleTimeout
         self.oneMessage = oneMessage
         self.handle = handle
@@ -125,14 +127,17 @@ final class TCPServerConnection: StreamConnection {
     private func write(_ bytes: UnsafeRawBufferPointer) -> Int? {
         let written: Int?
         do throws(SocketError) {
-            written = try sink.stamped(.tcp, .server, call: .send, { () throws(SocketError) -> Int? in
-                try Syscall.nonBlocking(.send, endpoint: peer) {
-                    send(handle.fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-                }
-            }, events: { written in
-                guard let written, written > 0 else { return [] }
-                return [.sent(bytes: Array(bytes[0..<written]), from: local, to: peer)]
-            })
+            written = try sink.stamped(
+                .tcp, .server, call: .send,
+                { () throws(SocketError) -> Int? in
+                    try Syscall.nonBlocking(.send, endpoint: peer) {
+                        send(handle.fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+                    }
+                },
+                events: { written in
+                    guard let written, written > 0 else { return [] }
+                    return [.sent(bytes: Array(bytes[0..<written]), from: local, to: peer)]
+                })
         } catch {
             sink.emit(.tcp, .server, .failed(error))
             close()

@@ -24,9 +24,10 @@ public final class UDPClient: Sendable {
         completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
     ) {
         let sink = sink.tagged(exchange: exchange)
-        core.run({ [sink] reactor in
-            UDPExchange(message: message, host: host, port: port, mode: mode, timeout: timeout, reactor: reactor, sink: sink)
-        }, completion: completion)
+        core.run(
+            { [sink] reactor in
+                UDPExchange(message: message, host: host, port: port, mode: mode, timeout: timeout, reactor: reactor, sink: sink)
+            }, completion: completion)
     }
 
     /// The same, awaited.
@@ -74,26 +75,31 @@ final class UDPExchange: ClientExchange {
             let handle = SocketHandle(fd: fd, reactor: reactor)
             self.handle = handle
             if mode == .connected {
-                try sink.stamped(.udp, .client, call: .connect, { () throws(SocketError) in
-                    try Syscall.call(.connect, endpoint: peer) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
-                }, events: { [peer] _ in [.connecting(peer: peer)] })
+                try sink.stamped(
+                    .udp, .client, call: .connect,
+                    { () throws(SocketError) in
+                        try Syscall.call(.connect, endpoint: peer) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
+                    }, events: { [peer] _ in [.connecting(peer: peer)] })
                 local = SocketAddress.local(of: fd)?.endpoint ?? local
                 sink.emit(.udp, .client, .connected(local: local, peer: peer))
             }
-            try sink.stamped(.udp, .client, call: mode == .connected ? .send : .sendto, { () throws(SocketError) -> Int in
-                try Syscall.call(mode == .connected ? .send : .sendto, endpoint: peer) {
-                    message.withUnsafeBytes { bytes in
-                        switch mode {
-                        case .connected: Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-                        case .unconnected: address.withSockaddr { sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
+            try sink.stamped(
+                .udp, .client, call: mode == .connected ? .send : .sendto,
+                { () throws(SocketError) -> Int in
+                    try Syscall.call(mode == .connected ? .send : .sendto, endpoint: peer) {
+                        message.withUnsafeBytes { bytes in
+                            switch mode {
+                            case .connected: Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+                            case .unconnected: address.withSockaddr { sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), $0, $1) }
+                            }
                         }
                     }
-                }
-            }, events: { sent in
-                // The kernel picked our port on the first send.
-                local = SocketAddress.local(of: fd)?.endpoint ?? local
-                return [.sent(bytes: Array(message[0..<sent]), from: local, to: peer)]
-            })
+                },
+                events: { sent in
+                    // The kernel picked our port on the first send.
+                    local = SocketAddress.local(of: fd)?.endpoint ?? local
+                    return [.sent(bytes: Array(message[0..<sent]), from: local, to: peer)]
+                })
             local = SocketAddress.local(of: fd)?.endpoint ?? local
             // A connected socket's ECONNREFUSED arrives as EPOLLERR: the reactor reports it here too.
             handle.onReadable { [self] in readable() }

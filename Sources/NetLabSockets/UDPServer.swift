@@ -80,8 +80,10 @@ public final class UDPServer: @unchecked Sendable {
     /// datagram when many clients are sending.
     private func readable(_ handle: SocketHandle, local: Endpoint) {
         for _ in 0..<Self.rounds {
-            let count = Int(netlab_recv_batch(handle.fd, buffers.baseAddress, Self.slotSize, Int32(Self.slots),
-                                              &lengths, &senders, &senderLengths, &destinations))
+            let count = Int(
+                netlab_recv_batch(
+                    handle.fd, buffers.baseAddress, Self.slotSize, Int32(Self.slots),
+                    &lengths, &senders, &senderLengths, &destinations))
             if count < 0 {
                 let code = errno
                 if code != EAGAIN && code != EWOULDBLOCK { sink.emit(.udp, .server, .failed(.errno(.recvmmsg, code, endpoint: local))) }
@@ -89,22 +91,31 @@ public final class UDPServer: @unchecked Sendable {
             }
             for index in 0..<count {
                 let datagram = UnsafeMutableBufferPointer(rebasing: buffers[index * Self.slotSize..<index * Self.slotSize + Int(lengths[index])])
-                sink.emitPayload(.udp, .server, call: .recvmmsg, .received(bytes: Array(datagram), from: sender(index).endpoint,
-                                                                                 to: destination(index, local: local)))
+                sink.emitPayload(
+                    .udp, .server, call: .recvmmsg,
+                    .received(
+                        bytes: Array(datagram), from: sender(index).endpoint,
+                        to: destination(index, local: local)))
                 Uppercase.applyInPlace(datagram)
             }
             var first = 0
             while first < count {
-                let sent = sink.stamped(.udp, .server, call: .sendmmsg, {
-                    Int(netlab_send_batch(handle.fd, buffers.baseAddress, Self.slotSize, Int32(first), Int32(count),
-                                          lengths, &senders, senderLengths, destinations))
-                }, events: { [first] sent in
-                    (first..<(first + max(0, sent))).map { index in
-                        let start = index * Self.slotSize
-                        return .sent(bytes: Array(buffers[start..<start + Int(lengths[index])]), from: destination(index, local: local),
-                                     to: sender(index).endpoint)
-                    }
-                })
+                let sent = sink.stamped(
+                    .udp, .server, call: .sendmmsg,
+                    {
+                        Int(
+                            netlab_send_batch(
+                                handle.fd, buffers.baseAddress, Self.slotSize, Int32(first), Int32(count),
+                                lengths, &senders, senderLengths, destinations))
+                    },
+                    events: { [first] sent in
+                        (first..<(first + max(0, sent))).map { index in
+                            let start = index * Self.slotSize
+                            return .sent(
+                                bytes: Array(buffers[start..<start + Int(lengths[index])]), from: destination(index, local: local),
+                                to: sender(index).endpoint)
+                        }
+                    })
                 if sent <= 0 {
                     // This one could not go (a full buffer: EAGAIN, or an error): report it, go on.
                     let code = sent < 0 ? errno : EAGAIN

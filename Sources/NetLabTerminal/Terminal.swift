@@ -127,7 +127,8 @@ public final class Terminal: TerminalBackend {
 
     /// Rows and columns of the terminal right now (after SIGWINCH too).
     public func size() -> (width: Int, height: Int) {
-        var rows: Int32 = 0, cols: Int32 = 0
+        var rows: Int32 = 0
+        var cols: Int32 = 0
         if netlab_window_size(1, &rows, &cols) == 0, rows > 0, cols > 0 {
             return (Int(cols), Int(rows))
         }
@@ -190,7 +191,8 @@ public final class Terminal: TerminalBackend {
             let result = wget_wch(netlab_stdscr(), &value)
             if result == ERR { break }
             if result == KEY_CODE_YES, Int32(value) == KEY_MOUSE {
-                var x: Int32 = 0, y: Int32 = 0
+                var x: Int32 = 0
+                var y: Int32 = 0
                 let kind = netlab_get_mouse(&x, &y)
                 let action: MouseEvent.Action? = kind == 1 ? .click : kind == 4 ? .wheelUp : kind == 5 ? .wheelDown : nil
                 if let action {

@@ -63,8 +63,10 @@ public final class Tracer {
     /// stopped (what its socket holds can be read then).
     /// `inherits` are the descriptors above stderr the program keeps (nil: those open now, a
     /// shell's; a console passes none of its own).
-    public init(path: String, arguments: [String], sameCPU: Bool = true, output: Int32? = nil, input: Int32? = nil,
-                inherits: [Int32]? = nil, report: @escaping (TracedCall) -> Void) {
+    public init(
+        path: String, arguments: [String], sameCPU: Bool = true, output: Int32? = nil, input: Int32? = nil,
+        inherits: [Int32]? = nil, report: @escaping (TracedCall) -> Void
+    ) {
         self.output = output
         self.input = input
         self.path = path
@@ -122,13 +124,14 @@ public final class Tracer {
         _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
         defer { close(pipeEnds[0]) }
         let argv = ([path] + arguments.dropFirst()).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         let numbers = Self.numbers
         if sameCPU { _ = netlab_trace_pin_here() }
         let pid = numbers.withUnsafeBufferPointer { calls in
             inherited.withUnsafeBufferPointer { keep in
-                netlab_trace_spawn(path, argv, environ, calls.baseAddress, Int32(calls.count), pipeEnds[1], keep.baseAddress, Int32(keep.count),
-                                   output ?? -1, input ?? -1)
+                netlab_trace_spawn(
+                    path, argv, environ, calls.baseAddress, Int32(calls.count), pipeEnds[1], keep.baseAddress, Int32(keep.count),
+                    output ?? -1, input ?? -1)
             }
         }
         close(pipeEnds[1])
@@ -257,10 +260,12 @@ public final class Tracer {
         }
         let fetches = TracedCall.fetches(name)
         if fetches.count == 2, case .sent(let pointer, let length) = fetches[0], case .addressIn(let to, let toLength) = fetches[1],
-           arguments[to] != 0 {
+            arguments[to] != 0
+        {
             // A sendto() with an address: both pieces in one read.
-            (call.data, call.address) = readSent(pid, data: arguments[pointer], count: min(Int(arguments[length]), TracedCall.keptBytes),
-                                                 address: arguments[to], length: min(Int(arguments[toLength]), 128))
+            (call.data, call.address) = readSent(
+                pid, data: arguments[pointer], count: min(Int(arguments[length]), TracedCall.keptBytes),
+                address: arguments[to], length: min(Int(arguments[toLength]), 128))
         } else {
             fetchOnEntry(fetches, pid: pid, into: &call)
         }
@@ -301,8 +306,9 @@ public final class Tracer {
             let fetches = TracedCall.fetches(call.call)
             if fetches.count == 2, case .received(let pointer) = fetches[0], case .addressOut(let to, let lengthPointer) = fetches[1] {
                 // A recvfrom(): its bytes and its address's length in one read, then the address.
-                let (data, lengthBytes) = readTwo(pid, arguments[pointer], count: call.result > 0 ? min(Int(call.result), TracedCall.keptBytes) : 0,
-                                                  arguments[lengthPointer], count: arguments[to] != 0 ? 4 : 0)
+                let (data, lengthBytes) = readTwo(
+                    pid, arguments[pointer], count: call.result > 0 ? min(Int(call.result), TracedCall.keptBytes) : 0,
+                    arguments[lengthPointer], count: arguments[to] != 0 ? 4 : 0)
                 call.data = data
                 if lengthBytes.count == 4 {
                     let length = Int(lengthBytes[0]) | Int(lengthBytes[1]) << 8 | Int(lengthBytes[2]) << 16 | Int(lengthBytes[3]) << 24
@@ -358,7 +364,8 @@ public final class Tracer {
     /// A `struct msghdr`'s bytes (its iovecs, up to `limit`) and address, from the program.
     private func readMessage(_ pid: pid_t, _ address: UInt64, limit: Int) -> ([UInt8], Endpoint?) {
         guard let header = TracedCall.MessageHeader(read(pid, address, count: TracedCall.MessageHeader.size)) else { return ([], nil) }
-        let name = header.name != 0 && header.nameLength > 0
+        let name =
+            header.name != 0 && header.nameLength > 0
             ? SocketAddressBytes.endpoint(read(pid, header.name, count: min(header.nameLength, 128))) : nil
         var data: [UInt8] = []
         for vector in TracedCall.MessageHeader.vectors(read(pid, header.vectors, count: header.vectorCount * 16)) where data.count < limit {
@@ -376,7 +383,8 @@ public final class Tracer {
     /// Two pieces of the program's memory in one system call where both can be read (each
     /// read costs about 2.5 us in this VM); otherwise each on its own, as far as it goes.
     private func readTwo(_ pid: pid_t, _ first: UInt64, count firstCount: Int, _ second: UInt64, count secondCount: Int)
-        -> ([UInt8], [UInt8]) {
+        -> ([UInt8], [UInt8])
+    {
         guard firstCount > 0, first != 0, secondCount > 0, second != 0 else {
             return (read(pid, first, count: firstCount), read(pid, second, count: secondCount))
         }

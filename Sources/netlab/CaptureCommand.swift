@@ -27,15 +27,19 @@ struct CaptureCommand: ParsableCommand {
     @Flag(help: "Capture every TCP and UDP port (and every ICMP error) instead of --port's.")
     var all = false
 
-    @Option(help: ArgumentHelp("The interface to capture on: lo (the loopback), any, or a name from `ip link`.",
-                               valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The interface to capture on: lo (the loopback), any, or a name from `ip link`.",
+            valueName: "name"))
     var interface: String = "lo"
 
     @Option(help: ArgumentHelp("Stop after this many packets.", valueName: "n"))
     var count: Int?
 
-    @Option(help: ArgumentHelp("Also write the packets to this pcapng file (tshark -r and Wireshark read it).",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Also write the packets to this pcapng file (tshark -r and Wireshark read it).",
+            valueName: "file"))
     var write: String?
 
     static let permissionDenied: Int32 = 77  // EX_NOPERM
@@ -64,15 +68,20 @@ struct CaptureCommand: ParsableCommand {
             guard fd >= 0 else {
                 capture.stop()
                 let reason = String(cString: strerror(errno))
-                throw CommandFailure(message: "cannot write \(write): \(reason); choose a path in a folder you can write to",
-                                     code: CommandFailure.other)
+                throw CommandFailure(
+                    message: "cannot write \(write): \(reason); choose a path in a folder you can write to",
+                    code: CommandFailure.other)
             }
             file = fd
         }
         let writer = PcapFile.PcapngWriter(linkTypes: [capture.linkType])
-        if let file, let code = Output.writeAll(writer.header(sectionComment: "Captured by netlab capture on \(interface), "
-            + (all ? "every TCP and UDP port" : "ports " + watched.map(String.init).joined(separator: " ")),
-            interfaceName: interface), to: file) {
+        if let file,
+            let code = Output.writeAll(
+                writer.header(
+                    sectionComment: "Captured by netlab capture on \(interface), "
+                        + (all ? "every TCP and UDP port" : "ports " + watched.map(String.init).joined(separator: " ")),
+                    interfaceName: interface), to: file)
+        {
             capture.stop()
             throw CommandFailure(message: "cannot write \(write ?? ""): \(String(cString: strerror(code)))", code: CommandFailure.other)
         }
@@ -83,8 +92,12 @@ struct CaptureCommand: ParsableCommand {
         Signals.unblock([SIGINT, SIGTERM])
         let state = CaptureState(file: file, path: write ?? "", writer: writer)
         let unique = Array(Set(watched)).sorted()
-        let ports = all ? "every TCP and UDP port" : unique.count <= 8 ? "ports " + watched.map(String.init).joined(separator: ", ")
-            : "\(unique.count) ports from \(unique[0]) to \(unique.last!)"
+        let ports =
+            all
+            ? "every TCP and UDP port"
+            : unique.count <= 8
+                ? "ports " + watched.map(String.init).joined(separator: ", ")
+                : "\(unique.count) ports from \(unique[0]) to \(unique.last!)"
         Output.error("capturing on \(interface) (\(capture.linkType)), \(ports) and the ICMP errors that quote them; Ctrl-C stops")
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
@@ -103,21 +116,23 @@ struct CaptureCommand: ParsableCommand {
         let matcher = CaptureFilter.PortMatcher()
         // The capture counts what the kernel passed; with a range, --count counts what matched.
         let limit = count
-        capture.start(count: exact ? count : nil, failed: { failure in Output.error(failure.message) },
-                      finished: { DispatchQueue.main.async { Self.finish(state, capture, interface: interface) } }) { frame in
-            if !exact {
-                guard matcher.matches(FrameDecoder.decode(frame), ports: portSet) else { return }
-                if let limit, state.taken >= limit { return }
-            }
-            // A reader that went away (`| head`): stop, as tcpdump does.
-            if !state.take(frame) { DispatchQueue.main.async { capture.stop() } }
-            if !exact, let limit, state.taken >= limit {
-                DispatchQueue.main.async {
-                    capture.stop()
-                    Self.finish(state, capture, interface: interface)
+        capture.start(
+            count: exact ? count : nil, failed: { failure in Output.error(failure.message) },
+            finished: { DispatchQueue.main.async { Self.finish(state, capture, interface: interface) } },
+            frames: { frame in
+                if !exact {
+                    guard matcher.matches(FrameDecoder.decode(frame), ports: portSet) else { return }
+                    if let limit, state.taken >= limit { return }
                 }
-            }
-        }
+                // A reader that went away (`| head`): stop, as tcpdump does.
+                if !state.take(frame) { DispatchQueue.main.async { capture.stop() } }
+                if !exact, let limit, state.taken >= limit {
+                    DispatchQueue.main.async {
+                        capture.stop()
+                        Self.finish(state, capture, interface: interface)
+                    }
+                }
+            })
         withExtendedLifetime(sources) { dispatchMain() }
     }
 
@@ -128,9 +143,10 @@ struct CaptureCommand: ParsableCommand {
         if let file {
             // The kernel's counts go in the file too (an interface statistics block).
             if let statistics = capture.statistics {
-                _ = Output.writeAll(PcapFile.PcapngWriter(linkTypes: [capture.linkType]).statistics(
-                    received: UInt64(statistics.received), dropped: UInt64(statistics.dropped),
-                    interfaceDropped: UInt64(statistics.interfaceDropped), at: Date()), to: file)
+                _ = Output.writeAll(
+                    PcapFile.PcapngWriter(linkTypes: [capture.linkType]).statistics(
+                        received: UInt64(statistics.received), dropped: UInt64(statistics.dropped),
+                        interfaceDropped: UInt64(statistics.interfaceDropped), at: Date()), to: file)
             }
             Glibc.close(file)
         }
@@ -138,7 +154,8 @@ struct CaptureCommand: ParsableCommand {
         if let statistics = capture.statistics, statistics.dropped + statistics.interfaceDropped > 0 {
             // What the kernel counted: on lo it counts a lost packet as sent and as received,
             // so about half as many packets are missing (measured: 5,563 counted, 2,782 missing).
-            line += ", \(statistics.dropped + statistics.interfaceDropped) dropped by the kernel (the capture buffer was full"
+            line +=
+                ", \(statistics.dropped + statistics.interfaceDropped) dropped by the kernel (the capture buffer was full"
                 + (interface == "lo" ? "; on lo each packet is counted twice, as sent and as received)" : ")")
         }
         Output.error(line)

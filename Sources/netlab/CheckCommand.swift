@@ -37,8 +37,10 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "HTTP: an .html file the server has.")
     var path = "/HelloWorld.html"
 
-    @Option(help: ArgumentHelp("HTTP: a symbolic link in the served folder that points outside it (checked to be refused).",
-                               valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "HTTP: a symbolic link in the served folder that points outside it (checked to be refused).",
+            valueName: "name"))
     var escapeLink: String?
 
     @Flag(help: "Print the report as JSON instead of text.")
@@ -113,9 +115,10 @@ struct CheckCommand: ParsableCommand {
         var lines = ["server".padding(toLength: max(width, 6), withPad: " ", startingAt: 0) + "  passed  failed checks"]
         for (report, who) in zip(reports, labels) {
             let failed = report.results.filter { !$0.passed }.map(\.name)
-            lines.append(who.padding(toLength: max(width, 6), withPad: " ", startingAt: 0)
-                + "  \(report.passed)/\(report.results.count)".padding(toLength: 8, withPad: " ", startingAt: 0)
-                + "  " + (failed.isEmpty ? "-" : failed.joined(separator: "; ")))
+            lines.append(
+                who.padding(toLength: max(width, 6), withPad: " ", startingAt: 0)
+                    + "  \(report.passed)/\(report.results.count)".padding(toLength: 8, withPad: " ", startingAt: 0)
+                    + "  " + (failed.isEmpty ? "-" : failed.joined(separator: "; ")))
         }
         let failedServers = reports.filter { $0.failed > 0 }.count
         lines.append("\(reports.count) servers checked, \(reports.count - failedServers) passed every check")
@@ -132,8 +135,9 @@ struct CheckCommand: ParsableCommand {
     /// `[NAME] PROTOCOL HOST PORT` per line; blank lines and `#` comments skipped.
     static func readTargets(_ path: String) throws -> [(name: String?, kind: Conformance.Kind, host: String, port: UInt16)] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure(message: "cannot read --targets \(path): \(String(cString: strerror(errno))); give a text file, "
-                                     + "a line each: NAME PROTOCOL HOST PORT", code: CommandFailure.usage)
+            throw CommandFailure(
+                message: "cannot read --targets \(path): \(String(cString: strerror(errno))); give a text file, "
+                    + "a line each: NAME PROTOCOL HOST PORT", code: CommandFailure.usage)
         }
         var list: [(name: String?, kind: Conformance.Kind, host: String, port: UInt16)] = []
         for (index, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -142,9 +146,11 @@ struct CheckCommand: ParsableCommand {
             if words.isEmpty { continue }
             let fields = words.count == 4 ? words : words.count == 3 ? [""] + words : []
             guard !fields.isEmpty, let kind = Conformance.Kind(rawValue: fields[1].lowercased()),
-                  let port = UInt16(fields[3]), port > 0 else {
-                throw CommandFailure(message: "--targets \(path), line \(index + 1): \"\(Self.quoted(line))\" "
-                                         + "is not NAME PROTOCOL HOST PORT (e.g. alice tcp 127.0.0.2 12000)", code: CommandFailure.usage)
+                let port = UInt16(fields[3]), port > 0
+            else {
+                throw CommandFailure(
+                    message: "--targets \(path), line \(index + 1): \"\(Self.quoted(line))\" "
+                        + "is not NAME PROTOCOL HOST PORT (e.g. alice tcp 127.0.0.2 12000)", code: CommandFailure.usage)
             }
             list.append((fields[0].isEmpty ? nil : fields[0], kind, fields[2], port))
         }

@@ -1,15 +1,16 @@
 import Dispatch
 import Foundation
 import NetLabCore
-import NetLabSockets
 import NetLabEvents
+import NetLabSockets
 
 /// The shared body of `tcp-client` and `udp-client`: where messages come from, where replies go.
 enum ClientRunner {
     /// Sends one message and calls back with the result, on the sink's queue.
-    typealias Send = @Sendable (
-        _ message: [UInt8], _ completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
-    ) -> Void
+    typealias Send =
+        @Sendable (
+            _ message: [UInt8], _ completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
+        ) -> Void
 
     /// `input`, when given, holds whole messages to send instead of words or stdin; their
     /// replies are printed as they are (line by line, escaped, on a terminal).
@@ -66,7 +67,9 @@ enum ClientRunner {
             guard let line = reader.next() else { break }
             do {
                 let reply = try exchange(line, send)
-                if hex { Output.line("# reply: " + TerminalSafe.escape(reply)) } else {
+                if hex {
+                    Output.line("# reply: " + TerminalSafe.escape(reply))
+                } else {
                     Output.reply(reply, prefix: interactive ? "From Server: " : "")
                 }
             } catch let failure as CommandFailure {

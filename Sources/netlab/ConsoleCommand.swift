@@ -36,25 +36,29 @@ struct ConsoleCommand: ParsableCommand {
     @Option(help: "Servers that start ON: all, none, or a list such as tcp,udp.")
     var servers = "all"
 
-    @Option(help: ArgumentHelp(
-        "Colour theme: a name (\(Theme.builtIn.map(\.name).joined(separator: ", ")), or a file in ~/.config/netlab/themes)"
-            + " or the path of a theme file.",
-        discussion: "Without it: monochrome when NO_COLOR is set, else $NETLAB_THEME, else default.",
-        valueName: "name|path"))
+    @Option(
+        help: ArgumentHelp(
+            "Colour theme: a name (\(Theme.builtIn.map(\.name).joined(separator: ", ")), or a file in ~/.config/netlab/themes)"
+                + " or the path of a theme file.",
+            discussion: "Without it: monochrome when NO_COLOR is set, else $NETLAB_THEME, else default.",
+            valueName: "name|path"))
     var theme: String?
 
     @Flag(help: "Start in presenter mode: big banner and status words for the back row (F7 toggles).")
     var presenter = false
 
-    @Option(help: ArgumentHelp("Append every event to this file as it happens, one JSON object per line (see docs/console.md).",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Append every event to this file as it happens, one JSON object per line (see docs/console.md).",
+            valueName: "file"))
     var log: String?
 
     @Flag(inversion: .prefixedNo, help: "Clicks and the wheel act in the console (--no-mouse: the terminal keeps the mouse).")
     var mouse = true
 
-    @Flag(inversion: .prefixedNo,
-          help: "Capture the lab's packets for the timeline (needs CAP_NET_RAW or root; --no-wire: calls only).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Capture the lab's packets for the timeline (needs CAP_NET_RAW or root; --no-wire: calls only).")
     var wire = true
 
     func validate() throws {
@@ -74,7 +78,8 @@ struct ConsoleCommand: ParsableCommand {
         default:
             return try servers.split(separator: ",").map { word in
                 guard let engine = LabEvent.Engine(rawValue: word.trimmingCharacters(in: .whitespaces).uppercased()),
-                      available.contains(engine) else {
+                    available.contains(engine)
+                else {
                     let names = available.map { $0.rawValue.lowercased() }.joined(separator: ",")
                     throw ValidationError("--servers \(servers): use all, none, or a comma list of \(names)")
                 }
@@ -84,7 +89,8 @@ struct ConsoleCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chosen: Theme, catalog: ThemeCatalog
+        let chosen: Theme
+        let catalog: ThemeCatalog
         do {
             (chosen, catalog) = try ThemeCatalog.choose(flag: theme, environment: ProcessInfo.processInfo.environment)
         } catch {
@@ -95,8 +101,9 @@ struct ConsoleCommand: ParsableCommand {
             let fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 let reason = String(cString: strerror(errno))
-                throw CommandFailure(message: "cannot open --log \(log): \(reason); choose a file in a folder you can write to",
-                                     code: CommandFailure.other)
+                throw CommandFailure(
+                    message: "cannot open --log \(log): \(reason); choose a file in a folder you can write to",
+                    code: CommandFailure.other)
             }
             eventLog = fd
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import NetLabCore
-import NetLabSockets
 import NetLabEvents
+import NetLabSockets
 
 /// `--host` and `--port` for a server.
 struct ServerOptions: ParsableArguments {

@@ -56,8 +56,11 @@ struct HTTPServerCommand: ParsableCommand {
         configuration.idleTimeout = idleTimeout
         let options = ServerSettings(host: host, port: UInt16(port), hex: hex, verbose: verbose, quiet: quiet, once: once)
         let once = once
-        try ServerRunner.run(.http, options: options, onEvent: { event, stop in
-            if once, case .served = event.kind { stop() }
-        }) { HTTPServer(events: $0, configuration: configuration) }
+        try ServerRunner.run(
+            .http, options: options,
+            onEvent: { event, stop in
+                if once, case .served = event.kind { stop() }
+            },
+            make: { HTTPServer(events: $0, configuration: configuration) })
     }
 }

@@ -15,9 +15,11 @@ struct NetLab: ParsableCommand {
             Exit codes: 0 success, 64 bad usage, 69 connection refused, 75 no reply in time, 1 other failures.
             """,
         version: NetLab.version,
-        subcommands: [ConsoleCommand.self, TCPServerCommand.self, UDPServerCommand.self, TCPClientCommand.self,
-                      UDPClientCommand.self, HTTPServerCommand.self, HTTPGetCommand.self, CaptureCommand.self, CheckCommand.self,
-                      RunCommand.self],
+        subcommands: [
+            ConsoleCommand.self, TCPServerCommand.self, UDPServerCommand.self, TCPClientCommand.self,
+            UDPClientCommand.self, HTTPServerCommand.self, HTTPGetCommand.self, CaptureCommand.self, CheckCommand.self,
+            RunCommand.self,
+        ],
         defaultSubcommand: ConsoleCommand.self
     )
 
@@ -68,8 +70,8 @@ struct CommandFailure: Error {
     var message: String
     var code: Int32
 
-    static let usage: Int32 = 64        // EX_USAGE
-    static let refused: Int32 = 69      // EX_UNAVAILABLE: nothing listens there
-    static let timedOut: Int32 = 75     // EX_TEMPFAIL: no reply in time
+    static let usage: Int32 = 64  // EX_USAGE
+    static let refused: Int32 = 69  // EX_UNAVAILABLE: nothing listens there
+    static let timedOut: Int32 = 75  // EX_TEMPFAIL: no reply in time
     static let other: Int32 = 1
 }

@@ -26,15 +26,18 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "One JSON object per call.")
     var json = false
 
-    @Flag(name: .customLong("all-cpus"),
-          help: ArgumentHelp("Let the program use every CPU (by default it shares netlab's: five times cheaper per traced call)."))
+    @Flag(
+        name: .customLong("all-cpus"),
+        help: ArgumentHelp("Let the program use every CPU (by default it shares netlab's: five times cheaper per traced call)."))
     var allCPUs = false
 
     @Flag(help: "Show the calls alone, without the packets beside them.")
     var noWire = false
 
-    @Option(help: ArgumentHelp("Also save the packets to FILE.pcapng, each with the calls made before it as its comment.",
-                               valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Also save the packets to FILE.pcapng, each with the calls made before it as its comment.",
+            valueName: "FILE"))
     var write: String?
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The program and its arguments, after --.", valueName: "command"))
@@ -45,20 +48,23 @@ struct RunCommand: ParsableCommand {
         if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
         let words = command.first == "--" ? Array(command.dropFirst()) : command
         guard let name = words.first else {
-            throw CommandFailure(message: "netlab run needs a program: netlab run -- python3 TCPClient.py 127.0.0.1 12000",
-                                 code: CommandFailure.usage)
+            throw CommandFailure(
+                message: "netlab run needs a program: netlab run -- python3 TCPClient.py 127.0.0.1 12000",
+                code: CommandFailure.usage)
         }
         guard let path = Tracer.resolve(name) else {
-            throw CommandFailure(message: "\(name): no such program (not a path, and not on PATH); check the name, or give its path",
-                                 code: 127)
+            throw CommandFailure(
+                message: "\(name): no such program (not a path, and not on PATH); check the name, or give its path",
+                code: 127)
         }
         let fd: Int32
         if let output {
             fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
             guard fd >= 0 else {
                 let error = Errno(errno)
-                throw CommandFailure(message: "cannot open --output \(output): \(error.message) (\(error.name)); choose a file you can write",
-                                     code: CommandFailure.other)
+                throw CommandFailure(
+                    message: "cannot open --output \(output): \(error.message) (\(error.name)); choose a file you can write",
+                    code: CommandFailure.other)
             }
         } else {
             fd = 2
@@ -70,7 +76,8 @@ struct RunCommand: ParsableCommand {
             // socket, and its connection (which captured segments its bytes came from).
             var receive: (local: UInt16, remote: UInt16, count: Int)?
             if call.socketKind == "TCP", [.recvfrom, .read, .recvmsg].contains(call.call), call.errno == nil,
-               let connection = PortHolder.connection(pid: call.pid, fd: call.descriptor) {
+                let connection = PortHolder.connection(pid: call.pid, fd: call.descriptor)
+            {
                 call.unread = connection.unread
                 if call.result > 0 { receive = (connection.local, connection.remote, Int(call.result)) }
             }
@@ -82,14 +89,16 @@ struct RunCommand: ParsableCommand {
         if let write {
             guard let wire else {
                 let why = noWire ? "--no-wire leaves out" : "this user may not capture"
-                throw CommandFailure(message: "--write \(write) needs the packets, which \(why)",
-                                     code: noWire ? CommandFailure.usage : CommandFailure.other)
+                throw CommandFailure(
+                    message: "--write \(write) needs the packets, which \(why)",
+                    code: noWire ? CommandFailure.usage : CommandFailure.other)
             }
             let file = open(write, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
             guard file >= 0 else {
                 let error = Errno(errno)
-                throw CommandFailure(message: "cannot open --write \(write): \(error.message) (\(error.name)); choose a file you can write",
-                                     code: CommandFailure.other)
+                throw CommandFailure(
+                    message: "cannot open --write \(write): \(error.message) (\(error.name)); choose a file you can write",
+                    code: CommandFailure.other)
             }
             output.write(to: file, path: write, linkType: wire.linkType, interface: "lo")
         }
@@ -109,7 +118,8 @@ struct RunCommand: ParsableCommand {
         tracer.returned = { call in
             // A server that bound port 0: the kernel's choice, read from /proc while it waits.
             if let wire, call.call == .bind || call.call == .listen, call.errno == nil, (call.address?.port ?? 0) == 0,
-               let port = PortHolder.localPort(pid: call.pid, fd: call.descriptor) {
+                let port = PortHolder.localPort(pid: call.pid, fd: call.descriptor)
+            {
                 wire.watch(port)
             }
         }

@@ -77,8 +77,10 @@ final class RunOutput: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         pcap = (fd, writer, path)
-        save(writer.header(sectionComment: "Captured by netlab run; each packet's comment lists the program's calls made before it",
-                           interfaceName: interface))
+        save(
+            writer.header(
+                sectionComment: "Captured by netlab run; each packet's comment lists the program's calls made before it",
+                interfaceName: interface))
     }
 
     /// Ends the pcapng file: the calls after the last frame, and the kernel's counts.
@@ -86,8 +88,10 @@ final class RunOutput: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard let pcap else { return }
-        save(pcap.writer.statistics(received: received, dropped: dropped, interfaceDropped: interfaceDropped, at: Date(),
-                                    comment: comments.isEmpty ? nil : "calls after the last packet:\n" + comments.joined(separator: "\n")))
+        save(
+            pcap.writer.statistics(
+                received: received, dropped: dropped, interfaceDropped: interfaceDropped, at: Date(),
+                comment: comments.isEmpty ? nil : "calls after the last packet:\n" + comments.joined(separator: "\n")))
         comments = []
         Glibc.close(pcap.fd)
         self.pcap = nil
@@ -143,13 +147,15 @@ final class RunOutput: @unchecked Sendable {
         var pieces: [String] = []
         while wanted > 0, !queue.isEmpty {
             let take = min(wanted, queue[0].length - queue[0].taken)
-            let first = queue[0].taken + 1, last = queue[0].taken + take
+            let first = queue[0].taken + 1
+            let last = queue[0].taken + take
             queue[0].taken += take
             wanted -= take
             let left = queue[0].length - queue[0].taken
             let whole = first == 1 && left == 0
-            pieces.append("the \(queue[0].length) B segment at \(WireClock.microseconds(queue[0].time))"
-                + (whole ? "" : " (its bytes \(first)-\(last)" + (left > 0 ? "; \(left) left)" : ")")))
+            pieces.append(
+                "the \(queue[0].length) B segment at \(WireClock.microseconds(queue[0].time))"
+                    + (whole ? "" : " (its bytes \(first)-\(last)" + (left > 0 ? "; \(left) left)" : ")")))
             if left == 0 { queue.removeFirst() }
         }
         unread[key] = queue

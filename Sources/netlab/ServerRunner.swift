@@ -1,9 +1,9 @@
 import Dispatch
 import Foundation
-import NetLabCore
 import NetLabApp
-import NetLabSockets
+import NetLabCore
 import NetLabEvents
+import NetLabSockets
 
 /// Runs a headless server until SIGINT or SIGTERM, printing one log line per event worth it.
 enum ServerRunner {

@@ -26,7 +26,9 @@ struct TCPClientCommand: ParsableCommand {
     }
 
     func run() throws {
-        let host = options.host, port = UInt16(options.port), timeout = timeout
+        let host = options.host
+        let port = UInt16(options.port)
+        let timeout = timeout
         try ClientRunner.run(words: message, hex: options.hex) { sink in
             let client = TCPClient(events: sink)
             return { message, completion in

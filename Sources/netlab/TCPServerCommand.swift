@@ -13,9 +13,10 @@ struct TCPServerCommand: ParsableCommand {
     @Flag(help: "Answer one read per connection, then close, exactly like the lab's TCPServer.py (the server closes first).")
     var oneMessage = false
 
-    @Option(help: ArgumentHelp(
-        "Seconds a connection may send and read nothing before the server closes it (0: never).",
-        discussion: "At most 1024 clients (fewer if ulimit -n is lower) are served at once; more are reset at once."))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a connection may send and read nothing before the server closes it (0: never).",
+            discussion: "At most 1024 clients (fewer if ulimit -n is lower) are served at once; more are reset at once."))
     var idleTimeout: Double = TCPServer.defaultIdleTimeout
 
     func validate() throws {
@@ -23,7 +24,8 @@ struct TCPServerCommand: ParsableCommand {
     }
 
     func run() throws {
-        let oneMessage = oneMessage, idleTimeout = idleTimeout
+        let oneMessage = oneMessage
+        let idleTimeout = idleTimeout
         try ServerRunner.run(.tcp, options: options.settings) {
             TCPServer(events: $0, oneMessage: oneMessage, idleTimeout: idleTimeout)
         }

@@ -32,7 +32,9 @@ struct UDPClientCommand: ParsableCommand {
     }
 
     func run() throws {
-        let host = options.host, port = UInt16(options.port), timeout = timeout
+        let host = options.host
+        let port = UInt16(options.port)
+        let timeout = timeout
         let mode: UDPClient.Mode = connected ? .connected : .unconnected
         try ClientRunner.run(words: message, hex: options.hex) { sink in
             let client = UDPClient(events: sink)

@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import NetLabApp
 import NetLabConsole
 import NetLabCore
 import NetLabSockets
+import Testing
 
 /// The console loop in-process on a terminal in memory: keys in, real engines on loopback,
 /// frames out. (The tmux tests drive the same loop through curses and a real terminal.)
@@ -24,8 +24,10 @@ import NetLabSockets
         throw SocketError.errno(.bind, EADDRINUSE)
     }
 
-    static func app(servers: [LabEvent.Engine], port: UInt16, terminal: MemoryTerminal,
-                    exited: @escaping @MainActor () -> Void = {}) -> ConsoleApp {
+    static func app(
+        servers: [LabEvent.Engine], port: UInt16, terminal: MemoryTerminal,
+        exited: @escaping @MainActor () -> Void = {}
+    ) -> ConsoleApp {
         let settings = ConsoleApp.Settings(
             listenHost: "127.0.0.1", clientHost: "127.0.0.1", ports: [.tcp: port, .udp: port, .http: port],
             servers: servers, site: .builtIn, theme: .standard, themes: ThemeCatalog(userFolder: nil), presenter: false,

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
-import Testing
 import NetLabApp
+import Testing
 
 /// Issue 23: `:save`, `check --junit` and `--gradescope` write files like a careful tool.
 @Suite struct FileWriterTests {
@@ -28,12 +28,14 @@ import NetLabApp
             try FileWriter.write(Array("grades".utf8), to: "/dev/full")
         }
         #expect(kind("/dev/full") == S_IFCHR)
-        #expect(FileWriter.Failure.failed(path: "/dev/full", errno: ENOSPC).description
-            == "cannot write /dev/full: No space left on device (ENOSPC); free some space, or choose a file on another disk")
+        #expect(
+            FileWriter.Failure.failed(path: "/dev/full", errno: ENOSPC).description
+                == "cannot write /dev/full: No space left on device (ENOSPC); free some space, or choose a file on another disk")
     }
 
     @Test func aLinkStaysALinkAndItsTargetIsWritten() throws {
-        let target = folder + "/target.xml", link = folder + "/link.xml"
+        let target = folder + "/target.xml"
+        let link = folder + "/link.xml"
         try "old".write(toFile: target, atomically: false, encoding: .utf8)
         #expect(symlink(target, link) == 0)
         try FileWriter.write(Array("new".utf8), to: link)

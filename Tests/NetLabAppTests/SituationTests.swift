@@ -1,10 +1,10 @@
 import Foundation
 import Glibc
-import Testing
 import NetLabApp
 import NetLabConsole
 import NetLabCore
 import NetLabSockets
+import Testing
 
 /// Issue 22's situation table: each situation the console explains with the wire is produced
 /// for real on loopback, with netlab's own capture on, and every frame number a sentence cites
@@ -81,8 +81,10 @@ struct SituationTests {
     }
 
     /// Waits for `prefix` in the transcript, then checks each cited row with `check`.
-    func expectCitation(_ terminal: MemoryTerminal, _ prefix: String, within seconds: Double = 10,
-                        sourceLocation: SourceLocation = #_sourceLocation, _ check: ([String]) -> Void) async {
+    func expectCitation(
+        _ terminal: MemoryTerminal, _ prefix: String, within seconds: Double = 10,
+        sourceLocation: SourceLocation = #_sourceLocation, _ check: ([String]) -> Void
+    ) async {
         let frame = await terminal.frame(within: seconds) { Self.sentence(prefix, in: $0.text) != nil }
         guard let text = frame?.text, let sentence = Self.sentence(prefix, in: text) else {
             Issue.record("no \"\(prefix)\" on screen:\n\(terminal.screen?.text ?? "")", sourceLocation: sourceLocation)
@@ -135,7 +137,8 @@ struct SituationTests {
     /// The lab's TCPServer.py reads 1,024 bytes and closes with the rest unread: its kernel
     /// resets the connection (tcpdump: [P.] 2000 bytes, [P.] 1024 back, [R.]).
     @Test func resetAfterData() async throws {
-        let (server, serverPort) = try Self.python("""
+        let (server, serverPort) = try Self.python(
+            """
             import socket
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4); print(s.getsockname()[1], flush=True)
             while True:
@@ -155,7 +158,8 @@ struct SituationTests {
 
     /// A server that reads and closes with SO_LINGER 0: a reset, the same sentence.
     @Test func resetByLingerZero() async throws {
-        let (server, serverPort) = try Self.python("""
+        let (server, serverPort) = try Self.python(
+            """
             import socket, struct
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4); print(s.getsockname()[1], flush=True)
             while True:
@@ -179,8 +183,11 @@ struct SituationTests {
         defer { app.quit() }
         type(app, terminal, [":proto udp", ":timeout 0.5", ":udp-mode \(connected ? "connected" : "unconnected")", "hi"])
         await expectCitation(terminal, "the wire shows why:") { found in
-            #expect(found[0].hasSuffix(connected ? "the connected socket was told, so recv() failed with ECONNREFUSED"
-                : "an unconnected socket is not told, so recvfrom() waited until the timeout"), "\(found)")
+            #expect(
+                found[0].hasSuffix(
+                    connected
+                        ? "the connected socket was told, so recv() failed with ECONNREFUSED"
+                        : "an unconnected socket is not told, so recvfrom() waited until the timeout"), "\(found)")
             #expect(found.count == 3)
             #expect(found[1].contains("wire ICMP port unreachable (for UDP 127.0.0.1:\(port))"), "\(found)")
             #expect(found[2].contains("wire UDP 2 B 127.0.0.1:") && found[2].contains("> 127.0.0.1:\(port)"), "\(found)")
@@ -190,7 +197,8 @@ struct SituationTests {
     /// A program bound to the port that reads and never answers: no ICMP comes back (tcpdump:
     /// the datagram alone), so none is claimed.
     @Test func udpToASilentBoundProgram() async throws {
-        let (program, programPort) = try Self.python("""
+        let (program, programPort) = try Self.python(
+            """
             import socket
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1], flush=True)
             while True: s.recvfrom(2048)
@@ -201,8 +209,9 @@ struct SituationTests {
         type(app, terminal, [":proto udp", ":timeout 0.5", ":port \(programPort)", "hi"])
         await expectCitation(terminal, "the wire shows the datagram") { found in
             #expect(found[0].hasSuffix("and no ICMP error coming back: a program is bound to that port and did not answer"), "\(found)")
-            #expect(found.count == 2 && found[1].contains("wire UDP 2 B 127.0.0.1:") && found[1].contains("> 127.0.0.1:\(programPort)"),
-                    "\(found)")
+            #expect(
+                found.count == 2 && found[1].contains("wire UDP 2 B 127.0.0.1:") && found[1].contains("> 127.0.0.1:\(programPort)"),
+                "\(found)")
         }
         #expect(terminal.screen?.text.contains("wire ICMP") == false, "no ICMP on the wire, no ICMP row")
     }
@@ -211,7 +220,8 @@ struct SituationTests {
     /// nothing came back, and the screen has the SYN/ACK and no data from the server; nothing
     /// is cited as a cause (the client's 5 s floor makes this the slow one).
     @Test func aServerThatAcceptsAndNeverReplies() async throws {
-        let (server, serverPort) = try Self.python("""
+        let (server, serverPort) = try Self.python(
+            """
             import socket, time
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4); print(s.getsockname()[1], flush=True)
             c, _ = s.accept(); time.sleep(60)
@@ -224,8 +234,9 @@ struct SituationTests {
             Self.sentence("No reply within 5 s:", in: $0.text) != nil
         }
         let text = frame?.text ?? terminal.screen?.text ?? ""
-        #expect(Self.sentence("No reply within 5 s:", in: text)?.hasSuffix(
-            "the connection is up (the handshake completed) but the server sent nothing back") == true, "\(text)")
+        #expect(
+            Self.sentence("No reply within 5 s:", in: text)?.hasSuffix(
+                "the connection is up (the handshake completed) but the server sent nothing back") == true, "\(text)")
         #expect(text.contains("wire SYN/ACK 127.0.0.1:\(serverPort) > 127.0.0.1:"), "the handshake is on the wire")
         #expect(!text.contains("wire PSH/ACK 127.0.0.1:\(serverPort) >"), "no data from the server")
         #expect(!text.contains("the wire shows why"))
@@ -252,7 +263,8 @@ struct SituationTests {
     /// called): the kernel drops the SYNs (tcpdump: the SYN again every second, nothing back).
     /// The sentence cites this client's own SYNs, not the waiting connection's.
     @Test func aFullBacklog() async throws {
-        let (server, serverPort) = try Self.python("""
+        let (server, serverPort) = try Self.python(
+            """
             import socket, time
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
             held = socket.create_connection(s.getsockname()); print(s.getsockname()[1], flush=True)
@@ -263,8 +275,9 @@ struct SituationTests {
         defer { app.quit() }
         type(app, terminal, [":port \(serverPort)", "hello"])
         await expectCitation(terminal, "the wire shows why:", within: 15) { found in
-            #expect(found[0].hasSuffix("and no SYN/ACK came back from 127.0.0.1:\(serverPort), so connect() waited until the timeout"),
-                    "\(found)")
+            #expect(
+                found[0].hasSuffix("and no SYN/ACK came back from 127.0.0.1:\(serverPort), so connect() waited until the timeout"),
+                "\(found)")
             let local = found[0].split(separator: " ")[8]  // "the wire shows why: the SYN (#N) from ADDRESS went out"
             #expect(found.count >= 3, "the first SYN and at least one retransmission: \(found)")
             for row in found.dropFirst() {
@@ -279,7 +292,8 @@ struct SituationTests {
     /// when the socket that left it had it too), and the server log says why; the wire shows
     /// the lab server's FIN first.
     @Test func aRestartOnAPortInTimeWait() async throws {
-        let (lab, labPort) = try Self.python("""
+        let (lab, labPort) = try Self.python(
+            """
             import socket
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1); print(s.getsockname()[1], flush=True)
             c, _ = s.accept(); c.send(c.recv(1024).upper()); c.close()
@@ -289,7 +303,8 @@ struct SituationTests {
         defer { app.quit() }
         // The lab's client: it reads until the server's FIN, then closes (netlab's own client
         // half-closes after its message, so its FIN would go first).
-        let (client, _) = try Self.python("""
+        let (client, _) = try Self.python(
+            """
             import socket, sys
             s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); print(s.getsockname()[1], flush=True)
             s.sendall(b"hello")
@@ -309,9 +324,11 @@ struct SituationTests {
         app.keysReady()
         let refused = await terminal.frame { Self.sentence("TCP bind() failed", in: $0.text) != nil }
         let sentence = Self.sentence("TCP bind() failed", in: refused?.text ?? "") ?? ""
-        #expect(sentence.hasSuffix("port \(labPort) on 127.0.0.1 is held by no program, but 1 connection on it is in TIME_WAIT, left by a "
-            + "server that closed first without SO_REUSEADDR (as the lab's TCPServer.py does): the port is free again within 60 s; "
-            + "wait a minute, or move netlab's server with :listen tcp \(labPort + 1)"), "\(sentence)")
+        #expect(
+            sentence.hasSuffix(
+                "port \(labPort) on 127.0.0.1 is held by no program, but 1 connection on it is in TIME_WAIT, left by a "
+                    + "server that closed first without SO_REUSEADDR (as the lab's TCPServer.py does): the port is free again within 60 s; "
+                    + "wait a minute, or move netlab's server with :listen tcp \(labPort + 1)"), "\(sentence)")
     }
 
     /// The lab's web server question: a file that is not there. The 404 and its page come
@@ -332,21 +349,24 @@ struct SituationTests {
         #expect(text.contains("\"GET /nope.html HTTP/1.1\" 404"), "the server log: \(text)")
         // The response's segment is on the wire from the server's port to the client's.
         guard let receive = text.split(separator: "\n").first(where: { $0.contains("call HTTP client recv()") }),
-              let client = receive.split(separator: " ").last.map({ String($0.prefix { $0 != "│" && $0 != " " }) }) else {
+            let client = receive.split(separator: " ").last.map({ String($0.prefix { $0 != "│" && $0 != " " }) })
+        else {
             Issue.record("no recv() row:\n\(text)")
             return
         }
         // As many bytes as the server log says it sent, in one segment on the loopback.
         let logged = text.components(separatedBy: "\"GET /nope.html HTTP/1.1\" 404 ").dropFirst().first?.prefix { $0.isNumber } ?? ""
-        #expect(!logged.isEmpty && text.split(separator: "\n").contains { $0.contains("wire PSH/ACK \(logged) B 127.0.0.1:\(port) > \(client)") },
-                "\(client)\n\(text)")
+        #expect(
+            !logged.isEmpty && text.split(separator: "\n").contains { $0.contains("wire PSH/ACK \(logged) B 127.0.0.1:\(port) > \(client)") },
+            "\(client)\n\(text)")
         #expect(!text.contains("the wire shows why"))
     }
 
     /// A reply longer than a student's recv(1024): the sentence's count and sizes are the
     /// client's own recv() rows in the timeline.
     @Test func aReplyLargerThanTheClientsBuffer() async throws {
-        let (server, serverPort) = try Self.python("""
+        let (server, serverPort) = try Self.python(
+            """
             import socket
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4); print(s.getsockname()[1], flush=True)
             while True:
@@ -359,8 +379,9 @@ struct SituationTests {
         let frame = await terminal.frame { Self.sentence("the 30000 bytes came in", in: $0.text) != nil && $0.text.contains("client close()") }
         let text = frame?.text ?? terminal.screen?.text ?? ""
         let sentence = Self.sentence("the 30000 bytes came in", in: text) ?? ""
-        #expect(sentence.hasSuffix("TCP keeps no message boundaries, so a client that calls recv(1024) once reads only the first 1024"),
-                "\(sentence)")
+        #expect(
+            sentence.hasSuffix("TCP keeps no message boundaries, so a client that calls recv(1024) once reads only the first 1024"),
+            "\(sentence)")
         let sizes = text.split(separator: "\n").compactMap { line -> Int? in
             guard let range = line.range(of: "call TCP client recv() ") else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
@@ -376,8 +397,12 @@ struct SituationTests {
         let port = try ConsoleLoopTests.freePort()
         let (app, terminal) = try console(port: try ConsoleLoopTests.freePort())
         defer { app.quit() }
-        type(app, terminal, [":run /usr/bin/python3 -c \"import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
-            + ".sendto(b'hi', ('127.0.0.1', \(port))); print('sent')\""])
+        type(
+            app, terminal,
+            [
+                ":run /usr/bin/python3 -c \"import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
+                    + ".sendto(b'hi', ('127.0.0.1', \(port))); print('sent')\""
+            ])
         let frame = await terminal.frame { $0.text.contains("exited with status 0") && $0.text.contains("wire ICMP port unreachable") }
         let text = frame?.text ?? terminal.screen?.text ?? ""
         let rows = text.split(separator: "\n").map(String.init)

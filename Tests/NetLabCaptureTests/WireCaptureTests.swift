@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
-import Testing
 import NetLabCapture
 import NetLabCore
+import Testing
 
 /// The capture itself, on the loopback (needs root or CAP_NET_RAW: CI is root).
 @Suite(.serialized, .enabled(if: geteuid() == 0, "capturing needs root or CAP_NET_RAW"))
@@ -103,7 +103,9 @@ struct WireCaptureTests {
         address.sin6_addr = in6addr_loopback
         let message = [UInt8](repeating: 0x61, count: 65_527)
         let sent = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, message, message.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, message, message.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+            }
         }
         #expect(sent == message.count)
         #expect(collected.wait(within: 5) { WireText.label($0) == "IPv6 fragment of UDP: bytes 65488-65534 of the datagram, the last" })

@@ -1,15 +1,16 @@
 import Foundation
-import Testing
 import NetLabConsole
 import NetLabCore
+import Testing
 
 /// Keys for terminals and laptops that keep the F-keys: Esc/Alt + digit, `?`, Ctrl-Q.
 @Suite struct AlternateKeysTests {
     @Test func escapeThenDigitIsTheFunctionKey() {
         #expect(KeyBinding.translatingEscapeDigits([.escape, .character("1")]) == [.function(1)])
         #expect(KeyBinding.translatingEscapeDigits([.escape, .character("0")]) == [.function(10)])
-        #expect(KeyBinding.translatingEscapeDigits([.character("a"), .escape, .character("2"), .character("b")])
-            == [.character("a"), .function(2), .character("b")])
+        #expect(
+            KeyBinding.translatingEscapeDigits([.character("a"), .escape, .character("2"), .character("b")])
+                == [.character("a"), .function(2), .character("b")])
         // Esc alone, or before anything but a digit, stays Esc.
         #expect(KeyBinding.translatingEscapeDigits([.escape]) == [.escape])
         #expect(KeyBinding.translatingEscapeDigits([.escape, .character("x")]) == [.escape, .character("x")])

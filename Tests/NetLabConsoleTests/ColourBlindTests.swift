@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NetLabConsole
 
 /// Colour is never the only difference: in every shipped theme, sent and received text, and the
@@ -43,8 +44,10 @@ import Testing
     @Test(arguments: Theme.builtIn.map(\.name))
     func outcomesDifferInMoreThanHue(_ name: String) throws {
         let theme = try #require(Theme.named(name))
-        let pairs: [(StyleRole, StyleRole)] = [(.sent, .received), (.bannerSuccess, .bannerFailure),
-                                               (.bannerSuccess, .bannerSilent), (.bannerFailure, .bannerSilent)]
+        let pairs: [(StyleRole, StyleRole)] = [
+            (.sent, .received), (.bannerSuccess, .bannerFailure),
+            (.bannerSuccess, .bannerSilent), (.bannerFailure, .bannerSilent),
+        ]
         for (a, b) in pairs {
             #expect(Self.distinguishable(theme.style(a), theme.style(b)), "\(name): \(a) and \(b) differ only in hue")
         }

@@ -1,6 +1,6 @@
-import Testing
 import NetLabConsole
 import NetLabCore
+import Testing
 
 @Suite struct ConsoleUpdateTests {
     @Test func enterSendsTheLineWithTheCurrentProtocol() {
@@ -27,16 +27,19 @@ import NetLabCore
         state.type("two")
         #expect(state.apply([.key(.enter)], at: 2).first.map { if case .send(.tcp, _, _, _, _, _, 2) = $0 { true } else { false } } == true)
         func sent(_ text: String, exchange: Int) -> Action {
-            .event(LabEvent(time: t0, engine: .tcp, role: .client, kind: .sent(bytes: Array(text.utf8), from: clientSocket, to: localServer),
-                            exchange: exchange))
+            .event(
+                LabEvent(
+                    time: t0, engine: .tcp, role: .client, kind: .sent(bytes: Array(text.utf8), from: clientSocket, to: localServer),
+                    exchange: exchange))
         }
         // "one" is still connecting; "two" goes out and is answered first.
         state.apply([sent("two", exchange: 2), .reply(engine: .tcp, exchange: 2, result: .success(Array("TWO".utf8)))], at: 3)
         #expect(state.outcome?.banners == ["TWO"])
         state.apply([sent("one", exchange: 1), .reply(engine: .tcp, exchange: 1, result: .success(Array("ONE".utf8)))], at: 4)
-        #expect(state.transcript.items.suffix(4).map(\.text) == [
-            "TCP -> 127.0.0.1:12000 two", "TCP <- TWO (for \"two\")", "TCP -> 127.0.0.1:12000 one", "TCP <- ONE (for \"one\")",
-        ])
+        #expect(
+            state.transcript.items.suffix(4).map(\.text) == [
+                "TCP -> 127.0.0.1:12000 two", "TCP <- TWO (for \"two\")", "TCP -> 127.0.0.1:12000 one", "TCP <- ONE (for \"one\")",
+            ])
         #expect(state.outcome?.banners == ["TWO"], "the banner stays with the newest line")
         #expect(state.inFlight.isEmpty)
         // One line at a time: no pairing note.
@@ -49,13 +52,17 @@ import NetLabCore
     @Test func outcomesInPlainWords() {
         var state = ConsoleState()
         state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno(.connect, 111, endpoint: Endpoint(host: "127.0.0.1", port: 12000)))))])
-        #expect(state.transcript.last?.text == "Connection refused (ECONNREFUSED): nothing is listening on 127.0.0.1:12000 (F2 turns netlab's TCP server on; :port changes the target)")
+        #expect(
+            state.transcript.last?.text
+                == "Connection refused (ECONNREFUSED): nothing is listening on 127.0.0.1:12000 (F2 turns netlab's TCP server on; :port changes the target)"
+        )
         #expect(state.transcript.last?.role == .error)
         state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: Endpoint(host: "127.0.0.1", port: 12000), seconds: 2)))])
-        #expect(state.transcript.items.suffix(2).map(\.text) == [
-            "No reply within 2 s. Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket. (:udp-mode connected hears the ICMP error)",
-            "Or a program is bound there and did not answer, or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)",
-        ])
+        #expect(
+            state.transcript.items.suffix(2).map(\.text) == [
+                "No reply within 2 s. Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket. (:udp-mode connected hears the ICMP error)",
+                "Or a program is bound there and did not answer, or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)",
+            ])
         state.apply([.reply(engine: .udp, result: .success(Array("HI\u{1b}[2J".utf8)))])
         #expect(state.transcript.last?.text == "UDP <- HI\\x1b[2J")
     }
@@ -81,7 +88,10 @@ import NetLabCore
         state.apply([.event(event(.tcp, .server, .failed(error)))])
         #expect(state.server(.tcp)?.phase == .failed)
         #expect(state.serverLog.last?.role == .error)
-        #expect(state.serverLog.last?.text == "TCP bind() failed: Permission denied (EACCES, errno 13): ports below 1024 need root (or CAP_NET_BIND_SERVICE); use a port of 1024 or above: :listen tcp 12000")
+        #expect(
+            state.serverLog.last?.text
+                == "TCP bind() failed: Permission denied (EACCES, errno 13): ports below 1024 need root (or CAP_NET_BIND_SERVICE); use a port of 1024 or above: :listen tcp 12000"
+        )
         #expect(state.apply([.key(.function(2))]) == [.startServer(.tcp, host: nil, port: 12000)], "F2 tries again")
     }
 
@@ -94,8 +104,14 @@ import NetLabCore
         error.holder = "python3 TCPServer.py (pid 4242)"
         state.apply([.event(event(.tcp, .server, .failed(error)))])
         #expect(state.server(.tcp)?.phase == .off)
-        #expect(state.serverLog.last?.text == "TCP bind() failed: Address already in use (EADDRINUSE, errno 98): port 12000 on :: is already taken by python3 TCPServer.py (pid 4242); stop it, or move netlab's server with :listen tcp 12001")
-        #expect(state.transcript.last?.text == "TCP port 12000 is taken by python3 TCPServer.py (pid 4242): netlab's TCP server stays OFF and the client talks to that server; F2 tries again, :listen tcp PORT moves netlab's")
+        #expect(
+            state.serverLog.last?.text
+                == "TCP bind() failed: Address already in use (EADDRINUSE, errno 98): port 12000 on :: is already taken by python3 TCPServer.py (pid 4242); stop it, or move netlab's server with :listen tcp 12001"
+        )
+        #expect(
+            state.transcript.last?.text
+                == "TCP port 12000 is taken by python3 TCPServer.py (pid 4242): netlab's TCP server stays OFF and the client talks to that server; F2 tries again, :listen tcp PORT moves netlab's"
+        )
         #expect(!state.serverLog.items.contains { $0.text.contains("--port") }, "no CLI option in the console")
     }
 
@@ -216,7 +232,10 @@ import NetLabCore
         #expect(state.client.port == 8080)
         state.type("/HelloWorld.html")
         let request = "GET /HelloWorld.html HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: netlab\r\nConnection: close\r\n\r\n"
-        #expect(state.apply([.key(.enter)]) == [.send(.http, bytes: Array(request.utf8), host: "127.0.0.1", port: 8080, udpMode: .unconnected, timeout: 5, exchange: 1)])
+        #expect(
+            state.apply([.key(.enter)]) == [
+                .send(.http, bytes: Array(request.utf8), host: "127.0.0.1", port: 8080, udpMode: .unconnected, timeout: 5, exchange: 1)
+            ])
         state.apply([.reply(engine: .http, result: .success(Array("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<h1>x</h1>".utf8)))])
         #expect(state.transcript.last?.text == "HTTP <- 404 Not Found, text/html, body 10 bytes (61 with the head)")
         #expect(state.transcript.last?.role == .error)
@@ -228,7 +247,9 @@ import NetLabCore
     @Test func lineEditing() {
         var state = ConsoleState()
         state.type("héllo")
-        state.apply([.key(.left), .key(.left), .key(.backspace), .key(.character("L")), .key(.home), .key(.delete), .key(.end), .key(.character("!"))])
+        state.apply([
+            .key(.left), .key(.left), .key(.backspace), .key(.character("L")), .key(.home), .key(.delete), .key(.end), .key(.character("!")),
+        ])
         #expect(state.editor.text == "éLlo!")
         state.apply([.key(.control("u"))])
         #expect(state.editor.text == "")
@@ -324,7 +345,10 @@ import NetLabCore
         // F8's note says what changes on the wire's account (checked with tcpdump: the ICMP
         // port unreachable comes back either way; only a connected socket is told).
         state.apply([.key(.function(8))])
-        #expect(state.transcript.last?.text == "UDP client mode: connected (the socket is connected first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)")
+        #expect(
+            state.transcript.last?.text
+                == "UDP client mode: connected (the socket is connected first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)"
+        )
         state.apply([.key(.function(8))])
         #expect(state.transcript.last?.text == "UDP client mode: unconnected (as the lab's client: an ICMP error is never reported; F8 switches)")
         #expect(run(":timeout 1e-9").isEmpty)
@@ -410,13 +434,15 @@ import NetLabCore
         #expect(line == "TCP:12000  ON  UDP:12000  ON  HTTP:8080  OFF  UDP->192.168.100.200:12001 (conn.)")
         // The key bar: every F-key fits at 80 columns (single spaces, the alternates left to the
         // help); narrower, others give way to F10 Quit.
-        #expect(narrow.text.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces)
-            == "F1 Help F2 TCP F3 UDP F4 HTTP F5 Proto F6 Theme F7 Big F8 Mode F9 View F10 Quit")
+        #expect(
+            narrow.text.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces)
+                == "F1 Help F2 TCP F3 UDP F4 HTTP F5 Proto F6 Theme F7 Big F8 Mode F9 View F10 Quit")
         let sixty = render(state, width: 60, height: 16, clock: utcClock)
         #expect(sixty.text.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces).hasSuffix("F10 Quit") == true)
         let wide = render(state, width: 120, height: 30, clock: utcClock)
-        #expect(wide.text.split(separator: "\n")[0].hasPrefix(
-            " TCP :12000  ON   UDP :12000  ON   HTTP :8080  OFF   client: UDP -> 192.168.100.200:12001 (connected)"))
+        #expect(
+            wide.text.split(separator: "\n")[0].hasPrefix(
+                " TCP :12000  ON   UDP :12000  ON   HTTP :8080  OFF   client: UDP -> 192.168.100.200:12001 (connected)"))
     }
 }
 
@@ -439,22 +465,30 @@ import NetLabCore
     @Test func aTracedCallTakesItsPlaceByItsTime() {
         var state = ConsoleState()
         let client = Endpoint(host: "127.0.0.1", port: 40000)
-        state.apply([.event(LabEvent(time: t0.addingTimeInterval(2), engine: .tcp, role: .server,
-                                     kind: .received(bytes: Array("hi".utf8), from: client, to: localServer), call: .recv))])
+        state.apply([
+            .event(
+                LabEvent(
+                    time: t0.addingTimeInterval(2), engine: .tcp, role: .server,
+                    kind: .received(bytes: Array("hi".utf8), from: client, to: localServer), call: .recv))
+        ])
         var sent = TracedCall(pid: 7, call: .sendto, arguments: [3, 0, 2, 0, 0, 0], result: 2, entry: t0.addingTimeInterval(1))
         sent.data = Array("hi".utf8)
         state.apply([.event(LabEvent(time: sent.stamp, engine: .tcp, role: .program, kind: .traced(sent, program: "python3")))])
-        #expect(state.timeline.items.map(\.text) == ["python3 [7] sendto(3, \"hi\", 2) = 2", "TCP server recv() 2 B 127.0.0.1:40000 > 127.0.0.1:12000"])
+        #expect(
+            state.timeline.items.map(\.text) == ["python3 [7] sendto(3, \"hi\", 2) = 2", "TCP server recv() 2 B 127.0.0.1:40000 > 127.0.0.1:12000"])
     }
 
     @Test func aProgramsLifeInTheTranscriptAndItsCallsInTheTimeline() {
         var state = ConsoleState()
         state.type(":run python3 TCPServer.py 12001")
         #expect(state.apply([.key(.enter)]) == [.run(id: 1, command: ["python3", "TCPServer.py", "12001"])])
-        #expect(state.transcript.last?.text
-            == "1 python3 TCPServer.py 12001: starting, traced (its socket calls join the timeline; :type 1 TEXT is its input, :stop 1 ends it)")
-        state.apply([.program(.started(id: 1, pid: 4242)), .program(.output(id: 1, line: "The server is ready\u{1b}[2J")),
-                     .program(.port(12001))])
+        #expect(
+            state.transcript.last?.text
+                == "1 python3 TCPServer.py 12001: starting, traced (its socket calls join the timeline; :type 1 TEXT is its input, :stop 1 ends it)")
+        state.apply([
+            .program(.started(id: 1, pid: 4242)), .program(.output(id: 1, line: "The server is ready\u{1b}[2J")),
+            .program(.port(12001)),
+        ])
         #expect(state.transcript.last?.text == "python3 TCPServer.py 12001: The server is ready\\x1b[2J", "its output, escaped")
         state.type(":type 1 hello")
         #expect(state.apply([.key(.enter)]) == [.input(id: 1, bytes: Array("hello\n".utf8))])

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import NetLabConsole
 import NetLabCore
+import Testing
 
 /// docs/console.md's keys and commands tables are the console's own tables, written out: a
 /// test fails when either side changes alone; `NETLAB_RECORD_SNAPSHOTS=1 swift test` rewrites

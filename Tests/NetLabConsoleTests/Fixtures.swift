@@ -39,22 +39,30 @@ func sampleState() -> ConsoleState {
     state.type("hello, welcome")
     state.apply([.key(.enter)], at: 3)
     let message = Array("hello, welcome".utf8)
-    state.apply([
-        .event(event(.tcp, .client, .sent(bytes: message, from: clientSocket, to: localServer), at: 3)),
-        .event(event(.tcp, .server, .accepted(peer: clientSocket), at: 3)),
-        .event(event(.tcp, .server, .received(bytes: message, from: clientSocket, to: localServer), at: 3)),
-        .event(event(.tcp, .server, .sent(bytes: Uppercase.apply(message), from: localServer, to: clientSocket), at: 3)),
-        .event(event(.tcp, .client, .received(bytes: Uppercase.apply(message), from: localServer, to: clientSocket), at: 3)),
-        .event(event(.tcp, .server, .closed(peer: clientSocket), at: 3)),
-        .reply(engine: .tcp, result: .success(Uppercase.apply(message))),
-    ], at: 3)
+    state.apply(
+        [
+            .event(event(.tcp, .client, .sent(bytes: message, from: clientSocket, to: localServer), at: 3)),
+            .event(event(.tcp, .server, .accepted(peer: clientSocket), at: 3)),
+            .event(event(.tcp, .server, .received(bytes: message, from: clientSocket, to: localServer), at: 3)),
+            .event(event(.tcp, .server, .sent(bytes: Uppercase.apply(message), from: localServer, to: clientSocket), at: 3)),
+            .event(event(.tcp, .client, .received(bytes: Uppercase.apply(message), from: localServer, to: clientSocket), at: 3)),
+            .event(event(.tcp, .server, .closed(peer: clientSocket), at: 3)),
+            .reply(engine: .tcp, result: .success(Uppercase.apply(message))),
+        ], at: 3)
     state.apply([.key(.function(5))], at: 4)
     state.type(":port 12001")
     state.apply([.key(.enter)], at: 4)
     state.type("udp silence")
     state.apply([.key(.enter)], at: 5)
-    state.apply([.event(event(.udp, .client, .sent(bytes: Array("udp silence".utf8), from: Endpoint(host: "0.0.0.0", port: 40001),
-                                                    to: Endpoint(host: "127.0.0.1", port: 12001)), at: 5))], at: 5)
+    state.apply(
+        [
+            .event(
+                event(
+                    .udp, .client,
+                    .sent(
+                        bytes: Array("udp silence".utf8), from: Endpoint(host: "0.0.0.0", port: 40001),
+                        to: Endpoint(host: "127.0.0.1", port: 12001)), at: 5))
+        ], at: 5)
     state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: Endpoint(host: "127.0.0.1", port: 12001), seconds: 2)))], at: 7)
     state.type("next")
     return state

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import NetLabConsole
 import NetLabCore
+import Testing
 
 @Suite struct MouseTests {
     private func click(_ column: Int, _ row: Int, width: Int = 80, height: Int = 24) -> Action {

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import NetLabConsole
 import NetLabCore
+import Testing
 
 /// Issue 23: a paste and a report card cost what is on screen, and `:save` never replaces a
 /// file unasked.
@@ -21,7 +21,8 @@ import NetLabCore
     }
 
     @Test func keysTogetherActAsTheSameKeysOneByOne() {
-        var oneByOne = ConsoleState(), together = ConsoleState()
+        var oneByOne = ConsoleState()
+        var together = ConsoleState()
         let keys: [Key] = "hello".map { .character($0) } + [.enter, .function(2), .character("?")]
         let separate = keys.flatMap { oneByOne.apply([.key($0)]) }
         #expect(together.apply([.keys(keys)]) == separate)

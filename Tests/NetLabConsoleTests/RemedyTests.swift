@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import NetLabConsole
 import NetLabCore
+import Testing
 
 /// Issue 22: a refusal's remedy knows the console's state; F2 is offered only when netlab's
 /// server is off (demo step 7 said "F2 turns netlab's TCP server on" while it was on).
@@ -22,13 +22,17 @@ import NetLabCore
 
     @Test func everyCombinationOfServerAndTarget() {
         let refused = "Connection refused (ECONNREFUSED): nothing is listening on 127.0.0.1:"
-        #expect(refusedLine(serverOn: false, targetPort: 12000)
-            == refused + "12000 (F2 turns netlab's TCP server on; :port changes the target)")
-        #expect(refusedLine(serverOn: false, targetPort: 12001)
-            == refused + "12001 (F2 turns netlab's TCP server on at port 12000; :port 12000 aims the client at it)")
-        #expect(refusedLine(serverOn: true, targetPort: 12001)
-            == refused + "12001 (:port 12000 aims the client at netlab's TCP server, which is on)")
-        #expect(refusedLine(serverOn: true, targetPort: 12000)
-            == refused + "12000 (:target 127.0.0.1 12000 aims the client at netlab's TCP server, which is on)")
+        #expect(
+            refusedLine(serverOn: false, targetPort: 12000)
+                == refused + "12000 (F2 turns netlab's TCP server on; :port changes the target)")
+        #expect(
+            refusedLine(serverOn: false, targetPort: 12001)
+                == refused + "12001 (F2 turns netlab's TCP server on at port 12000; :port 12000 aims the client at it)")
+        #expect(
+            refusedLine(serverOn: true, targetPort: 12001)
+                == refused + "12001 (:port 12000 aims the client at netlab's TCP server, which is on)")
+        #expect(
+            refusedLine(serverOn: true, targetPort: 12000)
+                == refused + "12000 (:target 127.0.0.1 12000 aims the client at netlab's TCP server, which is on)")
     }
 }

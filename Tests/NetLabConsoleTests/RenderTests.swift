@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import NetLabConsole
 import NetLabCore
+import Testing
 
 /// Text snapshots of the whole screen; `NETLAB_RECORD_SNAPSHOTS=1 swift test` rewrites them.
 @Suite struct RenderTests {
@@ -45,8 +45,10 @@ import NetLabCore
             state.apply([.key(.pageDown)])
         }
         // Every row of the entry appears (pages overlap by one row); past the end, nothing moves.
-        for row in ["Nothing listening? Then the host answers", "which Linux tells only a connected", "Or a program is bound there",
-                    "ConnectionResetError.)"] {
+        for row in [
+            "Nothing listening? Then the host answers", "which Linux tells only a connected", "Or a program is bound there",
+            "ConnectionResetError.)",
+        ] {
             #expect(seen.contains { $0.contains(row) }, "\(row) never shown")
         }
         #expect(state.transcriptScroll == 0, "a PgDn past the end is not counted")
@@ -164,13 +166,14 @@ import NetLabCore
     func presenterOutcomeSnapshots(outcome: String) throws {
         var state = ConsoleState(engines: [.tcp, .udp, .http], presenter: true)
         state.apply([.event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server)))])
-        let result: (LabEvent.Engine, Result<[UInt8], ClientFailure>)? = switch outcome {
-        case "refused": (.tcp, .failure(.socket(.errno(.connect, 111, endpoint: localServer))))
-        case "no-reply": (.udp, .failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)))
-        case "hello": (.tcp, .success(Array("HELLO\n".utf8)))
-        case "404": (.http, .success(Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)))
-        default: nil
-        }
+        let result: (LabEvent.Engine, Result<[UInt8], ClientFailure>)? =
+            switch outcome {
+            case "refused": (.tcp, .failure(.socket(.errno(.connect, 111, endpoint: localServer))))
+            case "no-reply": (.udp, .failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)))
+            case "hello": (.tcp, .success(Array("HELLO\n".utf8)))
+            case "404": (.http, .success(Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)))
+            default: nil
+            }
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
         if let (engine, result) = result { state.apply([.reply(engine: engine, result: result)], at: 2) }
@@ -196,8 +199,10 @@ import NetLabCore
     /// every server, the full target and the mode.
     @Test func longTargetAndConnectedUDPAt80x24() throws {
         var state = ConsoleState(engines: [.tcp, .udp, .http])
-        state.apply([.event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server))),
-                     .wire(.on(interface: "lo"))])
+        state.apply([
+            .event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server))),
+            .wire(.on(interface: "lo")),
+        ])
         state.type(":proto udp")
         state.apply([.key(.enter)])
         state.type(":target 192.168.100.200 12001")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NetLabConsole
 
 @Suite struct ThemeTests {
@@ -60,13 +61,19 @@ import Testing
 
     @Test(arguments: [
         ("description = 3", "bad.toml:1: description must be a quoted string"),
-        ("[roles]\nstauts-on = { fg = \"red\" }",
-         "bad.toml:2: unknown role \"stauts-on\" (did you mean status-on?); the roles are listed in Themes/README.md"),
+        (
+            "[roles]\nstauts-on = { fg = \"red\" }",
+            "bad.toml:2: unknown role \"stauts-on\" (did you mean status-on?); the roles are listed in Themes/README.md"
+        ),
         ("[roles]\nwibble = {}", "bad.toml:2: unknown role \"wibble\"; the roles are listed in Themes/README.md"),
-        ("# x\n\n[roles]\nerror = { fg = \"purplish\" }",
-         "bad.toml:4: colour \"purplish\" in error.fg is not a colour name: use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255"),
-        ("[roles]\nstatus-on = { fg = \"grene\" }",
-         "bad.toml:2: colour \"grene\" in status-on.fg is not a colour name (did you mean green?): use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255"),
+        (
+            "# x\n\n[roles]\nerror = { fg = \"purplish\" }",
+            "bad.toml:4: colour \"purplish\" in error.fg is not a colour name: use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255"
+        ),
+        (
+            "[roles]\nstatus-on = { fg = \"grene\" }",
+            "bad.toml:2: colour \"grene\" in status-on.fg is not a colour name (did you mean green?): use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255"
+        ),
         ("[roles]\nborder = { bg = 256 }", "bad.toml:2: colour 256 in border.bg is out of range: use 0-255 or a name such as \"red\""),
         ("[roles]\nborder = { bg = 1.5 }", "bad.toml:2: colour in border.bg must be a name in quotes or a number 0-255, not 1.5"),
         ("[roles]\ntitle = { attrs = [\"bold\", \"blink\"] }", "bad.toml:2: attribute \"blink\" in title: use bold, underline, reverse, dim"),
@@ -74,8 +81,10 @@ import Testing
         ("[roles]\ntitle = \"red\"", "bad.toml:2: role title must be a table such as { fg = \"red\", attrs = [\"bold\"] }"),
         ("name = \"x\"\n[roles]", "bad.toml:1: unknown key \"name\": a theme file has a description and a [roles] table"),
         ("roles = 1", "bad.toml:1: roles must be a table: [roles]"),
-        ("[roles]\n\n[roles.error]\nfg = \"red\"\nbg = \"nope\"",
-         "bad.toml:5: colour \"nope\" in error.bg is not a colour name: use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255"),
+        (
+            "[roles]\n\n[roles.error]\nfg = \"red\"\nbg = \"nope\"",
+            "bad.toml:5: colour \"nope\" in error.bg is not a colour name: use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255"
+        ),
     ])
     func brokenFilesAreRejectedWithFileLineAndProblem(text: String, expected: String) {
         #expect(throws: ThemeFileError.self) { try Theme.parse(text, name: "bad", file: "bad.toml") }
@@ -103,16 +112,16 @@ import Testing
         #expect(Palette.fit(22, available: 256) == 22)
         #expect(Palette.fit(5, available: 8) == 5)
         // 256-colour values become the basic colour of the same hue, not the nearest black.
-        #expect(Palette.fit(22, available: 8) == 2)    // dark green
-        #expect(Palette.fit(124, available: 8) == 1)   // dark red
-        #expect(Palette.fit(214, available: 8) == 3)   // amber
-        #expect(Palette.fit(18, available: 8) == 4)    // navy
-        #expect(Palette.fit(90, available: 8) == 5)    // plum
-        #expect(Palette.fit(231, available: 8) == 7)   // white
-        #expect(Palette.fit(16, available: 8) == 0)    // black
-        #expect(Palette.fit(242, available: 8) == 0)   // mid grey reads as black on white
-        #expect(Palette.fit(252, available: 8) == 7)   // light grey
-        #expect(Palette.fit(9, available: 8) == 1)     // bright red on 8 colours
+        #expect(Palette.fit(22, available: 8) == 2)  // dark green
+        #expect(Palette.fit(124, available: 8) == 1)  // dark red
+        #expect(Palette.fit(214, available: 8) == 3)  // amber
+        #expect(Palette.fit(18, available: 8) == 4)  // navy
+        #expect(Palette.fit(90, available: 8) == 5)  // plum
+        #expect(Palette.fit(231, available: 8) == 7)  // white
+        #expect(Palette.fit(16, available: 8) == 0)  // black
+        #expect(Palette.fit(242, available: 8) == 0)  // mid grey reads as black on white
+        #expect(Palette.fit(252, available: 8) == 7)  // light grey
+        #expect(Palette.fit(9, available: 8) == 1)  // bright red on 8 colours
         // Sixteen colours keep brightness.
         #expect(Palette.fit(46, available: 16) == 10)
         #expect(Palette.fit(22, available: 16) == 2)

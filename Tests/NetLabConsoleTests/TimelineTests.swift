@@ -1,11 +1,13 @@
 import Foundation
-import Testing
 import NetLabConsole
 import NetLabCore
+import Testing
 
 /// A loopback Ethernet frame carrying a TCP segment with `flags` (no payload).
-private func tcpFrame(from source: UInt16, to destination: UInt16, flags: UInt8, sequence: UInt32, ack: UInt32,
-                      at seconds: Double) -> CapturedFrame {
+private func tcpFrame(
+    from source: UInt16, to destination: UInt16, flags: UInt8, sequence: UInt32, ack: UInt32,
+    at seconds: Double
+) -> CapturedFrame {
     var bytes = [UInt8](repeating: 0, count: 12) + [0x08, 0x00]
     bytes += [0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
     func u16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
@@ -19,16 +21,20 @@ private func wire(_ frame: CapturedFrame) -> Action {
 }
 
 /// A loopback UDP datagram of `payload`, and the ICMP port unreachable that answers it.
-private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payload: [UInt8],
-                               at seconds: Double) -> (CapturedFrame, CapturedFrame) {
+private func udpAndUnreachable(
+    from source: UInt16, to destination: UInt16, payload: [UInt8],
+    at seconds: Double
+) -> (CapturedFrame, CapturedFrame) {
     func u16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
     let udp = u16(source) + u16(destination) + u16(UInt16(8 + payload.count)) + [0, 0] + payload
     let ip = [0x45, 0] + u16(UInt16(20 + udp.count)) + [0, 0, 0x40, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
     let ethernet = [UInt8](repeating: 0, count: 12) + [0x08, 0x00]
     let icmp: [UInt8] = [3, 3, 0, 0, 0, 0, 0, 0] + ip + udp
     let outer = [0x45, 0xc0] + u16(UInt16(20 + icmp.count)) + [0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
-    return (CapturedFrame(time: t0.addingTimeInterval(seconds), linkType: .ethernet, bytes: ethernet + ip + udp),
-            CapturedFrame(time: t0.addingTimeInterval(seconds + 0.0001), linkType: .ethernet, bytes: ethernet + outer + icmp))
+    return (
+        CapturedFrame(time: t0.addingTimeInterval(seconds), linkType: .ethernet, bytes: ethernet + ip + udp),
+        CapturedFrame(time: t0.addingTimeInterval(seconds + 0.0001), linkType: .ethernet, bytes: ethernet + outer + icmp)
+    )
 }
 
 @Suite struct TimelineTests {
@@ -44,12 +50,14 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         state.apply([wire(datagram), wire(unreachable)], at: 1.002)
         let refused = SocketError.errno(.recv, ECONNREFUSED, endpoint: localServer)
         state.apply([.reply(engine: .udp, result: .failure(.socket(refused)))], at: 1.003)
-        #expect(state.timeline.items.map(\.text) == [
-            "UDP 2 B 127.0.0.1:40001 > 127.0.0.1:12000",
-            "ICMP port unreachable (for UDP 127.0.0.1:12000) 127.0.0.1 > 127.0.0.1",
-        ])
-        #expect(state.transcript.items.last?.text == "the wire shows why: #2 ICMP port unreachable (for UDP 127.0.0.1:12000) "
-            + "came back for the datagram (#1); the connected socket was told, so recv() failed with ECONNREFUSED")
+        #expect(
+            state.timeline.items.map(\.text) == [
+                "UDP 2 B 127.0.0.1:40001 > 127.0.0.1:12000",
+                "ICMP port unreachable (for UDP 127.0.0.1:12000) 127.0.0.1 > 127.0.0.1",
+            ])
+        #expect(
+            state.transcript.items.last?.text == "the wire shows why: #2 ICMP port unreachable (for UDP 127.0.0.1:12000) "
+                + "came back for the datagram (#1); the connected socket was told, so recv() failed with ECONNREFUSED")
     }
 
     /// The refused connect, as the engines and the capture deliver it: the call and its
@@ -60,31 +68,41 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
         let refused = SocketError.errno(.connect, ECONNREFUSED, endpoint: localServer)
-        state.apply([.event(LabEvent(time: t0.addingTimeInterval(1.000), engine: .tcp, role: .client,
-                                     kind: .connecting(peer: localServer), call: .connect)),
-                     .event(LabEvent(time: t0.addingTimeInterval(1.003), engine: .tcp, role: .client, kind: .failed(refused)))])
+        state.apply([
+            .event(
+                LabEvent(
+                    time: t0.addingTimeInterval(1.000), engine: .tcp, role: .client,
+                    kind: .connecting(peer: localServer), call: .connect)),
+            .event(LabEvent(time: t0.addingTimeInterval(1.003), engine: .tcp, role: .client, kind: .failed(refused))),
+        ])
         state.apply([.reply(engine: .tcp, result: .failure(.socket(refused)))], at: 1.004)
-        state.apply([wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1000, ack: 0, at: 1.001)),
-                     wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 0, ack: 1001, at: 1.002))], at: 1.010)
+        state.apply(
+            [
+                wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1000, ack: 0, at: 1.001)),
+                wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 0, ack: 1001, at: 1.002)),
+            ], at: 1.010)
         return state
     }
 
     @Test func framesTakeTheirPlaceByKernelTime() {
         let state = refusedSession()
         #expect(state.timeline.items.map(\.lane) == [.call, .wire, .wire, .call])
-        #expect(state.timeline.items.map(\.text) == [
-            "TCP client connect() to 127.0.0.1:12000",
-            "SYN 127.0.0.1:40000 > 127.0.0.1:12000 seq 0 win 65495",
-            "RST/ACK 127.0.0.1:12000 > 127.0.0.1:40000 seq 1 ack 1 win 65495",
-            "TCP client connect() ECONNREFUSED",
-        ])
-        #expect(state.timeline.items[2].explanation
-            == "nothing listens on TCP 127.0.0.1:12000: the kernel answered the SYN with RST, so connect() fails with ECONNREFUSED")
-        #expect(state.timeline.items[2].summaries == [
-            "Ethernet II, Src: 00:00:00:00:00:00, Dst: 00:00:00:00:00:00",
-            "Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1",
-            "Transmission Control Protocol, Src Port: 12000, Dst Port: 40000, Seq: 1, Ack: 1, Len: 0",
-        ])
+        #expect(
+            state.timeline.items.map(\.text) == [
+                "TCP client connect() to 127.0.0.1:12000",
+                "SYN 127.0.0.1:40000 > 127.0.0.1:12000 seq 0 win 65495",
+                "RST/ACK 127.0.0.1:12000 > 127.0.0.1:40000 seq 1 ack 1 win 65495",
+                "TCP client connect() ECONNREFUSED",
+            ])
+        #expect(
+            state.timeline.items[2].explanation
+                == "nothing listens on TCP 127.0.0.1:12000: the kernel answered the SYN with RST, so connect() fails with ECONNREFUSED")
+        #expect(
+            state.timeline.items[2].summaries == [
+                "Ethernet II, Src: 00:00:00:00:00:00, Dst: 00:00:00:00:00:00",
+                "Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1",
+                "Transmission Control Protocol, Src Port: 12000, Dst Port: 40000, Seq: 1, Ack: 1, Len: 0",
+            ])
         // Following the newest, the detail shows the RST (the newest row that explains something).
         #expect(state.shownRow?.text.hasPrefix("RST/ACK") == true)
     }
@@ -105,8 +123,10 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
     /// The refusal cites the RST by its row, even when the capture delivers it after the failure.
     @Test func refusalCitesTheRSTOnTheWire() {
         let state = refusedSession()
-        #expect(state.transcript.items.last?.text
-            == "the wire shows why: #3 RST/ACK from 127.0.0.1:12000 answered the SYN (#2); nothing listens there, so connect() failed with ECONNREFUSED")
+        #expect(
+            state.transcript.items.last?.text
+                == "the wire shows why: #3 RST/ACK from 127.0.0.1:12000 answered the SYN (#2); nothing listens there, so connect() failed with ECONNREFUSED"
+        )
         #expect(state.awaitedEvidence == nil)
     }
 
@@ -119,17 +139,27 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
         let local = Endpoint(host: "127.0.0.1", port: 40000)
-        state.apply([.event(LabEvent(time: t0.addingTimeInterval(1.001), engine: .tcp, role: .client,
-                                     kind: .connected(local: local, peer: localServer)))])
-        state.apply([wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1000, ack: 0, at: 1.0005)),
-                     wire(tcpFrame(from: 12000, to: 40000, flags: 0x12, sequence: 5000, ack: 1001, at: 1.0006)),
-                     wire(tcpFrame(from: 40000, to: 12000, flags: 0x10, sequence: 1001, ack: 5001, at: 1.0007)),
-                     wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 5001, ack: 3001, at: 1.002))], at: 1.003)
+        state.apply([
+            .event(
+                LabEvent(
+                    time: t0.addingTimeInterval(1.001), engine: .tcp, role: .client,
+                    kind: .connected(local: local, peer: localServer)))
+        ])
+        state.apply(
+            [
+                wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1000, ack: 0, at: 1.0005)),
+                wire(tcpFrame(from: 12000, to: 40000, flags: 0x12, sequence: 5000, ack: 1001, at: 1.0006)),
+                wire(tcpFrame(from: 40000, to: 12000, flags: 0x10, sequence: 1001, ack: 5001, at: 1.0007)),
+                wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 5001, ack: 3001, at: 1.002)),
+            ], at: 1.003)
         let reset = SocketError.errno(.recv, ECONNRESET, endpoint: localServer)
         state.apply([.reply(engine: .tcp, result: .failure(.socket(reset)))], at: 1.004)
         let citations = state.transcript.items.map(\.text).filter { $0.hasPrefix("the wire shows") }
-        #expect(citations == ["the wire shows why: #5 RST/ACK from 127.0.0.1:12000 reset this connection "
-            + "(127.0.0.1:40000 > 127.0.0.1:12000), so recv() failed with ECONNRESET"])
+        #expect(
+            citations == [
+                "the wire shows why: #5 RST/ACK from 127.0.0.1:12000 reset this connection "
+                    + "(127.0.0.1:40000 > 127.0.0.1:12000), so recv() failed with ECONNRESET"
+            ])
     }
 
     /// A refused connect is never pinned on an RST of a connection whose handshake completed.
@@ -139,9 +169,12 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
         // Another program's connection on the same port: handshake, then a reset.
-        state.apply([wire(tcpFrame(from: 41000, to: 12000, flags: 0x02, sequence: 1, ack: 0, at: 1.001)),
-                     wire(tcpFrame(from: 12000, to: 41000, flags: 0x12, sequence: 7, ack: 2, at: 1.0011)),
-                     wire(tcpFrame(from: 12000, to: 41000, flags: 0x14, sequence: 8, ack: 2, at: 1.0012))], at: 1.002)
+        state.apply(
+            [
+                wire(tcpFrame(from: 41000, to: 12000, flags: 0x02, sequence: 1, ack: 0, at: 1.001)),
+                wire(tcpFrame(from: 12000, to: 41000, flags: 0x12, sequence: 7, ack: 2, at: 1.0011)),
+                wire(tcpFrame(from: 12000, to: 41000, flags: 0x14, sequence: 8, ack: 2, at: 1.0012)),
+            ], at: 1.002)
         let refused = SocketError.errno(.connect, ECONNREFUSED, endpoint: localServer)
         state.apply([.reply(engine: .tcp, result: .failure(.socket(refused)))], at: 1.003)
         #expect(!state.transcript.items.contains { $0.text.hasPrefix("the wire shows") })
@@ -156,16 +189,25 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
         state.type("hi")
         state.apply([.key(.enter)], at: 1)
         let local = Endpoint(host: "0.0.0.0", port: 40001)
-        state.apply([.event(LabEvent(time: t0.addingTimeInterval(1.001), engine: .udp, role: .client, kind: .sent(bytes: Array("hi".utf8),
-                                     from: local, to: localServer)))])
+        state.apply([
+            .event(
+                LabEvent(
+                    time: t0.addingTimeInterval(1.001), engine: .udp, role: .client,
+                    kind: .sent(
+                        bytes: Array("hi".utf8),
+                        from: local, to: localServer)))
+        ])
         let (datagram, _) = udpAndUnreachable(from: 40001, to: 12000, payload: Array("hi".utf8), at: 1.002)
         // Another socket's datagram was refused meanwhile: not this exchange's evidence.
         let (_, otherRefusal) = udpAndUnreachable(from: 40999, to: 12000, payload: Array("x".utf8), at: 1.003)
         state.apply([wire(datagram), wire(otherRefusal)], at: 1.004)
         state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)))], at: 3.002)
         let citations = state.transcript.items.map(\.text).filter { $0.hasPrefix("the wire shows") }
-        #expect(citations == ["the wire shows the datagram (#2) reaching 127.0.0.1:12000 and no ICMP error coming back: "
-            + "a program is bound to that port and did not answer"])
+        #expect(
+            citations == [
+                "the wire shows the datagram (#2) reaching 127.0.0.1:12000 and no ICMP error coming back: "
+                    + "a program is bound to that port and did not answer"
+            ])
     }
 
     /// Issue 22: the detail pages through every line of an auto-selected RST (its explanation,
@@ -190,8 +232,10 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
             state.apply([.key(.pageDown)])
         }
         #expect(!statuses.isEmpty && statuses.allSatisfy { !$0.contains(" 1-0 ") }, "\(statuses)")
-        let content = ["the kernel answered the SYN", "Internet Protocol Version 4", "Transmission Control Protocol", "0000  ", "0010  ",
-                       "0020  ", "0030  "]
+        let content = [
+            "the kernel answered the SYN", "Internet Protocol Version 4", "Transmission Control Protocol", "0000  ", "0010  ",
+            "0020  ", "0030  ",
+        ]
         for piece in content { #expect(seen.contains { $0.contains(piece) }, "\(piece) never shown") }
         let end = state.detailScroll
         state.apply([.key(.pageDown)])
@@ -214,14 +258,17 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
             Issue.record("no save")
             return
         }
-        #expect(what == "1000 captured packets (the newest; 5 older ones had left the timeline and are not in the file: "
-            + "netlab capture --write keeps every packet)")
+        #expect(
+            what == "1000 captured packets (the newest; 5 older ones had left the timeline and are not in the file: "
+                + "netlab capture --write keeps every packet)")
     }
 
     @Test func noCitationWithoutTheWire() {
         var state = ConsoleState(engines: [.tcp, .udp])
         state.apply([.wire(.off(reason: "capturing packets needs the CAP_NET_RAW capability: FIX"))])
-        #expect(state.transcript.items.last?.text == "WIRE off: capturing packets needs the CAP_NET_RAW capability: FIX; everything else works without it")
+        #expect(
+            state.transcript.items.last?.text == "WIRE off: capturing packets needs the CAP_NET_RAW capability: FIX; everything else works without it"
+        )
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
         state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno(.connect, ECONNREFUSED, endpoint: localServer))))], at: 1)
@@ -269,8 +316,9 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
     /// the address the kernel would put on the wire (src 127.0.0.1 for the loopback route).
     @Test func madeUpFramesNeverComeFromTheWildcardAddress() throws {
         var frames = MadeUpFrames()
-        let made = frames.frame(Array("hi".utf8), from: Endpoint(host: "0.0.0.0", port: 40001),
-                                to: Endpoint(host: "127.0.0.5", port: 12000), udp: true, time: t0)
+        let made = frames.frame(
+            Array("hi".utf8), from: Endpoint(host: "0.0.0.0", port: 40001),
+            to: Endpoint(host: "127.0.0.5", port: 12000), udp: true, time: t0)
         let frame = try #require(made)
         let endpoints = try #require(FrameDecoder.decode(frame).endpoints)
         #expect(endpoints.source == Endpoint(host: "127.0.0.1", port: 40001))
@@ -280,12 +328,20 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
     @Test func savingWithoutTheWireMarksTheFramesMadeUp() throws {
         var state = ConsoleState(engines: [.tcp, .udp])
         state.apply([.wire(.off(reason: "no rights"))])
-        state.apply([.event(LabEvent(time: t0, engine: .udp, role: .client,
-                                     kind: .sent(bytes: Array("hello".utf8), from: clientSocket, to: localServer), call: .sendto)),
-                     .event(LabEvent(time: t0, engine: .udp, role: .server,
-                                     kind: .received(bytes: Array("hello".utf8), from: clientSocket, to: localServer), call: .recvmmsg)),
-                     .event(LabEvent(time: t0, engine: .udp, role: .server,
-                                     kind: .sent(bytes: Array("HELLO".utf8), from: localServer, to: clientSocket), call: .sendmmsg))])
+        state.apply([
+            .event(
+                LabEvent(
+                    time: t0, engine: .udp, role: .client,
+                    kind: .sent(bytes: Array("hello".utf8), from: clientSocket, to: localServer), call: .sendto)),
+            .event(
+                LabEvent(
+                    time: t0, engine: .udp, role: .server,
+                    kind: .received(bytes: Array("hello".utf8), from: clientSocket, to: localServer), call: .recvmmsg)),
+            .event(
+                LabEvent(
+                    time: t0, engine: .udp, role: .server,
+                    kind: .sent(bytes: Array("HELLO".utf8), from: localServer, to: clientSocket), call: .sendmmsg)),
+        ])
         state.type(":save")
         let text = state.apply([.key(.enter)])
         guard case .save(let textPath, let textBytes, _, _) = text.first else {
@@ -293,7 +349,8 @@ private func udpAndUnreachable(from source: UInt16, to destination: UInt16, payl
             return
         }
         #expect(textPath == "netlab-session.txt")
-        #expect(String(decoding: textBytes, as: UTF8.self).contains("#2 10:00:00.000 call UDP server recvmmsg() 5 B 127.0.0.1:40000 > 127.0.0.1:12000"))
+        #expect(
+            String(decoding: textBytes, as: UTF8.self).contains("#2 10:00:00.000 call UDP server recvmmsg() 5 B 127.0.0.1:40000 > 127.0.0.1:12000"))
         state.type(":save made-up.pcapng")
         let effects = state.apply([.key(.enter)])
         guard case .save(_, let bytes, let what, _) = effects.first else {

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import NetLabConsole
 import NetLabCore
+import Testing
 
 /// Issue 22: which ports the wire shows is on screen, and `:watch` changes it, so a student's
 /// programs on other ports appear.
@@ -18,9 +18,10 @@ import NetLabCore
     @Test func theWatchedPortsAreSaidAndChanged() {
         var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo"))])
-        #expect(state.transcript.items.last?.text
-            == "WIRE watches ports \(state.watchedPorts.map(String.init).joined(separator: ", ")) and the ICMP errors for them "
-            + "(:watch PORT adds one, :watch all every port)")
+        #expect(
+            state.transcript.items.last?.text
+                == "WIRE watches ports \(state.watchedPorts.map(String.init).joined(separator: ", ")) and the ICMP errors for them "
+                + "(:watch PORT adds one, :watch all every port)")
         #expect(state.watchedPorts.first == 12000 && Set(state.watchedPorts).count == state.watchedPorts.count)
         state.type(":watch 12001")
         state.apply([.key(.enter)])
@@ -29,8 +30,9 @@ import NetLabCore
         state.type(":watch all")
         state.apply([.key(.enter)])
         #expect(state.watchingAll)
-        #expect(state.transcript.items.last?.text
-            == "WIRE watches every TCP and UDP port on the loopback and the ICMP errors for them (:watch reset: only netlab's)")
+        #expect(
+            state.transcript.items.last?.text
+                == "WIRE watches every TCP and UDP port on the loopback and the ICMP errors for them (:watch reset: only netlab's)")
         state.type(":watch reset")
         state.apply([.key(.enter)])
         #expect(!state.watchingAll && !state.watchedPorts.contains(12001))

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import NetLabCore
+import Testing
 
 /// docs/wire.md's "What the messages mean" table quotes netlab's own words: each message below,
 /// built from the code for 127.0.0.1:12000, must appear there verbatim.
@@ -27,14 +27,22 @@ import NetLabCore
             ClientFailure.closedWithoutReply(engine: .tcp, peer: target).description,
             WireSession.refused(target),
             WireSession.udpUnreachable(target),
-            ClientFailure.unfinishedReply(engine: .http, peer: target, seconds: 5,
-                                          received: Array("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhello".utf8)).description,
-            ClientFailure.unfinishedReply(engine: .http, peer: target, seconds: nil,
-                                          received: Array("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhello".utf8)).description,
-            LabEvent(time: Date(), engine: .tcp, role: .server,
-                     kind: .closed(peer: Endpoint(host: "127.0.0.1", port: 40000), peerClosedFirst: true)).summary,
-            LabEvent(time: Date(), engine: .tcp, role: .server,
-                     kind: .closed(peer: Endpoint(host: "127.0.0.1", port: 40000), peerClosedFirst: false)).summary,
+            ClientFailure.unfinishedReply(
+                engine: .http, peer: target, seconds: 5,
+                received: Array("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhello".utf8)
+            ).description,
+            ClientFailure.unfinishedReply(
+                engine: .http, peer: target, seconds: nil,
+                received: Array("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhello".utf8)
+            ).description,
+            LabEvent(
+                time: Date(), engine: .tcp, role: .server,
+                kind: .closed(peer: Endpoint(host: "127.0.0.1", port: 40000), peerClosedFirst: true)
+            ).summary,
+            LabEvent(
+                time: Date(), engine: .tcp, role: .server,
+                kind: .closed(peer: Endpoint(host: "127.0.0.1", port: 40000), peerClosedFirst: false)
+            ).summary,
         ].flatMap { $0.split(separator: "\n").map(String.init) }
     }
 

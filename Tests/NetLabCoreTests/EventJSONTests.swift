@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import NetLabCore
+import Testing
 
 @Suite struct EventJSONTests {
     private func object(_ event: LabEvent) throws -> [String: Any] {
@@ -15,8 +15,10 @@ import NetLabCore
 
     @Test func messagesCarryEveryByteAndTheirAddresses() throws {
         let bytes: [UInt8] = Array("hi \"there\"\n\u{1b}[31m".utf8) + [0xff]
-        let json = try object(LabEvent(time: at, engine: .tcp, role: .client, kind: .sent(bytes: bytes, from: client, to: server),
-                                       call: .send))
+        let json = try object(
+            LabEvent(
+                time: at, engine: .tcp, role: .client, kind: .sent(bytes: bytes, from: client, to: server),
+                call: .send))
         #expect(json["time"] as? String == "2026-11-25T10:00:00.123456Z")
         #expect(json["engine"] as? String == "TCP")
         #expect(json["role"] as? String == "client")
@@ -30,8 +32,10 @@ import NetLabCore
     }
 
     @Test func failuresNameTheCallAndTheErrno() throws {
-        let json = try object(LabEvent(time: at, engine: .tcp, role: .client,
-                                       kind: .failed(.errno(.connect, 111, endpoint: server))))
+        let json = try object(
+            LabEvent(
+                time: at, engine: .tcp, role: .client,
+                kind: .failed(.errno(.connect, 111, endpoint: server))))
         #expect(json["event"] as? String == "failed")
         let error = try #require(json["error"] as? [String: Any])
         #expect(error["operation"] as? String == "connect")
@@ -47,8 +51,9 @@ import NetLabCore
             .connected(local: client, peer: server), .closed(peer: client), .shutdown(peer: server),
             .received(bytes: [0], from: client, to: Endpoint(host: "::1", port: 12000)),
             .rejected(peer: client, reason: "busy"),
-            .served(peer: client, requestLine: "GET /\u{7} HTTP/1.1", status: 404, bytes: 347, milliseconds: 0.4567,
-                    unfinished: "the client reset the connection"),
+            .served(
+                peer: client, requestLine: "GET /\u{7} HTTP/1.1", status: 404, bytes: 347, milliseconds: 0.4567,
+                unfinished: "the client reset the connection"),
             .idleClosed(peer: client, seconds: 60), .notice("line\u{2028}separator"),
             .timedOut(peer: server, seconds: 0.5),
             .wire(CapturedFrame(time: at, linkType: .ethernet, bytes: [UInt8](repeating: 0, count: 14))),
@@ -59,8 +64,11 @@ import NetLabCore
             names.append(try #require(json["event"] as? String))
             #expect(json["text"] is String)
         }
-        #expect(names == ["listening", "stopped", "accepted", "connecting", "connected", "closed", "shutdown", "received", "rejected",
-                          "served", "idle_closed", "notice", "timed_out", "wire"])
+        #expect(
+            names == [
+                "listening", "stopped", "accepted", "connecting", "connected", "closed", "shutdown", "received", "rejected",
+                "served", "idle_closed", "notice", "timed_out", "wire",
+            ])
         let served = try object(LabEvent(time: at, engine: .http, role: .server, kind: kinds[9]))
         #expect(served["status"] as? Int == 404)
         #expect(served["ms"] as? Double == 0.457)

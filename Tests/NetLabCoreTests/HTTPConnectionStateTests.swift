@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import NetLabCore
+import Testing
 
 /// The HTTP connection's protocol decisions with made-up times: no socket, no waiting.
 @Suite struct HTTPConnectionStateTests {
@@ -128,9 +128,12 @@ import NetLabCore
 @Suite struct HTTPResponderTests {
     static let clock = HTTPClock(uptimeNanoseconds: { 0 }, secondsSince1970: { 1_700_000_000 })
 
-    static func responder(busy: Bool = false, site: @escaping HTTPResponder.Lookup = { _ in
-        .success(.memory(Array("<h1>hi</h1>".utf8), modified: 1_600_000_000, version: 1_600_000_000_000_000_000, name: "index.html"))
-    }) -> HTTPResponder {
+    static func responder(
+        busy: Bool = false,
+        site: @escaping HTTPResponder.Lookup = { _ in
+            .success(.memory(Array("<h1>hi</h1>".utf8), modified: 1_600_000_000, version: 1_600_000_000_000_000_000, name: "index.html"))
+        }
+    ) -> HTTPResponder {
         HTTPResponder(busy: busy, clock: clock, lookup: site)
     }
 

@@ -1,5 +1,5 @@
-import Testing
 import NetLabCore
+import Testing
 
 private let simple = Array("GET /index.html HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl/8.0\r\n\r\n".utf8)
 
@@ -38,8 +38,14 @@ private func status(_ text: String) -> Int? {
     @Test func pipelinedRequestsParseOneAfterAnother() {
         let two = simple + Array("HEAD / HTTP/1.0\r\n\r\n".utf8)
         var parser = HTTPRequestParser()
-        guard case .head(_, let first) = parser.parse(two[...]) else { Issue.record("first"); return }
-        guard case .head(let second, let used) = parser.parse(two[first...]) else { Issue.record("second"); return }
+        guard case .head(_, let first) = parser.parse(two[...]) else {
+            Issue.record("first")
+            return
+        }
+        guard case .head(let second, let used) = parser.parse(two[first...]) else {
+            Issue.record("second")
+            return
+        }
         #expect(second.method == "HEAD")
         #expect(first + used == two.count)
         #expect(!second.keepAlive, "HTTP/1.0 closes unless keep-alive")
@@ -112,8 +118,10 @@ private func status(_ text: String) -> Int? {
     /// Random and mutated requests: never a crash, and whole or byte-at-a-time always agree.
     @Test func randomAndMutatedInputsAgreeAndTerminate() {
         var generator = SplitMix(seed: 0x6E65_746C_6162)
-        let seeds: [[UInt8]] = [simple, Array("HEAD / HTTP/1.0\r\n\r\n".utf8),
-                                Array("GET /a%2e%2e/b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc".utf8)]
+        let seeds: [[UInt8]] = [
+            simple, Array("HEAD / HTTP/1.0\r\n\r\n".utf8),
+            Array("GET /a%2e%2e/b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc".utf8),
+        ]
         var ran = 0
         for round in 0..<3000 {
             var input = seeds[round % seeds.count]
@@ -154,12 +162,15 @@ struct SplitMix: RandomNumberGenerator {
 
 @Suite struct HTTPClientMessageTests {
     @Test func requestsForPathsAndLines() {
-        #expect(String(decoding: HTTPClientMessage.request(for: "/a.html", host: "127.0.0.1", port: 8080), as: UTF8.self)
-            == "GET /a.html HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: netlab\r\nConnection: close\r\n\r\n")
-        #expect(String(decoding: HTTPClientMessage.request(for: "HEAD / HTTP/1.0", host: "::1", port: 80), as: UTF8.self)
-            == "HEAD / HTTP/1.0\r\nUser-Agent: netlab\r\nConnection: close\r\n\r\n")
-        #expect(String(decoding: HTTPClientMessage.request(for: "", host: "::1", port: 80), as: UTF8.self)
-            .hasPrefix("GET / HTTP/1.1\r\nHost: [::1]:80\r\n"))
+        #expect(
+            String(decoding: HTTPClientMessage.request(for: "/a.html", host: "127.0.0.1", port: 8080), as: UTF8.self)
+                == "GET /a.html HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: netlab\r\nConnection: close\r\n\r\n")
+        #expect(
+            String(decoding: HTTPClientMessage.request(for: "HEAD / HTTP/1.0", host: "::1", port: 80), as: UTF8.self)
+                == "HEAD / HTTP/1.0\r\nUser-Agent: netlab\r\nConnection: close\r\n\r\n")
+        #expect(
+            String(decoding: HTTPClientMessage.request(for: "", host: "::1", port: 80), as: UTF8.self)
+                .hasPrefix("GET / HTTP/1.1\r\nHost: [::1]:80\r\n"))
     }
 
     @Test func responses() {

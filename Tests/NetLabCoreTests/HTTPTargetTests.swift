@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NetLabCore
 
 @Suite struct HTTPTargetTests {
@@ -34,8 +35,10 @@ import Testing
 
     /// The fast path for plain targets and the full decoder agree wherever the fast path
     /// answers, and it declines everything that needs decoding or normalising.
-    @Test(arguments: ["/", "/HelloWorld.html", "/a/b/c.txt", "//a///b//", "/docs/", "/1k.bin", "/a.b/c-d_e~f/", "/...",
-                      "/a/.../b", "/.hidden", "/x/.y/"])
+    @Test(arguments: [
+        "/", "/HelloWorld.html", "/a/b/c.txt", "//a///b//", "/docs/", "/1k.bin", "/a.b/c-d_e~f/", "/...",
+        "/a/.../b", "/.hidden", "/x/.y/",
+    ])
     func plainPathsAgreeWithTheDecoder(target: String) throws {
         let plain = try #require(HTTPTarget.plainPath(of: target))
         #expect(plain == (try HTTPTarget.decodedPath(of: target).get()))
@@ -59,11 +62,11 @@ import Testing
     }
 
     @Test func httpDates() {
-        #expect(HTTPDate.format(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT")
-        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777)
+        #expect(HTTPDate.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784_111_777)
         // All three formats RFC 9110 asks recipients to accept.
-        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == 784111777)
-        #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == 784111777)
+        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == 784_111_777)
+        #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == 784_111_777)
         #expect(HTTPDate.parse("garbage") == nil)
         for seconds in stride(from: 0, to: 2_000_000_000, by: 123_456_789) {
             #expect(HTTPDate.parse(HTTPDate.format(seconds)) == seconds)
@@ -72,8 +75,9 @@ import Testing
 
     @Test func responseHead() {
         let head = HTTPResponseHead(status: 404, fields: [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "10")])
-        #expect(String(decoding: head.bytes, as: UTF8.self)
-            == "HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 10\r\n\r\n")
+        #expect(
+            String(decoding: head.bytes, as: UTF8.self)
+                == "HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 10\r\n\r\n")
         #expect(HTTPResponseHead(status: 431).statusLine == "HTTP/1.1 431 Request Header Fields Too Large")
         #expect(HTTPResponseHead(status: 505).statusLine == "HTTP/1.1 505 HTTP Version Not Supported")
         let page = String(decoding: HTTPResponseHead.errorPage(404, detail: "/<script>"), as: UTF8.self)

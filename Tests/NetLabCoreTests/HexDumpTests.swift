@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import NetLabCore
+import Testing
 
 /// The frames of `Fixtures/small.pcap`, whose `tshark -x` output is `Fixtures/tshark-x-small.txt`.
 private let smallFrames: [[UInt8]] = [

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NetLabCore
 
 /// Issue 23: what a hostile server or targets file can put in front of netlab, per output kind.
@@ -18,15 +19,18 @@ import Testing
     @Test func aPartialReplyIsNotNothing() {
         let peer = Endpoint(host: "127.0.0.1", port: 8080)
         let partial = Array("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nhello".utf8)
-        #expect(ClientFailure.unfinishedReply(engine: .http, peer: peer, seconds: 1, received: partial).description
-            == "Only 46 bytes (the head and 5 of the 1000 body bytes its Content-Length promised) came back from 127.0.0.1:8080, "
-            + "then nothing for 1 s: the response is incomplete and the server kept the connection open")
-        #expect(ClientFailure.unfinishedReply(engine: .http, peer: peer, seconds: nil, received: partial).brief
-            == "Only 46 bytes (the head and 5 of the 1000 body bytes its Content-Length promised) came, "
-            + "then the server closed the connection: the response is cut short")
-        #expect(ClientFailure.unfinishedReply(engine: .http, peer: peer, seconds: 2, received: Array("HTTP/1.1 200".utf8)).brief
-            == "Only 12 bytes of a response head that never ended came, then nothing for 2 s: "
-            + "the response is incomplete and the server kept the connection open")
+        #expect(
+            ClientFailure.unfinishedReply(engine: .http, peer: peer, seconds: 1, received: partial).description
+                == "Only 46 bytes (the head and 5 of the 1000 body bytes its Content-Length promised) came back from 127.0.0.1:8080, "
+                + "then nothing for 1 s: the response is incomplete and the server kept the connection open")
+        #expect(
+            ClientFailure.unfinishedReply(engine: .http, peer: peer, seconds: nil, received: partial).brief
+                == "Only 46 bytes (the head and 5 of the 1000 body bytes its Content-Length promised) came, "
+                + "then the server closed the connection: the response is cut short")
+        #expect(
+            ClientFailure.unfinishedReply(engine: .http, peer: peer, seconds: 2, received: Array("HTTP/1.1 200".utf8)).brief
+                == "Only 12 bytes of a response head that never ended came, then nothing for 2 s: "
+                + "the response is incomplete and the server kept the connection open")
         #expect(ClientFailure.unfinishedReply(engine: .http, peer: peer, seconds: 1, received: partial).event == nil)
     }
 
@@ -41,7 +45,8 @@ import Testing
         let escaped = XMLText.escape(Self.corpus + " <&>\"'")
         for scalar in escaped.unicodeScalars {
             let v = scalar.value
-            let allowed = v == 0x9 || v == 0xA || v == 0xD || (0x20...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v)
+            let allowed =
+                v == 0x9 || v == 0xA || v == 0xD || (0x20...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v)
                 || (0x10000...0x10FFFF).contains(v)
             #expect(allowed, "U+\(String(v, radix: 16)) is not allowed in XML 1.0")
         }
@@ -50,8 +55,9 @@ import Testing
     }
 
     @Test func jsonEscapesControlsBidiAndNoncharacters() {
-        #expect(JSONValue.quote(Self.corpus)
-            == "\"200 \\u001b]0;pwned\\u0007\\u001b[2J\\ufffe\\uffff\\u202ex\\u0000\\u007f\\u0085 OK\"")
+        #expect(
+            JSONValue.quote(Self.corpus)
+                == "\"200 \\u001b]0;pwned\\u0007\\u001b[2J\\ufffe\\uffff\\u202ex\\u0000\\u007f\\u0085 OK\"")
     }
 
     @Test func reportsKeepAPrefixAndCountEveryByte() {
@@ -60,8 +66,10 @@ import Testing
         #expect(result.received.count == CheckResult.keptBytes)
         #expect(result.receivedCount == 10_000_000)
         let report = CheckReport(target: "http 127.0.0.1:1", results: [result])
-        #expect(report.text.contains("      received: 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 "
-            + "... (10000000 bytes)"))
+        #expect(
+            report.text.contains(
+                "      received: 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 "
+                    + "... (10000000 bytes)"))
         #expect(report.json.contains("\"received_bytes\":10000000"))
     }
 
@@ -76,8 +84,9 @@ import Testing
         let few = (0..<CaptureFilter.exactPorts).map { UInt16(10000 + $0) }
         #expect(CaptureFilter.expression(ports: few).contains("tcp port 10031"))
         let many = (0..<400).map { UInt16(10000 + $0 * 2) }
-        #expect(CaptureFilter.expression(ports: many) == "tcp portrange 10000-10798 or udp portrange 10000-10798 or "
-            + "(icmp and (icmp[0] == 3 or icmp[0] == 11)) or (icmp6 and ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4) or "
-            + "(ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] != 6 and ip6[6] != 17 and ip6[6] != 58)")
+        #expect(
+            CaptureFilter.expression(ports: many) == "tcp portrange 10000-10798 or udp portrange 10000-10798 or "
+                + "(icmp and (icmp[0] == 3 or icmp[0] == 11)) or (icmp6 and ip6[6] == 58 and ip6[40] >= 1 and ip6[40] <= 4) or "
+                + "(ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] != 6 and ip6[6] != 17 and ip6[6] != 58)")
     }
 }

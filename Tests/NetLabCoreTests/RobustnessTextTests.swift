@@ -1,5 +1,5 @@
-import Testing
 import NetLabCore
+import Testing
 
 /// The small text defects found by attacking netlab (issue 10), each pinned.
 @Suite struct RobustnessTextTests {
@@ -29,9 +29,11 @@ import NetLabCore
 
     @Test func servedLineSaysWhenAResponseWasCutShort() {
         let peer = Endpoint(host: "127.0.0.1", port: 40000)
-        let event = LabEvent(engine: .http, role: .server, kind: .served(
-            peer: peer, requestLine: "GET /big HTTP/1.1", status: 200, bytes: 65536, milliseconds: 12.34,
-            unfinished: "the client closed the connection"))
+        let event = LabEvent(
+            engine: .http, role: .server,
+            kind: .served(
+                peer: peer, requestLine: "GET /big HTTP/1.1", status: 200, bytes: 65536, milliseconds: 12.34,
+                unfinished: "the client closed the connection"))
         #expect(event.summary == "127.0.0.1:40000 \"GET /big HTTP/1.1\" 200 65536 bytes sent 12.3 ms (unfinished: the client closed the connection)")
         let idle = LabEvent(engine: .tcp, role: .server, kind: .idleClosed(peer: peer, seconds: 60))
         #expect(idle.summary == "closed the connection with 127.0.0.1:40000: nothing sent or read for 60 s")
@@ -54,8 +56,14 @@ import NetLabCore
     }
 
     @Test(arguments: [
-        ("http://127.0.0.1:65536/", "http://127.0.0.1:65536/ has port \"65536\", which is not a port number: use 1-65535, e.g. http://127.0.0.1:8080/"),
-        ("http://127.0.0.1:99999999999999999999/", "http://127.0.0.1:99999999999999999999/ has port \"99999999999999999999\", which is not a port number: use 1-65535, e.g. http://127.0.0.1:8080/"),
+        (
+            "http://127.0.0.1:65536/",
+            "http://127.0.0.1:65536/ has port \"65536\", which is not a port number: use 1-65535, e.g. http://127.0.0.1:8080/"
+        ),
+        (
+            "http://127.0.0.1:99999999999999999999/",
+            "http://127.0.0.1:99999999999999999999/ has port \"99999999999999999999\", which is not a port number: use 1-65535, e.g. http://127.0.0.1:8080/"
+        ),
         ("http://127.0.0.1:0/", "http://127.0.0.1:0/ has port \"0\", which is not a port number: use 1-65535, e.g. http://127.0.0.1:8080/"),
         ("http://h:8o/", "http://h:8o/ has port \"8o\", which is not a port number: use 1-65535, e.g. http://127.0.0.1:8080/"),
         ("http:///index.html", "http:///index.html names no host: write it as http://HOST[:PORT]/PATH, e.g. http://127.0.0.1:8080/"),

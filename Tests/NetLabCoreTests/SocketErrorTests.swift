@@ -1,14 +1,15 @@
 import Glibc
-import Testing
 import NetLabCore
+import Testing
 
 @Suite struct SocketErrorTests {
     let target = Endpoint(host: "127.0.0.1", port: 12000)
 
     @Test func connectionRefused() {
         let error = SocketError.errno(.connect, ECONNREFUSED, endpoint: target)
-        #expect(error.description
-            == "connect() failed: Connection refused (ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:12000")
+        #expect(
+            error.description
+                == "connect() failed: Connection refused (ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:12000")
     }
 
     @Test func connectedUDPRefusalNamesICMP() {
@@ -64,16 +65,25 @@ import NetLabCore
 
     @Test func timeoutExplainsUDPSilence() {
         let failure = ClientFailure.timedOut(engine: .udp, peer: target, seconds: 2)
-        #expect(failure.description == "No reply from 127.0.0.1:12000 within 2 s. Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket.\nOr a program is bound there and did not answer, or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)")
+        #expect(
+            failure.description
+                == "No reply from 127.0.0.1:12000 within 2 s. Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket.\nOr a program is bound there and did not answer, or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)"
+        )
         #expect(failure.remedy == .connectedUDP)
-        #expect(ClientFailure.timedOut(engine: .tcp, peer: target, seconds: 0.5).description
+        #expect(
+            ClientFailure.timedOut(engine: .tcp, peer: target, seconds: 0.5).description
                 == "No reply from 127.0.0.1:12000 within 0.5 s: the connection is up (the handshake completed) but the server sent nothing back")
-        #expect(ClientFailure.connectTimedOut(engine: .tcp, peer: target, seconds: 5).description
-                == "No answer from 127.0.0.1:12000 within 5 s: the connection request (SYN) got no SYN/ACK; the host may be down, a firewall may drop the packets, or the server's backlog is full (a closed port would have refused at once)")
+        #expect(
+            ClientFailure.connectTimedOut(engine: .tcp, peer: target, seconds: 5).description
+                == "No answer from 127.0.0.1:12000 within 5 s: the connection request (SYN) got no SYN/ACK; the host may be down, a firewall may drop the packets, or the server's backlog is full (a closed port would have refused at once)"
+        )
     }
 
     @Test func resetSaysWhatUsuallyCausesIt() {
         let error = SocketError.errno(.recv, ECONNRESET, endpoint: target)
-        #expect(error.explanation == "127.0.0.1:12000 reset the connection (RST): most often the program there closed its socket with part of the message unread (the lab's TCPServer.py reads only 1024 bytes), so its kernel sent a reset instead of a FIN, and reply bytes already on their way may be lost with it")
+        #expect(
+            error.explanation
+                == "127.0.0.1:12000 reset the connection (RST): most often the program there closed its socket with part of the message unread (the lab's TCPServer.py reads only 1024 bytes), so its kernel sent a reset instead of a FIN, and reply bytes already on their way may be lost with it"
+        )
     }
 }

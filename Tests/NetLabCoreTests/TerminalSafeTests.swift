@@ -1,5 +1,5 @@
-import Testing
 import NetLabCore
+import Testing
 
 @Suite struct TerminalSafeTests {
     @Test func escapesControlBytesAndEscapeSequences() {

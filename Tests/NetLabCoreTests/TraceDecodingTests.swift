@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import NetLabCore
+import Testing
 
 /// `netlab run`'s decoding, from register sets recorded on x86-64 (strace's view of the same
 /// calls in the comments): pure, no tracee.
@@ -9,8 +9,9 @@ import NetLabCore
 
     /// A call as the registers gave it: number (orig_rax), rdi, rsi, rdx, r10, r8, r9, rax.
     static func call(_ number: Int, _ arguments: [UInt64], result: Int64, data: [UInt8] = [], address: Endpoint? = nil) -> TracedCall {
-        var call = TracedCall(pid: 4242, call: TracedCall.x86_64[number]!, arguments: arguments + [UInt64](repeating: 0, count: 6 - arguments.count),
-                              result: result, entry: at)
+        var call = TracedCall(
+            pid: 4242, call: TracedCall.x86_64[number]!, arguments: arguments + [UInt64](repeating: 0, count: 6 - arguments.count),
+            result: result, entry: at)
         call.data = data
         call.address = address
         return call
@@ -47,18 +48,22 @@ import NetLabCore
         #expect(TraceText.explanation(refused) == "nothing is listening on 127.0.0.1:12000")
         // sendto(3, "hello", 5, 0, NULL, 0) = 5; recvfrom(3, "HELLO", 1024, 0, NULL, NULL) = 5
         #expect(TraceText.line(Self.call(44, [3, 0x5000, 5, 0, 0, 0], result: 5, data: Array("hello".utf8))) == "sendto(3, \"hello\", 5) = 5")
-        #expect(TraceText.line(Self.call(45, [3, 0x5000, 1024, 0, 0, 0], result: 5, data: Array("HELLO".utf8)))
-            == "recvfrom(3, 1024) = 5 \"HELLO\"")
+        #expect(
+            TraceText.line(Self.call(45, [3, 0x5000, 1024, 0, 0, 0], result: 5, data: Array("HELLO".utf8)))
+                == "recvfrom(3, 1024) = 5 \"HELLO\"")
         var end = Self.call(45, [3, 0x5000, 1024], result: 0)
         end.socketKind = "TCP"
         #expect(TraceText.line(end) == "recvfrom(3, 1024) = 0 (end of stream: the peer closed its side)")
         // A UDP datagram names its sender; control bytes and quotes are escaped; long data is cut.
-        #expect(TraceText.line(Self.call(45, [3, 0x5000, 2048, 0, 0x6000, 0x6100], result: 3, data: [0x68, 0x1b, 0x22], address: Self.server))
-            == "recvfrom(3, 2048) = 3 \"h\\x1b\\\"\" from 127.0.0.1:12000")
-        #expect(TraceText.line(Self.call(1, [4, 0x5000, 2000], result: 2000, data: [UInt8](repeating: 0x61, count: 2000)))
-            == "write(4, \"\(String(repeating: "a", count: 64))\"..., 2000) = 2000")
-        #expect(TraceText.line(Self.call(288, [3, 0x6000, 0x6100, 0x80000], result: 4, address: Endpoint(host: "127.0.0.1", port: 40000)))
-            == "accept4(3) = 4 from 127.0.0.1:40000")
+        #expect(
+            TraceText.line(Self.call(45, [3, 0x5000, 2048, 0, 0x6000, 0x6100], result: 3, data: [0x68, 0x1b, 0x22], address: Self.server))
+                == "recvfrom(3, 2048) = 3 \"h\\x1b\\\"\" from 127.0.0.1:12000")
+        #expect(
+            TraceText.line(Self.call(1, [4, 0x5000, 2000], result: 2000, data: [UInt8](repeating: 0x61, count: 2000)))
+                == "write(4, \"\(String(repeating: "a", count: 64))\"..., 2000) = 2000")
+        #expect(
+            TraceText.line(Self.call(288, [3, 0x6000, 0x6100, 0x80000], result: 4, address: Endpoint(host: "127.0.0.1", port: 40000)))
+                == "accept4(3) = 4 from 127.0.0.1:40000")
         #expect(TraceText.line(Self.call(54, [3, 1, 2, 0x7000, 4], result: 0)) == "setsockopt(3, SOL_SOCKET, SO_REUSEADDR) = 0")
         #expect(TraceText.line(Self.call(48, [3, 1], result: 0)) == "shutdown(3, SHUT_WR) = 0")
         #expect(TraceText.line(Self.call(50, [3, 1], result: 0)) == "listen(3, 1) = 0")
@@ -83,10 +88,12 @@ import NetLabCore
         let vectors = TracedCall.MessageHeader.vectors(word(0x9000) + word(2) + word(0x9100) + word(3))
         #expect(vectors.map(\.base) == [0x9000, 0x9100] && vectors.map(\.length) == [2, 3])
         #expect(TracedCall.MessageHeader([1, 2, 3]) == nil, "cut short")
-        #expect(TraceText.line(Self.call(46, [4, 0x7000, 0], result: 5, data: Array("hello".utf8), address: Self.server))
-            == "sendmsg(4, \"hello\", 127.0.0.1:12000) = 5")
-        #expect(TraceText.line(Self.call(47, [3, 0x7000, 0], result: 5, data: Array("hello".utf8), address: Self.server))
-            == "recvmsg(3) = 5 \"hello\" from 127.0.0.1:12000")
+        #expect(
+            TraceText.line(Self.call(46, [4, 0x7000, 0], result: 5, data: Array("hello".utf8), address: Self.server))
+                == "sendmsg(4, \"hello\", 127.0.0.1:12000) = 5")
+        #expect(
+            TraceText.line(Self.call(47, [3, 0x7000, 0], result: 5, data: Array("hello".utf8), address: Self.server))
+                == "recvmsg(3) = 5 \"hello\" from 127.0.0.1:12000")
     }
 
     /// What the tracer reads from the program, per call.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import NetLabCore
+import Testing
 
 /// The decoder against tshark: every fixture in `Fixtures/wire` was captured with tcpdump
 /// (`lo`, and `any` for the Linux cooked link types); next to each, `NAME.fields.txt` is
@@ -22,8 +22,10 @@ private func wireFixture(_ name: String) throws -> (frames: [CapturedFrame], fie
     return (capture.frames, rows, summary)
 }
 
-private let fixtures = ["tcp-exchange", "tcp-refused", "tcp6-refused", "tcp-refused-sll", "udp-unreachable",
-                        "udp6-unreachable", "udp-exchange-any", "http-exchange"]
+private let fixtures = [
+    "tcp-exchange", "tcp-refused", "tcp6-refused", "tcp-refused-sll", "udp-unreachable",
+    "udp6-unreachable", "udp-exchange-any", "http-exchange",
+]
 
 @Suite struct WireDecoderTests {
     @Test(arguments: fixtures)
@@ -101,8 +103,11 @@ private let fixtures = ["tcp-exchange", "tcp-refused", "tcp6-refused", "tcp-refu
         }
         #expect(try labels("tcp-refused") == ["SYN", "RST/ACK"])
         #expect(try labels("tcp6-refused") == ["SYN", "RST/ACK"])
-        #expect(try labels("tcp-exchange") == ["SYN", "SYN/ACK", "ACK", "PSH/ACK 5 B", "ACK", "PSH/ACK 5 B", "ACK",
-                                              "FIN/ACK", "FIN/ACK", "ACK"])
+        #expect(
+            try labels("tcp-exchange") == [
+                "SYN", "SYN/ACK", "ACK", "PSH/ACK 5 B", "ACK", "PSH/ACK 5 B", "ACK",
+                "FIN/ACK", "FIN/ACK", "ACK",
+            ])
         #expect(try labels("udp-unreachable") == ["UDP 5 B", "ICMP port unreachable (for UDP 127.0.0.1:12000)"])
         #expect(try labels("udp6-unreachable") == ["UDP 5 B", "ICMPv6 port unreachable (for UDP [::1]:12000)"])
         #expect(try labels("udp-exchange-any") == ["UDP 5 B", "UDP 5 B"])
@@ -112,8 +117,11 @@ private let fixtures = ["tcp-exchange", "tcp-refused", "tcp6-refused", "tcp-refu
         let frames = try wireFixture("tcp-refused").frames.map(FrameDecoder.decode)
         var numbers = TCPSequenceNumbers()
         let lines = frames.map { WireText.line($0, relative: numbers.relative($0)) }
-        #expect(lines == ["127.0.0.1:57248 > 127.0.0.1:12000 SYN seq 0 win 65495",
-                          "127.0.0.1:12000 > 127.0.0.1:57248 RST/ACK seq 1 ack 1 win 0"])
+        #expect(
+            lines == [
+                "127.0.0.1:57248 > 127.0.0.1:12000 SYN seq 0 win 65495",
+                "127.0.0.1:12000 > 127.0.0.1:57248 RST/ACK seq 1 ack 1 win 0",
+            ])
         let icmp = try FrameDecoder.decode(#require(wireFixture("udp6-unreachable").frames.last))
         #expect(WireText.line(icmp) == "::1 > ::1 ICMPv6 port unreachable (for UDP [::1]:12000)")
     }
@@ -136,14 +144,16 @@ private let fixtures = ["tcp-exchange", "tcp-refused", "tcp6-refused", "tcp-refu
         for name in fixtures {
             for frame in try wireFixture(name).frames {
                 for cut in 0...frame.bytes.count {
-                    let short = CapturedFrame(time: frame.time, linkType: frame.linkType, bytes: Array(frame.bytes.prefix(cut)),
-                                              length: frame.length)
+                    let short = CapturedFrame(
+                        time: frame.time, linkType: frame.linkType, bytes: Array(frame.bytes.prefix(cut)),
+                        length: frame.length)
                     _ = WireText.summaries(FrameDecoder.decode(short), number: 1)
                 }
             }
         }
-        #expect(WireText.label(FrameDecoder.decode(CapturedFrame(time: Date(), linkType: .init(rawValue: 999), bytes: [1])))
-            == "frame (link type 999, not decoded)")
+        #expect(
+            WireText.label(FrameDecoder.decode(CapturedFrame(time: Date(), linkType: .init(rawValue: 999), bytes: [1])))
+                == "frame (link type 999, not decoded)")
     }
 
     @Test func ipv6TextFollowsRFC5952() {
@@ -187,8 +197,10 @@ private let fixtures = ["tcp-exchange", "tcp-refused", "tcp6-refused", "tcp-refu
             return CapturedFrame(time: Date(), linkType: .ethernet, bytes: ethernet4 + header + payload)
         }
         // 65,507 bytes over a 1,500-byte link: 1,480 bytes a piece, the UDP header in the first.
-        let first = FrameDecoder.decode(ipv4(payload: u16(40000) + u16(12000) + u16(65515) + [0, 0] + [UInt8](repeating: 0x61, count: 1472),
-                                             flagsAndOffset: 0x2000))
+        let first = FrameDecoder.decode(
+            ipv4(
+                payload: u16(40000) + u16(12000) + u16(65515) + [0, 0] + [UInt8](repeating: 0x61, count: 1472),
+                flagsAndOffset: 0x2000))
         let middle = FrameDecoder.decode(ipv4(payload: [UInt8](repeating: 0x61, count: 1480), flagsAndOffset: 0x2000 | 185))
         let last = FrameDecoder.decode(ipv4(payload: [UInt8](repeating: 0x61, count: 395), flagsAndOffset: 44 * 185))
         #expect(WireText.label(first) == "UDP 65507 B, first fragment (1472 B here)")

@@ -1,10 +1,10 @@
 import Dispatch
 import Foundation
 import Glibc
-import Testing
 import NetLabCore
-import NetLabSockets
 import NetLabEvents
+import NetLabSockets
+import Testing
 
 /// Collects an engine's events for inspection.
 final class EventRecorder: @unchecked Sendable {

@@ -26,34 +26,42 @@ import Testing
         let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1")
         // One recv(1024), one connection at a time: the rest of a long or split message is
         // never read, and a second client waits behind the first.
-        #expect(failedChecks(result.out) == [
-            "two clients at once: the second is answered while the first is connected",
-            "a 64 KiB message comes back whole",
-            "a message sent in three pieces, 0.2 s apart, comes back whole",
-        ], "\(result.out)")
+        #expect(
+            failedChecks(result.out) == [
+                "two clients at once: the second is answered while the first is connected",
+                "a 64 KiB message comes back whole",
+                "a message sent in three pieces, 0.2 s apart, comes back whole",
+            ], "\(result.out)")
         #expect(result.status == 3)
         // Checked against a capture: the second client's SYN is answered by the kernel and
         // its message acknowledged, but no byte of reply comes while the first is connected;
         // the empty message is a FIN each way with no data.
         // On a loaded machine the kernel may also drop the second SYN (listen(1): its queue is
         // full), and the second client's connect() times out: not served either way.
-        #expect(result.out.contains("""
-            FAIL  two clients at once: the second is answered while the first is connected
-                  problem:  no reply within 1 s
-            """) || result.out.contains("""
-            FAIL  two clients at once: the second is answered while the first is connected
-                  problem:  connect() failed: Connection timed out (ETIMEDOUT, errno 110)
-            """), "\(result.out)")
+        #expect(
+            result.out.contains(
+                """
+                FAIL  two clients at once: the second is answered while the first is connected
+                      problem:  no reply within 1 s
+                """)
+                || result.out.contains(
+                    """
+                    FAIL  two clients at once: the second is answered while the first is connected
+                          problem:  connect() failed: Connection timed out (ETIMEDOUT, errno 110)
+                    """),
+            "\(result.out)")
         #expect(result.out.contains("PASS  an empty message gets an empty reply and the connection closes\n"))
         // The README's example, line for line: what the lab's server did with the pieces.
-        #expect(result.out.contains("""
-            FAIL  a message sent in three pieces, 0.2 s apart, comes back whole
-                  problem:  the server answered 7 bytes and closed the connection: sending piece 3 of 3 failed with Broken pipe (EPIPE, errno 32)
-                  sent:     68 65 6c 6c 6f 2c 20 77 65 6c 63 6f 6d 65 20 74 6f 20 74 68 65 20 73 6f 63 6b 65 74 20 6c 61 62 (32 bytes)
-                  received: 48 45 4c 4c 4f 2c 20 (7 bytes)
-                  expected: the whole message uppercased, however it was cut
-                  why:      on a real network a message can arrive in several segments: a server that assumes one recv() gets it all answers only the first piece
-            """), "\(result.out)")
+        #expect(
+            result.out.contains(
+                """
+                FAIL  a message sent in three pieces, 0.2 s apart, comes back whole
+                      problem:  the server answered 7 bytes and closed the connection: sending piece 3 of 3 failed with Broken pipe (EPIPE, errno 32)
+                      sent:     68 65 6c 6c 6f 2c 20 77 65 6c 63 6f 6d 65 20 74 6f 20 74 68 65 20 73 6f 63 6b 65 74 20 6c 61 62 (32 bytes)
+                      received: 48 45 4c 4c 4f 2c 20 (7 bytes)
+                      expected: the whole message uppercased, however it was cut
+                      why:      on a real network a message can arrive in several segments: a server that assumes one recv() gets it all answers only the first piece
+                """), "\(result.out)")
     }
 
     @Test func theLabsUDPServerFailsOnlyTheLargestDatagram() throws {
@@ -64,8 +72,10 @@ import Testing
         // Checked against a capture: 65,507 bytes of UDP data in (IP length 65,535), 2,048
         // out; the empty datagram is 0 bytes of UDP data each way.
         #expect(result.out.contains("      problem:  2048 bytes came back, expected 65507"))
-        #expect(result.out.contains("      why:      recvfrom() cuts a datagram to its buffer size and drops the rest without "
-            + "a word: a server needs a 65,535-byte buffer to see every datagram whole\n"))
+        #expect(
+            result.out.contains(
+                "      why:      recvfrom() cuts a datagram to its buffer size and drops the rest without "
+                    + "a word: a server needs a 65,535-byte buffer to see every datagram whole\n"))
         #expect(result.out.contains("PASS  an empty datagram gets an empty reply\n"))
         #expect(result.status == 1)
     }
@@ -77,11 +87,13 @@ import Testing
         let root = base.appendingPathComponent("www")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: base) }
-        try "<html><body>Hello World</body></html>\n".write(to: root.appendingPathComponent("HelloWorld.html"), atomically: true,
-                                                            encoding: .utf8)
+        try "<html><body>Hello World</body></html>\n".write(
+            to: root.appendingPathComponent("HelloWorld.html"), atomically: true,
+            encoding: .utf8)
         try "outside the served folder\n".write(to: base.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("escape").path,
-                                                   withDestinationPath: base.appendingPathComponent("secret.txt").path)
+        try FileManager.default.createSymbolicLink(
+            atPath: root.appendingPathComponent("escape").path,
+            withDestinationPath: base.appendingPathComponent("secret.txt").path)
         let port = try freePort()
         let python = try Background(python3, ["-m", "http.server", "--bind", "127.0.0.1", "--directory", root.path, String(port)])
         _ = try python.line(containing: "Serving HTTP")
@@ -106,12 +118,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let junit = directory.appendingPathComponent("junit.xml").path
         let gradescope = directory.appendingPathComponent("results.json").path
-        let result = try netlab("check", "udp", "127.0.0.1", String(port), "--timeout", "1", "--json", "--junit", junit,
-                                "--gradescope", gradescope)
+        let result = try netlab(
+            "check", "udp", "127.0.0.1", String(port), "--timeout", "1", "--json", "--junit", junit,
+            "--gradescope", gradescope)
         #expect(result.status == 1)
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any]
         #expect(json?["failed"] as? Int == 1)
-        #expect((json?["checks"] as? [[String: Any]])?.first?["sent_hex"] as? String == "68656c6c6f2c2077656c636f6d6520746f2074686520736f636b6574206c6162")
+        #expect(
+            (json?["checks"] as? [[String: Any]])?.first?["sent_hex"] as? String == "68656c6c6f2c2077656c636f6d6520746f2074686520736f636b6574206c6162"
+        )
 
         let lint = try run("/usr/bin/xmllint", ["--noout", "--schema", fixture("junit.xsd"), junit])
         #expect(lint.status == 0, "\(lint.stderr)")
@@ -131,7 +146,8 @@ import Testing
     @Test func manyServersFromATargetsFile() throws {
         let tcp = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0", "--quiet")
         let udp = try Background(python3, [fixture("UDPServer.py"), "0"])
-        let tcpPort = try tcp.port(), udpPort = try udp.port()
+        let tcpPort = try tcp.port()
+        let udpPort = try udp.port()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-targets-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try "# the room\nalice tcp 127.0.0.1 \(tcpPort)\nbob udp 127.0.0.1 \(udpPort)\n".write(to: file, atomically: true, encoding: .utf8)
@@ -139,8 +155,11 @@ import Testing
         #expect(result.status == 1)
         let lines = result.out.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("alice tcp 127.0.0.1:\(tcpPort)") && $0.contains("6/6") && $0.hasSuffix("  -") })
-        #expect(lines.contains { $0.hasPrefix("bob udp 127.0.0.1:\(udpPort)") && $0.contains("5/6")
-            && $0.hasSuffix("the largest datagram (65,507 bytes) comes back whole") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("bob udp 127.0.0.1:\(udpPort)") && $0.contains("5/6")
+                    && $0.hasSuffix("the largest datagram (65,507 bytes) comes back whole")
+            })
         #expect(lines.last == "2 servers checked, 1 passed every check")
     }
 
@@ -150,9 +169,10 @@ import Testing
         let port = try freePort()
         let result = try netlab("check", "tcp", "127.0.0.1", String(port))
         #expect(result.status == 6)
-        #expect(result.out == "netlab check tcp 127.0.0.1:\(port): no server to check: connect() failed: Connection refused "
-            + "(ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:\(port); start the server first, or check the host "
-            + "and port\n0 of 6 checks passed (none could reach the server)\n\n")
+        #expect(
+            result.out == "netlab check tcp 127.0.0.1:\(port): no server to check: connect() failed: Connection refused "
+                + "(ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:\(port); start the server first, or check the host "
+                + "and port\n0 of 6 checks passed (none could reach the server)\n\n")
         let http = try netlab("check", "http", "127.0.0.1", String(port))
         #expect(http.status == 8)
     }
@@ -168,6 +188,9 @@ import Testing
         try "alice tcp 127.0.0.1\n".write(to: file, atomically: true, encoding: .utf8)
         let wrong = try netlab("check", "--targets", file.path)
         #expect(wrong.status == 64)
-        #expect(wrong.stderr == "netlab: --targets \(file.path), line 1: \"alice tcp 127.0.0.1\" is not NAME PROTOCOL HOST PORT (e.g. alice tcp 127.0.0.2 12000)\n")
+        #expect(
+            wrong.stderr
+                == "netlab: --targets \(file.path), line 1: \"alice tcp 127.0.0.1\" is not NAME PROTOCOL HOST PORT (e.g. alice tcp 127.0.0.2 12000)\n"
+        )
     }
 }

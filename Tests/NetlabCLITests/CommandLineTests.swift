@@ -8,15 +8,21 @@ import Testing
         let result = try netlab("tcp-client", "--port", String(port), "hello")
         #expect(result.status == 69)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr == "netlab: connect() failed: Connection refused (ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:\(port); start the server first, or check --host and --port\n")
+        #expect(
+            result.stderr
+                == "netlab: connect() failed: Connection refused (ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:\(port); start the server first, or check --host and --port\n"
+        )
     }
 
     @Test func questionTwoUDPClientBeforeServerHearsNothing() throws {
         let port = try freePort()
         let result = try netlab("udp-client", "--port", String(port), "--timeout", "0.3", "hello")
         #expect(result.status == 75)
-        #expect(result.stderr == "netlab: No reply from 127.0.0.1:\(port) within 0.3 s. Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket. (--connected hears the ICMP error)\n"
-                 + "Or a program is bound there and did not answer, or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)\n")
+        #expect(
+            result.stderr
+                == "netlab: No reply from 127.0.0.1:\(port) within 0.3 s. Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket. (--connected hears the ICMP error)\n"
+                + "Or a program is bound there and did not answer, or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)\n"
+        )
         let connected = try netlab("udp-client", "--port", String(port), "--connected", "hello")
         #expect(connected.status == 69)
         #expect(connected.stderr.contains("ECONNREFUSED"))
@@ -25,7 +31,8 @@ import Testing
     @Test func questionThreeDifferentPorts() throws {
         let tcp = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
         let udp = try Background.netlab("udp-server", "--host", "127.0.0.1", "--port", "0")
-        let tcpPort = try tcp.port(), udpPort = try udp.port()
+        let tcpPort = try tcp.port()
+        let udpPort = try udp.port()
         #expect(try netlab("tcp-client", "--port", String(tcpPort), "right").out == "RIGHT\n")
         #expect(try netlab("udp-client", "--port", String(udpPort), "right").out == "RIGHT\n")
         let wrongTCP = try netlab("tcp-client", "--port", String(tcpPort == 65535 ? 1 : tcpPort + 1), "wrong")
@@ -60,8 +67,10 @@ import Testing
     }
 
     @Test func usageErrorsExit64WithOneLine() throws {
-        for arguments in [["tcp-client", "--port", "70000", "x"], ["udp-client", "--timeout", "-1", "x"],
-                          ["tcp-server", "--port", "-5"], ["tcp-client", "--bogus"], ["nonsense"]] {
+        for arguments in [
+            ["tcp-client", "--port", "70000", "x"], ["udp-client", "--timeout", "-1", "x"],
+            ["tcp-server", "--port", "-5"], ["tcp-client", "--bogus"], ["nonsense"],
+        ] {
             let result = try run(netlabBinary.path, arguments)
             #expect(result.status == 64, "\(arguments)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
@@ -116,8 +125,9 @@ import Testing
         // The lab's client: one message, one recv, no half-close. The server answers, then closes.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: port.bigEndian,
-                                  sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var address = sockaddr_in(
+            sin_family: sa_family_t(AF_INET), sin_port: port.bigEndian,
+            sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) {
@@ -169,8 +179,9 @@ import Testing
             #expect(manual.contains(".It Em \(command)"), "\(command) is not in docs/netlab.1: generate it again")
             let options = try netlab(command, "--help").out.matches(of: /--([a-z][a-z0-9-]*)/).map { String($0.1) }
             for option in Set(options) where option != "help" && option != "version" {
-                #expect(manual.contains("Fl -\(option)") || manual.contains("--\(option)"),
-                        "\(command) --\(option) is not in docs/netlab.1: generate it again")
+                #expect(
+                    manual.contains("Fl -\(option)") || manual.contains("--\(option)"),
+                    "\(command) --\(option) is not in docs/netlab.1: generate it again")
             }
         }
     }

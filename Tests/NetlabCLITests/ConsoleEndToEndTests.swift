@@ -5,8 +5,10 @@ import Testing
 /// waited for until the TCP server is ON. `clipboard`: tmux keeps OSC 52 copies (set-clipboard).
 private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int, clipboard: Bool = false) throws -> TmuxSession {
     let session = try TmuxSession(
-        command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                  "--http-port", "\(try freePort())", "--servers", "tcp"] + extra, width: width, height: height)
+        command: [
+            netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+            "--http-port", "\(try freePort())", "--servers", "tcp",
+        ] + extra, width: width, height: height)
     if clipboard { _ = try session.tmux("set-option", "-g", "set-clipboard", "on") }
     try session.waitForServer("TCP", port: port, "ON")
     return session
@@ -17,7 +19,10 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
     @Test func classroomDemo() throws {
         let port = try freePort()
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "none"],
+            command: [
+                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())",
+                "--servers", "none",
+            ],
             width: 120, height: 40)
         try session.waitForServer("TCP", port: port, "OFF")
         try session.waitForServer("UDP", port: port, "OFF")
@@ -125,8 +130,10 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
         #expect(objects.count == lines.count, "every line parses as JSON")
         let events = objects.map { "\($0["role"] ?? "") \($0["event"] ?? "")" }
         #expect(events.first == "server listening")
-        for wanted in ["client connecting", "client connected", "client sent", "server accepted", "server received",
-                       "server sent", "client received"] {
+        for wanted in [
+            "client connecting", "client connected", "client sent", "server accepted", "server received",
+            "server sent", "client received",
+        ] {
             #expect(events.contains(wanted), "\(wanted) in \(events)")
         }
         let reply = try #require(objects.first { $0["role"] as? String == "client" && $0["event"] as? String == "received" })
@@ -142,15 +149,19 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
         }
         let bad = try run(netlabBinary.path, ["--log", "/nonexistent-dir/x.jsonl"])
         #expect(bad.status == 1)
-        #expect(bad.stderr == "netlab: cannot open --log /nonexistent-dir/x.jsonl: No such file or directory; choose a file in a folder you can write to\n")
+        #expect(
+            bad.stderr
+                == "netlab: cannot open --log /nonexistent-dir/x.jsonl: No such file or directory; choose a file in a folder you can write to\n")
     }
 
     /// A 404's body, read at 80x24: the response as text, scrolled inside the message.
     @Test func aScrolled404BodyAsText() throws {
         let port = try freePort()
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(try freePort())", "--udp-port", "\(try freePort())",
-                      "--http-port", "\(port)", "--servers", "http"], width: 80, height: 24)
+            command: [
+                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(try freePort())", "--udp-port", "\(try freePort())",
+                "--http-port", "\(port)", "--servers", "http",
+            ], width: 80, height: 24)
         try session.waitForServer("HTTP", port: port, "ON")
         try session.typeLine(":proto http")
         try session.typeLine("/missing")
@@ -210,7 +221,9 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
         let port = try freePort()
         let session = try tcpConsole(port: port, ["--no-wire"] + (mouse ? [] : ["--no-mouse"]), width: 80, height: 24)
         // "F1 Help F2 TCP ...": column 9 of the last row is F2; press and release there.
-        func report(_ button: Int) -> String { "\u{1B}[M" + String(UnicodeScalar(UInt8(32 + button))) + String(UnicodeScalar(UInt8(32 + 10))) + String(UnicodeScalar(UInt8(32 + 24))) }
+        func report(_ button: Int) -> String {
+            "\u{1B}[M" + String(UnicodeScalar(UInt8(32 + button))) + String(UnicodeScalar(UInt8(32 + 10))) + String(UnicodeScalar(UInt8(32 + 24)))
+        }
         // Whether netlab asked the terminal for mouse reports (tmux knows: mouse_any_flag).
         let asked = try session.tmux("display-message", "-p", "#{mouse_any_flag}").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(asked == (mouse ? "1" : "0"))
@@ -239,7 +252,8 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
     @Test func quitCommandAndUnknownCommandHint() throws {
         let port = try freePort()
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp"], width: 80, height: 24)
+            command: [netlabBinary.path, "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp"],
+            width: 80, height: 24)
         try session.waitForServer("UDP", port: port, "OFF")
         try session.typeLine(":frobnicate")
         try session.waitFor("unknown command :frobnicate; try :help for the list")
@@ -254,7 +268,9 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
         let port = try holder.port()
         defer { _ = holder.interrupt() }
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())"], width: 120, height: 30)
+            command: [
+                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())",
+            ], width: 120, height: 30)
         // Held by another program: named, and netlab's server stays OFF (the client talks to it).
         try session.waitFor("EADDRINUSE")
         try session.waitForServer("TCP", port: port, "OFF")
@@ -277,7 +293,7 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
             var i = 0
             while i < params.count {
                 let p = Int(params[i]) ?? 0
-                if (p == 38 || p == 48), i + 2 < params.count, params[i + 1] == "5" {
+                if p == 38 || p == 48, i + 2 < params.count, params[i + 1] == "5" {
                     found.insert("\(p);5;\(params[i + 2])")
                     i += 3
                     continue
@@ -295,8 +311,10 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
     func console(_ environment: [String], _ arguments: [String]) throws -> (TmuxSession, UInt16) {
         let port = try freePort()
         let session = try TmuxSession(
-            command: ["/usr/bin/env"] + environment + [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)",
-                      "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp"] + arguments,
+            command: ["/usr/bin/env"] + environment + [
+                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)",
+                "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp",
+            ] + arguments,
             width: 100, height: 30)
         try session.waitForServer("TCP", port: port, "ON")
         return (session, port)

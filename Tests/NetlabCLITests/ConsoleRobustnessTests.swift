@@ -20,8 +20,10 @@ private let bigReplyServer = """
     func console(_ extra: [String] = [], width: Int = 80, height: Int = 24) throws -> (TmuxSession, UInt16) {
         let port = try freePort()
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                      "--http-port", "\(try freePort())", "--servers", "tcp"] + extra,
+            command: [
+                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                "--http-port", "\(try freePort())", "--servers", "tcp",
+            ] + extra,
             width: width, height: height)
         try session.waitForServer("TCP", port: port, "ON")
         return (session, port)
@@ -46,8 +48,10 @@ private let bigReplyServer = """
         let port = try freePort()
         // Not interactive: on a terminal Swift's backtracer would wait for a key.
         let session = try TmuxSession(
-            command: ["/usr/bin/env", "SWIFT_BACKTRACE=interactive=no", netlabBinary.path, "--host", "127.0.0.1",
-                      "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp"],
+            command: [
+                "/usr/bin/env", "SWIFT_BACKTRACE=interactive=no", netlabBinary.path, "--host", "127.0.0.1",
+                "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp",
+            ],
             width: 80, height: 24)
         try session.waitForServer("TCP", port: port, "ON")
         let found = try run("/usr/bin/pgrep", ["-n", "-f", "netlab --host 127.0.0.1 --tcp-port \(port) "])

@@ -19,8 +19,9 @@ private func temporaryPath(_ name: String) -> String {
         let (server, port) = try hostile("http-huge-length")
         let result = try netlab("http-get", "--port", String(port), "--timeout", "1", "/")
         #expect(result.status == 75, "\(result.stderr)")
-        #expect(result.stderr == "netlab: Only 61 bytes (the head and 5 body bytes) came back from 127.0.0.1:\(port), then nothing for 1 s: "
-            + "the response is incomplete and the server kept the connection open\n")
+        #expect(
+            result.stderr == "netlab: Only 61 bytes (the head and 5 body bytes) came back from 127.0.0.1:\(port), then nothing for 1 s: "
+                + "the response is incomplete and the server kept the connection open\n")
         withExtendedLifetime(server) {}
     }
 
@@ -33,8 +34,9 @@ private func temporaryPath(_ name: String) -> String {
         let (cutServer, cutPort) = try hostile("http-cut")
         let cut = try netlab("http-get", "--port", String(cutPort), "--timeout", "5", "/")
         #expect(cut.status == 1)
-        #expect(cut.stderr == "netlab: Only 46 bytes (the head and 5 of the 1000 body bytes its Content-Length promised) came back from "
-            + "127.0.0.1:\(cutPort), then the server closed the connection: the response is cut short\n")
+        #expect(
+            cut.stderr == "netlab: Only 46 bytes (the head and 5 of the 1000 body bytes its Content-Length promised) came back from "
+                + "127.0.0.1:\(cutPort), then the server closed the connection: the response is cut short\n")
         withExtendedLifetime((server, cutServer)) {}
     }
 
@@ -75,7 +77,8 @@ private func temporaryPath(_ name: String) -> String {
         let empty = result.out.components(separatedBy: "FAIL  an empty message gets an empty reply and the connection closes\n")
         #expect(empty.count == 2, "\(result.out)")
         let problem = empty.last?.split(separator: "\n").first ?? ""
-        #expect(problem.contains("the server reset the connection (RST) instead of closing it: recv() failed:")
+        #expect(
+            problem.contains("the server reset the connection (RST) instead of closing it: recv() failed:")
                 || problem.contains("connect() failed: Connection reset by peer (ECONNRESET"), "\(problem)")
         withExtendedLifetime(server) {}
     }
@@ -84,8 +87,9 @@ private func temporaryPath(_ name: String) -> String {
         let (server, port) = try hostile("silent")
         let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1")
         #expect(result.status == 6)
-        #expect(result.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): no server to check: connect() failed: Connection timed out (ETIMEDOUT"),
-                "\(result.out)")
+        #expect(
+            result.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): no server to check: connect() failed: Connection timed out (ETIMEDOUT"),
+            "\(result.out)")
         // A room of them: every line is probed at once, each found unreachable.
         let targets = temporaryPath("targets.txt")
         defer { unlink(targets) }
@@ -103,7 +107,9 @@ private func temporaryPath(_ name: String) -> String {
         let result = try netlab("check", "--targets", targets)
         #expect(result.status == 64)
         #expect(result.stderr.count < 300, "\(result.stderr.prefix(300))")
-        #expect(result.stderr.contains("line 1: \"\\x1b[2J" + String(repeating: "x", count: 56) + "... (10000004 bytes)\" is not NAME PROTOCOL HOST PORT"))
+        #expect(
+            result.stderr.contains("line 1: \"\\x1b[2J" + String(repeating: "x", count: 56) + "... (10000004 bytes)\" is not NAME PROTOCOL HOST PORT")
+        )
     }
 
     @Test func reportFilesAreWrittenInPlaceAndKeepTheirMode() throws {
@@ -122,7 +128,8 @@ private func temporaryPath(_ name: String) -> String {
         let full = try netlab("check", "tcp", "127.0.0.1", port, "--junit", "/dev/full")
         #expect(full.status == 1)
         #expect(full.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): 6 of 6 checks passed"))
-        #expect(full.stderr == "netlab: cannot write /dev/full: No space left on device (ENOSPC); free some space, or choose a file on another disk\n")
+        #expect(
+            full.stderr == "netlab: cannot write /dev/full: No space left on device (ENOSPC); free some space, or choose a file on another disk\n")
     }
 }
 
@@ -187,7 +194,8 @@ private func timeWaits() throws -> [(local: UInt16, remote: UInt16)] {
         let fields = line.split(separator: " ")
         guard fields.count > 3, fields[3] == "06" else { return nil }
         guard let local = fields[1].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }),
-              let remote = fields[2].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) }) else { return nil }
+            let remote = fields[2].split(separator: ":").last.flatMap({ UInt16($0, radix: 16) })
+        else { return nil }
         return (local, remote)
     }
 }

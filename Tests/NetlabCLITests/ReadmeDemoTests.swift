@@ -53,7 +53,13 @@ import Testing
                 var plain = ""
                 var depth = 0
                 for character in part {
-                    if character == "(" { depth += 1 } else if character == ")" { depth = max(0, depth - 1) } else if depth == 0 { plain.append(character) }
+                    if character == "(" {
+                        depth += 1
+                    } else if character == ")" {
+                        depth = max(0, depth - 1)
+                    } else if depth == 0 {
+                        plain.append(character)
+                    }
                 }
                 for word in plain.split(whereSeparator: { $0 == " " || $0 == "," }) { result.append((false, String(word))) }
             }
@@ -121,8 +127,10 @@ import Testing
                 switch action {
                 case .launch(let arguments):
                     session = try TmuxSession(
-                        command: [netlabBinary.path] + arguments + ["--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                                                                    "--http-port", "\(try freePort())"],
+                        command: [netlabBinary.path] + arguments + [
+                            "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                            "--http-port", "\(try freePort())",
+                        ],
                         width: width, height: height)
                     try session!.waitFor("TCP :\(port)") { $0.contains("TCP :\(port)") || $0.contains("TCP:\(port)") }
                 case .type(let text):

@@ -50,7 +50,9 @@ private func occurrences(_ needle: String, in text: String) -> Int {
     @Test func tooFewDescriptorsIsExplained() throws {
         let result = try run("/bin/sh", ["-c", "ulimit -n 16 && exec \"$0\" tcp-server --host 127.0.0.1 --port 0", netlabBinary.path])
         #expect(result.status == 1)
-        #expect(result.stderr == "netlab: only 16 open files are allowed (ulimit -n) and netlab needs at least 32: raise the limit, e.g. ulimit -n 1024\n")
+        #expect(
+            result.stderr == "netlab: only 16 open files are allowed (ulimit -n) and netlab needs at least 32: raise the limit, e.g. ulimit -n 1024\n"
+        )
     }
 
     /// Out of descriptors (each stalled download holds a socket and a file), the server says
@@ -61,14 +63,18 @@ private func occurrences(_ needle: String, in text: String) -> Int {
         defer { try? FileManager.default.removeItem(at: root) }
         try Data(count: 4 << 20).write(to: root.appendingPathComponent("big.bin"))
         let port = try freePort()
-        let server = try Background("/bin/sh", ["-c", "ulimit -n 128 && exec \"$0\" http-server --host 127.0.0.1 --port \(port) --root \"$1\" --idle-timeout 60",
-                                                netlabBinary.path, root.path])
+        let server = try Background(
+            "/bin/sh",
+            [
+                "-c", "ulimit -n 128 && exec \"$0\" http-server --host 127.0.0.1 --port \(port) --root \"$1\" --idle-timeout 60",
+                netlabBinary.path, root.path,
+            ])
         _ = try server.line(containing: "Listening on", orContaining: "Listening on")
         var clients: [Int32] = []
-        defer { clients.forEach { close($0) } }
+        defer { for client in clients { close(client) } }
         for _ in 0..<100 { clients.append(connectAndSend(port, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")) }
         _ = try server.line(containing: "accepting paused", orContaining: "accepting paused")
-        clients.forEach { close($0) }
+        for client in clients { close(client) }
         clients = []
         _ = try server.line(containing: "accepting connections again", orContaining: "accepting connections again")
         let fetched = try netlab("http-get", "--port", String(port), "HEAD /big.bin HTTP/1.0")
@@ -88,8 +94,12 @@ private func occurrences(_ needle: String, in text: String) -> Int {
     /// served or timed out in turn.
     @Test func idleTimeoutsAtTheDescriptorLimitKeepTheServerUp() throws {
         let port = try freePort()
-        let server = try Background("/bin/sh", ["-c", "ulimit -n 40 && exec \"$0\" tcp-server --host 127.0.0.1 --port \(port) --idle-timeout 1",
-                                                netlabBinary.path])
+        let server = try Background(
+            "/bin/sh",
+            [
+                "-c", "ulimit -n 40 && exec \"$0\" tcp-server --host 127.0.0.1 --port \(port) --idle-timeout 1",
+                netlabBinary.path,
+            ])
         _ = try server.line(containing: "Listening on", orContaining: "Listening on")
         let holders = """
             import socket, sys, time
@@ -121,7 +131,10 @@ private func occurrences(_ needle: String, in text: String) -> Int {
         #expect(reply, "the server answered while its stdout was stalled")
         kill(process.processIdentifier, SIGTERM)
         let exited = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { process.waitUntilExit(); exited.signal() }
+        DispatchQueue.global().async {
+            process.waitUntilExit()
+            exited.signal()
+        }
         let inTime = exited.wait(timeout: .now() + 3) == .success
         #expect(inTime, "SIGTERM did not stop the server within 3 s")
         if inTime { #expect(process.terminationStatus == 0) }

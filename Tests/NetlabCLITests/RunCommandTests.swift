@@ -34,17 +34,22 @@ import Testing
         #expect(traced.status == 0, "\(traced.stderr)")
         #expect(traced.out == "Input lowercase sentence:From Server: HELLO\n", "the program keeps its stdin and stdout")
         let calls = Self.calls(traced.stderr)
-        #expect(calls == [
-            "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = 3",
-            "connect(3, 127.0.0.1:\(port)) = 0",
-            "sendto(3, \"hello\", 5) = 5",
-            "recvfrom(3, 1024) = 5 \"HELLO\"",
-            "close(3) = 0",
-        ], "\(traced.stderr)")
+        #expect(
+            calls == [
+                "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0) = 3",
+                "connect(3, 127.0.0.1:\(port)) = 0",
+                "sendto(3, \"hello\", 5) = 5",
+                "recvfrom(3, 1024) = 5 \"HELLO\"",
+                "close(3) = 0",
+            ], "\(traced.stderr)")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("strace-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let straced = try run("/usr/bin/strace", ["-f", "-e", "trace=socket,connect,sendto,recvfrom,close", "-o", file, python3,
-                                                  fixture("TCPClient.py"), "127.0.0.1", String(port)], stdin: Array("hello\n".utf8))
+        let straced = try run(
+            "/usr/bin/strace",
+            [
+                "-f", "-e", "trace=socket,connect,sendto,recvfrom,close", "-o", file, python3,
+                fixture("TCPClient.py"), "127.0.0.1", String(port),
+            ], stdin: Array("hello\n".utf8))
         #expect(straced.status == 0)
         #expect(try Self.strace(file) == calls.map { $0.prefix { $0 != "(" } + " = " + ($0.split(separator: " = ")[1].split(separator: " ")[0]) })
     }
@@ -55,18 +60,21 @@ import Testing
         let traced = try netlab("run", "--", python3, fixture("TCPClient.py"), "127.0.0.1", String(port), stdin: "hello\n")
         #expect(traced.status == 1, "Python's traceback exit")
         let lines = traced.stderr.split(separator: "\n").map(String.init)
-        let refused = try #require(lines.firstIndex { $0.hasSuffix("connect(3, 127.0.0.1:\(port)) = -1 ECONNREFUSED (Connection refused)") },
-                                   "\(traced.stderr)")
-        #expect(lines[refused + 1] == "    nothing is listening on 127.0.0.1:\(port); start the server first, or check the address and port "
-            + "the program connects to")
+        let refused = try #require(
+            lines.firstIndex { $0.hasSuffix("connect(3, 127.0.0.1:\(port)) = -1 ECONNREFUSED (Connection refused)") },
+            "\(traced.stderr)")
+        #expect(
+            lines[refused + 1] == "    nothing is listening on 127.0.0.1:\(port); start the server first, or check the address and port "
+                + "the program connects to")
         #expect(traced.stderr.contains("ConnectionRefusedError"), "the program's own stderr is untouched")
         if geteuid() == 0 {
             // The capture's evidence, after the call: its SYN, and the RST that answered it.
             let syn = lines.firstIndex { $0.contains("> 127.0.0.1:\(port) SYN seq 0") }
             let rst = lines.firstIndex { $0.contains("127.0.0.1:\(port) > ") && $0.contains(" RST/ACK ") }
             #expect(syn.map { $0 > refused } == true && rst.map { $0 > syn! } == true, "\(traced.stderr)")
-            #expect(rst.map { lines[$0 + 1] } == "    nothing listens on TCP 127.0.0.1:\(port): the kernel answered the SYN with RST, "
-                + "so connect() fails with ECONNREFUSED")
+            #expect(
+                rst.map { lines[$0 + 1] } == "    nothing listens on TCP 127.0.0.1:\(port): the kernel answered the SYN with RST, "
+                    + "so connect() fails with ECONNREFUSED")
         }
     }
 
@@ -75,15 +83,20 @@ import Testing
     @Test func theLabsServerReadsHalfOfALongMessage() throws {
         let server = try Background.netlab("run", "--", python3, "-u", fixture("TCPServer.py"), "0")
         let port = try server.port()
-        let client = try run(python3, ["-c", """
-            import socket, sys
-            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-            s.sendall(b"a" * 2000)
-            try:
-                while s.recv(4096): pass
-            except ConnectionResetError:
-                pass
-            """, String(port)])
+        let client = try run(
+            python3,
+            [
+                "-c",
+                """
+                import socket, sys
+                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+                s.sendall(b"a" * 2000)
+                try:
+                    while s.recv(4096): pass
+                except ConnectionResetError:
+                    pass
+                """, String(port),
+            ])
         #expect(client.status == 0)
         _ = try server.line(containing: "close(4) = 0", orContaining: "close(4) = 0")
         let rows = Self.rows(server.text)
@@ -92,19 +105,24 @@ import Testing
         #expect(calls.contains("listen(3, 1) = 0"))
         #expect(calls.contains { $0.hasPrefix("accept4(3) = 4 from 127.0.0.1:") }, "\(calls)")
         // The one recv(1024) and what it left; the close() that leaves it sends a reset.
-        #expect(calls.contains("recvfrom(4, 1024) = 1024 \"\(String(repeating: "a", count: 64))\"... (976 more bytes wait unread in the socket)"),
-                "\(calls)")
+        #expect(
+            calls.contains("recvfrom(4, 1024) = 1024 \"\(String(repeating: "a", count: 64))\"... (976 more bytes wait unread in the socket)"),
+            "\(calls)")
         let lines = server.text.split(separator: "\n").map(String.init)
         let close = try #require(lines.firstIndex { $0.hasSuffix("] close(4) = 0") })
-        #expect(lines[close + 1] == "    976 bytes were still unread: closing now sends a reset (RST), not a FIN, and the other side's "
-            + "next recv() fails with ECONNRESET")
+        #expect(
+            lines[close + 1] == "    976 bytes were still unread: closing now sends a reset (RST), not a FIN, and the other side's "
+                + "next recv() fails with ECONNRESET")
         if geteuid() == 0 {
             // The capture agrees: the server's RST, after its close() (and no FIN from it).
             _ = try server.line(containing: "RST/ACK", orContaining: "RST/ACK")
-            let rst = server.text.split(separator: "\n").map(String.init).firstIndex { $0.contains("127.0.0.1:\(port) > ") && $0.contains(" RST/ACK ") }
+            let rst = server.text.split(separator: "\n").map(String.init).firstIndex {
+                $0.contains("127.0.0.1:\(port) > ") && $0.contains(" RST/ACK ")
+            }
             #expect(rst.map { $0 > close } == true, "\(server.text)")
-            #expect(!server.text.split(separator: "\n").contains { $0.contains("127.0.0.1:\(port) > ") && $0.contains(" FIN") },
-                    "a reset instead of a FIN: \(server.text)")
+            #expect(
+                !server.text.split(separator: "\n").contains { $0.contains("127.0.0.1:\(port) > ") && $0.contains(" FIN") },
+                "a reset instead of a FIN: \(server.text)")
             // Which captured segment the recv(1024) took its bytes from, and what it left.
             let all = server.text.split(separator: "\n").map(String.init)
             let receive = try #require(all.firstIndex { $0.contains("] recvfrom(4, 1024) = 1024") })
@@ -121,7 +139,9 @@ import Testing
     /// A thread and a forked child: each call names the process or thread that made it.
     @Test func forksAndThreadsAreFollowed() throws {
         let port = try freePort()
-        let traced = try netlab("run", "--", python3, "-c", """
+        let traced = try netlab(
+            "run", "--", python3, "-c",
+            """
             import os, socket, sys, threading
             port = int(sys.argv[1])
             def send(text):
@@ -136,8 +156,9 @@ import Testing
             """, String(port))
         #expect(traced.status == 3, "the program's own status: \(traced.stderr)")
         let sent = Self.rows(traced.stderr).filter { $0.call.hasPrefix("sendto(") }
-        #expect(sent.map(\.call) == ["main", "thread", "child"].map { "sendto(3, \"\($0)\", \($0.count), 127.0.0.1:\(port)) = \($0.count)" },
-                "\(traced.stderr)")
+        #expect(
+            sent.map(\.call) == ["main", "thread", "child"].map { "sendto(3, \"\($0)\", \($0.count), 127.0.0.1:\(port)) = \($0.count)" },
+            "\(traced.stderr)")
         #expect(Set(sent.map(\.pid)).count == 3, "three processes or threads: \(sent.map(\.pid))")
     }
 
@@ -148,16 +169,20 @@ import Testing
         let second = try netlab("run", "--", python3, fixture("TCPServer.py"), String(port))
         #expect(second.status == 1)
         let lines = second.stderr.split(separator: "\n").map(String.init)
-        let bind = try #require(lines.firstIndex { $0.hasSuffix("bind(3, 127.0.0.1:\(port)) = -1 EADDRINUSE (Address already in use)") },
-                                "\(second.stderr)")
-        #expect(lines[bind + 1] == "    port \(port) on 127.0.0.1 is already taken by python3 -u TCPServer.py 0 "
-            + "(pid \(first.process.processIdentifier)); stop it, or bind another port (e.g. \(port == 65535 ? port - 1 : port + 1))")
+        let bind = try #require(
+            lines.firstIndex { $0.hasSuffix("bind(3, 127.0.0.1:\(port)) = -1 EADDRINUSE (Address already in use)") },
+            "\(second.stderr)")
+        #expect(
+            lines[bind + 1] == "    port \(port) on 127.0.0.1 is already taken by python3 -u TCPServer.py 0 "
+                + "(pid \(first.process.processIdentifier)); stop it, or bind another port (e.g. \(port == 65535 ? port - 1 : port + 1))")
     }
 
     /// sendmsg and recvmsg: the bytes of every iovec and the address, as for sendto/recvfrom.
     @Test func messagesWithVectors() throws {
         let port = try freePort()
-        let traced = try netlab("run", "--no-wire", "--", python3, "-c", """
+        let traced = try netlab(
+            "run", "--no-wire", "--", python3, "-c",
+            """
             import socket, sys
             port = int(sys.argv[1])
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", port))
@@ -193,13 +218,16 @@ import Testing
     @Test(.enabled(if: geteuid() == 0, "setpriv needs root to become nobody"))
     func anOrdinaryUserTracesTheirOwnProgram() throws {
         let port = try freePort()
-        let arguments = asNobody([sharedBinary, "run", "--", python3, "-c",
-                                  "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hi', ('127.0.0.1', \(port)))"])
+        let arguments = asNobody([
+            sharedBinary, "run", "--", python3, "-c",
+            "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hi', ('127.0.0.1', \(port)))",
+        ])
         let traced = try run(arguments[0], Array(arguments.dropFirst()))
         #expect(traced.status == 0, "\(traced.stderr)")
         #expect(Self.calls(traced.stderr).contains("sendto(3, \"hi\", 2, 127.0.0.1:\(port)) = 2"), "\(traced.stderr)")
-        #expect(traced.stderr.hasPrefix("netlab: the calls alone, no packets beside them: capturing packets needs the CAP_NET_RAW capability"),
-                "\(traced.stderr)")
+        #expect(
+            traced.stderr.hasPrefix("netlab: the calls alone, no packets beside them: capturing packets needs the CAP_NET_RAW capability"),
+            "\(traced.stderr)")
     }
 
     /// The packets beside the calls, in one order: each call before the packets it causes, each
@@ -215,13 +243,18 @@ import Testing
             lines.firstIndex { $0.contains(piece) } ?? -1
         }
         let client = lines.first { $0.contains(" SYN seq 0") }.flatMap { $0.split(separator: " ").dropFirst().first }.map(String.init) ?? "?"
-        let connect = index("] connect(3, 127.0.0.1:\(port)) = 0"), syn = index("\(client) > 127.0.0.1:\(port) SYN ")
-        let send = index("] sendto(3, \"hello\", 5) = 5"), data = index("\(client) > 127.0.0.1:\(port) PSH/ACK 5 B")
-        let reply = index("127.0.0.1:\(port) > \(client) PSH/ACK 5 B"), receive = index("] recvfrom(3, 1024) = 5 \"HELLO\"")
-        let close = index("] close(3) = 0"), fin = index("\(client) > 127.0.0.1:\(port) FIN/ACK")
+        let connect = index("] connect(3, 127.0.0.1:\(port)) = 0")
+        let syn = index("\(client) > 127.0.0.1:\(port) SYN ")
+        let send = index("] sendto(3, \"hello\", 5) = 5")
+        let data = index("\(client) > 127.0.0.1:\(port) PSH/ACK 5 B")
+        let reply = index("127.0.0.1:\(port) > \(client) PSH/ACK 5 B")
+        let receive = index("] recvfrom(3, 1024) = 5 \"HELLO\"")
+        let close = index("] close(3) = 0")
+        let fin = index("\(client) > 127.0.0.1:\(port) FIN/ACK")
         #expect([connect, syn, send, data, reply, receive, close, fin].allSatisfy { $0 >= 0 }, "\(traced.stderr)")
-        #expect(connect < syn && syn < send && send < data && data < reply && reply < receive && receive < close && close < fin,
-                "\(traced.stderr)")
+        #expect(
+            connect < syn && syn < send && send < data && data < reply && reply < receive && receive < close && close < fin,
+            "\(traced.stderr)")
         let quiet = try netlab("run", "--no-wire", "--", python3, fixture("TCPClient.py"), "127.0.0.1", String(port), stdin: "hello\n")
         #expect(!quiet.stderr.contains(" SYN "), "--no-wire shows the calls alone")
     }
@@ -238,7 +271,8 @@ import Testing
         #expect(server.text.contains("> 127.0.0.1:\(port) SYN seq 0"), "\(server.text)")
         kill(server.process.processIdentifier, SIGKILL)
         let closed = try freePort()
-        let udp = try netlab("run", "--", python3, "-c", "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hi', ('127.0.0.1', \(closed)))")
+        let udp = try netlab(
+            "run", "--", python3, "-c", "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hi', ('127.0.0.1', \(closed)))")
         let lines = udp.stderr.split(separator: "\n").map(String.init)
         let sent = lines.firstIndex { $0.hasSuffix("sendto(3, \"hi\", 2, 127.0.0.1:\(closed)) = 2") }
         let icmp = lines.firstIndex { $0.contains("ICMP port unreachable (for UDP 127.0.0.1:\(closed))") }
@@ -250,7 +284,8 @@ import Testing
     @Test func aProgramSending100MBKeepsNetlabsMemoryBounded() throws {
         let port = try freePort()
         func peak(datagrams: Int) throws -> Int {
-            let flood = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nb = b'x' * 65000\n"
+            let flood =
+                "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nb = b'x' * 65000\n"
                 + "for i in range(\(datagrams)): s.sendto(b, ('127.0.0.1', \(port)))\n"
             // The largest resident size among the waited-for children: netlab (or the program).
             let measure = """
@@ -261,7 +296,8 @@ import Testing
             let result = try run(python3, ["-c", measure, netlabBinary.path, flood], deadline: 60)
             return Int(result.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         }
-        let small = try peak(datagrams: 16), large = try peak(datagrams: 1600)  // 1 MB, then 104 MB
+        let small = try peak(datagrams: 16)
+        let large = try peak(datagrams: 1600)  // 1 MB, then 104 MB
         #expect(small > 0 && large > 0)
         #expect(large - small < 16 * 1024, "peak KiB: \(small) for 1 MB, \(large) for 104 MB")
     }
@@ -272,7 +308,9 @@ import Testing
     /// (which gets a copy).
     @Test(arguments: ["ThreadingTCPServer", "ForkingTCPServer"])
     func serversThatHandOutConnections(kind: String) throws {
-        let server = try Background.netlab("run", "--no-wire", "--", python3, "-u", "-c", """
+        let server = try Background.netlab(
+            "run", "--no-wire", "--", python3, "-u", "-c",
+            """
             import socketserver
             class Upper(socketserver.BaseRequestHandler):
                 def handle(self):
@@ -340,34 +378,35 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let source = directory.appendingPathComponent("client.c").path
         try """
-            #include <arpa/inet.h>
-            #include <stdlib.h>
-            #include <string.h>
-            #include <sys/socket.h>
-            #include <unistd.h>
-            int main(int argc, char **argv) {
-                int fd = socket(AF_INET, SOCK_STREAM, 0);
-                struct sockaddr_in a; memset(&a, 0, sizeof a);
-                a.sin_family = AF_INET; a.sin_port = htons(atoi(argv[1])); a.sin_addr.s_addr = htonl(0x7f000001);
-                if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) return 2;
-                write(fd, "hello", 5);
-                shutdown(fd, SHUT_WR);
-                char buffer[1024];
-                ssize_t n = read(fd, buffer, sizeof buffer);
-                close(fd);
-                return n == 5 ? 0 : 1;
-            }
-            """.write(toFile: source, atomically: true, encoding: .utf8)
+        #include <arpa/inet.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <sys/socket.h>
+        #include <unistd.h>
+        int main(int argc, char **argv) {
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in a; memset(&a, 0, sizeof a);
+            a.sin_family = AF_INET; a.sin_port = htons(atoi(argv[1])); a.sin_addr.s_addr = htonl(0x7f000001);
+            if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) return 2;
+            write(fd, "hello", 5);
+            shutdown(fd, SHUT_WR);
+            char buffer[1024];
+            ssize_t n = read(fd, buffer, sizeof buffer);
+            close(fd);
+            return n == 5 ? 0 : 1;
+        }
+        """.write(toFile: source, atomically: true, encoding: .utf8)
         let binary = directory.appendingPathComponent("client").path
         #expect(try run(cc, ["-O2", "-o", binary, source]).status == 0)
         let server = try Background.netlab("tcp-server", "--host", "127.0.0.1", "--port", "0")
         let port = try server.port()
         let traced = try netlab("run", "--no-wire", "--", binary, String(port))
         #expect(traced.status == 0, "\(traced.stderr)")
-        #expect(Self.calls(traced.stderr) == [
-            "socket(AF_INET, SOCK_STREAM, 0) = 3", "connect(3, 127.0.0.1:\(port)) = 0", "write(3, \"hello\", 5) = 5",
-            "shutdown(3, SHUT_WR) = 0", "read(3, 1024) = 5 \"HELLO\"", "close(3) = 0",
-        ], "\(traced.stderr)")
+        #expect(
+            Self.calls(traced.stderr) == [
+                "socket(AF_INET, SOCK_STREAM, 0) = 3", "connect(3, 127.0.0.1:\(port)) = 0", "write(3, \"hello\", 5) = 5",
+                "shutdown(3, SHUT_WR) = 0", "read(3, 1024) = 5 \"HELLO\"", "close(3) = 0",
+            ], "\(traced.stderr)")
     }
 
     /// `:run` and `:type` in the real console at 80x24, read off the screen as a person sees it:
@@ -375,8 +414,10 @@ import Testing
     @Test func theLabsClientInTheConsoleAt80x24() throws {
         let port = try freePort()
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(try freePort())",
-                      "--http-port", "\(try freePort())", "--servers", "tcp"],
+            command: [
+                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(try freePort())",
+                "--http-port", "\(try freePort())", "--servers", "tcp",
+            ],
             width: 80, height: 24)
         try session.waitForServer("TCP", port: port, "ON")
         try session.typeLine(":run \(python3) \(fixture("TCPClient.py")) 127.0.0.1 \(port)")
@@ -393,14 +434,21 @@ import Testing
     /// as it started, comes before the SYNs it sent while it waited, not after them.
     @Test(.enabled(if: geteuid() == 0, "capturing needs root or CAP_NET_RAW"))
     func aConnectThatWaitsComesBeforeItsSYNs() throws {
-        let full = try Background(python3, ["-u", "-c", """
-            import socket, time
-            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
-            held = socket.create_connection(s.getsockname()); print("port", s.getsockname()[1], flush=True)
-            time.sleep(60)
-            """])
+        let full = try Background(
+            python3,
+            [
+                "-u", "-c",
+                """
+                import socket, time
+                s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+                held = socket.create_connection(s.getsockname()); print("port", s.getsockname()[1], flush=True)
+                time.sleep(60)
+                """,
+            ])
         let port = try full.port()
-        let traced = try netlab("run", "--", python3, "-c", """
+        let traced = try netlab(
+            "run", "--", python3, "-c",
+            """
             import signal, socket, sys
             def give_up(number, frame): raise TimeoutError()
             signal.signal(signal.SIGALRM, give_up); signal.alarm(1)

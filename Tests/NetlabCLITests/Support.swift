@@ -30,13 +30,17 @@ struct Finished {
 }
 
 /// Runs a program to the end (killing it after `deadline` seconds so a bug cannot hang the suite).
-func run(_ executable: String, _ arguments: [String], stdin: [UInt8] = [], deadline: Double = 20,
-         environment: [String: String]? = nil) throws -> Finished {
+func run(
+    _ executable: String, _ arguments: [String], stdin: [UInt8] = [], deadline: Double = 20,
+    environment: [String: String]? = nil
+) throws -> Finished {
     let process = Process()
     if let environment { process.environment = environment }
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    let input = Pipe(), output = Pipe(), errors = Pipe()
+    let input = Pipe()
+    let output = Pipe()
+    let errors = Pipe()
     process.standardInput = input
     process.standardOutput = output
     process.standardError = errors
@@ -56,7 +60,8 @@ func netlab(_ arguments: String..., stdin: String = "") throws -> Finished {
     try run(netlabBinary.path, arguments, stdin: Array(stdin.utf8))
 }
 
-let python3: String = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+let python3: String =
+    ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
     ?? "/usr/bin/python3"
 
 /// A loopback port where nothing listens right now, for TCP and UDP alike, below the kernel's

@@ -37,14 +37,20 @@ import Testing
         let path = try write("# mine\n[roles]\nstatus-on = { fg = \"grene\" }\n", to: "bad.toml")
         let result = try console(["--theme", path])
         #expect(result.status == 64)
-        #expect(result.stderr == "netlab: \(path):3: colour \"grene\" in status-on.fg is not a colour name (did you mean green?): use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255\n")
+        #expect(
+            result.stderr
+                == "netlab: \(path):3: colour \"grene\" in status-on.fg is not a colour name (did you mean green?): use black, red, green, yellow, blue, magenta, cyan, white, bright-..., \"default\" or a number 0-255\n"
+        )
         #expect(result.stdout.isEmpty, "nothing drawn: the console never starts half-styled")
     }
 
     @Test func unknownNamesAndMissingFilesAreUsageErrors() throws {
         let unknown = try console(["--theme", "sunset"])
         #expect(unknown.status == 64)
-        #expect(unknown.stderr == "netlab: unknown theme \"sunset\": use one of default, classroom-light, high-contrast, monochrome, phosphor, or a path to a theme file (.toml)\n")
+        #expect(
+            unknown.stderr
+                == "netlab: unknown theme \"sunset\": use one of default, classroom-light, high-contrast, monochrome, phosphor, or a path to a theme file (.toml)\n"
+        )
         let missing = try console(["--theme", "/nonexistent/x.toml"])
         #expect(missing.status == 64)
         #expect(missing.stderr == "netlab: theme file /nonexistent/x.toml does not exist: give a theme name or the path of a .toml file\n")

@@ -16,17 +16,21 @@ final class TmuxSession {
         let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let d = directory.path
         // sh, not bash: bash's readline would repair a broken terminal and hide the bug.
-        let script = "trap true INT QUIT; stty -g > \(d)/before; \(quoted); echo $? > \(d)/rc.tmp; stty -g > \(d)/after; mv \(d)/rc.tmp \(d)/rc; sleep 120"
+        let script =
+            "trap true INT QUIT; stty -g > \(d)/before; \(quoted); echo $? > \(d)/rc.tmp; stty -g > \(d)/after; mv \(d)/rc.tmp \(d)/rc; sleep 120"
         // The tmux server outlives this call and keeps every descriptor it inherits: a pipe
         // of Foundation's Process (this call's own, or another test's) would then never reach
         // end of file and that wait would hang. So spawn directly, close everything above
         // stderr in the child (python3's closerange), unblock every signal (this process's
         // threads block some, and a blocked mask is inherited: Ctrl-C must behave as for a
         // person), then exec tmux.
-        let closeAndExec = "import os, signal, sys; os.closerange(3, 1 << 16); "
+        let closeAndExec =
+            "import os, signal, sys; os.closerange(3, 1 << 16); "
             + "signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
-        let status = spawnAndWait([python3, "-c", closeAndExec, tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", String(width),
-                                   "-y", String(height), "-e", "LANG=C.UTF-8", "sh", "-c", script])
+        let status = spawnAndWait([
+            python3, "-c", closeAndExec, tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", String(width),
+            "-y", String(height), "-e", "LANG=C.UTF-8", "sh", "-c", script,
+        ])
         guard status == 0 else { throw BackgroundError(message: "tmux new-session failed with status \(status)") }
         try self.tmux("set-option", "-g", "escape-time", "0")
     }
@@ -40,7 +44,7 @@ final class TmuxSession {
             posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
         }
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         guard posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ) == 0 else { return -1 }
         var status: Int32 = 0

@@ -34,8 +34,10 @@ private func flatten(_ screen: String) -> String {
 /// The console on `port` with its servers off and the capture on, in a 120x50 tmux.
 private func wireConsole(port: UInt16) throws -> TmuxSession {
     let session = try TmuxSession(
-        command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                  "--http-port", "\(try freePort())", "--servers", "none"],
+        command: [
+            netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+            "--http-port", "\(try freePort())", "--servers", "none",
+        ],
         width: 120, height: 50)
     try session.waitFor("WIRE on") { $0.contains("WIRE  on") }
     return session
@@ -67,17 +69,24 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(lines.count == 6, "\(lines)")
         guard lines.count == 6 else { return }
         #expect(lines[0].wholeMatch(of: try Regex(stamp + #"127\.0\.0\.1:\d+ > 127\.0\.0\.1:\#(port) SYN seq 0 win \d+"#)) != nil, "\(lines[0])")
-        #expect(lines[1].wholeMatch(of: try Regex(stamp + #"127\.0\.0\.1:\#(port) > 127\.0\.0\.1:\d+ RST/ACK seq 1 ack 1 win 0"#)) != nil, "\(lines[1])")
-        #expect(lines[2] == "    nothing listens on TCP 127.0.0.1:\(port): the kernel answered the SYN with RST, so connect() fails with ECONNREFUSED")
+        #expect(
+            lines[1].wholeMatch(of: try Regex(stamp + #"127\.0\.0\.1:\#(port) > 127\.0\.0\.1:\d+ RST/ACK seq 1 ack 1 win 0"#)) != nil, "\(lines[1])")
+        #expect(
+            lines[2] == "    nothing listens on TCP 127.0.0.1:\(port): the kernel answered the SYN with RST, so connect() fails with ECONNREFUSED")
         #expect(lines[3].wholeMatch(of: try Regex(stamp + #"127\.0\.0\.1:\d+ > 127\.0\.0\.1:\#(port) UDP 2 B"#)) != nil, "\(lines[3])")
-        #expect(lines[4].wholeMatch(of: try Regex(stamp + #"127\.0\.0\.1 > 127\.0\.0\.1 ICMP port unreachable \(for UDP 127\.0\.0\.1:\#(port)\)"#)) != nil, "\(lines[4])")
-        #expect(lines[5] == "    nothing listens on UDP 127.0.0.1:\(port): the kernel sent this error back; an unconnected socket is not told "
-            + "(recvfrom() waits until its timeout), a connected one's next recv() fails with ECONNREFUSED")
+        #expect(
+            lines[4].wholeMatch(of: try Regex(stamp + #"127\.0\.0\.1 > 127\.0\.0\.1 ICMP port unreachable \(for UDP 127\.0\.0\.1:\#(port)\)"#))
+                != nil, "\(lines[4])")
+        #expect(
+            lines[5] == "    nothing listens on UDP 127.0.0.1:\(port): the kernel sent this error back; an unconnected socket is not told "
+                + "(recvfrom() waits until its timeout), a connected one's next recv() fails with ECONNREFUSED")
         #expect(capture.text.hasSuffix("netlab: 4 packets captured\n"))
 
         // tshark reads the file and agrees: four frames, the same ports, flags and protocols.
-        let fields = try tshark(["-r", file, "-T", "fields", "-E", "separator=,", "-E", "occurrence=l",
-                                 "-e", "frame.protocols", "-e", "tcp.flags", "-e", "udp.dstport", "-e", "icmp.type", "-e", "icmp.code"])
+        let fields = try tshark([
+            "-r", file, "-T", "fields", "-E", "separator=,", "-E", "occurrence=l",
+            "-e", "frame.protocols", "-e", "tcp.flags", "-e", "udp.dstport", "-e", "icmp.type", "-e", "icmp.code",
+        ])
         let rows = fields.out.split(separator: "\n").map(String.init)
         #expect(rows.count == 4, "\(fields.out) \(fields.stderr)")
         guard rows.count == 4 else { return }
@@ -123,13 +132,18 @@ private func tshark(_ arguments: [String]) throws -> Finished {
     /// recv() does.
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
     func captureExplainsAResetAndTheClientGetsECONNRESET() throws {
-        let server = try Background(python3, ["-u", "-c", """
-            import socket, struct
-            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
-            print("port", s.getsockname()[1], flush=True)
-            c, _ = s.accept(); c.recv(100)
-            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
-            """])
+        let server = try Background(
+            python3,
+            [
+                "-u", "-c",
+                """
+                import socket, struct
+                s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+                print("port", s.getsockname()[1], flush=True)
+                c, _ = s.accept(); c.recv(100)
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); c.close()
+                """,
+            ])
         let port = try server.port()
         let capture = try Background.netlab("capture", "--port", "\(port)")
         _ = try capture.line(containing: "Ctrl-C stops")
@@ -148,8 +162,9 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         let command = asNobody([sharedBinary, "capture", "--count", "1"])
         let denied = try run(command[0], Array(command.dropFirst()))
         #expect(denied.status == 77)
-        #expect(denied.stderr == "netlab: capturing packets needs the CAP_NET_RAW capability: "
-            + "sudo setcap cap_net_raw,cap_net_admin=eip \"$(command -v netlab)\" (or run netlab as root)\n")
+        #expect(
+            denied.stderr == "netlab: capturing packets needs the CAP_NET_RAW capability: "
+                + "sudo setcap cap_net_raw,cap_net_admin=eip \"$(command -v netlab)\" (or run netlab as root)\n")
         #expect(denied.out.isEmpty)
         let usage = try netlab("capture", "--port", "0")
         #expect(usage.status == 64)
@@ -170,8 +185,12 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         try session.typeLine("hello")
         let screen = try session.waitFor("the wire shows why") { flatten($0).contains("so connect() failed with ECONNREFUSED") }
         let rows = screen.split(separator: "\n").map(String.init)
-        let found = rowIndices(screen, ["call TCP client connect() to 127.0.0.1:\(port)", "wire SYN 127.0.0.1:",
-                                        "wire RST/ACK 127.0.0.1:\(port) > 127.0.0.1:", "call TCP client connect() ECONNREFUSED"])
+        let found = rowIndices(
+            screen,
+            [
+                "call TCP client connect() to 127.0.0.1:\(port)", "wire SYN 127.0.0.1:",
+                "wire RST/ACK 127.0.0.1:\(port) > 127.0.0.1:", "call TCP client connect() ECONNREFUSED",
+            ])
         let order = found.compactMap { $0 }
         #expect(order.count == 4 && order == order.sorted(), "\(screen)")
         if order.count == 4 {
@@ -182,8 +201,10 @@ private func tshark(_ arguments: [String]) throws -> Finished {
             }
             let synNumber = number(rows[syn])
             let resetNumber = number(rows[reset])
-            #expect(flatten(screen).contains("the wire shows why: \(resetNumber) RST/ACK from 127.0.0.1:\(port) answered the SYN (\(synNumber)); "
-                + "nothing listens there, so connect() failed with ECONNREFUSED"), "syn \(synNumber), reset \(resetNumber)")
+            #expect(
+                flatten(screen).contains(
+                    "the wire shows why: \(resetNumber) RST/ACK from 127.0.0.1:\(port) answered the SYN (\(synNumber)); "
+                        + "nothing listens there, so connect() failed with ECONNREFUSED"), "syn \(synNumber), reset \(resetNumber)")
         }
         try session.send("F10")
         #expect(try session.exitStatus() == 0)
@@ -196,15 +217,21 @@ private func tshark(_ arguments: [String]) throws -> Finished {
     func teardownRowsComeBeforeTheirFINs() throws {
         let port = try freePort()
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                      "--http-port", "\(try freePort())", "--servers", "tcp"],
+            command: [
+                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                "--http-port", "\(try freePort())", "--servers", "tcp",
+            ],
             width: 200, height: 60)
         try session.waitFor("WIRE on") { $0.contains("WIRE  on") }
         try session.waitForServer("TCP", port: port, "ON")
         try session.typeLine("hello")
         let screen = try session.waitFor("the server's FIN") { $0.contains("wire FIN/ACK 127.0.0.1:\(port) > 127.0.0.1:") }
-        let found = rowIndices(screen, ["call TCP client shutdown(SHUT_WR) 127.0.0.1:\(port)", "wire FIN/ACK 127.0.0.1:",
-                                        "call TCP server close() 127.0.0.1:", "wire FIN/ACK 127.0.0.1:\(port) > 127.0.0.1:"])
+        let found = rowIndices(
+            screen,
+            [
+                "call TCP client shutdown(SHUT_WR) 127.0.0.1:\(port)", "wire FIN/ACK 127.0.0.1:",
+                "call TCP server close() 127.0.0.1:", "wire FIN/ACK 127.0.0.1:\(port) > 127.0.0.1:",
+            ])
         let order = found.compactMap { $0 }
         #expect(order.count == 4 && order == order.sorted(), "\(screen)")
         #expect(flatten(screen).contains("(its FIN came first: it holds TIME_WAIT)"), "\(screen)")
@@ -219,8 +246,10 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         let port = try freePort()
         let student = try freePort()
         let session = try TmuxSession(
-            command: [netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                      "--http-port", "\(try freePort())", "--servers", "none"],
+            command: [
+                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                "--http-port", "\(try freePort())", "--servers", "none",
+            ],
             width: 200, height: 50)
         try session.waitFor("WIRE watches ports \(port),")
         func datagram(_ text: String) {
@@ -311,8 +340,12 @@ private func tshark(_ arguments: [String]) throws -> Finished {
             let win = words.firstIndex(of: "win").map { String(words[$0 + 1]) } ?? ""
             return "\(words[0]) \(ack) \(win)"
         }
-        let tshark = try run("/usr/bin/tshark", ["-n", "-r", file, "-T", "fields", "-E", "separator= ", "-e", "tcp.seq", "-e", "tcp.ack",
-                                                "-e", "tcp.window_size"])
+        let tshark = try run(
+            "/usr/bin/tshark",
+            [
+                "-n", "-r", file, "-T", "fields", "-E", "separator= ", "-e", "tcp.seq", "-e", "tcp.ack",
+                "-e", "tcp.window_size",
+            ])
         #expect(printed == tshark.out.split(separator: "\n").map(String.init), "\(capture.text)\n\(tshark.out)")
         #expect(printed.first?.hasPrefix("1 1 ") == true)
     }
@@ -330,9 +363,14 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         try session.typeLine(":timeout 0.5")
         try session.typeLine("hi")
         let screen = try session.waitFor("the wire shows why") { flatten($0).contains("recvfrom() waited until the timeout") }
-        let order = rowIndices(screen, ["call UDP client sendto() 2 B (any address):", "wire UDP 2 B 127.0.0.1:",
-                                        "wire ICMP port unreachable (for UDP 127.0.0.1:\(port)) 127.0.0.1 > 127.0.0.1",
-                                        "call UDP client no reply from 127.0.0.1:\(port) within 0.5 s"]).compactMap { $0 }
+        let order = rowIndices(
+            screen,
+            [
+                "call UDP client sendto() 2 B (any address):", "wire UDP 2 B 127.0.0.1:",
+                "wire ICMP port unreachable (for UDP 127.0.0.1:\(port)) 127.0.0.1 > 127.0.0.1",
+                "call UDP client no reply from 127.0.0.1:\(port) within 0.5 s",
+            ]
+        ).compactMap { $0 }
         #expect(order.count == 4 && order == order.sorted(), "\(screen)")
         try session.typeLine(":save \(file)")
         try session.waitFor("saved 2 captured packets to \(file)")
@@ -355,7 +393,8 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         try session.typeLine(":udp-mode connected")
         try session.typeLine("y")
         try session.waitFor("the connected citation") {
-            flatten($0).contains("came back for the datagram") && flatten($0).contains("the connected socket was told, so recv() failed with ECONNREFUSED")
+            flatten($0).contains("came back for the datagram")
+                && flatten($0).contains("the connected socket was told, so recv() failed with ECONNREFUSED")
         }
         try session.send("F10")
         #expect(try session.exitStatus() == 0)
@@ -385,13 +424,17 @@ private func tshark(_ arguments: [String]) throws -> Finished {
     @Test func consoleWithoutPrivilegeRunsWithWireOff() throws {
         let port = try freePort()
         let session = try TmuxSession(
-            command: asNobody([sharedBinary, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                               "--http-port", "\(try freePort())", "--servers", "tcp"]),
+            command: asNobody([
+                sharedBinary, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                "--http-port", "\(try freePort())", "--servers", "tcp",
+            ]),
             width: 120, height: 40)
         try session.waitForServer("TCP", port: port, "ON")
         let screen = try session.waitFor("WIRE off") { $0.contains("WIRE  off") }
-        #expect(flatten(screen).contains("WIRE off: capturing packets needs the CAP_NET_RAW capability: sudo setcap cap_net_raw,cap_net_admin=eip "
-            + "\"$(command -v netlab)\" (or run netlab as root); everything else works without it"), "\(screen)")
+        #expect(
+            flatten(screen).contains(
+                "WIRE off: capturing packets needs the CAP_NET_RAW capability: sudo setcap cap_net_raw,cap_net_admin=eip "
+                    + "\"$(command -v netlab)\" (or run netlab as root); everything else works without it"), "\(screen)")
         #expect(screen.contains("Timeline: calls and wire (WIRE off)"))
         try session.typeLine("hello")
         try session.waitFor("TCP <- HELLO")
@@ -404,8 +447,9 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         try session.typeLine(":save \(file)")
         try session.waitFor("saved") { flatten($0).contains("saved 2 made-up packets (WIRE off: nothing was captured) to \(file)") }
         let comments = try tshark(["-r", file, "-T", "fields", "-e", "frame.comment", "-e", "tcp.len"])
-        #expect(comments.out == "made up by netlab from a socket message; not captured\t5\n"
-            + "made up by netlab from a socket message; not captured\t5\n", "\(comments.out) \(comments.stderr)")
+        #expect(
+            comments.out == "made up by netlab from a socket message; not captured\t5\n"
+                + "made up by netlab from a socket message; not captured\t5\n", "\(comments.out) \(comments.stderr)")
         let section = try run("/usr/bin/capinfos", ["-k", file])
         #expect(section.out.contains("NOT A CAPTURE: netlab could not capture packets"))
         try session.send("F10")

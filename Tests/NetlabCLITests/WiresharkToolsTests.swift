@@ -33,8 +33,9 @@ import Testing
     @Test func theAEFlagIsNamedAsTsharkNamesIt() throws {
         let ip: [UInt8] = [0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
         let tcp: [UInt8] = [0x9c, 0x40, 0x2e, 0xe0, 0, 0, 0, 1, 0, 0, 0, 0, 0x51, 0x00, 0xff, 0xff, 0, 0, 0, 0]
-        let frame = CapturedFrame(time: Date(timeIntervalSince1970: 1_795_600_800), linkType: .ethernet,
-                                  bytes: [UInt8](repeating: 0, count: 12) + [0x08, 0x00] + ip + tcp)
+        let frame = CapturedFrame(
+            time: Date(timeIntervalSince1970: 1_795_600_800), linkType: .ethernet,
+            bytes: [UInt8](repeating: 0, count: 12) + [0x08, 0x00] + ip + tcp)
         #expect(WireText.label(FrameDecoder.decode(frame)) == "AE")
         let file = Self.temporary("ae.pcapng")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -56,8 +57,12 @@ import Testing
         #expect(try netlab("tcp-client", "--port", String(port), "end-of-test").status == 0)
         _ = try server.line(containing: "end-of-test", within: 60, orContaining: "\"end-of-test\"")
         #expect(server.interrupt() == 0)
-        let log = Self.temporary("server.txt"), pcap = Self.temporary("server.pcap")
-        defer { try? FileManager.default.removeItem(at: log); try? FileManager.default.removeItem(at: pcap) }
+        let log = Self.temporary("server.txt")
+        let pcap = Self.temporary("server.pcap")
+        defer {
+            try? FileManager.default.removeItem(at: log)
+            try? FileManager.default.removeItem(at: pcap)
+        }
         try Data(server.bytes).write(to: log)
         let converted = try run(try Self.tool("text2pcap"), ["-a", "-T", "40000,\(port)", log.path, pcap.path])
         #expect(converted.status == 0, "\(converted.stderr)")
@@ -73,7 +78,8 @@ import Testing
     /// `http-get --hex` of a 300-byte response, through text2pcap: tshark reads the response
     /// as HTTP, and its bytes are the server's, exactly.
     @Test func clientDumpOfAnHTTPResponseThroughText2pcap() throws {
-        let response = Array("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 250\r\n\r\n".utf8)
+        let response =
+            Array("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 250\r\n\r\n".utf8)
             + [UInt8](repeating: 0x7A, count: 249) + [0x0A]
         let script = """
             import socket, sys
@@ -82,26 +88,39 @@ import Testing
             print("port", s.getsockname()[1], flush=True)
             c, _ = s.accept(); c.recv(4096); c.sendall(data); c.close()
             """
-        let scriptFile = Self.temporary("serve.py"), responseFile = Self.temporary("response.bin")
-        defer { try? FileManager.default.removeItem(at: scriptFile); try? FileManager.default.removeItem(at: responseFile) }
+        let scriptFile = Self.temporary("serve.py")
+        let responseFile = Self.temporary("response.bin")
+        defer {
+            try? FileManager.default.removeItem(at: scriptFile)
+            try? FileManager.default.removeItem(at: responseFile)
+        }
         try script.write(to: scriptFile, atomically: true, encoding: .utf8)
         try Data(response).write(to: responseFile)
         let server = try Background("/bin/sh", ["-c", "exec \"$0\" \"$1\" < \"$2\"", python3, scriptFile.path, responseFile.path])
         let port = try server.port()
         let fetched = try netlab("http-get", "--hex", "http://127.0.0.1:\(port)/notes.txt")
         #expect(fetched.status == 0, "\(fetched.stderr)")
-        #expect(fetched.out.split(separator: "\n").allSatisfy { $0.hasPrefix("#") || $0.range(of: "^[0-9a-f]{4}  ", options: .regularExpression) != nil },
-                "every line is a dump line or starts with #")
-        let dump = Self.temporary("client.txt"), pcap = Self.temporary("client.pcap")
-        defer { try? FileManager.default.removeItem(at: dump); try? FileManager.default.removeItem(at: pcap) }
+        #expect(
+            fetched.out.split(separator: "\n").allSatisfy { $0.hasPrefix("#") || $0.range(of: "^[0-9a-f]{4}  ", options: .regularExpression) != nil },
+            "every line is a dump line or starts with #")
+        let dump = Self.temporary("client.txt")
+        let pcap = Self.temporary("client.pcap")
+        defer {
+            try? FileManager.default.removeItem(at: dump)
+            try? FileManager.default.removeItem(at: pcap)
+        }
         try Data(fetched.stdout).write(to: dump)
         #expect(try run(try Self.tool("text2pcap"), ["-a", "-T", "\(port),40000", dump.path, pcap.path]).status == 0)
         let packets = try Self.payloads(pcap)
         #expect(packets.count == 2)
         let same = packets.last == response
         #expect(same, "the response's \(response.count) bytes came back as \(packets.last?.count ?? 0)")
-        let decoded = try run(try Self.tool("tshark"), ["-r", pcap.path, "-d", "tcp.port==\(port),http", "-Y", "http.response",
-                                                         "-T", "fields", "-e", "http.response.code", "-e", "http.content_length"])
+        let decoded = try run(
+            try Self.tool("tshark"),
+            [
+                "-r", pcap.path, "-d", "tcp.port==\(port),http", "-Y", "http.response",
+                "-T", "fields", "-e", "http.response.code", "-e", "http.content_length",
+            ])
         #expect(decoded.out == "200\t250\n")
     }
 
@@ -117,8 +136,12 @@ import Testing
         let partial = Self.temporary("partial.bin")
         defer { try? FileManager.default.removeItem(at: partial) }
         try Data(file.prefix(123_456)).write(to: partial)
-        let curl = try run(try Self.tool("curl"), ["-s", "-S", "-C", "-", "-o", partial.path, "-w", "%{http_code}",
-                                                    "http://127.0.0.1:\(port)/big.bin"])
+        let curl = try run(
+            try Self.tool("curl"),
+            [
+                "-s", "-S", "-C", "-", "-o", partial.path, "-w", "%{http_code}",
+                "http://127.0.0.1:\(port)/big.bin",
+            ])
         #expect(curl.status == 0, "\(curl.stderr)")
         #expect(curl.out == "206")
         #expect(Array(try Data(contentsOf: partial)) == file)

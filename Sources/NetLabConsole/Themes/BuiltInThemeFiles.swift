@@ -3,191 +3,206 @@
 enum BuiltInThemeFiles {
     /// (name, file text), default first.
     static let all: [(String, String)] = [
-        ("default", #"""
-# netlab theme: default
-# For dark terminals. Every other theme inherits the roles it leaves out from this one.
-#
-# Each role takes   fg = COLOUR, bg = COLOUR, attrs = [ATTRIBUTE, ...]   (all optional).
-# COLOUR: a name (black red green yellow blue magenta cyan white, bright-black ...
-# bright-white), a number 0-255 from the 256-colour palette, or "default" (the terminal's
-# own colour; for roles other than normal: the normal role's colour).
-# ATTRIBUTE: bold, underline, reverse, dim.
+        (
+            "default",
+            #"""
+            # netlab theme: default
+            # For dark terminals. Every other theme inherits the roles it leaves out from this one.
+            #
+            # Each role takes   fg = COLOUR, bg = COLOUR, attrs = [ATTRIBUTE, ...]   (all optional).
+            # COLOUR: a name (black red green yellow blue magenta cyan white, bright-black ...
+            # bright-white), a number 0-255 from the 256-colour palette, or "default" (the terminal's
+            # own colour; for roles other than normal: the normal role's colour).
+            # ATTRIBUTE: bold, underline, reverse, dim.
 
-description = "Dark terminal: coloured status chips, cyan frames"
+            description = "Dark terminal: coloured status chips, cyan frames"
 
-[roles]
-normal         = {}
-status-bar     = { fg = "white", bg = "blue" }
-status-on      = { fg = "black", bg = "green", attrs = ["bold"] }
-status-off     = { fg = "white", bg = "red", attrs = ["bold"] }
-status-busy    = { fg = "black", bg = "yellow", attrs = ["bold"] }
-border         = { fg = "cyan" }
-title          = { fg = "cyan", attrs = ["bold"] }
-focused-title  = { fg = "yellow", attrs = ["bold", "reverse"] }
-time           = { fg = "cyan", attrs = ["dim"] }
-error          = { fg = "red", attrs = ["bold"] }
-success        = { fg = "green", attrs = ["bold"] }
-sent           = { fg = "yellow" }
-received       = { fg = "green", attrs = ["bold"] }
-info           = { fg = "cyan" }
-hex-offset     = { fg = "cyan" }
-hex-bytes      = {}
-hex-ascii      = { fg = "yellow" }
-selected       = { fg = "black", bg = "cyan", attrs = ["bold"] }
-keybar-key     = { fg = "white", bg = "black", attrs = ["bold"] }
-keybar-label   = { fg = "black", bg = "cyan" }
-input          = { attrs = ["bold"] }
-prompt         = { fg = "yellow", attrs = ["bold"] }
-help           = { fg = "white", bg = "blue" }
-dropped        = { fg = "yellow", attrs = ["dim"] }
-banner-success = { fg = "green", attrs = ["bold"] }
-banner-failure = { fg = "red", attrs = ["bold", "underline"] }
-banner-silent  = { fg = "yellow" }
-"""#),
-        ("classroom-light", #"""
-# netlab theme: classroom-light
-# Dark text on a light background: what reads best on a projector in a lit room.
-# Saturated dark colours (256-colour palette) for meaning; no dim text, which
-# projectors wash out. On an 8-colour terminal each colour falls back to the nearest basic one.
+            [roles]
+            normal         = {}
+            status-bar     = { fg = "white", bg = "blue" }
+            status-on      = { fg = "black", bg = "green", attrs = ["bold"] }
+            status-off     = { fg = "white", bg = "red", attrs = ["bold"] }
+            status-busy    = { fg = "black", bg = "yellow", attrs = ["bold"] }
+            border         = { fg = "cyan" }
+            title          = { fg = "cyan", attrs = ["bold"] }
+            focused-title  = { fg = "yellow", attrs = ["bold", "reverse"] }
+            time           = { fg = "cyan", attrs = ["dim"] }
+            error          = { fg = "red", attrs = ["bold"] }
+            success        = { fg = "green", attrs = ["bold"] }
+            sent           = { fg = "yellow" }
+            received       = { fg = "green", attrs = ["bold"] }
+            info           = { fg = "cyan" }
+            hex-offset     = { fg = "cyan" }
+            hex-bytes      = {}
+            hex-ascii      = { fg = "yellow" }
+            selected       = { fg = "black", bg = "cyan", attrs = ["bold"] }
+            keybar-key     = { fg = "white", bg = "black", attrs = ["bold"] }
+            keybar-label   = { fg = "black", bg = "cyan" }
+            input          = { attrs = ["bold"] }
+            prompt         = { fg = "yellow", attrs = ["bold"] }
+            help           = { fg = "white", bg = "blue" }
+            dropped        = { fg = "yellow", attrs = ["dim"] }
+            banner-success = { fg = "green", attrs = ["bold"] }
+            banner-failure = { fg = "red", attrs = ["bold", "underline"] }
+            banner-silent  = { fg = "yellow" }
+            """#
+        ),
+        (
+            "classroom-light",
+            #"""
+            # netlab theme: classroom-light
+            # Dark text on a light background: what reads best on a projector in a lit room.
+            # Saturated dark colours (256-colour palette) for meaning; no dim text, which
+            # projectors wash out. On an 8-colour terminal each colour falls back to the nearest basic one.
 
-description = "Projector in a lit room: dark text on white"
+            description = "Projector in a lit room: dark text on white"
 
-[roles]
-normal         = { fg = 16, bg = 231 }                          # black on white
-status-bar     = { fg = 16, bg = 252 }                          # light grey band
-status-on      = { fg = 231, bg = 22, attrs = ["bold"] }        # white on dark green
-status-off     = { fg = 231, bg = 124, attrs = ["bold"] }       # white on dark red
-status-busy    = { fg = 16, bg = 214, attrs = ["bold"] }        # black on amber
-border         = { fg = 24 }                                    # dark steel blue
-title          = { fg = 18, attrs = ["bold"] }                  # navy
-focused-title  = { fg = 231, bg = 18, attrs = ["bold"] }
-time           = { fg = 242 }                                   # mid grey
-error          = { fg = 160, attrs = ["bold"] }
-success        = { fg = 28, attrs = ["bold"] }
-sent           = { fg = 130 }                                   # brown-orange
-received       = { fg = 28, attrs = ["bold"] }
-info           = { fg = 25 }
-hex-offset     = { fg = 25 }
-hex-bytes      = { fg = 16 }
-hex-ascii      = { fg = 90 }                                    # plum
-selected       = { fg = 231, bg = 25, attrs = ["bold"] }
-keybar-key     = { fg = 231, bg = 18, attrs = ["bold"] }
-keybar-label   = { fg = 16, bg = 252 }
-input          = { fg = 16, attrs = ["bold"] }
-prompt         = { fg = 18, attrs = ["bold"] }
-help           = { fg = 16, bg = 230 }                          # black on cream
-dropped        = { fg = 130 }
-banner-success = { fg = 28, attrs = ["bold"] }
-banner-failure = { fg = 160, attrs = ["bold", "underline"] }
-banner-silent  = { fg = 130 }
-"""#),
-        ("high-contrast", #"""
-# netlab theme: high-contrast
-# Maximum contrast for low vision and poor projectors: bright white on black, meaning carried
-# by pure bright colours *and* by bold/underline/reverse, so nothing depends on hue alone.
+            [roles]
+            normal         = { fg = 16, bg = 231 }                          # black on white
+            status-bar     = { fg = 16, bg = 252 }                          # light grey band
+            status-on      = { fg = 231, bg = 22, attrs = ["bold"] }        # white on dark green
+            status-off     = { fg = 231, bg = 124, attrs = ["bold"] }       # white on dark red
+            status-busy    = { fg = 16, bg = 214, attrs = ["bold"] }        # black on amber
+            border         = { fg = 24 }                                    # dark steel blue
+            title          = { fg = 18, attrs = ["bold"] }                  # navy
+            focused-title  = { fg = 231, bg = 18, attrs = ["bold"] }
+            time           = { fg = 242 }                                   # mid grey
+            error          = { fg = 160, attrs = ["bold"] }
+            success        = { fg = 28, attrs = ["bold"] }
+            sent           = { fg = 130 }                                   # brown-orange
+            received       = { fg = 28, attrs = ["bold"] }
+            info           = { fg = 25 }
+            hex-offset     = { fg = 25 }
+            hex-bytes      = { fg = 16 }
+            hex-ascii      = { fg = 90 }                                    # plum
+            selected       = { fg = 231, bg = 25, attrs = ["bold"] }
+            keybar-key     = { fg = 231, bg = 18, attrs = ["bold"] }
+            keybar-label   = { fg = 16, bg = 252 }
+            input          = { fg = 16, attrs = ["bold"] }
+            prompt         = { fg = 18, attrs = ["bold"] }
+            help           = { fg = 16, bg = 230 }                          # black on cream
+            dropped        = { fg = 130 }
+            banner-success = { fg = 28, attrs = ["bold"] }
+            banner-failure = { fg = 160, attrs = ["bold", "underline"] }
+            banner-silent  = { fg = 130 }
+            """#
+        ),
+        (
+            "high-contrast",
+            #"""
+            # netlab theme: high-contrast
+            # Maximum contrast for low vision and poor projectors: bright white on black, meaning carried
+            # by pure bright colours *and* by bold/underline/reverse, so nothing depends on hue alone.
 
-description = "Low vision: bright colours on black, every state also bold or reversed"
+            description = "Low vision: bright colours on black, every state also bold or reversed"
 
-[roles]
-normal         = { fg = "bright-white", bg = "black" }
-status-bar     = { fg = "black", bg = "bright-white" }
-status-on      = { fg = "black", bg = "bright-green", attrs = ["bold"] }
-status-off     = { fg = "bright-white", bg = "red", attrs = ["bold", "underline"] }
-status-busy    = { fg = "black", bg = "bright-yellow", attrs = ["bold"] }
-border         = { fg = "bright-white" }
-title          = { fg = "bright-yellow", attrs = ["bold"] }
-focused-title  = { fg = "black", bg = "bright-yellow", attrs = ["bold"] }
-time           = { fg = "bright-white" }
-error          = { fg = "bright-red", attrs = ["bold", "underline"] }
-success        = { fg = "bright-green", attrs = ["bold"] }
-sent           = { fg = "bright-yellow" }
-received       = { fg = "bright-green", attrs = ["bold"] }
-info           = { fg = "bright-cyan" }
-hex-offset     = { fg = "bright-cyan", attrs = ["bold"] }
-hex-bytes      = { fg = "bright-white" }
-hex-ascii      = { fg = "bright-yellow" }
-selected       = { fg = "black", bg = "bright-cyan", attrs = ["bold"] }
-keybar-key     = { fg = "black", bg = "bright-yellow", attrs = ["bold"] }
-keybar-label   = { fg = "black", bg = "bright-white" }
-input          = { fg = "bright-white", attrs = ["bold"] }
-prompt         = { fg = "bright-yellow", attrs = ["bold"] }
-help           = { fg = "bright-white", bg = "blue", attrs = ["bold"] }
-dropped        = { fg = "bright-yellow", attrs = ["underline"] }
-banner-success = { fg = "bright-green", attrs = ["bold"] }
-banner-failure = { fg = "bright-red", attrs = ["bold", "underline"] }
-banner-silent  = { fg = "bright-yellow" }
-"""#),
-        ("monochrome", #"""
-# netlab theme: monochrome
-# No colour at all: bold, underline, reverse and dim carry the meaning. Chosen automatically
-# when NO_COLOR is set. Every role is listed so that nothing inherits a colour from default.
+            [roles]
+            normal         = { fg = "bright-white", bg = "black" }
+            status-bar     = { fg = "black", bg = "bright-white" }
+            status-on      = { fg = "black", bg = "bright-green", attrs = ["bold"] }
+            status-off     = { fg = "bright-white", bg = "red", attrs = ["bold", "underline"] }
+            status-busy    = { fg = "black", bg = "bright-yellow", attrs = ["bold"] }
+            border         = { fg = "bright-white" }
+            title          = { fg = "bright-yellow", attrs = ["bold"] }
+            focused-title  = { fg = "black", bg = "bright-yellow", attrs = ["bold"] }
+            time           = { fg = "bright-white" }
+            error          = { fg = "bright-red", attrs = ["bold", "underline"] }
+            success        = { fg = "bright-green", attrs = ["bold"] }
+            sent           = { fg = "bright-yellow" }
+            received       = { fg = "bright-green", attrs = ["bold"] }
+            info           = { fg = "bright-cyan" }
+            hex-offset     = { fg = "bright-cyan", attrs = ["bold"] }
+            hex-bytes      = { fg = "bright-white" }
+            hex-ascii      = { fg = "bright-yellow" }
+            selected       = { fg = "black", bg = "bright-cyan", attrs = ["bold"] }
+            keybar-key     = { fg = "black", bg = "bright-yellow", attrs = ["bold"] }
+            keybar-label   = { fg = "black", bg = "bright-white" }
+            input          = { fg = "bright-white", attrs = ["bold"] }
+            prompt         = { fg = "bright-yellow", attrs = ["bold"] }
+            help           = { fg = "bright-white", bg = "blue", attrs = ["bold"] }
+            dropped        = { fg = "bright-yellow", attrs = ["underline"] }
+            banner-success = { fg = "bright-green", attrs = ["bold"] }
+            banner-failure = { fg = "bright-red", attrs = ["bold", "underline"] }
+            banner-silent  = { fg = "bright-yellow" }
+            """#
+        ),
+        (
+            "monochrome",
+            #"""
+            # netlab theme: monochrome
+            # No colour at all: bold, underline, reverse and dim carry the meaning. Chosen automatically
+            # when NO_COLOR is set. Every role is listed so that nothing inherits a colour from default.
 
-description = "No colour: bold, underline and reverse only (NO_COLOR)"
+            description = "No colour: bold, underline and reverse only (NO_COLOR)"
 
-[roles]
-normal         = {}
-status-bar     = { attrs = ["reverse"] }
-status-on      = { attrs = ["bold"] }
-status-off     = { attrs = ["underline"] }
-status-busy    = { attrs = ["dim"] }
-border         = {}
-title          = { attrs = ["bold"] }
-focused-title  = { attrs = ["bold", "reverse"] }
-time           = {}
-error          = { attrs = ["bold"] }
-success        = { attrs = ["bold"] }
-sent           = {}
-received       = { attrs = ["bold"] }
-info           = {}
-hex-offset     = { attrs = ["dim"] }
-hex-bytes      = {}
-hex-ascii      = {}
-selected       = { attrs = ["reverse"] }
-keybar-key     = { attrs = ["bold"] }
-keybar-label   = { attrs = ["reverse"] }
-input          = { attrs = ["bold"] }
-prompt         = { attrs = ["bold"] }
-help           = { attrs = ["reverse"] }
-dropped        = { attrs = ["dim"] }
-banner-success = { attrs = ["bold"] }
-banner-failure = { attrs = ["bold", "underline"] }
-banner-silent  = { attrs = ["dim"] }
-"""#),
-        ("phosphor", #"""
-# netlab theme: phosphor
-# A 1980s green-screen terminal: shades of phosphor green on near-black, amber for warnings.
-# Roles it leaves out (none today) would come from default.
+            [roles]
+            normal         = {}
+            status-bar     = { attrs = ["reverse"] }
+            status-on      = { attrs = ["bold"] }
+            status-off     = { attrs = ["underline"] }
+            status-busy    = { attrs = ["dim"] }
+            border         = {}
+            title          = { attrs = ["bold"] }
+            focused-title  = { attrs = ["bold", "reverse"] }
+            time           = {}
+            error          = { attrs = ["bold"] }
+            success        = { attrs = ["bold"] }
+            sent           = {}
+            received       = { attrs = ["bold"] }
+            info           = {}
+            hex-offset     = { attrs = ["dim"] }
+            hex-bytes      = {}
+            hex-ascii      = {}
+            selected       = { attrs = ["reverse"] }
+            keybar-key     = { attrs = ["bold"] }
+            keybar-label   = { attrs = ["reverse"] }
+            input          = { attrs = ["bold"] }
+            prompt         = { attrs = ["bold"] }
+            help           = { attrs = ["reverse"] }
+            dropped        = { attrs = ["dim"] }
+            banner-success = { attrs = ["bold"] }
+            banner-failure = { attrs = ["bold", "underline"] }
+            banner-silent  = { attrs = ["dim"] }
+            """#
+        ),
+        (
+            "phosphor",
+            #"""
+            # netlab theme: phosphor
+            # A 1980s green-screen terminal: shades of phosphor green on near-black, amber for warnings.
+            # Roles it leaves out (none today) would come from default.
 
-description = "Green-screen CRT: phosphor greens, amber alerts"
+            description = "Green-screen CRT: phosphor greens, amber alerts"
 
-[roles]
-normal         = { fg = 40, bg = 232 }
-status-bar     = { fg = 232, bg = 28 }
-status-on      = { fg = 232, bg = 46, attrs = ["bold"] }
-status-off     = { fg = 232, bg = 214, attrs = ["bold"] }
-status-busy    = { fg = 232, bg = 34, attrs = ["bold", "underline"] }
-border         = { fg = 22 }
-title          = { fg = 46, attrs = ["bold"] }
-focused-title  = { fg = 232, bg = 46, attrs = ["bold"] }
-time           = { fg = 28 }
-error          = { fg = 214, attrs = ["bold"] }
-success        = { fg = 46, attrs = ["bold"] }
-sent           = { fg = 148 }
-received       = { fg = 46, attrs = ["bold"] }
-info           = { fg = 34 }
-hex-offset     = { fg = 28 }
-hex-bytes      = { fg = 40 }
-hex-ascii      = { fg = 120 }
-selected       = { fg = 232, bg = 40, attrs = ["bold"] }
-keybar-key     = { fg = 232, bg = 46, attrs = ["bold"] }
-keybar-label   = { fg = 46, bg = 22 }
-input          = { fg = 120, attrs = ["bold"] }
-prompt         = { fg = 46, attrs = ["bold"] }
-help           = { fg = 120, bg = 22 }
-dropped        = { fg = 214 }
-banner-success = { fg = 46, attrs = ["bold"] }
-banner-failure = { fg = 214, attrs = ["bold", "underline"] }
-banner-silent  = { fg = 148 }
-"""#),
+            [roles]
+            normal         = { fg = 40, bg = 232 }
+            status-bar     = { fg = 232, bg = 28 }
+            status-on      = { fg = 232, bg = 46, attrs = ["bold"] }
+            status-off     = { fg = 232, bg = 214, attrs = ["bold"] }
+            status-busy    = { fg = 232, bg = 34, attrs = ["bold", "underline"] }
+            border         = { fg = 22 }
+            title          = { fg = 46, attrs = ["bold"] }
+            focused-title  = { fg = 232, bg = 46, attrs = ["bold"] }
+            time           = { fg = 28 }
+            error          = { fg = 214, attrs = ["bold"] }
+            success        = { fg = 46, attrs = ["bold"] }
+            sent           = { fg = 148 }
+            received       = { fg = 46, attrs = ["bold"] }
+            info           = { fg = 34 }
+            hex-offset     = { fg = 28 }
+            hex-bytes      = { fg = 40 }
+            hex-ascii      = { fg = 120 }
+            selected       = { fg = 232, bg = 40, attrs = ["bold"] }
+            keybar-key     = { fg = 232, bg = 46, attrs = ["bold"] }
+            keybar-label   = { fg = 46, bg = 22 }
+            input          = { fg = 120, attrs = ["bold"] }
+            prompt         = { fg = 46, attrs = ["bold"] }
+            help           = { fg = 120, bg = 22 }
+            dropped        = { fg = 214 }
+            banner-success = { fg = 46, attrs = ["bold"] }
+            banner-failure = { fg = 214, attrs = ["bold", "underline"] }
+            banner-silent  = { fg = 148 }
+            """#
+        ),
     ]
 }

@@ -45,7 +45,8 @@ public enum Palette {
     public static func fit(_ index: Int, available: Int) -> Int {
         if index < available { return index }
         let (r, g, b) = rgb(index)
-        let high = max(r, g, b), low = min(r, g, b)
+        let high = max(r, g, b)
+        let low = min(r, g, b)
         let sixteen = available >= 16
         if high - low <= 40 {
             let level = (r + g + b) / 3

@@ -10,8 +10,10 @@ public struct Theme: Equatable, Sendable {
         public var reverse = false
         public var dim = false
 
-        public init(foreground: Int? = nil, background: Int? = nil, bold: Bool = false,
-                    underline: Bool = false, reverse: Bool = false, dim: Bool = false) {
+        public init(
+            foreground: Int? = nil, background: Int? = nil, bold: Bool = false,
+            underline: Bool = false, reverse: Bool = false, dim: Bool = false
+        ) {
             self.foreground = foreground
             self.background = background
             self.bold = bold
@@ -31,8 +33,10 @@ public struct Theme: Equatable, Sendable {
 
     /// A theme from the roles a file gives. Missing roles come from `base`; a role without a
     /// colour takes the colour of this theme's `normal` role.
-    public init(name: String, description: String = "", origin: String = "built-in",
-                styles given: [StyleRole: Style], base: Theme? = nil) {
+    public init(
+        name: String, description: String = "", origin: String = "built-in",
+        styles given: [StyleRole: Style], base: Theme? = nil
+    ) {
         self.name = name
         self.description = description
         self.origin = origin

@@ -20,7 +20,8 @@ public struct ThemeCatalog: Sendable {
     public init(userFolder: URL?) {
         themes = Theme.builtIn
         guard let userFolder,
-              let names = try? FileManager.default.contentsOfDirectory(atPath: userFolder.path) else { return }
+            let names = try? FileManager.default.contentsOfDirectory(atPath: userFolder.path)
+        else { return }
         for file in names.sorted() where file.hasSuffix(".toml") {
             do {
                 add(try Self.load(userFolder.appendingPathComponent(file).path))

@@ -33,8 +33,9 @@ extension Theme {
         do {
             document = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw ThemeFileError(file: file, line: error.source.begin.line,
-                                 problem: "not valid TOML (column \(error.source.begin.column)): \(error.description)")
+            throw ThemeFileError(
+                file: file, line: error.source.begin.line,
+                problem: "not valid TOML (column \(error.source.begin.column)): \(error.description)")
         } catch {
             throw ThemeFileError(file: file, line: 1, problem: "not valid TOML: \(error)")
         }
@@ -64,8 +65,10 @@ extension Theme {
         return Theme(name: name, description: description, origin: file, styles: given, base: base)
     }
 
-    private static func style(_ value: TOMLValueConvertible, path: [String],
-                              fail: ([String], String) -> ThemeFileError) throws(ThemeFileError) -> Style {
+    private static func style(
+        _ value: TOMLValueConvertible, path: [String],
+        fail: ([String], String) -> ThemeFileError
+    ) throws(ThemeFileError) -> Style {
         guard let table = value.table else {
             throw fail(path, "role \(path.last!) must be a table such as { fg = \"red\", attrs = [\"bold\"] }")
         }
@@ -98,8 +101,10 @@ extension Theme {
     }
 
     /// A colour name, "default" (nil), or a palette number 0-255.
-    private static func color(_ value: TOMLValueConvertible, path: [String],
-                              fail: ([String], String) -> ThemeFileError) throws(ThemeFileError) -> Int? {
+    private static func color(
+        _ value: TOMLValueConvertible, path: [String],
+        fail: ([String], String) -> ThemeFileError
+    ) throws(ThemeFileError) -> Int? {
         let what = "\(path[path.count - 2]).\(path.last!)"
         if let number = value.int {
             guard (0...255).contains(number) else {
@@ -125,7 +130,8 @@ extension Theme {
     }
 
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         var previous = Array(0...b.count)
         for i in 1...max(1, a.count) where !a.isEmpty {
             var current = [i] + Array(repeating: 0, count: b.count)

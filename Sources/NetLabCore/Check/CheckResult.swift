@@ -25,8 +25,10 @@ public struct CheckResult: Equatable, Sendable {
     /// What a report keeps of the bytes a check sent (they are the same for every server).
     public static let keptSentBytes = 4 << 10
 
-    public init(name: String, passed: Bool, sent: [UInt8], received: [UInt8], receivedCount: Int? = nil, expected: String,
-                problem: String? = nil, why: String) {
+    public init(
+        name: String, passed: Bool, sent: [UInt8], received: [UInt8], receivedCount: Int? = nil, expected: String,
+        problem: String? = nil, why: String
+    ) {
         self.name = name
         self.passed = passed
         self.sent = Array(sent.prefix(Self.keptSentBytes))

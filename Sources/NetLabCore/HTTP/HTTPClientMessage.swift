@@ -32,7 +32,8 @@ public enum HTTPClientMessage {
         /// `200 OK, text/html, body 214 bytes (391 with the head)`, for a one-line summary:
         /// the body and the whole response are labelled, so neither is mistaken for the other.
         public var summary: String {
-            let type = headerLines.first { $0.lowercased().hasPrefix("content-type:") }
+            let type =
+                headerLines.first { $0.lowercased().hasPrefix("content-type:") }
                 .map { String($0.dropFirst("content-type:".count)).trimmingSpaces } ?? "no Content-Type"
             let status = statusLine.split(separator: " ", maxSplits: 1).dropFirst().first ?? Substring(statusLine)
             let whole = total.map { " (\($0) with the head)" } ?? ""
@@ -101,8 +102,9 @@ public enum HTTPClientMessage {
         let statusLine = lines.first ?? ""
         let parts = statusLine.split(separator: " ")
         let status = parts.count >= 2 && parts[0].hasPrefix("HTTP/") ? Int(parts[1]) : nil
-        return Response(statusLine: statusLine, status: status, headerLines: Array(lines.dropFirst()),
-                        body: Array(bytes[bodyStart...]), total: bytes.count)
+        return Response(
+            statusLine: statusLine, status: status, headerLines: Array(lines.dropFirst()),
+            body: Array(bytes[bodyStart...]), total: bytes.count)
     }
 }
 

@@ -65,7 +65,8 @@ public struct HTTPConnectionState: Sendable {
         // A head at its limits plus one read.
         inputLimit = limits.requestLine + limits.headerBytes + readSize
         // A turned-away client gets a second at most to send the head its 503 answers.
-        arm(busy ? min(1, headerTimeout) : idleTimeout, now: now,
+        arm(
+            busy ? min(1, headerTimeout) : idleTimeout, now: now,
             .close(reason: "nothing arrived for \(ClientFailure.format(idleTimeout)) s"))
     }
 

@@ -26,18 +26,21 @@ public enum HTTPDate {
     public static func parse(_ text: String) -> Int? {
         let words = text.split(separator: " ")
         if words.count == 6, words[0].count == 4, words[0].hasSuffix(","), words[5] == "GMT",
-           let day = Int(words[1]), let month = months.firstIndex(of: String(words[2])), let year = Int(words[3]) {
+            let day = Int(words[1]), let month = months.firstIndex(of: String(words[2])), let year = Int(words[3])
+        {
             return seconds(year: year, month: month, day: day, clock: words[4])
         }
         if words.count == 4, words[0].hasSuffix(","), words[3] == "GMT" {
             // RFC 850: a two-digit year; RFC 9110 says one more than 50 years ahead is in the past.
             let date = words[1].split(separator: "-")
             guard date.count == 3, let day = Int(date[0]), let month = months.firstIndex(of: String(date[1])),
-                  date[2].count == 2, let short = Int(date[2]) else { return nil }
+                date[2].count == 2, let short = Int(date[2])
+            else { return nil }
             return seconds(year: short < 70 ? 2000 + short : 1900 + short, month: month, day: day, clock: words[2])
         }
         if words.count == 5, let month = months.firstIndex(of: String(words[1])), let day = Int(words[2]),
-           let year = Int(words[4]) {
+            let year = Int(words[4])
+        {
             return seconds(year: year, month: month, day: day, clock: words[3])
         }
         return nil
@@ -46,7 +49,8 @@ public enum HTTPDate {
     private static func seconds(year: Int, month: Int, day: Int, clock text: Substring) -> Int? {
         let clock = text.split(separator: ":").compactMap { Int($0) }
         guard clock.count == 3, (1...31).contains(day), (0...23).contains(clock[0]), (0...59).contains(clock[1]),
-              (0...60).contains(clock[2]), year >= 1970 else { return nil }
+            (0...60).contains(clock[2]), year >= 1970
+        else { return nil }
         var parts = tm()
         parts.tm_year = Int32(year - 1900)
         parts.tm_mon = Int32(month)

@@ -85,10 +85,12 @@ public struct HTTPRequestParser: Sendable {
         }
         if first.count > limits.requestLine { return .failure(.uriTooLong(limit: limits.requestLine)) }
         guard let space1 = first.firstIndex(of: 0x20), let space2 = first[(space1 + 1)...].firstIndex(of: 0x20),
-              !first[(space2 + 1)...].contains(0x20) else {
+            !first[(space2 + 1)...].contains(0x20)
+        else {
             return .failure(.badRequest("the request line must be METHOD SP TARGET SP HTTP-VERSION"))
         }
-        let methodBytes = first[first.startIndex..<space1], targetBytes = first[(space1 + 1)..<space2]
+        let methodBytes = first[first.startIndex..<space1]
+        let targetBytes = first[(space1 + 1)..<space2]
         guard !methodBytes.isEmpty, !targetBytes.isEmpty else {
             return .failure(.badRequest("the request line must be METHOD SP TARGET SP HTTP-VERSION"))
         }
@@ -152,14 +154,17 @@ public struct HTTPRequestParser: Sendable {
         }
         if let length = contentLength {
             guard !length.isEmpty, length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), length.utf8.count <= 12,
-                  let value = Int(length) else {
+                let value = Int(length)
+            else {
                 return .failure(.badRequest("Content-Length is not a number"))
             }
             bodyLength = value
         }
-        return .success(HTTPRequestHead(method: String(decoding: methodBytes, as: UTF8.self),
-                                        target: String(decoding: targetBytes, as: UTF8.self),
-                                        version: version, fields: fields, bodyLength: bodyLength, chunked: chunked))
+        return .success(
+            HTTPRequestHead(
+                method: String(decoding: methodBytes, as: UTF8.self),
+                target: String(decoding: targetBytes, as: UTF8.self),
+                version: version, fields: fields, bodyLength: bodyLength, chunked: chunked))
     }
 
     /// RFC 9110 token: one or more of ! # $ % & ' * + - . ^ _ ` | ~, digits and letters.
@@ -178,10 +183,12 @@ public struct HTTPRequestParser: Sendable {
         let text = String(decoding: bytes, as: UTF8.self)
         let digits = Array(text.utf8.dropFirst(5))
         guard text.hasPrefix("HTTP/"), digits.count == 3, digits[1] == 0x2E,
-              (0x30...0x39).contains(digits[0]), (0x30...0x39).contains(digits[2]) else {
+            (0x30...0x39).contains(digits[0]), (0x30...0x39).contains(digits[2])
+        else {
             return .failure(.badRequest("the version must look like HTTP/1.1"))
         }
-        let major = Int(digits[0] - 0x30), minor = Int(digits[2] - 0x30)
+        let major = Int(digits[0] - 0x30)
+        let minor = Int(digits[2] - 0x30)
         // HTTP/1.2 and later 1.x are answered as 1.1 (RFC 9112, section 2.3); 2.0 and up are not HTTP/1.
         guard major == 1 else { return .failure(.versionNotSupported(String(text.dropFirst(5)))) }
         return .success((major, minor))

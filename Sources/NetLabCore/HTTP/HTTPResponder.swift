@@ -25,8 +25,9 @@ public struct HTTPResponder {
     public func respond(to head: HTTPRequestHead) -> HTTPResponsePlan {
         let keepAlive = head.keepAlive && !closeAfterEachResponse && !busy
         if busy {
-            return page(503, "Too many connections; try again in a moment.", head: head, keepAlive: false,
-                        extra: [("Retry-After", "1")])
+            return page(
+                503, "Too many connections; try again in a moment.", head: head, keepAlive: false,
+                extra: [("Retry-After", "1")])
         }
         guard head.method == "GET" || head.method == "HEAD" else {
             // A method HTTP defines but this server does not serve is 405 (with Allow); one it
@@ -37,11 +38,13 @@ public struct HTTPResponder {
             // connection kept.
             let keep = keepAlive && (head.bodyLength > 0 || head.chunked)
             if HTTPRequestHead.standardMethods.contains(head.method) {
-                return page(405, "\(head.method) is not served here; use GET or HEAD.", head: head, keepAlive: keep,
-                            extra: [("Allow", "GET, HEAD")])
+                return page(
+                    405, "\(head.method) is not served here; use GET or HEAD.", head: head, keepAlive: keep,
+                    extra: [("Allow", "GET, HEAD")])
             }
-            return page(501, "the method \(head.method) is not implemented here; use GET or HEAD.", head: head,
-                        keepAlive: keep)
+            return page(
+                501, "the method \(head.method) is not implemented here; use GET or HEAD.", head: head,
+                keepAlive: keep)
         }
         let target: HTTPTarget.Path
         switch HTTPTarget.path(of: head.target) {
@@ -55,23 +58,27 @@ public struct HTTPResponder {
             return page(301, "this folder is at \(location)", head: head, keepAlive: keepAlive, extra: [("Location", location)])
         case .success(.listing(let listing)):
             let headOnly = head.method == "HEAD"
-            return response(status: 200, contentType: "text/html; charset=utf-8", body: headOnly ? .none : .bytes(listing),
-                            length: listing.count, modified: nil, keepAlive: keepAlive, requestLine: head.requestLine,
-                            extra: [("Cache-Control", "no-cache")])
+            return response(
+                status: 200, contentType: "text/html; charset=utf-8", body: headOnly ? .none : .bytes(listing),
+                length: listing.count, modified: nil, keepAlive: keepAlive, requestLine: head.requestLine,
+                extra: [("Cache-Control", "no-cache")])
         case .success(.file(let fd, let size, let modified, let version, let name)):
-            return file(.file(fd: fd, offset: 0, length: size), size: size, modified: modified, version: version, name: name,
-                        head: head, keepAlive: keepAlive)
+            return file(
+                .file(fd: fd, offset: 0, length: size), size: size, modified: modified, version: version, name: name,
+                head: head, keepAlive: keepAlive)
         case .success(.memory(let bytes, let modified, let version, let name)):
-            return file(.bytes(bytes), size: bytes.count, modified: modified, version: version, name: name, head: head,
-                        keepAlive: keepAlive)
+            return file(
+                .bytes(bytes), size: bytes.count, modified: modified, version: version, name: name, head: head,
+                keepAlive: keepAlive)
         }
     }
 
     /// The answer to bytes that are not a request (parse errors): the page, then close.
     public func refuse(_ refusal: HTTPRefusal) -> HTTPResponsePlan {
         let page = HTTPResponseHead.errorPage(refusal.status, detail: refusal.detail)
-        return response(status: refusal.status, contentType: "text/html; charset=utf-8", body: .bytes(page), length: page.count,
-                        modified: nil, keepAlive: false, requestLine: "-")
+        return response(
+            status: refusal.status, contentType: "text/html; charset=utf-8", body: .bytes(page), length: page.count,
+            modified: nil, keepAlive: false, requestLine: "-")
     }
 
     /// 408: a request head that did not arrive in time; then close.
@@ -81,8 +88,10 @@ public struct HTTPResponder {
 
     /// A file's answer: its validators, then preconditions (304/412), then a range (206/416)
     /// or the whole file (200). `whole` is the whole file, in memory or open.
-    private func file(_ whole: HTTPResponsePlan.Body, size: Int, modified: Int, version: Int, name: String,
-                      head: HTTPRequestHead, keepAlive: Bool) -> HTTPResponsePlan {
+    private func file(
+        _ whole: HTTPResponsePlan.Body, size: Int, modified: Int, version: Int, name: String,
+        head: HTTPRequestHead, keepAlive: Bool
+    ) -> HTTPResponsePlan {
         let headOnly = head.method == "HEAD"
         let etag = HTTPPreconditions.etag(size: size, modifiedNanoseconds: version)
         var opened: Int32? = nil
@@ -93,30 +102,36 @@ public struct HTTPResponder {
         var answer: HTTPResponsePlan
         switch HTTPPreconditions.evaluate(head, etag: etag, modified: modified) {
         case .notModified:
-            answer = response(status: 304, contentType: nil, body: .none, length: nil, modified: modified, keepAlive: keepAlive,
-                              requestLine: head.requestLine, extra: validators)
+            answer = response(
+                status: 304, contentType: nil, body: .none, length: nil, modified: modified, keepAlive: keepAlive,
+                requestLine: head.requestLine, extra: validators)
         case .failed:
-            answer = page(412, "the file is not the version the request's If-Match or If-Unmodified-Since names", head: head,
-                          keepAlive: keepAlive, extra: validators)
+            answer = page(
+                412, "the file is not the version the request's If-Match or If-Unmodified-Since names", head: head,
+                keepAlive: keepAlive, extra: validators)
         case .proceed:
             let contentType = MIMEType.forFile(name)
             switch HTTPPreconditions.range(head, size: size, etag: etag, modified: modified) {
             case .whole:
-                answer = response(status: 200, contentType: contentType, body: headOnly ? .none : whole, length: size,
-                                  modified: modified, keepAlive: keepAlive, requestLine: head.requestLine,
-                                  extra: validators + [("Accept-Ranges", "bytes")])
+                answer = response(
+                    status: 200, contentType: contentType, body: headOnly ? .none : whole, length: size,
+                    modified: modified, keepAlive: keepAlive, requestLine: head.requestLine,
+                    extra: validators + [("Accept-Ranges", "bytes")])
             case .part(let first, let last):
-                let part: HTTPResponsePlan.Body = switch whole {
-                case .file(let fd, _, _): .file(fd: fd, offset: first, length: last - first + 1)
-                case .bytes(let bytes): .bytes(Array(bytes[first...last]))
-                case .none: .none
-                }
-                answer = response(status: 206, contentType: contentType, body: part, length: last - first + 1, modified: modified,
-                                  keepAlive: keepAlive, requestLine: head.requestLine,
-                                  extra: validators + [("Accept-Ranges", "bytes"), ("Content-Range", "bytes \(first)-\(last)/\(size)")])
+                let part: HTTPResponsePlan.Body =
+                    switch whole {
+                    case .file(let fd, _, _): .file(fd: fd, offset: first, length: last - first + 1)
+                    case .bytes(let bytes): .bytes(Array(bytes[first...last]))
+                    case .none: .none
+                    }
+                answer = response(
+                    status: 206, contentType: contentType, body: part, length: last - first + 1, modified: modified,
+                    keepAlive: keepAlive, requestLine: head.requestLine,
+                    extra: validators + [("Accept-Ranges", "bytes"), ("Content-Range", "bytes \(first)-\(last)/\(size)")])
             case .unsatisfiable:
-                answer = page(416, "the file has \(size) bytes; the requested range starts past its end", head: head,
-                              keepAlive: keepAlive, extra: [("Content-Range", "bytes */\(size)"), ("Accept-Ranges", "bytes")])
+                answer = page(
+                    416, "the file has \(size) bytes; the requested range starts past its end", head: head,
+                    keepAlive: keepAlive, extra: [("Content-Range", "bytes */\(size)"), ("Accept-Ranges", "bytes")])
             }
         }
         if case .file = answer.body {} else { answer.unusedFile = opened }
@@ -124,16 +139,21 @@ public struct HTTPResponder {
     }
 
     /// An error or notice page (the body is left out for HEAD).
-    private func page(_ status: Int, _ detail: String, head: HTTPRequestHead, keepAlive: Bool,
-                      extra: [(name: String, value: String)] = []) -> HTTPResponsePlan {
+    private func page(
+        _ status: Int, _ detail: String, head: HTTPRequestHead, keepAlive: Bool,
+        extra: [(name: String, value: String)] = []
+    ) -> HTTPResponsePlan {
         let page = HTTPResponseHead.errorPage(status, detail: detail)
-        return response(status: status, contentType: "text/html; charset=utf-8",
-                        body: head.method == "HEAD" ? .none : .bytes(page), length: page.count, modified: nil,
-                        keepAlive: keepAlive, requestLine: head.requestLine, extra: extra)
+        return response(
+            status: status, contentType: "text/html; charset=utf-8",
+            body: head.method == "HEAD" ? .none : .bytes(page), length: page.count, modified: nil,
+            keepAlive: keepAlive, requestLine: head.requestLine, extra: extra)
     }
 
-    private func response(status: Int, contentType: String?, body: HTTPResponsePlan.Body, length: Int?, modified: Int?,
-                          keepAlive: Bool, requestLine: String, extra: [(name: String, value: String)] = []) -> HTTPResponsePlan {
+    private func response(
+        status: Int, contentType: String?, body: HTTPResponsePlan.Body, length: Int?, modified: Int?,
+        keepAlive: Bool, requestLine: String, extra: [(name: String, value: String)] = []
+    ) -> HTTPResponsePlan {
         let now = clock.secondsSince1970()
         var fields: [(name: String, value: String)] = [("Date", Self.date(now)), ("Server", "netlab")]
         if let contentType { fields.append(("Content-Type", contentType)) }
@@ -142,8 +162,9 @@ public struct HTTPResponder {
         if let modified { fields.append(("Last-Modified", Self.lastModified(min(modified, now)))) }
         fields += extra
         fields.append(("Connection", keepAlive ? "keep-alive" : "close"))
-        return HTTPResponsePlan(status: status, head: HTTPResponseHead(status: status, fields: fields).bytes, body: body,
-                            keepAlive: keepAlive, requestLine: requestLine)
+        return HTTPResponsePlan(
+            status: status, head: HTTPResponseHead(status: status, fields: fields).bytes, body: body,
+            keepAlive: keepAlive, requestLine: requestLine)
     }
 
     /// The Date header's value, formatted once per second (shared by every server's queue).

@@ -51,7 +51,8 @@ public struct HTTPResponseHead: Equatable, Sendable {
     public static func errorPage(_ code: Int, detail: String) -> [UInt8] {
         let title = "\(code) \(reason(code))"
         let escaped = detail.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;")
-        return Array("""
+        return Array(
+            """
             <!DOCTYPE html>
             <html><head><meta charset="utf-8"><title>\(title)</title></head>
             <body><h1>\(title)</h1><p>\(escaped)</p><hr><p>netlab</p></body></html>

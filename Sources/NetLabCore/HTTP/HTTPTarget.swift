@@ -34,12 +34,14 @@ public enum HTTPTarget {
     /// `decodedPath`, and `HTTPTargetTests` checks that both agree.
     static func plainPath(of target: String) -> Path? {
         let bytes = target.utf8
-        guard bytes.first == 0x2F, bytes.allSatisfy({ byte in
-            switch byte {
-            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x5F, 0x2E, 0x7E, 0x2F: true
-            default: false
-            }
-        }) else { return nil }
+        guard bytes.first == 0x2F,
+            bytes.allSatisfy({ byte in
+                switch byte {
+                case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x5F, 0x2E, 0x7E, 0x2F: true
+                default: false
+                }
+            })
+        else { return nil }
         var segments: [String] = []
         for piece in bytes.split(separator: 0x2F, omittingEmptySubsequences: true) {
             if piece.allSatisfy({ $0 == 0x2E }) && piece.count <= 2 { return nil }  // "." or ".."

@@ -81,7 +81,7 @@ public struct HTTPURL: Equatable, Sendable {
         var port: UInt16 = 80
         if let portText, !portText.isEmpty {
             guard portText.count <= 5, portText.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(portText),
-                  (1...65535).contains(value)
+                (1...65535).contains(value)
             else { throw .badPort(text, port: String(portText)) }
             port = UInt16(value)
         }

@@ -16,8 +16,10 @@ public enum MIMEType {
             "mp4": "video/mp4", "webm": "video/webm", "ogv": "video/ogg", "mov": "video/quicktime",
             "pcap": "application/vnd.tcpdump.pcap", "pcapng": "application/octet-stream",
         ]
-        for source in ["txt", "md", "py", "c", "h", "cc", "cpp", "hpp", "java", "sh", "swift", "rs", "go", "rb",
-                       "pl", "kt", "ts", "toml", "yaml", "yml", "ini", "cfg", "conf", "log", "sql", "tex"] {
+        for source in [
+            "txt", "md", "py", "c", "h", "cc", "cpp", "hpp", "java", "sh", "swift", "rs", "go", "rb",
+            "pl", "kt", "ts", "toml", "yaml", "yml", "ini", "cfg", "conf", "log", "sql", "tex",
+        ] {
             table[source] = "text/plain; charset=utf-8"
         }
         return table

@@ -133,8 +133,10 @@ public enum TraceText {
     static func option(level: UInt64, _ value: UInt64) -> String {
         switch level {
         case 1:
-            [2: "SO_REUSEADDR", 6: "SO_BROADCAST", 7: "SO_SNDBUF", 8: "SO_RCVBUF", 9: "SO_KEEPALIVE", 13: "SO_LINGER",
-             15: "SO_REUSEPORT", 20: "SO_RCVTIMEO", 21: "SO_SNDTIMEO", 4: "SO_ERROR", 3: "SO_TYPE"][value] ?? "\(value)"
+            [
+                2: "SO_REUSEADDR", 6: "SO_BROADCAST", 7: "SO_SNDBUF", 8: "SO_RCVBUF", 9: "SO_KEEPALIVE", 13: "SO_LINGER",
+                15: "SO_REUSEPORT", 20: "SO_RCVTIMEO", 21: "SO_SNDTIMEO", 4: "SO_ERROR", 3: "SO_TYPE",
+            ][value] ?? "\(value)"
         case 6:
             [1: "TCP_NODELAY", 4: "TCP_KEEPIDLE", 5: "TCP_KEEPINTVL", 6: "TCP_KEEPCNT"][value] ?? "\(value)"
         default:

@@ -60,6 +60,8 @@ public struct TracedCall: Sendable, Equatable {
     }
 
     /// x86-64's numbers (arch/x86/entry/syscalls/syscall_64.tbl).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // (named as the architecture is, beside `aarch64`)
     public static let x86_64: [Int: Syscall] = [
         0: .read, 1: .write, 3: .close,
         41: .socket, 42: .connect, 43: .accept, 44: .sendto, 45: .recvfrom, 46: .sendmsg, 47: .recvmsg, 48: .shutdown,

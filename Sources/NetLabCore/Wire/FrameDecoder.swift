@@ -7,8 +7,9 @@ public enum FrameDecoder {
 
     public static func decode(_ frame: CapturedFrame) -> DecodedFrame {
         let bytes = frame.bytes
-        var decoded = DecodedFrame(link: .unknown(frame.linkType), linkRange: 0..<0, ip: nil, transport: nil,
-                                   payload: bytes.count..<bytes.count, length: frame.length, capturedLength: bytes.count)
+        var decoded = DecodedFrame(
+            link: .unknown(frame.linkType), linkRange: 0..<0, ip: nil, transport: nil,
+            payload: bytes.count..<bytes.count, length: frame.length, capturedLength: bytes.count)
         let reader = ByteReader(bytes)
         let network: UInt16?
         switch frame.linkType {
@@ -17,22 +18,27 @@ public enum FrameDecoder {
             var etherType = reader.u16(12)
             var end = 14
             // One 802.1Q tag, as a switch port mirror may deliver.
-            if etherType == 0x8100, bytes.count >= 18 { etherType = reader.u16(16); end = 18 }
+            if etherType == 0x8100, bytes.count >= 18 {
+                etherType = reader.u16(16)
+                end = 18
+            }
             decoded.link = .ethernet(source: Array(bytes[6..<12]), destination: Array(bytes[0..<6]), etherType: etherType)
             decoded.linkRange = 0..<end
             network = etherType
         case .linuxCooked:
             guard bytes.count >= 16 else { return decoded }
             let addressLength = min(8, Int(reader.u16(4)))
-            decoded.link = .linuxCooked(version: 1, packetType: reader.u16(0), protocolType: reader.u16(14),
-                                        address: Array(bytes[6..<(6 + addressLength)]))
+            decoded.link = .linuxCooked(
+                version: 1, packetType: reader.u16(0), protocolType: reader.u16(14),
+                address: Array(bytes[6..<(6 + addressLength)]))
             decoded.linkRange = 0..<16
             network = reader.u16(14)
         case .linuxCooked2:
             guard bytes.count >= 20 else { return decoded }
             let addressLength = min(8, Int(bytes[11]))
-            decoded.link = .linuxCooked(version: 2, packetType: UInt16(bytes[10]), protocolType: reader.u16(0),
-                                        address: Array(bytes[12..<(12 + addressLength)]))
+            decoded.link = .linuxCooked(
+                version: 2, packetType: UInt16(bytes[10]), protocolType: reader.u16(0),
+                address: Array(bytes[12..<(12 + addressLength)]))
             decoded.linkRange = 0..<20
             network = reader.u16(0)
         case .raw:
@@ -52,8 +58,9 @@ public enum FrameDecoder {
             decoded.payload = transportStart..<transportEnd
             return decoded
         }
-        decodeTransport(&decoded, reader, protocolNumber: ip.protocolNumber, version: ip.version,
-                        start: transportStart, end: transportEnd)
+        decodeTransport(
+            &decoded, reader, protocolNumber: ip.protocolNumber, version: ip.version,
+            start: transportStart, end: transportEnd)
         return decoded
     }
 
@@ -66,13 +73,15 @@ public enum FrameDecoder {
             guard headerLength >= 20, count >= start + headerLength else { return nil }
             let total = Int(reader.u16(start + 2))
             let end = min(count, start + max(total, headerLength))
-            var ip = DecodedFrame.IP(version: 4, source: ipv4(reader.bytes, start + 12), destination: ipv4(reader.bytes, start + 16),
-                                     protocolNumber: reader.bytes[start + 9], hopLimit: reader.bytes[start + 8],
-                                     range: start..<(start + headerLength))
+            var ip = DecodedFrame.IP(
+                version: 4, source: ipv4(reader.bytes, start + 12), destination: ipv4(reader.bytes, start + 16),
+                protocolNumber: reader.bytes[start + 9], hopLimit: reader.bytes[start + 8],
+                range: start..<(start + headerLength))
             let flagsAndOffset = reader.u16(start + 6)
             if flagsAndOffset & 0x3fff != 0 {  // MF set, or an offset: a fragment
-                ip.fragment = DecodedFrame.Fragment(offset: Int(flagsAndOffset & 0x1fff) * 8, more: flagsAndOffset & 0x2000 != 0,
-                                                    identification: UInt32(reader.u16(start + 4)))
+                ip.fragment = DecodedFrame.Fragment(
+                    offset: Int(flagsAndOffset & 0x1fff) * 8, more: flagsAndOffset & 0x2000 != 0,
+                    identification: UInt32(reader.u16(start + 4)))
             }
             return (ip, start + headerLength, end)
         }
@@ -95,45 +104,62 @@ public enum FrameDecoder {
                     offset += (Int(reader.bytes[offset + 1]) + 1) * 8
                 }
             }
-            var ip = DecodedFrame.IP(version: 6, source: ipv6(reader.bytes, start + 8), destination: ipv6(reader.bytes, start + 24),
-                                     protocolNumber: next, hopLimit: reader.bytes[start + 7], range: start..<min(offset, count))
+            var ip = DecodedFrame.IP(
+                version: 6, source: ipv6(reader.bytes, start + 8), destination: ipv6(reader.bytes, start + 24),
+                protocolNumber: next, hopLimit: reader.bytes[start + 7], range: start..<min(offset, count))
             ip.fragment = fragment
             return (ip, min(offset, count), min(count, start + 40 + payloadLength))
         }
         return nil
     }
 
-    private static func decodeTransport(_ decoded: inout DecodedFrame, _ reader: ByteReader, protocolNumber: UInt8,
-                                        version: Int, start: Int, end: Int) {
+    private static func decodeTransport(
+        _ decoded: inout DecodedFrame, _ reader: ByteReader, protocolNumber: UInt8,
+        version: Int, start: Int, end: Int
+    ) {
         switch protocolNumber {
         case 6:
-            guard end >= start + 20 else { decoded.transport = .other(6); return }
+            guard end >= start + 20 else {
+                decoded.transport = .other(6)
+                return
+            }
             let headerLength = Int(reader.bytes[start + 12] >> 4) * 4
             let headerEnd = min(end, start + max(20, headerLength))
-            decoded.transport = .tcp(DecodedFrame.TCP(
-                sourcePort: reader.u16(start), destinationPort: reader.u16(start + 2),
-                sequence: reader.u32(start + 4), acknowledgement: reader.u32(start + 8),
-                flags: DecodedFrame.TCPFlags(rawValue: reader.u16(start + 12) & 0x01ff),
-                window: reader.u16(start + 14), payloadLength: end - headerEnd, range: start..<headerEnd))
+            decoded.transport = .tcp(
+                DecodedFrame.TCP(
+                    sourcePort: reader.u16(start), destinationPort: reader.u16(start + 2),
+                    sequence: reader.u32(start + 4), acknowledgement: reader.u32(start + 8),
+                    flags: DecodedFrame.TCPFlags(rawValue: reader.u16(start + 12) & 0x01ff),
+                    window: reader.u16(start + 14), payloadLength: end - headerEnd, range: start..<headerEnd))
             decoded.payload = headerEnd..<end
         case 17:
-            guard end >= start + 8 else { decoded.transport = .other(17); return }
+            guard end >= start + 8 else {
+                decoded.transport = .other(17)
+                return
+            }
             let length = Int(reader.u16(start + 4))
             let payloadEnd = min(end, start + max(8, length))
-            decoded.transport = .udp(DecodedFrame.UDP(sourcePort: reader.u16(start), destinationPort: reader.u16(start + 2),
-                                                      length: length, payloadLength: payloadEnd - (start + 8),
-                                                      range: start..<(start + 8)))
+            decoded.transport = .udp(
+                DecodedFrame.UDP(
+                    sourcePort: reader.u16(start), destinationPort: reader.u16(start + 2),
+                    length: length, payloadLength: payloadEnd - (start + 8),
+                    range: start..<(start + 8)))
             decoded.payload = (start + 8)..<payloadEnd
         case 1 where version == 4, 58 where version == 6:
-            guard end >= start + 8 else { decoded.transport = .other(protocolNumber); return }
+            guard end >= start + 8 else {
+                decoded.transport = .other(protocolNumber)
+                return
+            }
             let type = reader.bytes[start]
             let isError = version == 4 ? [3, 11, 12].contains(type) : (1...4).contains(type)
             var quoted: DecodedFrame.Quoted?
             if isError {
                 quoted = quotedDatagram(reader, at: start + 8, end: end, version: version)
             }
-            decoded.transport = .icmp(DecodedFrame.ICMP(version: version, type: type, code: reader.bytes[start + 1],
-                                                        quoted: quoted, range: start..<(start + 8)))
+            decoded.transport = .icmp(
+                DecodedFrame.ICMP(
+                    version: version, type: type, code: reader.bytes[start + 1],
+                    quoted: quoted, range: start..<(start + 8)))
             decoded.payload = (start + 8)..<end
         default:
             decoded.transport = .other(protocolNumber)
@@ -144,10 +170,12 @@ public enum FrameDecoder {
     /// The IP header and first 8 bytes of the datagram an ICMP error carries back.
     private static func quotedDatagram(_ reader: ByteReader, at start: Int, end: Int, version: Int) -> DecodedFrame.Quoted? {
         guard let (ip, transport, _) = decodeIP(reader, at: start, etherType: version == 4 ? etherTypeIPv4 : etherTypeIPv6),
-              [6, 17].contains(ip.protocolNumber), transport + 4 <= end else { return nil }
-        return DecodedFrame.Quoted(protocolNumber: ip.protocolNumber,
-                                   source: Endpoint(host: ip.source, port: reader.u16(transport)),
-                                   destination: Endpoint(host: ip.destination, port: reader.u16(transport + 2)))
+            [6, 17].contains(ip.protocolNumber), transport + 4 <= end
+        else { return nil }
+        return DecodedFrame.Quoted(
+            protocolNumber: ip.protocolNumber,
+            source: Endpoint(host: ip.source, port: reader.u16(transport)),
+            destination: Endpoint(host: ip.destination, port: reader.u16(transport + 2)))
     }
 
     static func ipv4(_ bytes: [UInt8], _ at: Int) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,13 +13,16 @@ public struct MadeUpFrames: Sendable {
 
     public init() {}
 
-    public static let sectionComment = "NOT A CAPTURE: netlab could not capture packets (it needs CAP_NET_RAW), so these "
+    public static let sectionComment =
+        "NOT A CAPTURE: netlab could not capture packets (it needs CAP_NET_RAW), so these "
         + "frames were made up from the socket messages, with invented headers (no handshakes, no ACKs, no checksums)"
     public static let packetComment = "made up by netlab from a socket message; not captured"
 
     /// A frame carrying `payload` from `source` to `destination`; nil if an address is not numeric.
-    public mutating func frame(_ payload: [UInt8], from source: Endpoint, to destination: Endpoint, udp: Bool,
-                               time: Date) -> CapturedFrame? {
+    public mutating func frame(
+        _ payload: [UInt8], from source: Endpoint, to destination: Endpoint, udp: Bool,
+        time: Date
+    ) -> CapturedFrame? {
         // An unconnected UDP socket's own address reads 0.0.0.0 (or ::): on the wire the
         // kernel puts the address of the route it takes, for the loopback 127.0.0.1 or ::1
         // (`ip route get 127.0.0.5` says src 127.0.0.1).
@@ -26,20 +30,27 @@ public struct MadeUpFrames: Sendable {
         if source.host == "0.0.0.0" && destination.host.hasPrefix("127.") { source.host = "127.0.0.1" }
         if source.host == "::" && destination.host == "::1" { source.host = "::1" }
         guard let sourceAddress = Self.address(source.host), let destinationAddress = Self.address(destination.host),
-              sourceAddress.count == destinationAddress.count else { return nil }
+            sourceAddress.count == destinationAddress.count
+        else { return nil }
         var transport: [UInt8] = []
         if udp {
-            transport.u16be(source.port); transport.u16be(destination.port)
-            transport.u16be(UInt16(truncatingIfNeeded: 8 + payload.count)); transport.u16be(0)
+            transport.u16be(source.port)
+            transport.u16be(destination.port)
+            transport.u16be(UInt16(truncatingIfNeeded: 8 + payload.count))
+            transport.u16be(0)
         } else {
             let key = "\(source)>\(destination)"
             let sequence = nextSequence[key, default: 1]
             nextSequence[key] = sequence &+ UInt32(truncatingIfNeeded: payload.count)
             let reverse = nextSequence["\(destination)>\(source)", default: 1]
-            transport.u16be(source.port); transport.u16be(destination.port)
-            transport.u32be(sequence); transport.u32be(reverse)
+            transport.u16be(source.port)
+            transport.u16be(destination.port)
+            transport.u32be(sequence)
+            transport.u32be(reverse)
             transport += [0x50, 0x18]  // 20-byte header; PSH, ACK
-            transport.u16be(65535); transport.u16be(0); transport.u16be(0)
+            transport.u16be(65535)
+            transport.u16be(0)
+            transport.u16be(0)
         }
         let body = transport + payload
         var ip: [UInt8] = []
@@ -74,6 +85,12 @@ public struct MadeUpFrames: Sendable {
 }
 
 extension [UInt8] {
-    mutating func u16be(_ value: UInt16) { append(UInt8(value >> 8)); append(UInt8(value & 0xff)) }
-    mutating func u32be(_ value: UInt32) { u16be(UInt16(value >> 16)); u16be(UInt16(value & 0xffff)) }
+    mutating func u16be(_ value: UInt16) {
+        append(UInt8(value >> 8))
+        append(UInt8(value & 0xff))
+    }
+    mutating func u32be(_ value: UInt32) {
+        u16be(UInt16(value >> 16))
+        u16be(UInt16(value & 0xffff))
+    }
 }

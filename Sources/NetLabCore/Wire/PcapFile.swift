@@ -27,7 +27,7 @@ public enum PcapFile {
     public static func read(_ data: [UInt8]) throws(ReadError) -> Contents {
         guard data.count >= 4 else { throw ReadError(description: "the file is too short to be a capture") }
         let magic = UInt32(data[0]) << 24 | UInt32(data[1]) << 16 | UInt32(data[2]) << 8 | UInt32(data[3])
-        if magic == 0x0a0d0d0a { return try readPcapng(data) }
+        if magic == 0x0a0d_0d0a { return try readPcapng(data) }
         return Contents(sectionComment: nil, records: try readPcap(data).map { Record(frame: $0, comment: nil) })
     }
 
@@ -36,10 +36,10 @@ public enum PcapFile {
         let big = ByteReader(data, bigEndian: true)
         let (bigEndian, nanoseconds): (Bool, Bool)
         switch big.u32(0) {
-        case 0xa1b2c3d4: (bigEndian, nanoseconds) = (true, false)
-        case 0xa1b23c4d: (bigEndian, nanoseconds) = (true, true)
-        case 0xd4c3b2a1: (bigEndian, nanoseconds) = (false, false)
-        case 0x4d3cb2a1: (bigEndian, nanoseconds) = (false, true)
+        case 0xa1b2_c3d4: (bigEndian, nanoseconds) = (true, false)
+        case 0xa1b2_3c4d: (bigEndian, nanoseconds) = (true, true)
+        case 0xd4c3_b2a1: (bigEndian, nanoseconds) = (false, false)
+        case 0x4d3c_b2a1: (bigEndian, nanoseconds) = (false, true)
         default: throw ReadError(description: "not a pcap or pcapng file (no known magic number at its start)")
         }
         let reader = ByteReader(data, bigEndian: bigEndian)
@@ -52,8 +52,10 @@ public enum PcapFile {
             let captured = Int(reader.u32(offset + 8))
             let length = Int(reader.u32(offset + 12))
             guard offset + 16 + captured <= data.count else { throw ReadError(description: "a packet record is cut short") }
-            frames.append(CapturedFrame(time: Date(timeIntervalSince1970: seconds + fraction), linkType: linkType,
-                                        bytes: Array(data[(offset + 16)..<(offset + 16 + captured)]), length: length))
+            frames.append(
+                CapturedFrame(
+                    time: Date(timeIntervalSince1970: seconds + fraction), linkType: linkType,
+                    bytes: Array(data[(offset + 16)..<(offset + 16 + captured)]), length: length))
             offset += 16 + captured
         }
         return frames
@@ -65,9 +67,9 @@ public enum PcapFile {
         var reader = ByteReader(data, bigEndian: false)
         var offset = 0
         while offset + 12 <= data.count {
-            if ByteReader(data, bigEndian: true).u32(offset) == 0x0a0d0d0a, offset + 12 <= data.count {
+            if ByteReader(data, bigEndian: true).u32(offset) == 0x0a0d_0d0a, offset + 12 <= data.count {
                 // Section header: its byte-order magic decides how the rest reads.
-                reader = ByteReader(data, bigEndian: ByteReader(data, bigEndian: true).u32(offset + 8) == 0x1a2b3c4d)
+                reader = ByteReader(data, bigEndian: ByteReader(data, bigEndian: true).u32(offset + 8) == 0x1a2b_3c4d)
                 interfaces = []
             }
             let type = reader.u32(offset)
@@ -77,7 +79,7 @@ public enum PcapFile {
             }
             let body = (offset + 8)..<(offset + length - 4)
             switch type {
-            case 0x0a0d0d0a:
+            case 0x0a0d_0d0a:
                 contents.sectionComment = comment(in: reader, from: body.lowerBound + 16, to: body.upperBound)
             case 1:
                 guard body.count >= 8 else { throw ReadError(description: "a pcapng interface block is cut short") }
@@ -98,17 +100,21 @@ public enum PcapFile {
                 let start = body.lowerBound + 20
                 guard start + captured <= body.upperBound else { throw ReadError(description: "a pcapng packet block is cut short") }
                 let (linkType, resolution) = interfaces[interface]
-                let frame = CapturedFrame(time: Date(timeIntervalSince1970: Double(stamp) * resolution), linkType: linkType,
-                                          bytes: Array(data[start..<(start + captured)]), length: original)
+                let frame = CapturedFrame(
+                    time: Date(timeIntervalSince1970: Double(stamp) * resolution), linkType: linkType,
+                    bytes: Array(data[start..<(start + captured)]), length: original)
                 let options = start + (captured + 3) / 4 * 4
                 contents.records.append(Record(frame: frame, comment: comment(in: reader, from: options, to: body.upperBound)))
             case 3:
                 guard body.count >= 4, let (linkType, _) = interfaces.first else { break }
                 let original = Int(reader.u32(body.lowerBound))
                 let captured = min(original, body.count - 4)
-                contents.records.append(Record(frame: CapturedFrame(time: Date(timeIntervalSince1970: 0), linkType: linkType,
-                                                                    bytes: Array(data[(body.lowerBound + 4)..<(body.lowerBound + 4 + captured)]),
-                                                                    length: original), comment: nil))
+                contents.records.append(
+                    Record(
+                        frame: CapturedFrame(
+                            time: Date(timeIntervalSince1970: 0), linkType: linkType,
+                            bytes: Array(data[(body.lowerBound + 4)..<(body.lowerBound + 4 + captured)]),
+                            length: original), comment: nil))
             default:
                 break
             }
@@ -161,14 +167,15 @@ public enum PcapFile {
         /// `interfaceName` when given (`if_name`: Wireshark shows it per packet).
         public func header(sectionComment: String? = nil, application: String = "netlab", interfaceName: String? = nil) -> [UInt8] {
             var shb: [UInt8] = []
-            shb.u32(0x1a2b3c4d)
-            shb.u16(1); shb.u16(0)
+            shb.u32(0x1a2b_3c4d)
+            shb.u16(1)
+            shb.u16(0)
             shb.u64(UInt64.max)  // section length: not given
             var shbOptions: [(UInt16, [UInt8])] = []
             if let sectionComment { shbOptions.append((1, Array(sectionComment.utf8))) }
             shbOptions.append((4, Array(application.utf8)))  // shb_userappl
             shb += options(shbOptions)
-            var out = block(0x0a0d0d0a, shb)
+            var out = block(0x0a0d_0d0a, shb)
             for linkType in linkTypes {
                 var idb: [UInt8] = []
                 idb.u16(UInt16(truncatingIfNeeded: linkType.rawValue))
@@ -183,8 +190,10 @@ public enum PcapFile {
         /// An interface statistics block for the first interface: the frames the capture
         /// received, and those the kernel dropped (`isb_osdrop`: no room in its buffer) and
         /// the interface dropped (`isb_ifdrop`), as `capinfos` and Wireshark's statistics read them.
-        public func statistics(received: UInt64, dropped: UInt64, interfaceDropped: UInt64, at time: Date,
-                               comment: String? = nil) -> [UInt8] {
+        public func statistics(
+            received: UInt64, dropped: UInt64, interfaceDropped: UInt64, at time: Date,
+            comment: String? = nil
+        ) -> [UInt8] {
             let micros = UInt64(max(0, (time.timeIntervalSince1970 * 1e6).rounded()))
             var isb: [UInt8] = []
             isb.u32(0)
@@ -250,7 +259,16 @@ public enum PcapFile {
 }
 
 extension [UInt8] {
-    mutating func u16(_ value: UInt16) { append(UInt8(value & 0xff)); append(UInt8(value >> 8)) }
-    mutating func u32(_ value: UInt32) { u16(UInt16(value & 0xffff)); u16(UInt16(value >> 16)) }
-    mutating func u64(_ value: UInt64) { u32(UInt32(value & 0xffff_ffff)); u32(UInt32(value >> 32)) }
+    mutating func u16(_ value: UInt16) {
+        append(UInt8(value & 0xff))
+        append(UInt8(value >> 8))
+    }
+    mutating func u32(_ value: UInt32) {
+        u16(UInt16(value & 0xffff))
+        u16(UInt16(value >> 16))
+    }
+    mutating func u64(_ value: UInt64) {
+        u32(UInt32(value & 0xffff_ffff))
+        u32(UInt32(value >> 32))
+    }
 }

@@ -61,8 +61,9 @@ public struct WireSession: Sendable, Equatable {
         } else if WireText.isPortUnreachable(decoded), let quoted = decoded.icmp?.quoted, quoted.protocolNumber == 17 {
             explanation = Self.udpUnreachable(quoted.destination)
         }
-        return Row(frame: frame, decoded: decoded, sequence: relative?.sequence, acknowledgement: relative?.acknowledgement,
-                   line: WireText.line(decoded, relative: relative, window: window), explanation: explanation, window: window)
+        return Row(
+            frame: frame, decoded: decoded, sequence: relative?.sequence, acknowledgement: relative?.acknowledgement,
+            line: WireText.line(decoded, relative: relative, window: window), explanation: explanation, window: window)
     }
 
     /// The window scale option (kind 3) of a SYN's options, if it has one.

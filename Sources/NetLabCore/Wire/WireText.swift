@@ -41,8 +41,10 @@ public enum WireText {
 
     /// `127.0.0.1:57232 > 127.0.0.1:12000 SYN seq 0 win 65495`,
     /// `127.0.0.1:40250 > 127.0.0.1:12000 UDP 5 B`, `127.0.0.1 > 127.0.0.1 ICMP port unreachable (...)`.
-    public static func line(_ frame: DecodedFrame, relative: (sequence: UInt32, acknowledgement: UInt32?)? = nil,
-                            window: Int? = nil) -> String {
+    public static func line(
+        _ frame: DecodedFrame, relative: (sequence: UInt32, acknowledgement: UInt32?)? = nil,
+        window: Int? = nil
+    ) -> String {
         var text: String
         if let (source, destination) = frame.endpoints {
             text = "\(source) > \(destination) \(label(frame))"
@@ -64,10 +66,14 @@ public enum WireText {
     /// `Frame 2: 54 bytes on wire (432 bits), 54 bytes captured (432 bits)`, `Ethernet II, ...`,
     /// `Internet Protocol Version 4, Src: ..., Dst: ...`, `Transmission Control Protocol, ...`,
     /// and `Data (5 bytes)` for a payload.
-    public static func summaries(_ frame: DecodedFrame, number: Int,
-                                 relative: (sequence: UInt32, acknowledgement: UInt32?)? = nil) -> [String] {
-        var lines = ["Frame \(number): \(frame.length) bytes on wire (\(frame.length * 8) bits), "
-            + "\(frame.capturedLength) bytes captured (\(frame.capturedLength * 8) bits)"]
+    public static func summaries(
+        _ frame: DecodedFrame, number: Int,
+        relative: (sequence: UInt32, acknowledgement: UInt32?)? = nil
+    ) -> [String] {
+        var lines = [
+            "Frame \(number): \(frame.length) bytes on wire (\(frame.length * 8) bits), "
+                + "\(frame.capturedLength) bytes captured (\(frame.capturedLength * 8) bits)"
+        ]
         switch frame.link {
         case .ethernet(let source, let destination, _):
             lines.append("Ethernet II, Src: \(mac(source)), Dst: \(mac(destination))")
@@ -113,21 +119,27 @@ public enum WireText {
         let names: [UInt8: String]
         if icmp.version == 4 {
             if icmp.type == 3 {
-                unreachable = [0: "network unreachable", 1: "host unreachable", 2: "protocol unreachable",
-                               3: "port unreachable", 4: "fragmentation needed", 9: "network prohibited",
-                               10: "host prohibited", 13: "administratively prohibited"]
+                unreachable = [
+                    0: "network unreachable", 1: "host unreachable", 2: "protocol unreachable",
+                    3: "port unreachable", 4: "fragmentation needed", 9: "network prohibited",
+                    10: "host prohibited", 13: "administratively prohibited",
+                ]
                 return unreachable[icmp.code] ?? "destination unreachable (code \(icmp.code))"
             }
             names = [0: "echo reply", 8: "echo request", 11: "time exceeded", 12: "parameter problem"]
         } else {
             if icmp.type == 1 {
-                unreachable = [0: "no route to destination", 1: "administratively prohibited", 3: "address unreachable",
-                               4: "port unreachable", 5: "source address failed policy", 6: "reject route"]
+                unreachable = [
+                    0: "no route to destination", 1: "administratively prohibited", 3: "address unreachable",
+                    4: "port unreachable", 5: "source address failed policy", 6: "reject route",
+                ]
                 return unreachable[icmp.code] ?? "destination unreachable (code \(icmp.code))"
             }
-            names = [2: "packet too big", 3: "time exceeded", 4: "parameter problem", 128: "echo request",
-                     129: "echo reply", 133: "router solicitation", 134: "router advertisement",
-                     135: "neighbor solicitation", 136: "neighbor advertisement"]
+            names = [
+                2: "packet too big", 3: "time exceeded", 4: "parameter problem", 128: "echo request",
+                129: "echo reply", 133: "router solicitation", 134: "router advertisement",
+                135: "neighbor solicitation", 136: "neighbor advertisement",
+            ]
         }
         return names[icmp.type] ?? "type \(icmp.type) code \(icmp.code)"
     }

@@ -19,8 +19,10 @@ final class CheckSocket {
     /// filtered out by the kernel) to the first address of `host`, by `deadline`. A server
     /// already found unreachable (`options.unreachable`) fails at once, the same way: a host
     /// that never answers costs one timeout, not one per check.
-    static func connect(host: String, port: UInt16, type: SocketType, options: Conformance.Options,
-                        until deadline: UInt64) throws(SocketError) -> CheckSocket {
+    static func connect(
+        host: String, port: UInt16, type: SocketType, options: Conformance.Options,
+        until deadline: UInt64
+    ) throws(SocketError) -> CheckSocket {
         if let known = options.unreachable { throw known }
         let address = try Resolver.resolve(host: host, port: port, type: type)[0]
         let fd = try Syscall.socket(family: address.family, type: type)
@@ -40,8 +42,10 @@ final class CheckSocket {
     /// Tries a TCP connection to each server, many at once (non-blocking connects and one
     /// poll per batch), each within `timeout`: whether it could connect, or the error.
     /// A batch is at most 1,024 connections, and half the descriptors the process may open.
-    static func probe(_ servers: [(host: String, port: UInt16)], timeout: Double,
-                      batch: Int = max(16, min(1024, DescriptorLimit.current / 2 - 32))) -> [Result<Void, SocketError>] {
+    static func probe(
+        _ servers: [(host: String, port: UInt16)], timeout: Double,
+        batch: Int = max(16, min(1024, DescriptorLimit.current / 2 - 32))
+    ) -> [Result<Void, SocketError>] {
         var outcomes = [Result<Void, SocketError>](repeating: .success(()), count: servers.count)
         var start = 0
         while start < servers.count {
@@ -174,9 +178,13 @@ final class CheckSocket {
         var buffer = [UInt8](repeating: 0, count: 65536)
         guard wait(for: Int16(POLLIN), until: deadline) else { return nil }
         do throws(SocketError) {
-            guard let count = try Syscall.nonBlocking(.recv, endpoint: peer, {
-                buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-            }) else { return nil }
+            guard
+                let count = try Syscall.nonBlocking(
+                    .recv, endpoint: peer,
+                    {
+                        buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+                    })
+            else { return nil }
             return .success(Array(buffer[0..<count]))
         } catch {
             return .failure(error)

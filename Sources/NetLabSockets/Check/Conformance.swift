@@ -33,8 +33,10 @@ public enum Conformance {
 
     /// `probed`: the outcome of a connection already tried (`--targets` tries every server's
     /// at once); nil to try one here. UDP has no connection to try.
-    static func run(_ kind: Kind, host: String, port: UInt16, options: Options, name: String?,
-                    probed: Result<Void, SocketError>?) -> CheckReport {
+    static func run(
+        _ kind: Kind, host: String, port: UInt16, options: Options, name: String?,
+        probed: Result<Void, SocketError>?
+    ) -> CheckReport {
         let target = "\(kind.rawValue) \(Endpoint(host: host, port: port))"
         var unreachable: String?
         var options = options
@@ -49,24 +51,31 @@ public enum Conformance {
                 options.unreachable = error
             }
         }
-        let results: [CheckResult] = switch kind {
-        case .tcp: TCPChecks(host: host, port: port, options: options).all()
-        case .udp: UDPChecks(host: host, port: port, options: options).all()
-        case .http: HTTPChecks(host: host, port: port, options: options).all()
-        }
+        let results: [CheckResult] =
+            switch kind {
+            case .tcp: TCPChecks(host: host, port: port, options: options).all()
+            case .udp: UDPChecks(host: host, port: port, options: options).all()
+            case .http: HTTPChecks(host: host, port: port, options: options).all()
+            }
         return CheckReport(target: target, name: name, results: results, unreachable: unreachable)
     }
 
     /// Many servers at once, `parallel` at a time; reports in the order given.
-    public static func run(_ targets: [(name: String?, kind: Kind, host: String, port: UInt16)], options: Options = Options(),
-                           parallel: Int = 8) -> [CheckReport] {
+    public static func run(
+        _ targets: [(name: String?, kind: Kind, host: String, port: UInt16)], options: Options = Options(),
+        parallel: Int = 8
+    ) -> [CheckReport] {
         let reports = ReportSlots(count: targets.count)
         // Every stream server's first connection is tried at once, so a room of hosts that
         // never answer costs about one timeout, not one per host.
         let streams = targets.indices.filter { targets[$0].kind != .udp }
         var probed = [Result<Void, SocketError>?](repeating: nil, count: targets.count)
-        for (index, outcome) in zip(streams, CheckSocket.probe(streams.map { (targets[$0].host, targets[$0].port) },
-                                                               timeout: options.timeout)) {
+        for (index, outcome) in zip(
+            streams,
+            CheckSocket.probe(
+                streams.map { (targets[$0].host, targets[$0].port) },
+                timeout: options.timeout))
+        {
             probed[index] = outcome
         }
         let gate = DispatchSemaphore(value: max(1, parallel))
@@ -76,8 +85,11 @@ public enum Conformance {
             group.enter()
             let outcome = probed[index]
             DispatchQueue.global().async {
-                reports.set(index, run(target.kind, host: target.host, port: target.port, options: options, name: target.name,
-                                       probed: outcome))
+                reports.set(
+                    index,
+                    run(
+                        target.kind, host: target.host, port: target.port, options: options, name: target.name,
+                        probed: outcome))
                 gate.signal()
                 group.leave()
             }

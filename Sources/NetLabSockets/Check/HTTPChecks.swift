@@ -39,15 +39,18 @@ struct HTTPChecks {
                 try socket.send(piece, until: deadline)
             }
             let reply = socket.receive(until: deadline)
-            return Fetched(bytes: reply.bytes, count: reply.count, closed: reply.closed, problem: reply.error.map(Conformance.describe),
-                           cut: reply.cut)
+            return Fetched(
+                bytes: reply.bytes, count: reply.count, closed: reply.closed, problem: reply.error.map(Conformance.describe),
+                cut: reply.cut)
         } catch {
             return Fetched(problem: Conformance.describe(error))
         }
     }
 
-    private func result(_ name: String, sent: [UInt8], reply: Fetched, expectation: String,
-                        why: String, _ judge: (HTTPClientMessage.Response, Fetched) -> String?) -> CheckResult {
+    private func result(
+        _ name: String, sent: [UInt8], reply: Fetched, expectation: String,
+        why: String, _ judge: (HTTPClientMessage.Response, Fetched) -> String?
+    ) -> CheckResult {
         var problem = reply.problem
         if problem == nil {
             if reply.count == 0 {
@@ -58,8 +61,9 @@ struct HTTPChecks {
                 problem = "no complete response head (no blank line after the headers)"
             }
         }
-        return CheckResult(name: name, passed: problem == nil, sent: sent, received: reply.bytes, receivedCount: reply.count,
-                           expected: expectation, problem: problem, why: why)
+        return CheckResult(
+            name: name, passed: problem == nil, sent: sent, received: reply.bytes, receivedCount: reply.count,
+            expected: expectation, problem: problem, why: why)
     }
 
     /// A server's own words in a report: at most 200 characters of them.
@@ -73,8 +77,10 @@ struct HTTPChecks {
     }
 
     /// One request on its own connection, judged from the response.
-    private func ask(_ method: String, _ path: String, _ name: String, expectation: String, why: String,
-                     _ judge: (HTTPClientMessage.Response, Fetched) -> String?) -> CheckResult {
+    private func ask(
+        _ method: String, _ path: String, _ name: String, expectation: String, why: String,
+        _ judge: (HTTPClientMessage.Response, Fetched) -> String?
+    ) -> CheckResult {
         let sent = request(method, path)
         return result(name, sent: sent, reply: fetch([sent]), expectation: expectation, why: why, judge)
     }
@@ -82,9 +88,11 @@ struct HTTPChecks {
     private func statusLine() -> CheckResult {
         let sent = request("GET", options.htmlPath)
         let reply = fetch([sent])  // the raw bytes are needed: the parsed head hides the line endings
-        return result("the status line and every header line end in CRLF", sent: sent, reply: reply,
-                      expectation: "HTTP/1.x 200 ..., each line of the head ending in \\r\\n, then an empty line",
-                      why: "HTTP's lines end in CR LF (RFC 9112); a browser forgives a bare \\n, other clients and proxies do not") { response, _ in
+        return result(
+            "the status line and every header line end in CRLF", sent: sent, reply: reply,
+            expectation: "HTTP/1.x 200 ..., each line of the head ending in \\r\\n, then an empty line",
+            why: "HTTP's lines end in CR LF (RFC 9112); a browser forgives a bare \\n, other clients and proxies do not"
+        ) { response, _ in
             guard response.statusLine.hasPrefix("HTTP/1."), response.status == 200 else {
                 return "the status line is \"\(Self.quote(response.statusLine))\", expected HTTP/1.x 200 for \(options.htmlPath)"
             }
@@ -97,9 +105,11 @@ struct HTTPChecks {
     }
 
     private func contentLength() -> CheckResult {
-        return ask("GET", options.htmlPath, "Content-Length equals the body",
-                      expectation: "a Content-Length header whose value is the number of body bytes",
-                      why: "without a right length a client cannot tell where the body ends on a kept-alive connection") { response, reply in
+        return ask(
+            "GET", options.htmlPath, "Content-Length equals the body",
+            expectation: "a Content-Length header whose value is the number of body bytes",
+            why: "without a right length a client cannot tell where the body ends on a kept-alive connection"
+        ) { response, reply in
             guard let value = response.field("Content-Length") else { return "no Content-Length header" }
             let body = Self.bodyCount(reply)
             guard Int(value) == body, !reply.cut else {
@@ -111,9 +121,11 @@ struct HTTPChecks {
     }
 
     private func contentType() -> CheckResult {
-        return ask("GET", options.htmlPath, "Content-Type is text/html for an .html file",
-                      expectation: "Content-Type: text/html (a charset parameter may follow)",
-                      why: "the browser decides how to show the body from Content-Type, not from the file name") { response, _ in
+        return ask(
+            "GET", options.htmlPath, "Content-Type is text/html for an .html file",
+            expectation: "Content-Type: text/html (a charset parameter may follow)",
+            why: "the browser decides how to show the body from Content-Type, not from the file name"
+        ) { response, _ in
             guard let value = response.field("Content-Type") else { return "no Content-Type header" }
             guard value.lowercased().hasPrefix("text/html") else { return "Content-Type is \(Self.quote(value))" }
             return nil
@@ -121,17 +133,21 @@ struct HTTPChecks {
     }
 
     private func notFound() -> CheckResult {
-        return ask("GET", "/netlab-check-missing-\(UInt32.random(in: 0...UInt32.max)).html", "a missing file is 404 with a body",
-                      expectation: "HTTP/1.x 404 and a page saying so",
-                      why: "the lab asks for a 404 Not Found page; an empty 404 shows a blank window in the browser") { response, reply in
+        return ask(
+            "GET", "/netlab-check-missing-\(UInt32.random(in: 0...UInt32.max)).html", "a missing file is 404 with a body",
+            expectation: "HTTP/1.x 404 and a page saying so",
+            why: "the lab asks for a 404 Not Found page; an empty 404 shows a blank window in the browser"
+        ) { response, reply in
             guard response.status == 404 else { return "the status is \(response.status.map(String.init) ?? "missing"), expected 404" }
             return Self.bodyCount(reply) == 0 ? "the 404 has no body" : nil
         }
     }
 
     private func noEscape() -> CheckResult {
-        let targets = ["/../../../../../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-                       "/..%2f..%2f..%2f..%2f..%2fetc%2fpasswd"]
+        let targets = [
+            "/../../../../../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+            "/..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
+        ]
         var sent: [UInt8] = []
         var received: [UInt8] = []
         var count = 0
@@ -151,16 +167,19 @@ struct HTTPChecks {
                 break
             }
         }
-        return CheckResult(name: "no file from outside the served folder (.., encoded ..)", passed: problem == nil, sent: sent,
-                           received: received, receivedCount: count, expected: "400, 403 or 404 for each; never a file from outside the folder",
-                           problem: problem,
-                           why: "a web server that follows .. out of its folder hands any file of the machine to anyone")
+        return CheckResult(
+            name: "no file from outside the served folder (.., encoded ..)", passed: problem == nil, sent: sent,
+            received: received, receivedCount: count, expected: "400, 403 or 404 for each; never a file from outside the folder",
+            problem: problem,
+            why: "a web server that follows .. out of its folder hands any file of the machine to anyone")
     }
 
     private func head() -> CheckResult {
-        return ask("HEAD", options.htmlPath, "HEAD gets the head and no body",
-                      expectation: "the same status and headers as GET, and no body bytes",
-                      why: "HEAD asks only for the headers (RFC 9110); body bytes after them would be read as the next response") { response, reply in
+        return ask(
+            "HEAD", options.htmlPath, "HEAD gets the head and no body",
+            expectation: "the same status and headers as GET, and no body bytes",
+            why: "HEAD asks only for the headers (RFC 9110); body bytes after them would be read as the next response"
+        ) { response, reply in
             guard response.status == 200 else { return "the status is \(response.status.map(String.init) ?? "missing"), expected 200" }
             let body = Self.bodyCount(reply)
             return body == 0 ? nil : "\(body) body bytes followed the head"
@@ -170,29 +189,34 @@ struct HTTPChecks {
     private func connectionClose() -> CheckResult {
         let sent = request("GET", options.htmlPath)
         let reply = fetch([sent])
-        return CheckResult(name: "Connection: close is honoured", passed: reply.closed && reply.problem == nil, sent: sent,
-                           received: reply.bytes, receivedCount: reply.count, expected: "the response, then the server closes the connection",
-                           problem: reply.problem
-                               ?? (reply.closed ? nil : "the connection stayed open \(ClientFailure.format(options.timeout)) s after the response"),
-                           why: "a client that asked to close waits for the end of the connection to know the response is complete")
+        return CheckResult(
+            name: "Connection: close is honoured", passed: reply.closed && reply.problem == nil, sent: sent,
+            received: reply.bytes, receivedCount: reply.count, expected: "the response, then the server closes the connection",
+            problem: reply.problem
+                ?? (reply.closed ? nil : "the connection stayed open \(ClientFailure.format(options.timeout)) s after the response"),
+            why: "a client that asked to close waits for the end of the connection to know the response is complete")
     }
 
     private func pieces() -> CheckResult {
         let whole = request("GET", options.htmlPath)
         let parts = [Array(whole[0..<5]), Array(whole[5..<20]), Array(whole[20...])]
         let reply = fetch(parts)
-        return result("a request that arrives in three pieces is answered", sent: whole, reply: reply,
-                      expectation: "HTTP/1.x 200, as for the request in one piece",
-                      why: "TCP may deliver a request in several segments: a server that parses what its first recv() "
-                        + "returned answers a request it has not read yet") { response, _ in
+        return result(
+            "a request that arrives in three pieces is answered", sent: whole, reply: reply,
+            expectation: "HTTP/1.x 200, as for the request in one piece",
+            why: "TCP may deliver a request in several segments: a server that parses what its first recv() "
+                + "returned answers a request it has not read yet"
+        ) { response, _ in
             response.status == 200 ? nil : "the status is \(response.status.map(String.init) ?? "missing"), expected 200"
         }
     }
 
     private func symlink(_ link: String) -> CheckResult {
-        return ask("GET", "/" + link, "a symbolic link out of the served folder is not followed",
-                      expectation: "403 or 404: the link points outside the folder",
-                      why: "a link inside the folder can point anywhere: the server must check where a path really leads") { response, _ in
+        return ask(
+            "GET", "/" + link, "a symbolic link out of the served folder is not followed",
+            expectation: "403 or 404: the link points outside the folder",
+            why: "a link inside the folder can point anywhere: the server must check where a path really leads"
+        ) { response, _ in
             response.status == 200 ? "the server followed /\(link) out of its folder (200)" : nil
         }
     }

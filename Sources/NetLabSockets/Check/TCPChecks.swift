@@ -24,8 +24,10 @@ struct TCPChecks {
 
     /// Sends `pieces` (pausing between them), closes the sending side if `finish`, reads the
     /// reply until the server closes, `expected.count` bytes came, or the timeout.
-    private func exchange(_ name: String, pieces: [[UInt8]], finish: Bool, expected: [UInt8], expectation: String,
-                          why: String) -> CheckResult {
+    private func exchange(
+        _ name: String, pieces: [[UInt8]], finish: Bool, expected: [UInt8], expectation: String,
+        why: String
+    ) -> CheckResult {
         let sent = pieces.flatMap { $0 }
         let deadline = deadline(pieces: pieces.count)
         do throws(SocketError) {
@@ -45,52 +47,62 @@ struct TCPChecks {
             var result = judge(name, sent: sent, reply: reply, expected: expected, expectation: expectation, why: why)
             if let refused, !result.passed {
                 // What came back before the server went away is the lesson: show it.
-                result.problem = "the server answered \(reply.count) bytes and closed the connection: sending piece "
+                result.problem =
+                    "the server answered \(reply.count) bytes and closed the connection: sending piece "
                     + "\(refused.piece + 1) of \(pieces.count) failed with \(refused.error.summary)"
             }
             return result
         } catch {
             // Nothing was sent: the connection failed first.
-            return CheckResult(name: name, passed: false, sent: [], received: [], expected: expectation,
-                               problem: Conformance.describe(error), why: why)
+            return CheckResult(
+                name: name, passed: false, sent: [], received: [], expected: expectation,
+                problem: Conformance.describe(error), why: why)
         }
     }
 
-    private func judge(_ name: String, sent: [UInt8], reply: CheckSocket.Reply, expected: [UInt8],
-                       expectation: String, why: String) -> CheckResult {
+    private func judge(
+        _ name: String, sent: [UInt8], reply: CheckSocket.Reply, expected: [UInt8],
+        expectation: String, why: String
+    ) -> CheckResult {
         var problem: String?
         if reply.bytes == expected && reply.count == expected.count {
             problem = nil
         } else if let error = reply.error {
             problem = Conformance.describe(error) + " after \(reply.count) of \(expected.count) bytes"
         } else if reply.count == 0 {
-            problem = reply.closed ? "the server closed the connection without replying"
+            problem =
+                reply.closed
+                ? "the server closed the connection without replying"
                 : "no reply within \(ClientFailure.format(options.timeout)) s"
         } else if reply.bytes.count < expected.count, expected.starts(with: reply.bytes) {
-            problem = "only the first \(reply.bytes.count) of \(expected.count) bytes came back"
+            problem =
+                "only the first \(reply.bytes.count) of \(expected.count) bytes came back"
                 + (reply.closed ? ", then the server closed the connection" : "")
         } else if let index = zip(reply.bytes, expected).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
             problem = "byte \(index) is 0x\(HexDump.hex([reply.bytes[index]])), expected 0x\(HexDump.hex([expected[index]]))"
         } else {
             problem = "\(reply.count) bytes came back, expected \(expected.count)" + (reply.cut ? " (netlab stopped reading there)" : "")
         }
-        return CheckResult(name: name, passed: problem == nil, sent: sent, received: reply.bytes, receivedCount: reply.count,
-                           expected: expectation, problem: problem, why: why)
+        return CheckResult(
+            name: name, passed: problem == nil, sent: sent, received: reply.bytes, receivedCount: reply.count,
+            expected: expectation, problem: problem, why: why)
     }
 
     private func letters() -> CheckResult {
-        exchange("lowercase letters come back uppercase (the lab's client: it waits without closing)",
-                 pieces: [Conformance.message], finish: false, expected: Uppercase.apply(Conformance.message),
-                 expectation: "the same bytes with a-z as A-Z, while the client waits with its socket open",
-                 why: "the lab's TCPClient.py sends, then waits for the reply before it closes: a server that waits for "
-                    + "the client to close first never answers it")
+        exchange(
+            "lowercase letters come back uppercase (the lab's client: it waits without closing)",
+            pieces: [Conformance.message], finish: false, expected: Uppercase.apply(Conformance.message),
+            expectation: "the same bytes with a-z as A-Z, while the client waits with its socket open",
+            why: "the lab's TCPClient.py sends, then waits for the reply before it closes: a server that waits for "
+                + "the client to close first never answers it")
     }
 
     private func everyByte() -> CheckResult {
         let all = (0...255).map { UInt8($0) }
-        return exchange("every other byte value (all 256) is left alone", pieces: [all], finish: true, expected: Uppercase.apply(all),
-                        expectation: "a-z (0x61-0x7a) become A-Z; the other 230 byte values come back unchanged",
-                        why: "a network carries bytes, not text: digits, punctuation, UTF-8 and zero bytes must survive")
+        return exchange(
+            "every other byte value (all 256) is left alone", pieces: [all], finish: true, expected: Uppercase.apply(all),
+            expectation: "a-z (0x61-0x7a) become A-Z; the other 230 byte values come back unchanged",
+            why: "a network carries bytes, not text: digits, punctuation, UTF-8 and zero bytes must survive")
     }
 
     private func empty() -> CheckResult {
@@ -121,46 +133,53 @@ struct TCPChecks {
                     problem = "the server stopped accepting connections afterwards: " + Conformance.describe(error)
                 }
             }
-            return CheckResult(name: name, passed: problem == nil, sent: [], received: reply.bytes, receivedCount: reply.count,
-                               expected: expectation, problem: problem, why: why)
+            return CheckResult(
+                name: name, passed: problem == nil, sent: [], received: reply.bytes, receivedCount: reply.count,
+                expected: expectation, problem: problem, why: why)
         } catch {
-            return CheckResult(name: name, passed: false, sent: [], received: [], expected: expectation,
-                               problem: Conformance.describe(error), why: why)
+            return CheckResult(
+                name: name, passed: false, sent: [], received: [], expected: expectation,
+                problem: Conformance.describe(error), why: why)
         }
     }
 
     private func twoClients() -> CheckResult {
         let name = "two clients at once: the second is answered while the first is connected"
         let expectation = "the second client's reply, while the first client is still connected and silent"
-        let why = "in a lab room many clients talk to one server: a server that serves one connection at a time "
+        let why =
+            "in a lab room many clients talk to one server: a server that serves one connection at a time "
             + "leaves everyone else waiting behind the slowest"
         do throws(SocketError) {
             let first = try connect(until: deadline())
-            let result = exchange(name, pieces: [Conformance.message], finish: true, expected: Uppercase.apply(Conformance.message),
-                                  expectation: expectation, why: why)
+            let result = exchange(
+                name, pieces: [Conformance.message], finish: true, expected: Uppercase.apply(Conformance.message),
+                expectation: expectation, why: why)
             withExtendedLifetime(first) {}
             return result
         } catch {
-            return CheckResult(name: name, passed: false, sent: [], received: [], expected: expectation,
-                               problem: Conformance.describe(error), why: why)
+            return CheckResult(
+                name: name, passed: false, sent: [], received: [], expected: expectation,
+                problem: Conformance.describe(error), why: why)
         }
     }
 
     private func long() -> CheckResult {
         let message = (0..<65536).map { UInt8(ascii: "a") + UInt8($0 % 26) }
-        return exchange("a 64 KiB message comes back whole", pieces: [message], finish: true, expected: Uppercase.apply(message),
-                        expectation: "all 65,536 bytes back, uppercased",
-                        why: "TCP is a byte stream: one recv() returns what has arrived so far (at most its buffer size), "
-                            + "so a server must loop until the client closes")
+        return exchange(
+            "a 64 KiB message comes back whole", pieces: [message], finish: true, expected: Uppercase.apply(message),
+            expectation: "all 65,536 bytes back, uppercased",
+            why: "TCP is a byte stream: one recv() returns what has arrived so far (at most its buffer size), "
+                + "so a server must loop until the client closes")
     }
 
     private func pieces() -> CheckResult {
         let parts = [Array("hello, ".utf8), Array("welcome to ".utf8), Array("the socket lab".utf8)]
         let pause = ClientFailure.format(options.pause)
-        return exchange("a message sent in three pieces, \(pause) s apart, comes back whole", pieces: parts, finish: true,
-                        expected: Uppercase.apply(Conformance.message),
-                        expectation: "the whole message uppercased, however it was cut",
-                        why: "on a real network a message can arrive in several segments: a server that assumes one "
-                            + "recv() gets it all answers only the first piece")
+        return exchange(
+            "a message sent in three pieces, \(pause) s apart, comes back whole", pieces: parts, finish: true,
+            expected: Uppercase.apply(Conformance.message),
+            expectation: "the whole message uppercased, however it was cut",
+            why: "on a real network a message can arrive in several segments: a server that assumes one "
+                + "recv() gets it all answers only the first piece")
     }
 }

@@ -12,23 +12,28 @@ struct UDPChecks {
         let mtu = (0..<1400).map { UInt8(ascii: "a") + UInt8($0 % 26) }
         let largest = (0..<65507).map { UInt8(ascii: "a") + UInt8($0 % 26) }
         return [
-            datagram("lowercase letters come back uppercase", Conformance.message,
-                     expectation: "one datagram back: the same bytes with a-z as A-Z",
-                     why: "the lab's protocol: the reply is the request uppercased, to the address it came from"),
-            datagram("every other byte value (all 256) is left alone", all,
-                     expectation: "a-z (0x61-0x7a) become A-Z; the other 230 byte values come back unchanged",
-                     why: "a network carries bytes, not text: digits, punctuation, UTF-8 and zero bytes must survive"),
-            datagram("an empty datagram gets an empty reply", [],
-                     expectation: "one datagram of 0 bytes back",
-                     why: "UDP keeps message boundaries: an empty datagram is a message, and recvfrom() returns it as 0 bytes"),
+            datagram(
+                "lowercase letters come back uppercase", Conformance.message,
+                expectation: "one datagram back: the same bytes with a-z as A-Z",
+                why: "the lab's protocol: the reply is the request uppercased, to the address it came from"),
+            datagram(
+                "every other byte value (all 256) is left alone", all,
+                expectation: "a-z (0x61-0x7a) become A-Z; the other 230 byte values come back unchanged",
+                why: "a network carries bytes, not text: digits, punctuation, UTF-8 and zero bytes must survive"),
+            datagram(
+                "an empty datagram gets an empty reply", [],
+                expectation: "one datagram of 0 bytes back",
+                why: "UDP keeps message boundaries: an empty datagram is a message, and recvfrom() returns it as 0 bytes"),
             twoClients(),
-            datagram("a 1,400-byte datagram comes back whole", mtu,
-                     expectation: "all 1,400 bytes back in one datagram, uppercased",
-                     why: "it fits in one Ethernet frame: a 1,500-byte MTU carries at most 1,472 bytes of UDP data over IPv4"),
-            datagram("the largest datagram (65,507 bytes) comes back whole", largest,
-                     expectation: "all 65,507 bytes back in one datagram, uppercased",
-                     why: "recvfrom() cuts a datagram to its buffer size and drops the rest without a word: "
-                        + "a server needs a 65,535-byte buffer to see every datagram whole"),
+            datagram(
+                "a 1,400-byte datagram comes back whole", mtu,
+                expectation: "all 1,400 bytes back in one datagram, uppercased",
+                why: "it fits in one Ethernet frame: a 1,500-byte MTU carries at most 1,472 bytes of UDP data over IPv4"),
+            datagram(
+                "the largest datagram (65,507 bytes) comes back whole", largest,
+                expectation: "all 65,507 bytes back in one datagram, uppercased",
+                why: "recvfrom() cuts a datagram to its buffer size and drops the rest without a word: "
+                    + "a server needs a 65,535-byte buffer to see every datagram whole"),
         ]
     }
 
@@ -40,21 +45,28 @@ struct UDPChecks {
             try socket.send(message, until: deadline)
             switch socket.receiveDatagram(until: deadline) {
             case .none:
-                return CheckResult(name: name, passed: false, sent: message, received: [], expected: expectation,
-                                   problem: "no reply within \(ClientFailure.format(options.timeout)) s", why: why)
+                return CheckResult(
+                    name: name, passed: false, sent: message, received: [], expected: expectation,
+                    problem: "no reply within \(ClientFailure.format(options.timeout)) s", why: why)
             case .failure(let error):
-                return CheckResult(name: name, passed: false, sent: message, received: [], expected: expectation,
-                                   problem: Conformance.describe(error), why: why)
+                return CheckResult(
+                    name: name, passed: false, sent: message, received: [], expected: expectation,
+                    problem: Conformance.describe(error), why: why)
             case .success(let reply):
-                let problem: String? = reply == expected ? nil
-                    : reply.count != expected.count ? "\(reply.count) bytes came back, expected \(expected.count)"
-                    : "the bytes differ from the expected reply"
-                return CheckResult(name: name, passed: problem == nil, sent: message, received: reply, expected: expectation,
-                                   problem: problem, why: why)
+                let problem: String? =
+                    reply == expected
+                    ? nil
+                    : reply.count != expected.count
+                        ? "\(reply.count) bytes came back, expected \(expected.count)"
+                        : "the bytes differ from the expected reply"
+                return CheckResult(
+                    name: name, passed: problem == nil, sent: message, received: reply, expected: expectation,
+                    problem: problem, why: why)
             }
         } catch {
-            return CheckResult(name: name, passed: false, sent: message, received: [], expected: expectation,
-                               problem: Conformance.describe(error), why: why)
+            return CheckResult(
+                name: name, passed: false, sent: message, received: [], expected: expectation,
+                problem: Conformance.describe(error), why: why)
         }
     }
 
@@ -62,7 +74,8 @@ struct UDPChecks {
         let name = "two clients at once: each gets its own reply"
         let expectation = "each client's datagram comes back uppercased to that client, not to the other"
         let why = "a UDP server answers each datagram to the address recvfrom() gave with it: many clients share one socket"
-        let first = Array("first client".utf8), second = Array("second client".utf8)
+        let first = Array("first client".utf8)
+        let second = Array("second client".utf8)
         do throws(SocketError) {
             let deadline = CheckSocket.deadline(options.timeout)
             let a = try CheckSocket.connect(host: host, port: port, type: .datagram, options: options, until: deadline)
@@ -72,12 +85,14 @@ struct UDPChecks {
             let replyA = (try? a.receiveDatagram(until: deadline)?.get()) ?? []
             let replyB = (try? b.receiveDatagram(until: deadline)?.get()) ?? []
             let passed = replyA == Uppercase.apply(first) && replyB == Uppercase.apply(second)
-            return CheckResult(name: name, passed: passed, sent: first + second, received: replyA + replyB, expected: expectation,
-                               problem: passed ? nil : "the replies were \(CheckReport.hexPreview(replyA)) and \(CheckReport.hexPreview(replyB))",
-                               why: why)
+            return CheckResult(
+                name: name, passed: passed, sent: first + second, received: replyA + replyB, expected: expectation,
+                problem: passed ? nil : "the replies were \(CheckReport.hexPreview(replyA)) and \(CheckReport.hexPreview(replyB))",
+                why: why)
         } catch {
-            return CheckResult(name: name, passed: false, sent: first + second, received: [], expected: expectation,
-                               problem: Conformance.describe(error), why: why)
+            return CheckResult(
+                name: name, passed: false, sent: first + second, received: [], expected: expectation,
+                problem: Conformance.describe(error), why: why)
         }
     }
 }
