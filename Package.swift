@@ -25,6 +25,9 @@ let package = Package(
         .target(name: "NetLabEvents", dependencies: ["NetLabCore"]),
         // The only module that makes socket syscalls.
         .target(name: "NetLabSockets", dependencies: ["NetLabCore", "NetLabEvents", "CNetLabSys"]),
+        // The grader (`netlab check`, the console's `:check`): the lab's protocol run against a
+        // server, through the sockets layer's CheckSocket; its report types are NetLabCore's.
+        .target(name: "NetLabCheck", dependencies: ["NetLabCore", "NetLabSockets"]),
         // epoll and sendfile, which the Glibc module does not import (Linux only).
         .systemLibrary(name: "CNetLabSys"),
         // The console without curses: state, update, render to a virtual screen.
@@ -56,7 +59,9 @@ let package = Package(
         // terminal backend, the engines and the capture: testable in-process.
         .target(
             name: "NetLabApp",
-            dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCapture", "NetLabConsole", "NetLabTrace"]
+            dependencies: [
+                "NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCheck", "NetLabCapture", "NetLabConsole", "NetLabTrace",
+            ]
         ),
         .executableTarget(
             name: "netlab",
@@ -65,6 +70,7 @@ let package = Package(
                 "NetLabCore",
                 "NetLabEvents",
                 "NetLabSockets",
+                "NetLabCheck",
                 "NetLabCapture",
                 "NetLabConsole",
                 "NetLabTerminal",
@@ -78,7 +84,8 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
-            name: "NetLabSocketsTests", dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabConsole", "CNetLabSys"]
+            name: "NetLabSocketsTests",
+            dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCheck", "NetLabConsole", "CNetLabSys"]
         ),
         .testTarget(name: "NetLabAppTests", dependencies: ["NetLabApp", "NetLabConsole", "NetLabCore", "NetLabSockets"]),
         .testTarget(name: "NetLabCaptureTests", dependencies: ["NetLabCapture", "NetLabCore"]),

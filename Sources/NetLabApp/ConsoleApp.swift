@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NetLabCapture
+import NetLabCheck
 import NetLabConsole
 import NetLabCore
 import NetLabEvents

@@ -21,7 +21,8 @@ extension ConsoleState {
                     text: "\(who) \(name) \(bytes.count) B \(from.onWire) > \(to.onWire)", outgoing: outgoing,
                     isError: false, bytes: kept, length: bytes.count, from: from, to: to))
         case .connecting(let peer, _):
-            addRow(simpleRow(event, "\(who) \(call ?? "connect()") to \(peer)", outgoing: true))
+            let named = call ?? "connect()"
+            addRow(simpleRow(event, "\(who) \(named) to \(peer)", outgoing: true))
         case .connected(let local, let peer) where event.role == .client:
             addRow(simpleRow(event, "\(who) connected \(local.onWire) > \(peer)", outgoing: false))
         case .accepted(let peer):

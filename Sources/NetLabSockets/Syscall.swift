@@ -86,7 +86,7 @@ enum Syscall {
 }
 
 /// Stream (TCP) or datagram (UDP).
-enum SocketType: Sendable {
+package enum SocketType: Sendable {
     case stream, datagram
     var rawValue: Int32 {
         switch self {

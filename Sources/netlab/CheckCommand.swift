@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NetLabApp
+import NetLabCheck
 import NetLabCore
 import NetLabSockets
 

@@ -166,8 +166,10 @@ final class RunOutput: @unchecked Sendable {
 
     private static func key(_ from: UInt16, _ to: UInt16) -> UInt32 { UInt32(from) << 16 | UInt32(to) }
 
-    /// Writes the rows older than `hold` (all of them at the end), oldest first.
+    /// Writes the rows older than `hold` (all of them at the end), oldest first. Without the
+    /// wire (`hold` 0) nothing is waited for: every row is written.
     func flush(all: Bool) {
+        let all = all || hold == 0
         lock.lock()
         defer { lock.unlock() }
         guard !pending.isEmpty else { return }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NetLabCheck
 import NetLabCore
 import Testing
 

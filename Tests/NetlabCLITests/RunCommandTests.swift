@@ -323,7 +323,8 @@ import Testing
         for word in ["one", "two"] {
             #expect(try netlab("tcp-client", "--port", String(port), word).out == word.uppercased() + "\n")
         }
-        _ = try server.line(containing: "\"TWO\"", orContaining: "sendto(")
+        // The reply to the second client (rows to a pipe come in batches, so wait for that row).
+        _ = try server.line(containing: "\"TWO\", 3) = 3", orContaining: "\"TWO\", 3) = 3")
         let rows = Self.rows(server.text)
         let main = try #require(rows.first { $0.call.hasPrefix("listen(") }?.pid)
         for word in ["one", "two"] {

@@ -1,5 +1,6 @@
 import Glibc
 import NetLabCore
+import NetLabSockets
 
 /// The UDP uppercase server's checks.
 struct UDPChecks {
@@ -41,7 +42,7 @@ struct UDPChecks {
         let expected = Uppercase.apply(message)
         do throws(SocketError) {
             let deadline = CheckSocket.deadline(options.timeout)
-            let socket = try CheckSocket.connect(host: host, port: port, type: .datagram, options: options, until: deadline)
+            let socket = try CheckSocket.connect(host: host, port: port, type: .datagram, unreachable: options.unreachable, until: deadline)
             try socket.send(message, until: deadline)
             switch socket.receiveDatagram(until: deadline) {
             case .none:
@@ -78,8 +79,8 @@ struct UDPChecks {
         let second = Array("second client".utf8)
         do throws(SocketError) {
             let deadline = CheckSocket.deadline(options.timeout)
-            let a = try CheckSocket.connect(host: host, port: port, type: .datagram, options: options, until: deadline)
-            let b = try CheckSocket.connect(host: host, port: port, type: .datagram, options: options, until: deadline)
+            let a = try CheckSocket.connect(host: host, port: port, type: .datagram, unreachable: options.unreachable, until: deadline)
+            let b = try CheckSocket.connect(host: host, port: port, type: .datagram, unreachable: options.unreachable, until: deadline)
             try a.send(first, until: deadline)
             try b.send(second, until: deadline)
             let replyA = (try? a.receiveDatagram(until: deadline)?.get()) ?? []

@@ -2,11 +2,11 @@ import Dispatch
 import Glibc
 import NetLabCore
 
-/// A client socket for `netlab check`: non-blocking underneath, every wait bounded by a
+/// A client socket for `netlab check` (the NetLabCheck module): non-blocking underneath, every wait bounded by a
 /// deadline (poll), so a server that never answers costs the timeout, never a hang.
-final class CheckSocket {
-    let fd: Int32
-    let peer: Endpoint
+package final class CheckSocket {
+    package let fd: Int32
+    package let peer: Endpoint
 
     private init(fd: Int32, peer: Endpoint) {
         self.fd = fd
@@ -17,13 +17,13 @@ final class CheckSocket {
 
     /// Connects (TCP) or connects the datagram socket (UDP: replies from elsewhere are then
     /// filtered out by the kernel) to the first address of `host`, by `deadline`. A server
-    /// already found unreachable (`options.unreachable`) fails at once, the same way: a host
-    /// that never answers costs one timeout, not one per check.
-    static func connect(
-        host: String, port: UInt16, type: SocketType, options: Conformance.Options,
+    /// already found unreachable (`unreachable`) fails at once, the same way: a host that
+    /// never answers costs one timeout, not one per check.
+    package static func connect(
+        host: String, port: UInt16, type: SocketType, unreachable: SocketError? = nil,
         until deadline: UInt64
     ) throws(SocketError) -> CheckSocket {
-        if let known = options.unreachable { throw known }
+        if let known = unreachable { throw known }
         let address = try Resolver.resolve(host: host, port: port, type: type)[0]
         let fd = try Syscall.socket(family: address.family, type: type)
         let socket = CheckSocket(fd: fd, peer: address.endpoint)
@@ -42,7 +42,7 @@ final class CheckSocket {
     /// Tries a TCP connection to each server, many at once (non-blocking connects and one
     /// poll per batch), each within `timeout`: whether it could connect, or the error.
     /// A batch is at most 1,024 connections, and half the descriptors the process may open.
-    static func probe(
+    package static func probe(
         _ servers: [(host: String, port: UInt16)], timeout: Double,
         batch: Int = max(16, min(1024, DescriptorLimit.current / 2 - 32))
     ) -> [Result<Void, SocketError>] {
@@ -93,12 +93,12 @@ final class CheckSocket {
         return outcomes
     }
 
-    static func deadline(_ seconds: Double) -> UInt64 {
+    package static func deadline(_ seconds: Double) -> UInt64 {
         DispatchTime.now().uptimeNanoseconds + UInt64(max(0, seconds) * 1e9)
     }
 
     /// Waits until `events` or the deadline; true if ready.
-    func wait(for events: Int16, until deadline: UInt64) -> Bool {
+    package func wait(for events: Int16, until deadline: UInt64) -> Bool {
         while true {
             let now = DispatchTime.now().uptimeNanoseconds
             guard now < deadline else { return false }
@@ -110,7 +110,7 @@ final class CheckSocket {
     }
 
     /// Sends every byte before the deadline (TCP) or one datagram (UDP).
-    func send(_ bytes: [UInt8], until deadline: UInt64) throws(SocketError) {
+    package func send(_ bytes: [UInt8], until deadline: UInt64) throws(SocketError) {
         var offset = 0
         repeat {
             guard wait(for: Int16(POLLOUT), until: deadline) else { throw .errno(.send, ETIMEDOUT, endpoint: peer) }
@@ -122,7 +122,7 @@ final class CheckSocket {
     }
 
     /// Tells the server the message is complete (the lab's client does not; some checks do).
-    func finishSending() {
+    package func finishSending() {
         // Ignored on purpose: on a connection already gone, the next receive says so.
         _ = shutdown(fd, Int32(SHUT_WR))
     }
@@ -130,13 +130,13 @@ final class CheckSocket {
     /// What a reply read ended with: its first bytes (at most `CheckResult.keptBytes`), how
     /// many came in all, whether the server closed (end of file), and the error that ended
     /// it, if one did.
-    struct Reply {
-        var bytes: [UInt8] = []
-        var count = 0
-        var closed = false
-        var error: SocketError?
+    package struct Reply {
+        package var bytes: [UInt8] = []
+        package var count = 0
+        package var closed = false
+        package var error: SocketError?
         /// The read stopped at `readLimit`: the server was still sending.
-        var cut = false
+        package var cut = false
     }
 
     /// How much of one reply a check reads at most: a server that sends without end costs
@@ -144,7 +144,7 @@ final class CheckSocket {
     static let readLimit = 16 << 20
 
     /// Reads until the server closes, `enough` bytes have come, `readLimit`, or the deadline.
-    func receive(until deadline: UInt64, enough: Int = .max) -> Reply {
+    package func receive(until deadline: UInt64, enough: Int = .max) -> Reply {
         var reply = Reply()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while reply.count < enough {
@@ -174,7 +174,7 @@ final class CheckSocket {
     }
 
     /// One datagram, or nil by the deadline.
-    func receiveDatagram(until deadline: UInt64) -> Result<[UInt8], SocketError>? {
+    package func receiveDatagram(until deadline: UInt64) -> Result<[UInt8], SocketError>? {
         var buffer = [UInt8](repeating: 0, count: 65536)
         guard wait(for: Int16(POLLIN), until: deadline) else { return nil }
         do throws(SocketError) {

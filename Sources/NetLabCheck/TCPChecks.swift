@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import NetLabCore
+import NetLabSockets
 
 /// The TCP uppercase server's checks.
 struct TCPChecks {
@@ -12,8 +13,8 @@ struct TCPChecks {
         [letters(), everyByte(), empty(), twoClients(), long(), pieces()]
     }
 
-    private func connect(until deadline: UInt64) throws(SocketError) -> CheckSocket {
-        try CheckSocket.connect(host: host, port: port, type: .stream, options: options, until: deadline)
+    private func openConnection(until deadline: UInt64) throws(SocketError) -> CheckSocket {
+        try CheckSocket.connect(host: host, port: port, type: .stream, unreachable: options.unreachable, until: deadline)
     }
 
     /// One deadline for a whole check (connect, send, pauses, reply): no check waits longer
@@ -31,7 +32,7 @@ struct TCPChecks {
         let sent = pieces.flatMap { $0 }
         let deadline = deadline(pieces: pieces.count)
         do throws(SocketError) {
-            let socket = try connect(until: deadline)
+            let socket = try openConnection(until: deadline)
             var refused: (piece: Int, error: SocketError)?
             for (index, piece) in pieces.enumerated() {
                 if index > 0 { usleep(UInt32(options.pause * 1e6)) }
@@ -111,7 +112,7 @@ struct TCPChecks {
         let why = "recv() returning 0 bytes means the client closed: a server must handle it, not crash or wait for ever"
         let deadline = deadline()
         do throws(SocketError) {
-            let socket = try connect(until: deadline)
+            let socket = try openConnection(until: deadline)
             socket.finishSending()
             let reply = socket.receive(until: deadline)
             var problem: String?
@@ -128,7 +129,7 @@ struct TCPChecks {
             }
             if problem == nil {
                 do throws(SocketError) {
-                    _ = try connect(until: CheckSocket.deadline(options.timeout))
+                    _ = try openConnection(until: CheckSocket.deadline(options.timeout))
                 } catch {
                     problem = "the server stopped accepting connections afterwards: " + Conformance.describe(error)
                 }
@@ -150,7 +151,7 @@ struct TCPChecks {
             "in a lab room many clients talk to one server: a server that serves one connection at a time "
             + "leaves everyone else waiting behind the slowest"
         do throws(SocketError) {
-            let first = try connect(until: deadline())
+            let first = try openConnection(until: deadline())
             let result = exchange(
                 name, pieces: [Conformance.message], finish: true, expected: Uppercase.apply(Conformance.message),
                 expectation: expectation, why: why)

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 import NetLabCore
+import NetLabSockets
 
 /// `netlab check`: the lab's protocols checked against someone else's server, one check
 /// after another, each on a fresh socket. Pure reporting lives in `CheckReport`.

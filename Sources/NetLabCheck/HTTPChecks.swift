@@ -1,5 +1,6 @@
 import Glibc
 import NetLabCore
+import NetLabSockets
 
 /// The web server's checks: the lab's one-request server must get these right too.
 struct HTTPChecks {
@@ -33,7 +34,7 @@ struct HTTPChecks {
     private func fetch(_ pieces: [[UInt8]]) -> Fetched {
         let deadline = CheckSocket.deadline(options.timeout + options.pause * Double(max(0, pieces.count - 1)))
         do throws(SocketError) {
-            let socket = try CheckSocket.connect(host: host, port: port, type: .stream, options: options, until: deadline)
+            let socket = try CheckSocket.connect(host: host, port: port, type: .stream, unreachable: options.unreachable, until: deadline)
             for (index, piece) in pieces.enumerated() {
                 if index > 0 { usleep(UInt32(options.pause * 1e6)) }
                 try socket.send(piece, until: deadline)
