@@ -74,6 +74,7 @@ extension ConsoleState {
         if case .traced(let call, let program) = event.kind, let explanation = TraceText.explanation(call) {
             // A traced program's failed call, in the words netlab uses for its own.
             say("\(program) [\(call.pid)] \(call.call.rawValue)() failed with \(Errno(call.errno ?? 0).name): \(explanation)", .error, event.time)
+            awaitEvidence(for: call, program: program)
         }
         if event.role == .client, let index = exchangeIndex(event.exchange, engine: event.engine) {
             switch event.kind {

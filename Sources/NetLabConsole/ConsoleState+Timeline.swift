@@ -104,9 +104,27 @@ extension ConsoleState {
     /// Says which wire rows show why the exchange failed; false when none is there (yet).
     mutating func citeEvidence(for awaited: AwaitedEvidence) -> Bool {
         guard let line = Evidence.cite(awaited, rows: timeline.items, numberOffset: timeline.dropped) else { return false }
-        say(line, .info, nil)
-        awaitedEvidence = nil
+        say((awaited.caller.map { "\($0): " } ?? "") + line, .info, nil)
+        if awaited.caller == nil { awaitedEvidence = nil }
         return true
+    }
+
+    /// How many traced calls' failures wait for their frames at once (the oldest give way).
+    static let programEvidenceLimit = 8
+
+    /// A traced program's failed call and the frames that show why, when the capture has them
+    /// (now or in a moment): a refused connect() by the SYN and RST of its own flow, sent
+    /// while the call waited. Other failures keep their explanation alone: a traced call's
+    /// own address is not known, so no frame can be shown to be its connection's.
+    mutating func awaitEvidence(for call: TracedCall, program: String) {
+        guard case .on = wire, call.call == .connect, call.errno == ECONNREFUSED, call.socketKind == "TCP", let target = call.address
+        else { return }
+        let awaited = AwaitedEvidence(
+            engine: .tcp, target: target, claim: .refusedConnect, local: nil, since: call.entry.addingTimeInterval(-0.001),
+            until: (call.exit ?? call.entry).addingTimeInterval(0.001), caller: "\(program) [\(call.pid)]")
+        if citeEvidence(for: awaited) { return }
+        awaitedProgramEvidence.append(awaited)
+        if awaitedProgramEvidence.count > Self.programEvidenceLimit { awaitedProgramEvidence.removeFirst() }
     }
 
     mutating func addWireRow(_ frame: CapturedFrame) {
@@ -123,6 +141,12 @@ extension ConsoleState {
         addRow(row)
         if let awaited = awaitedEvidence {
             if frame.time.timeIntervalSince(awaited.since) > 120 { awaitedEvidence = nil } else { _ = citeEvidence(for: awaited) }
+        }
+        // A traced call's frames come within 10 ms of its return: a second is plenty.
+        let waiting = awaitedProgramEvidence
+        awaitedProgramEvidence = []
+        for awaited in waiting where frame.time.timeIntervalSince(awaited.until ?? awaited.since) <= 1 && !citeEvidence(for: awaited) {
+            awaitedProgramEvidence.append(awaited)
         }
     }
 

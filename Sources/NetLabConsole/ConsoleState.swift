@@ -152,6 +152,8 @@ public struct ConsoleState: Equatable {
     /// Numbers and explains captured frames (relative TCP numbers, RST after SYN).
     public var wireSession = WireSession()
     public var awaitedEvidence: AwaitedEvidence?
+    /// Traced programs' failed calls waiting for their frames (the newest few).
+    public var awaitedProgramEvidence: [AwaitedEvidence] = []
     /// Frames the capture delivered this session (the timeline keeps the newest
     /// `timelineCapacity` rows): `:save` says how many it could not write.
     public var wireFramesSeen = 0

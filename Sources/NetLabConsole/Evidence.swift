@@ -32,6 +32,23 @@ public struct AwaitedEvidence: Equatable, Sendable {
     /// the datagram sent); a citation must belong to this flow.
     public var local: Endpoint?
     public var since: Date
+    /// The last moment a cited frame may have: a traced call's return (its SYN and RST came
+    /// while it waited), so a later connection to the same address is never taken for it.
+    public var until: Date?
+    /// Whose failure it is when not the client's: a traced program (`python3 [4242]`).
+    public var caller: String?
+
+    public init(
+        engine: LabEvent.Engine, target: Endpoint, claim: Claim, local: Endpoint?, since: Date, until: Date? = nil, caller: String? = nil
+    ) {
+        self.engine = engine
+        self.target = target
+        self.claim = claim
+        self.local = local
+        self.since = since
+        self.until = until
+        self.caller = caller
+    }
 }
 
 /// Matches a failure's claim with the frames of its own flow and kind, and words the citation.
@@ -42,7 +59,10 @@ enum Evidence {
     static func cite<Rows: RandomAccessCollection>(_ awaited: AwaitedEvidence, rows: Rows, numberOffset: Int) -> String?
     where Rows.Element == ConsoleState.TimelineRow, Rows.Index == Int {
         func number(_ index: Int) -> String { "#\(numberOffset + index + 1)" }
-        let wire = rows.indices.filter { rows[$0].lane == .wire && rows[$0].time >= awaited.since && rows[$0].decoded != nil }
+        let wire = rows.indices.filter { index in
+            rows[index].lane == .wire && rows[index].time >= awaited.since && rows[index].decoded != nil
+                && awaited.until.map { rows[index].time <= $0 } ?? true
+        }
         switch awaited.claim {
         case .refusedConnect:
             // The RST must answer a SYN of the same flow: client port > target, then back.

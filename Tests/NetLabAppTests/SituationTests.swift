@@ -460,11 +460,22 @@ struct SituationTests {
         let frame = await terminal.frame { $0.text.contains("exited with status 1") && $0.text.contains("wire RST/ACK 127.0.0.1:\(port) >") }
         let text = frame?.text ?? terminal.screen?.text ?? ""
         let said = Self.sentence("python3 [", in: text)
-        #expect(said?.hasSuffix("connect() failed with ECONNREFUSED: nothing is listening on 127.0.0.1:\(port)") == true, "\(text)")
+        // (The citation below has no time of its own, so the sentence reader may join it on.)
+        #expect(said?.contains("connect() failed with ECONNREFUSED: nothing is listening on 127.0.0.1:\(port)") == true, "\(text)")
         let rows = text.split(separator: "\n").map(String.init)
         let call = rows.firstIndex { $0.contains("] connect(3, 127.0.0.1:\(port)) = -1 ECONNREFUSED") }
         let syn = rows.firstIndex { $0.contains("wire SYN 127.0.0.1:") && $0.contains("> 127.0.0.1:\(port) ") }
         let rst = rows.firstIndex { $0.contains("wire RST/ACK 127.0.0.1:\(port) >") }
         #expect(call != nil && syn != nil && rst != nil && call! < syn! && syn! < rst!, "\(text)")
+        // The sentence cites that connection's SYN and RST by their rows.
+        await expectCitation(terminal, "]: the wire shows why:") { found in
+            #expect(found[0].hasSuffix("nothing listens there, so connect() failed with ECONNREFUSED"), "\(found)")
+            #expect(found.count == 3, "\(found)")
+            guard found.count == 3 else { return }
+            #expect(found[1].contains("wire RST/ACK 127.0.0.1:\(port) > 127.0.0.1:"), "\(found)")
+            #expect(found[2].contains("wire SYN 127.0.0.1:") && found[2].contains("> 127.0.0.1:\(port)"), "\(found)")
+            let client = found[2].split(separator: " ")[3]
+            #expect(found[1].contains("> \(client)"), "the RST goes to the port the SYN came from: \(found)")
+        }
     }
 }

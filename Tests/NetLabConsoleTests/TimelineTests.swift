@@ -162,6 +162,52 @@ private func udpAndUnreachable(
             ])
     }
 
+    /// A traced program's refused connect() cites the SYN and RST of its own flow, sent while
+    /// the call waited, whichever comes first (the frames, or the call's row as it returns);
+    /// a refusal of the same address after the call returned is another connection's.
+    @Test func aTracedRefusalCitesTheFramesOfItsCall() {
+        func traced(_ call: TracedCall) -> Action {
+            .event(LabEvent(time: call.stamp, engine: .tcp, role: .program, kind: .traced(call, program: "python3")))
+        }
+        var refused = TracedCall(pid: 4242, call: .connect, arguments: [3, 0, 16, 0, 0, 0], result: -111, entry: t0.addingTimeInterval(1))
+        refused.address = localServer
+        refused.socketKind = "TCP"
+        refused.exit = t0.addingTimeInterval(1.002)
+        // The frames first (a refusal after the call returned: another program's), then the call.
+        var state = ConsoleState(engines: [.tcp, .udp])
+        state.apply([.wire(.on(interface: "lo"))])
+        state.apply(
+            [
+                wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1, ack: 0, at: 1.0005)),
+                wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 0, ack: 2, at: 1.0006)),
+                wire(tcpFrame(from: 40001, to: 12000, flags: 0x02, sequence: 1, ack: 0, at: 1.5)),
+                wire(tcpFrame(from: 12000, to: 40001, flags: 0x14, sequence: 0, ack: 2, at: 1.5001)),
+            ], at: 1.6)
+        state.apply([traced(refused)], at: 1.6)
+        let citation =
+            "python3 [4242]: the wire shows why: #3 RST/ACK from 127.0.0.1:12000 answered the SYN (#2); "
+            + "nothing listens there, so connect() failed with ECONNREFUSED"
+        #expect(state.transcript.items.map(\.text).filter { $0.contains("the wire shows") } == [citation])
+        #expect(state.number(of: state.timeline.items[0].id) == 1 && state.timeline.items[0].role == .program, "the call's row first")
+        // The call first, its frames a moment later (the capture delivers them after it).
+        var later = ConsoleState(engines: [.tcp, .udp])
+        later.apply([.wire(.on(interface: "lo"))])
+        later.apply([traced(refused)], at: 1.003)
+        #expect(later.awaitedProgramEvidence.count == 1)
+        later.apply(
+            [
+                wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1, ack: 0, at: 1.0005)),
+                wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 0, ack: 2, at: 1.0006)),
+            ], at: 1.01)
+        #expect(later.transcript.items.map(\.text).filter { $0.contains("the wire shows") } == [citation])
+        #expect(later.awaitedProgramEvidence.isEmpty)
+        // Without the capture, nothing is awaited and nothing cited.
+        var off = ConsoleState(engines: [.tcp, .udp])
+        off.apply([.wire(.disabled)])
+        off.apply([traced(refused)], at: 1.003)
+        #expect(off.awaitedProgramEvidence.isEmpty)
+    }
+
     /// A refused connect is never pinned on an RST of a connection whose handshake completed.
     @Test func aRefusalIsNotCitedFromAnotherFlow() {
         var state = ConsoleState(engines: [.tcp, .udp])
