@@ -79,20 +79,17 @@ extension ConsoleState {
             }
             return [.copy(text: Self.hexDumpText(shown), what: "the hex dump of \(Self.rowName(shown, in: self))")]
         case .clear:
-            serverLog.removeAll()
+            serverLog.clear()
             transcript.removeAll()
             timeline.removeAll()
             selectedRowID = nil
-            logScroll = 0
             transcriptScroll = 0
             transcriptAtNewestHead = false
             wireFramesSeen = 0
         case .help:
-            showHelp = true
-            helpScroll = 0
+            overlay.openHelp()
         case .roster:
-            panel = .roster
-            panelScroll = 0
+            overlay.open(.roster)
         case .check:
             let target = Endpoint(host: client.host, port: client.port)
             say("checking \(client.engine.rawValue) \(target) against the lab's protocol (netlab check)...", .info, now)

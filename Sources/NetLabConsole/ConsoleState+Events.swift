@@ -49,22 +49,6 @@ extension ConsoleState {
         KeyBinding.all.first { $0.command == .toggleServer(engine) }?.key.label ?? ":\(engine.rawValue.lowercased()) on"
     }
 
-    /// Who talked to the servers, and what became of it.
-    mutating func noteInRoster(_ event: LabEvent) {
-        switch event.kind {
-        case .received(let bytes, let from, _):
-            roster.heard(bytes, from: from.host, engine: event.engine, at: event.time)
-        case .sent(let bytes, _, let to):
-            roster.replied(bytes.count, to: to.host, engine: event.engine, at: event.time)
-        case .served(let peer, let requestLine, let status, _, _, _):
-            roster.served(requestLine, status: status, to: peer.host, at: event.time)
-        case .rejected(let peer, let reason):
-            roster.rejected(peer.host, engine: event.engine, reason: reason, at: event.time)
-        default:
-            break
-        }
-    }
-
     mutating func record(_ event: LabEvent) {
         if case .wire(let frame) = event.kind {
             addWireRow(frame)
@@ -92,7 +76,7 @@ extension ConsoleState {
         guard event.role == .server else { return }
         let engine = event.engine
         let name = engine.rawValue
-        noteInRoster(event)
+        serverLog.note(event)
         switch event.kind {
         case .listening(let local):
             setServer(engine) { $0.phase = .on(local) }

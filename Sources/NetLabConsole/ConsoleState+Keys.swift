@@ -5,32 +5,13 @@ import NetLabCore
 extension ConsoleState {
     // MARK: Keys
 
-    /// A key (or the wheel) on an overlay: scrolls it and returns true, or returns false for
-    /// a key that closes it (any other key, a click).
-    static func scrollOverlay(_ key: Key, _ scroll: inout Int) -> Bool {
-        switch key {
-        case .pageUp: scroll = max(0, scroll - 10)
-        case .pageDown: scroll += 10
-        case .up: scroll = max(0, scroll - 1)
-        case .down: scroll += 1
-        case .mouse(let event) where event.action == .wheelUp: scroll = max(0, scroll - 3)
-        case .mouse(let event) where event.action == .wheelDown: scroll += 3
-        default: return false
-        }
-        return true
-    }
-
     mutating func handle(_ key: Key, now: Date, themes: [String]) -> [Effect] {
         if case .mouse(let event) = key { return mouse(event, now: now, themes: themes) }
         // Scrolling keys scroll the help or a panel (the roster, a report card); any other key
         // closes it and does only that (Enter must not send, F2 must not turn a server off
         // behind it).
-        if showHelp {
-            if !Self.scrollOverlay(key, &helpScroll) { showHelp = false }
-            return []
-        }
-        if panel != nil {
-            if !Self.scrollOverlay(key, &panelScroll) { panel = nil }
+        if overlay.isOpen {
+            overlay.take(key)
             return []
         }
         if let command = KeyBinding.command(for: key, inputEmpty: editor.isEmpty) {
@@ -56,12 +37,10 @@ extension ConsoleState {
     mutating func run(_ command: KeyBinding.Command, now: Date, themes: [String]) -> [Effect] {
         switch command {
         case .help:
-            showHelp.toggle()
-            helpScroll = 0
+            overlay.toggleHelp()
             return []
         case .roster:
-            panel = .roster
-            panelScroll = 0
+            overlay.open(.roster)
             return []
         case .toggleServer(let engine):
             guard let server = server(engine) else {
@@ -126,12 +105,8 @@ extension ConsoleState {
     /// selects the row); the wheel scrolls the pane under the pointer.
     mutating func mouse(_ event: MouseEvent, now: Date, themes: [String]) -> [Effect] {
         let renderer = Renderer(state: self)
-        if showHelp {
-            if !Self.scrollOverlay(.mouse(event), &helpScroll) { showHelp = false }
-            return []
-        }
-        if panel != nil {
-            if !Self.scrollOverlay(.mouse(event), &panelScroll) { panel = nil }
+        if overlay.isOpen {
+            overlay.take(.mouse(event))
             return []
         }
         if event.row == event.height - 1 {
@@ -159,7 +134,7 @@ extension ConsoleState {
                 }
             }
         } else if layout.serverLog.contains(row: event.row, column: event.column) {
-            if event.action == .click { focus = .serverLog } else { logScroll = max(0, min(max(0, serverLog.count - 1), logScroll - step)) }
+            if event.action == .click { focus = .serverLog } else { serverLog.scroll(by: step) }
         } else if layout.client.contains(row: event.row, column: event.column) {
             if event.action == .click {
                 focus = .client
@@ -175,7 +150,7 @@ extension ConsoleState {
         case .client:
             browseHistory(step)
         case .serverLog:
-            logScroll = max(0, min(serverLog.count - 1, logScroll - step))
+            serverLog.scroll(by: step)
         case .timeline:
             selectRow(step)
         }
@@ -185,7 +160,7 @@ extension ConsoleState {
         let step = 10 * direction
         switch focus {
         case .client: scrollTranscript(by: -direction * transcriptPage)
-        case .serverLog: logScroll = max(0, min(max(0, serverLog.count - 1), logScroll - step))
+        case .serverLog: serverLog.scroll(by: step)
         case .timeline:
             // Inside the shown message: its hex rows or text lines scroll.
             // Half a small pane at a time: at 80x24 the detail shows a few lines.

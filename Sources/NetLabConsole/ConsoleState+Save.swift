@@ -83,7 +83,7 @@ extension ConsoleState {
         var text = "netlab session\n\n## Client transcript\n"
         for line in transcript.items { text += "\(clock(line.time)) \(line.text)\n" }
         text += "\n## Server log\n"
-        for line in serverLog.items { text += "\(clock(line.time)) \(line.text)\n" }
+        for line in serverLog.lines.items { text += "\(clock(line.time)) \(line.text)\n" }
         text += "\n## Timeline (call: a socket call by netlab; wire: a packet captured)\n"
         for (index, row) in timeline.items.enumerated() {
             text += "#\(timeline.dropped + index + 1) \(clock(row.time)) \(row.lane.rawValue) \(row.text)\n"

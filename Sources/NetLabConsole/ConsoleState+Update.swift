@@ -47,19 +47,7 @@ extension ConsoleState {
             say(
                 "check \(report.target): \(report.passed) of \(report.results.count) checks passed"
                     + (report.failed == 0 ? "" : " (report card open; any key closes it)"), report.failed == 0 ? .success : .error, now)
-            // Each line at most `reportLineLimit` characters: the panel wraps every line on each
-            // frame, so its cost stays that of a screenful, whatever a server put in its text.
-            // The card's text without its heading (the panel's title says it); a server
-            // nobody could reach has only the reason, which the panel shows.
-            let skipped = report.unreachable == nil ? 2 : 0
-            panel = .report(
-                title: "netlab check \(report.target): \(report.passed) of \(report.results.count) passed",
-                lines: report.text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(skipped).map { line in
-                    line.count <= Self.reportLineLimit
-                        ? String(line)
-                        : String(line.prefix(Self.reportLineLimit)) + "... (\(line.count - Self.reportLineLimit) more characters)"
-                })
-            panelScroll = 0
+            overlay.open(Overlay.reportCard(report))
             return []
         case .reply(let engine, let id, let result):
             finishExchange(engine, id: id, result: result, now: now)
@@ -73,9 +61,6 @@ extension ConsoleState {
         let ports = watchedPorts.map(String.init).joined(separator: ", ")
         return "WIRE watches ports \(ports) and the ICMP errors for them (:watch PORT adds one, :watch all every port)"
     }
-
-    /// The longest report card line the panel shows whole.
-    static let reportLineLimit = 1_000
 
     /// Turns servers on at start-up (`--servers`).
     public mutating func startServers(_ wanted: [LabEvent.Engine], now: Date) -> [Effect] {
@@ -114,9 +99,7 @@ extension ConsoleState {
     }
 
     mutating func log(_ event: LabEvent, _ text: String, _ role: StyleRole) {
-        serverLog.append(Line(time: event.time, text: text, role: role))
-        // Keep a scrolled-back view where it is while new lines arrive.
-        if logScroll > 0 { logScroll = min(logScroll + 1, serverLog.count - 1) }
+        serverLog.add(Line(time: event.time, text: text, role: role))
     }
 
     /// A line in the client's transcript. A new entry (a line with a time) is followed from

@@ -141,7 +141,7 @@ public struct ConsoleState: Equatable {
     public var historyIndex: Int?
     /// Which history Up/Down browse now (decided when browsing starts).
     public var browsingCommands = false
-    public var serverLog = Ring<Line>(capacity: logCapacity)
+    public var serverLog = ServerLog()
     public var transcript = Ring<Line>(capacity: logCapacity)
     public var timeline = Ring<TimelineRow>(capacity: timelineCapacity)
     public var nextRowID = 1
@@ -181,8 +181,6 @@ public struct ConsoleState: Equatable {
     public var focus = Pane.client
     /// The packet shown in the bytes view; nil follows the newest.
     public var selectedRowID: Int?
-    /// Lines scrolled back from the newest, per scrollable pane.
-    public var logScroll = 0
     /// Screen rows (wrapped lines) the client's transcript is scrolled back from its end.
     public var transcriptScroll = 0
     /// The view shows the newest entry from its first line (it is taller than the pane) and
@@ -199,22 +197,9 @@ public struct ConsoleState: Equatable {
             self.height = height
         }
     }
-    public var showHelp = false
-    /// Lines the help overlay is scrolled down (clamped when drawn).
-    public var helpScroll = 0
-    /// A panel over the panes: the roster, or a check's report card.
-    public var panel: Panel?
-    /// Lines the panel is scrolled down (clamped when drawn).
-    public var panelScroll = 0
-    /// Who talked to the servers (bounded).
-    public var roster = Roster()
+    /// The help or a panel over the panes (the roster, a check's report card).
+    public var overlay = Overlay()
 
-    public enum Panel: Equatable {
-        /// `:roster`, Ctrl-R: a row per client address, live.
-        case roster
-        /// `:check`: a report card.
-        case report(title: String, lines: [String])
-    }
     /// The shown row's detail: scrolled this many lines (for the row `detailScrollRow`), and
     /// shown as text (status line, headers, body, escaped) instead of hex.
     public var detailScroll = 0

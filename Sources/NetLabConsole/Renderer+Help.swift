@@ -14,7 +14,7 @@ extension Renderer {
             let wrapped = text.isEmpty ? [""] : Self.wrap(text, width: textWidth)
             return wrapped.enumerated().map { ($0.offset == 0 ? key : "", $0.element) }
         }
-        let (inner, shown) = drawOverlay(&screen, rows: lines, width: width, scroll: state.helpScroll, title: "Help")
+        let (inner, shown) = drawOverlay(&screen, rows: lines, width: width, scroll: state.overlay.helpScroll, title: "Help")
         for (i, (key, text)) in shown.enumerated() {
             let row = inner.row + i
             screen.put(" " + key, row: row, column: inner.column, role: .keyBarKey, limit: inner.width)

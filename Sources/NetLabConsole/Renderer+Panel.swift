@@ -4,7 +4,7 @@ import NetLabCore
 extension Renderer {
     /// The roster, as lines: a header, then a row per client address, most recent first.
     var rosterLines: [String] {
-        let rows = state.roster.recent
+        let rows = state.serverLog.roster.recent
         guard !rows.isEmpty else { return ["nobody has talked to the servers yet"] }
         let hostWidth = max(7, rows.map { CharacterWidth.of($0.host) }.max() ?? 0)
         func pad(_ text: String, _ width: Int) -> String {
@@ -23,13 +23,13 @@ extension Renderer {
 
     /// The panel over the panes (`:roster`, `:check`'s report card), scrolled with PgUp/PgDn.
     func drawPanel(_ screen: inout Screen) {
-        guard let panel = state.panel else { return }
+        guard let panel = state.overlay.panel else { return }
         let title: String
         var lines: [String]
         switch panel {
         case .roster:
-            let dropped = state.roster.dropped > 0 ? ", \(state.roster.dropped) older dropped" : ""
-            title = "Roster: \(state.roster.count) client address\(state.roster.count == 1 ? "" : "es")\(dropped)"
+            let dropped = state.serverLog.roster.dropped > 0 ? ", \(state.serverLog.roster.dropped) older dropped" : ""
+            title = "Roster: \(state.serverLog.roster.count) client address\(state.serverLog.roster.count == 1 ? "" : "es")\(dropped)"
             lines = rosterLines
         case .report(let heading, let text):
             title = heading
@@ -47,7 +47,7 @@ extension Renderer {
         lines.append("")
         lines.append("any other key closes this panel")
         let (inner, shown) = drawOverlay(
-            &screen, rows: lines, width: max(20, screen.width - 4), scroll: state.panelScroll,
+            &screen, rows: lines, width: max(20, screen.width - 4), scroll: state.overlay.panelScroll,
             title: title)
         for (i, line) in shown.enumerated() {
             screen.put(" " + line, row: inner.row + i, column: inner.column, role: .help, limit: inner.width)

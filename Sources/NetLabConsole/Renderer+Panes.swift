@@ -4,13 +4,13 @@ import NetLabCore
 extension Renderer {
     func drawServerLog(_ screen: inout Screen, _ rect: Rect) {
         var name = "Server log"
-        if state.serverLog.dropped > 0 { name += " (\(state.serverLog.dropped) older lines dropped)" }
-        if state.logScroll > 0 { name += " [scrolled back \(state.logScroll)]" }
+        if state.serverLog.lines.dropped > 0 { name += " (\(state.serverLog.lines.dropped) older lines dropped)" }
+        if state.serverLog.scroll > 0 { name += " [scrolled back \(state.serverLog.scroll)]" }
         let (title, role) = title(name, pane: .serverLog)
         screen.box(rect, title: title, titleRole: role)
         let inner = rect.inner
         drawLines(
-            &screen, Array(state.serverLog.items), scroll: state.logScroll,
+            &screen, Array(state.serverLog.lines.items), scroll: state.serverLog.scroll,
             in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height))
     }
 

@@ -27,11 +27,11 @@ public struct Renderer {
             drawClient(&screen, layout.client)
             drawKeyBar(&screen, row: height - 1)
         }
-        if state.panel != nil, !state.showHelp {
+        if state.overlay.panel != nil, !state.overlay.showHelp {
             drawPanel(&screen)
             screen.cursor = nil
         }
-        if state.showHelp {
+        if state.overlay.showHelp {
             drawHelp(&screen)
             screen.cursor = nil
         }

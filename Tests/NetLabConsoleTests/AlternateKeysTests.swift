@@ -20,13 +20,13 @@ import Testing
     @Test func questionMarkIsHelpOnlyOnAnEmptyLine() {
         var state = ConsoleState()
         state.apply([.key(.character("?"))])
-        #expect(state.showHelp)
+        #expect(state.overlay.showHelp)
         state.apply([.key(.character("x"))])  // closes it, does nothing else
-        #expect(!state.showHelp)
+        #expect(!state.overlay.showHelp)
         #expect(state.editor.text == "")
         state.type("why?")
         #expect(state.editor.text == "why?")
-        #expect(!state.showHelp)
+        #expect(!state.overlay.showHelp)
     }
 
     @Test func ctrlQQuits() {
@@ -38,12 +38,12 @@ import Testing
     @Test func helpScrollsAndOtherKeysCloseIt() {
         var state = ConsoleState()
         state.apply([.key(.function(1)), .key(.pageDown), .key(.down)])
-        #expect(state.showHelp)
-        #expect(state.helpScroll == 11)
+        #expect(state.overlay.showHelp)
+        #expect(state.overlay.helpScroll == 11)
         state.apply([.key(.pageUp), .key(.pageUp)])
-        #expect(state.helpScroll == 0)
+        #expect(state.overlay.helpScroll == 0)
         state.apply([.key(.enter)])
-        #expect(!state.showHelp)
+        #expect(!state.overlay.showHelp)
         #expect(state.transcript.isEmpty, "Enter closed the help and sent nothing")
     }
 

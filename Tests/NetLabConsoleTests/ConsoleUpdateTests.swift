@@ -73,7 +73,7 @@ import Testing
         #expect(state.server(.tcp)?.phase == .starting)
         state.apply([.event(event(.tcp, .server, .listening(server)))])
         #expect(state.server(.tcp)?.phase == .on(server))
-        #expect(state.serverLog.last?.text == "TCP server listening on [::]:12000")
+        #expect(state.serverLog.lines.last?.text == "TCP server listening on [::]:12000")
         #expect(state.apply([.key(.function(2))]) == [.stopServer(.tcp)])
         #expect(state.server(.tcp)?.phase == .off)
         #expect(state.apply([.key(.function(3))]) == [.startServer(.udp, host: nil, port: 12000)])
@@ -87,9 +87,9 @@ import Testing
         let error = SocketError.errno(.bind, 13, endpoint: Endpoint(host: "::", port: 80))
         state.apply([.event(event(.tcp, .server, .failed(error)))])
         #expect(state.server(.tcp)?.phase == .failed)
-        #expect(state.serverLog.last?.role == .error)
+        #expect(state.serverLog.lines.last?.role == .error)
         #expect(
-            state.serverLog.last?.text
+            state.serverLog.lines.last?.text
                 == "TCP bind() failed: Permission denied (EACCES, errno 13): ports below 1024 need root (or CAP_NET_BIND_SERVICE); use a port of 1024 or above: :listen tcp 12000"
         )
         #expect(state.apply([.key(.function(2))]) == [.startServer(.tcp, host: nil, port: 12000)], "F2 tries again")
@@ -105,14 +105,14 @@ import Testing
         state.apply([.event(event(.tcp, .server, .failed(error)))])
         #expect(state.server(.tcp)?.phase == .off)
         #expect(
-            state.serverLog.last?.text
+            state.serverLog.lines.last?.text
                 == "TCP bind() failed: Address already in use (EADDRINUSE, errno 98): port 12000 on :: is already taken by python3 TCPServer.py (pid 4242); stop it, or move netlab's server with :listen tcp 12001"
         )
         #expect(
             state.transcript.last?.text
                 == "TCP port 12000 is taken by python3 TCPServer.py (pid 4242): netlab's TCP server stays OFF and the client talks to that server; F2 tries again, :listen tcp PORT moves netlab's"
         )
-        #expect(!state.serverLog.items.contains { $0.text.contains("--port") }, "no CLI option in the console")
+        #expect(!state.serverLog.lines.items.contains { $0.text.contains("--port") }, "no CLI option in the console")
     }
 
     @Test func commands() {
@@ -144,9 +144,9 @@ import Testing
         #expect(state.transcript.last?.text == "unknown theme nope; available: default, monochrome")
         #expect(run(":theme monochrome").isEmpty)
         #expect(state.theme == "monochrome")
-        #expect(run(":help").isEmpty && state.showHelp)
+        #expect(run(":help").isEmpty && state.overlay.showHelp)
         state.apply([.key(.escape)])
-        #expect(!state.showHelp)
+        #expect(!state.overlay.showHelp)
         #expect(run(":clear").isEmpty && state.transcript.isEmpty)
         #expect(run(":quit") == [.quit])
     }
@@ -297,8 +297,8 @@ import Testing
         for i in 0..<(ConsoleState.logCapacity + 500) {
             state.apply([.event(event(.udp, .server, .received(bytes: [UInt8(truncatingIfNeeded: i)], from: clientSocket, to: localServer)))])
         }
-        #expect(state.serverLog.count == ConsoleState.logCapacity)
-        #expect(state.serverLog.dropped == 500)
+        #expect(state.serverLog.lines.count == ConsoleState.logCapacity)
+        #expect(state.serverLog.lines.dropped == 500)
         #expect(state.timeline.count == ConsoleState.timelineCapacity)
         #expect(state.timeline.dropped == ConsoleState.logCapacity + 500 - ConsoleState.timelineCapacity)
         let big = [UInt8](repeating: 0x61, count: ConsoleState.rowBytesKept + 10)
@@ -310,7 +310,7 @@ import Testing
     @Test func networkBytesAreEscapedInTheLog() {
         var state = ConsoleState()
         state.apply([.event(event(.tcp, .server, .received(bytes: Array("\u{1b}]0;pwned\u{7}".utf8), from: clientSocket, to: localServer)))])
-        let text = state.serverLog.last?.text ?? ""
+        let text = state.serverLog.lines.last?.text ?? ""
         #expect(text.contains("\\x1b]0;pwned\\x07"))
         #expect(!text.unicodeScalars.contains { $0.value < 0x20 })
     }
@@ -318,11 +318,11 @@ import Testing
     @Test func helpTogglesAndTheClosingKeyDoesNothingElse() {
         var state = ConsoleState()
         state.apply([.key(.function(1))])
-        #expect(state.showHelp)
+        #expect(state.overlay.showHelp)
         state.apply([.key(.function(1))])
-        #expect(!state.showHelp)
+        #expect(!state.overlay.showHelp)
         state.apply([.key(.function(1)), .key(.character("x"))])
-        #expect(!state.showHelp)
+        #expect(!state.overlay.showHelp)
         #expect(state.editor.text == "", "the key that closes help only closes it")
         state.type("hello")
         state.apply([.key(.function(1))])
@@ -356,7 +356,7 @@ import Testing
         #expect(state.transcript.last?.text == "usage: :timeout SECONDS, between 0.001 and 3600")
         #expect(run(":help port").isEmpty)
         #expect(state.transcript.last?.text == ":port N: the client's target port (try a wrong one; no N: show it)")
-        #expect(!state.showHelp)
+        #expect(!state.overlay.showHelp)
         #expect(run(":help :udp").isEmpty)
         #expect(state.transcript.last?.text == ":tcp on|off  :udp on|off  :http on|off: turn a server on or off")
         #expect(run(":help frob").isEmpty)

@@ -16,9 +16,9 @@ import Testing
         #expect(bar.hasPrefix("F1 Help F2 TCP "))
         #expect(state.apply([click(9, 23)]) == [.stopServer(.tcp)])
         #expect(state.apply([click(2, 23)]).isEmpty)
-        #expect(state.showHelp, "F1 Help clicked")
+        #expect(state.overlay.showHelp, "F1 Help clicked")
         state.apply([click(40, 10)])
-        #expect(!state.showHelp, "a click closes the help, and only that")
+        #expect(!state.overlay.showHelp, "a click closes the help, and only that")
         #expect(state.focus == .client)
     }
 
@@ -45,10 +45,10 @@ import Testing
         }
         let up = Action.key(.mouse(MouseEvent(column: 10, row: 2, action: .wheelUp, width: 80, height: 24)))
         state.apply([up, up])
-        #expect(state.logScroll == 6)
+        #expect(state.serverLog.scroll == 6)
         #expect(state.transcriptScroll == 0)
         let down = Action.key(.mouse(MouseEvent(column: 10, row: 2, action: .wheelDown, width: 80, height: 24)))
         state.apply([down])
-        #expect(state.logScroll == 3)
+        #expect(state.serverLog.scroll == 3)
     }
 }

@@ -48,7 +48,7 @@ import Testing
         let problem = String(repeating: "x", count: 10_000_000)
         let result = CheckResult(name: "n", passed: false, sent: [], received: [], expected: "e", problem: problem, why: "w")
         state.apply([.checked(CheckReport(target: "http 127.0.0.1:1", results: [result]))])
-        guard case .report(_, let lines) = state.panel else {
+        guard case .report(_, let lines) = state.overlay.panel else {
             Issue.record("no report card")
             return
         }
@@ -61,7 +61,7 @@ import Testing
         var state = ConsoleState()
         let result = CheckResult(name: "n", passed: false, sent: [], received: [], expected: "e", problem: "p", why: "w")
         state.apply([.checked(CheckReport(target: "http 127.0.0.1:1", results: [result], unreachable: "connect() failed: refused"))])
-        guard case .report(_, let lines) = state.panel else {
+        guard case .report(_, let lines) = state.overlay.panel else {
             Issue.record("no report card")
             return
         }

@@ -30,8 +30,8 @@ import Testing
                             bytes: Array("HELLO FROM \(n)".utf8), from: Endpoint(host: "127.0.0.1", port: 12000),
                             to: Endpoint(host: host, port: 40000)))), now: Self.t0)
         }
-        #expect(state.roster.count == 30)
-        let first = state.roster.recent[0]
+        #expect(state.serverLog.roster.count == 30)
+        let first = state.serverLog.roster.recent[0]
         #expect(
             first.host == "127.0.0.31" && first.messages == 1 && first.lastMessage == "\"hello from 31\""
                 && first.lastOutcome == "replied 13 bytes")
@@ -41,7 +41,7 @@ import Testing
         #expect(screen.text.contains("127.0.0.31"))
         #expect(screen.text.contains("\"hello from 31\""))
         _ = state.update(.key(.escape), now: Self.t0)
-        #expect(state.panel == nil)
+        #expect(state.overlay.panel == nil)
     }
 
     /// 100,000 distinct peers: the roster keeps at most its capacity (plus a quarter before a
