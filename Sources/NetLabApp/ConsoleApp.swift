@@ -185,7 +185,7 @@ public final class ConsoleApp {
                 MainActor.assumeIsolated {
                     guard let app = self, let statistics = app.capture?.statistics else { return }
                     let dropped = Int(statistics.dropped) + Int(statistics.interfaceDropped)
-                    if dropped != app.state.wireDropped { app.dispatch(.wireDropped(dropped)) }
+                    if dropped != app.state.timeline.kernelDropped { app.dispatch(.wireDropped(dropped)) }
                 }
             }
             timer.resume()

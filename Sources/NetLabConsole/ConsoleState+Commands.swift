@@ -60,11 +60,9 @@ extension ConsoleState {
         case .presenter(let on):
             setPresenter(on ?? !presenter, now: now)
         case .view(let view):
-            let all = TimelineView.allCases
-            timelineView = view ?? all[((all.firstIndex(of: timelineView) ?? 0) + 1) % all.count]
-            selectedRowID = nil
+            timeline.show(view)
             let words =
-                switch timelineView {
+                switch timeline.view {
                 case .both: "socket calls and wire packets"
                 case .calls: "socket calls only"
                 case .wire: "wire packets only"
@@ -81,11 +79,9 @@ extension ConsoleState {
         case .clear:
             serverLog.clear()
             transcript.removeAll()
-            timeline.removeAll()
-            selectedRowID = nil
+            timeline.clear()
             transcriptScroll = 0
             transcriptAtNewestHead = false
-            wireFramesSeen = 0
         case .help:
             overlay.openHelp()
         case .roster:

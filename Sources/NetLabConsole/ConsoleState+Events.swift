@@ -54,7 +54,7 @@ extension ConsoleState {
             addWireRow(frame)
             return
         }
-        addCallRow(event)
+        timeline.add(callOf: event)
         if case .traced(let call, let program) = event.kind, let explanation = TraceText.explanation(call) {
             // A traced program's failed call, in the words netlab uses for its own.
             say("\(program) [\(call.pid)] \(call.call.rawValue)() failed with \(Errno(call.errno ?? 0).name): \(explanation)", .error, event.time)

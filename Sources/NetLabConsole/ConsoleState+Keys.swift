@@ -85,14 +85,13 @@ extension ConsoleState {
         case .cursorRight: editor.right()
         case .toggleText:
             // The shown message as text (an HTTP response's status, headers and body) or hex.
-            detailAsText.toggle()
-            detailScroll = 0
+            timeline.toggleText()
         case .followNewest:
-            selectedRowID = nil
+            timeline.follow()
         case .home:
-            if focus == .timeline { selectedRowID = visibleRows.first?.id } else { editor.home() }
+            if focus == .timeline { timeline.selectFirst() } else { editor.home() }
         case .end:
-            if focus == .timeline { selectedRowID = nil } else { editor.end() }
+            if focus == .timeline { timeline.follow() } else { editor.end() }
         case .up: arrow(-1)
         case .down: arrow(1)
         case .pageUp: page(-1)
@@ -125,10 +124,10 @@ extension ConsoleState {
             switch event.action {
             case .click:
                 focus = .timeline
-                if (0..<listHeight).contains(line), start + line < rows.count { selectedRowID = rows[start + line].id }
+                if (0..<listHeight).contains(line), start + line < rows.count { timeline.selectedRowID = rows[start + line].id }
             case .wheelUp, .wheelDown:
                 if line < listHeight {
-                    selectRow(step / 3)
+                    timeline.select(step / 3)
                 } else if let shown = shownRow {
                     scrollDetail(by: step / 3, pages: false, of: shown)
                 }
@@ -152,7 +151,7 @@ extension ConsoleState {
         case .serverLog:
             serverLog.scroll(by: step)
         case .timeline:
-            selectRow(step)
+            timeline.select(step)
         }
     }
 
@@ -175,20 +174,7 @@ extension ConsoleState {
         let geometry = screenSize.flatMap { Renderer(state: self).detailPage(width: $0.width, height: $0.height) }
         let step = pages ? amount * (geometry?.page ?? 4) : amount
         let limit = geometry?.maxScroll ?? Int.max
-        detailScroll = max(0, min(limit, shownDetailScroll + step))
-        detailScrollRow = shown.id
-    }
-
-    mutating func selectRow(_ step: Int) {
-        let ids = visibleRows.map(\.id)
-        guard !ids.isEmpty else { return }
-        let current = selectedRowID.flatMap { ids.firstIndex(of: $0) } ?? ids.count - 1
-        let target = current + step
-        if target >= ids.count {
-            selectedRowID = nil  // past the newest: follow again
-        } else {
-            selectedRowID = ids[max(0, target)]
-        }
+        timeline.scrollDetail(by: step, limit: limit, of: shown)
     }
 
     mutating func browseHistory(_ step: Int) {

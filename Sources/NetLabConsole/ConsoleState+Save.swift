@@ -23,11 +23,11 @@ extension ConsoleState {
         guard lower.hasSuffix(".pcapng") || lower.hasSuffix(".pcap") else {
             return [.save(path: path, bytes: Array(sessionText().utf8), what: "the transcript, server log and timeline", replace: replace)]
         }
-        let captured = timeline.items.compactMap(\.frame)
+        let captured = timeline.rows.items.compactMap(\.frame)
         if !captured.isEmpty {
             let records = captured.map { PcapFile.Record(frame: $0) }
             // The timeline keeps the newest rows: what left it is not in the file, and is said.
-            let left = max(0, wireFramesSeen - records.count)
+            let left = max(0, timeline.framesSeen - records.count)
             let missing =
                 left == 0
                 ? ""
@@ -42,7 +42,7 @@ extension ConsoleState {
         var madeUp = MadeUpFrames()
         var records: [PcapFile.Record] = []
         var seen: [(Endpoint, Endpoint, [UInt8])] = []
-        for row in timeline.items where row.lane == .call && !row.bytes.isEmpty {
+        for row in timeline.rows.items where row.lane == .call && !row.bytes.isEmpty {
             guard let from = row.from, let to = row.to else { continue }
             // One frame per message: a message netlab both sent and received appears once.
             if let index = seen.firstIndex(where: { $0.0 == from && $0.1 == to && $0.2 == row.bytes }) {
@@ -85,8 +85,8 @@ extension ConsoleState {
         text += "\n## Server log\n"
         for line in serverLog.lines.items { text += "\(clock(line.time)) \(line.text)\n" }
         text += "\n## Timeline (call: a socket call by netlab; wire: a packet captured)\n"
-        for (index, row) in timeline.items.enumerated() {
-            text += "#\(timeline.dropped + index + 1) \(clock(row.time)) \(row.lane.rawValue) \(row.text)\n"
+        for (index, row) in timeline.rows.items.enumerated() {
+            text += "#\(timeline.rows.dropped + index + 1) \(clock(row.time)) \(row.lane.rawValue) \(row.text)\n"
             if let explanation = row.explanation { text += "    \(explanation)\n" }
         }
         return text

@@ -36,7 +36,7 @@ extension ConsoleState {
             }
             return []
         case .wireDropped(let count):
-            wireDropped = count
+            timeline.kernelDropped = count
             return []
         case .resized(let width, let height):
             screenSize = ScreenSize(width: width, height: height)

@@ -143,20 +143,9 @@ public struct ConsoleState: Equatable {
     public var browsingCommands = false
     public var serverLog = ServerLog()
     public var transcript = Ring<Line>(capacity: logCapacity)
-    public var timeline = Ring<TimelineRow>(capacity: timelineCapacity)
-    public var nextRowID = 1
-    public var timelineView = TimelineView.both
+    /// The timeline's room: rows, view, selection, detail, the wire session, awaited evidence.
+    public var timeline = Timeline()
     public var wire = Wire.starting
-    /// Frames the kernel dropped because the capture could not keep up (from pcap's counts).
-    public var wireDropped = 0
-    /// Numbers and explains captured frames (relative TCP numbers, RST after SYN).
-    public var wireSession = WireSession()
-    public var awaitedEvidence: AwaitedEvidence?
-    /// Traced programs' failed calls waiting for their frames (the newest few).
-    public var awaitedProgramEvidence: [AwaitedEvidence] = []
-    /// Frames the capture delivered this session (the timeline keeps the newest
-    /// `timelineCapacity` rows): `:save` says how many it could not write.
-    public var wireFramesSeen = 0
     /// Ports the wire shows besides the servers' and the client's (`:watch PORT`), or every
     /// port (`:watch all`).
     public var watchedExtra: [UInt16] = []
@@ -179,8 +168,6 @@ public struct ConsoleState: Equatable {
         return ports
     }
     public var focus = Pane.client
-    /// The packet shown in the bytes view; nil follows the newest.
-    public var selectedRowID: Int?
     /// Screen rows (wrapped lines) the client's transcript is scrolled back from its end.
     public var transcriptScroll = 0
     /// The view shows the newest entry from its first line (it is taller than the pane) and
@@ -200,17 +187,8 @@ public struct ConsoleState: Equatable {
     /// The help or a panel over the panes (the roster, a check's report card).
     public var overlay = Overlay()
 
-    /// The shown row's detail: scrolled this many lines (for the row `detailScrollRow`), and
-    /// shown as text (status line, headers, body, escaped) instead of hex.
-    public var detailScroll = 0
-    public var detailScrollRow: Int?
-    public var detailAsText = false
-
     /// The detail's scroll for the row shown now (0 when another row is shown).
-    public var shownDetailScroll: Int {
-        guard let shown = shownRow, shown.id == detailScrollRow else { return 0 }
-        return detailScroll
-    }
+    public var shownDetailScroll: Int { timeline.shownDetailScroll }
 
     /// The bytes the detail shows as text: a message's, or a frame's payload.
     public static func textLines(_ row: TimelineRow) -> [String] {
@@ -258,27 +236,11 @@ public struct ConsoleState: Equatable {
     }
 
     /// The rows the current view shows.
-    public var visibleRows: [TimelineRow] {
-        switch timelineView {
-        case .both: Array(timeline.items)
-        case .calls: timeline.items.filter { $0.lane == .call }
-        case .wire: timeline.items.filter { $0.lane == .wire }
-        }
-    }
+    public var visibleRows: [TimelineRow] { timeline.visibleRows }
 
-    /// The row the bytes view shows: the selected one; else, following, the newest message
-    /// or wire error (RST, ICMP) in view (what a student just sent, got back or ran into, not
-    /// the ACK or FIN that followed), or the newest row when there is none.
-    public var shownRow: TimelineRow? {
-        if let selectedRowID, let row = timeline.items.first(where: { $0.id == selectedRowID }) {
-            return row
-        }
-        let rows = visibleRows
-        return rows.last { ($0.lane == .call && !$0.bytes.isEmpty) || ($0.lane == .wire && $0.explanation != nil) } ?? rows.last
-    }
+    /// The row the bytes view shows (the timeline's `shownRow`).
+    public var shownRow: TimelineRow? { timeline.shownRow }
 
     /// A row's number as shown: its place in the whole timeline since it began (or was cleared).
-    public func number(of id: Int) -> Int? {
-        timeline.items.firstIndex { $0.id == id }.map { timeline.dropped + $0 + 1 }
-    }
+    public func number(of id: Int) -> Int? { timeline.number(of: id) }
 }

@@ -34,7 +34,7 @@ extension Renderer {
         for x in inner.column..<(inner.column + inner.width) { screen[ruleRow, x] = .init("─", .border) }
         guard let shown else {
             let empty =
-                state.timelineView == .wire
+                state.timeline.view == .wire
                 ? "No packets yet: they appear here as they cross the wire (F9 shows the calls too)."
                 : "Nothing yet: send a message from the client line below; its calls and packets appear here."
             screen.put(empty, row: ruleRow + 1, column: inner.column, role: .info, limit: inner.width)
@@ -66,7 +66,7 @@ extension Renderer {
             y += 1
         }
         if window.scrolls {
-            let asText = state.detailAsText
+            let asText = state.timeline.detailAsText
             screen.put(
                 "lines \(window.top + 1)-\(window.end) of \(content.count): PgUp PgDn scroll (Tab to the timeline), "
                     + "Ctrl-T \(asText ? "hex" : "text")", row: y, column: inner.column, role: .dropped, limit: inner.width)
@@ -86,7 +86,7 @@ extension Renderer {
         if let explanation = shown.explanation { content += Self.wrap(explanation, width: width).map { .note($0, .error) } }
         content += shown.summaries.map { .note($0, .info) }
         guard !shown.bytes.isEmpty else { return content }
-        if state.detailAsText {
+        if state.timeline.detailAsText {
             content += ConsoleState.textLines(shown).map { .text($0) }
         } else {
             content += HexDump.lines(shown.bytes).map { .hex($0) }
@@ -128,14 +128,14 @@ extension Renderer {
         }
         let least = state.focus == .timeline ? max(1, inner.height / 4) : max(1, inner.height / 3)
         let listHeight = max(least, inner.height - 1 - detailNeeds)
-        let selectedIndex = state.selectedRowID == nil ? nil : shown.flatMap { p in rows.firstIndex { $0.id == p.id } }
+        let selectedIndex = state.timeline.selectedRowID == nil ? nil : shown.flatMap { p in rows.firstIndex { $0.id == p.id } }
         let start = selectedIndex.map { max(0, min($0 - listHeight / 2, rows.count - listHeight)) } ?? max(0, rows.count - listHeight)
         return (listHeight, start)
     }
 
     private var timelineTitle: String {
         var name =
-            switch state.timelineView {
+            switch state.timeline.view {
             case .both: "Timeline: calls and wire"
             case .calls: "Timeline: calls"
             case .wire: "Timeline: wire"
@@ -144,9 +144,9 @@ extension Renderer {
         case .off, .disabled: name += " (WIRE off)"
         case .on, .starting: break
         }
-        if state.timeline.dropped > 0 { name += " (\(state.timeline.dropped) older dropped)" }
-        if state.wireDropped > 0 { name += " (kernel dropped \(state.wireDropped))" }
-        if state.selectedRowID != nil { return name + " [selected]" }
+        if state.timeline.rows.dropped > 0 { name += " (\(state.timeline.rows.dropped) older dropped)" }
+        if state.timeline.kernelDropped > 0 { name += " (kernel dropped \(state.timeline.kernelDropped))" }
+        if state.timeline.selectedRowID != nil { return name + " [selected]" }
         // Following, the detail shows the newest message (or RST, ICMP), which is not always
         // the newest row (an ACK or FIN often follows): the title names the one it shows.
         let rows = state.visibleRows

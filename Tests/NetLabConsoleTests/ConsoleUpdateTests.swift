@@ -278,12 +278,12 @@ import Testing
         for i in 0..<5 {
             state.apply([.event(event(.udp, .server, .received(bytes: [UInt8(i)], from: clientSocket, to: localServer)))])
         }
-        #expect(state.timeline.count == 5)
+        #expect(state.timeline.rows.count == 5)
         #expect(state.shownRow?.id == 5, "follows the newest")
         state.apply([.key(.tab), .key(.tab)])
         #expect(state.focus == .timeline)
         state.apply([.key(.up)])
-        #expect(state.selectedRowID == 4, "Up from the newest selects the one before")
+        #expect(state.timeline.selectedRowID == 4, "Up from the newest selects the one before")
         state.apply([.event(event(.udp, .server, .received(bytes: [9], from: clientSocket, to: localServer)))])
         #expect(state.shownRow?.id == 4, "a selection stays put while new packets arrive")
         state.apply([.key(.end)])
@@ -299,12 +299,12 @@ import Testing
         }
         #expect(state.serverLog.lines.count == ConsoleState.logCapacity)
         #expect(state.serverLog.lines.dropped == 500)
-        #expect(state.timeline.count == ConsoleState.timelineCapacity)
-        #expect(state.timeline.dropped == ConsoleState.logCapacity + 500 - ConsoleState.timelineCapacity)
+        #expect(state.timeline.rows.count == ConsoleState.timelineCapacity)
+        #expect(state.timeline.rows.dropped == ConsoleState.logCapacity + 500 - ConsoleState.timelineCapacity)
         let big = [UInt8](repeating: 0x61, count: ConsoleState.rowBytesKept + 10)
         state.apply([.event(event(.tcp, .server, .received(bytes: big, from: clientSocket, to: localServer)))])
-        #expect(state.timeline.last?.bytes.count == ConsoleState.rowBytesKept)
-        #expect(state.timeline.last?.length == big.count)
+        #expect(state.timeline.rows.last?.bytes.count == ConsoleState.rowBytesKept)
+        #expect(state.timeline.rows.last?.length == big.count)
     }
 
     @Test func networkBytesAreEscapedInTheLog() {
@@ -475,7 +475,9 @@ import Testing
         sent.data = Array("hi".utf8)
         state.apply([.event(LabEvent(time: sent.stamp, engine: .tcp, role: .program, kind: .traced(sent, program: "python3")))])
         #expect(
-            state.timeline.items.map(\.text) == ["python3 [7] sendto(3, \"hi\", 2) = 2", "TCP server recv() 2 B 127.0.0.1:40000 > 127.0.0.1:12000"])
+            state.timeline.rows.items.map(\.text) == [
+                "python3 [7] sendto(3, \"hi\", 2) = 2", "TCP server recv() 2 B 127.0.0.1:40000 > 127.0.0.1:12000",
+            ])
     }
 
     @Test func aProgramsLifeInTheTranscriptAndItsCallsInTheTimeline() {
@@ -499,13 +501,13 @@ import Testing
         var call = TracedCall(pid: 4242, call: .bind, arguments: [3, 0, 16, 0, 0, 0], result: 0, entry: t0)
         call.address = Endpoint(host: "127.0.0.1", port: 12001)
         state.apply([.event(LabEvent(time: t0, engine: .tcp, role: .program, kind: .traced(call, program: "python3")))])
-        #expect(state.timeline.items.last?.text == "python3 [4242] bind(3, 127.0.0.1:12001) = 0")
-        #expect(state.timeline.items.last?.role == .program)
+        #expect(state.timeline.rows.items.last?.text == "python3 [4242] bind(3, 127.0.0.1:12001) = 0")
+        #expect(state.timeline.rows.items.last?.role == .program)
         var refused = TracedCall(pid: 4242, call: .connect, arguments: [4, 0, 16, 0, 0, 0], result: -111, entry: t0)
         refused.address = Endpoint(host: "127.0.0.1", port: 12002)
         state.apply([.event(LabEvent(time: t0, engine: .tcp, role: .program, kind: .traced(refused, program: "python3")))])
         #expect(state.transcript.last?.text == "python3 [4242] connect() failed with ECONNREFUSED: nothing is listening on 127.0.0.1:12002")
-        #expect(state.timeline.items.last?.isError == true)
+        #expect(state.timeline.rows.items.last?.isError == true)
         state.type(":stop 1")
         #expect(state.apply([.key(.enter)]) == [.stopProgram(pid: 4242)])
         state.apply([.program(.ended(id: 1, how: "was killed by Terminated (signal 15)"))])

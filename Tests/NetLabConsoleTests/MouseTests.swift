@@ -34,7 +34,7 @@ import Testing
         }
         state.apply([click(10, rowOfFirst)])
         #expect(state.focus == .timeline)
-        #expect(state.selectedRowID == state.timeline.items.first?.id)
+        #expect(state.timeline.selectedRowID == state.timeline.rows.items.first?.id)
         #expect(state.shownRow?.bytes == [65])
     }
 

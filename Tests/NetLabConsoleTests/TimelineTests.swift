@@ -51,7 +51,7 @@ private func udpAndUnreachable(
         let refused = SocketError.errno(.recv, ECONNREFUSED, endpoint: localServer)
         state.apply([.reply(engine: .udp, result: .failure(.socket(refused)))], at: 1.003)
         #expect(
-            state.timeline.items.map(\.text) == [
+            state.timeline.rows.items.map(\.text) == [
                 "UDP 2 B 127.0.0.1:40001 > 127.0.0.1:12000",
                 "ICMP port unreachable (for UDP 127.0.0.1:12000) 127.0.0.1 > 127.0.0.1",
             ])
@@ -86,19 +86,19 @@ private func udpAndUnreachable(
 
     @Test func framesTakeTheirPlaceByKernelTime() {
         let state = refusedSession()
-        #expect(state.timeline.items.map(\.lane) == [.call, .wire, .wire, .call])
+        #expect(state.timeline.rows.items.map(\.lane) == [.call, .wire, .wire, .call])
         #expect(
-            state.timeline.items.map(\.text) == [
+            state.timeline.rows.items.map(\.text) == [
                 "TCP client connect() to 127.0.0.1:12000",
                 "SYN 127.0.0.1:40000 > 127.0.0.1:12000 seq 0 win 65495",
                 "RST/ACK 127.0.0.1:12000 > 127.0.0.1:40000 seq 1 ack 1 win 65495",
                 "TCP client connect() ECONNREFUSED",
             ])
         #expect(
-            state.timeline.items[2].explanation
+            state.timeline.rows.items[2].explanation
                 == "nothing listens on TCP 127.0.0.1:12000: the kernel answered the SYN with RST, so connect() fails with ECONNREFUSED")
         #expect(
-            state.timeline.items[2].summaries == [
+            state.timeline.rows.items[2].summaries == [
                 "Ethernet II, Src: 00:00:00:00:00:00, Dst: 00:00:00:00:00:00",
                 "Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1",
                 "Transmission Control Protocol, Src Port: 12000, Dst Port: 40000, Seq: 1, Ack: 1, Len: 0",
@@ -115,7 +115,7 @@ private func udpAndUnreachable(
         var screen = render(state, width: 120, height: 40, clock: utcClock).text
         #expect(screen.contains("Timeline: calls and wire [following newest; detail: #3]"), "\(screen)")
         #expect(screen.contains("#3 wire RST/ACK, 54 bytes on the wire"))
-        state.timelineView = .wire
+        state.timeline.view = .wire
         screen = render(state, width: 120, height: 40, clock: utcClock).text
         #expect(screen.contains("Timeline: wire [following newest]"), "the RST is the newest wire row:\n\(screen)")
     }
@@ -127,7 +127,7 @@ private func udpAndUnreachable(
             state.transcript.items.last?.text
                 == "the wire shows why: #3 RST/ACK from 127.0.0.1:12000 answered the SYN (#2); nothing listens there, so connect() failed with ECONNREFUSED"
         )
-        #expect(state.awaitedEvidence == nil)
+        #expect(state.timeline.awaited == nil)
     }
 
     /// Issue 22: the lab's TCPServer.py reads 1,024 of 2,000 bytes and closes, so its kernel
@@ -188,24 +188,24 @@ private func udpAndUnreachable(
             "python3 [4242]: the wire shows why: #3 RST/ACK from 127.0.0.1:12000 answered the SYN (#2); "
             + "nothing listens there, so connect() failed with ECONNREFUSED"
         #expect(state.transcript.items.map(\.text).filter { $0.contains("the wire shows") } == [citation])
-        #expect(state.number(of: state.timeline.items[0].id) == 1 && state.timeline.items[0].role == .program, "the call's row first")
+        #expect(state.number(of: state.timeline.rows.items[0].id) == 1 && state.timeline.rows.items[0].role == .program, "the call's row first")
         // The call first, its frames a moment later (the capture delivers them after it).
         var later = ConsoleState(engines: [.tcp, .udp])
         later.apply([.wire(.on(interface: "lo"))])
         later.apply([traced(refused)], at: 1.003)
-        #expect(later.awaitedProgramEvidence.count == 1)
+        #expect(later.timeline.awaitedPrograms.count == 1)
         later.apply(
             [
                 wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1, ack: 0, at: 1.0005)),
                 wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 0, ack: 2, at: 1.0006)),
             ], at: 1.01)
         #expect(later.transcript.items.map(\.text).filter { $0.contains("the wire shows") } == [citation])
-        #expect(later.awaitedProgramEvidence.isEmpty)
+        #expect(later.timeline.awaitedPrograms.isEmpty)
         // Without the capture, nothing is awaited and nothing cited.
         var off = ConsoleState(engines: [.tcp, .udp])
         off.apply([.wire(.disabled)])
         off.apply([traced(refused)], at: 1.003)
-        #expect(off.awaitedProgramEvidence.isEmpty)
+        #expect(off.timeline.awaitedPrograms.isEmpty)
     }
 
     /// A refused connect is never pinned on an RST of a connection whose handshake completed.
@@ -224,7 +224,7 @@ private func udpAndUnreachable(
         let refused = SocketError.errno(.connect, ECONNREFUSED, endpoint: localServer)
         state.apply([.reply(engine: .tcp, result: .failure(.socket(refused)))], at: 1.003)
         #expect(!state.transcript.items.contains { $0.text.hasPrefix("the wire shows") })
-        #expect(state.awaitedEvidence?.claim == .refusedConnect, "still waiting for its own SYN and RST")
+        #expect(state.timeline.awaited?.claim == .refusedConnect, "still waiting for its own SYN and RST")
     }
 
     /// UDP to a program that is bound and silent: the datagram is on the wire and no ICMP came
@@ -283,11 +283,11 @@ private func udpAndUnreachable(
             "0020  ", "0030  ",
         ]
         for piece in content { #expect(seen.contains { $0.contains(piece) }, "\(piece) never shown") }
-        let end = state.detailScroll
+        let end = state.timeline.detailScroll
         state.apply([.key(.pageDown)])
-        #expect(state.detailScroll == end, "past the end is not counted")
+        #expect(state.timeline.detailScroll == end, "past the end is not counted")
         state.apply([.key(.pageUp)])
-        #expect(state.detailScroll < end)
+        #expect(state.timeline.detailScroll < end)
     }
 
     /// Issue 22: `:save x.pcapng` writes the frames the timeline still holds and says how many
@@ -319,22 +319,22 @@ private func udpAndUnreachable(
         state.apply([.key(.enter)], at: 1)
         state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno(.connect, ECONNREFUSED, endpoint: localServer))))], at: 1)
         #expect(!state.transcript.items.contains { $0.text.hasPrefix("the wire shows why") })
-        #expect(state.awaitedEvidence == nil)
+        #expect(state.timeline.awaited == nil)
     }
 
     @Test func viewsShowCallsWireOrBoth() {
         var state = refusedSession()
         #expect(state.visibleRows.count == 4)
         state.apply([.key(.function(9))])
-        #expect(state.timelineView == .calls)
+        #expect(state.timeline.view == .calls)
         #expect(state.visibleRows.allSatisfy { $0.lane == .call })
         state.apply([.key(.function(9))])
         #expect(state.visibleRows.map(\.lane) == [.wire, .wire])
         state.apply([.key(.function(9))])
-        #expect(state.timelineView == .both)
+        #expect(state.timeline.view == .both)
         state.type(":view wire")
         state.apply([.key(.enter)])
-        #expect(state.timelineView == .wire)
+        #expect(state.timeline.view == .wire)
         state.type(":view sideways")
         state.apply([.key(.enter)])
         #expect(state.transcript.items.last?.text == "usage: :view [both|calls|wire]")
@@ -351,7 +351,7 @@ private func udpAndUnreachable(
         #expect(path == "lab.pcapng")
         #expect(what == "2 captured packets")
         let file = try PcapFile.read(bytes)
-        let captured = state.timeline.items.compactMap(\.frame)
+        let captured = state.timeline.rows.items.compactMap(\.frame)
         #expect(file.frames.map(\.bytes) == captured.map(\.bytes))
         #expect(zip(file.frames, captured).allSatisfy { abs($0.time.timeIntervalSince($1.time)) < 1e-6 })
         #expect(file.records.allSatisfy { $0.comment == nil })

@@ -107,7 +107,7 @@ extension LoopbackTests {
             var sentRows: [[UInt8]] = []
             var rowInversions = 0
             var checked = 0
-            for row in state.timeline.items where row.lane == .call && !row.bytes.isEmpty {
+            for row in state.timeline.rows.items where row.lane == .call && !row.bytes.isEmpty {
                 if row.outgoing {
                     sentRows.append(row.bytes)
                 } else if let position = sentRows.firstIndex(of: row.bytes) {
