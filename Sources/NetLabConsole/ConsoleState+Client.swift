@@ -10,8 +10,7 @@ extension ConsoleState {
         let line = editor.text
         editor.replace(with: "")
         historyIndex = nil
-        transcriptScroll = 0
-        transcriptAtNewestHead = false
+        transcript.follow()
         guard !line.isEmpty else { return [] }
         if line.hasPrefix(":") { Self.remember(line, in: &commandHistory) } else { Self.remember(line, in: &history) }
         if line.hasPrefix(":") {

@@ -78,10 +78,8 @@ extension ConsoleState {
             return [.copy(text: Self.hexDumpText(shown), what: "the hex dump of \(Self.rowName(shown, in: self))")]
         case .clear:
             serverLog.clear()
-            transcript.removeAll()
+            transcript.clear()
             timeline.clear()
-            transcriptScroll = 0
-            transcriptAtNewestHead = false
         case .help:
             overlay.openHelp()
         case .roster:

@@ -138,7 +138,7 @@ extension ConsoleState {
             if event.action == .click {
                 focus = .client
             } else {
-                scrollTranscript(by: -step)
+                transcript.scroll(by: -step, in: transcriptArea)
             }
         }
         return []
@@ -158,7 +158,7 @@ extension ConsoleState {
     mutating func page(_ direction: Int) {
         let step = 10 * direction
         switch focus {
-        case .client: scrollTranscript(by: -direction * transcriptPage)
+        case .client: transcript.scroll(by: -direction * Transcript.page(in: transcriptArea), in: transcriptArea)
         case .serverLog: serverLog.scroll(by: step)
         case .timeline:
             // Inside the shown message: its hex rows or text lines scroll.

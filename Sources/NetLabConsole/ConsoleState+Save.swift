@@ -81,7 +81,7 @@ extension ConsoleState {
     public func sessionText() -> String {
         func clock(_ time: Date?) -> String { time.map { LabEvent.clock($0) } ?? "            " }
         var text = "netlab session\n\n## Client transcript\n"
-        for line in transcript.items { text += "\(clock(line.time)) \(line.text)\n" }
+        for line in transcript.lines.items { text += "\(clock(line.time)) \(line.text)\n" }
         text += "\n## Server log\n"
         for line in serverLog.lines.items { text += "\(clock(line.time)) \(line.text)\n" }
         text += "\n## Timeline (call: a socket call by netlab; wire: a packet captured)\n"

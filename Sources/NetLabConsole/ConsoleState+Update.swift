@@ -40,8 +40,7 @@ extension ConsoleState {
             return []
         case .resized(let width, let height):
             screenSize = ScreenSize(width: width, height: height)
-            if transcriptAtNewestHead { transcriptScroll = 0 }
-            anchorNewestEntry()
+            transcript.resized(to: transcriptArea)
             return []
         case .checked(let report):
             say(
@@ -106,16 +105,6 @@ extension ConsoleState {
     /// its first line: when it is taller than the pane, the view keeps its head on screen and
     /// the title says how many lines follow. A view the user scrolled back stays where it is.
     mutating func say(_ text: String, _ role: StyleRole, _ now: Date?) {
-        let line = Line(time: now, text: text, role: role)
-        transcript.append(line)
-        if now != nil && transcriptAtNewestHead {
-            transcriptAtNewestHead = false
-            transcriptScroll = 0
-        }
-        if transcriptScroll > 0 && !transcriptAtNewestHead {
-            transcriptScroll += transcriptRows(line)
-        } else {
-            anchorNewestEntry()
-        }
+        transcript.add(Line(time: now, text: text, role: role), in: transcriptArea)
     }
 }

@@ -142,7 +142,8 @@ public struct ConsoleState: Equatable {
     /// Which history Up/Down browse now (decided when browsing starts).
     public var browsingCommands = false
     public var serverLog = ServerLog()
-    public var transcript = Ring<Line>(capacity: logCapacity)
+    /// The client pane's transcript (its lines and how the view stands).
+    public var transcript = Transcript()
     /// The timeline's room: rows, view, selection, detail, the wire session, awaited evidence.
     public var timeline = Timeline()
     public var wire = Wire.starting
@@ -168,11 +169,6 @@ public struct ConsoleState: Equatable {
         return ports
     }
     public var focus = Pane.client
-    /// Screen rows (wrapped lines) the client's transcript is scrolled back from its end.
-    public var transcriptScroll = 0
-    /// The view shows the newest entry from its first line (it is taller than the pane) and
-    /// moves on to the next entry when one comes: netlab scrolled, not the user.
-    public var transcriptAtNewestHead = false
     /// The terminal's size as last drawn; nil until the loop says (tests of pure state).
     public var screenSize: ScreenSize?
 

@@ -16,11 +16,11 @@ extension Renderer {
 
     func drawClient(_ screen: inout Screen, _ rect: Rect) {
         var name = "Client"
-        if state.transcript.dropped > 0 { name += " (\(state.transcript.dropped) older lines dropped)" }
-        if state.transcriptScroll > 0 {
-            let below = state.transcriptScroll
+        if state.transcript.lines.dropped > 0 { name += " (\(state.transcript.lines.dropped) older lines dropped)" }
+        if state.transcript.scroll > 0 {
+            let below = state.transcript.scroll
             name +=
-                state.transcriptAtNewestHead
+                state.transcript.atNewestHead
                 ? " [the newest from its start: \(below) more line\(below == 1 ? "" : "s") below, PgDn]"
                 : " [scrolled back \(below)]"
         }
@@ -30,7 +30,7 @@ extension Renderer {
         guard inner.height >= 2 else { return }
         // Transcript above, a rule, the input line at the bottom.
         drawRows(
-            &screen, Array(state.transcript.items), rowsBack: state.transcriptScroll,
+            &screen, Array(state.transcript.lines.items), rowsBack: state.transcript.scroll,
             in: Rect(row: inner.row, column: inner.column, width: inner.width, height: inner.height - 2))
         let ruleRow = inner.row + inner.height - 2
         for x in inner.column..<(inner.column + inner.width) { screen[ruleRow, x] = .init("─", .border) }
@@ -101,7 +101,7 @@ extension Renderer {
         guard rect.height > 0, rect.width > 0 else { return }
         var rows: [(text: String, role: StyleRole, time: String?)] = []
         let needed = rowsBack + rect.height
-        let room = max(1, rect.width - ConsoleState.timeColumns)
+        let room = max(1, rect.width - Transcript.timeColumns)
         for line in lines.reversed() {
             let time = line.time.map { clock($0) + " " }
             let pieces = Self.wrap(line.text, width: room)
@@ -113,8 +113,8 @@ extension Renderer {
             let y = rect.row + i
             if let time = row.time { screen.put(time, row: y, column: rect.column, role: .time, limit: rect.width) }
             screen.put(
-                row.text, row: y, column: rect.column + ConsoleState.timeColumns, role: row.role,
-                limit: rect.width - ConsoleState.timeColumns)
+                row.text, row: y, column: rect.column + Transcript.timeColumns, role: row.role,
+                limit: rect.width - Transcript.timeColumns)
         }
     }
 

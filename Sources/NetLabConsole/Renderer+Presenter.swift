@@ -37,7 +37,7 @@ extension Renderer {
         let (title, role) = title("Client", pane: .client)
         screen.box(clientRect, title: title, titleRole: role)
         let inner = clientRect.inner
-        if let last = state.transcript.last {
+        if let last = state.transcript.lines.last {
             // The newest line only, cut at the edge: the full transcript is in the normal layout.
             let time = last.time.map { clock($0) + " " } ?? ""
             let x = screen.put(time, row: inner.row, column: inner.column, role: .time, limit: inner.width)

@@ -44,7 +44,7 @@ import Testing
         #expect(state.overlay.helpScroll == 0)
         state.apply([.key(.enter)])
         #expect(!state.overlay.showHelp)
-        #expect(state.transcript.isEmpty, "Enter closed the help and sent nothing")
+        #expect(state.transcript.lines.isEmpty, "Enter closed the help and sent nothing")
     }
 
     /// At 80x24 the help is taller than the screen: its title says which lines and how to scroll,

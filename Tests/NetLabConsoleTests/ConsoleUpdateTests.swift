@@ -10,9 +10,9 @@ import Testing
         #expect(effects == [.send(.tcp, bytes: Array("hello".utf8), host: "127.0.0.1", port: 12000, udpMode: .unconnected, timeout: 5, exchange: 1)])
         #expect(state.editor.text == "")
         #expect(state.history == ["hello"])
-        #expect(state.transcript.items.isEmpty, "nothing is said to be sent before the client's send()")
+        #expect(state.transcript.lines.items.isEmpty, "nothing is said to be sent before the client's send()")
         state.apply([.event(event(.tcp, .client, .sent(bytes: Array("hello".utf8), from: clientSocket, to: localServer)))])
-        #expect(state.transcript.last?.text == "TCP -> 127.0.0.1:12000 hello")
+        #expect(state.transcript.lines.last?.text == "TCP -> 127.0.0.1:12000 hello")
         #expect(state.apply([.key(.enter)]).isEmpty, "an empty line sends nothing")
     }
 
@@ -37,7 +37,7 @@ import Testing
         #expect(state.outcome?.banners == ["TWO"])
         state.apply([sent("one", exchange: 1), .reply(engine: .tcp, exchange: 1, result: .success(Array("ONE".utf8)))], at: 4)
         #expect(
-            state.transcript.items.suffix(4).map(\.text) == [
+            state.transcript.lines.items.suffix(4).map(\.text) == [
                 "TCP -> 127.0.0.1:12000 two", "TCP <- TWO (for \"two\")", "TCP -> 127.0.0.1:12000 one", "TCP <- ONE (for \"one\")",
             ])
         #expect(state.outcome?.banners == ["TWO"], "the banner stays with the newest line")
@@ -46,25 +46,25 @@ import Testing
         state.type("three")
         state.apply([.key(.enter)], at: 5)
         state.apply([sent("three", exchange: 3), .reply(engine: .tcp, exchange: 3, result: .success(Array("THREE".utf8)))], at: 6)
-        #expect(state.transcript.last?.text == "TCP <- THREE")
+        #expect(state.transcript.lines.last?.text == "TCP <- THREE")
     }
 
     @Test func outcomesInPlainWords() {
         var state = ConsoleState()
         state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno(.connect, 111, endpoint: Endpoint(host: "127.0.0.1", port: 12000)))))])
         #expect(
-            state.transcript.last?.text
+            state.transcript.lines.last?.text
                 == "Connection refused (ECONNREFUSED): nothing is listening on 127.0.0.1:12000 (F2 turns netlab's TCP server on; :port changes the target)"
         )
-        #expect(state.transcript.last?.role == .error)
+        #expect(state.transcript.lines.last?.role == .error)
         state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: Endpoint(host: "127.0.0.1", port: 12000), seconds: 2)))])
         #expect(
-            state.transcript.items.suffix(2).map(\.text) == [
+            state.transcript.lines.items.suffix(2).map(\.text) == [
                 "No reply within 2 s. Nothing listening? Then the host answers with ICMP port unreachable, which Linux tells only a connected UDP socket. (:udp-mode connected hears the ICMP error)",
                 "Or a program is bound there and did not answer, or a datagram was lost: UDP never resends. (The lab's UDPClient.py would wait forever; on Windows it gets ConnectionResetError.)",
             ])
         state.apply([.reply(engine: .udp, result: .success(Array("HI\u{1b}[2J".utf8)))])
-        #expect(state.transcript.last?.text == "UDP <- HI\\x1b[2J")
+        #expect(state.transcript.lines.last?.text == "UDP <- HI\\x1b[2J")
     }
 
     @Test func functionKeysToggleServers() {
@@ -78,7 +78,7 @@ import Testing
         #expect(state.server(.tcp)?.phase == .off)
         #expect(state.apply([.key(.function(3))]) == [.startServer(.udp, host: nil, port: 12000)])
         #expect(state.apply([.key(.function(4))]).isEmpty, "no HTTP server in this build")
-        #expect(state.transcript.last?.text == "The HTTP server is not part of this build yet")
+        #expect(state.transcript.lines.last?.text == "The HTTP server is not part of this build yet")
     }
 
     @Test func failedStartIsShown() {
@@ -109,7 +109,7 @@ import Testing
                 == "TCP bind() failed: Address already in use (EADDRINUSE, errno 98): port 12000 on :: is already taken by python3 TCPServer.py (pid 4242); stop it, or move netlab's server with :listen tcp 12001"
         )
         #expect(
-            state.transcript.last?.text
+            state.transcript.lines.last?.text
                 == "TCP port 12000 is taken by python3 TCPServer.py (pid 4242): netlab's TCP server stays OFF and the client talks to that server; F2 tries again, :listen tcp PORT moves netlab's"
         )
         #expect(!state.serverLog.lines.items.contains { $0.text.contains("--port") }, "no CLI option in the console")
@@ -137,17 +137,17 @@ import Testing
         #expect(run(":timeout 0.5").isEmpty)
         #expect(state.client.timeout == 0.5)
         #expect(run(":bogus").isEmpty)
-        #expect(state.transcript.last?.text == "unknown command :bogus; try :help for the list")
+        #expect(state.transcript.lines.last?.text == "unknown command :bogus; try :help for the list")
         #expect(run(":port 70000").isEmpty)
-        #expect(state.transcript.last?.text == "usage: :port N, with N from 1 to 65535")
+        #expect(state.transcript.lines.last?.text == "usage: :port N, with N from 1 to 65535")
         #expect(run(":theme nope").isEmpty)
-        #expect(state.transcript.last?.text == "unknown theme nope; available: default, monochrome")
+        #expect(state.transcript.lines.last?.text == "unknown theme nope; available: default, monochrome")
         #expect(run(":theme monochrome").isEmpty)
         #expect(state.theme == "monochrome")
         #expect(run(":help").isEmpty && state.overlay.showHelp)
         state.apply([.key(.escape)])
         #expect(!state.overlay.showHelp)
-        #expect(run(":clear").isEmpty && state.transcript.isEmpty)
+        #expect(run(":clear").isEmpty && state.transcript.lines.isEmpty)
         #expect(run(":quit") == [.quit])
     }
 
@@ -157,19 +157,19 @@ import Testing
         func press(_ key: Key) { _ = state.update(.key(key), now: t0, themes: themes) }
         press(.function(6))
         #expect(state.theme == "classroom-light")
-        #expect(state.transcript.last?.text == "theme: classroom-light (F6 for the next)")
+        #expect(state.transcript.lines.last?.text == "theme: classroom-light (F6 for the next)")
         press(.function(6))
         press(.function(6))
         #expect(state.theme == "default", "wraps around")
         state.type(":theme")
         press(.enter)
-        #expect(state.transcript.last?.text == "themes: default, classroom-light, monochrome (now: default)")
+        #expect(state.transcript.lines.last?.text == "themes: default, classroom-light, monochrome (now: default)")
         state.type(":theme monochrome")
         press(.enter)
         #expect(state.theme == "monochrome")
         state.type(":theme a b")
         press(.enter)
-        #expect(state.transcript.last?.text == "usage: :theme [NAME]")
+        #expect(state.transcript.lines.last?.text == "usage: :theme [NAME]")
         #expect(state.theme == "monochrome")
     }
 
@@ -177,12 +177,12 @@ import Testing
         var state = ConsoleState()
         state.apply([.key(.function(7))])
         #expect(state.presenter)
-        #expect(state.transcript.last?.text == "presenter mode on (F7 or :presenter off to leave)")
+        #expect(state.transcript.lines.last?.text == "presenter mode on (F7 or :presenter off to leave)")
         #expect(run(":presenter off", &state).isEmpty && !state.presenter)
         #expect(run(":presenter on", &state).isEmpty && state.presenter)
         #expect(run(":presenter", &state).isEmpty && !state.presenter)
         #expect(run(":presenter maybe", &state).isEmpty && !state.presenter)
-        #expect(state.transcript.last?.text == "usage: :presenter [on|off]")
+        #expect(state.transcript.lines.last?.text == "usage: :presenter [on|off]")
         #expect(ConsoleState(presenter: true).presenter)
     }
 
@@ -237,8 +237,8 @@ import Testing
                 .send(.http, bytes: Array(request.utf8), host: "127.0.0.1", port: 8080, udpMode: .unconnected, timeout: 5, exchange: 1)
             ])
         state.apply([.reply(engine: .http, result: .success(Array("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<h1>x</h1>".utf8)))])
-        #expect(state.transcript.last?.text == "HTTP <- 404 Not Found, text/html, body 10 bytes (61 with the head)")
-        #expect(state.transcript.last?.role == .error)
+        #expect(state.transcript.lines.last?.text == "HTTP <- 404 Not Found, text/html, body 10 bytes (61 with the head)")
+        #expect(state.transcript.lines.last?.role == .error)
         #expect(state.apply([.key(.function(4))]) == [.startServer(.http, host: nil, port: 8080)])
         state.apply([.key(.function(5))])
         #expect(state.client.port == 12000, "back to the TCP server's port")
@@ -335,32 +335,33 @@ import Testing
         var state = ConsoleState()
         func run(_ line: String) -> [Effect] { NetLabConsoleTests.run(line, &state) }
         #expect(run(":port").isEmpty)
-        #expect(state.transcript.last?.text == "client target port: 12000")
+        #expect(state.transcript.lines.last?.text == "client target port: 12000")
         #expect(run(":target").isEmpty)
-        #expect(state.transcript.last?.text == "client target: TCP -> 127.0.0.1:12000")
+        #expect(state.transcript.lines.last?.text == "client target: TCP -> 127.0.0.1:12000")
         #expect(run(":timeout").isEmpty)
-        #expect(state.transcript.last?.text == "client timeout: 2 s")
+        #expect(state.transcript.lines.last?.text == "client timeout: 2 s")
         #expect(run(":udp-mode").isEmpty)
-        #expect(state.transcript.last?.text == "UDP client mode: unconnected")
+        #expect(state.transcript.lines.last?.text == "UDP client mode: unconnected")
         // F8's note says what changes on the wire's account (checked with tcpdump: the ICMP
         // port unreachable comes back either way; only a connected socket is told).
         state.apply([.key(.function(8))])
         #expect(
-            state.transcript.last?.text
+            state.transcript.lines.last?.text
                 == "UDP client mode: connected (the socket is connected first: an ICMP port unreachable now comes back as ECONNREFUSED; F8 switches back)"
         )
         state.apply([.key(.function(8))])
-        #expect(state.transcript.last?.text == "UDP client mode: unconnected (as the lab's client: an ICMP error is never reported; F8 switches)")
+        #expect(
+            state.transcript.lines.last?.text == "UDP client mode: unconnected (as the lab's client: an ICMP error is never reported; F8 switches)")
         #expect(run(":timeout 1e-9").isEmpty)
         #expect(state.client.timeout == 2, "below the stated minimum")
-        #expect(state.transcript.last?.text == "usage: :timeout SECONDS, between 0.001 and 3600")
+        #expect(state.transcript.lines.last?.text == "usage: :timeout SECONDS, between 0.001 and 3600")
         #expect(run(":help port").isEmpty)
-        #expect(state.transcript.last?.text == ":port N: the client's target port (try a wrong one; no N: show it)")
+        #expect(state.transcript.lines.last?.text == ":port N: the client's target port (try a wrong one; no N: show it)")
         #expect(!state.overlay.showHelp)
         #expect(run(":help :udp").isEmpty)
-        #expect(state.transcript.last?.text == ":tcp on|off  :udp on|off  :http on|off: turn a server on or off")
+        #expect(state.transcript.lines.last?.text == ":tcp on|off  :udp on|off  :http on|off: turn a server on or off")
         #expect(run(":help frob").isEmpty)
-        #expect(state.transcript.last?.text == "no command :frob; :help lists them all")
+        #expect(state.transcript.lines.last?.text == "no command :frob; :help lists them all")
     }
 
     @Test func quitKeys() {
@@ -377,7 +378,7 @@ import Testing
         state.apply([.key(.function(7))])  // presenter: the banner is measured every frame
         let reply = [UInt8](repeating: 0x41, count: 10 * 1024 * 1024)
         state.apply([.reply(engine: .tcp, result: .success(reply))])
-        let line = state.transcript.last!.text
+        let line = state.transcript.lines.last!.text
         #expect(line.hasPrefix("TCP <- 10485760 bytes, the first 160: AAAA"))
         #expect(line.hasSuffix("AAA..."))
         #expect(line.utf8.count < 250)
@@ -389,7 +390,7 @@ import Testing
     @Test func anEmptyReplyIsNotShownAsAnAnswer() {
         var state = ConsoleState()
         state.apply([.reply(engine: .tcp, result: .failure(.closedWithoutReply(engine: .tcp, peer: localServer)))])
-        #expect(state.transcript.last?.text == "The server closed the connection without replying")
+        #expect(state.transcript.lines.last?.text == "The server closed the connection without replying")
         #expect(state.outcome?.banners == ["CLOSED", "EMPTY"])
     }
 
@@ -485,18 +486,18 @@ import Testing
         state.type(":run python3 TCPServer.py 12001")
         #expect(state.apply([.key(.enter)]) == [.run(id: 1, command: ["python3", "TCPServer.py", "12001"])])
         #expect(
-            state.transcript.last?.text
+            state.transcript.lines.last?.text
                 == "1 python3 TCPServer.py 12001: starting, traced (its socket calls join the timeline; :type 1 TEXT is its input, :stop 1 ends it)")
         state.apply([
             .program(.started(id: 1, pid: 4242)), .program(.output(id: 1, line: "The server is ready\u{1b}[2J")),
             .program(.port(12001)),
         ])
-        #expect(state.transcript.last?.text == "python3 TCPServer.py 12001: The server is ready\\x1b[2J", "its output, escaped")
+        #expect(state.transcript.lines.last?.text == "python3 TCPServer.py 12001: The server is ready\\x1b[2J", "its output, escaped")
         state.type(":type 1 hello")
         #expect(state.apply([.key(.enter)]) == [.input(id: 1, bytes: Array("hello\n".utf8))])
-        #expect(state.transcript.last?.text == "python3 TCPServer.py 12001 <- hello")
+        #expect(state.transcript.lines.last?.text == "python3 TCPServer.py 12001 <- hello")
         state.apply([.program(.inputLost(id: 1, why: "it is not reading its input (the pipe is full)"))])
-        #expect(state.transcript.last?.text == "program 1 did not get the line: it is not reading its input (the pipe is full)")
+        #expect(state.transcript.lines.last?.text == "program 1 did not get the line: it is not reading its input (the pipe is full)")
         #expect(state.watchedPorts.contains(12001), "the wire watches the port it named")
         var call = TracedCall(pid: 4242, call: .bind, arguments: [3, 0, 16, 0, 0, 0], result: 0, entry: t0)
         call.address = Endpoint(host: "127.0.0.1", port: 12001)
@@ -506,17 +507,17 @@ import Testing
         var refused = TracedCall(pid: 4242, call: .connect, arguments: [4, 0, 16, 0, 0, 0], result: -111, entry: t0)
         refused.address = Endpoint(host: "127.0.0.1", port: 12002)
         state.apply([.event(LabEvent(time: t0, engine: .tcp, role: .program, kind: .traced(refused, program: "python3")))])
-        #expect(state.transcript.last?.text == "python3 [4242] connect() failed with ECONNREFUSED: nothing is listening on 127.0.0.1:12002")
+        #expect(state.transcript.lines.last?.text == "python3 [4242] connect() failed with ECONNREFUSED: nothing is listening on 127.0.0.1:12002")
         #expect(state.timeline.rows.items.last?.isError == true)
         state.type(":stop 1")
         #expect(state.apply([.key(.enter)]) == [.stopProgram(pid: 4242)])
         state.apply([.program(.ended(id: 1, how: "was killed by Terminated (signal 15)"))])
-        #expect(state.transcript.last?.text == "1 python3 TCPServer.py 12001 (pid 4242) was killed by Terminated (signal 15)")
+        #expect(state.transcript.lines.last?.text == "1 python3 TCPServer.py 12001 (pid 4242) was killed by Terminated (signal 15)")
         state.type(":run")
         state.apply([.key(.enter)])
-        #expect(state.transcript.last?.text == "1 python3 TCPServer.py 12001 (pid 4242) ended")
+        #expect(state.transcript.lines.last?.text == "1 python3 TCPServer.py 12001 (pid 4242) ended")
         state.type(":stop 1")
         #expect(state.apply([.key(.enter)]).isEmpty)
-        #expect(state.transcript.last?.text == "no running program 1: :run lists them")
+        #expect(state.transcript.lines.last?.text == "no running program 1: :run lists them")
     }
 }

@@ -46,7 +46,7 @@ import Testing
         let up = Action.key(.mouse(MouseEvent(column: 10, row: 2, action: .wheelUp, width: 80, height: 24)))
         state.apply([up, up])
         #expect(state.serverLog.scroll == 6)
-        #expect(state.transcriptScroll == 0)
+        #expect(state.transcript.scroll == 0)
         let down = Action.key(.mouse(MouseEvent(column: 10, row: 2, action: .wheelDown, width: 80, height: 24)))
         state.apply([down])
         #expect(state.serverLog.scroll == 3)

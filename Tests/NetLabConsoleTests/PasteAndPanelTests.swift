@@ -12,12 +12,12 @@ import Testing
         let effects = state.apply([.keys(pasted)])
         #expect(effects.isEmpty)
         #expect(state.editor.characters.count == LineEditor.maxLength)
-        let notes = state.transcript.items.filter { $0.text.hasPrefix("the input line holds at most") }
+        let notes = state.transcript.lines.items.filter { $0.text.hasPrefix("the input line holds at most") }
         #expect(notes.map(\.text) == ["the input line holds at most 4096 characters: the rest of what was typed or pasted was left out"])
         // Sent and empty again: the next overflow is said again.
         state.apply([.key(.enter)])
         state.apply([.keys(pasted)])
-        #expect(state.transcript.items.filter { $0.text.hasPrefix("the input line holds at most") }.count == 2)
+        #expect(state.transcript.lines.items.filter { $0.text.hasPrefix("the input line holds at most") }.count == 2)
     }
 
     @Test func keysTogetherActAsTheSameKeysOneByOne() {
@@ -26,7 +26,7 @@ import Testing
         let keys: [Key] = "hello".map { .character($0) } + [.enter, .function(2), .character("?")]
         let separate = keys.flatMap { oneByOne.apply([.key($0)]) }
         #expect(together.apply([.keys(keys)]) == separate)
-        #expect(together.transcript.items.map(\.text) == oneByOne.transcript.items.map(\.text))
+        #expect(together.transcript.lines.items.map(\.text) == oneByOne.transcript.lines.items.map(\.text))
         #expect(together.editor == oneByOne.editor)
     }
 
@@ -37,7 +37,7 @@ import Testing
         state.type(":save! notes.txt")
         let effects = state.apply([.key(.enter)])
         guard case .save(let path, _, _, let replace) = effects.first else {
-            Issue.record("no save effect: \(effects) \(state.transcript.items.map(\.text))")
+            Issue.record("no save effect: \(effects) \(state.transcript.lines.items.map(\.text))")
             return
         }
         #expect(path == "notes.txt" && replace)

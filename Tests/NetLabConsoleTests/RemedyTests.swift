@@ -17,7 +17,7 @@ import Testing
         state.apply([.key(.enter)], at: 1)
         let target = Endpoint(host: "127.0.0.1", port: targetPort)
         state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno(.connect, ECONNREFUSED, endpoint: target))))], at: 1)
-        return state.transcript.items.last { $0.text.hasPrefix("Connection refused") }?.text
+        return state.transcript.lines.items.last { $0.text.hasPrefix("Connection refused") }?.text
     }
 
     @Test func everyCombinationOfServerAndTarget() {

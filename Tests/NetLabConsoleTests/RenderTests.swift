@@ -51,9 +51,9 @@ import Testing
         ] {
             #expect(seen.contains { $0.contains(row) }, "\(row) never shown")
         }
-        #expect(state.transcriptScroll == 0, "a PgDn past the end is not counted")
+        #expect(state.transcript.scroll == 0, "a PgDn past the end is not counted")
         state.apply([.key(.pageUp)])
-        #expect(state.transcriptScroll == 3, "a page is the pane's 4 rows less one of overlap")
+        #expect(state.transcript.scroll == 3, "a page is the pane's 4 rows less one of overlap")
     }
 
     @Test func helpOverlaySnapshot() throws {

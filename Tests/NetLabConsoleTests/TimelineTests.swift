@@ -56,7 +56,7 @@ private func udpAndUnreachable(
                 "ICMP port unreachable (for UDP 127.0.0.1:12000) 127.0.0.1 > 127.0.0.1",
             ])
         #expect(
-            state.transcript.items.last?.text == "the wire shows why: #2 ICMP port unreachable (for UDP 127.0.0.1:12000) "
+            state.transcript.lines.items.last?.text == "the wire shows why: #2 ICMP port unreachable (for UDP 127.0.0.1:12000) "
                 + "came back for the datagram (#1); the connected socket was told, so recv() failed with ECONNREFUSED")
     }
 
@@ -124,7 +124,7 @@ private func udpAndUnreachable(
     @Test func refusalCitesTheRSTOnTheWire() {
         let state = refusedSession()
         #expect(
-            state.transcript.items.last?.text
+            state.transcript.lines.items.last?.text
                 == "the wire shows why: #3 RST/ACK from 127.0.0.1:12000 answered the SYN (#2); nothing listens there, so connect() failed with ECONNREFUSED"
         )
         #expect(state.timeline.awaited == nil)
@@ -154,7 +154,7 @@ private func udpAndUnreachable(
             ], at: 1.003)
         let reset = SocketError.errno(.recv, ECONNRESET, endpoint: localServer)
         state.apply([.reply(engine: .tcp, result: .failure(.socket(reset)))], at: 1.004)
-        let citations = state.transcript.items.map(\.text).filter { $0.hasPrefix("the wire shows") }
+        let citations = state.transcript.lines.items.map(\.text).filter { $0.hasPrefix("the wire shows") }
         #expect(
             citations == [
                 "the wire shows why: #5 RST/ACK from 127.0.0.1:12000 reset this connection "
@@ -187,7 +187,7 @@ private func udpAndUnreachable(
         let citation =
             "python3 [4242]: the wire shows why: #3 RST/ACK from 127.0.0.1:12000 answered the SYN (#2); "
             + "nothing listens there, so connect() failed with ECONNREFUSED"
-        #expect(state.transcript.items.map(\.text).filter { $0.contains("the wire shows") } == [citation])
+        #expect(state.transcript.lines.items.map(\.text).filter { $0.contains("the wire shows") } == [citation])
         #expect(state.number(of: state.timeline.rows.items[0].id) == 1 && state.timeline.rows.items[0].role == .program, "the call's row first")
         // The call first, its frames a moment later (the capture delivers them after it).
         var later = ConsoleState(engines: [.tcp, .udp])
@@ -199,7 +199,7 @@ private func udpAndUnreachable(
                 wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1, ack: 0, at: 1.0005)),
                 wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 0, ack: 2, at: 1.0006)),
             ], at: 1.01)
-        #expect(later.transcript.items.map(\.text).filter { $0.contains("the wire shows") } == [citation])
+        #expect(later.transcript.lines.items.map(\.text).filter { $0.contains("the wire shows") } == [citation])
         #expect(later.timeline.awaitedPrograms.isEmpty)
         // Without the capture, nothing is awaited and nothing cited.
         var off = ConsoleState(engines: [.tcp, .udp])
@@ -223,7 +223,7 @@ private func udpAndUnreachable(
             ], at: 1.002)
         let refused = SocketError.errno(.connect, ECONNREFUSED, endpoint: localServer)
         state.apply([.reply(engine: .tcp, result: .failure(.socket(refused)))], at: 1.003)
-        #expect(!state.transcript.items.contains { $0.text.hasPrefix("the wire shows") })
+        #expect(!state.transcript.lines.items.contains { $0.text.hasPrefix("the wire shows") })
         #expect(state.timeline.awaited?.claim == .refusedConnect, "still waiting for its own SYN and RST")
     }
 
@@ -248,7 +248,7 @@ private func udpAndUnreachable(
         let (_, otherRefusal) = udpAndUnreachable(from: 40999, to: 12000, payload: Array("x".utf8), at: 1.003)
         state.apply([wire(datagram), wire(otherRefusal)], at: 1.004)
         state.apply([.reply(engine: .udp, result: .failure(.timedOut(engine: .udp, peer: localServer, seconds: 2)))], at: 3.002)
-        let citations = state.transcript.items.map(\.text).filter { $0.hasPrefix("the wire shows") }
+        let citations = state.transcript.lines.items.map(\.text).filter { $0.hasPrefix("the wire shows") }
         #expect(
             citations == [
                 "the wire shows the datagram (#2) reaching 127.0.0.1:12000 and no ICMP error coming back: "
@@ -313,12 +313,13 @@ private func udpAndUnreachable(
         var state = ConsoleState(engines: [.tcp, .udp])
         state.apply([.wire(.off(reason: "capturing packets needs the CAP_NET_RAW capability: FIX"))])
         #expect(
-            state.transcript.items.last?.text == "WIRE off: capturing packets needs the CAP_NET_RAW capability: FIX; everything else works without it"
+            state.transcript.lines.items.last?.text
+                == "WIRE off: capturing packets needs the CAP_NET_RAW capability: FIX; everything else works without it"
         )
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
         state.apply([.reply(engine: .tcp, result: .failure(.socket(.errno(.connect, ECONNREFUSED, endpoint: localServer))))], at: 1)
-        #expect(!state.transcript.items.contains { $0.text.hasPrefix("the wire shows why") })
+        #expect(!state.transcript.lines.items.contains { $0.text.hasPrefix("the wire shows why") })
         #expect(state.timeline.awaited == nil)
     }
 
@@ -337,7 +338,7 @@ private func udpAndUnreachable(
         #expect(state.timeline.view == .wire)
         state.type(":view sideways")
         state.apply([.key(.enter)])
-        #expect(state.transcript.items.last?.text == "usage: :view [both|calls|wire]")
+        #expect(state.transcript.lines.items.last?.text == "usage: :view [both|calls|wire]")
     }
 
     @Test func savingWritesCapturedFramesAsPcapng() throws {

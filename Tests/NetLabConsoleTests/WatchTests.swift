@@ -19,19 +19,19 @@ import Testing
         var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo"))])
         #expect(
-            state.transcript.items.last?.text
+            state.transcript.lines.items.last?.text
                 == "WIRE watches ports \(state.watchedPorts.map(String.init).joined(separator: ", ")) and the ICMP errors for them "
                 + "(:watch PORT adds one, :watch all every port)")
         #expect(state.watchedPorts.first == 12000 && Set(state.watchedPorts).count == state.watchedPorts.count)
         state.type(":watch 12001")
         state.apply([.key(.enter)])
         #expect(state.watchedPorts.contains(12001))
-        #expect(state.transcript.items.last?.text.contains("12001 and the ICMP errors for them") == true)
+        #expect(state.transcript.lines.items.last?.text.contains("12001 and the ICMP errors for them") == true)
         state.type(":watch all")
         state.apply([.key(.enter)])
         #expect(state.watchingAll)
         #expect(
-            state.transcript.items.last?.text
+            state.transcript.lines.items.last?.text
                 == "WIRE watches every TCP and UDP port on the loopback and the ICMP errors for them (:watch reset: only netlab's)")
         state.type(":watch reset")
         state.apply([.key(.enter)])
