@@ -7,12 +7,9 @@ extension ConsoleState {
     // MARK: The input line
 
     mutating func submit(now: Date, themes: [String]) -> [Effect] {
-        let line = editor.text
-        editor.replace(with: "")
-        historyIndex = nil
+        let line = input.take()
         transcript.follow()
         guard !line.isEmpty else { return [] }
-        if line.hasPrefix(":") { Self.remember(line, in: &commandHistory) } else { Self.remember(line, in: &history) }
         if line.hasPrefix(":") {
             switch ColonCommand.parse(String(line.dropFirst())) {
             case .success(let command): return execute(command, now: now, themes: themes)
@@ -51,12 +48,6 @@ extension ConsoleState {
 
     /// The least time a TCP or HTTP exchange is given, in seconds.
     static let streamTimeoutFloor = 5.0
-
-    static func remember(_ line: String, in list: inout [String]) {
-        guard list.last != line else { return }
-        list.append(line)
-        if list.count > 500 { list.removeFirst() }
-    }
 
     /// The exchange in flight with `id`; without one (an event from elsewhere), the oldest of
     /// `engine`'s.

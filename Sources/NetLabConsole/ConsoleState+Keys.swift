@@ -14,22 +14,17 @@ extension ConsoleState {
             overlay.take(key)
             return []
         }
-        if let command = KeyBinding.command(for: key, inputEmpty: editor.isEmpty) {
+        if let command = KeyBinding.command(for: key, inputEmpty: input.editor.isEmpty) {
             return run(command, now: now, themes: themes)
         }
         // Not in the table: a character typed into the input line.
         if case .character(let c) = key {
             focus = .client
-            if editor.insert(c) {
-                lineFullNoted = false
-            } else if !lineFullNoted {
-                // A paste longer than a line: said once per line, never dropped in silence.
-                lineFullNoted = true
+            if input.type(c) {
                 say(
                     "the input line holds at most \(LineEditor.maxLength) characters: the rest of what was typed or pasted "
                         + "was left out", .error, now)
             }
-            historyIndex = nil
         }
         return []
     }
@@ -76,22 +71,22 @@ extension ConsoleState {
             return [.quit]
         case .submit:
             return submit(now: now, themes: themes)
-        case .deleteBackward: editor.backspace()
-        case .deleteForward: editor.delete()
-        case .lineStart: editor.home()
-        case .lineEnd: editor.end()
-        case .clearLine: editor.replace(with: "")
-        case .cursorLeft: editor.left()
-        case .cursorRight: editor.right()
+        case .deleteBackward: input.editor.backspace()
+        case .deleteForward: input.editor.delete()
+        case .lineStart: input.editor.home()
+        case .lineEnd: input.editor.end()
+        case .clearLine: input.editor.replace(with: "")
+        case .cursorLeft: input.editor.left()
+        case .cursorRight: input.editor.right()
         case .toggleText:
             // The shown message as text (an HTTP response's status, headers and body) or hex.
             timeline.toggleText()
         case .followNewest:
             timeline.follow()
         case .home:
-            if focus == .timeline { timeline.selectFirst() } else { editor.home() }
+            if focus == .timeline { timeline.selectFirst() } else { input.editor.home() }
         case .end:
-            if focus == .timeline { timeline.follow() } else { editor.end() }
+            if focus == .timeline { timeline.follow() } else { input.editor.end() }
         case .up: arrow(-1)
         case .down: arrow(1)
         case .pageUp: page(-1)
@@ -147,7 +142,7 @@ extension ConsoleState {
     mutating func arrow(_ step: Int) {
         switch focus {
         case .client:
-            browseHistory(step)
+            input.browse(step)
         case .serverLog:
             serverLog.scroll(by: step)
         case .timeline:
@@ -175,20 +170,5 @@ extension ConsoleState {
         let step = pages ? amount * (geometry?.page ?? 4) : amount
         let limit = geometry?.maxScroll ?? Int.max
         timeline.scrollDetail(by: step, limit: limit, of: shown)
-    }
-
-    mutating func browseHistory(_ step: Int) {
-        if historyIndex == nil { browsingCommands = editor.text.hasPrefix(":") }
-        let list = browsingCommands ? commandHistory : history
-        guard !list.isEmpty else { return }
-        var index = historyIndex ?? list.count
-        index += step
-        if index >= list.count {
-            historyIndex = nil
-            editor.replace(with: browsingCommands ? ":" : "")
-        } else {
-            historyIndex = max(0, index)
-            editor.replace(with: list[historyIndex!])
-        }
     }
 }

@@ -131,16 +131,8 @@ public struct ConsoleState: Equatable {
     public var inFlight: [Exchange] = []
     /// The id the next exchange gets.
     public var nextExchange = 1
-    public var editor = LineEditor()
-    /// Messages sent, oldest first: Up on a line not starting with `:` recalls these.
-    public var history: [String] = []
-    /// `:` commands run, oldest first: Up on a line starting with `:` recalls these, so a
-    /// command never stands between a message and the Up that should recall it.
-    public var commandHistory: [String] = []
-    /// Position while browsing history with Up/Down (nil: editing a new line).
-    public var historyIndex: Int?
-    /// Which history Up/Down browse now (decided when browsing starts).
-    public var browsingCommands = false
+    /// The input line: its editor and histories.
+    public var input = InputLine()
     public var serverLog = ServerLog()
     /// The client pane's transcript (its lines and how the view stands).
     public var transcript = Transcript()
@@ -202,8 +194,6 @@ public struct ConsoleState: Equatable {
     public var outcome: Outcome?
     public var theme: String
     public var quitting = false
-    /// The input line filled up and that was said (once per line; reset when it is sent or cleared).
-    var lineFullNoted = false
 
     public init(
         engines: [LabEvent.Engine] = [.tcp, .udp],

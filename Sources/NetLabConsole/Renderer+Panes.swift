@@ -45,8 +45,8 @@ extension Renderer {
         guard room > 0 else { return }
         // Only the characters around the cursor are measured (each shown as it is escaped):
         // a key costs the same on a full 4,096-character line as on an empty one.
-        let characters = state.editor.characters
-        let cursor = state.editor.cursor
+        let characters = state.input.editor.characters
+        let cursor = state.input.editor.cursor
         func shown(_ c: Character) -> String { TerminalSafe.escapeText(String(c)) }
         var start = cursor
         var cursorColumn = 0

@@ -23,9 +23,9 @@ import Testing
         #expect(state.overlay.showHelp)
         state.apply([.key(.character("x"))])  // closes it, does nothing else
         #expect(!state.overlay.showHelp)
-        #expect(state.editor.text == "")
+        #expect(state.input.editor.text == "")
         state.type("why?")
-        #expect(state.editor.text == "why?")
+        #expect(state.input.editor.text == "why?")
         #expect(!state.overlay.showHelp)
     }
 

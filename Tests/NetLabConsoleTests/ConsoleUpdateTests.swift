@@ -8,8 +8,8 @@ import Testing
         state.type("hello")
         let effects = state.apply([.key(.enter)])
         #expect(effects == [.send(.tcp, bytes: Array("hello".utf8), host: "127.0.0.1", port: 12000, udpMode: .unconnected, timeout: 5, exchange: 1)])
-        #expect(state.editor.text == "")
-        #expect(state.history == ["hello"])
+        #expect(state.input.editor.text == "")
+        #expect(state.input.history == ["hello"])
         #expect(state.transcript.lines.items.isEmpty, "nothing is said to be sent before the client's send()")
         state.apply([.event(event(.tcp, .client, .sent(bytes: Array("hello".utf8), from: clientSocket, to: localServer)))])
         #expect(state.transcript.lines.last?.text == "TCP -> 127.0.0.1:12000 hello")
@@ -250,11 +250,11 @@ import Testing
         state.apply([
             .key(.left), .key(.left), .key(.backspace), .key(.character("L")), .key(.home), .key(.delete), .key(.end), .key(.character("!")),
         ])
-        #expect(state.editor.text == "éLlo!")
+        #expect(state.input.editor.text == "éLlo!")
         state.apply([.key(.control("u"))])
-        #expect(state.editor.text == "")
+        #expect(state.input.editor.text == "")
         state.type("日本")
-        #expect(state.editor.cursorColumn == 4)
+        #expect(state.input.editor.cursorColumn == 4)
     }
 
     @Test func historyWithUpAndDown() {
@@ -264,13 +264,13 @@ import Testing
             state.apply([.key(.enter)])
         }
         state.apply([.key(.up)])
-        #expect(state.editor.text == "two")
+        #expect(state.input.editor.text == "two")
         state.apply([.key(.up), .key(.up)])
-        #expect(state.editor.text == "one")
+        #expect(state.input.editor.text == "one")
         state.apply([.key(.down)])
-        #expect(state.editor.text == "two")
+        #expect(state.input.editor.text == "two")
         state.apply([.key(.down)])
-        #expect(state.editor.text == "")
+        #expect(state.input.editor.text == "")
     }
 
     @Test func packetsAndSelection() {
@@ -323,12 +323,12 @@ import Testing
         #expect(!state.overlay.showHelp)
         state.apply([.key(.function(1)), .key(.character("x"))])
         #expect(!state.overlay.showHelp)
-        #expect(state.editor.text == "", "the key that closes help only closes it")
+        #expect(state.input.editor.text == "", "the key that closes help only closes it")
         state.type("hello")
         state.apply([.key(.function(1))])
         #expect(state.apply([.key(.enter)]).isEmpty, "Enter closing the help does not send")
         #expect(state.apply([.key(.function(1)), .key(.function(2))]).isEmpty, "nor does F2 start a server")
-        #expect(state.editor.text == "hello")
+        #expect(state.input.editor.text == "hello")
     }
 
     @Test func settingsWithoutAnArgumentShowTheirValueAndHelpTakesACommand() {
@@ -397,8 +397,8 @@ import Testing
     @Test func aFullInputLineShowsTheCursorsNeighbourhood() {
         var state = ConsoleState()
         let text = (0..<LineEditor.maxLength).map { Character(Unicode.Scalar(UInt8(97 + $0 % 26))) }
-        state.editor.replace(with: String(text))
-        #expect(state.editor.characters.count == LineEditor.maxLength)
+        state.input.editor.replace(with: String(text))
+        #expect(state.input.editor.characters.count == LineEditor.maxLength)
         var screen = render(state, width: 80, height: 24, clock: utcClock)
         // At the end: the last characters, the cursor just after them.
         let inputRow = screen.cursor!.row
@@ -412,7 +412,7 @@ import Testing
         #expect(homeRow.contains("TCP> abcdefghij"))
         #expect(screen.cursor!.column < endColumn)
         // A control character typed into the line takes its escape's width, cursor included.
-        state.editor.replace(with: "a\u{7}b")
+        state.input.editor.replace(with: "a\u{7}b")
         screen = render(state, width: 80, height: 24, clock: utcClock)
         let escRow = String(screen.text.split(separator: "\n", omittingEmptySubsequences: false)[inputRow])
         let prompt = escRow.range(of: "TCP> ")!

@@ -11,7 +11,7 @@ import Testing
         let pasted = Array(repeating: Key.character("a"), count: LineEditor.maxLength + 5_000)
         let effects = state.apply([.keys(pasted)])
         #expect(effects.isEmpty)
-        #expect(state.editor.characters.count == LineEditor.maxLength)
+        #expect(state.input.editor.characters.count == LineEditor.maxLength)
         let notes = state.transcript.lines.items.filter { $0.text.hasPrefix("the input line holds at most") }
         #expect(notes.map(\.text) == ["the input line holds at most 4096 characters: the rest of what was typed or pasted was left out"])
         // Sent and empty again: the next overflow is said again.
@@ -27,7 +27,7 @@ import Testing
         let separate = keys.flatMap { oneByOne.apply([.key($0)]) }
         #expect(together.apply([.keys(keys)]) == separate)
         #expect(together.transcript.lines.items.map(\.text) == oneByOne.transcript.lines.items.map(\.text))
-        #expect(together.editor == oneByOne.editor)
+        #expect(together.input == oneByOne.input)
     }
 
     @Test func saveBangReplacesAndSaveAsks() {

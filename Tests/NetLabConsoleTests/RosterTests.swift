@@ -60,7 +60,7 @@ import Testing
         var state = ConsoleState(
             engines: [.tcp, .udp, .http], ports: [.tcp: 12000, .udp: 12000, .http: 8080], listenHost: nil,
             clientHost: "127.0.0.1", theme: "default", presenter: false)
-        state.editor.replace(with: ":check")
+        state.input.editor.replace(with: ":check")
         #expect(state.update(.key(.enter), now: Self.t0) == [.check(.tcp, host: "127.0.0.1", port: 12000)])
         let report = CheckReport(
             target: "tcp 127.0.0.1:12000",
