@@ -47,6 +47,10 @@ let package = Package(
         .systemLibrary(name: "CNetLabTrace"),
         // The only importer of ptrace and seccomp: runs a program with its socket calls traced.
         .target(name: "NetLabTrace", dependencies: ["CNetLabTrace", "NetLabCore"]),
+        // User and network namespaces (Linux headers only): the child's side of --private.
+        .systemLibrary(name: "CNetLabPrivate"),
+        // The only importer of the namespace shim: netlab --private and netlab shell.
+        .target(name: "NetLabPrivate", dependencies: ["CNetLabPrivate"]),
         // ncursesw, wide-character build (Debian: libncursesw5-dev).
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncursesw5-dev"])]),
         // The only importer of curses: draws a Screen, reads keys, restores the terminal.
@@ -61,6 +65,7 @@ let package = Package(
             name: "NetLabApp",
             dependencies: [
                 "NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCheck", "NetLabCapture", "NetLabConsole", "NetLabTrace",
+                "NetLabPrivate",
             ]
         ),
         .executableTarget(
@@ -75,6 +80,7 @@ let package = Package(
                 "NetLabConsole",
                 "NetLabTerminal",
                 "NetLabTrace",
+                "NetLabPrivate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -93,7 +99,7 @@ let package = Package(
         // Runs the built `netlab` binary and the lab's Python programs over loopback.
         .testTarget(
             name: "NetlabCLITests",
-            dependencies: ["netlab", "NetLabCore"],
+            dependencies: ["netlab", "NetLabCore", "NetLabPrivate"],
             resources: [.copy("Fixtures")]
         ),
     ],

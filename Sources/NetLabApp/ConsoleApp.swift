@@ -5,6 +5,7 @@ import NetLabCheck
 import NetLabConsole
 import NetLabCore
 import NetLabEvents
+import NetLabPrivate
 import NetLabSockets
 
 /// The console loop: keys and engine events become actions, `update` returns effects that
@@ -32,6 +33,8 @@ public final class ConsoleApp {
         public var eventLog: Int32?
         /// The log's name, for the line that says it could not be written.
         public var eventLogPath = "--log"
+        /// netlab runs in its private network (`--private`): the status bar and transcript say so.
+        public var privateNetwork = false
 
         public init(
             listenHost: String?, clientHost: String, ports: [LabEvent.Engine: UInt16], servers: [LabEvent.Engine],
@@ -138,6 +141,12 @@ public final class ConsoleApp {
         tcpClient = TCPClient(events: sink)
         udpClient = UDPClient(events: sink)
         httpClient = TCPClient(events: sink, engine: .http)
+        if settings.privateNetwork {
+            state.privateNetwork = true
+            state.note(
+                "PRIVATE NET: netlab runs in a network of its own, where capturing needs no root; programs reach its servers "
+                    + "only when started in it (netlab shell, or :run here), and nothing outside it can", now: Date())
+        }
         startCapture(sink)
         for problem in settings.themes.skipped {
             state.note("theme file left out: \(problem)", role: .error, now: Date())
@@ -191,7 +200,7 @@ public final class ConsoleApp {
             timer.resume()
             sources.append(timer)
         } catch {
-            dispatch(.wire(.off(reason: error.message)))
+            dispatch(.wire(.off(reason: error.kind == .notPermitted ? "\(error.message): \(PrivateNetwork.captureAdvice())" : error.message)))
         }
     }
 

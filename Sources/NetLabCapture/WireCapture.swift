@@ -27,7 +27,8 @@ public final class WireCapture: @unchecked Sendable {
     }
 
     /// The fix for a user without capture rights, in one line.
-    public static let privilegeFix = "sudo setcap cap_net_raw,cap_net_admin=eip \"$(command -v netlab)\" (or run netlab as root)"
+    /// The refusal's first words; each front end adds what to do (`PrivateNetwork.captureAdvice`).
+    public static let needsRights = "capturing packets needs root or the CAP_NET_RAW capability"
 
     public let interface: String
     public let linkType: CapturedFrame.LinkType
@@ -65,7 +66,7 @@ public final class WireCapture: @unchecked Sendable {
             pcap_close(handle)
             switch status {
             case PCAP_ERROR_PERM_DENIED:
-                throw Failure(kind: .notPermitted, message: "capturing packets needs the CAP_NET_RAW capability: \(Self.privilegeFix)")
+                throw Failure(kind: .notPermitted, message: Self.needsRights)
             case PCAP_ERROR_NO_SUCH_DEVICE:
                 throw Failure(kind: .noSuchInterface, message: "no network interface \(interface): `ip link` lists them (lo is the loopback)")
             default:

@@ -139,6 +139,8 @@ public struct ConsoleState: Equatable {
     /// The timeline's room: rows, view, selection, detail, the wire session, awaited evidence.
     public var timeline = Timeline()
     public var wire = Wire.starting
+    /// netlab runs in its private network (`netlab --private`): the status bar says `PRIVATE NET`.
+    public var privateNetwork = false
     /// Ports the wire shows besides the servers' and the client's (`:watch PORT`), or every
     /// port (`:watch all`).
     public var watchedExtra: [UInt16] = []

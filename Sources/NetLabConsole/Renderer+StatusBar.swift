@@ -47,6 +47,8 @@ extension Renderer {
             segments.append((label + " ", .statusBar))
             segments.append((" \(word) ", role))
         }
+        // A network of netlab's own: nothing outside it reaches the servers, whatever they say.
+        if state.privateNetwork { segments.append((compact == 0 ? "  PRIVATE NET" : " PRIVATE NET", .statusBar)) }
         // The capture: are packets on the timeline? ("WIRE off" says why not in the transcript.)
         let wireWord = compact >= 5 ? " W" : compact == 0 ? "  WIRE " : " WIRE "
         switch state.wire {

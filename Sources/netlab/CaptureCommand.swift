@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import NetLabCapture
 import NetLabCore
+import NetLabPrivate
 import Synchronization
 
 /// `netlab capture`: the lab's traffic as packets, one labelled line each, with what an RST or
@@ -60,7 +61,8 @@ struct CaptureCommand: ParsableCommand {
         do {
             capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: watched))
         } catch {
-            throw CommandFailure(message: error.message, code: error.kind == .notPermitted ? Self.permissionDenied : CommandFailure.other)
+            guard error.kind == .notPermitted else { throw CommandFailure(message: error.message, code: CommandFailure.other) }
+            throw CommandFailure(message: "\(error.message): \(PrivateNetwork.captureAdvice())", code: Self.permissionDenied)
         }
         var file: Int32?
         if let write {

@@ -3,6 +3,7 @@ import Foundation
 import NetLabApp
 import NetLabConsole
 import NetLabCore
+import NetLabPrivate
 import NetLabSockets
 
 /// `netlab` and `netlab console`: the full-screen lab console.
@@ -113,6 +114,7 @@ struct ConsoleCommand: ParsableCommand {
             servers: try serverList(), site: try Roots.site(root), theme: chosen,
             themes: catalog, presenter: presenter, wire: wire, eventLog: eventLog)
         if let log { settings.eventLogPath = log }
+        settings.privateNetwork = PrivateNetwork.isInside
         try MainActor.assumeIsolated {
             try ConsoleShell.run(settings, mouse: mouse)
         }

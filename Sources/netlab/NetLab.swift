@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NetLabPrivate
 import NetLabSockets
 
 /// The `netlab` command: the lab's programs, headless, as subcommands.
@@ -12,13 +13,15 @@ struct NetLab: ParsableCommand {
         discussion: """
             The servers turn a-z into A-Z and leave every other byte alone, like the lab's \
             TCPServer.py and UDPServer.py, and talk to them, to nc and to each other.
+            --private (with any command, the console's too) runs netlab in a network of its own, \
+            where capturing needs no root; netlab shell runs programs in it.
             Exit codes: 0 success, 64 bad usage, 69 connection refused, 75 no reply in time, 1 other failures.
             """,
         version: NetLab.version,
         subcommands: [
             ConsoleCommand.self, TCPServerCommand.self, UDPServerCommand.self, TCPClientCommand.self,
             UDPClientCommand.self, HTTPServerCommand.self, HTTPGetCommand.self, CaptureCommand.self, CheckCommand.self,
-            RunCommand.self,
+            RunCommand.self, ShellCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self
     )
@@ -28,8 +31,21 @@ struct NetLab: ParsableCommand {
 
     /// Parses, runs, and turns every error into one line on stderr and an exit code.
     static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if let rest = PrivateNetwork.strip(CommandLine.arguments) {
+            if !PrivateNetwork.isInside {
+                // Run again in a private network, and end as it ends.
+                do {
+                    Foundation.exit(try PrivateNetwork.run(rest))
+                } catch {
+                    Output.error(error.message)
+                    Foundation.exit(error.code)
+                }
+            }
+            arguments = Array(rest.dropFirst())
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try checkDescriptors()
             try command.run()
         } catch let failure as CommandFailure {

@@ -1,6 +1,7 @@
 import Foundation
 import NetLabCapture
 import NetLabCore
+import NetLabPrivate
 
 /// The packets beside a traced program's calls: a loopback capture whose filter follows the
 /// ports the program names (connect, sendto, bind), each added before its call runs.
@@ -22,7 +23,8 @@ final class RunWire: @unchecked Sendable {
             // No port yet: a filter that passes nothing until the program names one.
             capture = try WireCapture(interface: "lo", filter: "tcp port 0")
         } catch {
-            Output.error("the calls alone, no packets beside them: \(error.message)")
+            let reason = error.kind == .notPermitted ? "\(error.message): \(PrivateNetwork.captureAdvice())" : error.message
+            Output.error("the calls alone, no packets beside them: \(reason)")
             return nil
         }
         let wire = RunWire(capture: capture)

@@ -162,9 +162,14 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         let command = asNobody([sharedBinary, "capture", "--count", "1"])
         let denied = try run(command[0], Array(command.dropFirst()))
         #expect(denied.status == 77)
+        // The fix names the binary that runs (its real path: a shell's `command -v` is empty
+        // under `swift run`), after --private or why this kernel forbids it.
+        let path = URL(fileURLWithPath: sharedBinary).resolvingSymlinksInPath().path
+        #expect(denied.stderr.hasPrefix("netlab: capturing packets needs root or the CAP_NET_RAW capability: "), "\(denied.stderr)")
         #expect(
-            denied.stderr == "netlab: capturing packets needs the CAP_NET_RAW capability: "
-                + "sudo setcap cap_net_raw,cap_net_admin=eip \"$(command -v netlab)\" (or run netlab as root)\n")
+            denied.stderr.contains("try netlab --private (a network of its own, where capturing needs no root; ")
+                || denied.stderr.contains("netlab --private cannot help on this machine: "), "\(denied.stderr)")
+        #expect(denied.stderr.hasSuffix("or once: sudo setcap cap_net_raw,cap_net_admin=eip \(path) (or run netlab as root)\n"))
         #expect(denied.out.isEmpty)
         let usage = try netlab("capture", "--port", "0")
         #expect(usage.status == 64)
@@ -431,10 +436,8 @@ private func tshark(_ arguments: [String]) throws -> Finished {
             width: 120, height: 40)
         try session.waitForServer("TCP", port: port, "ON")
         let screen = try session.waitFor("WIRE off") { $0.contains("WIRE  off") }
-        #expect(
-            flatten(screen).contains(
-                "WIRE off: capturing packets needs the CAP_NET_RAW capability: sudo setcap cap_net_raw,cap_net_admin=eip "
-                    + "\"$(command -v netlab)\" (or run netlab as root); everything else works without it"), "\(screen)")
+        #expect(flatten(screen).contains("WIRE off: capturing packets needs root or the CAP_NET_RAW capability: "), "\(screen)")
+        #expect(flatten(screen).contains("(or run netlab as root); everything else works without it"), "\(screen)")
         #expect(screen.contains("Timeline: calls and wire (WIRE off)"))
         try session.typeLine("hello")
         try session.waitFor("TCP <- HELLO")

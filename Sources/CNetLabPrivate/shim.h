@@ -1,0 +1,124 @@
+// netlab --private and netlab shell: a network of netlab's own, without privilege. Linux's
+// user namespaces let an unprivileged process make a network namespace in which it holds
+// CAP_NET_RAW, so capturing needs no root there. Everything here runs in a forked child
+// before an exec (a user namespace can be made or joined only by a single-threaded
+// process), so only system calls are made, and a step that fails reports its errno and
+// which step it was through a close-on-exec pipe.
+#ifndef NETLAB_PRIVATE_SHIM_H
+#define NETLAB_PRIVATE_SHIM_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+// The steps, as reported with errno when one fails.
+enum {
+    NETLAB_PRIVATE_UNSHARE = 1,
+    NETLAB_PRIVATE_SETGROUPS = 2,
+    NETLAB_PRIVATE_UID_MAP = 3,
+    NETLAB_PRIVATE_GID_MAP = 4,
+    NETLAB_PRIVATE_LOOPBACK = 5,
+    NETLAB_PRIVATE_EXEC = 6,
+    NETLAB_PRIVATE_JOIN_USER = 7,
+    NETLAB_PRIVATE_JOIN_NET = 8,
+};
+
+static inline int netlab_private_write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t length = strlen(text);
+    ssize_t written = write(fd, text, length);
+    int error = errno;
+    close(fd);
+    errno = error;
+    return written == (ssize_t)length ? 0 : -1;
+}
+
+static inline void netlab_private_fail(int report, int step) {
+    int message[2] = { step, errno };
+    (void)!write(report, message, sizeof message);
+    _exit(127);
+}
+
+// The loopback interface of a new network namespace is down: up, so 127.0.0.1 and ::1 work.
+static inline int netlab_private_loopback_up(void) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+    int result = ioctl(fd, SIOCGIFFLAGS, &request);
+    if (result == 0) {
+        request.ifr_flags |= IFF_UP | IFF_RUNNING;
+        result = ioctl(fd, SIOCSIFFLAGS, &request);
+    }
+    int error = errno;
+    close(fd);
+    errno = error;
+    return result;
+}
+
+// The child's signals as a shell would give them (the parent may ignore or block some).
+static inline void netlab_private_default_signals(void) {
+    signal(SIGINT, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, 0);
+}
+
+// Forks a child that makes a new user and network namespace (the caller's user and group
+// are root in it, as `unshare --map-root-user` makes them), brings its loopback up and execs
+// `path`. Returns the child's pid, or -1 with errno. `report`: the write end of a
+// close-on-exec pipe, which carries the failed step and errno.
+static inline pid_t netlab_private_spawn(const char *path, char *const argv[], char *const envp[], int report) {
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    netlab_private_default_signals();
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) netlab_private_fail(report, NETLAB_PRIVATE_UNSHARE);
+    char map[64];
+    // An unprivileged process may map only its own ids, and its group only once setgroups()
+    // is denied in the namespace.
+    if (netlab_private_write_file("/proc/self/setgroups", "deny") != 0 && errno != ENOENT)
+        netlab_private_fail(report, NETLAB_PRIVATE_SETGROUPS);
+    snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
+    if (netlab_private_write_file("/proc/self/uid_map", map) != 0) netlab_private_fail(report, NETLAB_PRIVATE_UID_MAP);
+    snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
+    if (netlab_private_write_file("/proc/self/gid_map", map) != 0) netlab_private_fail(report, NETLAB_PRIVATE_GID_MAP);
+    if (netlab_private_loopback_up() != 0) netlab_private_fail(report, NETLAB_PRIVATE_LOOPBACK);
+    execve(path, argv, envp);
+    netlab_private_fail(report, NETLAB_PRIVATE_EXEC);
+    return -1;
+}
+
+// Forks a child that joins the user and network namespaces of process `target` (a running
+// `netlab --private`) and execs `path` there. Returns its pid, or -1 with errno.
+static inline pid_t netlab_private_join(pid_t target, const char *path, char *const argv[], char *const envp[], int report) {
+    char user[64], net[64];
+    snprintf(user, sizeof user, "/proc/%d/ns/user", (int)target);
+    snprintf(net, sizeof net, "/proc/%d/ns/net", (int)target);
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    netlab_private_default_signals();
+    int userFd = open(user, O_RDONLY | O_CLOEXEC);
+    if (userFd < 0 || setns(userFd, CLONE_NEWUSER) != 0) netlab_private_fail(report, NETLAB_PRIVATE_JOIN_USER);
+    int netFd = open(net, O_RDONLY | O_CLOEXEC);
+    if (netFd < 0 || setns(netFd, CLONE_NEWNET) != 0) netlab_private_fail(report, NETLAB_PRIVATE_JOIN_NET);
+    execve(path, argv, envp);
+    netlab_private_fail(report, NETLAB_PRIVATE_EXEC);
+    return -1;
+}
+
+#endif

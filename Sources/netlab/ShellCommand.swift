@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import NetLabPrivate
+
+/// `netlab shell [-- COMMAND...]`: a shell, or COMMAND, in the private network of the
+/// running `netlab --private`, so the student's own programs run beside it and show on its
+/// timeline.
+struct ShellCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shell",
+        abstract: "Open a shell (or run COMMAND) in the private network of the running netlab --private.",
+        discussion: """
+            netlab --private runs netlab in a network of its own (no root needed to capture \
+            there); programs started from netlab shell share that network, so the console \
+            sees their packets and they reach its servers. netlab exits with their status.
+            Example: netlab --private in one terminal, then netlab shell -- python3 TCPServer.py in another
+            """
+    )
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The program and its arguments, after -- (default: $SHELL).", valueName: "command"))
+    var command: [String] = []
+
+    func run() throws {
+        // The passthrough takes everything from the first word it does not know, --help too.
+        if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
+        let words = command.first == "--" ? Array(command.dropFirst()) : command
+        do {
+            Foundation.exit(try PrivateNetwork.join(words))
+        } catch {
+            throw CommandFailure(message: error.message, code: error.code)
+        }
+    }
+}
