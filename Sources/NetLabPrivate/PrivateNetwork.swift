@@ -72,6 +72,21 @@ public enum PrivateNetwork {
 
     // MARK: What the kernel allows
 
+    /// Whether a private network can be made here, tried for real (`/bin/true` run in one):
+    /// a kernel setting or a container's policy may forbid it.
+    public static func canBeMade() -> Bool {
+        guard
+            let pid = try? spawn(
+                arguments: ["/bin/true"], environment: [:],
+                { report, argv, envp in
+                    netlab_private_spawn("/bin/true", argv, envp, report)
+                })
+        else { return false }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status == 0
+    }
+
     /// Why this kernel will not let an unprivileged user make a private network, with the
     /// one-time fix; nil when nothing says it forbids it.
     public static func forbidden() -> String? {

@@ -6,7 +6,11 @@ import Testing
 /// `netlab --private` and `netlab shell`, as the unprivileged user `nobody`: a network of
 /// netlab's own in which capturing needs no root. (The tests switch to nobody, so they run
 /// as root, as CI does; the kernel must allow unprivileged user namespaces, which is said.)
-@Suite(.serialized, .enabled(if: geteuid() == 0 && PrivateNetwork.forbidden() == nil, "needs root to become nobody, and user namespaces"))
+@Suite(
+    .serialized,
+    .enabled(
+        if: geteuid() == 0 && PrivateNetwork.forbidden() == nil && PrivateNetwork.canBeMade(),
+        "needs root (to become nobody) and user namespaces for unprivileged users"))
 struct PrivateNetworkTests {
     /// `nobody`, as a student's account is: no capabilities, its own groups cleared.
     static func nobody(_ arguments: [String]) -> [String] {
