@@ -263,6 +263,8 @@ public final class ConsoleApp {
                 kill(pid, SIGTERM)
             case .input(let id, let bytes):
                 giveInput(id, bytes)
+            case .shell:
+                runShell()
             case .save(let path, let bytes, let what, let replace):
                 do throws(FileWriter.Failure) {
                     try FileWriter.write(bytes, to: path, existing: replace ? .replace : .keep)
@@ -352,6 +354,29 @@ public final class ConsoleApp {
     /// The terminal's size changed (SIGWINCH).
     public func resized() {
         terminal.resized()
+        redraw()
+    }
+
+    /// `:shell`: the screen given back while the user's shell runs in the foreground (in the
+    /// private network when netlab runs in one: the shell inherits it); engine events wait on
+    /// the main queue meanwhile, and are shown when it ends.
+    private func runShell() {
+        let command = ForegroundShell.command
+        terminal.suspend()
+        let place =
+            state.privateNetwork
+            ? "in netlab's private network (its servers are on 127.0.0.1 here; programs you start here reach them)"
+            : "in the same network as netlab"
+        FileHandle.standardOutput.write(Data("netlab: \(command[0]) \(place); exit it to come back to the console\n".utf8))
+        let outcome = ForegroundShell.run(command)
+        terminal.resume()
+        terminal.resized()
+        switch outcome {
+        case .ended(let status):
+            state.note("back from \(command[0]) (it exited with status \(status))", now: Date())
+        case .failed(let error):
+            state.note("cannot start \(command[0]): \(error.message) (\(error.name))", role: .error, now: Date())
+        }
         redraw()
     }
 

@@ -39,6 +39,8 @@ public enum ColonCommand: Equatable, Sendable {
     case stopProgram(Int)
     /// `:type N TEXT`: a line for program N's input (its input() or readline).
     case typeTo(Int, String)
+    /// `:shell`: the user's shell on the terminal, in netlab's network; exit returns.
+    case shell
 
     public enum Setting: String, Equatable, Sendable {
         case port, target, timeout
@@ -71,6 +73,7 @@ public enum ColonCommand: Equatable, Sendable {
         (":run [COMMAND...]", "run a program traced: its socket calls join the timeline, its output the client pane (no COMMAND: list them)"),
         (":stop N", "end the program :run numbered N"),
         (":type N TEXT", "send TEXT and Enter to program N's input (a client that reads a line)"),
+        (":shell", "your shell in netlab's network (with --private: its private one); exit comes back"),
         (":clear", "clear logs, transcript and timeline"),
         (":help [CMD]  :quit", "help overlay, or one command's help; quit"),
     ]
@@ -172,6 +175,9 @@ public enum ColonCommand: Equatable, Sendable {
             let afterName = text.drop { $0 == " " || $0 == "\t" }.dropFirst(name.count).drop { $0 == " " || $0 == "\t" }
             let rest = afterName.dropFirst(args[0].count)
             return .success(.typeTo(number, String(rest.first == " " ? rest.dropFirst() : rest)))
+        case "shell", "sh":
+            guard args.isEmpty else { return .failure(CommandError("usage: :shell (exit the shell to come back)")) }
+            return .success(.shell)
         case "stop":
             guard args.count == 1, let number = Int(args[0]), number > 0 else { return .failure(CommandError("usage: :stop N (:run lists them)")) }
             return .success(.stopProgram(number))

@@ -120,6 +120,8 @@ extension ConsoleState {
             return stopProgram(id, now: now)
         case .typeTo(let id, let text):
             return typeTo(id, text, now: now)
+        case .shell:
+            return [.shell]
         case .quit:
             quitting = true
             return [.quit]

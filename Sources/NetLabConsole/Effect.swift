@@ -20,5 +20,7 @@ public enum Effect: Equatable, Sendable {
     case stopProgram(pid: Int32)
     /// `:type`: bytes for program `id`'s input.
     case input(id: Int, bytes: [UInt8])
+    /// `:shell`: the screen given back while the user's shell runs in the foreground.
+    case shell
     case quit
 }

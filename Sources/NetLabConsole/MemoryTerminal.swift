@@ -10,6 +10,8 @@ public final class MemoryTerminal: TerminalBackend {
     public private(set) var raw: [String] = []
     public private(set) var theme: Theme?
     public private(set) var isActive = false
+    /// Between `suspend` and `resume` (`:shell`).
+    public private(set) var suspended = false
     private var typed: [Key] = []
     private var waiters: [(id: Int, matches: (Screen) -> Bool, resume: (Screen?) -> Void)] = []
     private var nextWaiter = 0
@@ -66,4 +68,6 @@ public final class MemoryTerminal: TerminalBackend {
 
     public func setTheme(_ theme: Theme) { self.theme = theme }
     public func writeRaw(_ text: String) { raw.append(text) }
+    public func suspend() { suspended = true }
+    public func resume() { suspended = false }
 }

@@ -19,4 +19,8 @@ public protocol TerminalBackend: AnyObject {
     func setTheme(_ theme: Theme)
     /// A control sequence written between frames (OSC 52).
     func writeRaw(_ text: String)
+    /// Gives the terminal back for a while (`:shell`), as it was before netlab took it.
+    func suspend()
+    /// Takes it again after `suspend`: the next draw repaints everything.
+    func resume()
 }

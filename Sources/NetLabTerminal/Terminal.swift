@@ -119,6 +119,22 @@ public final class Terminal: TerminalBackend {
         fflush(netlab_stdout())
     }
 
+    /// Gives the terminal back (`:shell`): the normal screen, cursor and modes, curses kept.
+    public func suspend() {
+        guard isActive else { return }
+        curs_set(1)
+        endwin()
+        fflush(netlab_stdout())
+    }
+
+    /// Takes the terminal again after `suspend`; the next draw repaints every cell.
+    public func resume() {
+        guard isActive else { return }
+        refresh()
+        curs_set(0)
+        last = nil
+    }
+
     public func setTheme(_ theme: Theme) {
         self.theme = theme
         apply(theme)

@@ -34,3 +34,16 @@ struct OverlayTests {
     }
 
 }
+
+/// `:shell`: the screen is given back to the user's shell, which the loop runs; a word after
+/// it is a mistake, said as usage.
+struct ShellCommandTests {
+    @Test func shellAsksTheLoopForTheTerminal() {
+        var state = ConsoleState()
+        state.type(":shell")
+        #expect(state.apply([.key(.enter)], at: 1) == [.shell])
+        state.type(":shell bash")
+        #expect(state.apply([.key(.enter)], at: 2).isEmpty)
+        #expect(state.transcript.lines.last?.text == "usage: :shell (exit the shell to come back)")
+    }
+}

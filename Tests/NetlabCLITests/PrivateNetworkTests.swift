@@ -93,4 +93,41 @@ struct PrivateNetworkTests {
             $0.contains("wire RST/ACK 127.0.0.1:12000 > 127.0.0.1:") && $0.contains("Connection refused (ECONNREFUSED)")
         }
     }
+
+    // The console in a private network with the student's programs beside it: the lab's
+    // TCPServer.py started by `netlab shell` answers the console's client and its packets are
+    // on the timeline; `:shell` gives the terminal to a shell in the same network and comes back.
+
+    static let server = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/TCPServer.py").path
+
+    @Test func theLabsServerStartedByNetlabShellIsOnTheTimeline() throws {
+        let session = try TmuxSession(
+            command: Self.nobody([sharedBinary, "--private", "--servers", "none"]), width: 100, height: 36)
+        try session.waitFor("PRIVATE NET") { $0.contains("PRIVATE NET") && $0.contains("WIRE  on") }
+        // In a terminal of its own, as a student would start it (tmux ends it with the test).
+        let shell = try TmuxSession(
+            command: Self.nobody([sharedBinary, "shell", "--", python3, "-u", Self.server, "12000"]), width: 80, height: 24)
+        try shell.waitFor("The server is ready to receive")
+        try session.typeLine("hello")
+        // The reply, and the segment that carried it from the student's server, on the wire.
+        try session.waitFor("the reply and its segment") {
+            $0.contains("TCP <- HELLO") && $0.contains("wire PSH/ACK 5 B 127.0.0.1:12000 > 127.0.0.1:")
+        }
+    }
+
+    @Test func aShellFromTheConsoleRunsInItsNetworkAndComesBack() throws {
+        let session = try TmuxSession(
+            command: Self.nobody(["SHELL=/bin/sh", sharedBinary, "--private", "--servers", "tcp"]), width: 80, height: 24)
+        try session.waitFor("TCP ON") { $0.contains("TCP  ON") || $0.contains("TCP:12000  ON") }
+        try session.typeLine(":shell")
+        try session.waitFor("exit it to come back to the console")
+        try session.typeLine("\(sharedBinary) tcp-client hi")
+        try session.waitFor("HI") { $0.split(separator: "\n").contains("HI") }
+        try session.typeLine("exit")
+        // Back, and what the server did meanwhile (its events waited, then were shown).
+        let back = try session.waitFor("back, with the shell's exchange in the server log") {
+            $0.contains("back from /bin/sh (it exited with status 0)") && $0.contains("TCP 127.0.0.1:")
+        }
+        #expect(back.contains("PRIVATE NET"), "the console is drawn again:\n\(back)")
+    }
 }
