@@ -7,11 +7,12 @@
 #ifndef NETLAB_PRIVATE_SHIM_H
 #define NETLAB_PRIVATE_SHIM_H
 
-#define _GNU_SOURCE
+// No _GNU_SOURCE: it changes glibc's own types (fd_set's member), and Swift then finds two
+// definitions of them (this module's and Dispatch's) and stops. The two calls glibc declares
+// only under it are declared here, and the namespace flags come from the kernel's header.
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,10 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <linux/sched.h>
+
+extern int unshare(int flags);
+extern int setns(int fd, int nstype);
 
 // The steps, as reported with errno when one fails.
 enum {

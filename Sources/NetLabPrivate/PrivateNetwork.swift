@@ -174,7 +174,10 @@ public enum PrivateNetwork {
         _ start: (Int32, UnsafePointer<UnsafeMutablePointer<CChar>?>, UnsafePointer<UnsafeMutablePointer<CChar>?>) -> pid_t
     ) throws(Failure) -> pid_t {
         var ends: [Int32] = [0, 0]
-        guard pipe2(&ends, O_CLOEXEC) == 0 else { throw Failure(message: "cannot make a pipe: \(String(cString: strerror(errno)))", code: 1) }
+        guard pipe(&ends) == 0 else { throw Failure(message: "cannot make a pipe: \(String(cString: strerror(errno)))", code: 1) }
+        // Close-on-exec (set before the fork, which runs no Swift): only a failed step writes to it.
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
         defer { close(ends[0]) }
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
