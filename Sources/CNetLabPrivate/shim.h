@@ -126,4 +126,23 @@ static inline pid_t netlab_private_join(pid_t target, const char *path, char *co
     return -1;
 }
 
+// `:shell`: forks a child that becomes a process group of its own and the terminal's
+// foreground (`tty`) before it execs `path`, as a job-control shell starts a job: an
+// interactive shell that started in the background would stop itself at its first read.
+// The parent makes the same two calls (whichever runs first wins the race). Returns the pid.
+static inline pid_t netlab_foreground_spawn(const char *path, char *const argv[], char *const envp[], int tty) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    setpgid(0, 0);
+    signal(SIGTTOU, SIG_IGN);
+    tcsetpgrp(tty, getpid());
+    int defaults[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH, SIGCHLD };
+    for (unsigned k = 0; k < sizeof defaults / sizeof defaults[0]; k++) signal(defaults[k], SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, 0);
+    execve(path, argv, envp);
+    _exit(127);
+}
+
 #endif

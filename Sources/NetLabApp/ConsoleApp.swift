@@ -374,8 +374,8 @@ public final class ConsoleApp {
         switch outcome {
         case .ended(let status):
             state.note("back from \(command[0]) (it exited with status \(status))", now: Date())
-        case .failed(let error):
-            state.note("cannot start \(command[0]): \(error.message) (\(error.name))", role: .error, now: Date())
+        case .failed(let code):
+            state.note("cannot start \(command[0]): \(Errno(code).message) (\(Errno(code).name))", role: .error, now: Date())
         }
         redraw()
     }
