@@ -33,7 +33,17 @@ public enum ForegroundShell {
         _ = setpgid(pid, pid)
         _ = tcsetpgrp(0, pid)
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        while true {
+            guard waitpid(pid, &status, WUNTRACED) >= 0 else {
+                if errno == EINTR { continue }
+                break
+            }
+            // Stopped (a read while not yet the foreground, or Ctrl-Z in a program that is not
+            // a job-control shell): given the terminal again and continued, never left waiting.
+            guard status & 0xff == 0x7f else { break }
+            _ = tcsetpgrp(0, pid)
+            kill(pid, SIGCONT)
+        }
         _ = tcsetpgrp(0, getpgrp())
         let signalled = status & 0x7f
         if signalled == 0 && (status >> 8) & 0xff == 127 && access(arguments[0], X_OK) != 0 { return .failed(ENOENT) }
