@@ -218,9 +218,7 @@ public final class ConsoleApp {
 
     func dispatch(_ action: Action) {
         guard !quitting else { return }
-        let before = state.theme
         let effects = state.update(action, now: Date(), themes: settings.themes.names)
-        if state.theme != before, let theme = settings.themes.theme(named: state.theme) { terminal.setTheme(theme) }
         if let capture, watchedPorts != capturedPorts {
             // Before the effects: a send right after `:port` goes out under the new filter.
             capturedPorts = watchedPorts
@@ -268,22 +266,20 @@ public final class ConsoleApp {
             case .save(let path, let bytes, let what, let replace):
                 do throws(FileWriter.Failure) {
                     try FileWriter.write(bytes, to: path, existing: replace ? .replace : .keep)
-                    state.note("saved \(what) to \(path) (\(bytes.count) bytes)", role: .info, now: Date())
+                    dispatch(.saved(path: path, bytes: bytes.count, what: what))
                 } catch .exists {
-                    state.note(
-                        "\(path) already exists and was left as it is: :save! \(path) replaces it, or give another name",
-                        role: .error, now: Date())
+                    dispatch(.notSaved(path: path, reason: .exists))
                 } catch {
-                    state.note(error.description, role: .error, now: Date())
+                    dispatch(.notSaved(path: path, reason: .failed(error.description)))
                 }
             case .copy(let text, let what):
                 // OSC 52: the terminal puts the text on the system clipboard (over ssh too;
                 // tmux passes it on with `set -g set-clipboard on`). Nothing comes back to say
                 // whether the terminal allowed it, so the line says what it depends on.
                 terminal.writeRaw("\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}")
-                state.note(
-                    "copied \(what) to the clipboard with OSC 52 (the terminal must allow it; "
-                        + "in tmux: set -g set-clipboard on); :save FILE.hex writes it to a file", now: Date())
+                dispatch(.copied(what: what))
+            case .applyTheme(let name):
+                if let theme = settings.themes.theme(named: name) { terminal.setTheme(theme) }
             case .check(let engine, let host, let port):
                 // Off the main queue: the checks wait for replies (seconds when nobody answers).
                 guard let kind = Conformance.Kind(rawValue: engine.rawValue.lowercased()) else { break }

@@ -21,6 +21,19 @@ public enum Action: Sendable {
     case checked(CheckReport)
     /// The terminal's size (the client pane's rows depend on it).
     case resized(width: Int, height: Int)
+    /// How a `.save` effect went: written (`bytes` of `what`), or not, and why.
+    case saved(path: String, bytes: Int, what: String)
+    case notSaved(path: String, reason: SaveRefusal)
+    /// A `.copy` effect was carried out (OSC 52 written; the terminal does not answer).
+    case copied(what: String)
+}
+
+/// Why a file was not saved.
+public enum SaveRefusal: Equatable, Sendable {
+    /// It exists and `:save` never replaces a file.
+    case exists
+    /// The file writer's one-line reason (a full disk, no permission, ...).
+    case failed(String)
 }
 
 /// What the loop tells the console about a program `:run` started.

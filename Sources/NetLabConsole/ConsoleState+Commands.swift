@@ -57,6 +57,7 @@ extension ConsoleState {
             }
             theme = name
             say("theme: \(name)", .info, now)
+            return [.applyTheme(name)]
         case .presenter(let on):
             setPresenter(on ?? !presenter, now: now)
         case .view(let view):

@@ -52,7 +52,7 @@ extension ConsoleState {
             let index = themes.firstIndex(of: theme).map { ($0 + 1) % themes.count } ?? 0
             theme = themes[index]
             say("theme: \(theme) (F6 for the next)", .info, now)
-            return []
+            return [.applyTheme(theme)]
         case .presenter:
             setPresenter(!presenter, now: now)
             return []

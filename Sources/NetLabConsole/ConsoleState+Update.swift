@@ -51,6 +51,20 @@ extension ConsoleState {
         case .reply(let engine, let id, let result):
             finishExchange(engine, id: id, result: result, now: now)
             return []
+        case .saved(let path, let bytes, let what):
+            say("saved \(what) to \(path) (\(bytes) bytes)", .info, now)
+            return []
+        case .notSaved(let path, .exists):
+            say("\(path) already exists and was left as it is: :save! \(path) replaces it, or give another name", .error, now)
+            return []
+        case .notSaved(_, .failed(let reason)):
+            say(reason, .error, now)
+            return []
+        case .copied(let what):
+            say(
+                "copied \(what) to the clipboard with OSC 52 (the terminal must allow it; in tmux: set -g set-clipboard on); "
+                    + ":save FILE.hex writes it to a file", .info, now)
+            return []
         }
     }
 

@@ -22,5 +22,7 @@ public enum Effect: Equatable, Sendable {
     case input(id: Int, bytes: [UInt8])
     /// `:shell`: the screen given back while the user's shell runs in the foreground.
     case shell
+    /// The theme changed (F6, `:theme`): the terminal's colours follow.
+    case applyTheme(String)
     case quit
 }

@@ -142,13 +142,34 @@ import Testing
         #expect(state.transcript.lines.last?.text == "usage: :port N, with N from 1 to 65535")
         #expect(run(":theme nope").isEmpty)
         #expect(state.transcript.lines.last?.text == "unknown theme nope; available: default, monochrome")
-        #expect(run(":theme monochrome").isEmpty)
+        #expect(run(":theme monochrome") == [.applyTheme("monochrome")], "the loop is told to apply it, not left to infer it")
         #expect(state.theme == "monochrome")
         #expect(run(":help").isEmpty && state.overlay.showHelp)
         state.apply([.key(.escape)])
         #expect(!state.overlay.showHelp)
         #expect(run(":clear").isEmpty && state.transcript.lines.isEmpty)
         #expect(run(":quit") == [.quit])
+    }
+
+    /// The loop reports how its effects went as actions, and the state words them: a file
+    /// saved or not (and why), a copy made; a theme change is an effect, not a state diff.
+    @Test func outcomesComeBackAsActions() {
+        var state = ConsoleState()
+        #expect(state.update(.key(.function(6)), now: t0, themes: ["default", "monochrome"]) == [.applyTheme("monochrome")])
+        state.apply([.saved(path: "lab.pcapng", bytes: 1234, what: "4 captured packets")])
+        #expect(state.transcript.lines.last?.text == "saved 4 captured packets to lab.pcapng (1234 bytes)")
+        state.apply([.notSaved(path: "notes.txt", reason: .exists)])
+        #expect(
+            state.transcript.lines.last?.text
+                == "notes.txt already exists and was left as it is: :save! notes.txt replaces it, or give another name")
+        #expect(state.transcript.lines.last?.role == .error)
+        state.apply([.notSaved(path: "/full/x", reason: .failed("cannot write /full/x: No space left on device (ENOSPC)"))])
+        #expect(state.transcript.lines.last?.text == "cannot write /full/x: No space left on device (ENOSPC)")
+        state.apply([.copied(what: "the hex dump of #3")])
+        #expect(
+            state.transcript.lines.last?.text
+                == "copied the hex dump of #3 to the clipboard with OSC 52 (the terminal must allow it; in tmux: set -g set-clipboard on); "
+                + ":save FILE.hex writes it to a file")
     }
 
     @Test func f6CyclesThemesAndThemeNamesOne() {
