@@ -282,9 +282,8 @@ public final class ConsoleApp {
                 if let theme = settings.themes.theme(named: name) { terminal.setTheme(theme) }
             case .check(let engine, let host, let port):
                 // Off the main queue: the checks wait for replies (seconds when nobody answers).
-                guard let kind = Conformance.Kind(rawValue: engine.rawValue.lowercased()) else { break }
                 DispatchQueue.global().async { [weak self] in
-                    let report = Conformance.run(kind, host: host, port: port)
+                    let report = Conformance.run(engine, host: host, port: port)
                     DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.checked(report)) } }
                 }
             case .quit:

@@ -7,10 +7,6 @@ import NetLabSockets
 /// `netlab check`: the lab's protocols checked against someone else's server, one check
 /// after another, each on a fresh socket. Pure reporting lives in `CheckReport`.
 public enum Conformance {
-    public enum Kind: String, Sendable, CaseIterable {
-        case tcp, udp, http
-    }
-
     public struct Options: Sendable {
         /// Seconds each check waits for its reply.
         public var timeout = 2.0
@@ -28,17 +24,17 @@ public enum Conformance {
     }
 
     /// Runs every check of `kind` against `host`:`port`.
-    public static func run(_ kind: Kind, host: String, port: UInt16, options: Options = Options(), name: String? = nil) -> CheckReport {
+    public static func run(_ kind: LabEvent.Engine, host: String, port: UInt16, options: Options = Options(), name: String? = nil) -> CheckReport {
         run(kind, host: host, port: port, options: options, name: name, probed: nil)
     }
 
     /// `probed`: the outcome of a connection already tried (`--targets` tries every server's
     /// at once); nil to try one here. UDP has no connection to try.
     static func run(
-        _ kind: Kind, host: String, port: UInt16, options: Options, name: String?,
+        _ kind: LabEvent.Engine, host: String, port: UInt16, options: Options, name: String?,
         probed: Result<Void, SocketError>?
     ) -> CheckReport {
-        let target = "\(kind.rawValue) \(Endpoint(host: host, port: port))"
+        let target = "\(kind.rawValue.lowercased()) \(Endpoint(host: host, port: port))"
         var unreachable: String?
         var options = options
         if kind != .udp {
@@ -63,7 +59,7 @@ public enum Conformance {
 
     /// Many servers at once, `parallel` at a time; reports in the order given.
     public static func run(
-        _ targets: [(name: String?, kind: Kind, host: String, port: UInt16)], options: Options = Options(),
+        _ targets: [(name: String?, kind: LabEvent.Engine, host: String, port: UInt16)], options: Options = Options(),
         parallel: Int = 8
     ) -> [CheckReport] {
         let reports = ReportSlots(count: targets.count)

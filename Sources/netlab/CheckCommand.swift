@@ -5,7 +5,12 @@ import NetLabCheck
 import NetLabCore
 import NetLabSockets
 
-extension Conformance.Kind: ExpressibleByArgument {}
+/// `tcp`, `udp` or `http` on the command line (and in a targets file), the engine's name lowercased.
+extension LabEvent.Engine: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
+    public var defaultValueDescription: String { rawValue.lowercased() }
+}
 
 /// `netlab check tcp|udp|http HOST PORT`: the lab's protocol checked against someone's server.
 struct CheckCommand: ParsableCommand {
@@ -21,7 +26,7 @@ struct CheckCommand: ParsableCommand {
     )
 
     @Argument(help: "tcp, udp or http.")
-    var kind: Conformance.Kind?
+    var kind: LabEvent.Engine?
 
     @Argument(help: "The server's address.")
     var host: String?
@@ -134,19 +139,19 @@ struct CheckCommand: ParsableCommand {
     }
 
     /// `[NAME] PROTOCOL HOST PORT` per line; blank lines and `#` comments skipped.
-    static func readTargets(_ path: String) throws -> [(name: String?, kind: Conformance.Kind, host: String, port: UInt16)] {
+    static func readTargets(_ path: String) throws -> [(name: String?, kind: LabEvent.Engine, host: String, port: UInt16)] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CommandFailure(
                 message: "cannot read --targets \(path): \(String(cString: strerror(errno))); give a text file, "
                     + "a line each: NAME PROTOCOL HOST PORT", code: CommandFailure.usage)
         }
-        var list: [(name: String?, kind: Conformance.Kind, host: String, port: UInt16)] = []
+        var list: [(name: String?, kind: LabEvent.Engine, host: String, port: UInt16)] = []
         for (index, raw) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
             if words.isEmpty { continue }
             let fields = words.count == 4 ? words : words.count == 3 ? [""] + words : []
-            guard !fields.isEmpty, let kind = Conformance.Kind(rawValue: fields[1].lowercased()),
+            guard !fields.isEmpty, let kind = LabEvent.Engine(rawValue: fields[1].uppercased()),
                 let port = UInt16(fields[3]), port > 0
             else {
                 throw CommandFailure(
