@@ -12,12 +12,9 @@
 // only under it are declared here, and the namespace flags come from the kernel's header.
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include <linux/sched.h>
@@ -31,7 +28,6 @@ enum {
     NETLAB_PRIVATE_SETGROUPS = 2,
     NETLAB_PRIVATE_UID_MAP = 3,
     NETLAB_PRIVATE_GID_MAP = 4,
-    NETLAB_PRIVATE_LOOPBACK = 5,
     NETLAB_PRIVATE_EXEC = 6,
     NETLAB_PRIVATE_JOIN_USER = 7,
     NETLAB_PRIVATE_JOIN_NET = 8,
@@ -54,24 +50,6 @@ static inline void netlab_private_fail(int report, int step) {
     _exit(127);
 }
 
-// The loopback interface of a new network namespace is down: up, so 127.0.0.1 and ::1 work.
-static inline int netlab_private_loopback_up(void) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct ifreq request;
-    memset(&request, 0, sizeof request);
-    strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
-    int result = ioctl(fd, SIOCGIFFLAGS, &request);
-    if (result == 0) {
-        request.ifr_flags |= IFF_UP | IFF_RUNNING;
-        result = ioctl(fd, SIOCSIFFLAGS, &request);
-    }
-    int error = errno;
-    close(fd);
-    errno = error;
-    return result;
-}
-
 // The child's signals as a shell would give them (the parent may ignore or block some).
 static inline void netlab_private_default_signals(void) {
     signal(SIGINT, SIG_DFL);
@@ -83,9 +61,10 @@ static inline void netlab_private_default_signals(void) {
 }
 
 // Forks a child that makes a new user and network namespace (the caller's user and group
-// are root in it, as `unshare --map-root-user` makes them), brings its loopback up and execs
-// `path`. Returns the child's pid, or -1 with errno. `report`: the write end of a
-// close-on-exec pipe, which carries the failed step and errno.
+// are root in it, as `unshare --map-root-user` makes them) and execs `path`: netlab, which
+// brings the namespace's loopback up itself (socket calls belong to NetLabSockets). Returns
+// the child's pid, or -1 with errno. `report`: the write end of a close-on-exec pipe, which
+// carries the failed step and errno.
 static inline pid_t netlab_private_spawn(const char *path, char *const argv[], char *const envp[], int report) {
     uid_t uid = getuid();
     gid_t gid = getgid();
@@ -102,7 +81,6 @@ static inline pid_t netlab_private_spawn(const char *path, char *const argv[], c
     if (netlab_private_write_file("/proc/self/uid_map", map) != 0) netlab_private_fail(report, NETLAB_PRIVATE_UID_MAP);
     snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
     if (netlab_private_write_file("/proc/self/gid_map", map) != 0) netlab_private_fail(report, NETLAB_PRIVATE_GID_MAP);
-    if (netlab_private_loopback_up() != 0) netlab_private_fail(report, NETLAB_PRIVATE_LOOPBACK);
     execve(path, argv, envp);
     netlab_private_fail(report, NETLAB_PRIVATE_EXEC);
     return -1;

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 
 /// `netlab --private` and `netlab shell`: netlab in a network of its own (a new user and
-/// network namespace, its loopback up), where capturing needs no root: the calling user is
+/// network namespace; netlab brings its loopback up with NetLabSockets' `Loopback`), where capturing needs no root: the calling user is
 /// root there, over that network only. The only importer of the namespace shim.
 public enum PrivateNetwork {
     /// Set in the environment of a netlab running in its private network.
@@ -209,8 +209,6 @@ public enum PrivateNetwork {
                 code: 77)
         case Int(NETLAB_PRIVATE_SETGROUPS), Int(NETLAB_PRIVATE_UID_MAP), Int(NETLAB_PRIVATE_GID_MAP):
             return Failure(message: "cannot map this user into the private network: \(reason)", code: 77)
-        case Int(NETLAB_PRIVATE_LOOPBACK):
-            return Failure(message: "cannot bring the private network's loopback up: \(reason)", code: 1)
         case Int(NETLAB_PRIVATE_JOIN_USER), Int(NETLAB_PRIVATE_JOIN_NET):
             return Failure(message: "cannot join the running private network: \(reason); is it this user's?", code: 77)
         default:

@@ -44,6 +44,12 @@ struct NetLab: ParsableCommand {
             }
             arguments = Array(rest.dropFirst())
         }
+        // In the private network (started by --private, or a netlab run from its shell): a new
+        // network namespace's loopback is down; bringing it up again is harmless.
+        if PrivateNetwork.isInside, let error = Loopback.bringUp() {
+            Output.error("cannot bring the private network's loopback up: \(error.message) (\(error.name))")
+            Foundation.exit(1)
+        }
         do {
             var command = try parseAsRoot(arguments)
             try checkDescriptors()
