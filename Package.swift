@@ -42,7 +42,7 @@ let package = Package(
         // libpcap (Debian: libpcap-dev): live capture for the timeline's wire rows.
         .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
         // The only importer of libpcap: captures frames on a thread of its own.
-        .target(name: "NetLabCapture", dependencies: ["CPcap", "NetLabCore"]),
+        .target(name: "NetLabCapture", dependencies: ["CPcap", "NetLabCore", "NetLabPrivate"]),
         // ptrace and seccomp (Linux headers only): the child's side of `netlab run`, in C.
         .systemLibrary(name: "CNetLabTrace"),
         // The only importer of ptrace and seccomp: runs a program with its socket calls traced.

@@ -54,9 +54,9 @@ public final class ConsoleApp {
         }
     }
 
-    private var state: ConsoleState
+    private(set) var state: ConsoleState
     private let terminal: any TerminalBackend
-    private let settings: Settings
+    let settings: Settings
     /// Runs after `quit` has stopped everything and given the terminal back (the shell exits).
     private let exit: @MainActor () -> Void
     private var servers: [LabEvent.Engine: any ServerEngine] = [:]
@@ -66,7 +66,7 @@ public final class ConsoleApp {
     private var tcpClient: TCPClient!
     private var udpClient: UDPClient!
     private var httpClient: TCPClient!
-    private var capture: WireCapture?
+    var capture: WireCapture?
     private var eventLog: LogWriter?
     /// The event stream every engine, the capture and the traced programs report into.
     var eventSink: EventSink?
@@ -74,9 +74,9 @@ public final class ConsoleApp {
     var programInputs: [Int: Int32] = [:]
 
     /// The ports the capture filter watches now (it follows the servers and the client's target).
-    private var capturedPorts: [UInt16] = []
-    private let watched = WatchedPorts()
-    private var sources: [DispatchSourceProtocol] = []
+    var capturedPorts: [UInt16] = []
+    let watched = WatchedPorts()
+    var sources: [DispatchSourceProtocol] = []
     /// When the pending render runs (uptime seconds); nil when none is pending.
     private var renderDue: Double?
     private var renderGeneration = 0
@@ -155,55 +155,6 @@ public final class ConsoleApp {
         redraw()
     }
 
-    /// Starts the live capture for the timeline's wire rows; without the rights to capture,
-    /// the timeline shows the calls alone and the transcript says how to get the wire.
-    private func startCapture(_ sink: EventSink) {
-        guard settings.wire else {
-            dispatch(.wire(.disabled))
-            return
-        }
-        let hosts = [settings.listenHost, settings.clientHost]
-        let interface = hosts.contains { CaptureFilter.interface(for: $0) != "lo" } ? "any" : "lo"
-        capturedPorts = watchedPorts
-        let ports = watched
-        ports.set(capturedPorts)
-        let matcher = CaptureFilter.PortMatcher()
-        do {
-            // The kernel passes only the watched ports (a busy loopback would otherwise fill the
-            // capture buffer with other programs' traffic); a port change replaces the filter
-            // before anything is sent (`setFilter` waits until it is in force), and the ports
-            // are checked again here, on the capture thread.
-            let capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: capturedPorts))
-            self.capture = capture
-            capture.start(
-                failed: { [weak self] failure in
-                    DispatchQueue.main.async { @Sendable in
-                        MainActor.assumeIsolated { self?.dispatch(.wire(.off(reason: failure.message))) }
-                    }
-                },
-                frames: { frame in
-                    // No ports: `:watch all` (the kernel filter passes every TCP and UDP port).
-                    let watching = ports.get()
-                    if watching.isEmpty || matcher.matches(FrameDecoder.decode(frame), ports: watching) { sink.emitWire(frame) }
-                })
-            dispatch(.wire(.on(interface: interface)))
-            // The kernel's drop count, checked once a second: a lost frame is never silent.
-            let timer = DispatchSource.makeTimerSource(queue: .main)
-            timer.schedule(deadline: .now() + 1, repeating: 1)
-            timer.setEventHandler { @Sendable [weak self] in
-                MainActor.assumeIsolated {
-                    guard let app = self, let statistics = app.capture?.statistics else { return }
-                    let dropped = Int(statistics.dropped) + Int(statistics.interfaceDropped)
-                    if dropped != app.state.timeline.kernelDropped { app.dispatch(.wireDropped(dropped)) }
-                }
-            }
-            timer.resume()
-            sources.append(timer)
-        } catch {
-            dispatch(.wire(.off(reason: error.kind == .notPermitted ? "\(error.message): \(PrivateNetwork.captureAdvice())" : error.message)))
-        }
-    }
-
     /// Numbers the logged frames as the timeline does (relative sequence numbers, scaled
     /// windows), so `--log`'s text reads as the screen.
     private var logWireSession = WireSession()
@@ -214,7 +165,7 @@ public final class ConsoleApp {
     }
 
     /// Every server's port, the client's target port and `:watch`'s; empty for every port.
-    private var watchedPorts: [UInt16] { state.watchingAll ? [] : state.watchedPorts }
+    var watchedPorts: [UInt16] { state.watchingAll ? [] : state.watchedPorts }
 
     func dispatch(_ action: Action) {
         guard !quitting else { return }
@@ -400,22 +351,5 @@ public final class ConsoleApp {
                         .utf8) + Array("\(error.message) (\(error.name))\n".utf8), to: 2)
         }
         exit()
-    }
-}
-
-/// The ports the timeline shows on the wire: set on the main queue, read on the capture thread.
-final class WatchedPorts: @unchecked Sendable {
-    // @unchecked: `ports` is guarded by `lock`.
-    private let lock = NSLock()
-    private var ports: Set<UInt16> = []
-    func set(_ list: [UInt16]) {
-        lock.lock()
-        ports = Set(list)
-        lock.unlock()
-    }
-    func get() -> Set<UInt16> {
-        lock.lock()
-        defer { lock.unlock() }
-        return ports
     }
 }

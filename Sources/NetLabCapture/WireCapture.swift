@@ -2,6 +2,7 @@ import CPcap
 import Dispatch
 import Foundation
 import NetLabCore
+import NetLabPrivate
 
 /// A live capture with libpcap, on a thread of its own: frames go to a handler as the kernel
 /// hands them over (immediate mode: no batching delay), each with the kernel's timestamp.
@@ -27,7 +28,7 @@ public final class WireCapture: @unchecked Sendable {
     }
 
     /// The fix for a user without capture rights, in one line.
-    /// The refusal's first words; each front end adds what to do (`PrivateNetwork.captureAdvice`).
+    /// The refusal's first words, before what to do (`PrivateNetwork.captureAdvice`).
     public static let needsRights = "capturing packets needs root or the CAP_NET_RAW capability"
 
     public let interface: String
@@ -66,7 +67,7 @@ public final class WireCapture: @unchecked Sendable {
             pcap_close(handle)
             switch status {
             case PCAP_ERROR_PERM_DENIED:
-                throw Failure(kind: .notPermitted, message: Self.needsRights)
+                throw Failure(kind: .notPermitted, message: "\(Self.needsRights): \(PrivateNetwork.captureAdvice())")
             case PCAP_ERROR_NO_SUCH_DEVICE:
                 throw Failure(kind: .noSuchInterface, message: "no network interface \(interface): `ip link` lists them (lo is the loopback)")
             default:

@@ -258,39 +258,10 @@ public final class Tracer {
             guard let kind = tables[table]?[call.descriptor] else { return false }
             call.socketKind = kind
         }
-        let fetches = TracedCall.fetches(name)
-        if fetches.count == 2, case .sent(let pointer, let length) = fetches[0], case .addressIn(let to, let toLength) = fetches[1],
-            arguments[to] != 0
-        {
-            // A sendto() with an address: both pieces in one read.
-            (call.data, call.address) = readSent(
-                pid, data: arguments[pointer], count: min(Int(arguments[length]), TracedCall.keptBytes),
-                address: arguments[to], length: min(Int(arguments[toLength]), 128))
-        } else {
-            fetchOnEntry(fetches, pid: pid, into: &call)
-        }
+        fetchOnEntry(TracedCall.fetches(name), pid: pid, into: &call)
         entered?(&call)
         threads[pid]?.pending = call
         return true
-    }
-
-    /// What a call hands the kernel, read as it enters: the bytes it sends, the address it names.
-    private func fetchOnEntry(_ fetches: [TracedCall.Fetch], pid: pid_t, into call: inout TracedCall) {
-        let arguments = call.arguments
-        for fetch in fetches {
-            switch fetch {
-            case .sent(let pointer, let length):
-                call.data = read(pid, arguments[pointer], count: min(Int(arguments[length]), TracedCall.keptBytes))
-            case .addressIn(let pointer, let length):
-                if arguments[pointer] != 0 {
-                    call.address = SocketAddressBytes.endpoint(read(pid, arguments[pointer], count: min(Int(arguments[length]), 128)))
-                }
-            case .message(let pointer, sent: true):
-                (call.data, call.address) = readMessage(pid, arguments[pointer], limit: TracedCall.keptBytes)
-            case .received, .addressOut, .message:
-                break
-            }
-        }
     }
 
     /// The same call returning: its result, what it received, and the descriptor table.
@@ -302,22 +273,7 @@ public final class Tracer {
         call.result = Int64(regs.result)
         call.exit = Date()
         let arguments = call.arguments
-        if call.errno == nil {
-            let fetches = TracedCall.fetches(call.call)
-            if fetches.count == 2, case .received(let pointer) = fetches[0], case .addressOut(let to, let lengthPointer) = fetches[1] {
-                // A recvfrom(): its bytes and its address's length in one read, then the address.
-                let (data, lengthBytes) = readTwo(
-                    pid, arguments[pointer], count: call.result > 0 ? min(Int(call.result), TracedCall.keptBytes) : 0,
-                    arguments[lengthPointer], count: arguments[to] != 0 ? 4 : 0)
-                call.data = data
-                if lengthBytes.count == 4 {
-                    let length = Int(lengthBytes[0]) | Int(lengthBytes[1]) << 8 | Int(lengthBytes[2]) << 16 | Int(lengthBytes[3]) << 24
-                    call.address = SocketAddressBytes.endpoint(read(pid, arguments[to], count: min(length, 128)))
-                }
-            } else {
-                fetchOnReturn(fetches, pid: pid, into: &call)
-            }
-        }
+        if call.errno == nil { fetchOnReturn(TracedCall.fetches(call.call), pid: pid, into: &call) }
         let table = threads[pid]?.table ?? -1
         if call.errno == nil {
             switch call.call {
@@ -338,71 +294,5 @@ public final class Tracer {
         }
         report(call)
         returned?(call)
-    }
-
-    /// What a call got back from the kernel, read as it returns: bytes, the peer's address.
-    private func fetchOnReturn(_ fetches: [TracedCall.Fetch], pid: pid_t, into call: inout TracedCall) {
-        let arguments = call.arguments
-        for fetch in fetches {
-            switch fetch {
-            case .received(let pointer) where call.result > 0:
-                call.data = read(pid, arguments[pointer], count: min(Int(call.result), TracedCall.keptBytes))
-            case .addressOut(let pointer, let lengthPointer) where arguments[pointer] != 0 && arguments[lengthPointer] != 0:
-                let lengthBytes = read(pid, arguments[lengthPointer], count: 4)
-                if lengthBytes.count == 4 {
-                    let length = Int(lengthBytes[0]) | Int(lengthBytes[1]) << 8 | Int(lengthBytes[2]) << 16 | Int(lengthBytes[3]) << 24
-                    call.address = SocketAddressBytes.endpoint(read(pid, arguments[pointer], count: min(length, 128)))
-                }
-            case .message(let pointer, sent: false) where call.result > 0:
-                (call.data, call.address) = readMessage(pid, arguments[pointer], limit: min(Int(call.result), TracedCall.keptBytes))
-            default:
-                break
-            }
-        }
-    }
-
-    /// A `struct msghdr`'s bytes (its iovecs, up to `limit`) and address, from the program.
-    private func readMessage(_ pid: pid_t, _ address: UInt64, limit: Int) -> ([UInt8], Endpoint?) {
-        guard let header = TracedCall.MessageHeader(read(pid, address, count: TracedCall.MessageHeader.size)) else { return ([], nil) }
-        let name =
-            header.name != 0 && header.nameLength > 0
-            ? SocketAddressBytes.endpoint(read(pid, header.name, count: min(header.nameLength, 128))) : nil
-        var data: [UInt8] = []
-        for vector in TracedCall.MessageHeader.vectors(read(pid, header.vectors, count: header.vectorCount * 16)) where data.count < limit {
-            data += read(pid, vector.base, count: min(vector.length, limit - data.count))
-        }
-        return (data, name)
-    }
-
-    /// A call's bytes and the address it names, read together (one system call, not two).
-    private func readSent(_ pid: pid_t, data: UInt64, count: Int, address: UInt64, length: Int) -> ([UInt8], Endpoint?) {
-        let (bytes, name) = readTwo(pid, data, count: count, address, count: length)
-        return (bytes, SocketAddressBytes.endpoint(name))
-    }
-
-    /// Two pieces of the program's memory in one system call where both can be read (each
-    /// read costs about 2.5 us in this VM); otherwise each on its own, as far as it goes.
-    private func readTwo(_ pid: pid_t, _ first: UInt64, count firstCount: Int, _ second: UInt64, count secondCount: Int)
-        -> ([UInt8], [UInt8])
-    {
-        guard firstCount > 0, first != 0, secondCount > 0, second != 0 else {
-            return (read(pid, first, count: firstCount), read(pid, second, count: secondCount))
-        }
-        var bytes = [UInt8](repeating: 0, count: firstCount + secondCount)
-        let got = bytes.withUnsafeMutableBytes {
-            netlab_trace_read_two(pid, UInt(first), firstCount, UInt(second), secondCount, $0.baseAddress)
-        }
-        guard got == firstCount + secondCount else {
-            return (read(pid, first, count: firstCount), read(pid, second, count: secondCount))
-        }
-        return (Array(bytes[..<firstCount]), Array(bytes[firstCount...]))
-    }
-
-    /// Up to `count` bytes of the program's memory at `address`.
-    private func read(_ pid: pid_t, _ address: UInt64, count: Int) -> [UInt8] {
-        guard count > 0, address != 0 else { return [] }
-        var bytes = [UInt8](repeating: 0, count: count)
-        let got = bytes.withUnsafeMutableBytes { netlab_trace_read(pid, UInt(address), $0.baseAddress, count) }
-        return got > 0 ? Array(bytes.prefix(got)) : []
     }
 }

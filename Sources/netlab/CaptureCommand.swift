@@ -3,7 +3,6 @@ import Dispatch
 import Foundation
 import NetLabCapture
 import NetLabCore
-import NetLabPrivate
 import Synchronization
 
 /// `netlab capture`: the lab's traffic as packets, one labelled line each, with what an RST or
@@ -61,8 +60,7 @@ struct CaptureCommand: ParsableCommand {
         do {
             capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: watched))
         } catch {
-            guard error.kind == .notPermitted else { throw CommandFailure(message: error.message, code: CommandFailure.other) }
-            throw CommandFailure(message: "\(error.message): \(PrivateNetwork.captureAdvice())", code: Self.permissionDenied)
+            throw CommandFailure(message: error.message, code: error.kind == .notPermitted ? Self.permissionDenied : CommandFailure.other)
         }
         var file: Int32?
         if let write {

@@ -1,7 +1,6 @@
 import Foundation
 import NetLabCapture
 import NetLabCore
-import NetLabPrivate
 
 /// The packets beside a traced program's calls: a loopback capture whose filter follows the
 /// ports the program names (connect, sendto, bind), each added before its call runs.
@@ -23,8 +22,7 @@ final class RunWire: @unchecked Sendable {
             // No port yet: a filter that passes nothing until the program names one.
             capture = try WireCapture(interface: "lo", filter: "tcp port 0")
         } catch {
-            let reason = error.kind == .notPermitted ? "\(error.message): \(PrivateNetwork.captureAdvice())" : error.message
-            Output.error("the calls alone, no packets beside them: \(reason)")
+            Output.error("the calls alone, no packets beside them: \(error.message)")
             return nil
         }
         let wire = RunWire(capture: capture)

@@ -1,0 +1,76 @@
+import Dispatch
+import Foundation
+import NetLabCapture
+import NetLabConsole
+import NetLabCore
+import NetLabEvents
+
+/// The console's capture: started with the watched ports as its kernel filter, its frames
+/// into the event stream, its drop count checked once a second.
+extension ConsoleApp {
+    /// Starts the live capture for the timeline's wire rows; without the rights to capture,
+    /// the timeline shows the calls alone and the transcript says how to get the wire.
+    func startCapture(_ sink: EventSink) {
+        guard settings.wire else {
+            dispatch(.wire(.disabled))
+            return
+        }
+        let hosts = [settings.listenHost, settings.clientHost]
+        let interface = hosts.contains { CaptureFilter.interface(for: $0) != "lo" } ? "any" : "lo"
+        capturedPorts = watchedPorts
+        let ports = watched
+        ports.set(capturedPorts)
+        let matcher = CaptureFilter.PortMatcher()
+        do {
+            // The kernel passes only the watched ports (a busy loopback would otherwise fill the
+            // capture buffer with other programs' traffic); a port change replaces the filter
+            // before anything is sent (`setFilter` waits until it is in force), and the ports
+            // are checked again here, on the capture thread.
+            let capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: capturedPorts))
+            self.capture = capture
+            capture.start(
+                failed: { [weak self] failure in
+                    DispatchQueue.main.async { @Sendable in
+                        MainActor.assumeIsolated { self?.dispatch(.wire(.off(reason: failure.message))) }
+                    }
+                },
+                frames: { frame in
+                    // No ports: `:watch all` (the kernel filter passes every TCP and UDP port).
+                    let watching = ports.get()
+                    if watching.isEmpty || matcher.matches(FrameDecoder.decode(frame), ports: watching) { sink.emitWire(frame) }
+                })
+            dispatch(.wire(.on(interface: interface)))
+            // The kernel's drop count, checked once a second: a lost frame is never silent.
+            let timer = DispatchSource.makeTimerSource(queue: .main)
+            timer.schedule(deadline: .now() + 1, repeating: 1)
+            timer.setEventHandler { @Sendable [weak self] in
+                MainActor.assumeIsolated {
+                    guard let app = self, let statistics = app.capture?.statistics else { return }
+                    let dropped = Int(statistics.dropped) + Int(statistics.interfaceDropped)
+                    if dropped != app.state.timeline.kernelDropped { app.dispatch(.wireDropped(dropped)) }
+                }
+            }
+            timer.resume()
+            sources.append(timer)
+        } catch {
+            dispatch(.wire(.off(reason: error.message)))
+        }
+    }
+}
+
+/// The ports the timeline shows on the wire: set on the main queue, read on the capture thread.
+final class WatchedPorts: @unchecked Sendable {
+    // @unchecked: `ports` is guarded by `lock`.
+    private let lock = NSLock()
+    private var ports: Set<UInt16> = []
+    func set(_ list: [UInt16]) {
+        lock.lock()
+        ports = Set(list)
+        lock.unlock()
+    }
+    func get() -> Set<UInt16> {
+        lock.lock()
+        defer { lock.unlock() }
+        return ports
+    }
+}
