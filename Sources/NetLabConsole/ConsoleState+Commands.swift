@@ -72,7 +72,7 @@ extension ConsoleState {
         case .save(let name, let replace):
             return save(to: name, replace: replace, now: now)
         case .copy:
-            guard let shown = shownRow, !shown.bytes.isEmpty else {
+            guard let shown = timeline.shownRow, !shown.bytes.isEmpty else {
                 say("nothing to copy: the timeline shows no message yet", .error, now)
                 return []
             }

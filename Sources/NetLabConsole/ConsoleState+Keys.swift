@@ -113,7 +113,7 @@ extension ConsoleState {
         let step = event.action == .wheelUp ? -3 : 3
         if layout.timeline.contains(row: event.row, column: event.column) {
             let inner = layout.timeline.inner
-            let rows = visibleRows
+            let rows = timeline.visibleRows
             let (listHeight, start) = renderer.timelineWindow(inner, rows: rows)
             let line = event.row - inner.row
             switch event.action {
@@ -123,7 +123,7 @@ extension ConsoleState {
             case .wheelUp, .wheelDown:
                 if line < listHeight {
                     timeline.select(step / 3)
-                } else if let shown = shownRow {
+                } else if let shown = timeline.shownRow {
                     scrollDetail(by: step / 3, pages: false, of: shown)
                 }
             }
@@ -158,7 +158,7 @@ extension ConsoleState {
         case .timeline:
             // Inside the shown message: its hex rows or text lines scroll.
             // Half a small pane at a time: at 80x24 the detail shows a few lines.
-            guard let shown = shownRow else { return }
+            guard let shown = timeline.shownRow else { return }
             scrollDetail(by: direction, pages: true, of: shown)
         }
     }

@@ -10,7 +10,7 @@ extension ConsoleState {
         let path = name ?? "netlab-session.txt"
         let lower = path.lowercased()
         if lower.hasSuffix(".hex") {
-            guard let shown = shownRow, !shown.bytes.isEmpty else {
+            guard let shown = timeline.shownRow, !shown.bytes.isEmpty else {
                 say("nothing to save yet: the timeline shows no message", .error, now)
                 return []
             }
@@ -73,7 +73,7 @@ extension ConsoleState {
     }
 
     static func rowName(_ row: TimelineRow, in state: ConsoleState) -> String {
-        let number = state.number(of: row.id).map { "#\($0)" } ?? "the shown row"
+        let number = state.timeline.number(of: row.id).map { "#\($0)" } ?? "the shown row"
         return "\(number) (\(row.bytes.count) bytes)"
     }
 

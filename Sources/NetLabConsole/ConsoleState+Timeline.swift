@@ -47,7 +47,7 @@ extension ConsoleState {
             say(silence, .info, nil)
             return
         }
-        _ = timeline.await(awaited)
+        timeline.wait(for: awaited)
     }
 
     /// A traced program's failed call and the frames that show why, when the capture has them
@@ -60,7 +60,7 @@ extension ConsoleState {
         let awaited = AwaitedEvidence(
             engine: .tcp, target: target, claim: .refusedConnect, local: nil, since: call.entry.addingTimeInterval(-0.001),
             until: (call.exit ?? call.entry).addingTimeInterval(0.001), caller: "\(program) [\(call.pid)]")
-        if let line = timeline.await(awaited) { say(line, .info, nil) }
+        if let line = timeline.cite(awaited) { say(line, .info, nil) } else { timeline.wait(for: awaited) }
     }
 
     /// A captured frame's row, and the evidence it completes.

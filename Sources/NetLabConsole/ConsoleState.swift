@@ -177,9 +177,6 @@ public struct ConsoleState: Equatable {
     /// The help or a panel over the panes (the roster, a check's report card).
     public var overlay = Overlay()
 
-    /// The detail's scroll for the row shown now (0 when another row is shown).
-    public var shownDetailScroll: Int { timeline.shownDetailScroll }
-
     /// The bytes the detail shows as text: a message's, or a frame's payload.
     public static func textLines(_ row: TimelineRow) -> [String] {
         // A wire row's bytes are its whole frame: the text is the transport's payload.
@@ -223,12 +220,4 @@ public struct ConsoleState: Equatable {
         change(&servers[index])
     }
 
-    /// The rows the current view shows.
-    public var visibleRows: [TimelineRow] { timeline.visibleRows }
-
-    /// The row the bytes view shows (the timeline's `shownRow`).
-    public var shownRow: TimelineRow? { timeline.shownRow }
-
-    /// A row's number as shown: its place in the whole timeline since it began (or was cleared).
-    public func number(of id: Int) -> Int? { timeline.number(of: id) }
 }

@@ -18,8 +18,8 @@ extension Renderer {
         screen.box(rect, title: title, titleRole: role)
         let inner = rect.inner
         guard inner.height >= 3 else { return }
-        let shown = state.shownRow
-        let rows = state.visibleRows
+        let shown = state.timeline.shownRow
+        let rows = state.timeline.visibleRows
         let (listHeight, start) = timelineWindow(inner, rows: rows)
         let visible = rows[start..<min(rows.count, start + listHeight)]
         for (i, row) in visible.enumerated() {
@@ -42,7 +42,7 @@ extension Renderer {
         }
         var y = ruleRow + 1
         let bottom = inner.row + inner.height
-        let number = state.number(of: shown.id).map { "#\($0) " } ?? ""
+        let number = state.timeline.number(of: shown.id).map { "#\($0) " } ?? ""
         let truncated = shown.length > shown.bytes.count ? " (first \(shown.bytes.count) kept)" : ""
         let heading =
             shown.lane == .wire
@@ -55,7 +55,7 @@ extension Renderer {
         let content = detailContent(shown, width: inner.width)
         let room = bottom - y
         guard room > 0 else { return }
-        let window = Self.detailWindow(count: content.count, room: room, scroll: state.shownDetailScroll)
+        let window = Self.detailWindow(count: content.count, room: room, scroll: state.timeline.shownDetailScroll)
         let offsetWidth = HexDump.offsetWidth(count: shown.bytes.count)
         for line in content[window.top..<window.end] {
             switch line {
@@ -106,9 +106,9 @@ extension Renderer {
     /// The detail's rows under its heading, and a page of it (the rows that scroll, less one of
     /// overlap), for the terminal size the state last drew at.
     func detailPage(width: Int, height: Int) -> (page: Int, maxScroll: Int)? {
-        guard let layout = Layout(width: width, height: height), !state.presenter, let shown = state.shownRow else { return nil }
+        guard let layout = Layout(width: width, height: height), !state.presenter, let shown = state.timeline.shownRow else { return nil }
         let inner = layout.timeline.inner
-        let (listHeight, _) = timelineWindow(inner, rows: state.visibleRows)
+        let (listHeight, _) = timelineWindow(inner, rows: state.timeline.visibleRows)
         let room = inner.height - listHeight - 2  // the rule and the heading
         let count = detailContent(shown, width: inner.width).count
         guard count > room, room >= 2 else { return (max(1, room), 0) }
@@ -120,7 +120,7 @@ extension Renderer {
     /// (a quarter when the timeline is focused, for reading a message). Following, the list
     /// shows the newest rows; a selection sits in the middle where it can.
     func timelineWindow(_ inner: Rect, rows: [ConsoleState.TimelineRow]) -> (height: Int, start: Int) {
-        let shown = state.shownRow
+        let shown = state.timeline.shownRow
         var detailNeeds = 1
         if let shown {
             detailNeeds += (shown.explanation.map { Self.wrap($0, width: inner.width).count } ?? 0) + shown.summaries.count
@@ -149,8 +149,8 @@ extension Renderer {
         if state.timeline.selectedRowID != nil { return name + " [selected]" }
         // Following, the detail shows the newest message (or RST, ICMP), which is not always
         // the newest row (an ACK or FIN often follows): the title names the one it shows.
-        let rows = state.visibleRows
-        if let shown = state.shownRow, shown.id != rows.last?.id, let number = state.number(of: shown.id) {
+        let rows = state.timeline.visibleRows
+        if let shown = state.timeline.shownRow, shown.id != rows.last?.id, let number = state.timeline.number(of: shown.id) {
             return name + " [following newest; detail: #\(number)]"
         }
         return name + " [following newest]"
@@ -164,7 +164,7 @@ extension Renderer {
 
     /// `#12 20:45:04.968 call TCP client send() 21 B 127.0.0.1:35446 > 127.0.0.1:12000`
     func timelineLine(_ row: ConsoleState.TimelineRow, clock showClock: Bool = true) -> String {
-        let number = state.number(of: row.id).map { "#\($0)" } ?? "#?"
+        let number = state.timeline.number(of: row.id).map { "#\($0)" } ?? "#?"
         return showClock ? "\(number) \(clock(row.time)) \(row.lane.rawValue) \(row.text)" : "\(number) \(row.lane.rawValue) \(row.text)"
     }
 

@@ -171,18 +171,15 @@ public struct Timeline: Equatable {
     /// How many traced calls' failures wait for their frames at once (the oldest give way).
     static let programEvidenceLimit = 8
 
-    /// A failure's evidence: the sentence citing its frames when the timeline has them, else
-    /// nil and it waits for them (the client's replaces the client's; a program's joins the
-    /// newest few).
-    mutating func await(_ awaited: AwaitedEvidence) -> String? {
-        if let line = cite(awaited) { return line }
+    /// A failure's evidence the timeline does not have yet: kept until its frames come (the
+    /// client's replaces the client's; a program's joins the newest few).
+    mutating func wait(for awaited: AwaitedEvidence) {
         if awaited.caller == nil {
             self.awaited = awaited
         } else {
             awaitedPrograms.append(awaited)
             if awaitedPrograms.count > Self.programEvidenceLimit { awaitedPrograms.removeFirst() }
         }
-        return nil
     }
 
     /// The sentence citing the rows that show why, with whose failure it is when not the client's.

@@ -45,8 +45,7 @@ public enum ForegroundShell {
             kill(pid, SIGCONT)
         }
         _ = tcsetpgrp(0, getpgrp())
-        let signalled = status & 0x7f
-        if signalled == 0 && (status >> 8) & 0xff == 127 && access(arguments[0], X_OK) != 0 { return .failed(ENOENT) }
-        return .ended(signalled == 0 ? (status >> 8) & 0xff : 128 + signalled)
+        let code = PrivateNetwork.exitStatus(status)
+        return code == 127 && access(arguments[0], X_OK) != 0 ? .failed(ENOENT) : .ended(code)
     }
 }

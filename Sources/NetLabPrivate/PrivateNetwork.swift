@@ -46,9 +46,9 @@ public enum PrivateNetwork {
         return wait(for: pid)
     }
 
-    /// Runs `command` (a shell when empty) in the private network of the running
-    /// `netlab --private` (named by the runtime file) and waits for it: its exit status.
-    public static func join(_ command: [String]) throws(Failure) -> Int32 {
+    /// The running `netlab --private` this user started (named by the runtime file), whose
+    /// network `join` enters; fails with what to do when there is none.
+    public static func running() throws(Failure) -> pid_t {
         let file = runtimeFile()
         guard let text = try? String(contentsOfFile: file, encoding: .utf8), let target = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
             target > 0, kill(target, 0) == 0 || errno == EPERM
@@ -57,14 +57,15 @@ public enum PrivateNetwork {
                 message: "no private network is running for this user (\(file) names none that is alive): start one with netlab --private",
                 code: 69)
         }
-        var words = command
-        if words.isEmpty { words = [ProcessInfo.processInfo.environment["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? "/bin/sh"] }
-        guard let path = resolve(words[0]) else {
-            throw Failure(message: "\(words[0]): no such program (not a path, and not on PATH); check the name, or give its path", code: 127)
-        }
+        return target
+    }
+
+    /// Runs the program at `path` with `arguments` (argv[0] first) in `target`'s private
+    /// network and waits for it: its exit status.
+    public static func join(_ target: pid_t, path: String, arguments: [String]) throws(Failure) -> Int32 {
         var environment = ProcessInfo.processInfo.environment
         environment[marker] = "1"
-        let pid = try spawn(arguments: [path] + words.dropFirst(), environment: environment) { report, argv, envp in
+        let pid = try spawn(arguments: arguments, environment: environment) { report, argv, envp in
             netlab_private_join(target, path, argv, envp, report)
         }
         return wait(for: pid)
@@ -232,18 +233,15 @@ public enum PrivateNetwork {
         pthread_sigmask(SIG_UNBLOCK, &passed, nil)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return exitStatus(status)
+    }
+
+    /// A wait status as a shell reports it: the exit status, or 128 + the signal.
+    static func exitStatus(_ status: Int32) -> Int32 {
         let signalled = status & 0x7f
         return signalled == 0 ? (status >> 8) & 0xff : 128 + signalled
     }
 
     /// The child a signal is passed to (set once, before the handlers that read it).
     nonisolated(unsafe) static var forwardTo: pid_t = 0
-
-    /// `name` as a shell finds it: a path as it is, else the first executable on PATH.
-    static func resolve(_ name: String) -> String? {
-        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
-        let search = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for folder in search.split(separator: ":") where access("\(folder)/\(name)", X_OK) == 0 { return "\(folder)/\(name)" }
-        return nil
-    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NetLabPrivate
+import NetLabTrace
 
 /// `netlab shell [-- COMMAND...]`: a shell, or COMMAND, in the private network of the
 /// running `netlab --private`, so the student's own programs run beside it and show on its
@@ -23,10 +24,16 @@ struct ShellCommand: ParsableCommand {
     func run() throws {
         // The passthrough takes everything from the first word it does not know, --help too.
         if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
-        let words = command.first == "--" ? Array(command.dropFirst()) : command
+        var words = command.first == "--" ? Array(command.dropFirst()) : command
+        if words.isEmpty { words = ForegroundShell.command }
         do {
-            Foundation.exit(try PrivateNetwork.join(words))
-        } catch {
+            let target = try PrivateNetwork.running()
+            guard let path = Tracer.resolve(words[0]) else {
+                throw CommandFailure(
+                    message: "\(words[0]): no such program (not a path, and not on PATH); check the name, or give its path", code: 127)
+            }
+            Foundation.exit(try PrivateNetwork.join(target, path: path, arguments: [path] + words.dropFirst()))
+        } catch let error as PrivateNetwork.Failure {
             throw CommandFailure(message: error.message, code: error.code)
         }
     }

@@ -1,9 +1,10 @@
 import Foundation
-import NetLabApp
 import NetLabConsole
 import NetLabCore
 import NetLabSockets
 import Testing
+
+@testable import NetLabApp
 
 /// The console loop in-process on a terminal in memory: keys in, real engines on loopback,
 /// frames out. (The tmux tests drive the same loop through curses and a real terminal.)
@@ -46,6 +47,26 @@ import Testing
         let help = await terminal.frame { $0.text.contains("Help: lines 1-") }
         #expect(help != nil, "Esc 1 opens the help, as F1: \(terminal.screen?.text ?? "no frame")")
         app.quit()
+    }
+
+    /// In its private network the console says so, in the words pinned here; what they claim
+    /// (reached from netlab shell, not from outside) is produced for real in
+    /// NetlabCLITests' PrivateNetworkTests, as nobody.
+    @Test func thePrivateNetworkIsSaidOnScreen() async throws {
+        let terminal = MemoryTerminal(width: 200, height: 40)
+        var settings = ConsoleApp.Settings(
+            listenHost: "127.0.0.1", clientHost: "127.0.0.1", ports: [.tcp: 12000, .udp: 12000, .http: 8080],
+            servers: [], site: .builtIn, theme: .standard, themes: ThemeCatalog(userFolder: nil), presenter: false, wire: false)
+        settings.privateNetwork = true
+        let app = ConsoleApp(settings: settings, terminal: terminal, exit: {})
+        try app.start()
+        defer { app.quit() }
+        let sentence =
+            "PRIVATE NET: netlab runs in a network of its own, where capturing needs no root; programs reach its servers "
+            + "only when started in it (netlab shell, or :run here), and nothing outside it can"
+        #expect(app.state.transcript.lines.items.first?.text == sentence)
+        let screen = terminal.screen?.text ?? ""
+        #expect(screen.split(separator: "\n").first?.contains("PRIVATE NET") == true, "the status bar says it:\n\(screen)")
     }
 
     @Test func aLineTypedGoesToTheServerAndItsReplyIsDrawn() async throws {

@@ -300,17 +300,17 @@ import Testing
             state.apply([.event(event(.udp, .server, .received(bytes: [UInt8(i)], from: clientSocket, to: localServer)))])
         }
         #expect(state.timeline.rows.count == 5)
-        #expect(state.shownRow?.id == 5, "follows the newest")
+        #expect(state.timeline.shownRow?.id == 5, "follows the newest")
         state.apply([.key(.tab), .key(.tab)])
         #expect(state.focus == .timeline)
         state.apply([.key(.up)])
         #expect(state.timeline.selectedRowID == 4, "Up from the newest selects the one before")
         state.apply([.event(event(.udp, .server, .received(bytes: [9], from: clientSocket, to: localServer)))])
-        #expect(state.shownRow?.id == 4, "a selection stays put while new packets arrive")
+        #expect(state.timeline.shownRow?.id == 4, "a selection stays put while new packets arrive")
         state.apply([.key(.end)])
-        #expect(state.shownRow?.id == 6)
+        #expect(state.timeline.shownRow?.id == 6)
         state.apply([.key(.home)])
-        #expect(state.shownRow?.id == 1)
+        #expect(state.timeline.shownRow?.id == 1)
     }
 
     @Test func floodsStayBounded() {

@@ -35,7 +35,7 @@ import Testing
         state.apply([click(10, rowOfFirst)])
         #expect(state.focus == .timeline)
         #expect(state.timeline.selectedRowID == state.timeline.rows.items.first?.id)
-        #expect(state.shownRow?.bytes == [65])
+        #expect(state.timeline.shownRow?.bytes == [65])
     }
 
     @Test func theWheelScrollsThePaneUnderThePointer() {

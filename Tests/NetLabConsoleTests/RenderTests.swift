@@ -120,7 +120,7 @@ import Testing
         var state = sampleState()
         state.apply([.key(.tab), .key(.tab), .key(.up), .key(.up)])
         let screen = render(state, width: 120, height: 40, clock: utcClock)
-        let shown = state.shownRow!
+        let shown = state.timeline.shownRow!
         for line in HexDump.lines(shown.bytes) {
             #expect(screen.text.contains(line))
         }

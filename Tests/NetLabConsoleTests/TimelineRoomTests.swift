@@ -56,7 +56,8 @@ struct TimelineRoomTests {
             let awaited = AwaitedEvidence(
                 engine: .tcp, target: Endpoint(host: "127.0.0.1", port: UInt16(20000 + n)), claim: .refusedConnect, local: nil,
                 since: t0, until: t0.addingTimeInterval(1), caller: "python3 [\(n)]")
-            #expect(timeline.await(awaited) == nil, "no frames yet")
+            #expect(timeline.cite(awaited) == nil, "no frames yet")
+            timeline.wait(for: awaited)
         }
         #expect(timeline.awaitedPrograms.count == Timeline.programEvidenceLimit)
         #expect(timeline.awaitedPrograms.first?.caller == "python3 [3]", "the oldest gave way")

@@ -104,7 +104,7 @@ private func udpAndUnreachable(
                 "Transmission Control Protocol, Src Port: 12000, Dst Port: 40000, Seq: 1, Ack: 1, Len: 0",
             ])
         // Following the newest, the detail shows the RST (the newest row that explains something).
-        #expect(state.shownRow?.text.hasPrefix("RST/ACK") == true)
+        #expect(state.timeline.shownRow?.text.hasPrefix("RST/ACK") == true)
     }
 
     /// Issue 22: following, the detail shows the newest row that says something (the RST),
@@ -188,7 +188,8 @@ private func udpAndUnreachable(
             "python3 [4242]: the wire shows why: #3 RST/ACK from 127.0.0.1:12000 answered the SYN (#2); "
             + "nothing listens there, so connect() failed with ECONNREFUSED"
         #expect(state.transcript.lines.items.map(\.text).filter { $0.contains("the wire shows") } == [citation])
-        #expect(state.number(of: state.timeline.rows.items[0].id) == 1 && state.timeline.rows.items[0].role == .program, "the call's row first")
+        #expect(
+            state.timeline.number(of: state.timeline.rows.items[0].id) == 1 && state.timeline.rows.items[0].role == .program, "the call's row first")
         // The call first, its frames a moment later (the capture delivers them after it).
         var later = ConsoleState(engines: [.tcp, .udp])
         later.apply([.wire(.on(interface: "lo"))])
@@ -325,12 +326,12 @@ private func udpAndUnreachable(
 
     @Test func viewsShowCallsWireOrBoth() {
         var state = refusedSession()
-        #expect(state.visibleRows.count == 4)
+        #expect(state.timeline.visibleRows.count == 4)
         state.apply([.key(.function(9))])
         #expect(state.timeline.view == .calls)
-        #expect(state.visibleRows.allSatisfy { $0.lane == .call })
+        #expect(state.timeline.visibleRows.allSatisfy { $0.lane == .call })
         state.apply([.key(.function(9))])
-        #expect(state.visibleRows.map(\.lane) == [.wire, .wire])
+        #expect(state.timeline.visibleRows.map(\.lane) == [.wire, .wire])
         state.apply([.key(.function(9))])
         #expect(state.timeline.view == .both)
         state.type(":view wire")
