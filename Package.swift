@@ -95,6 +95,8 @@ let package = Package(
         ),
         .testTarget(name: "NetLabAppTests", dependencies: ["NetLabApp", "NetLabConsole", "NetLabCore", "NetLabSockets"]),
         .testTarget(name: "NetLabCaptureTests", dependencies: ["NetLabCapture", "NetLabCore"]),
+        // The curses backend on a pseudo-terminal the test opens.
+        .testTarget(name: "NetLabTerminalTests", dependencies: ["NetLabTerminal", "NetLabConsole"]),
         .testTarget(name: "NetLabConsoleTests", dependencies: ["NetLabCore", "NetLabConsole"], exclude: ["Snapshots"]),
         // Runs the built `netlab` binary and the lab's Python programs over loopback.
         .testTarget(

@@ -10,6 +10,7 @@
 #include <ncurses.h>
 #include <signal.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -36,6 +37,33 @@ static inline int netlab_window_size(int fd, int *rows, int *cols) {
     *rows = size.ws_row;
     *cols = size.ws_col;
     return 0;
+}
+
+// A pseudo-terminal pair for the backend's tests: the main side's descriptor, the other side's
+// in *side (-1 and errno on failure). Declared here: Glibc's Swift module hides them.
+int posix_openpt(int flags);
+int grantpt(int fd);
+int unlockpt(int fd);
+char *ptsname(int fd);
+static inline int netlab_open_pseudo_terminal(int *side) {
+    int main_fd = posix_openpt(O_RDWR | O_NOCTTY);
+    if (main_fd < 0) return -1;
+    char *name = NULL;
+    if (grantpt(main_fd) != 0 || unlockpt(main_fd) != 0 || (name = ptsname(main_fd)) == NULL) {
+        close(main_fd);
+        return -1;
+    }
+    *side = open(name, O_RDWR | O_NOCTTY);
+    if (*side < 0) {
+        close(main_fd);
+        return -1;
+    }
+    return main_fd;
+}
+
+static inline int netlab_set_window_size(int fd, int rows, int cols) {
+    struct winsize size = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+    return ioctl(fd, TIOCSWINSZ, &size);
 }
 
 // One wide character with attributes and a colour pair, drawn at (y, x).

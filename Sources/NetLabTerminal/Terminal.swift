@@ -31,14 +31,53 @@ public final class Terminal: TerminalBackend {
     /// Whether clicks and the wheel are reported (`--no-mouse` leaves the mouse to the terminal).
     private let mouse: Bool
 
-    public init(theme: Theme, mouse: Bool = true) {
+    /// The terminal the console runs on: netlab's own (standard input and output), or another
+    /// one opened by its caller (a pseudo-terminal in the tests), with its terminal type.
+    public enum Device: Sendable {
+        case standard
+        case descriptor(Int32, type: String)
+    }
+
+    private let device: Device
+    /// The descriptor keys come from and the screen goes to.
+    private var fd: Int32 {
+        if case .descriptor(let fd, _) = device { return fd }
+        return 1
+    }
+    private var inputFD: Int32 {
+        if case .descriptor(let fd, _) = device { return fd }
+        return 0
+    }
+    /// The streams curses reads and writes (for a descriptor, its own, closed by stop()).
+    private var files: (input: UnsafeMutablePointer<FILE>, output: UnsafeMutablePointer<FILE>)?
+
+    public init(theme: Theme, mouse: Bool = true, device: Device = .standard) {
         self.mouse = mouse
         self.theme = theme
+        self.device = device
+    }
+
+    private func openFiles() -> (input: UnsafeMutablePointer<FILE>, output: UnsafeMutablePointer<FILE>)? {
+        guard case .descriptor(let fd, _) = device else { return (netlab_stdin(), netlab_stdout()) }
+        guard let input = fdopen(dup(fd), "r") else { return nil }
+        guard let output = fdopen(dup(fd), "w") else {
+            fclose(input)
+            return nil
+        }
+        return (input, output)
+    }
+
+    private func closeFiles() {
+        if case .descriptor = device, let files {
+            fclose(files.input)
+            fclose(files.output)
+        }
+        files = nil
     }
 
     /// Takes over the terminal: raw-ish input, no echo, keypad, no ESC delay.
     public func start() throws {
-        guard isatty(0) == 1, isatty(1) == 1 else { throw StartError.notATerminal }
+        guard isatty(inputFD) == 1, isatty(fd) == 1 else { throw StartError.notATerminal }
         setlocale(LC_ALL, "")
         // Measure characters as curses and the terminal do (an emoji the built-in table
         // missed would push the rest of its row one column over).
@@ -46,32 +85,40 @@ public final class Terminal: TerminalBackend {
         // newterm already changes the terminal's modes (echo and line mode off): every refusal
         // below gives back the settings it found.
         var original = termios()
-        let saved = tcgetattr(0, &original) == 0
+        let saved = tcgetattr(inputFD, &original) == 0
+        let input = inputFD
         func giveBack() {
-            if saved { tcsetattr(0, TCSANOW, &original) }
+            if saved { tcsetattr(input, TCSANOW, &original) }
         }
-        guard let screen = newterm(nil, netlab_stdout(), netlab_stdin()) else {
+        var type: String? = nil
+        if case .descriptor(_, let name) = device { type = name }
+        let typeName = type ?? ProcessInfo.processInfo.environment["TERM"] ?? ""
+        guard let files = openFiles() else { throw StartError.notATerminal }
+        self.files = files
+        guard let screen = newterm(type, files.output, files.input) else {
+            closeFiles()
             giveBack()
-            throw StartError.unknownTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
+            throw StartError.unknownTerminal(typeName)
         }
         // A terminal without cursor addressing (TERM=dumb) would get a scrambled screen.
         guard netlab_can_address_cursor() else {
             endwin()
             delscreen(screen)
+            closeFiles()
             giveBack()
-            throw StartError.incapableTerminal(ProcessInfo.processInfo.environment["TERM"] ?? "")
+            throw StartError.incapableTerminal(typeName)
         }
         screenPointer = screen
         isActive = true
-        Terminal.installCrashRestore()
+        if case .standard = device { Terminal.installCrashRestore() }
         cbreak()
         // Ctrl-S and Ctrl-Q are keys here, not flow control: a Ctrl-S would otherwise freeze the
         // console's output until Ctrl-Q, and Ctrl-Q is a way to quit. Saved as curses' program
         // mode, so curses keeps it; endwin gives the terminal back as it was.
         var settings = termios()
-        if tcgetattr(0, &settings) == 0 {
+        if tcgetattr(inputFD, &settings) == 0 {
             settings.c_iflag &= ~tcflag_t(IXON)
-            tcsetattr(0, TCSANOW, &settings)
+            tcsetattr(inputFD, TCSANOW, &settings)
             def_prog_mode()
         }
         noecho()
@@ -98,7 +145,7 @@ public final class Terminal: TerminalBackend {
         fflush(nil)
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Foundation.write(1, $0.baseAddress, $0.count) }
+            let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }
                 return
@@ -116,7 +163,8 @@ public final class Terminal: TerminalBackend {
         endwin()
         if let screenPointer { delscreen(screenPointer) }
         screenPointer = nil
-        fflush(netlab_stdout())
+        if let files { fflush(files.output) }
+        closeFiles()
     }
 
     /// Gives the terminal back (`:shell`): the normal screen, cursor and modes, curses kept.
@@ -124,7 +172,7 @@ public final class Terminal: TerminalBackend {
         guard isActive else { return }
         curs_set(1)
         endwin()
-        fflush(netlab_stdout())
+        if let files { fflush(files.output) }
     }
 
     /// Takes the terminal again after `suspend`; the next draw repaints every cell.
@@ -145,7 +193,7 @@ public final class Terminal: TerminalBackend {
     public func size() -> (width: Int, height: Int) {
         var rows: Int32 = 0
         var cols: Int32 = 0
-        if netlab_window_size(1, &rows, &cols) == 0, rows > 0, cols > 0 {
+        if netlab_window_size(fd, &rows, &cols) == 0, rows > 0, cols > 0 {
             return (Int(cols), Int(rows))
         }
         return (Int(getmaxx(netlab_stdscr())), Int(getmaxy(netlab_stdscr())))
