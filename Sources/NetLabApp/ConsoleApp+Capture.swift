@@ -52,8 +52,21 @@ extension ConsoleApp {
             }
             timer.resume()
             sources.append(timer)
+            if settings.privateNetwork { startFaultLog(sink) }
         } catch {
             dispatch(.wire(.off(reason: error.message)))
+        }
+    }
+
+    /// In the private network, the firewall's log too: each packet a `:fault` throws away is
+    /// logged to an NFLOG group, and its row on the timeline is marked with the fault.
+    private func startFaultLog(_ sink: EventSink) {
+        do {
+            let log = try WireCapture(interface: "nflog:\(Fault.logGroup)", filter: "", bufferBytes: 2 << 20)
+            faultLog = log
+            log.start(failed: { _ in }, frames: { frame in sink.emitWire(frame) })
+        } catch {
+            note("the firewall's log cannot be read (\(error.message)): packets a :fault drops are not marked", role: .error)
         }
     }
 }

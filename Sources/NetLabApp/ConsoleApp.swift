@@ -67,6 +67,10 @@ public final class ConsoleApp {
     private var udpClient: UDPClient!
     private var httpClient: TCPClient!
     var capture: WireCapture?
+    /// The private network's firewall log (`nflog:7`): the packets a `:fault` threw away.
+    var faultLog: WireCapture?
+    /// Where `:fault`'s changes are loaded into the firewall, in the order they were typed.
+    let firewallQueue = DispatchQueue(label: "netlab.console.firewall")
     private var eventLog: LogWriter?
     /// The event stream every engine, the capture and the traced programs report into.
     var eventSink: EventSink?
@@ -92,6 +96,11 @@ public final class ConsoleApp {
             presenter: settings.presenter)
         self.terminal = terminal
         self.exit = exit
+    }
+
+    /// A line in the transcript from the loop itself (a part of the console that could not start).
+    func note(_ text: String, role: StyleRole) {
+        state.note(text, role: role, now: Date())
     }
 
     /// Takes the terminal, starts the engines (and the capture), draws the first frame. Then
@@ -229,6 +238,18 @@ public final class ConsoleApp {
                 // whether the terminal allowed it, so the line says what it depends on.
                 terminal.writeRaw("\u{1B}]52;c;" + Data(text.utf8).base64EncodedString() + "\u{07}")
                 dispatch(.copied(what: what))
+            case .setFaults(let faults):
+                // Off the main queue (nft is a program of its own), one change at a time, in order.
+                firewallQueue.async { [weak self] in
+                    let result: Result<[Fault], FaultError>
+                    do throws(Firewall.Failure) {
+                        try Firewall.load(Fault.ruleset(faults))
+                        result = .success(faults)
+                    } catch {
+                        result = .failure(FaultError(error.message))
+                    }
+                    DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.faults(result)) } }
+                }
             case .applyTheme(let name):
                 if let theme = settings.themes.theme(named: name) { terminal.setTheme(theme) }
             case .check(let engine, let host, let port):
@@ -334,6 +355,7 @@ public final class ConsoleApp {
         // Traced programs end with the console (their tracer threads then end by themselves).
         for program in state.programs where program.running { if let pid = program.pid { kill(pid, SIGKILL) } }
         capture?.stop()
+        faultLog?.stop()
         eventLog?.drain(within: 1)
         // Waits for every server's queued start or stop first, then stops it for good.
         for (engine, server) in servers {

@@ -24,6 +24,9 @@ public enum Action: Sendable {
     /// How a `.save` effect went: written (`bytes` of `what`), or not, and why.
     case saved(path: String, bytes: Int, what: String)
     case notSaved(path: String, reason: SaveRefusal)
+    /// A `.setFaults` effect was carried out: the faults now in force, or why the firewall
+    /// refused them (the old ones stay).
+    case faults(Result<[Fault], FaultError>)
     /// A `.copy` effect was carried out (OSC 52 written; the terminal does not answer).
     case copied(what: String)
 }

@@ -149,6 +149,21 @@ extension ColonCommand {
             guard a.isEmpty else { return .failure(CommandError("usage: :shell (exit the shell to come back)")) }
             return .success(.shell)
         },
+        Spec(
+            names: ["fault"], syntax: ":fault [drop|reject tcp|udp PORT | loss N% [tcp|udp] [PORT] | off]",
+            help: "with --private: a firewall that drops or rejects, or packet loss, on purpose; dropped packets are marked "
+                + "on the timeline (no words: list them)"
+        ) { a in
+            guard let first = a.words.first else { return .success(.fault(.list)) }
+            if first.lowercased() == "off" {
+                guard a.count == 1 else { return .failure(CommandError("usage: :fault off (every fault goes)")) }
+                return .success(.fault(.off))
+            }
+            switch Fault.parse(a.words) {
+            case .success(let fault): return .success(.fault(.add(fault)))
+            case .failure(let error): return .failure(CommandError(":fault: \(error.message)"))
+            }
+        },
         Spec(names: ["clear"], syntax: ":clear", help: "clear logs, transcript and timeline") { _ in .success(.clear) },
         Spec(names: ["help", "h", "?"], syntax: ":help [CMD]", help: "help overlay, or one command's help") { a in
             guard let topic = a.words.first else { return .success(.help) }

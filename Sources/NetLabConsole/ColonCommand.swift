@@ -41,6 +41,13 @@ public enum ColonCommand: Equatable, Sendable {
     case typeTo(Int, String)
     /// `:shell`: the user's shell on the terminal, in netlab's network; exit returns.
     case shell
+    /// `:fault ...`: a fault on purpose in the private network; `:fault` lists them.
+    case fault(FaultChange)
+
+    public enum FaultChange: Equatable, Sendable {
+        case list, off
+        case add(Fault)
+    }
 
     public enum Setting: String, Equatable, Sendable {
         case port, target, timeout

@@ -123,6 +123,8 @@ extension ConsoleState {
             return typeTo(id, text, now: now)
         case .shell:
             return [.shell]
+        case .fault(let change):
+            return fault(change, now: now)
         case .quit:
             quitting = true
             return [.quit]

@@ -16,7 +16,10 @@ extension ConsoleState {
             guard let endpoint = error.endpoint, let value = error.errnoValue else { return }
             target = endpoint
             switch (engine, value) {
-            case (.udp, ECONNREFUSED): claim = .portUnreachable(connected: true)
+            case (.udp, ECONNREFUSED), (.udp, EHOSTUNREACH): claim = .portUnreachable(connected: true)
+            case (.tcp, EHOSTUNREACH), (.http, EHOSTUNREACH):
+                guard error.operation == .connect else { return }
+                claim = .prohibitedConnect
             case (.tcp, ECONNREFUSED), (.http, ECONNREFUSED):
                 guard error.operation == .connect else { return }
                 claim = .refusedConnect

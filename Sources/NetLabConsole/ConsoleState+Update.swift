@@ -60,6 +60,9 @@ extension ConsoleState {
         case .notSaved(_, .failed(let reason)):
             say(reason, .error, now)
             return []
+        case .faults(let result):
+            faultsSet(result, now: now)
+            return []
         case .copied(let what):
             say(
                 "copied \(what) to the clipboard with OSC 52 (the terminal must allow it; in tmux: set -g set-clipboard on); "

@@ -71,10 +71,27 @@ public struct ConsoleState: Equatable {
         /// The frame taken apart once, when it arrived (citations, summaries and the text view read it).
         public var decoded: DecodedFrame?
         public var relative: TCPNumbers?
+        /// Wire rows: the fault that threw this packet away (`drop tcp 12000`), from the
+        /// private network's firewall log.
+        public var droppedBy: String?
 
         public struct TCPNumbers: Equatable, Sendable {
             public var sequence: UInt32
             public var acknowledgement: UInt32?
+        }
+
+        /// Marks a wire row as thrown away by `fault`: said on the row itself, after what the
+        /// packet is (so a narrow timeline still shows it), in the error colour.
+        mutating func mark(droppedBy fault: String) {
+            droppedBy = fault
+            let label = decoded.map(WireText.label) ?? ""
+            let mark = " \(fault.hasPrefix("reject") ? "rejected" : "dropped") by :fault \(fault):"
+            if !label.isEmpty, text.hasPrefix(label) {
+                text.insert(contentsOf: mark, at: text.index(text.startIndex, offsetBy: label.count))
+            } else {
+                text = mark.dropFirst() + " " + text
+            }
+            isError = true
         }
 
         /// Wire rows: one summary line per header below the frame (link, IP, transport, data),
@@ -141,6 +158,11 @@ public struct ConsoleState: Equatable {
     public var wire = Wire.starting
     /// netlab runs in its private network (`netlab --private`): the status bar says `PRIVATE NET`.
     public var privateNetwork = false
+    /// The faults asked for in the private network (`:fault`), in order: the next `:fault`
+    /// builds on them even before the firewall has them (two typed quickly both count).
+    public var faults: [Fault] = []
+    /// The faults the firewall holds (what `faults` goes back to when it refuses a change).
+    var faultsInForce: [Fault] = []
     /// Ports the wire shows besides the servers' and the client's (`:watch PORT`), or every
     /// port (`:watch all`).
     public var watchedExtra: [UInt16] = []

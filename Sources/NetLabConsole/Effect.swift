@@ -22,6 +22,9 @@ public enum Effect: Equatable, Sendable {
     case input(id: Int, bytes: [UInt8])
     /// `:shell`: the screen given back while the user's shell runs in the foreground.
     case shell
+    /// `:fault`: the private network's firewall made to hold exactly these faults; how it went
+    /// comes back as `.faults`.
+    case setFaults([Fault])
     /// The theme changed (F6, `:theme`): the terminal's colours follow.
     case applyTheme(String)
     case quit

@@ -15,6 +15,9 @@ public struct AwaitedEvidence: Equatable, Sendable {
         case portUnreachable(connected: Bool)
         /// connect() timed out: the client's SYNs (its own flow) and no SYN/ACK for them.
         case unansweredConnect
+        /// connect() failed with EHOSTUNREACH: an ICMP administratively prohibited quoting a
+        /// SYN of this flow (a firewall that rejects).
+        case prohibitedConnect
     }
 
     /// Every sentence `Evidence` can say, by name: each has a situation produced for real on
@@ -23,6 +26,7 @@ public struct AwaitedEvidence: Equatable, Sendable {
     public static let sentences = [
         "refused connect", "reset of this connection", "ICMP for an unconnected socket",
         "ICMP for a connected socket", "datagram without ICMP", "SYN without SYN/ACK",
+        "SYNs a fault dropped", "datagram a fault dropped", "ICMP prohibited for a connect", "ICMP prohibited for a datagram",
     ]
 
     public var engine: LabEvent.Engine
@@ -113,11 +117,36 @@ enum Evidence {
             let answered = wire.contains { index in flow(index, from: awaited.target, to: local).map { $0.flags.contains(.syn) } ?? false }
             guard let first = syns.first, !answered else { return nil }
             let times = syns.count == 1 ? "went out once" : "went out \(syns.count) times (\(syns.map(number).joined(separator: ", ")))"
-            return "the wire shows why: the SYN (\(number(first))) from \(local.onWire) \(times) and no SYN/ACK came back from "
+            let dropped = syns.filter { rows[$0].droppedBy != nil }
+            if let fault = dropped.first.flatMap({ rows[$0].droppedBy }), dropped.count == syns.count {
+                return "the wire shows why: the SYN (\(number(first))) from \(local.onWire) \(times) and :fault \(fault) dropped "
+                    + "\(syns.count == 1 ? "it" : "each one") before it reached \(awaited.target); a firewall that drops answers "
+                    + "nothing, so connect() waited until the timeout"
+            }
+            let lost = dropped.isEmpty ? "" : " (\(dropped.map(number).joined(separator: ", ")) dropped by a :fault)"
+            return "the wire shows why: the SYN (\(number(first))) from \(local.onWire) \(times)\(lost) and no SYN/ACK came back from "
                 + "\(awaited.target), so connect() waited until the timeout"
+        case .prohibitedConnect:
+            for index in wire.reversed() {
+                guard let frame = rows[index].decoded, WireText.isProhibited(frame), let quoted = frame.icmp?.quoted,
+                    quoted.protocolNumber == 6, same(quoted.destination, awaited.target),
+                    awaited.local.map({ same(quoted.source, $0) }) ?? true
+                else { continue }
+                let syn = wire.last { candidate in
+                    guard candidate < index, let segment = rows[candidate].decoded, let tcp = segment.tcp, tcp.flags.contains(.syn),
+                        let (from, to) = segment.endpoints
+                    else { return false }
+                    return same(from, quoted.source) && same(to, quoted.destination)
+                }
+                let cause = syn.map { " (\(number($0)))" } ?? ""
+                return "the wire shows why: \(number(index)) \(WireText.label(frame)) came back for the SYN\(cause): a firewall "
+                    + "rejected it, so connect() failed with EHOSTUNREACH"
+            }
+            return nil
         case .portUnreachable(let connected):
             for index in wire.reversed() {
-                guard let frame = rows[index].decoded, WireText.isPortUnreachable(frame), let quoted = frame.icmp?.quoted,
+                guard let frame = rows[index].decoded, WireText.isPortUnreachable(frame) || WireText.isProhibited(frame),
+                    let quoted = frame.icmp?.quoted, quoted.protocolNumber == 17,
                     same(quoted.destination, awaited.target), awaited.local.map({ same(quoted.source, $0) }) ?? true
                 else { continue }
                 let datagram = wire.last { candidate in
@@ -127,6 +156,13 @@ enum Evidence {
                     return same(from, quoted.source) && same(to, quoted.destination)
                 }
                 let cause = datagram.map { " (\(number($0)))" } ?? ""
+                if WireText.isProhibited(frame) {
+                    return "the wire shows why: \(number(index)) \(WireText.label(frame)) came back for the datagram\(cause): "
+                        + "a firewall rejected it; "
+                        + (connected
+                            ? "the connected socket was told, so recv() failed with EHOSTUNREACH"
+                            : "an unconnected socket is not told, so recvfrom() waited until the timeout")
+                }
                 return "the wire shows why: \(number(index)) \(WireText.label(frame)) came back for the datagram\(cause); "
                     + (connected
                         ? "the connected socket was told, so recv() failed with ECONNREFUSED"
@@ -150,6 +186,19 @@ enum Evidence {
                 return same(from, local) && same(to, awaited.target)
             })
         else { return nil }
+        if let fault = rows[index].droppedBy {
+            return "the wire shows the datagram (#\(numberOffset + index + 1)) dropped by :fault \(fault) before it reached "
+                + "\(awaited.target): a firewall that drops sends no ICMP error, so recvfrom() waited until the timeout"
+        }
+        // An answer on the wire (lost on its way back to a :fault, or not): the silence is not the
+        // server's, and this sentence would be wrong.
+        let answered = rows.indices.contains { candidate in
+            guard candidate > index, rows[candidate].lane == .wire, let frame = rows[candidate].decoded, frame.udp != nil,
+                let (from, to) = frame.endpoints
+            else { return false }
+            return same(from, awaited.target) && same(to, local)
+        }
+        if answered { return nil }
         return "the wire shows the datagram (#\(numberOffset + index + 1)) reaching \(awaited.target) and no ICMP error coming back: "
             + "a program is bound to that port and did not answer"
     }

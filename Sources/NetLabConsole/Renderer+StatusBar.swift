@@ -49,6 +49,11 @@ extension Renderer {
         }
         // A network of netlab's own: nothing outside it reaches the servers, whatever they say.
         if state.privateNetwork { segments.append((compact == 0 ? "  PRIVATE NET" : " PRIVATE NET", .statusBar)) }
+        // Faults on purpose: the room must see that the network misbehaves because it was told to.
+        if !state.faults.isEmpty {
+            segments.append((" ", .statusBar))
+            segments.append((compact >= 3 ? " F\(state.faults.count) " : " FAULTS \(state.faults.count) ", .statusOff))
+        }
         // The capture: are packets on the timeline? ("WIRE off" says why not in the transcript.)
         let wireWord = compact >= 5 ? " W" : compact == 0 ? "  WIRE " : " WIRE "
         switch state.wire {

@@ -25,6 +25,11 @@ public struct Ring<Element> {
         dropped = 0
     }
 
+    /// Changes the item at `index` in place (a row a later frame says more about).
+    public mutating func update(at index: Int, _ change: (inout Element) -> Void) {
+        change(&items[index])
+    }
+
     public var count: Int { items.count }
     public var isEmpty: Bool { items.isEmpty }
     public var last: Element? { items.last }

@@ -27,6 +27,8 @@ public struct Timeline: Equatable {
     public var awaitedPrograms: [AwaitedEvidence] = []
     /// Frames seen since the start (or `:clear`), whether the timeline still holds them.
     public var framesSeen = 0
+    /// Firewall log entries (`:fault`) whose packet the capture has not delivered yet.
+    var pendingDrops: [CapturedFrame] = []
 
     public init() {}
 
@@ -139,6 +141,33 @@ public struct Timeline: Equatable {
     /// A captured frame's row; returns the sentences its arrival makes possible (a failure's
     /// evidence that was waiting for it).
     mutating func add(_ frame: CapturedFrame) -> [String] {
+        if frame.linkType == .nflog {
+            // The firewall's log names a packet the capture has (a row to mark) or will have in a
+            // moment (the capture hands frames over in batches up to 10 ms apart; the log at once).
+            if !markDropped(frame) {
+                pendingDrops.append(frame)
+                if pendingDrops.count > Self.pendingDropLimit { pendingDrops.removeFirst() }
+            }
+            return []
+        }
+        var said = addRow(frame)
+        if !pendingDrops.isEmpty { said += settleDrops(at: frame.time) }
+        return said
+    }
+
+    /// Log entries still waiting for their packet: marked now if it came, or after half a
+    /// second shown as rows of their own (the capture did not keep the packet: another port).
+    private mutating func settleDrops(at time: Date) -> [String] {
+        var said: [String] = []
+        let waiting = pendingDrops
+        pendingDrops = []
+        for logged in waiting where !markDropped(logged) {
+            if time.timeIntervalSince(logged.time) > 0.5 { said += addRow(logged) } else { pendingDrops.append(logged) }
+        }
+        return said
+    }
+
+    private mutating func addRow(_ frame: CapturedFrame) -> [String] {
         framesSeen += 1
         let taken = session.take(frame)
         var row = Row(
@@ -149,6 +178,7 @@ public struct Timeline: Equatable {
         row.explanation = taken.explanation
         row.frame = frame
         row.decoded = taken.decoded
+        if let fault = taken.decoded.droppedBy { row.mark(droppedBy: fault) }
         add(row)
         var said: [String] = []
         if let awaited {
@@ -166,6 +196,36 @@ public struct Timeline: Equatable {
             if let line = cite(awaited) { said.append(line) } else { awaitedPrograms.append(awaited) }
         }
         return said
+    }
+
+    /// How far back a firewall's log entry looks for the packet it names (the log comes
+    /// milliseconds after the capture's copy of it).
+    static let dropSearchLimit = 256
+    static let pendingDropLimit = 64
+
+    /// A packet the private network's firewall logged as it threw it away: the capture already
+    /// has it as a row (it saw the packet leave); that row is marked with the fault. False when
+    /// no recent row carries these very bytes (the log's copy then becomes a row of its own).
+    mutating func markDropped(_ logged: CapturedFrame) -> Bool {
+        let decoded = FrameDecoder.decode(logged)
+        guard let fault = decoded.droppedBy, let ip = decoded.ip else { return false }
+        let packet = logged.bytes[ip.range.lowerBound...]
+        let items = rows.items
+        var index = items.count - 1
+        let stop = max(0, items.count - Self.dropSearchLimit)
+        while index >= stop {
+            let row = items[index]
+            // The log pads the packet to 4 bytes; the capture's copy has it exactly.
+            if row.lane == .wire, row.droppedBy == nil, let frame = row.frame, let theirs = row.decoded?.ip,
+                case let copy = frame.bytes[theirs.range.lowerBound...], (0..<4).contains(packet.count - copy.count),
+                packet.prefix(copy.count).elementsEqual(copy)
+            {
+                rows.update(at: index) { $0.mark(droppedBy: fault) }
+                return true
+            }
+            index -= 1
+        }
+        return false
     }
 
     /// How many traced calls' failures wait for their frames at once (the oldest give way).
@@ -245,6 +305,7 @@ public struct Timeline: Equatable {
     /// `:clear`: no rows, following; frames are counted from here.
     mutating func clear() {
         rows.removeAll()
+        pendingDrops = []
         selectedRowID = nil
         framesSeen = 0
     }

@@ -16,6 +16,8 @@ public struct CapturedFrame: Sendable, Equatable {
         public static let linuxCooked = LinkType(rawValue: 113)
         /// Linux cooked capture v2 (the `any` interface).
         public static let linuxCooked2 = LinkType(rawValue: 276)
+        /// Linux netfilter's log (`nflog:GROUP`): packets a firewall rule logged, with its prefix.
+        public static let nflog = LinkType(rawValue: 239)
 
         public var description: String {
             switch self {
@@ -23,6 +25,7 @@ public struct CapturedFrame: Sendable, Equatable {
             case .raw: "raw IP"
             case .linuxCooked: "Linux cooked v1"
             case .linuxCooked2: "Linux cooked v2"
+            case .nflog: "netfilter log"
             default: "link type \(rawValue)"
             }
         }

@@ -6,6 +6,9 @@ public struct DecodedFrame: Sendable, Equatable {
         /// Linux cooked capture (`version` 1 or 2): who sent it and the protocol it carries.
         case linuxCooked(version: Int, packetType: UInt16, protocolType: UInt16, address: [UInt8])
         case raw
+        /// A packet a firewall rule logged (netfilter's NFLOG) before it threw the packet away;
+        /// `prefix` is the rule's words (netlab's faults log their own name: `drop tcp 12000`).
+        case nflog(prefix: String)
         /// A link type this decoder does not read.
         case unknown(CapturedFrame.LinkType)
     }
@@ -109,6 +112,11 @@ public struct DecodedFrame: Sendable, Equatable {
     /// Bytes on the wire and bytes captured.
     public var length: Int
     public var capturedLength: Int
+
+    /// The fault that threw this packet away, when it came from the firewall's log.
+    public var droppedBy: String? {
+        if case .nflog(let prefix) = link { prefix } else { nil }
+    }
 
     public var tcp: TCP? { if case .tcp(let value) = transport { value } else { nil } }
     public var udp: UDP? { if case .udp(let value) = transport { value } else { nil } }

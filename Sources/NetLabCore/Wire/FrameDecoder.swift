@@ -44,6 +44,11 @@ public enum FrameDecoder {
         case .raw:
             decoded.link = .raw
             network = bytes.first.map { $0 >> 4 == 6 ? etherTypeIPv6 : etherTypeIPv4 }
+        case .nflog:
+            guard let (prefix, payload) = nflog(bytes) else { return decoded }
+            decoded.link = .nflog(prefix: prefix)
+            decoded.linkRange = 0..<payload.lowerBound
+            network = bytes[0] == 10 ? etherTypeIPv6 : bytes[0] == 2 ? etherTypeIPv4 : nil
         default:
             return decoded
         }
@@ -62,6 +67,29 @@ public enum FrameDecoder {
             &decoded, reader, protocolNumber: ip.protocolNumber, version: ip.version,
             start: transportStart, end: transportEnd)
         return decoded
+    }
+
+    /// An NFLOG record: a 4-byte header (address family, version, group), then attributes of
+    /// length, type (both in the capturing host's byte order, as the kernel wrote them) and
+    /// value, each padded to 4 bytes. The prefix (type 10) and where the packet (type 9) sits.
+    static func nflog(_ bytes: [UInt8]) -> (prefix: String, payload: Range<Int>)? {
+        guard bytes.count >= 4 else { return nil }
+        func hostU16(_ at: Int) -> Int {
+            Int(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt16.self) })
+        }
+        var prefix = ""
+        var payload: Range<Int>?
+        var offset = 4
+        while offset + 4 <= bytes.count {
+            let length = hostU16(offset)
+            let type = hostU16(offset + 2) & 0x7fff
+            guard length >= 4 else { break }
+            let value = (offset + 4)..<min(bytes.count, offset + length)
+            if type == 10 { prefix = String(decoding: bytes[value].prefix { $0 != 0 }, as: UTF8.self) }
+            if type == 9 { payload = value }
+            offset += (length + 3) & ~3
+        }
+        return payload.map { (prefix, $0) }
     }
 
     /// The IP header at `start`: the header, where its payload starts and ends (within the captured bytes).

@@ -81,6 +81,8 @@ public enum WireText {
             lines.append("Linux cooked capture v\(version)")
         case .raw:
             lines.append("Raw packet data")
+        case .nflog(let prefix):
+            lines.append("Linux netfilter log, Prefix: \(prefix)")
         case .unknown(let type):
             lines.append("\(type) (not decoded)")
         }
@@ -152,5 +154,12 @@ public enum WireText {
     public static func isPortUnreachable(_ frame: DecodedFrame) -> Bool {
         guard let icmp = frame.icmp else { return false }
         return icmp.version == 4 ? (icmp.type == 3 && icmp.code == 3) : (icmp.type == 1 && icmp.code == 4)
+    }
+
+    /// Whether the frame is an ICMP error saying a firewall refused the packet (administratively
+    /// prohibited; for IPv4 also the older network and host prohibited codes).
+    public static func isProhibited(_ frame: DecodedFrame) -> Bool {
+        guard let icmp = frame.icmp else { return false }
+        return icmp.version == 4 ? (icmp.type == 3 && [9, 10, 13].contains(icmp.code)) : (icmp.type == 1 && icmp.code == 1)
     }
 }

@@ -1,0 +1,70 @@
+import Foundation
+import NetLabCore
+
+/// `:fault`: faults on purpose, in the private network only, and what each one means.
+extension ConsoleState {
+    static let faultsOnlyPrivate =
+        "faults are made only in netlab's private network: start netlab --private (here they would change this machine's firewall)"
+
+    mutating func fault(_ change: ColonCommand.FaultChange, now: Date) -> [Effect] {
+        switch change {
+        case .list:
+            if faults.isEmpty {
+                say(
+                    privateNetwork
+                        ? "no faults: try :fault drop tcp 12000 (a firewall that drops), :fault reject udp 12000, :fault loss 20%"
+                        : Self.faultsOnlyPrivate, privateNetwork ? .info : .error, now)
+            } else {
+                say("faults: \(faults.map(\.description).joined(separator: ", ")) (:fault off ends them)", .info, now)
+            }
+            return []
+        case .off:
+            guard privateNetwork else { return refuseFault(now) }
+            faults = []
+            return [.setFaults([])]
+        case .add(let fault):
+            guard privateNetwork else { return refuseFault(now) }
+            guard !faults.contains(fault) else {
+                say("fault \(fault) is already on", .info, now)
+                return []
+            }
+            faults.append(fault)
+            return [.setFaults(faults)]
+        }
+    }
+
+    private mutating func refuseFault(_ now: Date) -> [Effect] {
+        say(Self.faultsOnlyPrivate, .error, now)
+        return []
+    }
+
+    /// The firewall holds `now` (or refused): said, with what the new fault does.
+    mutating func faultsSet(_ result: Result<[Fault], FaultError>, now: Date) {
+        switch result {
+        case .failure(let error):
+            faults = faultsInForce
+            say(error.message, .error, now)
+        case .success(let new):
+            let added = new.filter { !faultsInForce.contains($0) }
+            faultsInForce = new
+            if new.isEmpty {
+                say("faults off: the private network's firewall passes everything again", .info, now)
+            }
+            for fault in added { say("fault on: \(fault): \(Self.meaning(of: fault))", .info, now) }
+        }
+    }
+
+    /// What a fault does to the packets, as a firewall or a lossy link would.
+    static func meaning(of fault: Fault) -> String {
+        switch fault {
+        case .drop(let proto, let port):
+            "the firewall drops what comes to \(proto.rawValue.uppercased()) port \(port) and answers nothing; "
+                + "the dropped packets are marked on the timeline"
+        case .reject(let proto, let port):
+            "the firewall answers what comes to \(proto.rawValue.uppercased()) port \(port) with ICMP administratively prohibited"
+        case .loss(let percent, let proto, let port):
+            "each \(proto.map { $0.rawValue.uppercased() + " " } ?? "")packet\(port.map { " to or from port \($0)" } ?? "") "
+                + "is lost with a chance of \(percent)%; the lost ones are marked on the timeline"
+        }
+    }
+}
