@@ -150,9 +150,9 @@ extension ColonCommand {
             return .success(.shell)
         },
         Spec(
-            names: ["fault"], syntax: ":fault [drop|reject tcp|udp PORT | loss N% [tcp|udp] [PORT] | off]",
-            help: "with --private: a firewall that drops or rejects, or packet loss, on purpose; dropped packets are marked "
-                + "on the timeline (no words: list them)"
+            names: ["fault"], syntax: ":fault [drop|reject|loss ...|off]",
+            help: "with --private, a fault on purpose: drop tcp|udp PORT or reject tcp|udp PORT (a firewall), loss N% [tcp|udp] "
+                + "[PORT]; dropped packets are marked on the timeline (no words: list them)"
         ) { a in
             guard let first = a.words.first else { return .success(.fault(.list)) }
             if first.lowercased() == "off" {

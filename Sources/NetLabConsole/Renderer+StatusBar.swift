@@ -52,7 +52,7 @@ extension Renderer {
         // Faults on purpose: the room must see that the network misbehaves because it was told to.
         if !state.faults.isEmpty {
             segments.append((" ", .statusBar))
-            segments.append((compact >= 3 ? " F\(state.faults.count) " : " FAULTS \(state.faults.count) ", .statusOff))
+            segments.append((compact >= 3 ? " FAULT " : " FAULTS \(state.faults.count) ", .statusOff))
         }
         // The capture: are packets on the timeline? ("WIRE off" says why not in the transcript.)
         let wireWord = compact >= 5 ? " W" : compact == 0 ? "  WIRE " : " WIRE "

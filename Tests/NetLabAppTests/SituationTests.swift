@@ -21,6 +21,12 @@ struct SituationTests {
         "ICMP for a connected socket": "UDP to a closed port, connected",
         "datagram without ICMP": "UDP to a program that is bound and never answers",
         "SYN without SYN/ACK": "a server whose backlog is full (it never calls accept())",
+        // In the private network only (a firewall of netlab's own), so through the real binary
+        // as nobody: NetlabCLITests' PrivateFaultTests.
+        "SYNs a fault dropped": ":fault drop tcp 12000, then a message (PrivateFaultTests)",
+        "datagram a fault dropped": ":fault drop udp 12000 and :fault loss 100% udp 12001, a datagram to each (PrivateFaultTests)",
+        "ICMP prohibited for a connect": ":fault reject tcp 12000, then a message (PrivateFaultTests)",
+        "ICMP prohibited for a datagram": ":fault reject udp 12000, a connected and an unconnected datagram (PrivateFaultTests)",
     ]
     // Also produced below, with no frame to cite: a server that accepts and never replies (the
     // handshake is on screen, no data); whose FIN came first (the server log's TIME_WAIT

@@ -55,7 +55,7 @@ import Testing
         let top = render(state, width: 80, height: 24).text
         #expect(top.contains("Help: lines 1-20 of"))
         #expect(top.contains("(PgUp PgDn scroll)"))
-        state.apply(Array(repeating: .key(.pageDown), count: 10))
+        state.apply(Array(repeating: .key(.pageDown), count: 20))
         let bottom = render(state, width: 80, height: 24).text
         #expect(bottom.contains("any other key closes this help"))
     }

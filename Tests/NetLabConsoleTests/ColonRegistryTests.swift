@@ -21,6 +21,14 @@ import Testing
         #expect(Set(names).count == names.count, "a name in two rows: \(names)")
     }
 
+    /// The help's first column is as wide as the widest syntax: a long one squeezes every help
+    /// text at 80 columns into a sliver (it happened: a 68-column `:fault` syntax).
+    @Test func syntaxesStayNarrowEnoughForTheHelpAt80Columns() {
+        for spec in ColonCommand.registry {
+            #expect(spec.syntax.count <= 40, "\(spec.syntax) is \(spec.syntax.count) columns: put the detail in its help text")
+        }
+    }
+
     @Test func aliasesReachTheSameCommand() {
         #expect(ColonCommand.parse("q") == .success(.quit))
         #expect(ColonCommand.parse("exit") == .success(.quit))

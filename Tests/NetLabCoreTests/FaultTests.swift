@@ -50,7 +50,9 @@ import Testing
 
                 """)
         #expect(Fault.ruleset([]) == "table inet netlab_faults\ndelete table inet netlab_faults\n", "off: the table goes")
-        #expect(Fault.ruleset([.loss(percent: 3, proto: nil, port: nil)]).contains("meta l4proto udp numgen random mod 100 < 3"))
+        #expect(Fault.ruleset([.loss(percent: 3, proto: nil, port: nil)]).contains("meta l4proto udp numgen random mod 100 < 3 log"))
+        // nft's random numbers are 0-99: "< 100" is refused, so 100% is every packet.
+        #expect(Fault.ruleset([.loss(percent: 100, proto: .udp, port: 9)]).contains("    udp dport 9 log prefix \"loss 100% udp 9\""))
     }
 
     /// A datagram the `reject udp 12000` rule logged, as libpcap delivered it from `nflog:7`

@@ -101,7 +101,9 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
         try session.waitForServer("TCP", port: port, "ON")
         try session.send("?")
         try session.waitFor("Help: lines 1-20 of")
-        try session.send("PageDown", "PageDown", "PageDown", "PageDown", "PageDown", "PageDown", "PageDown", "PageDown")
+        try session.send(
+            "PageDown", "PageDown", "PageDown", "PageDown", "PageDown", "PageDown", "PageDown", "PageDown", "PageDown", "PageDown", "PageDown",
+            "PageDown")
         try session.waitFor("any other key closes this help")
         try session.send("x")
         try session.send("C-s")

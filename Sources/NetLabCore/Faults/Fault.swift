@@ -88,15 +88,16 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
             case .reject(let proto, let port):
                 lines.append("    \(proto.rawValue) dport \(port) \(log) reject with icmpx admin-prohibited")
             case .loss(let percent, let proto, let port):
-                let chance = "numgen random mod 100 < \(percent)"
+                // 100%: every packet (nft's random number is 0-99, so "< 100" is refused).
+                let chance = percent == 100 ? "" : "numgen random mod 100 < \(percent) "
                 let protos = proto.map { [$0] } ?? Proto.allCases
                 for proto in protos {
                     if let port {
                         // Both ways: what goes to the port and what comes back from it.
-                        lines.append("    \(proto.rawValue) dport \(port) \(chance) \(log) drop")
-                        lines.append("    \(proto.rawValue) sport \(port) \(chance) \(log) drop")
+                        lines.append("    \(proto.rawValue) dport \(port) \(chance)\(log) drop")
+                        lines.append("    \(proto.rawValue) sport \(port) \(chance)\(log) drop")
                     } else {
-                        lines.append("    meta l4proto \(proto.rawValue) \(chance) \(log) drop")
+                        lines.append("    meta l4proto \(proto.rawValue) \(chance)\(log) drop")
                     }
                 }
             }

@@ -1,0 +1,139 @@
+import Foundation
+import NetLabCore
+import Testing
+
+@testable import NetLabConsole
+
+/// `:fault` in the console: only in the private network, changes in the order typed, the
+/// firewall's answer said; the firewall's log marks the captured packet's row.
+@Suite struct FaultConsoleTests {
+    static func privateState() -> ConsoleState {
+        var state = ConsoleState()
+        state.privateNetwork = true
+        return state
+    }
+
+    static func command(_ state: inout ConsoleState, _ line: String) -> [Effect] {
+        state.type(line)
+        return state.apply([.key(.enter)])
+    }
+
+    @Test func faultsAreRefusedOutsideThePrivateNetwork() {
+        var state = ConsoleState()
+        #expect(Self.command(&state, ":fault drop tcp 12000").isEmpty)
+        #expect(
+            state.transcript.lines.last?.text
+                == "faults are made only in netlab's private network: start netlab --private (here they would change this machine's firewall)")
+        #expect(Self.command(&state, ":fault").isEmpty)
+        #expect(state.transcript.lines.last?.text.hasPrefix("faults are made only in netlab's private network") == true)
+    }
+
+    @Test func changesTypedQuicklyAllCountAndTheFirewallsAnswerIsSaid() {
+        var state = Self.privateState()
+        #expect(Self.command(&state, ":fault drop tcp 12000") == [.setFaults([.drop(.tcp, port: 12000)])])
+        // Typed before the firewall answered the first: built on it, not on what the firewall has.
+        #expect(
+            Self.command(&state, ":fault reject udp 12000") == [.setFaults([.drop(.tcp, port: 12000), .reject(.udp, port: 12000)])])
+        #expect(state.faults.count == 2)
+        state.apply([.faults(.success([.drop(.tcp, port: 12000)]))])
+        #expect(
+            state.transcript.lines.last?.text
+                == "fault on: drop tcp 12000: the firewall drops what comes to TCP port 12000 and answers nothing; "
+                + "the dropped packets are marked on the timeline")
+        state.apply([.faults(.success([.drop(.tcp, port: 12000), .reject(.udp, port: 12000)]))])
+        #expect(
+            state.transcript.lines.last?.text
+                == "fault on: reject udp 12000: the firewall answers what comes to UDP port 12000 with ICMP administratively prohibited")
+        #expect(Self.command(&state, ":fault drop tcp 12000").isEmpty)
+        #expect(state.transcript.lines.last?.text == "fault drop tcp 12000 is already on")
+        #expect(Self.command(&state, ":fault").isEmpty)
+        #expect(state.transcript.lines.last?.text == "faults: drop tcp 12000, reject udp 12000 (:fault off ends them)")
+        #expect(Self.command(&state, ":fault off") == [.setFaults([])])
+        state.apply([.faults(.success([]))])
+        #expect(state.transcript.lines.last?.text == "faults off: the private network's firewall passes everything again")
+        #expect(state.faults.isEmpty)
+    }
+
+    @Test func aRefusedChangeLeavesWhatTheFirewallHas() {
+        var state = Self.privateState()
+        _ = Self.command(&state, ":fault loss 20% udp")
+        state.apply([.faults(.failure(FaultError("nft refused the faults: Error: Could not process rule: No such file or directory")))])
+        #expect(state.faults.isEmpty, "back to what the firewall holds")
+        #expect(state.transcript.lines.last?.text == "nft refused the faults: Error: Could not process rule: No such file or directory")
+        #expect(state.transcript.lines.last?.role == .error)
+    }
+
+    @Test func badWordsGetTheFaultsOwnHint() {
+        var state = Self.privateState()
+        #expect(Self.command(&state, ":fault drop tcp").isEmpty)
+        #expect(
+            state.transcript.lines.last?.text == ":fault: drop needs a protocol and a port: drop tcp|udp PORT (e.g. drop tcp 12000)")
+    }
+
+    @Test func theStatusBarSaysTheNetworkMisbehavesOnPurpose() {
+        var state = Self.privateState()
+        _ = Self.command(&state, ":fault drop tcp 12000")
+        let top = render(state, width: 80, height: 24, clock: utcClock).text.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(top.contains("PRIVATE NET") && top.contains("FAULTS 1"), "\(top)")
+    }
+
+    // MARK: The firewall's log on the timeline
+
+    /// The datagram the `reject udp 12000` rule logged (FaultTests in NetLabCoreTests has the
+    /// recording), and the same packet as the loopback capture has it (an Ethernet header of
+    /// zeros before the IP packet, no padding).
+    static func logged(at seconds: Double) -> CapturedFrame {
+        let hex = """
+            02000007080001000800010015000a0072656a656374207564702031323030300000000008000400000000011000080000060000000000\
+            000000000006000f000304000006001100000e0000120010000000000000000000000000000800000014000300000000006b11e53c000000\
+            00000b69c025000900450000218b1140004011b1b87f0000017f00000189ac2ee0000dfe2068656c6c6f000000
+            """
+        var bytes: [UInt8] = []
+        var rest = hex[...]
+        while rest.count >= 2 {
+            bytes.append(UInt8(rest.prefix(2), radix: 16)!)
+            rest = rest.dropFirst(2)
+        }
+        return CapturedFrame(time: t0.addingTimeInterval(seconds), linkType: .nflog, bytes: bytes)
+    }
+
+    static func captured(at seconds: Double) -> CapturedFrame {
+        let log = logged(at: 0)
+        let ip = FrameDecoder.decode(log).ip!.range.lowerBound
+        let packet = Array(log.bytes[ip..<(ip + 33)])  // the IP total length: 33
+        return CapturedFrame(time: t0.addingTimeInterval(seconds), linkType: .ethernet, bytes: [UInt8](repeating: 0, count: 12) + [8, 0] + packet)
+    }
+
+    static func wire(_ frame: CapturedFrame) -> Action {
+        .event(LabEvent(time: frame.time, engine: .udp, role: .wire, kind: .wire(frame)))
+    }
+
+    static let marked = "UDP 5 B rejected by :fault reject udp 12000: 127.0.0.1:35244 > 127.0.0.1:12000"
+
+    @Test func theLogMarksThePacketTheCaptureAlreadyHas() {
+        var state = ConsoleState()
+        state.apply([Self.wire(Self.captured(at: 1)), Self.wire(Self.logged(at: 1.001))])
+        #expect(state.timeline.rows.items.map(\.text) == [Self.marked])
+        #expect(state.timeline.rows.items.first?.isError == true)
+        #expect(state.timeline.rows.items.first?.droppedBy == "reject udp 12000")
+    }
+
+    /// The log comes at once, the capture's frames in batches: a log entry waits for its packet.
+    @Test func theLogMayComeBeforeThePacket() {
+        var state = ConsoleState()
+        state.apply([Self.wire(Self.logged(at: 1)), Self.wire(Self.captured(at: 1))])
+        #expect(state.timeline.rows.items.map(\.text) == [Self.marked])
+    }
+
+    /// A packet the capture never delivers (a port it does not watch): the log's own copy becomes
+    /// the row, once half a second has passed and another frame comes.
+    @Test func aLoggedPacketTheCaptureNeverHadGetsARowOfItsOwn() {
+        var state = ConsoleState()
+        state.apply([Self.wire(Self.logged(at: 1))])
+        #expect(state.timeline.rows.items.isEmpty)
+        var other = Self.captured(at: 2)
+        other.bytes[other.bytes.count - 1] = UInt8(ascii: "O")  // another datagram ("hellO")
+        state.apply([Self.wire(other)])
+        #expect(state.timeline.rows.items.map(\.text) == [Self.marked, "UDP 5 B 127.0.0.1:35244 > 127.0.0.1:12000"])
+    }
+}
