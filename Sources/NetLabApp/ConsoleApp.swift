@@ -35,6 +35,8 @@ public final class ConsoleApp {
         public var eventLogPath = "--log"
         /// netlab runs in its private network (`--private`): the status bar and transcript say so.
         public var privateNetwork = false
+        /// The faults `--fault` put in the private network's firewall before the console started.
+        public var faults: [Fault] = []
 
         public init(
             listenHost: String?, clientHost: String, ports: [LabEvent.Engine: UInt16], servers: [LabEvent.Engine],
@@ -152,6 +154,7 @@ public final class ConsoleApp {
         httpClient = TCPClient(events: sink, engine: .http)
         if settings.privateNetwork {
             state.privateNetwork = true
+            state.start(faults: settings.faults, now: Date())
             state.note(
                 "PRIVATE NET: netlab runs in a network of its own, where capturing needs no root; programs reach its servers "
                     + "only when started in it (netlab shell, or :run here), and nothing outside it can", now: Date())

@@ -38,6 +38,13 @@ extension ConsoleState {
         return []
     }
 
+    /// The faults `--fault` loaded before the console started: in force, and each said.
+    public mutating func start(faults started: [Fault], now: Date) {
+        guard !started.isEmpty else { return }
+        faults = started
+        faultsSet(.success(started), now: now)
+    }
+
     /// The firewall holds `now` (or refused): said, with what the new fault does.
     mutating func faultsSet(_ result: Result<[Fault], FaultError>, now: Date) {
         switch result {

@@ -115,6 +115,7 @@ struct ConsoleCommand: ParsableCommand {
             themes: catalog, presenter: presenter, wire: wire, eventLog: eventLog)
         if let log { settings.eventLogPath = log }
         settings.privateNetwork = PrivateNetwork.isInside
+        settings.faults = FaultOption.started
         try MainActor.assumeIsolated {
             try ConsoleShell.run(settings, mouse: mouse)
         }

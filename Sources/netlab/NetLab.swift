@@ -14,7 +14,8 @@ struct NetLab: ParsableCommand {
             The servers turn a-z into A-Z and leave every other byte alone, like the lab's \
             TCPServer.py and UDPServer.py, and talk to them, to nc and to each other.
             --private (with any command, the console's too) runs netlab in a network of its own, \
-            where capturing needs no root; netlab shell runs programs in it.
+            where capturing needs no root; netlab shell runs programs in it. With it, --fault "drop tcp 12000" \
+            (repeatable: drop or reject tcp|udp PORT, loss N% [tcp|udp] [PORT]) puts a fault there on purpose.
             Exit codes: 0 success, 64 bad usage, 69 connection refused, 75 no reply in time, 1 other failures.
             """,
         version: NetLab.version,
@@ -31,24 +32,36 @@ struct NetLab: ParsableCommand {
 
     /// Parses, runs, and turns every error into one line on stderr and an exit code.
     static func main() {
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        if let rest = PrivateNetwork.strip(CommandLine.arguments) {
-            if !PrivateNetwork.isInside {
-                // Run again in a private network, and end as it ends.
-                do {
-                    Foundation.exit(try PrivateNetwork.run(rest))
-                } catch {
-                    Output.error(error.message)
-                    Foundation.exit(error.code)
-                }
-            }
-            arguments = Array(rest.dropFirst())
+        let (withoutFaults, faultSpecs) = FaultOption.strip(CommandLine.arguments)
+        var arguments = Array(withoutFaults.dropFirst())
+        let privateRest = PrivateNetwork.strip(withoutFaults)
+        do {
+            try FaultOption.check(faultSpecs, privateNetwork: privateRest != nil || PrivateNetwork.isInside)
+        } catch {
+            Output.error(error.message)
+            Foundation.exit(error.code)
         }
+        if privateRest != nil, !PrivateNetwork.isInside, let rest = PrivateNetwork.strip(CommandLine.arguments) {
+            // Run again in a private network (the --fault options go along), and end as it ends.
+            do {
+                Foundation.exit(try PrivateNetwork.run(rest))
+            } catch {
+                Output.error(error.message)
+                Foundation.exit(error.code)
+            }
+        }
+        if let rest = privateRest { arguments = Array(rest.dropFirst()) }
         // In the private network (started by --private, or a netlab run from its shell): a new
         // network namespace's loopback is down; bringing it up again is harmless.
         if PrivateNetwork.isInside, let error = Loopback.bringUp() {
             Output.error("cannot bring the private network's loopback up: \(error.message) (\(error.name))")
             Foundation.exit(1)
+        }
+        do {
+            try FaultOption.load(faultSpecs)
+        } catch {
+            Output.error(error.message)
+            Foundation.exit(error.code)
         }
         do {
             var command = try parseAsRoot(arguments)

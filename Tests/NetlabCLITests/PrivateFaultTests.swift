@@ -90,3 +90,43 @@ struct PrivateFaultTests {
         try session.waitFor("UDP <- THREE")
     }
 }
+
+/// `--fault` on the command line: only with --private, words checked before anything starts.
+@Suite struct FaultOptionTests {
+    @Test func aFaultNeedsThePrivateNetwork() throws {
+        let result = try run(netlabBinary.path, ["--fault", "drop tcp 12000", "tcp-client", "hi"])
+        #expect(result.status == 64)
+        #expect(
+            result.stderr
+                == "netlab: --fault needs --private: faults are made only in netlab's private network "
+                + "(here they would change this machine's firewall)\n")
+    }
+
+    @Test func badWordsAreAUsageError() throws {
+        let result = try run(netlabBinary.path, ["--private", "--fault=loss 20", "tcp-client", "hi"])
+        #expect(result.status == 64)
+        #expect(result.stderr == "netlab: --fault \"loss 20\": loss needs a percentage from 1% to 100%: loss 20% [tcp|udp] [PORT]\n")
+    }
+}
+
+extension PrivateFaultTests {
+    /// The headless commands take the same faults: a rejected connect() fails at once.
+    @Test func theHeadlessClientMeetsTheFault() throws {
+        let command = PrivateNetworkTests.nobody([
+            sharedBinary, "--private", "--fault", "reject tcp 12000", "tcp-client", "--port", "12000", "hi",
+        ])
+        let result = try run(command[0], Array(command.dropFirst()))
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("netlab: connect() failed: No route to host (EHOSTUNREACH, errno 113)"), "\(result.stderr)")
+    }
+
+    /// The console started with --fault has them in force and says so.
+    @Test func theConsoleStartsWithTheFaults() throws {
+        let session = try TmuxSession(
+            command: PrivateNetworkTests.nobody([sharedBinary, "--private", "--fault", "drop udp 12000"]), width: 120, height: 50)
+        try session.waitFor("fault on: drop udp 12000: the firewall drops what comes to UDP port 12000 and answers nothing")
+        try session.waitFor("FAULTS 1 on the status bar") { $0.split(separator: "\n").first?.contains("FAULTS 1") == true }
+        try session.typeLine(":fault")
+        try session.waitFor("faults: drop udp 12000 (:fault off ends them)")
+    }
+}
