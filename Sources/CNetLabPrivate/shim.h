@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/sched.h>
 
 extern int unshare(int flags);
+extern int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5);
 extern int setns(int fd, int nstype);
 
 // The steps, as reported with errno when one fails.
@@ -84,6 +86,43 @@ static inline pid_t netlab_private_spawn(const char *path, char *const argv[], c
     execve(path, argv, envp);
     netlab_private_fail(report, NETLAB_PRIVATE_EXEC);
     return -1;
+}
+
+// Host b of `--hosts 2`: forks a child that makes a network namespace of its own (inside the
+// private network's user namespace) and holds it until netlab ends (it is killed when its
+// parent dies). Returns its pid once the namespace exists, or -1 with errno.
+static inline pid_t netlab_private_second_host(void) {
+    int ready[2];
+    if (pipe(ready) != 0) return -1;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(ready[0]);
+        close(ready[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(ready[0]);
+        prctl(1 /* PR_SET_PDEATHSIG */, SIGKILL, 0, 0, 0);
+        if (getppid() != parent) _exit(1);
+        char made = unshare(CLONE_NEWNET) == 0 ? 1 : 0;
+        ssize_t ignored = write(ready[1], &made, 1);
+        (void)ignored;
+        close(ready[1]);
+        if (!made) _exit(1);
+        for (;;) pause();
+    }
+    close(ready[1]);
+    char made = 0;
+    ssize_t got = read(ready[0], &made, 1);
+    close(ready[0]);
+    if (got != 1 || !made) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        errno = EPERM;
+        return -1;
+    }
+    return pid;
 }
 
 // Forks a child that joins the user and network namespaces of process `target` (a running

@@ -16,7 +16,9 @@ extension ConsoleApp {
             return
         }
         let hosts = [settings.listenHost, settings.clientHost]
-        let interface = hosts.contains { CaptureFilter.interface(for: $0) != "lo" } ? "any" : "lo"
+        // Two hosts: the link to host b as well as the loopback.
+        let interface = settings.secondHost != nil || hosts.contains { CaptureFilter.interface(for: $0) != "lo" } ? "any" : "lo"
+        let arp = settings.secondHost != nil
         capturedPorts = watchedPorts
         let ports = watched
         ports.set(capturedPorts)
@@ -26,7 +28,7 @@ extension ConsoleApp {
             // capture buffer with other programs' traffic); a port change replaces the filter
             // before anything is sent (`setFilter` waits until it is in force), and the ports
             // are checked again here, on the capture thread.
-            let capture = try WireCapture(interface: interface, filter: CaptureFilter.expression(ports: capturedPorts))
+            let capture = try WireCapture(interface: interface, filter: captureExpression(capturedPorts))
             self.capture = capture
             capture.start(
                 failed: { [weak self] failure in
@@ -37,7 +39,8 @@ extension ConsoleApp {
                 frames: { frame in
                     // No ports: `:watch all` (the kernel filter passes every TCP and UDP port).
                     let watching = ports.get()
-                    if watching.isEmpty || matcher.matches(FrameDecoder.decode(frame), ports: watching) { sink.emitWire(frame) }
+                    let decoded = FrameDecoder.decode(frame)
+                    if watching.isEmpty || matcher.matches(decoded, ports: watching) || (arp && decoded.arp != nil) { sink.emitWire(frame) }
                 })
             dispatch(.wire(.on(interface: interface)))
             // The kernel's drop count, checked once a second: a lost frame is never silent.
@@ -56,6 +59,12 @@ extension ConsoleApp {
         } catch {
             dispatch(.wire(.off(reason: error.message)))
         }
+    }
+
+    /// The kernel filter: the watched ports (and ARP on the link to host b).
+    func captureExpression(_ ports: [UInt16]) -> String {
+        let expression = CaptureFilter.expression(ports: ports)
+        return settings.secondHost == nil ? expression : "arp or " + expression
     }
 
     /// In the private network, the firewall's log too: each packet a `:fault` throws away is

@@ -37,6 +37,8 @@ public final class ConsoleApp {
         public var privateNetwork = false
         /// The faults `--fault` put in the private network's firewall before the console started.
         public var faults: [Fault] = []
+        /// Host b, with `--hosts 2`: the capture listens on the link too (ARP included).
+        public var secondHost: SecondHost?
 
         public init(
             listenHost: String?, clientHost: String, ports: [LabEvent.Engine: UInt16], servers: [LabEvent.Engine],
@@ -154,6 +156,13 @@ public final class ConsoleApp {
         httpClient = TCPClient(events: sink, engine: .http)
         if settings.privateNetwork {
             state.privateNetwork = true
+            if settings.secondHost != nil {
+                state.hosts = 2
+                state.note(
+                    "TWO HOSTS: netlab (its servers, client and capture) is host a, \(SecondHost.addressA); host b is "
+                        + "\(SecondHost.addressB) (netlab shell --host b runs a program there, e.g. :target \(SecondHost.addressB) 12000 "
+                        + "reaches a server it runs); the wire shows the link between them, ARP included", now: Date())
+            }
             state.start(faults: settings.faults, now: Date())
             state.note(
                 "PRIVATE NET: netlab runs in a network of its own, where capturing needs no root; programs reach its servers "
@@ -186,7 +195,7 @@ public final class ConsoleApp {
             // Before the effects: a send right after `:port` goes out under the new filter.
             capturedPorts = watchedPorts
             watched.set(capturedPorts)
-            capture.setFilter(CaptureFilter.expression(ports: capturedPorts))
+            capture.setFilter(captureExpression(capturedPorts))
         }
         perform(effects)
         // A key is drawn at once; engine events at most every 10 ms (a flood would otherwise
@@ -243,13 +252,14 @@ public final class ConsoleApp {
                 dispatch(.copied(what: what))
             case .setFaults(let faults):
                 // Off the main queue (nft is a program of its own), one change at a time, in order.
+                let secondHost = settings.secondHost
                 firewallQueue.async { [weak self] in
                     let result: Result<[Fault], FaultError>
-                    do throws(Firewall.Failure) {
-                        try Firewall.load(Fault.ruleset(faults))
+                    do throws(FaultError) {
+                        try FaultLoader.load(faults, secondHost: secondHost)
                         result = .success(faults)
                     } catch {
-                        result = .failure(FaultError(error.message))
+                        result = .failure(error)
                     }
                     DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.faults(result)) } }
                 }

@@ -24,10 +24,16 @@ extension ConsoleState {
             return [.setFaults([])]
         case .add(let fault):
             guard privateNetwork else { return refuseFault(now) }
+            guard !fault.needsSecondHost || hosts == 2 else {
+                say(":fault \(fault) needs a second host, on its far side: start netlab --private --hosts 2", .error, now)
+                return []
+            }
             guard !faults.contains(fault) else {
                 say("fault \(fault) is already on", .info, now)
                 return []
             }
+            // One rate at a time: a new one replaces the old.
+            if case .rate = fault { faults.removeAll { if case .rate = $0 { true } else { false } } }
             faults.append(fault)
             return [.setFaults(faults)]
         }
@@ -55,7 +61,7 @@ extension ConsoleState {
             let added = new.filter { !faultsInForce.contains($0) }
             faultsInForce = new
             if new.isEmpty {
-                say("faults off: the private network's firewall passes everything again", .info, now)
+                say("faults off: the private network passes everything again, at full speed", .info, now)
             }
             for fault in added { say("fault on: \(fault): \(Self.meaning(of: fault))", .info, now) }
         }
@@ -72,6 +78,10 @@ extension ConsoleState {
         case .loss(let percent, let proto, let port):
             "each \(proto.map { $0.rawValue.uppercased() + " " } ?? "")packet\(port.map { " to or from port \($0)" } ?? "") "
                 + "is lost with a chance of \(percent)%; the lost ones are marked on the timeline"
+        case .down:
+            "host b (10.13.0.2) sends and answers nothing, not even ARP: to host a it is gone"
+        case .rate(let bits):
+            "the link between host a and host b carries at most \(Fault.rateText(bits))/s each way"
         }
     }
 }

@@ -158,6 +158,8 @@ public struct ConsoleState: Equatable {
     public var wire = Wire.starting
     /// netlab runs in its private network (`netlab --private`): the status bar says `PRIVATE NET`.
     public var privateNetwork = false
+    /// 2 with `--hosts 2`: host b (10.13.0.2) beside netlab's host a (10.13.0.1).
+    public var hosts = 1
     /// The faults asked for in the private network (`:fault`), in order: the next `:fault`
     /// builds on them even before the firewall has them (two typed quickly both count).
     public var faults: [Fault] = []

@@ -16,7 +16,8 @@ public struct AwaitedEvidence: Equatable, Sendable {
         /// connect() timed out: the client's SYNs (its own flow) and no SYN/ACK for them.
         case unansweredConnect
         /// connect() failed with EHOSTUNREACH: an ICMP administratively prohibited quoting a
-        /// SYN of this flow (a firewall that rejects).
+        /// SYN of this flow (a firewall that rejects), or ARP requests for the target's address
+        /// that nobody answered (a host that is down).
         case prohibitedConnect
     }
 
@@ -27,6 +28,7 @@ public struct AwaitedEvidence: Equatable, Sendable {
         "refused connect", "reset of this connection", "ICMP for an unconnected socket",
         "ICMP for a connected socket", "datagram without ICMP", "SYN without SYN/ACK",
         "SYNs a fault dropped", "datagram a fault dropped", "ICMP prohibited for a connect", "ICMP prohibited for a datagram",
+        "ARP without an answer",
     ]
 
     public var engine: LabEvent.Engine
@@ -142,7 +144,19 @@ enum Evidence {
                 return "the wire shows why: \(number(index)) \(WireText.label(frame)) came back for the SYN\(cause): a firewall "
                     + "rejected it, so connect() failed with EHOSTUNREACH"
             }
-            return nil
+            // No ICMP error: on a link, the kernel asked ARP for the target's address and nobody answered.
+            let asked = wire.filter { rows[$0].decoded?.arp.map { $0.isRequest && $0.targetIP == awaited.target.host } ?? false }
+            let answered = wire.contains { rows[$0].decoded?.arp.map { !$0.isRequest && $0.senderIP == awaited.target.host } ?? false }
+            guard !asked.isEmpty, !answered else { return nil }
+            let times = asked.count == 1 ? "once (\(number(asked[0])))" : "\(asked.count) times (\(asked.map(number).joined(separator: ", ")))"
+            let sentSYN = wire.contains { index in
+                guard let frame = rows[index].decoded, let tcp = frame.tcp, tcp.flags.contains(.syn), let (_, to) = frame.endpoints
+                else { return false }
+                return same(to, awaited.target)
+            }
+            return "the wire shows why: ARP asked who has \(awaited.target.host) \(times) and no answer came"
+                + (sentSYN ? "" : ", so the SYN never left")
+                + ": no host on the link has that address now (it is down or gone), so connect() failed with EHOSTUNREACH"
         case .portUnreachable(let connected):
             for index in wire.reversed() {
                 guard let frame = rows[index].decoded, WireText.isPortUnreachable(frame) || WireText.isProhibited(frame),

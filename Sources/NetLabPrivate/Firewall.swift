@@ -10,19 +10,12 @@ public enum Firewall {
         public var description: String { message }
     }
 
-    /// Where Debian puts `nft` (root's PATH has /usr/sbin; a student's often does not).
-    static let places = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft", "/bin/nft"]
-
     /// The `nft` program, if installed.
-    public static func program() -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let candidates = places + path.split(separator: ":").map { "\($0)/nft" }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    public static func program() -> String? { Program.find("nft") }
 
-    /// Loads `ruleset` (nft's file syntax) into the private network's firewall. Blocks until
-    /// nft is done: call it off the main thread.
-    public static func load(_ ruleset: String) throws(Failure) {
+    /// Loads `ruleset` (nft's file syntax) into the private network's firewall (host b's with
+    /// `host`). Blocks until nft is done: call it off the main thread.
+    public static func load(_ ruleset: String, on host: SecondHost? = nil) throws(Failure) {
         guard PrivateNetwork.isInside else {
             throw Failure(
                 message: "faults are made only in netlab's private network (start netlab --private): "
@@ -31,26 +24,14 @@ public enum Firewall {
         guard let nft = program() else {
             throw Failure(message: "faults need nftables' nft program: apt-get install nftables (Debian), then try again")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: nft)
-        process.arguments = ["-f", "-"]
-        let input = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        let result: (status: Int32, error: String)
         do {
-            try process.run()
+            result = try host.map { try $0.run("nft", ["-f", "-"], input: ruleset) } ?? Program.run(nft, ["-f", "-"], input: ruleset)
         } catch {
             throw Failure(message: "cannot start \(nft): \(error.localizedDescription)")
         }
-        input.fileHandleForWriting.write(Data(ruleset.utf8))
-        try? input.fileHandleForWriting.close()
-        let said = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let first = String(decoding: said, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "exit \(process.terminationStatus)"
-            throw Failure(message: "nft refused the faults: \(first)")
+        guard result.status == 0 else {
+            throw Failure(message: "nft refused the faults: \(result.error.isEmpty ? "exit \(result.status)" : result.error)")
         }
     }
 }

@@ -8,6 +8,8 @@ import Glibc
 public enum PrivateNetwork {
     /// Set in the environment of a netlab running in its private network.
     public static let marker = "NETLAB_PRIVATE"
+    /// Where the netlab inside writes host b's runtime file (its folder is the user's outside).
+    static let runtimeBVariable = "NETLAB_RUNTIME_B"
 
     /// Whether this process runs in netlab's private network.
     public static var isInside: Bool { getenv(marker).map { String(cString: $0) == "1" } ?? false }
@@ -37,22 +39,40 @@ public enum PrivateNetwork {
         let path = executablePath() ?? arguments[0]
         var environment = ProcessInfo.processInfo.environment
         environment[marker] = "1"
+        // Host b's runtime file is written from inside, where the user is root: named here.
+        let runtimeB = runtimeFile(host: "b")
+        environment[runtimeBVariable] = runtimeB
         let pid = try spawn(arguments: arguments, environment: environment) { report, argv, envp in
             netlab_private_spawn(path, argv, envp, report)
         }
         let runtime = runtimeFile()
         try? writeRuntime(pid: pid, to: runtime)
-        defer { removeRuntime(runtime, ifItNames: pid) }
+        defer {
+            removeRuntime(runtime, ifItNames: pid)
+            // Host b's holder ended with this netlab; another netlab --private may have written
+            // the file since (a new one started while this one was ending): left to it.
+            if let text = try? String(contentsOfFile: runtimeB, encoding: .utf8),
+                let holder = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                kill(holder, 0) != 0, errno == ESRCH
+            {
+                unlink(runtimeB)
+            }
+        }
         return wait(for: pid)
     }
 
     /// The running `netlab --private` this user started (named by the runtime file), whose
     /// network `join` enters; fails with what to do when there is none.
-    public static func running() throws(Failure) -> pid_t {
-        let file = runtimeFile()
+    public static func running(host: String = "a") throws(Failure) -> pid_t {
+        let file = runtimeFile(host: host)
         guard let text = try? String(contentsOfFile: file, encoding: .utf8), let target = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
             target > 0, kill(target, 0) == 0 || errno == EPERM
         else {
+            if host != "a", (try? running()) != nil {
+                throw Failure(
+                    message: "the running private network has no host \(host) (\(file) names none that is alive): "
+                        + "start it with netlab --private --hosts 2", code: 69)
+            }
             throw Failure(
                 message: "no private network is running for this user (\(file) names none that is alive): start one with netlab --private",
                 code: 69)
@@ -142,11 +162,14 @@ public enum PrivateNetwork {
 
     /// Where a private netlab leaves its pid for `netlab shell`: $XDG_RUNTIME_DIR/netlab-private.pid,
     /// else /tmp/netlab-UID/private.pid (a folder only this user may enter).
-    static func runtimeFile() -> String {
+    /// The runtime file naming host a's netlab (`netlab-private.pid`) or host b's holder
+    /// (`netlab-private-b.pid`).
+    static func runtimeFile(host: String = "a") -> String {
+        let suffix = host == "a" ? "" : "-\(host)"
         if let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], !runtime.isEmpty, access(runtime, W_OK) == 0 {
-            return runtime + "/netlab-private.pid"
+            return runtime + "/netlab-private\(suffix).pid"
         }
-        return "/tmp/netlab-\(getuid())/private.pid"
+        return "/tmp/netlab-\(getuid())/private\(suffix).pid"
     }
 
     static func writeRuntime(pid: Int32, to file: String) throws {

@@ -116,6 +116,7 @@ struct ConsoleCommand: ParsableCommand {
         if let log { settings.eventLogPath = log }
         settings.privateNetwork = PrivateNetwork.isInside
         settings.faults = FaultOption.started
+        settings.secondHost = NetLab.secondHost
         try MainActor.assumeIsolated {
             try ConsoleShell.run(settings, mouse: mouse)
         }

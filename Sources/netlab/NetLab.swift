@@ -14,8 +14,10 @@ struct NetLab: ParsableCommand {
             The servers turn a-z into A-Z and leave every other byte alone, like the lab's \
             TCPServer.py and UDPServer.py, and talk to them, to nc and to each other.
             --private (with any command, the console's too) runs netlab in a network of its own, \
-            where capturing needs no root; netlab shell runs programs in it. With it, --fault "drop tcp 12000" \
-            (repeatable: drop or reject tcp|udp PORT, loss N% [tcp|udp] [PORT]) puts a fault there on purpose.
+            where capturing needs no root; netlab shell runs programs in it. With it, --hosts 2 adds host b \
+            (10.13.0.2, joined to netlab's 10.13.0.1 by a link; netlab shell --host b), and --fault "drop tcp 12000" \
+            (repeatable: drop or reject tcp|udp PORT, loss N% [tcp|udp] [PORT]; with two hosts also down and \
+            rate 100kbit) puts a fault there on purpose.
             Exit codes: 0 success, 64 bad usage, 69 connection refused, 75 no reply in time, 1 other failures.
             """,
         version: NetLab.version,
@@ -30,16 +32,29 @@ struct NetLab: ParsableCommand {
     /// `netlab --version`: the release this source tree is (raised with each tagged release).
     static let version = "0.9.0"
 
+    /// Host b, when `--hosts 2` made one (set once in `main`, before any command runs).
+    nonisolated(unsafe) static var secondHost: SecondHost?
+
     /// Parses, runs, and turns every error into one line on stderr and an exit code.
     static func main() {
-        let (withoutFaults, faultSpecs) = FaultOption.strip(CommandLine.arguments)
+        let (withoutHosts, hostSpecs) = FaultOption.strip(CommandLine.arguments, option: "--hosts")
+        let (withoutFaults, faultSpecs) = FaultOption.strip(withoutHosts)
         var arguments = Array(withoutFaults.dropFirst())
         let privateRest = PrivateNetwork.strip(withoutFaults)
+        let hosts: Int
         do {
-            try FaultOption.check(faultSpecs, privateNetwork: privateRest != nil || PrivateNetwork.isInside)
-        } catch {
+            hosts = try HostsOption.parse(hostSpecs).get()
+            if hosts == 2, privateRest == nil, !PrivateNetwork.isInside {
+                throw CommandFailure(
+                    message: "--hosts 2 needs --private: the second host exists only in netlab's private network", code: CommandFailure.usage)
+            }
+            try FaultOption.check(faultSpecs, privateNetwork: privateRest != nil || PrivateNetwork.isInside, hosts: hosts)
+        } catch let error as CommandFailure {
             Output.error(error.message)
             Foundation.exit(error.code)
+        } catch {
+            Output.error("\(error)")
+            Foundation.exit(1)
         }
         if privateRest != nil, !PrivateNetwork.isInside, let rest = PrivateNetwork.strip(CommandLine.arguments) {
             // Run again in a private network (the --fault options go along), and end as it ends.
@@ -56,6 +71,14 @@ struct NetLab: ParsableCommand {
         if PrivateNetwork.isInside, let error = Loopback.bringUp() {
             Output.error("cannot bring the private network's loopback up: \(error.message) (\(error.name))")
             Foundation.exit(1)
+        }
+        if PrivateNetwork.isInside, hosts == 2 {
+            do {
+                NetLab.secondHost = try SecondHost.make()
+            } catch {
+                Output.error(error.message)
+                Foundation.exit(error.code)
+            }
         }
         do {
             try FaultOption.load(faultSpecs)

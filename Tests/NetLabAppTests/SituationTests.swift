@@ -27,6 +27,7 @@ struct SituationTests {
         "datagram a fault dropped": ":fault drop udp 12000 and :fault loss 100% udp 12001, a datagram to each (PrivateFaultTests)",
         "ICMP prohibited for a connect": ":fault reject tcp 12000, then a message (PrivateFaultTests)",
         "ICMP prohibited for a datagram": ":fault reject udp 12000, a connected and an unconnected datagram (PrivateFaultTests)",
+        "ARP without an answer": "--hosts 2 and :fault down, then a message to host b (TwoHostTests)",
     ]
     // Also produced below, with no frame to cite: a server that accepts and never replies (the
     // handshake is on screen, no data); whose FIN came first (the server log's TIME_WAIT

@@ -50,7 +50,7 @@ import Testing
         #expect(state.transcript.lines.last?.text == "faults: drop tcp 12000, reject udp 12000 (:fault off ends them)")
         #expect(Self.command(&state, ":fault off") == [.setFaults([])])
         state.apply([.faults(.success([]))])
-        #expect(state.transcript.lines.last?.text == "faults off: the private network's firewall passes everything again")
+        #expect(state.transcript.lines.last?.text == "faults off: the private network passes everything again, at full speed")
         #expect(state.faults.isEmpty)
     }
 

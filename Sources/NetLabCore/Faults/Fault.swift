@@ -8,6 +8,18 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
     case drop(Proto, port: UInt16)
     /// `reject tcp|udp PORT`: a firewall that answers with ICMP administratively prohibited.
     case reject(Proto, port: UInt16)
+    /// `down`: host b (of `--hosts 2`) sends and answers nothing, ARP included.
+    case down
+    /// `rate 100kbit`: the link between the two hosts this slow (a token bucket each way).
+    case rate(bitsPerSecond: Int)
+
+    /// Whether the fault needs the second host (`--hosts 2`): it lives on host b or the link.
+    public var needsSecondHost: Bool {
+        switch self {
+        case .down, .rate: true
+        default: false
+        }
+    }
 
     public enum Proto: String, Sendable, Hashable, CaseIterable {
         case tcp, udp
@@ -23,10 +35,19 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
             (["loss \(percent)%"] + [proto?.rawValue, port.map(String.init)].compactMap { $0 }).joined(separator: " ")
         case .drop(let proto, let port): "drop \(proto.rawValue) \(port)"
         case .reject(let proto, let port): "reject \(proto.rawValue) \(port)"
+        case .down: "down"
+        case .rate(let bits): "rate \(Self.rateText(bits))"
         }
     }
 
-    public static let syntax = "loss N% [tcp|udp] [PORT] | drop tcp|udp PORT | reject tcp|udp PORT | off"
+    /// `100kbit`, `2mbit`, `1500bit`.
+    public static func rateText(_ bits: Int) -> String {
+        if bits % 1_000_000 == 0 { return "\(bits / 1_000_000)mbit" }
+        if bits % 1_000 == 0 { return "\(bits / 1_000)kbit" }
+        return "\(bits)bit"
+    }
+
+    public static let syntax = "loss N% [tcp|udp] [PORT] | drop tcp|udp PORT | reject tcp|udp PORT | down | rate N(kbit|mbit) | off"
 
     /// Reads a fault from its words (`drop tcp 12000`); the error says what was wrong and what
     /// is expected.
@@ -55,6 +76,14 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
                 return .failure(FaultError("\(kind) needs a protocol and a port: \(kind) tcp|udp PORT (e.g. \(kind) tcp 12000)"))
             }
             return .success(kind == "drop" ? .drop(proto, port: port) : .reject(proto, port: port))
+        case "down":
+            guard args.isEmpty else { return .failure(FaultError("down takes no words: host b goes silent")) }
+            return .success(.down)
+        case "rate":
+            guard args.count == 1, let bits = Self.bits(args[0]), bits >= 8_000, bits <= 10_000_000_000 else {
+                return .failure(FaultError("rate needs a speed from 8kbit to 10000mbit: rate 100kbit"))
+            }
+            return .success(.rate(bitsPerSecond: bits))
         default:
             return .failure(FaultError("no fault \"\(kind)\": \(syntax)"))
         }
@@ -63,6 +92,14 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
     private static func port(_ word: String) -> UInt16? {
         guard let value = Int(word), (1...65535).contains(value) else { return nil }
         return UInt16(value)
+    }
+
+    private static func bits(_ word: String) -> Int? {
+        let lower = word.lowercased()
+        for (suffix, scale) in [("mbit", 1_000_000), ("kbit", 1_000), ("bit", 1)] where lower.hasSuffix(suffix) {
+            return Int(lower.dropLast(suffix.count)).map { $0 * scale }
+        }
+        return nil
     }
 
     // MARK: The kernel's settings
@@ -76,6 +113,7 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
     public static func ruleset(_ faults: [Fault]) -> String {
         // Made if missing, then deleted, in one transaction: the old rules go with it.
         var lines = ["table inet \(table)", "delete table inet \(table)"]
+        let faults = faults.filter { !$0.needsSecondHost }  // host b's and the link's are not here
         guard !faults.isEmpty else { return lines.joined(separator: "\n") + "\n" }
         lines += ["table inet \(table) {", "  chain input {", "    type filter hook input priority 0; policy accept;"]
         for fault in faults {
@@ -100,10 +138,35 @@ public enum Fault: Sendable, Hashable, CustomStringConvertible {
                         lines.append("    meta l4proto \(proto.rawValue) \(chance)\(log) drop")
                     }
                 }
+            case .down, .rate:
+                break  // host b's firewall and the link
             }
         }
         lines += ["  }", "}"]
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Host b's firewall: with `down`, it drops everything it is sent and sends nothing (ARP
+    /// too, so host a's kernel learns nothing and gives up); otherwise the table goes.
+    public static func hostBRuleset(_ faults: [Fault]) -> String {
+        var lines = ["table arp \(table)", "delete table arp \(table)", "table inet \(table)", "delete table inet \(table)"]
+        if faults.contains(.down) {
+            for family in ["arp", "inet"] {
+                lines += [
+                    "table \(family) \(table) {",
+                    "  chain input { type filter hook input priority 0; policy drop; }",
+                    "  chain output { type filter hook output priority 0; policy drop; }",
+                    "}",
+                ]
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The link's rate, if a fault sets one (the last one wins).
+    public static func linkRate(_ faults: [Fault]) -> Int? {
+        for fault in faults.reversed() { if case .rate(let bits) = fault { return bits } }
+        return nil
     }
 }
 

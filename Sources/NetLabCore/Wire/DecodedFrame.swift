@@ -103,6 +103,17 @@ public struct DecodedFrame: Sendable, Equatable {
         case other(UInt8)
     }
 
+    /// An ARP message (a host asking who has an IPv4 address on its link, or the answer).
+    public struct ARP: Sendable, Equatable {
+        /// 1 request, 2 reply.
+        public var operation: UInt16
+        public var senderMAC: [UInt8]
+        public var senderIP: String
+        public var targetIP: String
+        public var range: Range<Int>
+        public var isRequest: Bool { operation == 1 }
+    }
+
     public var link: Link
     public var linkRange: Range<Int>
     public var ip: IP?
@@ -112,6 +123,8 @@ public struct DecodedFrame: Sendable, Equatable {
     /// Bytes on the wire and bytes captured.
     public var length: Int
     public var capturedLength: Int
+    /// Set for an ARP frame (no IP header then).
+    public var arp: ARP? = nil
 
     /// The fault that threw this packet away, when it came from the firewall's log.
     public var droppedBy: String? {

@@ -54,6 +54,10 @@ public enum FrameDecoder {
         }
         guard let network else { return decoded }
         let start = decoded.linkRange.upperBound
+        if network == 0x0806 {
+            decoded.arp = arp(reader, at: start)
+            return decoded
+        }
         guard let (ip, transportStart, transportEnd) = decodeIP(reader, at: start, etherType: network) else { return decoded }
         decoded.ip = ip
         decoded.payload = transportStart..<transportStart
@@ -67,6 +71,17 @@ public enum FrameDecoder {
             &decoded, reader, protocolNumber: ip.protocolNumber, version: ip.version,
             start: transportStart, end: transportEnd)
         return decoded
+    }
+
+    /// An ARP message for IPv4 over Ethernet (hardware type 1, 6-byte addresses, 4-byte IPs).
+    static func arp(_ reader: ByteReader, at start: Int) -> DecodedFrame.ARP? {
+        let bytes = reader.bytes
+        guard bytes.count >= start + 28, reader.u16(start) == 1, reader.u16(start + 2) == etherTypeIPv4,
+            bytes[start + 4] == 6, bytes[start + 5] == 4
+        else { return nil }
+        return DecodedFrame.ARP(
+            operation: reader.u16(start + 6), senderMAC: Array(bytes[(start + 8)..<(start + 14)]),
+            senderIP: ipv4(bytes, start + 14), targetIP: ipv4(bytes, start + 24), range: start..<(start + 28))
     }
 
     /// An NFLOG record: a 4-byte header (address family, version, group), then attributes of

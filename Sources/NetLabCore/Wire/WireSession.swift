@@ -60,6 +60,8 @@ public struct WireSession: Sendable, Equatable {
             }
         } else if WireText.isPortUnreachable(decoded), let quoted = decoded.icmp?.quoted, quoted.protocolNumber == 17 {
             explanation = Self.udpUnreachable(quoted.destination)
+        } else if let icmp = decoded.icmp, icmp.version == 4, icmp.type == 3, icmp.code == 1, let quoted = icmp.quoted, let ip = decoded.ip {
+            explanation = Self.hostUnreachable(quoted.destination.host, reporter: ip.source, ownKernel: ip.source == quoted.source.host)
         }
         return Row(
             frame: frame, decoded: decoded, sequence: relative?.sequence, acknowledgement: relative?.acknowledgement,
@@ -91,6 +93,13 @@ public struct WireSession: Sendable, Equatable {
 
     public static func reset(_ sender: Endpoint) -> String {
         "\(sender) reset the connection: the other side's next recv() or send() fails with ECONNRESET"
+    }
+
+    public static func hostUnreachable(_ host: String, reporter: String, ownKernel: Bool) -> String {
+        (ownKernel
+            ? "\(reporter)'s own kernel could not deliver the packet to \(host) (on a link: nobody answered ARP for it) and says so to itself"
+            : "\(reporter) could not deliver the packet to \(host)")
+            + ": the socket that sent it gets EHOSTUNREACH (a connect() fails, a connected socket's next call fails)"
     }
 
     public static func udpUnreachable(_ target: Endpoint) -> String {

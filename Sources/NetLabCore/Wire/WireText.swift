@@ -34,6 +34,9 @@ public enum WireText {
         case .other(let number):
             return "IP protocol \(number)"
         case nil:
+            if let arp = frame.arp {
+                return arp.isRequest ? "ARP who has \(arp.targetIP)? tell \(arp.senderIP)" : "ARP \(arp.senderIP) is at \(mac(arp.senderMAC))"
+            }
             if case .unknown(let type) = frame.link { return "frame (\(type), not decoded)" }
             return frame.ip == nil ? "frame (not IP)" : "IP (header cut short)"
         }
@@ -88,6 +91,9 @@ public enum WireText {
         }
         if let ip = frame.ip {
             lines.append("Internet Protocol Version \(ip.version), Src: \(ip.source), Dst: \(ip.destination)")
+        }
+        if let arp = frame.arp {
+            lines.append("Address Resolution Protocol (\(arp.isRequest ? "request" : arp.operation == 2 ? "reply" : "opcode \(arp.operation)"))")
         }
         switch frame.transport {
         case .tcp(let tcp):
