@@ -58,6 +58,11 @@ static inline ssize_t netlab_sendfile(int out_fd, int in_fd, off_t *offset, size
 struct sockaddr;
 extern int accept4(int fd, struct sockaddr *address, unsigned int *length, int flags);
 
+// Joins the network namespace `fd` names, for the calling thread only (a socket made after it
+// belongs to that namespace for good). Hidden by glibc without _GNU_SOURCE.
+extern int setns(int fd, int nstype);
+static const int NETLAB_CLONE_NEWNET = 0x40000000;
+
 // accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (Linux: 04000 | 02000000): one call instead of
 // accept and three fcntl calls.
 static inline int netlab_accept_nonblocking(int fd, struct sockaddr *address, unsigned int *length) {

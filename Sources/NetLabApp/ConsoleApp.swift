@@ -73,6 +73,8 @@ public final class ConsoleApp {
     var capture: WireCapture?
     /// The private network's firewall log (`nflog:7`): the packets a `:fault` threw away.
     var faultLog: WireCapture?
+    /// Host b's network, where the client's sockets are made after `:host b` (`--hosts 2`).
+    lazy var hostBPlace: SocketPlace? = settings.secondHost.flatMap { try? SocketPlace(process: $0.pid, name: "b") }
     /// Where `:fault`'s changes are loaded into the firewall, in the order they were typed.
     let firewallQueue = DispatchQueue(label: "netlab.console.firewall")
     private var eventLog: LogWriter?
@@ -221,11 +223,14 @@ public final class ConsoleApp {
                 let done: @Sendable (Result<[UInt8], ClientFailure>) -> Void = { [weak self] result in
                     MainActor.assumeIsolated { self?.dispatch(.reply(engine: engine, exchange: exchange, result: result)) }
                 }
+                // `:host b`: the client's sockets are made in host b's network.
+                let place = state.client.from == "b" ? hostBPlace : nil
                 switch engine {
-                case .tcp: tcpClient.send(bytes, host: host, port: port, timeout: timeout, exchange: exchange, completion: done)
+                case .tcp: tcpClient.send(bytes, host: host, port: port, timeout: timeout, exchange: exchange, place: place, completion: done)
                 case .udp:
-                    udpClient.send(bytes, host: host, port: port, mode: mode, timeout: timeout, exchange: exchange, completion: done)
-                case .http: httpClient.send(bytes, host: host, port: port, timeout: timeout, exchange: exchange, completion: done)
+                    udpClient.send(
+                        bytes, host: host, port: port, mode: mode, timeout: timeout, exchange: exchange, place: place, completion: done)
+                case .http: httpClient.send(bytes, host: host, port: port, timeout: timeout, exchange: exchange, place: place, completion: done)
                 }
             case .run(let id, let command):
                 startProgram(id, command)

@@ -164,6 +164,14 @@ extension ColonCommand {
             case .failure(let error): return .failure(CommandError(":fault: \(error.message)"))
             }
         },
+        Spec(
+            names: ["host"], syntax: ":host [a|b]",
+            help: "with --hosts 2: the host netlab's client sends from, a (10.13.0.1, netlab's) or b (10.13.0.2); no word: which"
+        ) { a in
+            guard let word = a.words.first else { return .success(.host(nil)) }
+            guard a.count == 1, ["a", "b"].contains(word.lowercased()) else { return .failure(CommandError("usage: :host a|b")) }
+            return .success(.host(word.lowercased()))
+        },
         Spec(names: ["clear"], syntax: ":clear", help: "clear logs, transcript and timeline") { _ in .success(.clear) },
         Spec(names: ["help", "h", "?"], syntax: ":help [CMD]", help: "help overlay, or one command's help") { a in
             guard let topic = a.words.first else { return .success(.help) }

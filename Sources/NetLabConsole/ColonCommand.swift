@@ -43,6 +43,8 @@ public enum ColonCommand: Equatable, Sendable {
     case shell
     /// `:fault ...`: a fault on purpose in the private network; `:fault` lists them.
     case fault(FaultChange)
+    /// `:host a|b`: the host netlab's client sends from (`--hosts 2`); no word: which.
+    case host(String?)
 
     public enum FaultChange: Equatable, Sendable {
         case list, off

@@ -125,6 +125,8 @@ extension ConsoleState {
             return [.shell]
         case .fault(let change):
             return fault(change, now: now)
+        case .host(let name):
+            sendFrom(name, now: now)
         case .quit:
             quitting = true
             return [.quit]

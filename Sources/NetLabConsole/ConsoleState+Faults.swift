@@ -84,4 +84,31 @@ extension ConsoleState {
             "the link between host a and host b carries at most \(Fault.rateText(bits))/s each way"
         }
     }
+
+    /// `:host a|b`: where netlab's client sends from. From host b, a loopback target would be
+    /// host b's own loopback (nothing of netlab's there): it moves to host a's address.
+    mutating func sendFrom(_ name: String?, now: Date) {
+        let addresses = ["a": "10.13.0.1", "b": "10.13.0.2"]
+        guard let name else {
+            say("netlab's client sends from host \(client.from) (\(addresses[client.from] ?? ""))", .info, now)
+            return
+        }
+        guard hosts == 2 else {
+            say(":host \(name) needs a second host: start netlab --private --hosts 2", .error, now)
+            return
+        }
+        guard name != client.from else {
+            say("netlab's client already sends from host \(name)", .info, now)
+            return
+        }
+        client.from = name
+        var sentence = "netlab's client now sends from host \(name) (\(addresses[name] ?? ""))"
+        if name == "b", ["127.0.0.1", "localhost", "::1"].contains(client.host) {
+            client.host = "10.13.0.1"
+            sentence +=
+                "; its target moves to \(Endpoint(host: client.host, port: client.port)), netlab's servers on host a "
+                + "(127.0.0.1 is each host's own loopback)"
+        }
+        say(sentence, .info, now)
+    }
 }

@@ -29,6 +29,8 @@ public struct ConsoleState: Equatable {
         public var port: UInt16
         public var udpMode: UDPMode
         public var timeout: Double
+        /// The host the client sends from: "a" (netlab's) or "b" (`--hosts 2`, `:host b`).
+        public var from = "a"
     }
 
     public enum Pane: String, Equatable, CaseIterable {

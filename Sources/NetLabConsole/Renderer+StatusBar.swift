@@ -68,7 +68,8 @@ extension Renderer {
         }
         guard showClient else { return segments }
         let target = Endpoint(host: client.host, port: client.port)
-        var text = compact == 0 ? "  client: " : compact == 1 ? " client: " : " "
+        let from = client.from == "a" ? "" : "@\(client.from)"
+        var text = compact == 0 ? "  client\(from): " : compact == 1 ? " client\(from): " : " \(from.isEmpty ? "" : from + " ")"
         text += client.engine.rawValue + (compact >= 2 ? "->" : " -> ") + "\(target)"
         if client.engine == .udp {
             let mode = compact >= 2 ? (client.udpMode == .connected ? "conn." : "unconn.") : client.udpMode.rawValue

@@ -28,8 +28,9 @@ public final class TCPClient: Sendable {
     /// Sends `message` to `host`:`port` on a new connection; `completion` runs on the event
     /// queue after the exchange's events, with the whole reply or the reason there is none.
     /// `exchange` marks the exchange's events (a console pairs each reply with its line by it).
+    /// `place`: the network namespace the connection's socket is made in (nil: netlab's own).
     public func send(
-        _ message: [UInt8], host: String, port: UInt16, timeout: Double = 5, exchange: Int? = nil,
+        _ message: [UInt8], host: String, port: UInt16, timeout: Double = 5, exchange: Int? = nil, place: SocketPlace? = nil,
         completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
     ) {
         let sink = sink.tagged(exchange: exchange)
@@ -37,7 +38,7 @@ public final class TCPClient: Sendable {
             { [maxReply, sink, engine] reactor in
                 TCPExchange(
                     message: message, host: host, port: port, timeout: timeout, maxReply: maxReply, reactor: reactor,
-                    sink: sink, engine: engine)
+                    sink: sink, engine: engine, place: place)
             }, completion: completion)
     }
 
@@ -75,10 +76,14 @@ final class TCPExchange: ClientExchange {
     private lazy var isHEAD = message.starts(with: Array("HEAD ".utf8))
     private var ending = ExchangeEnding()
 
+    /// Where the socket is made (nil: netlab's own network).
+    private let place: SocketPlace?
+
     init(
         message: [UInt8], host: String, port: UInt16, timeout: Double, maxReply: Int, reactor: Reactor, sink: EventSink,
-        engine: LabEvent.Engine
+        engine: LabEvent.Engine, place: SocketPlace? = nil
     ) {
+        self.place = place
         self.engine = engine
         self.message = message
         self.host = host
@@ -122,7 +127,7 @@ final class TCPExchange: ClientExchange {
         peer = address.endpoint
         let fd: Int32
         do throws(SocketError) {
-            fd = try Syscall.socket(family: address.family, type: .stream)
+            fd = try place.socket(family: address.family, type: .stream)
         } catch {
             connectNext(lastError: error)
             return

@@ -19,14 +19,17 @@ public final class UDPClient: Sendable {
     }
 
     /// Sends one datagram; `completion` runs on the event queue after the exchange's events.
+    /// `place`: the network namespace the socket is made in (nil: netlab's own).
     public func send(
         _ message: [UInt8], host: String, port: UInt16, mode: Mode = .unconnected, timeout: Double = 2, exchange: Int? = nil,
+        place: SocketPlace? = nil,
         completion: @escaping @Sendable (Result<[UInt8], ClientFailure>) -> Void
     ) {
         let sink = sink.tagged(exchange: exchange)
         core.run(
             { [sink] reactor in
-                UDPExchange(message: message, host: host, port: port, mode: mode, timeout: timeout, reactor: reactor, sink: sink)
+                UDPExchange(
+                    message: message, host: host, port: port, mode: mode, timeout: timeout, reactor: reactor, sink: sink, place: place)
             }, completion: completion)
     }
 
@@ -55,7 +58,14 @@ final class UDPExchange: ClientExchange {
     private var local = Endpoint(host: "?", port: 0)
     private var ending = ExchangeEnding()
 
-    init(message: [UInt8], host: String, port: UInt16, mode: UDPClient.Mode, timeout: Double, reactor: Reactor, sink: EventSink) {
+    /// Where the socket is made (nil: netlab's own network).
+    private let place: SocketPlace?
+
+    init(
+        message: [UInt8], host: String, port: UInt16, mode: UDPClient.Mode, timeout: Double, reactor: Reactor, sink: EventSink,
+        place: SocketPlace? = nil
+    ) {
+        self.place = place
         self.message = message
         self.host = host
         self.port = port
@@ -71,7 +81,7 @@ final class UDPExchange: ClientExchange {
             // UDP has no handshake to try each address with: use the first the system prefers.
             let address = try Resolver.resolve(host: host, port: port, type: .datagram)[0]
             peer = address.endpoint
-            let fd = try Syscall.socket(family: address.family, type: .datagram)
+            let fd = try place.socket(family: address.family, type: .datagram)
             let handle = SocketHandle(fd: fd, reactor: reactor)
             self.handle = handle
             if mode == .connected {

@@ -77,6 +77,26 @@ import Testing
         #expect(top.contains("PRIVATE NET") && top.contains("FAULTS 1"), "\(top)")
     }
 
+    @Test func theClientMovesToHostBOnlyWhenThereIsOne() {
+        var one = Self.privateState()
+        #expect(Self.command(&one, ":host b").isEmpty)
+        #expect(one.transcript.lines.last?.text == ":host b needs a second host: start netlab --private --hosts 2")
+        #expect(one.client.from == "a")
+        var two = Self.privateState()
+        two.hosts = 2
+        _ = Self.command(&two, ":host b")
+        #expect(two.client.from == "b" && two.client.host == "10.13.0.1")
+        #expect(
+            two.transcript.lines.last?.text
+                == "netlab's client now sends from host b (10.13.0.2); its target moves to 10.13.0.1:12000, netlab's servers on host a "
+                + "(127.0.0.1 is each host's own loopback)")
+        _ = Self.command(&two, ":host")
+        #expect(two.transcript.lines.last?.text == "netlab's client sends from host b (10.13.0.2)")
+        _ = Self.command(&two, ":host a")
+        #expect(two.client.from == "a" && two.client.host == "10.13.0.1", "10.13.0.1 is host a's own address: kept")
+        #expect(ColonCommand.parse("host c") == .failure(CommandError("usage: :host a|b")))
+    }
+
     // MARK: The firewall's log on the timeline
 
     /// The datagram the `reject udp 12000` rule logged (FaultTests in NetLabCoreTests has the

@@ -43,6 +43,25 @@ struct TwoHostTests {
         #expect(ask != nil && answer != nil && syn != nil && ask! < answer! && answer! < syn!, "\(screen)")
     }
 
+    /// `:host b`: netlab's own client sends from host b to netlab's servers on host a, so the
+    /// lab's two machines are one console: the server log names the client by host b's address.
+    @Test func netlabsClientOnHostBReachesItsServersOnHostA() throws {
+        let session = try TmuxSession(
+            command: Self.nobody([sharedBinary, "--private", "--hosts", "2", "--servers", "tcp,udp"]), width: 120, height: 50)
+        try session.waitFor("TWO HOSTS: netlab")
+        try session.typeLine(":host b")
+        try session.waitFor(
+            "netlab's client now sends from host b (10.13.0.2); its target moves to 10.13.0.1:12000, netlab's servers on host a")
+        try session.waitFor("client@b on the status bar") { $0.split(separator: "\n").first?.contains("client@b: TCP -> 10.13.0.1:12000") == true }
+        try session.typeLine("hello")
+        try session.waitFor("TCP <- HELLO")
+        try session.waitFor("TCP accepted a connection from 10.13.0.2:")
+        try session.typeLine(":proto udp")
+        try session.typeLine("hi")
+        try session.waitFor("UDP <- HI")
+        try session.waitFor("wire UDP 2 B 10.13.0.2:")
+    }
+
     /// Host b reaches netlab's servers on host a, and host b's own view is its own address.
     @Test func hostBReachesNetlabsServers() throws {
         let port: UInt16 = 12000
