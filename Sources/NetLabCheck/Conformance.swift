@@ -17,44 +17,41 @@ public enum Conformance {
         /// HTTP: the name of a symbolic link in the served folder that points outside it, if
         /// the teacher made one; the check then asks for it and expects a refusal.
         public var escapeLink: String?
-        /// Set once the first connection failed: every check then fails with this at once.
-        var unreachable: SocketError?
 
         public init() {}
     }
 
-    /// Runs every check of `kind` against `host`:`port`.
+    /// Runs every check of `kind` against `host`:`port`. No connection is made but the checks'
+    /// own: a server that serves one client, or one request, is not used up by a probe.
     public static func run(_ kind: LabEvent.Engine, host: String, port: UInt16, options: Options = Options(), name: String? = nil) -> CheckReport {
-        run(kind, host: host, port: port, options: options, name: name, probed: nil)
-    }
-
-    /// `probed`: the outcome of a connection already tried (`--targets` tries every server's
-    /// at once); nil to try one here. UDP has no connection to try.
-    static func run(
-        _ kind: LabEvent.Engine, host: String, port: UInt16, options: Options, name: String?,
-        probed: Result<Void, SocketError>?
-    ) -> CheckReport {
         let target = "\(kind.rawValue.lowercased()) \(Endpoint(host: host, port: port))"
-        var unreachable: String?
-        var options = options
-        if kind != .udp {
-            // A stream server that cannot be reached fails every check the same way: say it
-            // once, and let no check wait for it again.
-            let outcome = probed ?? CheckSocket.probe([(host, port)], timeout: options.timeout)[0]
-            if case .failure(let error) = outcome {
-                var sentence = error.description
-                if case .startServer = error.remedy { sentence += "; start the server first, or check the host and port" }
-                unreachable = sentence
-                options.unreachable = error
-            }
-        }
-        let results: [CheckResult] =
+        let log = CheckSocket.ConnectionLog()
+        var results: [CheckResult] =
             switch kind {
-            case .tcp: TCPChecks(host: host, port: port, options: options).all()
-            case .udp: UDPChecks(host: host, port: port, options: options).all()
-            case .http: HTTPChecks(host: host, port: port, options: options).all()
+            case .tcp: TCPChecks(host: host, port: port, options: options, log: log).all()
+            case .udp: UDPChecks(host: host, port: port, options: options, log: log).all()
+            case .http: HTTPChecks(host: host, port: port, options: options, log: log).all()
             }
-        return CheckReport(target: target, name: name, results: results, unreachable: unreachable)
+        guard let stop = log.stoppedBy else { return CheckReport(target: target, name: name, results: results) }
+        // Every check from the one that could not connect on failed the same way at once: one
+        // cause, said once. Never reached: nothing to check. Reached before: the server went away.
+        let failure = describe(stop)
+        guard let first = results.firstIndex(where: { $0.problem == failure }) else {
+            return CheckReport(target: target, name: name, results: results)
+        }
+        if log.succeeded == 0 || first == 0 {
+            var sentence = stop.description
+            if case .startServer = stop.remedy { sentence += "; start the server first, or check the host and port" }
+            return CheckReport(target: target, name: name, results: results, unreachable: sentence)
+        }
+        for index in first..<results.count where results[index].problem == failure {
+            results[index].notRun = true
+        }
+        let left = results.count - first
+        let stopped =
+            "the server stopped accepting connections after check \(first) (it crashed, or it serves one client): \(failure); "
+            + "the \(left == 1 ? "check" : "\(left) checks") after it \(left == 1 ? "was" : "were") not run"
+        return CheckReport(target: target, name: name, results: results, stopped: stopped)
     }
 
     /// Many servers at once, `parallel` at a time; reports in the order given.
@@ -63,30 +60,13 @@ public enum Conformance {
         parallel: Int = 8
     ) -> [CheckReport] {
         let reports = ReportSlots(count: targets.count)
-        // Every stream server's first connection is tried at once, so a room of hosts that
-        // never answer costs about one timeout, not one per host.
-        let streams = targets.indices.filter { targets[$0].kind != .udp }
-        var probed = [Result<Void, SocketError>?](repeating: nil, count: targets.count)
-        for (index, outcome) in zip(
-            streams,
-            CheckSocket.probe(
-                streams.map { (targets[$0].host, targets[$0].port) },
-                timeout: options.timeout))
-        {
-            probed[index] = outcome
-        }
         let gate = DispatchSemaphore(value: max(1, parallel))
         let group = DispatchGroup()
         for (index, target) in targets.enumerated() {
             gate.wait()
             group.enter()
-            let outcome = probed[index]
             DispatchQueue.global().async {
-                reports.set(
-                    index,
-                    run(
-                        target.kind, host: target.host, port: target.port, options: options, name: target.name,
-                        probed: outcome))
+                reports.set(index, run(target.kind, host: target.host, port: target.port, options: options, name: target.name))
                 gate.signal()
                 group.leave()
             }

@@ -7,6 +7,8 @@ struct HTTPChecks {
     let host: String
     let port: UInt16
     let options: Conformance.Options
+    /// The connections made so far (a failed one stops the rest).
+    let log: CheckSocket.ConnectionLog
 
     func all() -> [CheckResult] {
         var checks = [statusLine(), contentLength(), contentType(), notFound(), noEscape(), head(), connectionClose(), pieces()]
@@ -34,7 +36,7 @@ struct HTTPChecks {
     private func fetch(_ pieces: [[UInt8]]) -> Fetched {
         let deadline = CheckSocket.deadline(options.timeout + options.pause * Double(max(0, pieces.count - 1)))
         do throws(SocketError) {
-            let socket = try CheckSocket.connect(host: host, port: port, type: .stream, unreachable: options.unreachable, until: deadline)
+            let socket = try CheckSocket.connect(host: host, port: port, type: .stream, log: log, until: deadline)
             for (index, piece) in pieces.enumerated() {
                 if index > 0 { usleep(UInt32(options.pause * 1e6)) }
                 try socket.send(piece, until: deadline)

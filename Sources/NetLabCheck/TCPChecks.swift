@@ -8,13 +8,19 @@ struct TCPChecks {
     let host: String
     let port: UInt16
     let options: Conformance.Options
+    /// The connections made so far (a failed one stops the rest).
+    let log: CheckSocket.ConnectionLog
+
+    /// How long a check that does not close its side reads on after the expected reply (a
+    /// server that sends more is caught in every run).
+    static let grace = 0.2
 
     func all() -> [CheckResult] {
         [letters(), everyByte(), empty(), twoClients(), long(), pieces()]
     }
 
     private func openConnection(until deadline: UInt64) throws(SocketError) -> CheckSocket {
-        try CheckSocket.connect(host: host, port: port, type: .stream, unreachable: options.unreachable, until: deadline)
+        try CheckSocket.connect(host: host, port: port, type: .stream, log: log, until: deadline)
     }
 
     /// One deadline for a whole check (connect, send, pauses, reply): no check waits longer
@@ -44,7 +50,7 @@ struct TCPChecks {
                 }
             }
             if finish && refused == nil { socket.finishSending() }
-            let reply = socket.receive(until: deadline, enough: finish ? .max : expected.count)
+            let reply = socket.receive(until: deadline, enough: finish ? .max : expected.count, grace: finish ? 0 : Self.grace)
             var result = judge(name, sent: sent, reply: reply, expected: expected, expectation: expectation, why: why)
             if let refused, !result.passed {
                 // What came back before the server went away is the lesson: show it.

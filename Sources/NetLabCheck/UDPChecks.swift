@@ -7,6 +7,8 @@ struct UDPChecks {
     let host: String
     let port: UInt16
     let options: Conformance.Options
+    /// The connections made so far (a failed one stops the rest).
+    let log: CheckSocket.ConnectionLog
 
     func all() -> [CheckResult] {
         let all = (0...255).map { UInt8($0) }
@@ -42,7 +44,7 @@ struct UDPChecks {
         let expected = Uppercase.apply(message)
         do throws(SocketError) {
             let deadline = CheckSocket.deadline(options.timeout)
-            let socket = try CheckSocket.connect(host: host, port: port, type: .datagram, unreachable: options.unreachable, until: deadline)
+            let socket = try CheckSocket.connect(host: host, port: port, type: .datagram, log: log, until: deadline)
             try socket.send(message, until: deadline)
             switch socket.receiveDatagram(until: deadline) {
             case .none:
@@ -79,8 +81,8 @@ struct UDPChecks {
         let second = Array("second client".utf8)
         do throws(SocketError) {
             let deadline = CheckSocket.deadline(options.timeout)
-            let a = try CheckSocket.connect(host: host, port: port, type: .datagram, unreachable: options.unreachable, until: deadline)
-            let b = try CheckSocket.connect(host: host, port: port, type: .datagram, unreachable: options.unreachable, until: deadline)
+            let a = try CheckSocket.connect(host: host, port: port, type: .datagram, log: log, until: deadline)
+            let b = try CheckSocket.connect(host: host, port: port, type: .datagram, log: log, until: deadline)
             try a.send(first, until: deadline)
             try b.send(second, until: deadline)
             let replyA = (try? a.receiveDatagram(until: deadline)?.get()) ?? []

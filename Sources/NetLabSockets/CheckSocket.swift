@@ -20,10 +20,31 @@ package final class CheckSocket {
     /// already found unreachable (`unreachable`) fails at once, the same way: a host that
     /// never answers costs one timeout, not one per check.
     package static func connect(
-        host: String, port: UInt16, type: SocketType, unreachable: SocketError? = nil,
+        host: String, port: UInt16, type: SocketType, log: ConnectionLog? = nil,
         until deadline: UInt64
     ) throws(SocketError) -> CheckSocket {
-        if let known = unreachable { throw known }
+        if let known = log?.stoppedBy { throw known }
+        do {
+            let socket = try open(host: host, port: port, type: type, until: deadline)
+            log?.succeeded += 1
+            return socket
+        } catch {
+            // Nobody accepting connections there (now): the checks after this one fail at once
+            // with the same error, and the report says it once. A reset (the server accepted,
+            // then closed at once) is the check's own failure, not this.
+            if type == .stream, Self.noOneAccepting(error) { log?.stoppedBy = error }
+            throw error
+        }
+    }
+
+    /// Refused, no answer by the deadline, no route, or no such host.
+    static func noOneAccepting(_ error: SocketError) -> Bool {
+        if error.operation == .getaddrinfo { return true }
+        guard let value = error.errnoValue else { return false }
+        return [ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL].contains(value)
+    }
+
+    private static func open(host: String, port: UInt16, type: SocketType, until deadline: UInt64) throws(SocketError) -> CheckSocket {
         let address = try Resolver.resolve(host: host, port: port, type: type)[0]
         let fd = try Syscall.socket(family: address.family, type: type)
         let socket = CheckSocket(fd: fd, peer: address.endpoint)
@@ -39,58 +60,12 @@ package final class CheckSocket {
         return socket
     }
 
-    /// Tries a TCP connection to each server, many at once (non-blocking connects and one
-    /// poll per batch), each within `timeout`: whether it could connect, or the error.
-    /// A batch is at most 1,024 connections, and half the descriptors the process may open.
-    package static func probe(
-        _ servers: [(host: String, port: UInt16)], timeout: Double,
-        batch: Int = max(16, min(1024, DescriptorLimit.current / 2 - 32))
-    ) -> [Result<Void, SocketError>] {
-        var outcomes = [Result<Void, SocketError>](repeating: .success(()), count: servers.count)
-        var start = 0
-        while start < servers.count {
-            let end = min(start + batch, servers.count)
-            let deadline = deadline(timeout)
-            var pending: [(index: Int, fd: Int32, peer: Endpoint)] = []
-            for index in start..<end {
-                do throws(SocketError) {
-                    let address = try Resolver.resolve(host: servers[index].host, port: servers[index].port, type: .stream)[0]
-                    let fd = try Syscall.socket(family: address.family, type: .stream)
-                    if address.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 {
-                        Syscall.close(fd)
-                    } else if errno == EINPROGRESS {
-                        pending.append((index, fd, address.endpoint))
-                    } else {
-                        outcomes[index] = .failure(.errno(.connect, errno, endpoint: address.endpoint))
-                        Syscall.close(fd)
-                    }
-                } catch {
-                    outcomes[index] = .failure(error)
-                }
-            }
-            while !pending.isEmpty {
-                let now = DispatchTime.now().uptimeNanoseconds
-                var entries = pending.map { pollfd(fd: $0.fd, events: Int16(POLLOUT), revents: 0) }
-                let ready = now < deadline ? poll(&entries, nfds_t(entries.count), Int32(min(Double(deadline - now) / 1e6 + 1, 60_000))) : 0
-                if ready < 0 && errno == EINTR { continue }
-                var waiting: [(index: Int, fd: Int32, peer: Endpoint)] = []
-                for (entry, item) in zip(entries, pending) {
-                    if entry.revents != 0 {
-                        let pendingError = Syscall.pendingError(item.fd)
-                        if pendingError != 0 { outcomes[item.index] = .failure(.errno(.connect, pendingError, endpoint: item.peer)) }
-                        Syscall.close(item.fd)
-                    } else if ready <= 0 {
-                        outcomes[item.index] = .failure(.errno(.connect, ETIMEDOUT, endpoint: item.peer))
-                        Syscall.close(item.fd)
-                    } else {
-                        waiting.append(item)
-                    }
-                }
-                pending = waiting
-            }
-            start = end
-        }
-        return outcomes
+    /// The connections one server's checks made, in order (the checks of a server run one
+    /// after another on one thread): how many were made, and the failure that stopped them.
+    package final class ConnectionLog {
+        package var succeeded = 0
+        package var stoppedBy: SocketError?
+        package init() {}
     }
 
     package static func deadline(_ seconds: Double) -> UInt64 {
@@ -144,10 +119,20 @@ package final class CheckSocket {
     static let readLimit = 16 << 20
 
     /// Reads until the server closes, `enough` bytes have come, `readLimit`, or the deadline.
-    package func receive(until deadline: UInt64, enough: Int = .max) -> Reply {
+    /// With `grace`, reading goes on that many seconds after `enough` came (never past the
+    /// deadline): bytes a server sends beyond the expected ones are then seen in every run,
+    /// not only when they happen to arrive with the rest.
+    package func receive(until deadline: UInt64, enough: Int = .max, grace: Double = 0) -> Reply {
         var reply = Reply()
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while reply.count < enough {
+        var deadline = deadline
+        var enough = enough
+        while true {
+            if reply.count >= enough {
+                guard grace > 0, enough != .max else { return reply }
+                deadline = min(deadline, Self.deadline(grace))
+                enough = .max
+            }
             guard reply.count < Self.readLimit else {
                 reply.cut = true
                 return reply
@@ -170,7 +155,6 @@ package final class CheckSocket {
                 return reply
             }
         }
-        return reply
     }
 
     /// One datagram, or nil by the deadline.

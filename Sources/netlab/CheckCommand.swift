@@ -19,7 +19,7 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check a server against the lab's protocol and print a report card.",
         discussion: """
             Each check says what it sent and received (hex), what was expected and why it matters. \
-            Exit code: the number of failed checks (at most 63), 64 for bad usage. \
+            Exit code: the number of checks not passed, failed or not run (at most 63), 64 for bad usage. \
             With --targets FILE (a line each: PROTOCOL HOST PORT, or NAME PROTOCOL HOST PORT; # starts \
             a comment), every server is checked, several at a time, and a summary table is printed.
             """
@@ -99,8 +99,8 @@ struct CheckCommand: ParsableCommand {
             return
         }
         if let junit { try write(CheckReport.junit(reports), to: junit) }
-        let failed = reports.reduce(0) { $0 + $1.failed }
-        throw ExitCode(Int32(min(failed, 63)))
+        let notPassed = reports.reduce(0) { $0 + $1.results.count - $1.passed }
+        throw ExitCode(Int32(min(notPassed, 63)))
     }
 
     /// In place for a device or a link, keeping an existing file's mode and owner (a class's
@@ -120,13 +120,14 @@ struct CheckCommand: ParsableCommand {
         let width = labels.map(\.count).max() ?? 0
         var lines = ["server".padding(toLength: max(width, 6), withPad: " ", startingAt: 0) + "  passed  failed checks"]
         for (report, who) in zip(reports, labels) {
-            let failed = report.results.filter { !$0.passed }.map(\.name)
+            var failed = report.results.filter { !$0.passed && !$0.notRun }.map(\.name)
+            if report.notRun > 0 { failed.append("then it stopped accepting connections (\(report.notRun) not run)") }
             lines.append(
                 who.padding(toLength: max(width, 6), withPad: " ", startingAt: 0)
                     + "  \(report.passed)/\(report.results.count)".padding(toLength: 8, withPad: " ", startingAt: 0)
                     + "  " + (failed.isEmpty ? "-" : failed.joined(separator: "; ")))
         }
-        let failedServers = reports.filter { $0.failed > 0 }.count
+        let failedServers = reports.filter { $0.passed < $0.results.count }.count
         lines.append("\(reports.count) servers checked, \(reports.count - failedServers) passed every check")
         return lines.joined(separator: "\n")
     }

@@ -2,6 +2,7 @@ import Foundation
 import NetLabConsole
 import NetLabCore
 import NetLabSockets
+import Synchronization
 import Testing
 
 @testable import NetLabApp
@@ -14,15 +15,14 @@ import Testing
     /// a port the kernel chose for port 0 may become another test's outgoing connection's
     /// local port a moment later, and binding it again then fails (EADDRINUSE).
     static func freePort() throws -> UInt16 {
-        for _ in 0..<200 {
-            let port = UInt16.random(in: 20000..<32768)
+        let port = TestPorts.take(in: 24000...27999) { port in
             let probe = TCPServer(events: .discard)
-            if (try? probe.start(host: "127.0.0.1", port: port)) != nil {
-                probe.stop()
-                return port
-            }
+            guard (try? probe.start(host: "127.0.0.1", port: port)) != nil else { return false }
+            probe.stop()
+            return true
         }
-        throw SocketError.errno(.bind, EADDRINUSE)
+        guard let port else { throw SocketError.errno(.bind, EADDRINUSE) }
+        return port
     }
 
     static func app(
@@ -155,5 +155,26 @@ import Testing
         #expect(card != nil, "\(terminal.screen?.text ?? "no frame")")
         #expect(card?.text.contains("PASS  a 64 KiB message comes back whole") == true)
         app.quit()
+    }
+}
+
+/// Ports for this test target's servers: its own range below the kernel's ephemeral ports
+/// (NetLabSocketsTests 20000-23999, NetLabAppTests 24000-27999, NetlabCLITests 28000-32767),
+/// handed out in turn from a random start, so no two tests of the one test process (the
+/// targets run in parallel in it) are ever given the same port; each is checked free too.
+enum TestPorts {
+    private static let next = Mutex<Int>(0)
+
+    static func take(in range: ClosedRange<Int>, isFree: (UInt16) -> Bool) -> UInt16? {
+        for _ in 0..<range.count {
+            let port = next.withLock { next -> Int in
+                if next == 0 { next = Int.random(in: range) }
+                let port = next
+                next = next >= range.upperBound ? range.lowerBound : next + 1
+                return port
+            }
+            if isFree(UInt16(port)) { return UInt16(port) }
+        }
+        return nil
     }
 }

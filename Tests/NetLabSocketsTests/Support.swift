@@ -4,6 +4,7 @@ import Glibc
 import NetLabCore
 import NetLabEvents
 import NetLabSockets
+import Synchronization
 import Testing
 
 /// Collects an engine's events for inspection.
@@ -49,14 +50,38 @@ func closedPort(host: String = "127.0.0.1") throws -> UInt16 {
 /// so that restarting on the same port cannot collide with some other test's client socket.
 func startOnFixedPort(_ server: any ServerEngine) throws -> UInt16 {
     var lastError: SocketError?
-    for _ in 0..<50 {
-        do {
-            return try server.start(host: "127.0.0.1", port: UInt16.random(in: 20000...32000)).port
+    let port = TestPorts.take(in: 20000...23999) { port in
+        do throws(SocketError) {
+            _ = try server.start(host: "127.0.0.1", port: port)
+            return true
         } catch {
             lastError = error
+            return false
         }
     }
-    throw lastError!
+    guard let port else { throw lastError ?? .errno(.bind, EADDRINUSE) }
+    return port
+}
+
+/// Ports for this test target's servers: its own range below the kernel's ephemeral ports
+/// (NetLabSocketsTests 20000-23999, NetLabAppTests 24000-27999, NetlabCLITests 28000-32767),
+/// handed out in turn from a random start, so no two tests of the one test process (the
+/// targets run in parallel in it) are ever given the same port; each is checked free too.
+enum TestPorts {
+    private static let next = Mutex<Int>(0)
+
+    static func take(in range: ClosedRange<Int>, isFree: (UInt16) -> Bool) -> UInt16? {
+        for _ in 0..<range.count {
+            let port = next.withLock { next -> Int in
+                if next == 0 { next = Int.random(in: range) }
+                let port = next
+                next = next >= range.upperBound ? range.lowerBound : next + 1
+                return port
+            }
+            if isFree(UInt16(port)) { return UInt16(port) }
+        }
+        return nil
+    }
 }
 
 /// Starts `server` again on `port` right after a stop. Other tests in this process spawn

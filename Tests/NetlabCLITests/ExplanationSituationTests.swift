@@ -3,15 +3,7 @@ import Glibc
 import Testing
 
 /// A TCP port below Linux's ephemeral range (32768 up) that nothing uses now.
-func portBelowEphemeralRange() throws -> UInt16 {
-    for _ in 0..<200 {
-        let candidate = UInt16.random(in: 20000..<32000)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        if withLoopbackAddress(candidate, { bind(fd, $0, $1) }) == 0 { return candidate }
-    }
-    throw BackgroundError(message: "no free port below 32000")
-}
+func portBelowEphemeralRange() throws -> UInt16 { try freePort() }
 
 /// Each explanation next to the situation that produces it, through the binary. The wording
 /// was checked against tcpdump captures of the same situations (see the comments in

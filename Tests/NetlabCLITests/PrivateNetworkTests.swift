@@ -92,6 +92,10 @@ struct PrivateNetworkTests {
         try session.waitFor("the RST and the refusal") {
             $0.contains("wire RST/ACK 127.0.0.1:12000 > 127.0.0.1:") && $0.contains("Connection refused (ECONNREFUSED)")
         }
+        // Question 2 too: the datagram and the ICMP error that came back for it.
+        try session.typeLine(":proto udp")
+        try session.typeLine("hello")
+        try session.waitFor("the ICMP error") { $0.contains("wire ICMP port unreachable (for UDP 127.0.0.1:12000)") }
     }
 
     // The console in a private network with the student's programs beside it: the lab's

@@ -10,22 +10,28 @@ public struct CheckReport: Equatable, Sendable {
     /// Why no check could reach the server (nothing listening, an unknown host): the report
     /// card then says it once instead of once per check.
     public var unreachable: String?
+    /// The server was reached, then stopped accepting connections (it crashed, or serves one
+    /// client): when, and how many checks were not run. Said once, above the checks.
+    public var stopped: String?
 
-    public init(target: String, name: String? = nil, results: [CheckResult], unreachable: String? = nil) {
+    public init(target: String, name: String? = nil, results: [CheckResult], unreachable: String? = nil, stopped: String? = nil) {
         self.target = target
         self.name = name
         self.results = results
         self.unreachable = unreachable
+        self.stopped = stopped
     }
 
     /// `alice tcp 127.0.0.1:12000`: the name from a targets file, if any, and the target.
     public var label: String { (name.map { "\($0) " } ?? "") + target }
 
-    public var failed: Int { results.filter { !$0.passed }.count }
-    public var passed: Int { results.count - failed }
+    /// Checks that ran and failed (not those not run).
+    public var failed: Int { results.filter { !$0.passed && !$0.notRun }.count }
+    public var notRun: Int { results.filter(\.notRun).count }
+    public var passed: Int { results.filter(\.passed).count }
 
-    /// The exit code: failed checks, at most 63 (64 is bad usage).
-    public var exitCode: Int32 { Int32(min(failed, 63)) }
+    /// The exit code: checks not passed (failed or not run), at most 63 (64 is bad usage).
+    public var exitCode: Int32 { Int32(min(results.count - passed, 63)) }
 
     /// How many bytes of a message the report shows as hex.
     static let previewBytes = 32
@@ -56,8 +62,13 @@ public struct CheckReport: Equatable, Sendable {
                 + "0 of \(results.count) checks passed (none could reach the server)\n"
         }
         var lines = ["netlab check \(heading): \(passed) of \(results.count) checks passed"]
+        if let stopped { lines.append(Self.terminal(stopped)) }
         for result in results {
             lines.append("")
+            if result.notRun {
+                lines.append("NOT RUN  \(Self.terminal(result.name))")
+                continue
+            }
             lines.append("\(result.passed ? "PASS" : "FAIL")  \(Self.terminal(result.name))")
             if let problem = result.problem { lines.append("      problem:  \(Self.terminal(problem))") }
             lines.append("      sent:     \(Self.hexPreview(result.sent, total: result.sentCount))")
@@ -77,12 +88,13 @@ public struct CheckReport: Equatable, Sendable {
                 ("received_hex", .string(HexDump.hex(result.received))),
                 ("received_bytes", .number(Double(result.receivedCount))),
                 ("expected", .string(result.expected)), ("problem", result.problem.map { .string($0) } ?? .null),
-                ("why", .string(result.why)),
+                ("why", .string(result.why)), ("run", .bool(!result.notRun)),
             ])
         }
         return JSONValue.object([
             ("target", .string(target)), ("name", name.map { .string($0) } ?? .null),
-            ("passed", .number(Double(passed))), ("failed", .number(Double(failed))), ("checks", .array(checks)),
+            ("passed", .number(Double(passed))), ("failed", .number(Double(failed))), ("not_run", .number(Double(notRun))),
+            ("stopped", stopped.map { .string($0) } ?? .null), ("checks", .array(checks)),
         ]).text
     }
 
@@ -91,13 +103,19 @@ public struct CheckReport: Equatable, Sendable {
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>"]
         let tests = reports.reduce(0) { $0 + $1.results.count }
         let failures = reports.reduce(0) { $0 + $1.failed }
-        xml.append("<testsuites name=\"netlab check\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\">")
+        let skipped = reports.reduce(0) { $0 + $1.notRun }
+        xml.append(
+            "<testsuites name=\"netlab check\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\">")
         for report in reports {
             let suite = XMLText.escape(report.name.map { "\($0) (\(report.target))" } ?? report.target)
-            xml.append("  <testsuite name=\"\(suite)\" tests=\"\(report.results.count)\" failures=\"\(report.failed)\" errors=\"0\" skipped=\"0\">")
+            xml.append(
+                "  <testsuite name=\"\(suite)\" tests=\"\(report.results.count)\" failures=\"\(report.failed)\" errors=\"0\" "
+                    + "skipped=\"\(report.notRun)\">")
             for result in report.results {
                 xml.append("    <testcase classname=\"\(suite)\" name=\"\(XMLText.escape(result.name))\">")
-                if !result.passed {
+                if result.notRun {
+                    xml.append("      <skipped message=\"\(XMLText.escape(report.stopped ?? "not run"))\"/>")
+                } else if !result.passed {
                     let message = XMLText.escape(result.problem ?? "failed")
                     let body = XMLText.escape(result.details)
                     xml.append("      <failure message=\"\(message)\" type=\"netlab.check\">\(body)</failure>")
@@ -117,7 +135,13 @@ public struct CheckReport: Equatable, Sendable {
             .object([
                 ("name", .string(result.name)), ("score", .number(result.passed ? 1 : 0)), ("max_score", .number(1)),
                 ("status", .string(result.passed ? "passed" : "failed")),
-                ("output", .string((result.problem.map { "\($0)\n" } ?? "") + result.details)),
+                (
+                    "output",
+                    .string(
+                        result.notRun
+                            ? "not run: \(stopped ?? "the server had stopped")"
+                            : (result.problem.map { "\($0)\n" } ?? "") + result.details)
+                ),
             ])
         }
         return JSONValue.object([

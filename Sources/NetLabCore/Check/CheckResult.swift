@@ -18,6 +18,9 @@ public struct CheckResult: Equatable, Sendable {
     public var problem: String?
     /// Why the lab cares.
     public var why: String
+    /// Not run: the server had stopped accepting connections before this check (the report's
+    /// `stopped` says when); neither passed nor a failure of its own.
+    public var notRun = false
 
     /// What a report keeps of the bytes a server sent: enough to judge the lab's largest
     /// reply (64 KiB) with room to spare.

@@ -62,6 +62,24 @@ if mode == 'silent':
     threading.Event().wait(120)
     sys.exit(0)
 
+if mode in ('tcp-once', 'tcp-crash-empty', 'tcp-extra'):
+    # The lab's TCPServer.py shape, served in the foreground: 'tcp-once' answers one client
+    # and exits (a server without the loop); 'tcp-crash-empty' exits on an empty message (it
+    # indexes the first byte); 'tcp-extra' answers with one byte too many (a newline).
+    listener.listen(1)
+    print('port', port, flush=True)
+    while True:
+        conn, _ = listener.accept()
+        if mode == 'tcp-once':
+            listener.close()  # before the reply: no second client can be queued meanwhile
+        sentence = conn.recv(1024)
+        if mode == 'tcp-crash-empty':
+            sentence[0]  # IndexError on b'': the process dies
+        conn.send(sentence.upper() + (b'\n' if mode == 'tcp-extra' else b''))
+        conn.close()
+        if mode == 'tcp-once':
+            sys.exit(0)
+
 listener.listen(64)
 print('port', port, flush=True)
 while True:

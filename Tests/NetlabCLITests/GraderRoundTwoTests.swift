@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// Issue 27, first round: the grader makes no connection but its checks' own (a one-client
+/// server is not used up by a probe), a server that goes away is said once and the checks
+/// after it are not run (not failed), and a reply read is the same in every run.
+@Suite(.serialized) struct GraderRoundTwoTests {
+    func server(_ mode: String) throws -> (Background, UInt16) {
+        let server = try Background(python3, [fixture("HostileServer.py"), mode])
+        return (server, try server.port())
+    }
+
+    /// A server without its loop serves the first check, then is gone: one verdict for that,
+    /// five checks not run; before, an empty probe used its only connection and it scored 0.
+    @Test func aOneClientServerPassesItsFirstCheckAndTheRestAreNotRun() throws {
+        let (server, port) = try server("tcp-once")
+        let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1")
+        #expect(result.status == 5, "not passed: the five not run\n\(result.out)")
+        let lines = result.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first == "netlab check tcp 127.0.0.1:\(port): 1 of 6 checks passed")
+        #expect(
+            lines.dropFirst().first
+                == "the server stopped accepting connections after check 1 (it crashed, or it serves one client): connect() failed: "
+                + "Connection refused (ECONNREFUSED, errno 111); the 5 checks after it were not run")
+        #expect(result.out.contains("PASS  lowercase letters come back uppercase"))
+        #expect(result.out.components(separatedBy: "\nNOT RUN  ").count == 6, "five checks not run")
+        #expect(!result.out.contains("FAIL"), "nothing failed: the server was gone\n\(result.out)")
+        withExtendedLifetime(server) {}
+    }
+
+    /// A server that dies on the empty message: the checks before it pass, the empty message's
+    /// check fails on its own terms, the rest are not run; JUnit says skipped, not failed.
+    @Test func aCrashIsOneVerdictAndTheChecksAfterItAreSkipped() throws {
+        let (server, port) = try server("tcp-crash-empty")
+        let junit = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-\(UUID().uuidString).xml").path
+        defer { try? FileManager.default.removeItem(atPath: junit) }
+        let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1", "--junit", junit)
+        #expect(result.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): 2 of 6 checks passed\n"), "\(result.out)")
+        #expect(result.out.contains("the server stopped accepting connections after check 3 (it crashed, or it serves one client)"))
+        #expect(result.out.contains("FAIL  an empty message gets an empty reply and the connection closes"))
+        #expect(result.out.components(separatedBy: "\nNOT RUN  ").count == 4, "three checks not run\n\(result.out)")
+        #expect(result.status == 4)
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("tests=\"6\" failures=\"1\" errors=\"0\" skipped=\"3\""), "\(xml)")
+        #expect(xml.components(separatedBy: "<skipped message=\"the server stopped accepting connections after check 3").count == 4)
+        withExtendedLifetime(server) {}
+    }
+
+    /// A reply with one byte too many fails the first check in every run (it used to pass now
+    /// and then: the read stopped at the expected length).
+    @Test func tooMuchReplyFailsEveryTime() throws {
+        let (server, port) = try server("tcp-extra")
+        for _ in 0..<5 {
+            let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1")
+            let first = result.out.components(separatedBy: "\n\n").dropFirst().first ?? ""
+            #expect(first.hasPrefix("FAIL  lowercase letters come back uppercase"), "\(result.out)")
+            #expect(first.contains("problem:  33 bytes came back, expected 32"), "\(first)")
+        }
+        withExtendedLifetime(server) {}
+    }
+}
