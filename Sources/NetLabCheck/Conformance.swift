@@ -41,7 +41,14 @@ public enum Conformance {
         }
         if log.succeeded == 0 || first == 0 {
             var sentence = stop.description
-            if case .startServer = stop.remedy { sentence += "; start the server first, or check the host and port" }
+            if kind == .udp, stop.errnoValue == ECONNREFUSED {
+                // The check's socket is unconnected, as the lab's client's is, but asked to be told.
+                sentence +=
+                    " (and on netlab's, which asks to be told with IP_RECVERR; the lab's UDPClient.py would wait forever); "
+                    + "start the server first, or check the host and port"
+            } else if case .startServer = stop.remedy {
+                sentence += "; start the server first, or check the host and port"
+            }
             return CheckReport(target: target, name: name, results: results, unreachable: sentence)
         }
         for index in first..<results.count where results[index].problem == failure {

@@ -42,20 +42,29 @@ struct UDPChecks {
 
     private func datagram(_ name: String, _ message: [UInt8], expectation: String, why: String) -> CheckResult {
         let expected = Uppercase.apply(message)
+        func failed(_ problem: String, received: [UInt8] = []) -> CheckResult {
+            CheckResult(name: name, passed: false, sent: message, received: received, expected: expectation, problem: problem, why: why)
+        }
+        if let stop = log.stoppedBy { return failed(Conformance.describe(stop)) }
         do throws(SocketError) {
             let deadline = CheckSocket.deadline(options.timeout)
-            let socket = try CheckSocket.connect(host: host, port: port, type: .datagram, log: log, until: deadline)
-            try socket.send(message, until: deadline)
-            switch socket.receiveDatagram(until: deadline) {
+            let socket = try CheckSocket.datagram(host: host, port: port)
+            try socket.sendDatagram(message, until: deadline)
+            switch socket.receiveDatagramFrom(until: deadline) {
             case .none:
-                return CheckResult(
-                    name: name, passed: false, sent: message, received: [], expected: expectation,
-                    problem: "no reply within \(ClientFailure.format(options.timeout)) s", why: why)
+                return failed("no reply within \(ClientFailure.format(options.timeout)) s")
             case .failure(let error):
-                return CheckResult(
-                    name: name, passed: false, sent: message, received: [], expected: expectation,
-                    problem: Conformance.describe(error), why: why)
-            case .success(let reply):
+                // The ICMP error for the datagram (nothing listening there): every datagram
+                // check after it would get the same, so the report says it once.
+                if error.errnoValue == ECONNREFUSED { log.stoppedBy = error }
+                return failed(Conformance.describe(error))
+            case .success(let (reply, sender)):
+                log.succeeded += 1
+                if sender != socket.peer {
+                    return failed(
+                        "the reply came from \(sender), not from \(socket.peer) where the datagram went: the lab's UDPClient.py "
+                            + "takes it (recvfrom() accepts any sender), a connected UDP client never sees it", received: reply)
+                }
                 let problem: String? =
                     reply == expected
                     ? nil
@@ -67,9 +76,7 @@ struct UDPChecks {
                     problem: problem, why: why)
             }
         } catch {
-            return CheckResult(
-                name: name, passed: false, sent: message, received: [], expected: expectation,
-                problem: Conformance.describe(error), why: why)
+            return failed(Conformance.describe(error))
         }
     }
 
@@ -79,6 +86,11 @@ struct UDPChecks {
         let why = "a UDP server answers each datagram to the address recvfrom() gave with it: many clients share one socket"
         let first = Array("first client".utf8)
         let second = Array("second client".utf8)
+        if let stop = log.stoppedBy {
+            return CheckResult(
+                name: name, passed: false, sent: first + second, received: [], expected: expectation,
+                problem: Conformance.describe(stop), why: why)
+        }
         do throws(SocketError) {
             let deadline = CheckSocket.deadline(options.timeout)
             let a = try CheckSocket.connect(host: host, port: port, type: .datagram, log: log, until: deadline)

@@ -7,10 +7,66 @@ import NetLabCore
 package final class CheckSocket {
     package let fd: Int32
     package let peer: Endpoint
+    /// An unconnected datagram socket's destination (`datagram(host:port:)`).
+    private var target: SocketAddress?
 
     private init(fd: Int32, peer: Endpoint) {
         self.fd = fd
         self.peer = peer
+    }
+
+    /// An unconnected UDP socket for `host`:`port`, as the lab's UDPClient.py has: a reply
+    /// is taken from any sender (and the sender named), and with IP_RECVERR the ICMP error
+    /// for a datagram is still reported to it (an unconnected socket is otherwise not told).
+    package static func datagram(host: String, port: UInt16) throws(SocketError) -> CheckSocket {
+        let address = try Resolver.resolve(host: host, port: port, type: .datagram)[0]
+        let fd = try Syscall.socket(family: address.family, type: .datagram)
+        var on: Int32 = 1
+        let v6 = address.family == AF_INET6
+        // IPV6_RECVERR is 25, IP_RECVERR 11 (linux/in6.h, linux/in.h).
+        _ = setsockopt(fd, v6 ? Int32(IPPROTO_IPV6) : Int32(IPPROTO_IP), v6 ? 25 : 11, &on, 4)
+        let socket = CheckSocket(fd: fd, peer: address.endpoint)
+        socket.target = address
+        return socket
+    }
+
+    /// Sends one datagram to the unconnected socket's destination.
+    package func sendDatagram(_ bytes: [UInt8], until deadline: UInt64) throws(SocketError) {
+        guard let target else { return try send(bytes, until: deadline) }
+        while true {
+            guard wait(for: Int16(POLLOUT), until: deadline) else { throw .errno(.sendto, ETIMEDOUT, endpoint: peer) }
+            let sent = try Syscall.nonBlocking(.sendto, endpoint: peer) {
+                bytes.withUnsafeBytes { buffer in
+                    target.withSockaddr { Glibc.sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, $1) }
+                }
+            }
+            if sent != nil { return }
+        }
+    }
+
+    /// One datagram and who sent it, or nil by the deadline.
+    package func receiveDatagramFrom(until deadline: UInt64) -> Result<(bytes: [UInt8], from: Endpoint), SocketError>? {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            guard wait(for: Int16(POLLIN), until: deadline) else { return nil }
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            do throws(SocketError) {
+                let count = try Syscall.nonBlocking(.recvfrom, endpoint: peer) {
+                    buffer.withUnsafeMutableBytes { bytes in
+                        withUnsafeMutablePointer(to: &storage) {
+                            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                                Glibc.recvfrom(fd, bytes.baseAddress, bytes.count, 0, $0, &length)
+                            }
+                        }
+                    }
+                }
+                guard let count else { continue }
+                return .success((Array(buffer[0..<count]), SocketAddress(storage: storage, length: length).endpoint))
+            } catch {
+                return .failure(error)
+            }
+        }
     }
 
     deinit { Syscall.close(fd) }

@@ -3,6 +3,14 @@ import NetLabCore
 
 /// Host names and literals to socket addresses, through getaddrinfo.
 enum Resolver {
+    /// An IPv4 or IPv6 address written out (`127.0.0.1`, `::1`), not a name.
+    static func isLiteral(_ host: String?) -> Bool {
+        guard let host else { return false }
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+
     /// The addresses for `host` (a name, `localhost`, an IPv4 or IPv6 literal) and `port`,
     /// in the order the system prefers. `passive` with a nil host means "every local address".
     static func resolve(
@@ -11,7 +19,9 @@ enum Resolver {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = type.rawValue
-        hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : AI_ADDRCONFIG)
+        // AI_ADDRCONFIG only for names: it drops IPv6 answers on a machine whose only IPv6
+        // address is the loopback's, and a literal (`::1`) then resolved to nothing at all.
+        hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : isLiteral(host) ? AI_NUMERICHOST : AI_ADDRCONFIG)
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         if status != 0 {

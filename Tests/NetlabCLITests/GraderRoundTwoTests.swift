@@ -58,4 +58,46 @@ import Testing
         }
         withExtendedLifetime(server) {}
     }
+
+    /// A UDP server that answers from another socket (another port): said as it is, not
+    /// "no reply" (the lab's client, which calls recvfrom(), takes such a reply).
+    @Test func aUDPReplyFromAnotherPortIsNamed() throws {
+        let script = """
+            import socket
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', 0))
+            other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); other.bind(('127.0.0.1', 0))
+            print('port', s.getsockname()[1], flush=True)
+            while True:
+                m, a = s.recvfrom(65535); other.sendto(m.upper(), a)
+            """
+        let server = try Background(python3, ["-c", script])
+        let port = try server.port()
+        let result = try netlab("check", "udp", "127.0.0.1", String(port), "--timeout", "1")
+        let first = result.out.components(separatedBy: "\n\n").dropFirst().first ?? ""
+        #expect(first.hasPrefix("FAIL  lowercase letters come back uppercase"), "\(result.out)")
+        #expect(first.contains("problem:  the reply came from 127.0.0.1:"), "\(first)")
+        #expect(
+            first.contains(
+                ", not from 127.0.0.1:\(port) where the datagram went: the lab's UDPClient.py takes it (recvfrom() accepts any "
+                    + "sender), a connected UDP client never sees it"))
+        #expect(first.contains("received: 48 45 4c 4c 4f"), "the reply is shown: \(first)")
+        withExtendedLifetime(server) {}
+    }
+
+    /// Nothing on the UDP port: one line from the ICMP error, at once (it took a timeout per
+    /// check: the datagrams were sent, and nothing said why no reply came).
+    @Test func noUDPServerIsOneVerdict() throws {
+        let port = try freePort()
+        let started = Date()
+        let result = try netlab("check", "udp", "127.0.0.1", String(port), "--timeout", "2")
+        #expect(Date().timeIntervalSince(started) < 2, "no check waited for its timeout")
+        #expect(result.status == 6)
+        #expect(
+            result.out
+                == "netlab check udp 127.0.0.1:\(port): no server to check: recvfrom() failed: Connection refused (ECONNREFUSED, "
+                + "errno 111): nothing is listening on 127.0.0.1:\(port): its host answered with ICMP port unreachable, which Linux "
+                + "reports on a connected UDP socket (and on netlab's, which asks to be told with IP_RECVERR; the lab's UDPClient.py "
+                + "would wait forever); start the server first, or check the host and port\n"
+                + "0 of 6 checks passed (none could reach the server)\n\n")
+    }
 }
