@@ -26,13 +26,14 @@ public enum Conformance {
     public static func run(_ kind: LabEvent.Engine, host: String, port: UInt16, options: Options = Options(), name: String? = nil) -> CheckReport {
         let target = "\(kind.rawValue.lowercased()) \(Endpoint(host: host, port: port))"
         let log = CheckSocket.ConnectionLog()
-        var results: [CheckResult] =
-            switch kind {
-            case .tcp: TCPChecks(host: host, port: port, options: options, log: log).all()
-            case .udp: UDPChecks(host: host, port: port, options: options, log: log).all()
-            case .http: HTTPChecks(host: host, port: port, options: options, log: log).all()
-            }
-        guard let stop = log.stoppedBy else { return CheckReport(target: target, name: name, results: results) }
+        var note: String?
+        var results: [CheckResult]
+        switch kind {
+        case .tcp: results = TCPChecks(host: host, port: port, options: options, log: log).all()
+        case .udp: results = UDPChecks(host: host, port: port, options: options, log: log).all()
+        case .http: (results, note) = HTTPChecks(host: host, port: port, options: options, log: log).allWithNote()
+        }
+        guard let stop = log.stoppedBy else { return CheckReport(target: target, name: name, results: results, stopped: note) }
         // Every check from the one that could not connect on failed the same way at once: one
         // cause, said once. Never reached: nothing to check. Reached before: the server went away.
         let failure = describe(stop)

@@ -10,10 +10,38 @@ struct HTTPChecks {
     /// The connections made so far (a failed one stops the rest).
     let log: CheckSocket.ConnectionLog
 
-    func all() -> [CheckResult] {
-        var checks = [statusLine(), contentLength(), contentType(), notFound(), noEscape(), head(), connectionClose(), pieces()]
-        if let link = options.escapeLink { checks.append(symlink(link)) }
-        return checks
+    /// Set when the server answered 404 for `htmlPath`: the checks that need the file are
+    /// not run (nothing is judged on a 404 page as if it were the file), and the report says
+    /// so once.
+    var fileMissing = false
+
+    func all() -> [CheckResult] { allWithNote().results }
+
+    /// The checks, and why some were not run (the file is missing), if they were not.
+    func allWithNote() -> (results: [CheckResult], note: String?) {
+        let (first, status) = statusLine()
+        var checks = self
+        checks.fileMissing = status == 404
+        var results = [
+            first, checks.contentLength(), checks.contentType(), checks.notFound(), checks.noEscape(), checks.head(),
+            checks.connectionClose(), checks.pieces(),
+        ]
+        if let link = options.escapeLink { results.append(checks.symlink(link)) }
+        guard checks.fileMissing else { return (results, nil) }
+        let skipped = results.filter(\.notRun).count
+        let file = options.htmlPath.split(separator: "/").last.map(String.init) ?? options.htmlPath
+        return (
+            results,
+            "the server answered 404 Not Found for \(options.htmlPath): put \(file) in the folder the server serves "
+                + "(or name a file it has with --path); the \(skipped) checks that need the file were not run"
+        )
+    }
+
+    /// A check that needs the file, not run because the server does not have it.
+    private func skipped(_ name: String, expectation: String, why: String) -> CheckResult {
+        var result = CheckResult(name: name, passed: false, sent: [], received: [], expected: expectation, why: why)
+        result.notRun = true
+        return result
     }
 
     private var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
@@ -37,14 +65,24 @@ struct HTTPChecks {
         let deadline = CheckSocket.deadline(options.timeout + options.pause * Double(max(0, pieces.count - 1)))
         do throws(SocketError) {
             let socket = try CheckSocket.connect(host: host, port: port, type: .stream, log: log, until: deadline)
+            var sendFailure: SocketError?
             for (index, piece) in pieces.enumerated() {
                 if index > 0 { usleep(UInt32(options.pause * 1e6)) }
-                try socket.send(piece, until: deadline)
+                do throws(SocketError) {
+                    try socket.send(piece, until: deadline)
+                } catch {
+                    sendFailure = error
+                    break
+                }
             }
+            // What the server sent before a send failed (it answered early and closed) is read
+            // all the same: it is what the student needs to see.
             let reply = socket.receive(until: deadline)
-            return Fetched(
-                bytes: reply.bytes, count: reply.count, closed: reply.closed, problem: reply.error.map(Conformance.describe),
-                cut: reply.cut)
+            var problem = reply.error.map(Conformance.describe)
+            if let sendFailure {
+                problem = "\(Conformance.describe(sendFailure)) after the server sent \(reply.count) bytes"
+            }
+            return Fetched(bytes: reply.bytes, count: reply.count, closed: reply.closed, problem: problem, cut: reply.cut)
         } catch {
             return Fetched(problem: Conformance.describe(error))
         }
@@ -57,7 +95,10 @@ struct HTTPChecks {
         var problem = reply.problem
         if problem == nil {
             if reply.count == 0 {
-                problem = "no response within \(ClientFailure.format(options.timeout)) s"
+                problem =
+                    reply.closed
+                    ? "the server closed the connection without a response"
+                    : "no response within \(ClientFailure.format(options.timeout)) s"
             } else if let response = HTTPClientMessage.split(reply.bytes) {
                 problem = judge(response, reply)
             } else {
@@ -84,19 +125,25 @@ struct HTTPChecks {
         _ method: String, _ path: String, _ name: String, expectation: String, why: String,
         _ judge: (HTTPClientMessage.Response, Fetched) -> String?
     ) -> CheckResult {
+        if fileMissing && path == options.htmlPath { return skipped(name, expectation: expectation, why: why) }
         let sent = request(method, path)
         return result(name, sent: sent, reply: fetch([sent]), expectation: expectation, why: why, judge)
     }
 
-    private func statusLine() -> CheckResult {
+    /// The first request: the lab's file, its status line and line endings. Its status also
+    /// says whether the server has the file at all.
+    private func statusLine() -> (CheckResult, status: Int?) {
         let sent = request("GET", options.htmlPath)
         let reply = fetch([sent])  // the raw bytes are needed: the parsed head hides the line endings
-        return result(
+        let status = HTTPClientMessage.split(reply.bytes)?.status
+        let check = result(
             "the status line and every header line end in CRLF", sent: sent, reply: reply,
             expectation: "HTTP/1.x 200 ..., each line of the head ending in \\r\\n, then an empty line",
             why: "HTTP's lines end in CR LF (RFC 9112); a browser forgives a bare \\n, other clients and proxies do not"
         ) { response, _ in
-            guard response.statusLine.hasPrefix("HTTP/1."), response.status == 200 else {
+            // A 404 for the file is the report's one sentence about it; the line endings are
+            // judged on the 404's head all the same.
+            guard response.statusLine.hasPrefix("HTTP/1."), response.status == 200 || response.status == 404 else {
                 return "the status line is \"\(Self.quote(response.statusLine))\", expected HTTP/1.x 200 for \(options.htmlPath)"
             }
             let head = reply.bytes.prefix(HTTPClientMessage.headEnd(reply.bytes) ?? reply.bytes.count)
@@ -105,6 +152,7 @@ struct HTTPChecks {
             }
             return nil
         }
+        return (check, status)
     }
 
     private func contentLength() -> CheckResult {
@@ -190,6 +238,11 @@ struct HTTPChecks {
     }
 
     private func connectionClose() -> CheckResult {
+        if fileMissing {
+            return skipped(
+                "Connection: close is honoured", expectation: "the response, then the server closes the connection",
+                why: "a client that asked to close waits for the end of the connection to know the response is complete")
+        }
         let sent = request("GET", options.htmlPath)
         let reply = fetch([sent])
         return CheckResult(
@@ -201,6 +254,12 @@ struct HTTPChecks {
     }
 
     private func pieces() -> CheckResult {
+        if fileMissing {
+            return skipped(
+                "a request that arrives in three pieces is answered", expectation: "HTTP/1.x 200, as for the request in one piece",
+                why: "TCP may deliver a request in several segments: a server that parses what its first recv() "
+                    + "returned answers a request it has not read yet")
+        }
         let whole = request("GET", options.htmlPath)
         let parts = [Array(whole[0..<5]), Array(whole[5..<20]), Array(whole[20...])]
         let reply = fetch(parts)

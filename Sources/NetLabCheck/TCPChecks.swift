@@ -175,8 +175,10 @@ struct TCPChecks {
         return exchange(
             "a 64 KiB message comes back whole", pieces: [message], finish: true, expected: Uppercase.apply(message),
             expectation: "all 65,536 bytes back, uppercased",
-            why: "TCP is a byte stream: one recv() returns what has arrived so far (at most its buffer size), "
-                + "so a server must loop until the client closes")
+            why: "TCP is a byte stream: one recv() returns what has arrived so far (at most its buffer size), so a server "
+                + "must keep calling recv() and send back all it read; echoing each piece as it comes works with any client, "
+                + "waiting for recv() to return 0 only with one that closes its side first (this check does, the lab's "
+                + "TCPClient.py does not)")
     }
 
     private func pieces() -> CheckResult {

@@ -55,6 +55,11 @@ import Testing
             let first = result.out.components(separatedBy: "\n\n").dropFirst().first ?? ""
             #expect(first.hasPrefix("FAIL  lowercase letters come back uppercase"), "\(result.out)")
             #expect(first.contains("problem:  33 bytes came back, expected 32"), "\(first)")
+            // The 64 KiB check's advice names the way that works with the lab's client too.
+            #expect(
+                result.out.contains(
+                    "echoing each piece as it comes works with any client, waiting for recv() to return 0 only with one that "
+                        + "closes its side first (this check does, the lab's TCPClient.py does not)"))
         }
         withExtendedLifetime(server) {}
     }
@@ -99,5 +104,41 @@ import Testing
                 + "reports on a connected UDP socket (and on netlab's, which asks to be told with IP_RECVERR; the lab's UDPClient.py "
                 + "would wait forever); start the server first, or check the host and port\n"
                 + "0 of 6 checks passed (none could reach the server)\n\n")
+    }
+
+    /// A web server without the lab's file: one sentence, the checks that need the file not
+    /// run (Content-Length and Content-Type used to "pass" on the 404 page).
+    @Test func aMissingFileIsOneSentence() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-empty-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let port = try freePort()
+        let server = try Background.netlab("http-server", "--host", "127.0.0.1", "--port", String(port), "--root", folder)
+        defer {
+            kill(server.process.processIdentifier, SIGTERM)
+            server.process.waitUntilExit()
+        }
+        _ = try server.line(containing: "istening", orContaining: "istening")
+        let result = try netlab("check", "http", "127.0.0.1", String(port), "--timeout", "1")
+        let lines = result.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first == "netlab check http 127.0.0.1:\(port): 3 of 8 checks passed", "\(result.out)")
+        #expect(
+            lines.dropFirst().first
+                == "the server answered 404 Not Found for /HelloWorld.html: put HelloWorld.html in the folder the server serves "
+                + "(or name a file it has with --path); the 5 checks that need the file were not run")
+        #expect(result.out.contains("NOT RUN  Content-Length equals the body\n"))
+        #expect(result.out.contains("NOT RUN  Content-Type is text/html for an .html file\n"))
+        #expect(result.out.contains("PASS  a missing file is 404 with a body"))
+        #expect(!result.out.contains("FAIL"), "\(result.out)")
+        #expect(result.status == 5)
+    }
+
+    /// A server that reads the request and closes: said so, not "no response within 1 s".
+    @Test func aServerThatClosesAtOnceIsSaidSo() throws {
+        let (server, port) = try server("http-close")
+        let result = try netlab("check", "http", "127.0.0.1", String(port), "--timeout", "1")
+        #expect(result.out.contains("problem:  the server closed the connection without a response"), "\(result.out)")
+        #expect(!result.out.contains("no response within"), "\(result.out)")
+        withExtendedLifetime(server) {}
     }
 }

@@ -10,8 +10,9 @@ public struct CheckReport: Equatable, Sendable {
     /// Why no check could reach the server (nothing listening, an unknown host): the report
     /// card then says it once instead of once per check.
     public var unreachable: String?
-    /// The server was reached, then stopped accepting connections (it crashed, or serves one
-    /// client): when, and how many checks were not run. Said once, above the checks.
+    /// Why some checks were not run, said once above the checks: the server was reached, then
+    /// stopped accepting connections (it crashed, or serves one client), or it lacks the file
+    /// those checks need.
     public var stopped: String?
 
     public init(target: String, name: String? = nil, results: [CheckResult], unreachable: String? = nil, stopped: String? = nil) {

@@ -42,6 +42,8 @@ def serve(conn):
             conn.recv(65536)
             status = 'HTTP/1.1 200 \x1b]0;pwned\x07\x1b[2J\ufffe\u202e OK'.encode()
             conn.sendall(status + b'\r\nContent-Type: \x1b]52;c;cHduZWQ=\x07\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi')
+        elif mode == 'http-close':
+            conn.recv(65536)  # reads the request, closes without a word
         elif mode == 'tcp-reset':
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
         conn.close()
