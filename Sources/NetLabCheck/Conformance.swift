@@ -24,8 +24,15 @@ public enum Conformance {
     /// Runs every check of `kind` against `host`:`port`. No connection is made but the checks'
     /// own: a server that serves one client, or one request, is not used up by a probe.
     public static func run(_ kind: LabEvent.Engine, host: String, port: UInt16, options: Options = Options(), name: String? = nil) -> CheckReport {
+        run(kind, host: host, port: port, options: options, name: name, log: CheckSocket.ConnectionLog())
+    }
+
+    /// `log`: the connection made beforehand for the first check, or why none could be
+    /// (`--targets` connects to every server at once).
+    static func run(
+        _ kind: LabEvent.Engine, host: String, port: UInt16, options: Options, name: String?, log: CheckSocket.ConnectionLog
+    ) -> CheckReport {
         let target = "\(kind.rawValue.lowercased()) \(Endpoint(host: host, port: port))"
-        let log = CheckSocket.ConnectionLog()
         var note: String?
         var results: [CheckResult]
         switch kind {
@@ -68,13 +75,27 @@ public enum Conformance {
         parallel: Int = 8
     ) -> [CheckReport] {
         let reports = ReportSlots(count: targets.count)
+        // Every stream server is connected to at once, so a room of hosts that never answer
+        // costs about one timeout; each connection made is its first check's.
+        let streams = targets.indices.filter { targets[$0].kind != .udp }
+        let made = CheckSocket.connectAll(streams.map { (targets[$0].host, targets[$0].port) }, timeout: options.timeout)
+        var logs = targets.map { _ in CheckSocket.ConnectionLog() }
+        for (index, outcome) in zip(streams, made) {
+            switch outcome {
+            case .success(let socket): logs[index].preconnected = socket
+            case .failure(let error) where CheckSocket.noOneAccepting(error): logs[index].stoppedBy = error
+            case .failure: break  // a reset: the first check tries again and fails on its own terms
+            }
+        }
         let gate = DispatchSemaphore(value: max(1, parallel))
         let group = DispatchGroup()
         for (index, target) in targets.enumerated() {
             gate.wait()
             group.enter()
+            let log = LogBox(logs[index])
             DispatchQueue.global().async {
-                reports.set(index, run(target.kind, host: target.host, port: target.port, options: options, name: target.name))
+                reports.set(
+                    index, run(target.kind, host: target.host, port: target.port, options: options, name: target.name, log: log.log))
                 gate.signal()
                 group.leave()
             }
@@ -87,6 +108,13 @@ public enum Conformance {
     static let message = Array("hello, welcome to the socket lab".utf8)
 
     static func describe(_ error: SocketError) -> String { "\(error.operation)() failed: \(error.summary)" }
+}
+
+/// A server's connection log handed to the thread that checks it (and used there only).
+private struct LogBox: @unchecked Sendable {
+    // @unchecked: made before the hand-over, touched by the one thread after it.
+    let log: CheckSocket.ConnectionLog
+    init(_ log: CheckSocket.ConnectionLog) { self.log = log }
 }
 
 /// Reports filled in from several threads.

@@ -80,6 +80,15 @@ package final class CheckSocket {
         until deadline: UInt64
     ) throws(SocketError) -> CheckSocket {
         if let known = log?.stoppedBy { throw known }
+        if let log, let ready = log.preconnected {
+            log.preconnected = nil
+            // Made while the servers before it were checked: used unless the server closed it
+            // meanwhile (an idle timeout), in which case a new one is made.
+            if !ready.closedByPeer {
+                log.succeeded += 1
+                return ready
+            }
+        }
         do {
             let socket = try open(host: host, port: port, type: type, until: deadline)
             log?.succeeded += 1
@@ -94,7 +103,7 @@ package final class CheckSocket {
     }
 
     /// Refused, no answer by the deadline, no route, or no such host.
-    static func noOneAccepting(_ error: SocketError) -> Bool {
+    package static func noOneAccepting(_ error: SocketError) -> Bool {
         if error.operation == .getaddrinfo { return true }
         guard let value = error.errnoValue else { return false }
         return [ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL].contains(value)
@@ -121,7 +130,87 @@ package final class CheckSocket {
     package final class ConnectionLog {
         package var succeeded = 0
         package var stoppedBy: SocketError?
+        /// A connection made beforehand (`connectAll`), used by the first check that connects.
+        package var preconnected: CheckSocket?
         package init() {}
+    }
+
+    /// Connects to each server, many at once (non-blocking connects and one poll per batch),
+    /// each within `timeout`, and keeps what it made: the connection, for the server's first
+    /// check to use (a server that takes one client is not used up by a probe), or the error.
+    /// So a room of hosts that never answer costs about one timeout, not one per host. At most
+    /// `keep` connections are kept open at once; past that a made one is closed again.
+    package static func connectAll(
+        _ servers: [(host: String, port: UInt16)], timeout: Double,
+        batch: Int = max(16, min(1024, DescriptorLimit.current / 2 - 32)), keep: Int = max(16, DescriptorLimit.current / 4)
+    ) -> [Result<CheckSocket?, SocketError>] {
+        var outcomes = [Result<CheckSocket?, SocketError>](repeating: .success(nil), count: servers.count)
+        var kept = 0
+        func made(_ index: Int, _ fd: Int32, _ peer: Endpoint) {
+            if kept < keep {
+                outcomes[index] = .success(CheckSocket(fd: fd, peer: peer))
+                kept += 1
+            } else {
+                Syscall.close(fd)
+            }
+        }
+        var start = 0
+        while start < servers.count {
+            let end = min(start + batch, servers.count)
+            let deadline = deadline(timeout)
+            var pending: [(index: Int, fd: Int32, peer: Endpoint)] = []
+            for index in start..<end {
+                do throws(SocketError) {
+                    let address = try Resolver.resolve(host: servers[index].host, port: servers[index].port, type: .stream)[0]
+                    let fd = try Syscall.socket(family: address.family, type: .stream)
+                    if address.withSockaddr({ Glibc.connect(fd, $0, $1) }) == 0 {
+                        made(index, fd, address.endpoint)
+                    } else if errno == EINPROGRESS {
+                        pending.append((index, fd, address.endpoint))
+                    } else {
+                        outcomes[index] = .failure(.errno(.connect, errno, endpoint: address.endpoint))
+                        Syscall.close(fd)
+                    }
+                } catch {
+                    outcomes[index] = .failure(error)
+                }
+            }
+            while !pending.isEmpty {
+                let now = DispatchTime.now().uptimeNanoseconds
+                var entries = pending.map { pollfd(fd: $0.fd, events: Int16(POLLOUT), revents: 0) }
+                let ready = now < deadline ? poll(&entries, nfds_t(entries.count), Int32(min(Double(deadline - now) / 1e6 + 1, 60_000))) : 0
+                if ready < 0 && errno == EINTR { continue }
+                var waiting: [(index: Int, fd: Int32, peer: Endpoint)] = []
+                for (entry, item) in zip(entries, pending) {
+                    if entry.revents != 0 {
+                        let pendingError = Syscall.pendingError(item.fd)
+                        if pendingError != 0 {
+                            outcomes[item.index] = .failure(.errno(.connect, pendingError, endpoint: item.peer))
+                            Syscall.close(item.fd)
+                        } else {
+                            made(item.index, item.fd, item.peer)
+                        }
+                    } else if ready <= 0 {
+                        outcomes[item.index] = .failure(.errno(.connect, ETIMEDOUT, endpoint: item.peer))
+                        Syscall.close(item.fd)
+                    } else {
+                        waiting.append(item)
+                    }
+                }
+                pending = waiting
+            }
+            start = end
+        }
+        return outcomes
+    }
+
+    /// Whether the server closed this (idle) connection already: end of file or a reset waiting.
+    var closedByPeer: Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, 0) > 0 else { return false }
+        if entry.revents & Int16(POLLHUP | POLLERR) != 0 { return true }
+        var byte: UInt8 = 0
+        return Glibc.recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) <= 0
     }
 
     package static func deadline(_ seconds: Double) -> UInt64 {

@@ -141,4 +141,24 @@ import Testing
         #expect(!result.out.contains("no response within"), "\(result.out)")
         withExtendedLifetime(server) {}
     }
+
+    /// A class run connects to every server at once (a room of hosts that never answer costs
+    /// one timeout) and gives each connection to the server's first check: a one-client server
+    /// scores its first check there too, and nothing listening is one line.
+    @Test func aClassRunUsesEachServersFirstConnectionForItsFirstCheck() throws {
+        let (once, port) = try server("tcp-once")
+        let nobody = try freePort()
+        let targets = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: targets) }
+        try "alice tcp 127.0.0.1 \(port)\nbob tcp 127.0.0.1 \(nobody)\n".write(toFile: targets, atomically: true, encoding: .utf8)
+        let result = try netlab("check", "--targets", targets, "--timeout", "1")
+        let rows = result.out.split(separator: "\n").map(String.init)
+        #expect(
+            rows.contains {
+                $0.hasPrefix("alice tcp 127.0.0.1:\(port)") && $0.contains("1/6") && $0.contains("then it stopped accepting connections (5 not run)")
+            }, "\(result.out)")
+        #expect(rows.contains { $0.hasPrefix("bob tcp 127.0.0.1:\(nobody)") && $0.contains("0/6") }, "\(result.out)")
+        #expect(result.status == 11, "5 not run and 6 not reached")
+        withExtendedLifetime(once) {}
+    }
 }
