@@ -273,7 +273,11 @@ public final class ConsoleApp {
             case .check(let engine, let host, let port):
                 // Off the main queue: the checks wait for replies (seconds when nobody answers).
                 DispatchQueue.global().async { [weak self] in
-                    let report = Conformance.run(engine, host: host, port: port)
+                    // Every check (the strict rubric): in the console a student wants to learn
+                    // all a server gets wrong, not only what a grade counts.
+                    var options = Conformance.Options()
+                    options.rubric = .strict
+                    let report = Conformance.run(engine, host: host, port: port, options: options)
                     DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.checked(report)) } }
                 }
             case .quit:

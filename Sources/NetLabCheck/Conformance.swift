@@ -17,6 +17,8 @@ public enum Conformance {
         /// HTTP: the name of a symbolic link in the served folder that points outside it, if
         /// the teacher made one; the check then asks for it and expects a refusal.
         public var escapeLink: String?
+        /// Which checks run and what each is worth (the lab sheet's, unless told otherwise).
+        public var rubric = Rubric.lab
 
         public init() {}
     }
@@ -35,18 +37,23 @@ public enum Conformance {
         let target = "\(kind.rawValue.lowercased()) \(Endpoint(host: host, port: port))"
         var note: String?
         var results: [CheckResult]
+        let items = options.rubric.items[kind] ?? []
         switch kind {
-        case .tcp: results = TCPChecks(host: host, port: port, options: options, log: log).all()
-        case .udp: results = UDPChecks(host: host, port: port, options: options, log: log).all()
-        case .http: (results, note) = HTTPChecks(host: host, port: port, options: options, log: log).allWithNote()
+        case .tcp: results = TCPChecks(host: host, port: port, options: options, log: log).run(items)
+        case .udp: results = UDPChecks(host: host, port: port, options: options, log: log).run(items)
+        case .http: (results, note) = HTTPChecks(host: host, port: port, options: options, log: log).run(items)
         }
-        guard let stop = log.stoppedBy else { return CheckReport(target: target, name: name, results: results, stopped: note) }
+        let rubric = options.rubric.name
+        func report(unreachable: String? = nil, stopped: String? = nil) -> CheckReport {
+            var report = CheckReport(target: target, name: name, results: results, unreachable: unreachable, stopped: stopped)
+            report.rubric = rubric
+            return report
+        }
+        guard let stop = log.stoppedBy else { return report(stopped: note) }
         // Every check from the one that could not connect on failed the same way at once: one
         // cause, said once. Never reached: nothing to check. Reached before: the server went away.
         let failure = describe(stop)
-        guard let first = results.firstIndex(where: { $0.problem == failure }) else {
-            return CheckReport(target: target, name: name, results: results)
-        }
+        guard let first = results.firstIndex(where: { $0.problem == failure }) else { return report() }
         if log.succeeded == 0 || first == 0 {
             var sentence = stop.description
             if kind == .udp, stop.errnoValue == ECONNREFUSED {
@@ -57,16 +64,21 @@ public enum Conformance {
             } else if case .startServer = stop.remedy {
                 sentence += "; start the server first, or check the host and port"
             }
-            return CheckReport(target: target, name: name, results: results, unreachable: sentence)
+            return report(unreachable: sentence)
+        }
+        // `again` asks exactly whether a second client is served: it fails, saying so.
+        for index in first..<results.count where results[index].problem == failure && results[index].key == "again" {
+            results[index].problem = "the server stopped accepting connections after the client before (\(failure)): accept() belongs in a loop"
         }
         for index in first..<results.count where results[index].problem == failure {
             results[index].notRun = true
         }
-        let left = results.count - first
+        let left = results[first...].filter(\.notRun).count
+        guard left > 0 else { return report() }
         let stopped =
             "the server stopped accepting connections after check \(first) (it crashed, or it serves one client): \(failure); "
             + "the \(left == 1 ? "check" : "\(left) checks") after it \(left == 1 ? "was" : "were") not run"
-        return CheckReport(target: target, name: name, results: results, stopped: stopped)
+        return report(stopped: stopped)
     }
 
     /// Many servers at once, `parallel` at a time; reports in the order given.

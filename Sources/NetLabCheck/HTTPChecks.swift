@@ -10,31 +10,65 @@ struct HTTPChecks {
     /// The connections made so far (a failed one stops the rest).
     let log: CheckSocket.ConnectionLog
 
-    /// Set when the server answered 404 for `htmlPath`: the checks that need the file are
-    /// not run (nothing is judged on a 404 page as if it were the file), and the report says
-    /// so once.
-    var fileMissing = false
+    /// Whether the server answered 404 for `htmlPath` (the first check that asks for it
+    /// says): the checks that need the file are then not run (nothing is judged on a 404 page
+    /// as if it were the file), and the report says so once.
+    final class FileSeen {
+        var missing = false
+    }
+    let seen = FileSeen()
 
-    func all() -> [CheckResult] { allWithNote().results }
+    private var fileMissing: Bool { seen.missing }
 
-    /// The checks, and why some were not run (the file is missing), if they were not.
-    func allWithNote() -> (results: [CheckResult], note: String?) {
-        let (first, status) = statusLine()
-        var checks = self
-        checks.fileMissing = status == 404
-        var results = [
-            first, checks.contentLength(), checks.contentType(), checks.notFound(), checks.noEscape(), checks.head(),
-            checks.connectionClose(), checks.pieces(),
-        ]
-        if let link = options.escapeLink { results.append(checks.symlink(link)) }
-        guard checks.fileMissing else { return (results, nil) }
+    /// Each check by its key (`Rubric.keys[.http]` names them in this order).
+    private static let catalog: [String: @Sendable (HTTPChecks) -> CheckResult] = [
+        "crlf": { $0.statusLine() }, "served": { $0.served() }, "length": { $0.contentLength() }, "type": { $0.contentType() },
+        "404": { $0.notFound() }, "escape": { $0.noEscape() }, "head": { $0.head() }, "close": { $0.connectionClose() },
+        "pieces": { $0.pieces() }, "symlink": { checks in checks.symlink(checks.options.escapeLink ?? "") },
+    ]
+
+    /// The rubric's checks, in its order, each with its key and weight, and why some were not
+    /// run (the file is missing), if they were not.
+    func run(_ items: [Rubric.Item]) -> (results: [CheckResult], note: String?) {
+        let results = items.compactMap { item -> CheckResult? in
+            if item.key == "symlink" && options.escapeLink == nil { return nil }
+            guard let check = Self.catalog[item.key] else { return nil }
+            var result = check(self)
+            result.key = item.key
+            result.weight = item.weight
+            return result
+        }
+        guard fileMissing else { return (results, nil) }
         let skipped = results.filter(\.notRun).count
         let file = options.htmlPath.split(separator: "/").last.map(String.init) ?? options.htmlPath
+        let rest =
+            skipped == 0
+            ? ""
+            : "; the \(skipped == 1 ? "check that needs" : "\(skipped) checks that need") the file "
+                + "\(skipped == 1 ? "was" : "were") not run"
         return (
             results,
             "the server answered 404 Not Found for \(options.htmlPath): put \(file) in the folder the server serves "
-                + "(or name a file it has with --path); the \(skipped) checks that need the file were not run"
+                + "(or name a file it has with --path)\(rest)"
         )
+    }
+
+    /// `served`: the lab's file comes back (200 and a body), whatever the headers say.
+    private func served() -> CheckResult {
+        let sent = request("GET", options.htmlPath)
+        let reply = fetch([sent])
+        if HTTPClientMessage.split(reply.bytes)?.status == 404 { seen.missing = true }
+        return result(
+            "\(options.htmlPath) is served (200 and the file)", sent: sent, reply: reply,
+            expectation: "HTTP/1.x 200, the head, then the file's bytes",
+            why: "the lab's web server reads the file the request names and sends it after a status line and header lines"
+        ) { response, reply in
+            if response.status == 404 { return "404 Not Found: the server does not have \(options.htmlPath)" }
+            guard response.status == 200 else {
+                return "the status is \(response.status.map(String.init) ?? "missing"), expected 200 (\"\(Self.quote(response.statusLine))\")"
+            }
+            return Self.bodyCount(reply) == 0 ? "200, but no file came after the head" : nil
+        }
     }
 
     /// A check that needs the file, not run because the server does not have it.
@@ -132,10 +166,11 @@ struct HTTPChecks {
 
     /// The first request: the lab's file, its status line and line endings. Its status also
     /// says whether the server has the file at all.
-    private func statusLine() -> (CheckResult, status: Int?) {
+    private func statusLine() -> CheckResult {
         let sent = request("GET", options.htmlPath)
         let reply = fetch([sent])  // the raw bytes are needed: the parsed head hides the line endings
         let status = HTTPClientMessage.split(reply.bytes)?.status
+        if status == 404 { seen.missing = true }
         let check = result(
             "the status line and every header line end in CRLF", sent: sent, reply: reply,
             expectation: "HTTP/1.x 200 ..., each line of the head ending in \\r\\n, then an empty line",
@@ -152,7 +187,7 @@ struct HTTPChecks {
             }
             return nil
         }
-        return (check, status)
+        return check
     }
 
     private func contentLength() -> CheckResult {

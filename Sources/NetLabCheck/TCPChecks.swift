@@ -15,8 +15,21 @@ struct TCPChecks {
     /// server that sends more is caught in every run).
     static let grace = 0.2
 
-    func all() -> [CheckResult] {
-        [letters(), everyByte(), empty(), twoClients(), long(), pieces()]
+    /// Each check by its key (`Rubric.keys[.tcp]` names them in this order).
+    private static let catalog: [String: @Sendable (TCPChecks) -> CheckResult] = [
+        "uppercase": { $0.letters() }, "again": { $0.again() }, "bytes": { $0.everyByte() }, "empty": { $0.empty() },
+        "concurrent": { $0.twoClients() }, "long": { $0.long() }, "pieces": { $0.pieces() },
+    ]
+
+    /// The rubric's checks, in its order, each with its key and weight.
+    func run(_ items: [Rubric.Item]) -> [CheckResult] {
+        items.compactMap { item in
+            guard let check = Self.catalog[item.key] else { return nil }
+            var result = check(self)
+            result.key = item.key
+            result.weight = item.weight
+            return result
+        }
     }
 
     private func openConnection(until deadline: UInt64) throws(SocketError) -> CheckSocket {
@@ -102,6 +115,16 @@ struct TCPChecks {
             expectation: "the same bytes with a-z as A-Z, while the client waits with its socket open",
             why: "the lab's TCPClient.py sends, then waits for the reply before it closes: a server that waits for "
                 + "the client to close first never answers it")
+    }
+
+    /// The lab's client again, after the one before it closed: a server without a loop
+    /// around accept() answers one client and no second.
+    private func again() -> CheckResult {
+        var result = letters()
+        result.name = "a second client, after the first, gets its reply too"
+        result.expected = "the reply to a client that connects after the one before has closed, as to that one"
+        result.why = "a server answers client after client: accept() belongs in a loop"
+        return result
     }
 
     private func everyByte() -> CheckResult {

@@ -10,34 +10,56 @@ struct UDPChecks {
     /// The connections made so far (a failed one stops the rest).
     let log: CheckSocket.ConnectionLog
 
-    func all() -> [CheckResult] {
+    /// Each check by its key (`Rubric.keys[.udp]` names them in this order).
+    private static let catalog: [String: @Sendable (UDPChecks) -> CheckResult] = {
         let all = (0...255).map { UInt8($0) }
         let mtu = (0..<1400).map { UInt8(ascii: "a") + UInt8($0 % 26) }
         let largest = (0..<65507).map { UInt8(ascii: "a") + UInt8($0 % 26) }
         return [
-            datagram(
-                "lowercase letters come back uppercase", Conformance.message,
-                expectation: "one datagram back: the same bytes with a-z as A-Z",
-                why: "the lab's protocol: the reply is the request uppercased, to the address it came from"),
-            datagram(
-                "every other byte value (all 256) is left alone", all,
-                expectation: "a-z (0x61-0x7a) become A-Z; the other 230 byte values come back unchanged",
-                why: "a network carries bytes, not text: digits, punctuation, UTF-8 and zero bytes must survive"),
-            datagram(
-                "an empty datagram gets an empty reply", [],
-                expectation: "one datagram of 0 bytes back",
-                why: "UDP keeps message boundaries: an empty datagram is a message, and recvfrom() returns it as 0 bytes"),
-            twoClients(),
-            datagram(
-                "a 1,400-byte datagram comes back whole", mtu,
-                expectation: "all 1,400 bytes back in one datagram, uppercased",
-                why: "it fits in one Ethernet frame: a 1,500-byte MTU carries at most 1,472 bytes of UDP data over IPv4"),
-            datagram(
-                "the largest datagram (65,507 bytes) comes back whole", largest,
-                expectation: "all 65,507 bytes back in one datagram, uppercased",
-                why: "recvfrom() cuts a datagram to its buffer size and drops the rest without a word: "
-                    + "a server needs a 65,535-byte buffer to see every datagram whole"),
+            "uppercase": {
+                $0.datagram(
+                    "lowercase letters come back uppercase", Conformance.message,
+                    expectation: "one datagram back: the same bytes with a-z as A-Z",
+                    why: "the lab's protocol: the reply is the request uppercased, to the address it came from")
+            },
+            "bytes": {
+                $0.datagram(
+                    "every other byte value (all 256) is left alone", all,
+                    expectation: "a-z (0x61-0x7a) become A-Z; the other 230 byte values come back unchanged",
+                    why: "a network carries bytes, not text: digits, punctuation, UTF-8 and zero bytes must survive")
+            },
+            "empty": {
+                $0.datagram(
+                    "an empty datagram gets an empty reply", [],
+                    expectation: "one datagram of 0 bytes back",
+                    why: "UDP keeps message boundaries: an empty datagram is a message, and recvfrom() returns it as 0 bytes")
+            },
+            "clients": { $0.twoClients() },
+            "mtu": {
+                $0.datagram(
+                    "a 1,400-byte datagram comes back whole", mtu,
+                    expectation: "all 1,400 bytes back in one datagram, uppercased",
+                    why: "it fits in one Ethernet frame: a 1,500-byte MTU carries at most 1,472 bytes of UDP data over IPv4")
+            },
+            "largest": {
+                $0.datagram(
+                    "the largest datagram (65,507 bytes) comes back whole", largest,
+                    expectation: "all 65,507 bytes back in one datagram, uppercased",
+                    why: "recvfrom() cuts a datagram to its buffer size and drops the rest without a word: "
+                        + "a server needs a 65,535-byte buffer to see every datagram whole")
+            },
         ]
+    }()
+
+    /// The rubric's checks, in its order, each with its key and weight.
+    func run(_ items: [Rubric.Item]) -> [CheckResult] {
+        items.compactMap { item in
+            guard let check = Self.catalog[item.key] else { return nil }
+            var result = check(self)
+            result.key = item.key
+            result.weight = item.weight
+            return result
+        }
     }
 
     private func datagram(_ name: String, _ message: [UInt8], expectation: String, why: String) -> CheckResult {

@@ -22,6 +22,10 @@ struct CheckCommand: ParsableCommand {
             Exit code: the number of checks not passed, failed or not run (at most 63), 64 for bad usage. \
             With --targets FILE (a line each: PROTOCOL HOST PORT, or NAME PROTOCOL HOST PORT; # starts \
             a comment), every server is checked, several at a time, and a summary table is printed.
+            Rubrics: lab (the default) runs what the lab sheet asks for, strict every check; --only and --skip \
+            pick checks by key. Keys: tcp uppercase, again, bytes, empty, concurrent, long, pieces; \
+            udp uppercase, bytes, empty, clients, mtu, largest; http crlf, served, length, type, 404, escape, \
+            head, close, pieces, symlink (with --escape-link).
             """
     )
 
@@ -49,6 +53,18 @@ struct CheckCommand: ParsableCommand {
             valueName: "name"))
     var escapeLink: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Which checks count: lab (what the lab sheet asks: the uppercase reply and a second client; the file and a 404) "
+                + "or strict (every check).", valueName: "lab|strict"))
+    var rubric = "lab"
+
+    @Option(help: ArgumentHelp("Only these checks, by key (comma-separated; see the keys in the help).", valueName: "keys"))
+    var only: String?
+
+    @Option(help: ArgumentHelp("Leave these checks out, by key (comma-separated).", valueName: "keys"))
+    var skip: String?
+
     @Flag(help: "Print the report as JSON instead of text.")
     var json = false
 
@@ -74,6 +90,18 @@ struct CheckCommand: ParsableCommand {
             }
         }
         guard path.hasPrefix("/") else { throw ValidationError("--path \(path) must start with /, e.g. --path /HelloWorld.html") }
+        guard Rubric.builtIn.contains(where: { $0.name == rubric }) else {
+            throw ValidationError("--rubric \(rubric): lab (the lab sheet's checks, the default) or strict (every check)")
+        }
+        let unknown = Rubric.unknown(Self.keys(only) + Self.keys(skip))
+        guard unknown.isEmpty else {
+            let all = [LabEvent.Engine.tcp, .udp, .http].map { "\($0.rawValue.lowercased()): \(Rubric.keys[$0]!.joined(separator: ","))" }
+            throw ValidationError("no check \(unknown.joined(separator: ", ")); the keys are \(all.joined(separator: "; "))")
+        }
+    }
+
+    static func keys(_ list: String?) -> [String] {
+        (list ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
     }
 
     func run() throws {
@@ -81,6 +109,8 @@ struct CheckCommand: ParsableCommand {
         options.timeout = timeout
         options.htmlPath = path
         options.escapeLink = escapeLink
+        let chosen = Rubric.builtIn.first { $0.name == rubric } ?? .lab
+        options.rubric = chosen.narrowed(only: only.map(Self.keys), skip: Self.keys(skip))
         let reports: [CheckReport]
         if let targets {
             let list = try Self.readTargets(targets)

@@ -12,18 +12,21 @@ import Testing
     func netlabsOwnServersPassEveryCheck(kind: String) throws {
         let server = try Background.netlab("\(kind)-server", "--host", "127.0.0.1", "--port", "0", "--quiet")
         let port = try server.port()
-        let result = try netlab("check", kind, "127.0.0.1", String(port))
+        let result = try netlab("check", "--rubric", "strict", kind, "127.0.0.1", String(port))
         let text = result.out
         #expect(result.status == 0, "\(text)")
         let total = kind == "http" ? 8 : 6
-        #expect(text.hasPrefix("netlab check \(kind) 127.0.0.1:\(port): \(total) of \(total) checks passed\n"), "\(text)")
+        #expect(
+            text.hasPrefix(
+                "netlab check \(kind) 127.0.0.1:\(port): \(total) of \(total) checks passed (strict rubric: \(total) of \(total) points)\n"),
+            "\(text)")
         #expect(failedChecks(text).isEmpty)
     }
 
     @Test func theLabsTCPServerFailsTheStreamChecks() throws {
         let lab = try Background(python3, [fixture("TCPServer.py"), "0"])
         let port = try lab.port()
-        let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1")
+        let result = try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", String(port), "--timeout", "1")
         // One recv(1024), one connection at a time: the rest of a long or split message is
         // never read, and a second client waits behind the first.
         #expect(
@@ -67,7 +70,7 @@ import Testing
     @Test func theLabsUDPServerFailsOnlyTheLargestDatagram() throws {
         let lab = try Background(python3, [fixture("UDPServer.py"), "0"])
         let port = try lab.port()
-        let result = try netlab("check", "udp", "127.0.0.1", String(port), "--timeout", "1")
+        let result = try netlab("check", "--rubric", "strict", "udp", "127.0.0.1", String(port), "--timeout", "1")
         #expect(failedChecks(result.out) == ["the largest datagram (65,507 bytes) comes back whole"], "\(result.out)")
         // Checked against a capture: 65,507 bytes of UDP data in (IP length 65,535), 2,048
         // out; the empty datagram is 0 bytes of UDP data each way.
@@ -97,13 +100,13 @@ import Testing
         let port = try freePort()
         let python = try Background(python3, ["-m", "http.server", "--bind", "127.0.0.1", "--directory", root.path, String(port)])
         _ = try python.line(containing: "Serving HTTP")
-        let theirs = try netlab("check", "http", "127.0.0.1", String(port), "--escape-link", "escape")
+        let theirs = try netlab("check", "--rubric", "strict", "http", "127.0.0.1", String(port), "--escape-link", "escape")
         #expect(failedChecks(theirs.out) == ["a symbolic link out of the served folder is not followed"], "\(theirs.out)")
         #expect(theirs.status == 1)
 
         let ours = try Background.netlab("http-server", "--host", "127.0.0.1", "--port", "0", "--quiet", "--root", root.path)
         let ourPort = try ours.port()
-        let mine = try netlab("check", "http", "127.0.0.1", String(ourPort), "--escape-link", "escape")
+        let mine = try netlab("check", "--rubric", "strict", "http", "127.0.0.1", String(ourPort), "--escape-link", "escape")
         #expect(failedChecks(mine.out).isEmpty, "\(mine.out)")
         #expect(mine.status == 0)
     }
@@ -119,7 +122,7 @@ import Testing
         let junit = directory.appendingPathComponent("junit.xml").path
         let gradescope = directory.appendingPathComponent("results.json").path
         let result = try netlab(
-            "check", "udp", "127.0.0.1", String(port), "--timeout", "1", "--json", "--junit", junit,
+            "check", "--rubric", "strict", "udp", "127.0.0.1", String(port), "--timeout", "1", "--json", "--junit", junit,
             "--gradescope", gradescope)
         #expect(result.status == 1)
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any]
@@ -151,7 +154,7 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-targets-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try "# the room\nalice tcp 127.0.0.1 \(tcpPort)\nbob udp 127.0.0.1 \(udpPort)\n".write(to: file, atomically: true, encoding: .utf8)
-        let result = try netlab("check", "--targets", file.path, "--timeout", "1")
+        let result = try netlab("check", "--rubric", "strict", "--targets", file.path, "--timeout", "1")
         #expect(result.status == 1)
         let lines = result.out.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("alice tcp 127.0.0.1:\(tcpPort)") && $0.contains("6/6") && $0.hasSuffix("  -") })
@@ -167,26 +170,26 @@ import Testing
     /// the exit code still counts every check as failed.
     @Test func noServerIsSaidOnce() throws {
         let port = try freePort()
-        let result = try netlab("check", "tcp", "127.0.0.1", String(port))
+        let result = try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", String(port))
         #expect(result.status == 6)
         #expect(
             result.out == "netlab check tcp 127.0.0.1:\(port): no server to check: connect() failed: Connection refused "
                 + "(ECONNREFUSED, errno 111): nothing is listening on 127.0.0.1:\(port); start the server first, or check the host "
                 + "and port\n0 of 6 checks passed (none could reach the server)\n\n")
-        let http = try netlab("check", "http", "127.0.0.1", String(port))
+        let http = try netlab("check", "--rubric", "strict", "http", "127.0.0.1", String(port))
         #expect(http.status == 8)
     }
 
     @Test func usageErrorsExit64WithTheFix() throws {
-        let missing = try netlab("check", "tcp")
+        let missing = try netlab("check", "--rubric", "strict", "tcp")
         #expect(missing.status == 64)
         #expect(missing.stderr.hasPrefix("netlab: give PROTOCOL HOST PORT (e.g. netlab check tcp 127.0.0.1 12000), or --targets FILE"))
-        let bad = try netlab("check", "smtp", "127.0.0.1", "25")
+        let bad = try netlab("check", "--rubric", "strict", "smtp", "127.0.0.1", "25")
         #expect(bad.status == 64)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-badtargets-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try "alice tcp 127.0.0.1\n".write(to: file, atomically: true, encoding: .utf8)
-        let wrong = try netlab("check", "--targets", file.path)
+        let wrong = try netlab("check", "--rubric", "strict", "--targets", file.path)
         #expect(wrong.status == 64)
         #expect(
             wrong.stderr

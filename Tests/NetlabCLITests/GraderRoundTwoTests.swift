@@ -14,10 +14,10 @@ import Testing
     /// five checks not run; before, an empty probe used its only connection and it scored 0.
     @Test func aOneClientServerPassesItsFirstCheckAndTheRestAreNotRun() throws {
         let (server, port) = try server("tcp-once")
-        let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1")
+        let result = try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", String(port), "--timeout", "1")
         #expect(result.status == 5, "not passed: the five not run\n\(result.out)")
         let lines = result.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.first == "netlab check tcp 127.0.0.1:\(port): 1 of 6 checks passed")
+        #expect(lines.first == "netlab check tcp 127.0.0.1:\(port): 1 of 6 checks passed (strict rubric: 1 of 6 points)")
         #expect(
             lines.dropFirst().first
                 == "the server stopped accepting connections after check 1 (it crashed, or it serves one client): connect() failed: "
@@ -34,8 +34,8 @@ import Testing
         let (server, port) = try server("tcp-crash-empty")
         let junit = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-\(UUID().uuidString).xml").path
         defer { try? FileManager.default.removeItem(atPath: junit) }
-        let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1", "--junit", junit)
-        #expect(result.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): 2 of 6 checks passed\n"), "\(result.out)")
+        let result = try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", String(port), "--timeout", "1", "--junit", junit)
+        #expect(result.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): 2 of 6 checks passed (strict rubric: 2 of 6 points)\n"), "\(result.out)")
         #expect(result.out.contains("the server stopped accepting connections after check 3 (it crashed, or it serves one client)"))
         #expect(result.out.contains("FAIL  an empty message gets an empty reply and the connection closes"))
         #expect(result.out.components(separatedBy: "\nNOT RUN  ").count == 4, "three checks not run\n\(result.out)")
@@ -51,7 +51,7 @@ import Testing
     @Test func tooMuchReplyFailsEveryTime() throws {
         let (server, port) = try server("tcp-extra")
         for _ in 0..<5 {
-            let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1")
+            let result = try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", String(port), "--timeout", "1")
             let first = result.out.components(separatedBy: "\n\n").dropFirst().first ?? ""
             #expect(first.hasPrefix("FAIL  lowercase letters come back uppercase"), "\(result.out)")
             #expect(first.contains("problem:  33 bytes came back, expected 32"), "\(first)")
@@ -77,7 +77,7 @@ import Testing
             """
         let server = try Background(python3, ["-c", script])
         let port = try server.port()
-        let result = try netlab("check", "udp", "127.0.0.1", String(port), "--timeout", "1")
+        let result = try netlab("check", "--rubric", "strict", "udp", "127.0.0.1", String(port), "--timeout", "1")
         let first = result.out.components(separatedBy: "\n\n").dropFirst().first ?? ""
         #expect(first.hasPrefix("FAIL  lowercase letters come back uppercase"), "\(result.out)")
         #expect(first.contains("problem:  the reply came from 127.0.0.1:"), "\(first)")
@@ -94,7 +94,7 @@ import Testing
     @Test func noUDPServerIsOneVerdict() throws {
         let port = try freePort()
         let started = Date()
-        let result = try netlab("check", "udp", "127.0.0.1", String(port), "--timeout", "2")
+        let result = try netlab("check", "--rubric", "strict", "udp", "127.0.0.1", String(port), "--timeout", "2")
         #expect(Date().timeIntervalSince(started) < 2, "no check waited for its timeout")
         #expect(result.status == 6)
         #expect(
@@ -119,9 +119,9 @@ import Testing
             server.process.waitUntilExit()
         }
         _ = try server.line(containing: "istening", orContaining: "istening")
-        let result = try netlab("check", "http", "127.0.0.1", String(port), "--timeout", "1")
+        let result = try netlab("check", "--rubric", "strict", "http", "127.0.0.1", String(port), "--timeout", "1")
         let lines = result.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.first == "netlab check http 127.0.0.1:\(port): 3 of 8 checks passed", "\(result.out)")
+        #expect(lines.first == "netlab check http 127.0.0.1:\(port): 3 of 8 checks passed (strict rubric: 3 of 8 points)", "\(result.out)")
         #expect(
             lines.dropFirst().first
                 == "the server answered 404 Not Found for /HelloWorld.html: put HelloWorld.html in the folder the server serves "
@@ -136,7 +136,7 @@ import Testing
     /// A server that reads the request and closes: said so, not "no response within 1 s".
     @Test func aServerThatClosesAtOnceIsSaidSo() throws {
         let (server, port) = try server("http-close")
-        let result = try netlab("check", "http", "127.0.0.1", String(port), "--timeout", "1")
+        let result = try netlab("check", "--rubric", "strict", "http", "127.0.0.1", String(port), "--timeout", "1")
         #expect(result.out.contains("problem:  the server closed the connection without a response"), "\(result.out)")
         #expect(!result.out.contains("no response within"), "\(result.out)")
         withExtendedLifetime(server) {}
@@ -151,7 +151,7 @@ import Testing
         let targets = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-\(UUID().uuidString).txt").path
         defer { try? FileManager.default.removeItem(atPath: targets) }
         try "alice tcp 127.0.0.1 \(port)\nbob tcp 127.0.0.1 \(nobody)\n".write(toFile: targets, atomically: true, encoding: .utf8)
-        let result = try netlab("check", "--targets", targets, "--timeout", "1")
+        let result = try netlab("check", "--rubric", "strict", "--targets", targets, "--timeout", "1")
         let rows = result.out.split(separator: "\n").map(String.init)
         #expect(
             rows.contains {
@@ -160,5 +160,89 @@ import Testing
         #expect(rows.contains { $0.hasPrefix("bob tcp 127.0.0.1:\(nobody)") && $0.contains("0/6") }, "\(result.out)")
         #expect(result.status == 11, "5 not run and 6 not reached")
         withExtendedLifetime(once) {}
+    }
+
+    // MARK: Rubrics
+
+    func textbook(_ arguments: String...) throws -> (Background, UInt16) {
+        let server = try Background(python3, [fixture("TextbookServers.py")] + arguments)
+        return (server, try server.port())
+    }
+
+    func labServer(_ name: String) throws -> (Background, UInt16) {
+        let server = try Background(python3, [fixture(name), "0"])
+        return (server, try server.port())
+    }
+
+    /// The lab rubric (the default) gives the lab's own servers and the textbook's Python 3
+    /// servers, copied verbatim, full marks (the strict rubric scored them 3/6, 5/6 and 1/6).
+    @Test(arguments: [("TCPServer.py", "tcp"), ("UDPServer.py", "udp")])
+    func theLabsServersGetFullMarks(file: String, kind: String) throws {
+        let (server, port) = try labServer(file)
+        let result = try netlab("check", kind, "127.0.0.1", String(port), "--timeout", "1")
+        #expect(result.status == 0, "\(result.out)")
+        #expect(result.out.hasPrefix("netlab check \(kind) 127.0.0.1:\(port): 2 of 2 checks passed (lab rubric: 3 of 3 points)\n"))
+        withExtendedLifetime(server) {}
+    }
+
+    @Test(arguments: ["tcp", "udp"])
+    func theTextbooksServersGetFullMarks(kind: String) throws {
+        let (server, port) = try textbook(kind)
+        let lab = try netlab("check", kind, "127.0.0.1", String(port), "--timeout", "1")
+        #expect(lab.status == 0, "\(lab.out)")
+        #expect(lab.out.contains("2 of 2 checks passed (lab rubric: 3 of 3 points)"))
+        withExtendedLifetime(server) {}
+    }
+
+    /// The web server the lab's second task asks for, filled in from the skeleton: the file and
+    /// the 404, full marks; the strict rubric still says what a browser forgives (no
+    /// Content-Length, no Content-Type).
+    @Test func theLabsWebServerGetsFullMarks() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-web-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "<html><body>Hello World</body></html>\n".write(toFile: folder + "/HelloWorld.html", atomically: true, encoding: .utf8)
+        let (server, port) = try textbook("web", folder)
+        let lab = try netlab("check", "http", "127.0.0.1", String(port), "--timeout", "1")
+        #expect(lab.status == 0, "\(lab.out)")
+        #expect(lab.out.hasPrefix("netlab check http 127.0.0.1:\(port): 2 of 2 checks passed (lab rubric: 3 of 3 points)\n"))
+        let strict = try netlab("check", "--rubric", "strict", "http", "127.0.0.1", String(port), "--timeout", "1")
+        #expect(strict.out.contains("FAIL  Content-Length equals the body"))
+        #expect(strict.out.contains("problem:  no Content-Length header"))
+        withExtendedLifetime(server) {}
+    }
+
+    /// Broken servers lose what they deserve under the lab rubric: the point of the check they
+    /// get wrong, and no more.
+    @Test func brokenServersLoseTheirOwnPoints() throws {
+        let (forgets, forgetsPort) = try textbook("tcp-no-upper")
+        let noUpper = try netlab("check", "tcp", "127.0.0.1", String(forgetsPort), "--timeout", "1")
+        #expect(noUpper.out.hasPrefix("netlab check tcp 127.0.0.1:\(forgetsPort): 0 of 2 checks passed (lab rubric: 0 of 3 points)\n"))
+        #expect(noUpper.out.contains("problem:  byte 0 is 0x68, expected 0x48"), "\(noUpper.out)")
+        #expect(noUpper.status == 2)
+        let (once, oncePort) = try server("tcp-once")
+        let single = try netlab("check", "tcp", "127.0.0.1", String(oncePort), "--timeout", "1")
+        #expect(single.out.hasPrefix("netlab check tcp 127.0.0.1:\(oncePort): 1 of 2 checks passed (lab rubric: 2 of 3 points)\n"))
+        #expect(
+            single.out.contains(
+                "FAIL  a second client, after the first, gets its reply too\n      problem:  the server stopped accepting connections "
+                    + "after the client before (connect() failed: Connection refused (ECONNREFUSED, errno 111)): accept() belongs in a loop"),
+            "\(single.out)")
+        withExtendedLifetime(forgets) {}
+        withExtendedLifetime(once) {}
+    }
+
+    /// --only and --skip pick checks by key; an unknown key is a usage error naming them all.
+    @Test func checksArePickedByKey() throws {
+        let (server, port) = try labServer("TCPServer.py")
+        let only = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1", "--only", "bytes,empty")
+        #expect(only.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): 2 of 2 checks passed (lab rubric: 2 of 2 points)\n"))
+        #expect(only.out.contains("PASS  every other byte value (all 256) is left alone"))
+        let skip = try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", String(port), "--timeout", "1", "--skip", "long,pieces,concurrent")
+        #expect(skip.status == 0 && skip.out.contains("3 of 3 checks passed (strict rubric: 3 of 3 points)"), "\(skip.out)")
+        let bad = try netlab("check", "tcp", "127.0.0.1", String(port), "--only", "uppercase,speed")
+        #expect(bad.status == 64)
+        #expect(bad.stderr.hasPrefix("netlab: no check speed; the keys are tcp: uppercase,again,bytes,empty,concurrent,long,pieces; "))
+        withExtendedLifetime(server) {}
     }
 }

@@ -44,13 +44,13 @@ private func temporaryPath(_ name: String) -> String {
         let (server, port) = try hostile("http-hostile")
         let junit = temporaryPath("hostile.xml")
         defer { unlink(junit) }
-        let result = try netlab("check", "http", "127.0.0.1", String(port), "--timeout", "1", "--junit", junit)
+        let result = try netlab("check", "--rubric", "strict", "http", "127.0.0.1", String(port), "--timeout", "1", "--junit", junit)
         #expect(!result.stdout.contains(0x1B), "an escape byte reached the terminal")
         #expect(!result.out.contains("\u{202E}"))
         #expect(result.out.contains("problem:  Content-Type is \\x1b]52;c;cHduZWQ=\\x07"), "\(result.out)")
         let lint = try run("/usr/bin/xmllint", ["--noout", junit])
         #expect(lint.status == 0, "\(lint.stderr)")
-        let json = try netlab("check", "http", "127.0.0.1", String(port), "--timeout", "1", "--json")
+        let json = try netlab("check", "--rubric", "strict", "http", "127.0.0.1", String(port), "--timeout", "1", "--json")
         #expect(!json.stdout.contains(0x1B))
         #expect(json.out.contains("Content-Type is \\u001b]52;c;cHduZWQ=\\u0007"))
         withExtendedLifetime(server) {}
@@ -58,7 +58,7 @@ private func temporaryPath(_ name: String) -> String {
 
     @Test func anEndlessBodyIsReadToALimitAndKeptAsAPrefix() throws {
         let (server, port) = try hostile("http-endless")
-        let result = try netlab("check", "http", "127.0.0.1", String(port), "--timeout", "2", "--json")
+        let result = try netlab("check", "--rubric", "strict", "http", "127.0.0.1", String(port), "--timeout", "2", "--json")
         // Eight checks, each keeping at most 128 KiB (256 KiB of hex): far from the 320 MB it was.
         #expect(result.stdout.count < 8 * 300_000, "\(result.stdout.count) bytes of JSON")
         #expect(result.out.contains("Content-Length says 100, the body has more than"), "\(result.out.prefix(2000))")
@@ -67,7 +67,7 @@ private func temporaryPath(_ name: String) -> String {
 
     @Test func aServerThatResetsEveryConnectionPassesNothing() throws {
         let (server, port) = try hostile("tcp-reset")
-        let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1")
+        let result = try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", String(port), "--timeout", "1")
         #expect(result.status == 6, "\(result.out)")
         // The reset reaches either the recv() after the FIN (usually) or, on a busy machine,
         // the connect() itself: both fail the check with ECONNRESET (it used to pass).
@@ -83,7 +83,7 @@ private func temporaryPath(_ name: String) -> String {
 
     @Test func aHostThatNeverAnswersIsFoundOnce() throws {
         let (server, port) = try hostile("silent")
-        let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1")
+        let result = try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", String(port), "--timeout", "1")
         #expect(result.status == 6)
         #expect(
             result.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): no server to check: connect() failed: Connection timed out (ETIMEDOUT"),
@@ -92,7 +92,7 @@ private func temporaryPath(_ name: String) -> String {
         let targets = temporaryPath("targets.txt")
         defer { unlink(targets) }
         try (1...20).map { "s\($0) tcp 127.0.0.1 \(port)" }.joined(separator: "\n").write(toFile: targets, atomically: false, encoding: .utf8)
-        let room = try netlab("check", "--targets", targets, "--timeout", "1")
+        let room = try netlab("check", "--rubric", "strict", "--targets", targets, "--timeout", "1")
         #expect(room.out.contains("20 servers checked, 0 passed every check"), "\(room.out)")
         #expect(room.out.split(separator: "\n").filter { $0.contains("  0/6  ") }.count == 20)
         withExtendedLifetime(server) {}
@@ -102,7 +102,7 @@ private func temporaryPath(_ name: String) -> String {
         let targets = temporaryPath("targets.txt")
         defer { unlink(targets) }
         try ("\u{1B}[2J" + String(repeating: "x", count: 10_000_000)).write(toFile: targets, atomically: false, encoding: .utf8)
-        let result = try netlab("check", "--targets", targets)
+        let result = try netlab("check", "--rubric", "strict", "--targets", targets)
         #expect(result.status == 64)
         #expect(result.stderr.count < 300, "\(result.stderr.prefix(300))")
         #expect(
@@ -117,15 +117,15 @@ private func temporaryPath(_ name: String) -> String {
         defer { unlink(grades) }
         #expect(FileManager.default.createFile(atPath: grades, contents: Data("old".utf8)))
         #expect(chmod(grades, 0o600) == 0)
-        #expect(try netlab("check", "tcp", "127.0.0.1", port, "--junit", grades, "--gradescope", "/dev/null").status == 0)
+        #expect(try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", port, "--junit", grades, "--gradescope", "/dev/null").status == 0)
         var info = stat()
         #expect(stat(grades, &info) == 0 && info.st_mode & 0o777 == 0o600)
         #expect(try String(contentsOfFile: grades, encoding: .utf8).contains("<testsuites name=\"netlab check\" tests=\"6\""))
         #expect(lstat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR)
         // A full disk: the report is still printed, the failure is one line.
-        let full = try netlab("check", "tcp", "127.0.0.1", port, "--junit", "/dev/full")
+        let full = try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", port, "--junit", "/dev/full")
         #expect(full.status == 1)
-        #expect(full.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): 6 of 6 checks passed"))
+        #expect(full.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): 6 of 6 checks passed (strict rubric: 6 of 6 points)"))
         #expect(
             full.stderr == "netlab: cannot write /dev/full: No space left on device (ENOSPC); free some space, or choose a file on another disk\n")
     }

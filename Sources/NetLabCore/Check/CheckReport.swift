@@ -29,6 +29,11 @@ public struct CheckReport: Equatable, Sendable {
     /// Checks that ran and failed (not those not run).
     public var failed: Int { results.filter { !$0.passed && !$0.notRun }.count }
     public var notRun: Int { results.filter(\.notRun).count }
+    /// The points the passed checks are worth, and the most there are (the rubric's weights).
+    public var score: Int { results.filter(\.passed).reduce(0) { $0 + $1.weight } }
+    public var maxScore: Int { results.reduce(0) { $0 + $1.weight } }
+    /// The rubric the checks came from (`lab`, `strict`).
+    public var rubric = "strict"
     public var passed: Int { results.filter(\.passed).count }
 
     /// The exit code: checks not passed (failed or not run), at most 63 (64 is bad usage).
@@ -62,7 +67,7 @@ public struct CheckReport: Equatable, Sendable {
             return "netlab check \(heading): no server to check: \(Self.terminal(unreachable))\n"
                 + "0 of \(results.count) checks passed (none could reach the server)\n"
         }
-        var lines = ["netlab check \(heading): \(passed) of \(results.count) checks passed"]
+        var lines = ["netlab check \(heading): \(passed) of \(results.count) checks passed (\(rubric) rubric: \(score) of \(maxScore) points)"]
         if let stopped { lines.append(Self.terminal(stopped)) }
         for result in results {
             lines.append("")
@@ -94,6 +99,7 @@ public struct CheckReport: Equatable, Sendable {
         }
         return JSONValue.object([
             ("target", .string(target)), ("name", name.map { .string($0) } ?? .null),
+            ("rubric", .string(rubric)), ("score", .number(Double(score))), ("max_score", .number(Double(maxScore))),
             ("passed", .number(Double(passed))), ("failed", .number(Double(failed))), ("not_run", .number(Double(notRun))),
             ("stopped", stopped.map { .string($0) } ?? .null), ("checks", .array(checks)),
         ]).text
@@ -134,7 +140,8 @@ public struct CheckReport: Equatable, Sendable {
     public var gradescope: String {
         let tests = results.map { result -> JSONValue in
             .object([
-                ("name", .string(result.name)), ("score", .number(result.passed ? 1 : 0)), ("max_score", .number(1)),
+                ("name", .string(result.name)), ("score", .number(Double(result.passed ? result.weight : 0))),
+                ("max_score", .number(Double(result.weight))),
                 ("status", .string(result.passed ? "passed" : "failed")),
                 (
                     "output",
@@ -146,8 +153,11 @@ public struct CheckReport: Equatable, Sendable {
             ])
         }
         return JSONValue.object([
-            ("score", .number(Double(passed))),
-            ("output", .string("netlab check \(target): \(passed) of \(results.count) checks passed")),
+            ("score", .number(Double(score))),
+            (
+                "output",
+                .string("netlab check \(target): \(passed) of \(results.count) checks passed (\(rubric) rubric: \(score) of \(maxScore) points)")
+            ),
             ("tests", .array(tests)),
         ]).text + "\n"
     }

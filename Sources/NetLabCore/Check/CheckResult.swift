@@ -21,6 +21,9 @@ public struct CheckResult: Equatable, Sendable {
     /// Not run: the server had stopped accepting connections before this check (the report's
     /// `stopped` says when); neither passed nor a failure of its own.
     public var notRun = false
+    /// The check's short key (`uppercase`, `404`) and what it is worth in the rubric.
+    public var key = ""
+    public var weight = 1
 
     /// What a report keeps of the bytes a server sent: enough to judge the lab's largest
     /// reply (64 KiB) with room to spare.

@@ -1,0 +1,69 @@
+/// What a grade is made of: which checks run, by their short keys, and what each is worth.
+/// `lab` is what the lab sheet asks (the default); `strict` is every check netlab has.
+public struct Rubric: Equatable, Sendable {
+    public struct Item: Equatable, Sendable {
+        public var key: String
+        public var weight: Int
+        public init(_ key: String, weight: Int = 1) {
+            self.key = key
+            self.weight = weight
+        }
+    }
+
+    public var name: String
+    public var items: [LabEvent.Engine: [Item]]
+
+    public init(name: String, items: [LabEvent.Engine: [Item]]) {
+        self.name = name
+        self.items = items
+    }
+
+    /// Every check's key, per protocol, in the order they run.
+    public static let keys: [LabEvent.Engine: [String]] = [
+        .tcp: ["uppercase", "again", "bytes", "empty", "concurrent", "long", "pieces"],
+        .udp: ["uppercase", "bytes", "empty", "clients", "mtu", "largest"],
+        .http: ["crlf", "served", "length", "type", "404", "escape", "head", "close", "pieces", "symlink"],
+    ]
+
+    /// The lab sheet: the uppercase reply to one line and a second client after the first
+    /// (TCP), a reply to each of two clients (UDP), the file served and a 404 for a missing one
+    /// (HTTP; a server that answers one request per connection is what the lab asks for).
+    public static let lab = Rubric(
+        name: "lab",
+        items: [
+            .tcp: [Item("uppercase", weight: 2), Item("again")],
+            .udp: [Item("uppercase", weight: 2), Item("clients")],
+            .http: [Item("served", weight: 2), Item("404")],
+        ])
+
+    /// Every check netlab has, one point each (HTTP's symlink check only with --escape-link).
+    public static let strict = Rubric(
+        name: "strict",
+        items: keys.mapValues { $0.filter { $0 != "again" && $0 != "served" }.map { Item($0) } })
+
+    public static let builtIn = [lab, strict]
+
+    /// The rubric with only `only` (when given) and without `skip`.
+    public func narrowed(only: [String]?, skip: [String]) -> Rubric {
+        var copy = self
+        copy.items = items.mapValues { list in
+            list.filter { item in (only.map { $0.contains(item.key) } ?? true) && !skip.contains(item.key) }
+        }
+        if let only {
+            // A key the rubric leaves out but the teacher asked for: in, worth one point.
+            for (engine, all) in Self.keys {
+                for key in all where only.contains(key) && !(copy.items[engine] ?? []).contains(where: { $0.key == key }) {
+                    copy.items[engine, default: []].append(Item(key))
+                }
+                copy.items[engine]?.sort { all.firstIndex(of: $0.key)! < all.firstIndex(of: $1.key)! }
+            }
+        }
+        return copy
+    }
+
+    /// The keys no protocol has, for a usage error.
+    public static func unknown(_ keys: [String]) -> [String] {
+        let known = Set(Self.keys.values.flatMap { $0 })
+        return keys.filter { !known.contains($0) }
+    }
+}
