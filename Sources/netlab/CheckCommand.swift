@@ -74,6 +74,12 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write a Gradescope results.json to this file (one server only).", valueName: "file"))
     var gradescope: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Also write a gradebook as CSV to this file: a row per server (name, target, score, max_score), a column per check key.",
+            valueName: "file"))
+    var csv: String?
+
     func validate() throws {
         try Timeouts.check(timeout)
         if targets == nil {
@@ -129,6 +135,7 @@ struct CheckCommand: ParsableCommand {
             return
         }
         if let junit { try write(CheckReport.junit(reports), to: junit) }
+        if let csv { try write(CheckReport.csv(reports), to: csv) }
         let notPassed = reports.reduce(0) { $0 + $1.results.count - $1.passed }
         throw ExitCode(Int32(min(notPassed, 63)))
     }
@@ -143,22 +150,27 @@ struct CheckCommand: ParsableCommand {
         }
     }
 
-    /// One line per server: its name and address, passed of total, and the failed checks' names.
+    /// One line per server: its name and address, its score, and the keys of the checks it
+    /// failed (and how many were not run, when it stopped accepting connections).
     static func summary(_ reports: [CheckReport]) -> String {
         // Names come from the targets file and may hold anything: escaped for the terminal.
         let labels = reports.map { CheckReport.terminal($0.label) }
-        let width = labels.map(\.count).max() ?? 0
-        var lines = ["server".padding(toLength: max(width, 6), withPad: " ", startingAt: 0) + "  passed  failed checks"]
+        let width = max(6, labels.map(\.count).max() ?? 0)
+        var lines = ["server".padding(toLength: width, withPad: " ", startingAt: 0) + "  score  failed"]
         for (report, who) in zip(reports, labels) {
-            var failed = report.results.filter { !$0.passed && !$0.notRun }.map(\.name)
-            if report.notRun > 0 { failed.append("then it stopped accepting connections (\(report.notRun) not run)") }
+            var failed = report.results.filter { !$0.passed && !$0.notRun }.map(\.key)
+            if report.unreachable != nil {
+                failed = ["unreachable"]
+            } else if report.notRun > 0 {
+                failed.append("stopped (\(report.notRun) not run)")
+            }
             lines.append(
-                who.padding(toLength: max(width, 6), withPad: " ", startingAt: 0)
-                    + "  \(report.passed)/\(report.results.count)".padding(toLength: 8, withPad: " ", startingAt: 0)
-                    + "  " + (failed.isEmpty ? "-" : failed.joined(separator: "; ")))
+                who.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + "  \(report.score)/\(report.maxScore)".padding(toLength: 7, withPad: " ", startingAt: 0)
+                    + "  " + (failed.isEmpty ? "-" : failed.joined(separator: " ")))
         }
-        let failedServers = reports.filter { $0.passed < $0.results.count }.count
-        lines.append("\(reports.count) servers checked, \(reports.count - failedServers) passed every check")
+        let full = reports.filter { $0.score == $0.maxScore }.count
+        lines.append("\(reports.count) servers checked, \(full) with full marks")
         return lines.joined(separator: "\n")
     }
 

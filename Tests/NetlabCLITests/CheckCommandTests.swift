@@ -154,16 +154,21 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-targets-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         try "# the room\nalice tcp 127.0.0.1 \(tcpPort)\nbob udp 127.0.0.1 \(udpPort)\n".write(to: file, atomically: true, encoding: .utf8)
-        let result = try netlab("check", "--rubric", "strict", "--targets", file.path, "--timeout", "1")
+        let csv = file.path + ".csv"
+        defer { try? FileManager.default.removeItem(atPath: csv) }
+        let result = try netlab("check", "--rubric", "strict", "--targets", file.path, "--timeout", "1", "--csv", csv)
         #expect(result.status == 1)
         let lines = result.out.split(separator: "\n").map(String.init)
-        #expect(lines.contains { $0.hasPrefix("alice tcp 127.0.0.1:\(tcpPort)") && $0.contains("6/6") && $0.hasSuffix("  -") })
+        #expect(lines.first?.hasPrefix("server ") == true && lines.first?.hasSuffix("  score  failed") == true, "\(result.out)")
+        #expect(lines.contains { $0.hasPrefix("alice tcp 127.0.0.1:\(tcpPort)") && $0.contains("  6/6  ") && $0.hasSuffix("  -") })
+        #expect(lines.contains { $0.hasPrefix("bob udp 127.0.0.1:\(udpPort)") && $0.contains("  5/6  ") && $0.hasSuffix("  largest") })
+        #expect(lines.last == "2 servers checked, 1 with full marks")
+        // The gradebook: a row per server, a column per check key.
+        let book = try String(contentsOfFile: csv, encoding: .utf8)
         #expect(
-            lines.contains {
-                $0.hasPrefix("bob udp 127.0.0.1:\(udpPort)") && $0.contains("5/6")
-                    && $0.hasSuffix("the largest datagram (65,507 bytes) comes back whole")
-            })
-        #expect(lines.last == "2 servers checked, 1 passed every check")
+            book == "name,target,score,max_score,uppercase,bytes,empty,concurrent,long,pieces,clients,mtu,largest\r\n"
+                + "alice,tcp 127.0.0.1:\(tcpPort),6,6,1,1,1,1,1,1,,,\r\n"
+                + "bob,udp 127.0.0.1:\(udpPort),5,6,1,1,1,,,,1,1,0\r\n")
     }
 
     /// Nothing listening: one line that says so and what to do, not six identical failures;

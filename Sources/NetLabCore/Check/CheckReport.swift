@@ -105,6 +105,30 @@ public struct CheckReport: Equatable, Sendable {
         ]).text
     }
 
+    /// A gradebook: a row per report (name, target, score, max_score) and a column per check
+    /// key in the order the checks ran (`1` passed, `0` failed, `not run`; empty: not in that
+    /// server's rubric), as a spreadsheet reads it (RFC 4180: quotes doubled, CRLF lines).
+    public static func csv(_ reports: [CheckReport]) -> String {
+        var keys: [String] = []
+        for report in reports { for result in report.results where !keys.contains(result.key) { keys.append(result.key) } }
+        func field(_ text: String) -> String {
+            text.contains(where: { ",\"\r\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        var rows = [(["name", "target", "score", "max_score"] + keys).map(field).joined(separator: ",")]
+        for report in reports {
+            var cells = [report.name ?? "", report.target, "\(report.score)", "\(report.maxScore)"]
+            for key in keys {
+                guard let result = report.results.first(where: { $0.key == key }) else {
+                    cells.append("")
+                    continue
+                }
+                cells.append(result.notRun ? "not run" : result.passed ? "1" : "0")
+            }
+            rows.append(cells.map(field).joined(separator: ","))
+        }
+        return rows.joined(separator: "\r\n") + "\r\n"
+    }
+
     /// A JUnit XML document (one testsuite per report), as CI systems read it.
     public static func junit(_ reports: [CheckReport]) -> String {
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>"]
