@@ -116,6 +116,20 @@ public enum Conformance {
         return reports.all
     }
 
+    /// The rubric's checks from a protocol's catalog, in the rubric's order, each with its key,
+    /// its weight and how long it took.
+    static func run<Checks>(_ checks: Checks, _ catalog: [String: @Sendable (Checks) -> CheckResult], _ items: [Rubric.Item]) -> [CheckResult] {
+        items.compactMap { item in
+            guard let check = catalog[item.key] else { return nil }
+            let started = DispatchTime.now().uptimeNanoseconds
+            var result = check(checks)
+            result.key = item.key
+            result.weight = item.weight
+            result.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            return result
+        }
+    }
+
     /// The message the uppercase checks send, and a right server's answer.
     static let message = Array("hello, welcome to the socket lab".utf8)
 

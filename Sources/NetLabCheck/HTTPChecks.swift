@@ -30,14 +30,7 @@ struct HTTPChecks {
     /// The rubric's checks, in its order, each with its key and weight, and why some were not
     /// run (the file is missing), if they were not.
     func run(_ items: [Rubric.Item]) -> (results: [CheckResult], note: String?) {
-        let results = items.compactMap { item -> CheckResult? in
-            if item.key == "symlink" && options.escapeLink == nil { return nil }
-            guard let check = Self.catalog[item.key] else { return nil }
-            var result = check(self)
-            result.key = item.key
-            result.weight = item.weight
-            return result
-        }
+        let results = Conformance.run(self, Self.catalog, items.filter { $0.key != "symlink" || options.escapeLink != nil })
         guard fileMissing else { return (results, nil) }
         let skipped = results.filter(\.notRun).count
         let file = options.htmlPath.split(separator: "/").last.map(String.init) ?? options.htmlPath

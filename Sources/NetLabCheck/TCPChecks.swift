@@ -22,15 +22,7 @@ struct TCPChecks {
     ]
 
     /// The rubric's checks, in its order, each with its key and weight.
-    func run(_ items: [Rubric.Item]) -> [CheckResult] {
-        items.compactMap { item in
-            guard let check = Self.catalog[item.key] else { return nil }
-            var result = check(self)
-            result.key = item.key
-            result.weight = item.weight
-            return result
-        }
-    }
+    func run(_ items: [Rubric.Item]) -> [CheckResult] { Conformance.run(self, Self.catalog, items) }
 
     private func openConnection(until deadline: UInt64) throws(SocketError) -> CheckSocket {
         try CheckSocket.connect(host: host, port: port, type: .stream, log: log, until: deadline)

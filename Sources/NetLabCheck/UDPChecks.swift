@@ -52,15 +52,7 @@ struct UDPChecks {
     }()
 
     /// The rubric's checks, in its order, each with its key and weight.
-    func run(_ items: [Rubric.Item]) -> [CheckResult] {
-        items.compactMap { item in
-            guard let check = Self.catalog[item.key] else { return nil }
-            var result = check(self)
-            result.key = item.key
-            result.weight = item.weight
-            return result
-        }
-    }
+    func run(_ items: [Rubric.Item]) -> [CheckResult] { Conformance.run(self, Self.catalog, items) }
 
     private func datagram(_ name: String, _ message: [UInt8], expectation: String, why: String) -> CheckResult {
         let expected = Uppercase.apply(message)

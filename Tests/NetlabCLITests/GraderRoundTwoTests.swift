@@ -151,8 +151,18 @@ import Testing
         let targets = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-\(UUID().uuidString).txt").path
         defer { try? FileManager.default.removeItem(atPath: targets) }
         try "alice tcp 127.0.0.1 \(port)\nbob tcp 127.0.0.1 \(nobody)\n".write(toFile: targets, atomically: true, encoding: .utf8)
-        let result = try netlab("check", "--rubric", "strict", "--targets", targets, "--timeout", "1")
+        let junit = targets + ".xml"
+        defer { try? FileManager.default.removeItem(atPath: junit) }
+        let result = try netlab("check", "--rubric", "strict", "--targets", targets, "--timeout", "1", "--junit", junit)
         let rows = result.out.split(separator: "\n").map(String.init)
+        // In JUnit: alice's five checks skipped, bob's six errors (could not run), not failures;
+        // every test case has its time; the file still validates against the schema.
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("<testsuites name=\"netlab check\" tests=\"12\" failures=\"0\" errors=\"6\" skipped=\"5\">"), "\(xml)")
+        #expect(xml.components(separatedBy: "<error message=\"connect() failed: Connection refused").count == 7)
+        #expect(xml.components(separatedBy: " time=\"").count == 12 + 2 + 1)
+        let lint = try run("/usr/bin/xmllint", ["--noout", "--schema", fixture("junit.xsd"), junit])
+        #expect(lint.status == 0, "\(lint.stderr)")
         #expect(
             rows.contains {
                 $0.hasPrefix("alice tcp 127.0.0.1:\(port)") && $0.contains("  1/6  ") && $0.hasSuffix("  stopped (5 not run)")

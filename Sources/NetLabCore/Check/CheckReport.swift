@@ -133,19 +133,26 @@ public struct CheckReport: Equatable, Sendable {
     public static func junit(_ reports: [CheckReport]) -> String {
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>"]
         let tests = reports.reduce(0) { $0 + $1.results.count }
-        let failures = reports.reduce(0) { $0 + $1.failed }
+        let errors = reports.filter { $0.unreachable != nil }.reduce(0) { $0 + $1.results.count }
+        let failures = reports.filter { $0.unreachable == nil }.reduce(0) { $0 + $1.failed }
         let skipped = reports.reduce(0) { $0 + $1.notRun }
         xml.append(
-            "<testsuites name=\"netlab check\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\">")
+            "<testsuites name=\"netlab check\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\">")
         for report in reports {
             let suite = XMLText.escape(report.name.map { "\($0) (\(report.target))" } ?? report.target)
+            let unreachable = report.unreachable != nil
+            let time = String(format: "%.3f", report.results.reduce(0) { $0 + $1.seconds })
             xml.append(
-                "  <testsuite name=\"\(suite)\" tests=\"\(report.results.count)\" failures=\"\(report.failed)\" errors=\"0\" "
-                    + "skipped=\"\(report.notRun)\">")
+                "  <testsuite name=\"\(suite)\" tests=\"\(report.results.count)\" failures=\"\(unreachable ? 0 : report.failed)\" "
+                    + "errors=\"\(unreachable ? report.results.count : 0)\" skipped=\"\(report.notRun)\" time=\"\(time)\">")
             for result in report.results {
-                xml.append("    <testcase classname=\"\(suite)\" name=\"\(XMLText.escape(result.name))\">")
+                let time = String(format: "%.3f", result.seconds)
+                xml.append("    <testcase classname=\"\(suite)\" name=\"\(XMLText.escape(result.name))\" time=\"\(time)\">")
                 if result.notRun {
                     xml.append("      <skipped message=\"\(XMLText.escape(report.stopped ?? "not run"))\"/>")
+                } else if let unreachable = report.unreachable {
+                    // Not a wrong answer: the check could not run at all (JUnit's error).
+                    xml.append("      <error message=\"\(XMLText.escape(unreachable))\" type=\"netlab.unreachable\"/>")
                 } else if !result.passed {
                     let message = XMLText.escape(result.problem ?? "failed")
                     let body = XMLText.escape(result.details)

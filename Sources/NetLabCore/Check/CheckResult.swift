@@ -24,6 +24,8 @@ public struct CheckResult: Equatable, Sendable {
     /// The check's short key (`uppercase`, `404`) and what it is worth in the rubric.
     public var key = ""
     public var weight = 1
+    /// How long the check took (JUnit's `time`).
+    public var seconds = 0.0
 
     /// What a report keeps of the bytes a server sent: enough to judge the lab's largest
     /// reply (64 KiB) with room to spare.
