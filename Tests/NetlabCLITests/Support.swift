@@ -111,10 +111,12 @@ final class Background: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var ended = false
 
+    /// The pipe the program writes to, kept until the reader is gone (see deinit).
+    private let output = Pipe()
+
     init(_ executable: String, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let output = Pipe()
         process.standardOutput = output
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
@@ -213,6 +215,10 @@ final class Background: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        // The reader's dispatch source is cancelled before the pipe (and its descriptor) goes:
+        // once in five suite runs libdispatch's manager thread crashed draining its epoll set
+        // while a Background was released, a source on a descriptor being closed the likely cause.
+        output.fileHandleForReading.readabilityHandler = nil
     }
 }
 
