@@ -91,9 +91,11 @@ let package = Package(
         ),
         .testTarget(
             name: "NetLabSocketsTests",
-            dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCheck", "NetLabConsole", "CNetLabSys"]
+            dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCheck", "NetLabConsole", "CNetLabSys", "TestPorts"]
         ),
-        .testTarget(name: "NetLabAppTests", dependencies: ["NetLabApp", "NetLabConsole", "NetLabCore", "NetLabSockets"]),
+        // Ports handed out to the test targets' servers, never the same one twice in a run.
+        .target(name: "TestPorts", path: "Tests/TestPorts"),
+        .testTarget(name: "NetLabAppTests", dependencies: ["NetLabApp", "NetLabConsole", "NetLabCore", "NetLabSockets", "TestPorts"]),
         .testTarget(name: "NetLabCaptureTests", dependencies: ["NetLabCapture", "NetLabCore"]),
         // The curses backend on a pseudo-terminal the test opens.
         .testTarget(name: "NetLabTerminalTests", dependencies: ["NetLabTerminal", "NetLabConsole"]),
@@ -101,7 +103,7 @@ let package = Package(
         // Runs the built `netlab` binary and the lab's Python programs over loopback.
         .testTarget(
             name: "NetlabCLITests",
-            dependencies: ["netlab", "NetLabCore", "NetLabPrivate"],
+            dependencies: ["netlab", "NetLabCore", "NetLabPrivate", "TestPorts"],
             resources: [.copy("Fixtures")]
         ),
     ],

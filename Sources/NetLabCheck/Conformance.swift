@@ -91,7 +91,7 @@ public enum Conformance {
         // costs about one timeout; each connection made is its first check's.
         let streams = targets.indices.filter { targets[$0].kind != .udp }
         let made = CheckSocket.connectAll(streams.map { (targets[$0].host, targets[$0].port) }, timeout: options.timeout)
-        var logs = targets.map { _ in CheckSocket.ConnectionLog() }
+        let logs = targets.map { _ in CheckSocket.ConnectionLog() }
         for (index, outcome) in zip(streams, made) {
             switch outcome {
             case .success(let socket): logs[index].preconnected = socket

@@ -4,7 +4,7 @@ import Glibc
 import NetLabCore
 import NetLabEvents
 import NetLabSockets
-import Synchronization
+import TestPorts
 import Testing
 
 /// Collects an engine's events for inspection.
@@ -61,27 +61,6 @@ func startOnFixedPort(_ server: any ServerEngine) throws -> UInt16 {
     }
     guard let port else { throw lastError ?? .errno(.bind, EADDRINUSE) }
     return port
-}
-
-/// Ports for this test target's servers: its own range below the kernel's ephemeral ports
-/// (NetLabSocketsTests 20000-23999, NetLabAppTests 24000-27999, NetlabCLITests 28000-32767),
-/// handed out in turn from a random start, so no two tests of the one test process (the
-/// targets run in parallel in it) are ever given the same port; each is checked free too.
-enum TestPorts {
-    private static let next = Mutex<Int>(0)
-
-    static func take(in range: ClosedRange<Int>, isFree: (UInt16) -> Bool) -> UInt16? {
-        for _ in 0..<range.count {
-            let port = next.withLock { next -> Int in
-                if next == 0 { next = Int.random(in: range) }
-                let port = next
-                next = next >= range.upperBound ? range.lowerBound : next + 1
-                return port
-            }
-            if isFree(UInt16(port)) { return UInt16(port) }
-        }
-        return nil
-    }
 }
 
 /// Starts `server` again on `port` right after a stop. Other tests in this process spawn

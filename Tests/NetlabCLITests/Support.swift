@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import TestPorts
 import Testing
 
 /// The `netlab` binary built next to this test bundle.
@@ -73,27 +73,6 @@ func freePort() throws -> UInt16 {
         throw BackgroundError(message: "no free port between 28000 and 32767")
     }
     return port
-}
-
-/// Ports for this test target's servers: its own range below the kernel's ephemeral ports
-/// (NetLabSocketsTests 20000-23999, NetLabAppTests 24000-27999, NetlabCLITests 28000-32767),
-/// handed out in turn from a random start, so no two tests of the one test process (the
-/// targets run in parallel in it) are ever given the same port; each is checked free too.
-enum TestPorts {
-    private static let next = Mutex<Int>(0)
-
-    static func take(in range: ClosedRange<Int>, isFree: (UInt16) -> Bool) -> UInt16? {
-        for _ in 0..<range.count {
-            let port = next.withLock { next -> Int in
-                if next == 0 { next = Int.random(in: range) }
-                let port = next
-                next = next >= range.upperBound ? range.lowerBound : next + 1
-                return port
-            }
-            if isFree(UInt16(port)) { return UInt16(port) }
-        }
-        return nil
-    }
 }
 
 private func isFree(_ port: UInt16, type: __socket_type) -> Bool {
