@@ -179,6 +179,7 @@ public struct Timeline: Equatable {
         row.frame = frame
         row.decoded = taken.decoded
         if let fault = taken.decoded.droppedBy { row.mark(droppedBy: fault) }
+        if row.explanation == nil { row.explanation = retransmission(of: taken.decoded, at: frame.time) }
         add(row)
         var said: [String] = []
         if let awaited {
@@ -226,6 +227,33 @@ public struct Timeline: Equatable {
             index -= 1
         }
         return false
+    }
+
+    /// A TCP segment sent again (a SYN, or data at the same sequence number on the same flow):
+    /// which row it repeats, and whether a `:fault` dropped that one.
+    func retransmission(of frame: DecodedFrame, at time: Date) -> String? {
+        guard let tcp = frame.tcp, tcp.flags.contains(.syn) || tcp.payloadLength > 0, let (from, to) = frame.endpoints else { return nil }
+        let items = rows.items
+        var index = items.count - 1
+        let stop = max(0, items.count - Self.dropSearchLimit)
+        while index >= stop {
+            let row = items[index]
+            if row.lane == .wire, let earlier = row.decoded, let segment = earlier.tcp, let (source, destination) = earlier.endpoints,
+                source == from, destination == to, segment.sequence == tcp.sequence, segment.flags == tcp.flags,
+                segment.payloadLength == tcp.payloadLength
+            {
+                let number = "#\(rows.dropped + index + 1)"
+                let after = Int((time.timeIntervalSince(row.time) * 1000).rounded())
+                let what = tcp.flags.contains(.syn) ? "the SYN" : "the \(tcp.payloadLength) bytes"
+                if let fault = row.droppedBy {
+                    return "a retransmission of \(number) (\(what), \(after) ms later): :fault \(fault) dropped it, no ACK came, "
+                        + "so TCP sent it again; a lost UDP datagram is not sent again"
+                }
+                return "a retransmission of \(number) (\(what), \(after) ms later): no ACK came in time, so TCP sent it again"
+            }
+            index -= 1
+        }
+        return nil
     }
 
     /// How many traced calls' failures wait for their frames at once (the oldest give way).

@@ -156,4 +156,38 @@ import Testing
         state.apply([Self.wire(other)])
         #expect(state.timeline.rows.items.map(\.text) == [Self.marked, "UDP 5 B 127.0.0.1:35244 > 127.0.0.1:12000"])
     }
+
+    /// A SYN sent again is named as the retransmission of the row it repeats, and the fault
+    /// that dropped that one is said (checked by hand on the wire: Linux sends a dropped SYN
+    /// again a second later, four times at one-second intervals here before backing off).
+    @Test func aRetransmissionNamesTheSegmentItRepeats() {
+        func syn(at seconds: Double) -> CapturedFrame {
+            var bytes = [UInt8](repeating: 0, count: 12) + [0x08, 0x00]
+            bytes += [0x45, 0, 0, 40, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
+            bytes += [0x9c, 0x40, 0x2e, 0xe0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xd7, 0, 0, 0, 0]
+            return CapturedFrame(time: t0.addingTimeInterval(seconds), linkType: .ethernet, bytes: bytes)
+        }
+        // The firewall's log of the first SYN: an NFLOG record around the same IP packet.
+        func logged(_ frame: CapturedFrame) -> CapturedFrame {
+            let prefix = Array("drop tcp 12000".utf8) + [0]
+            func tlv(_ type: UInt16, _ value: [UInt8]) -> [UInt8] {
+                let length = UInt16(4 + value.count)
+                var bytes = withUnsafeBytes(of: length) { Array($0) } + withUnsafeBytes(of: type) { Array($0) } + value
+                while bytes.count % 4 != 0 { bytes.append(0) }
+                return bytes
+            }
+            let bytes = [2, 0, 0, 7] + tlv(10, prefix) + tlv(9, Array(frame.bytes[14...]))
+            return CapturedFrame(time: frame.time, linkType: .nflog, bytes: bytes)
+        }
+        var state = ConsoleState()
+        let first = syn(at: 1)
+        state.apply([Self.wire(first), Self.wire(logged(first)), Self.wire(syn(at: 2.024))])
+        let rows = state.timeline.rows.items
+        #expect(rows.count == 2)
+        #expect(rows[0].text == "SYN dropped by :fault drop tcp 12000: 127.0.0.1:40000 > 127.0.0.1:12000 seq 0 win 65495")
+        #expect(
+            rows[1].explanation
+                == "a retransmission of #1 (the SYN, 1024 ms later): :fault drop tcp 12000 dropped it, no ACK came, so TCP sent it "
+                + "again; a lost UDP datagram is not sent again")
+    }
 }
