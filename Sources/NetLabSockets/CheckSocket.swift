@@ -97,7 +97,12 @@ package final class CheckSocket {
             // Nobody accepting connections there (now): the checks after this one fail at once
             // with the same error, and the report says it once. A reset (the server accepted,
             // then closed at once) is the check's own failure, not this.
-            if type == .stream, Self.noOneAccepting(error) { log?.stoppedBy = error }
+            // After a connection was made, only a refusal (or no route) means the server is
+            // gone: a connect() that times out may be a full backlog (a server that serves one
+            // client at a time, while a check holds a first connection open).
+            if type == .stream, Self.noOneAccepting(error), (log?.succeeded ?? 0) == 0 || error.errnoValue != ETIMEDOUT {
+                log?.stoppedBy = error
+            }
             throw error
         }
     }

@@ -19,7 +19,8 @@ struct CheckCommand: ParsableCommand {
         abstract: "Check a server against the lab's protocol and print a report card.",
         discussion: """
             Each check says what it sent and received (hex), what was expected and why it matters. \
-            Exit code: the number of checks not passed, failed or not run (at most 63), 64 for bad usage. \
+            Exit code: the number of checks not passed, failed or not run (with --targets: the number of \
+            servers without full marks), at most 63; 64 for bad usage. \
             With --targets FILE (a line each: PROTOCOL HOST PORT, or NAME PROTOCOL HOST PORT; # starts \
             a comment), every server is checked, several at a time, and a summary table is printed.
             Rubrics: lab (the default) runs what the lab sheet asks for, strict every check; --only and --skip \
@@ -136,7 +137,11 @@ struct CheckCommand: ParsableCommand {
         }
         if let junit { try write(CheckReport.junit(reports), to: junit) }
         if let csv { try write(CheckReport.csv(reports), to: csv) }
-        let notPassed = reports.reduce(0) { $0 + $1.results.count - $1.passed }
+        // One server: the checks it did not pass. A class: the servers without full marks.
+        let notPassed =
+            targets == nil
+            ? reports.reduce(0) { $0 + $1.results.count - $1.passed }
+            : reports.filter { $0.score < $0.maxScore }.count
         throw ExitCode(Int32(min(notPassed, 63)))
     }
 

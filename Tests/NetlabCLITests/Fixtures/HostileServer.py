@@ -64,6 +64,23 @@ if mode == 'silent':
     threading.Event().wait(120)
     sys.exit(0)
 
+if mode == 'tcp-once-then-full':
+    # Answers one client, then never calls accept() again and fills its backlog: later SYNs
+    # are dropped and connect() times out, while the server is still there.
+    listener.listen(0)
+    print('port', port, flush=True)
+    conn, _ = listener.accept()
+    conn.send(conn.recv(1024).upper())
+    conn.close()
+    fillers = []
+    for _ in range(2):
+        filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        filler.setblocking(False)
+        filler.connect_ex(('127.0.0.1', port))
+        fillers.append(filler)
+    threading.Event().wait(120)
+    sys.exit(0)
+
 if mode in ('tcp-once', 'tcp-crash-empty', 'tcp-extra'):
     # The lab's TCPServer.py shape, served in the foreground: 'tcp-once' answers one client
     # and exits (a server without the loop); 'tcp-crash-empty' exits on an empty message (it
