@@ -145,9 +145,12 @@ enum Evidence {
                     + "rejected it, so connect() failed with EHOSTUNREACH"
             }
             // No ICMP error: on a link, the kernel asked ARP for the target's address and nobody answered.
+            // Only once the kernel has given up asking (it asks three times, a second apart):
+            // a connect() that failed at once has frames still on their way (a reject's ICMP
+            // error, the ARP answer), and one unanswered request so far proves nothing.
             let asked = wire.filter { rows[$0].decoded?.arp.map { $0.isRequest && $0.targetIP == awaited.target.host } ?? false }
             let answered = wire.contains { rows[$0].decoded?.arp.map { !$0.isRequest && $0.senderIP == awaited.target.host } ?? false }
-            guard !asked.isEmpty, !answered else { return nil }
+            guard asked.count >= 3, !answered else { return nil }
             let times = asked.count == 1 ? "once (\(number(asked[0])))" : "\(asked.count) times (\(asked.map(number).joined(separator: ", ")))"
             let sentSYN = wire.contains { index in
                 guard let frame = rows[index].decoded, let tcp = frame.tcp, tcp.flags.contains(.syn), let (_, to) = frame.endpoints

@@ -130,4 +130,17 @@ struct TwoHostTests {
         let three = try run(netlabBinary.path, ["--private", "--hosts", "3", "tcp-client", "hi"])
         #expect(three.status == 64 && three.stderr == "netlab: --hosts 3: 1 or 2 (two hosts: netlab's and host b, joined by a link)\n")
     }
+
+    /// netlab's client on host b, a firewall that rejects on host a: the ICMP error is cited,
+    /// not the first ARP request (whose answer was still on its way when connect() failed).
+    @Test func aRejectAcrossTheLinkIsCitedByItsICMPError() throws {
+        let session = try console()
+        try session.typeLine(":host b")
+        try session.typeLine(":fault reject tcp 12000")
+        try session.waitFor("fault on: reject tcp 12000")
+        try session.typeLine("hello")
+        try session.waitFor("ICMP administratively prohibited (for TCP 10.13.0.1:12000) came back for the SYN")
+        try session.waitFor("a firewall rejected it, so connect() failed with EHOSTUNREACH")
+        #expect(!session.screen.contains("no answer came"), "\(session.screen)")
+    }
 }
