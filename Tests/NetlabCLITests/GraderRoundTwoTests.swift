@@ -264,7 +264,11 @@ import Testing
         let result = try netlab("check", "--rubric", "strict", "tcp", "127.0.0.1", String(port), "--timeout", "1", "--only", "uppercase,again,bytes")
         #expect(!result.out.contains("stopped accepting connections"), "\(result.out)")
         #expect(!result.out.contains("NOT RUN"))
-        #expect(result.out.components(separatedBy: "problem:  connect() failed: Connection timed out (ETIMEDOUT").count == 3, "\(result.out)")
+        // Each later check fails on its own: its connect() times out, or (when it got into the
+        // backlog before the server's fillers did) nothing answers it.
+        let timedOut = result.out.components(separatedBy: "problem:  connect() failed: Connection timed out (ETIMEDOUT").count - 1
+        let unanswered = result.out.components(separatedBy: "problem:  no reply within 1 s").count - 1
+        #expect(timedOut >= 1 && timedOut + unanswered == 2, "\(result.out)")
         withExtendedLifetime(server) {}
     }
 }
