@@ -19,6 +19,17 @@ def hold(conn):
     except OSError:
         pass
 
+def fill_backlog():
+    # Connections nobody accepts: with listen(0) the queue is then full and the kernel drops
+    # further SYNs, so a connect() waits and times out, as with a host that never answers.
+    fillers = []
+    for _ in range(2):
+        filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        filler.setblocking(False)
+        filler.connect_ex(('127.0.0.1', port))
+        fillers.append(filler)
+    return fillers
+
 def serve(conn):
     try:
         if mode == 'http-huge-length':
@@ -54,12 +65,7 @@ if mode == 'silent':
     # A full backlog: the kernel drops further SYNs, so connecting waits and times out, as
     # with a host that never answers.
     listener.listen(0)
-    fillers = []
-    for _ in range(2):
-        filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        filler.setblocking(False)
-        filler.connect_ex(('127.0.0.1', port))
-        fillers.append(filler)
+    fillers = fill_backlog()
     print('port', port, flush=True)
     threading.Event().wait(120)
     sys.exit(0)
@@ -72,12 +78,7 @@ if mode == 'tcp-once-then-full':
     conn, _ = listener.accept()
     conn.send(conn.recv(1024).upper())
     conn.close()
-    fillers = []
-    for _ in range(2):
-        filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        filler.setblocking(False)
-        filler.connect_ex(('127.0.0.1', port))
-        fillers.append(filler)
+    fillers = fill_backlog()
     threading.Event().wait(120)
     sys.exit(0)
 
