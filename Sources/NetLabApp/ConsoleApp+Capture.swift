@@ -38,9 +38,14 @@ extension ConsoleApp {
                 },
                 frames: { frame in
                     // No ports: `:watch all` (the kernel filter passes every TCP and UDP port).
+                    // Decoded only when the ports must be judged (as before the link's ARP came in).
                     let watching = ports.get()
+                    if watching.isEmpty {
+                        sink.emitWire(frame)
+                        return
+                    }
                     let decoded = FrameDecoder.decode(frame)
-                    if watching.isEmpty || matcher.matches(decoded, ports: watching) || (arp && decoded.arp != nil) { sink.emitWire(frame) }
+                    if matcher.matches(decoded, ports: watching) || (arp && decoded.arp != nil) { sink.emitWire(frame) }
                 })
             dispatch(.wire(.on(interface: interface)))
             // The kernel's drop count, checked once a second: a lost frame is never silent.

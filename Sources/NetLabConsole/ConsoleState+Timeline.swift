@@ -19,7 +19,7 @@ extension ConsoleState {
             case (.udp, ECONNREFUSED), (.udp, EHOSTUNREACH): claim = .portUnreachable(connected: true)
             case (.tcp, EHOSTUNREACH), (.http, EHOSTUNREACH):
                 guard error.operation == .connect else { return }
-                claim = .prohibitedConnect
+                claim = .unreachableConnect
             case (.tcp, ECONNREFUSED), (.http, ECONNREFUSED):
                 guard error.operation == .connect else { return }
                 claim = .refusedConnect

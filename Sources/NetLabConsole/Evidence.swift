@@ -18,7 +18,7 @@ public struct AwaitedEvidence: Equatable, Sendable {
         /// connect() failed with EHOSTUNREACH: an ICMP administratively prohibited quoting a
         /// SYN of this flow (a firewall that rejects), or ARP requests for the target's address
         /// that nobody answered (a host that is down).
-        case prohibitedConnect
+        case unreachableConnect
     }
 
     /// Every sentence `Evidence` can say, by name: each has a situation produced for real on
@@ -128,7 +128,7 @@ enum Evidence {
             let lost = dropped.isEmpty ? "" : " (\(dropped.map(number).joined(separator: ", ")) dropped by a :fault)"
             return "the wire shows why: the SYN (\(number(first))) from \(local.onWire) \(times)\(lost) and no SYN/ACK came back from "
                 + "\(awaited.target), so connect() waited until the timeout"
-        case .prohibitedConnect:
+        case .unreachableConnect:
             for index in wire.reversed() {
                 guard let frame = rows[index].decoded, WireText.isProhibited(frame), let quoted = frame.icmp?.quoted,
                     quoted.protocolNumber == 6, same(quoted.destination, awaited.target),

@@ -8,30 +8,7 @@ import NetLabPrivate
 enum FaultOption {
     /// The arguments without the `--fault` options, and each option's words.
     static func strip(_ arguments: [String]) -> (rest: [String], specs: [String]) {
-        strip(arguments, option: "--fault")
-    }
-
-    /// The arguments without `option VALUE` (or `option=VALUE`) before a `--`, and the values.
-    static func strip(_ arguments: [String], option: String) -> (rest: [String], specs: [String]) {
-        let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
-        var rest: [String] = []
-        var specs: [String] = []
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            if index < end, argument == option, index + 1 < end {
-                specs.append(arguments[index + 1])
-                index += 2
-                continue
-            }
-            if index < end, argument.hasPrefix(option + "=") {
-                specs.append(String(argument.dropFirst(option.count + 1)))
-            } else {
-                rest.append(argument)
-            }
-            index += 1
-        }
-        return (rest, specs)
+        GlobalOption.strip(arguments, option: "--fault")
     }
 
     /// The faults the specs name, or the one-line usage error for the first that is wrong.
@@ -98,6 +75,33 @@ enum HostsOption {
 
     /// The hosts this process was started with.
     static var started: Int {
-        (try? parse(FaultOption.strip(CommandLine.arguments, option: "--hosts").specs).get()) ?? 1
+        (try? parse(GlobalOption.strip(CommandLine.arguments, option: "--hosts").specs).get()) ?? 1
+    }
+}
+
+/// netlab's own options that come before the command (`--fault`, `--hosts`): read before the
+/// argument parser runs, since they decide where netlab runs.
+enum GlobalOption {
+    /// The arguments without `option VALUE` (or `option=VALUE`) before a `--`, and the values.
+    static func strip(_ arguments: [String], option: String) -> (rest: [String], specs: [String]) {
+        let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        var rest: [String] = []
+        var specs: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if index < end, argument == option, index + 1 < end {
+                specs.append(arguments[index + 1])
+                index += 2
+                continue
+            }
+            if index < end, argument.hasPrefix(option + "=") {
+                specs.append(String(argument.dropFirst(option.count + 1)))
+            } else {
+                rest.append(argument)
+            }
+            index += 1
+        }
+        return (rest, specs)
     }
 }

@@ -37,7 +37,7 @@ struct NetLab: ParsableCommand {
 
     /// Parses, runs, and turns every error into one line on stderr and an exit code.
     static func main() {
-        let (withoutHosts, hostSpecs) = FaultOption.strip(CommandLine.arguments, option: "--hosts")
+        let (withoutHosts, hostSpecs) = GlobalOption.strip(CommandLine.arguments, option: "--hosts")
         let (withoutFaults, faultSpecs) = FaultOption.strip(withoutHosts)
         var arguments = Array(withoutFaults.dropFirst())
         let privateRest = PrivateNetwork.strip(withoutFaults)
