@@ -12,7 +12,7 @@ extension ConsoleState {
         guard !line.isEmpty else { return [] }
         if line.hasPrefix(":") {
             switch ColonCommand.parse(String(line.dropFirst())) {
-            case .success(let command): return execute(command, now: now, themes: themes)
+            case .success(let command): return perform(.command(command), now: now, themes: themes)
             case .failure(let error):
                 say(error.message, .error, now)
                 return []

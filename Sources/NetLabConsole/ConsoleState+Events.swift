@@ -46,7 +46,7 @@ extension ConsoleState {
     }
 
     static func toggleKey(_ engine: LabEvent.Engine) -> String {
-        KeyBinding.all.first { $0.command == .toggleServer(engine) }?.key.label ?? ":\(engine.rawValue.lowercased()) on"
+        KeyBinding.all.first { $0.intent == .toggleServer(engine) }?.key.label ?? ":\(engine.rawValue.lowercased()) on"
     }
 
     mutating func record(_ event: LabEvent) {

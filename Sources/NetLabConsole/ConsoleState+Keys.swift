@@ -14,8 +14,8 @@ extension ConsoleState {
             overlay.take(key)
             return []
         }
-        if let command = KeyBinding.command(for: key, inputEmpty: input.editor.isEmpty) {
-            return run(command, now: now, themes: themes)
+        if let intent = KeyBinding.intent(for: key, inputEmpty: input.editor.isEmpty) {
+            return perform(intent, now: now, themes: themes)
         }
         // Not in the table: a character typed into the input line.
         if case .character(let c) = key {
@@ -29,14 +29,12 @@ extension ConsoleState {
         return []
     }
 
-    mutating func run(_ command: KeyBinding.Command, now: Date, themes: [String]) -> [Effect] {
-        switch command {
-        case .help:
-            overlay.toggleHelp()
-            return []
-        case .roster:
-            overlay.open(.roster)
-            return []
+    /// Carries out what a key, a click or a `:` command asked: the one place an intent becomes
+    /// a change of state.
+    mutating func perform(_ intent: Intent, now: Date, themes: [String]) -> [Effect] {
+        switch intent {
+        case .command(let command):
+            return execute(command, now: now, themes: themes)
         case .toggleServer(let engine):
             guard let server = server(engine) else {
                 say("The \(engine.rawValue) server is not part of this build yet", .error, now)
@@ -46,51 +44,47 @@ extension ConsoleState {
         case .cycleProtocol:
             let index = engines.firstIndex(of: client.engine) ?? 0
             switchProtocol(to: engines[(index + 1) % engines.count], now: now)
-            return []
         case .cycleTheme:
             guard !themes.isEmpty else { return [] }
             let index = themes.firstIndex(of: theme).map { ($0 + 1) % themes.count } ?? 0
             theme = themes[index]
             say("theme: \(theme) (F6 for the next)", .info, now)
             return [.applyTheme(theme)]
-        case .presenter:
-            setPresenter(!presenter, now: now)
-            return []
         case .toggleUDPMode:
             return execute(.udpMode(client.udpMode == .connected ? .unconnected : .connected), now: now, themes: themes)
-        case .cycleTimelineView:
-            return execute(.view(nil), now: now, themes: themes)
         case .focusNext, .focusPrevious:
             let panes = Pane.allCases
             let index = panes.firstIndex(of: focus)!
-            let step = command == .focusNext ? 1 : panes.count - 1
+            let step = intent == .focusNext ? 1 : panes.count - 1
             focus = panes[(index + step) % panes.count]
-            return []
-        case .quit:
-            quitting = true
-            return [.quit]
         case .submit:
             return submit(now: now, themes: themes)
-        case .deleteBackward: input.editor.backspace()
-        case .deleteForward: input.editor.delete()
-        case .lineStart: input.editor.home()
-        case .lineEnd: input.editor.end()
-        case .clearLine: input.editor.replace(with: "")
-        case .cursorLeft: input.editor.left()
-        case .cursorRight: input.editor.right()
+        case .edit(let edit):
+            switch edit {
+            case .deleteBackward: input.editor.backspace()
+            case .deleteForward: input.editor.delete()
+            case .lineStart: input.editor.home()
+            case .lineEnd: input.editor.end()
+            case .clearLine: input.editor.replace(with: "")
+            case .cursorLeft: input.editor.left()
+            case .cursorRight: input.editor.right()
+            }
         case .toggleText:
             // The shown message as text (an HTTP response's status, headers and body) or hex.
             timeline.toggleText()
         case .followNewest:
             timeline.follow()
-        case .home:
-            if focus == .timeline { timeline.selectFirst() } else { input.editor.home() }
-        case .end:
-            if focus == .timeline { timeline.follow() } else { input.editor.end() }
-        case .up: arrow(-1)
-        case .down: arrow(1)
-        case .pageUp: page(-1)
-        case .pageDown: page(1)
+        case .move(let move):
+            switch move {
+            case .home:
+                if focus == .timeline { timeline.selectFirst() } else { input.editor.home() }
+            case .end:
+                if focus == .timeline { timeline.follow() } else { input.editor.end() }
+            case .up: arrow(-1)
+            case .down: arrow(1)
+            case .pageUp: page(-1)
+            case .pageDown: page(1)
+            }
         }
         return []
     }
@@ -107,7 +101,7 @@ extension ConsoleState {
             guard event.action == .click,
                 let item = renderer.keyBarItems(width: event.width).first(where: { $0.columns.contains(event.column) })
             else { return [] }
-            return run(item.binding.command, now: now, themes: themes)
+            return perform(item.binding.intent, now: now, themes: themes)
         }
         guard !presenter, let layout = Layout(width: event.width, height: event.height) else { return [] }
         let step = event.action == .wheelUp ? -3 : 3

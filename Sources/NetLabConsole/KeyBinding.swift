@@ -1,23 +1,14 @@
 import NetLabCore
 
-/// A key, what it does, and how the key bar and the help overlay describe it. `all` is the one
-/// table of keys: the key bar, the help overlay, the dispatch and docs/console.md's keys table all
-/// come from it (typing a character into the input line is the only key not in it).
+/// A key, the intent it stands for, and how the key bar and the help overlay describe it. `all`
+/// is the one table of keys: the key bar, the help overlay, the dispatch and docs/console.md's
+/// keys table all come from it (typing a character into the input line is the only key not in
+/// it). A key that does what a `:` command does is bound to that command's intent.
 public struct KeyBinding: Equatable, Sendable {
-    public enum Command: Equatable, Sendable {
-        case help
-        case toggleServer(LabEvent.Engine)
-        case cycleProtocol, cycleTheme, presenter, toggleUDPMode, cycleTimelineView
-        case focusNext, focusPrevious, quit, roster
-        // Keys that act in the focused pane or the input line.
-        case submit, deleteBackward, deleteForward, lineStart, lineEnd, clearLine, cursorLeft, cursorRight
-        case up, down, pageUp, pageDown, home, end, followNewest, toggleText
-    }
-
     public var key: Key
     /// Other keys that do the same, for terminals and laptops that keep F-keys for themselves.
     public var alternates: [Alternate] = []
-    public var command: Command
+    public var intent: Intent
     /// Short label for the key bar ("TCP").
     public var label: String
     /// Longer text for the help overlay.
@@ -38,10 +29,10 @@ public struct KeyBinding: Equatable, Sendable {
         }
     }
 
-    public init(key: Key, alternates: [Alternate] = [], command: Command, label: String, help: String, onKeyBar: Bool) {
+    public init(key: Key, alternates: [Alternate] = [], intent: Intent, label: String, help: String, onKeyBar: Bool) {
         self.key = key
         self.alternates = alternates
-        self.command = command
+        self.intent = intent
         self.label = label
         self.help = help
         self.onKeyBar = onKeyBar
@@ -67,12 +58,12 @@ public struct KeyBinding: Equatable, Sendable {
         return names.joined(separator: ", ")
     }
 
-    /// The command `key` runs, given whether the input line is empty.
-    public static func command(for key: Key, inputEmpty: Bool) -> Command? {
+    /// The intent `key` stands for, given whether the input line is empty.
+    public static func intent(for key: Key, inputEmpty: Bool) -> Intent? {
         for binding in all {
-            if binding.key == key { return binding.command }
+            if binding.key == key { return binding.intent }
             if binding.alternates.contains(where: { $0.key == key && (!$0.onlyWhenInputEmpty || inputEmpty) }) {
-                return binding.command
+                return binding.intent
             }
         }
         return nil
@@ -101,35 +92,36 @@ public struct KeyBinding: Equatable, Sendable {
     public static let all: [KeyBinding] = [
         KeyBinding(
             key: .function(1), alternates: [Alternate(.character("?"), short: "?", onlyWhenInputEmpty: true)],
-            command: .help, label: "Help", help: "show or hide this help (? when the input line is empty; PgUp PgDn scroll)", onKeyBar: true),
-        KeyBinding(key: .function(2), command: .toggleServer(.tcp), label: "TCP", help: "turn the TCP server on or off", onKeyBar: true),
-        KeyBinding(key: .function(3), command: .toggleServer(.udp), label: "UDP", help: "turn the UDP server on or off", onKeyBar: true),
-        KeyBinding(key: .function(4), command: .toggleServer(.http), label: "HTTP", help: "turn the HTTP server on or off", onKeyBar: true),
-        KeyBinding(key: .function(5), command: .cycleProtocol, label: "Proto", help: "client protocol: TCP -> UDP -> HTTP", onKeyBar: true),
-        KeyBinding(key: .function(6), command: .cycleTheme, label: "Theme", help: "next colour theme (also :theme NAME)", onKeyBar: true),
-        KeyBinding(key: .function(7), command: .presenter, label: "Big", help: "presenter mode: big banner for the back row", onKeyBar: true),
+            intent: .command(.help), label: "Help", help: "show or hide this help (? when the input line is empty; PgUp PgDn scroll)", onKeyBar: true),
+        KeyBinding(key: .function(2), intent: .toggleServer(.tcp), label: "TCP", help: "turn the TCP server on or off", onKeyBar: true),
+        KeyBinding(key: .function(3), intent: .toggleServer(.udp), label: "UDP", help: "turn the UDP server on or off", onKeyBar: true),
+        KeyBinding(key: .function(4), intent: .toggleServer(.http), label: "HTTP", help: "turn the HTTP server on or off", onKeyBar: true),
+        KeyBinding(key: .function(5), intent: .cycleProtocol, label: "Proto", help: "client protocol: TCP -> UDP -> HTTP", onKeyBar: true),
+        KeyBinding(key: .function(6), intent: .cycleTheme, label: "Theme", help: "next colour theme (also :theme NAME)", onKeyBar: true),
+        KeyBinding(key: .function(7), intent: .command(.presenter(nil)), label: "Big", help: "presenter mode: big banner for the back row", onKeyBar: true),
         KeyBinding(
-            key: .function(8), command: .toggleUDPMode, label: "Mode",
+            key: .function(8), intent: .toggleUDPMode, label: "Mode",
             help: "UDP client: unconnected (the lab's) or connected", onKeyBar: true),
         KeyBinding(
-            key: .function(9), command: .cycleTimelineView, label: "View",
+            key: .function(9), intent: .command(.view(nil)), label: "View",
             help: "timeline: calls and wire -> calls -> wire (also :view)", onKeyBar: true),
         KeyBinding(
             key: .function(10), alternates: [Alternate(.control("q"), short: "^Q")],
-            command: .quit, label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
-        KeyBinding(key: .tab, command: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),
-        KeyBinding(key: .backTab, command: .focusPrevious, label: "Back", help: "move focus to the previous pane", onKeyBar: false),
+            intent: .command(.quit), label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),
+        KeyBinding(key: .tab, intent: .focusNext, label: "Focus", help: "move focus to the next pane", onKeyBar: true),
+        KeyBinding(key: .backTab, intent: .focusPrevious, label: "Back", help: "move focus to the previous pane", onKeyBar: false),
         KeyBinding(
-            key: .control("r"), command: .roster, label: "Roster", help: "who talked to the servers (also :roster)",
+            key: .control("r"), intent: .command(.roster), label: "Roster", help: "who talked to the servers (also :roster)",
             onKeyBar: false),
         pane(.enter, .submit, "send the input line (or run a :command)"),
-        pane(.left, .cursorLeft, edit), pane(.right, .cursorRight, edit),
-        pane(.backspace, .deleteBackward, edit), pane(.delete, .deleteForward, edit),
-        pane(.control("a"), .lineStart, edit), pane(.control("e"), .lineEnd, edit), pane(.control("u"), .clearLine, "clear the input line"),
-        pane(.home, .home, "start of the input line; the first row (timeline focused)"),
-        pane(.end, .end, "end of the input line; follow the newest row again (timeline focused)"),
-        pane(.up, .up, updown), pane(.down, .down, updown),
-        pane(.pageUp, .pageUp, paging), pane(.pageDown, .pageDown, paging),
+        pane(.left, .edit(.cursorLeft), edit), pane(.right, .edit(.cursorRight), edit),
+        pane(.backspace, .edit(.deleteBackward), edit), pane(.delete, .edit(.deleteForward), edit),
+        pane(.control("a"), .edit(.lineStart), edit), pane(.control("e"), .edit(.lineEnd), edit),
+        pane(.control("u"), .edit(.clearLine), "clear the input line"),
+        pane(.home, .move(.home), "start of the input line; the first row (timeline focused)"),
+        pane(.end, .move(.end), "end of the input line; follow the newest row again (timeline focused)"),
+        pane(.up, .move(.up), updown), pane(.down, .move(.down), updown),
+        pane(.pageUp, .move(.pageUp), paging), pane(.pageDown, .move(.pageDown), paging),
         pane(.escape, .followNewest, "follow the newest row again; close help"),
         pane(.control("t"), .toggleText, "the shown message as text (status, headers, body) or as hex"),
     ]
@@ -138,8 +130,8 @@ public struct KeyBinding: Equatable, Sendable {
     private static let updown = "history (client: messages; after a \":\" commands), scroll (server log), select (timeline)"
     private static let paging = "scroll the focused pane (timeline: the shown message); scroll the help"
 
-    private static func pane(_ key: Key, _ command: Command, _ help: String) -> KeyBinding {
-        KeyBinding(key: key, command: command, label: "", help: help, onKeyBar: false)
+    private static func pane(_ key: Key, _ intent: Intent, _ help: String) -> KeyBinding {
+        KeyBinding(key: key, intent: intent, label: "", help: help, onKeyBar: false)
     }
 
     /// The help's and docs/console.md's rows: bindings with the same help share a row (`Up Down`),
@@ -160,7 +152,7 @@ public struct KeyBinding: Equatable, Sendable {
     /// The bindings that apply to a console running these engines (no F4 without HTTP).
     public static func available(for engines: [LabEvent.Engine]) -> [KeyBinding] {
         all.filter { binding in
-            if case .toggleServer(let engine) = binding.command { return engines.contains(engine) }
+            if case .toggleServer(let engine) = binding.intent { return engines.contains(engine) }
             return true
         }
     }

@@ -24,12 +24,7 @@ public struct Overlay: Equatable, Sendable {
     /// Whether the help or a panel is open (and so takes the keys).
     public var isOpen: Bool { showHelp || panel != nil }
 
-    /// F1, `?`, `:help`: opens the help at its top, or closes it.
-    mutating func toggleHelp() {
-        showHelp.toggle()
-        helpScroll = 0
-    }
-
+    /// F1, `?`, `:help`: the help at its top (while it is open any key closes it, F1 too).
     mutating func openHelp() {
         showHelp = true
         helpScroll = 0

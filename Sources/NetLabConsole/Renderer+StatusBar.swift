@@ -99,7 +99,7 @@ extension Renderer {
             bindings.reduce(0) { $0 + CharacterWidth.of(key($1, level)) + CharacterWidth.of($1.label) + (level == 0 ? 3 : 2) } - 1
         }
         let level = (0...2).first { width(shown, $0) <= screenWidth } ?? 2
-        while width(shown, level) > screenWidth, let drop = shown.lastIndex(where: { $0.command != .quit }) {
+        while width(shown, level) > screenWidth, let drop = shown.lastIndex(where: { $0.intent != .command(.quit) }) {
             shown.remove(at: drop)
         }
         var x = 0

@@ -65,7 +65,7 @@ import Testing
         let bar = render(state, width: 120, height: 30).text.split(separator: "\n").last.map(String.init) ?? ""
         #expect(bar.hasPrefix("F1/? Help"))
         #expect(bar.contains("F10/^Q Quit"))
-        #expect(KeyBinding.all.first { $0.command == .help }?.allKeys == "F1, ?, Esc 1")
-        #expect(KeyBinding.all.first { $0.command == .quit }?.allKeys == "F10, Ctrl-Q, Esc 0")
+        #expect(KeyBinding.all.first { $0.intent == .command(.help) }?.allKeys == "F1, ?, Esc 1")
+        #expect(KeyBinding.all.first { $0.intent == .command(.quit) }?.allKeys == "F10, Ctrl-Q, Esc 0")
     }
 }

@@ -29,7 +29,7 @@ struct OverlayTests {
         #expect(overlay.helpScroll == 10 && overlay.panelScroll == 0, "the help takes the keys while it is open")
         overlay.take(.character("x"))
         #expect(!overlay.showHelp && overlay.panel == .roster, "closing the help leaves the panel under it")
-        overlay.toggleHelp()
+        overlay.openHelp()
         #expect(overlay.showHelp && overlay.helpScroll == 0)
     }
 
