@@ -15,9 +15,6 @@ import NetLabSockets
 /// tests a `MemoryTerminal`.
 @MainActor
 public final class ConsoleApp {
-    /// The protocols this build runs. Adding one: its engine here and in `servers`/`send`.
-    public nonisolated static let engines: [LabEvent.Engine] = [.tcp, .udp, .http]
-
     public struct Settings {
         public var listenHost: String?
         public var clientHost: String
@@ -97,7 +94,7 @@ public final class ConsoleApp {
     public init(settings: Settings, terminal: any TerminalBackend, exit: @escaping @MainActor () -> Void) {
         self.settings = settings
         self.state = ConsoleState(
-            engines: Self.engines, ports: settings.ports, listenHost: settings.listenHost,
+            ports: settings.ports, listenHost: settings.listenHost,
             clientHost: settings.clientHost, theme: settings.theme.name,
             presenter: settings.presenter)
         self.terminal = terminal

@@ -18,10 +18,6 @@ extension ConsoleState {
                 return []
             }
         }
-        guard engines.contains(client.engine) else {
-            say("The \(client.engine.rawValue) client is not part of this build yet", .error, now)
-            return []
-        }
         let target = Endpoint(host: client.host, port: client.port)
         let mode = client.engine == .udp && client.udpMode == .connected ? " (connected)" : ""
         let timeout = client.engine == .udp ? client.timeout : max(client.timeout, Self.streamTimeoutFloor)

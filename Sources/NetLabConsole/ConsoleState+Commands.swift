@@ -6,16 +6,8 @@ extension ConsoleState {
     mutating func execute(_ command: ColonCommand, now: Date, themes: [String]) -> [Effect] {
         switch command {
         case .server(let engine, let on):
-            guard server(engine) != nil else {
-                say("The \(engine.rawValue) server is not part of this build yet", .error, now)
-                return []
-            }
             return setServer(engine, on: on, now: now)
         case .proto(let engine):
-            guard engines.contains(engine) else {
-                say("The \(engine.rawValue) client is not part of this build yet", .error, now)
-                return []
-            }
             switchProtocol(to: engine, now: now)
         case .target(let host, let port):
             client.host = host
@@ -25,10 +17,7 @@ extension ConsoleState {
             client.port = port
             say("client target: \(Endpoint(host: client.host, port: port))", .info, now)
         case .listen(let engine, let port):
-            guard let server = server(engine) else {
-                say("The \(engine.rawValue) server is not part of this build yet", .error, now)
-                return []
-            }
+            let server = server(engine)
             setServer(engine) { $0.port = port }
             say("\(engine.rawValue) server port: \(port)", .info, now)
             if server.isOn || server.phase == .starting {

@@ -9,7 +9,8 @@ extension ConsoleState {
     /// that turns netlab's server on only when it is off, the command that aims the client
     /// at it when the target is elsewhere.
     func remedy(_ remedy: Remedy?, engine: LabEvent.Engine) -> String? {
-        guard case .startServer = remedy, let server = server(engine) else { return Self.remedyWords(remedy, engine: engine) }
+        guard case .startServer = remedy else { return Self.remedyWords(remedy, engine: engine) }
+        let server = server(engine)
         let on = server.isOn || server.phase == .starting
         let aimed = server.port == client.port
         switch (on, aimed) {
@@ -85,11 +86,12 @@ extension ConsoleState {
             setServer(engine) { if case .on = $0.phase { $0.phase = .off } }
             log(event, "\(name) server stopped", .info)
         case .failed(let error):
-            let wasStarting = server(engine)?.phase == .starting
+            let wasStarting = server(engine).phase == .starting
             var line = "\(name) \(error.description)"
             if let words = Self.remedyWords(error.remedy, engine: engine) { line += "; " + words }
             log(event, line, .error)
-            if wasStarting, error.errnoValue == EADDRINUSE, let port = server(engine)?.port {
+            if wasStarting, error.errnoValue == EADDRINUSE {
+                let port = server(engine).port
                 // Someone else's server (often the student's own) has the port: leave it to
                 // them and say what the client now talks to.
                 setServer(engine) { $0.phase = .off }

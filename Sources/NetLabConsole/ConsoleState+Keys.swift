@@ -36,12 +36,10 @@ extension ConsoleState {
         case .command(let command):
             return execute(command, now: now, themes: themes)
         case .toggleServer(let engine):
-            guard let server = server(engine) else {
-                say("The \(engine.rawValue) server is not part of this build yet", .error, now)
-                return []
-            }
+            let server = server(engine)
             return setServer(engine, on: !(server.isOn || server.phase == .starting), now: now)
         case .cycleProtocol:
+            let engines = Self.engines
             let index = engines.firstIndex(of: client.engine) ?? 0
             switchProtocol(to: engines[(index + 1) % engines.count], now: now)
         case .cycleTheme:

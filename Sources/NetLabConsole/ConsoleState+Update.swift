@@ -94,7 +94,7 @@ extension ConsoleState {
     }
 
     mutating func setServer(_ engine: LabEvent.Engine, on: Bool, now: Date) -> [Effect] {
-        guard let server = server(engine) else { return [] }
+        let server = server(engine)
         if on {
             if server.isOn || server.phase == .starting { return [] }
             setServer(engine) { $0.phase = .starting }
@@ -107,9 +107,7 @@ extension ConsoleState {
 
     mutating func switchProtocol(to engine: LabEvent.Engine, now: Date) {
         // Aimed at the old protocol's server? Then aim at the new one's (HTTP is on 8080).
-        if let old = server(client.engine), let new = server(engine), client.port == old.port {
-            client.port = new.port
-        }
+        if client.port == server(client.engine).port { client.port = server(engine).port }
         client.engine = engine
         say("client protocol: \(engine.rawValue) -> \(Endpoint(host: client.host, port: client.port))", .info, now)
     }

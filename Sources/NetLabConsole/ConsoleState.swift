@@ -121,8 +121,8 @@ public struct ConsoleState: Equatable {
     public static let timelineCapacity = 1000
     public static let rowBytesKept = 64 * 1024
 
-    /// Protocols the client can use and servers the console runs, in F5 order.
-    public var engines: [LabEvent.Engine]
+    /// The console's protocols: its servers, and the client's in F5 order.
+    public static let engines: [LabEvent.Engine] = [.tcp, .udp, .http]
     public var servers: [Server]
     /// Address the servers listen on (nil: every address).
     public var listenHost: String?
@@ -221,24 +221,21 @@ public struct ConsoleState: Equatable {
     public var quitting = false
 
     public init(
-        engines: [LabEvent.Engine] = [.tcp, .udp],
         ports: [LabEvent.Engine: UInt16] = [.tcp: 12000, .udp: 12000, .http: 8080],
         listenHost: String? = nil,
         clientHost: String = "127.0.0.1",
         theme: String = "default",
         presenter: Bool = false
     ) {
-        self.engines = engines
-        self.servers = engines.map { Server(engine: $0, port: ports[$0] ?? 12000, phase: .off) }
+        self.servers = Self.engines.map { Server(engine: $0, port: ports[$0] ?? 12000, phase: .off) }
         self.listenHost = listenHost
-        let first = engines.first ?? .tcp
-        self.client = Client(engine: first, host: clientHost, port: ports[first] ?? 12000, udpMode: .unconnected, timeout: 2)
+        self.client = Client(engine: .tcp, host: clientHost, port: ports[.tcp] ?? 12000, udpMode: .unconnected, timeout: 2)
         self.theme = theme
         self.presenter = presenter
     }
 
-    public func server(_ engine: LabEvent.Engine) -> Server? {
-        servers.first { $0.engine == engine }
+    public func server(_ engine: LabEvent.Engine) -> Server {
+        servers.first { $0.engine == engine }!
     }
 
     mutating func setServer(_ engine: LabEvent.Engine, _ change: (inout Server) -> Void) {

@@ -136,9 +136,9 @@ public struct KeyBinding: Equatable, Sendable {
 
     /// The help's and docs/console.md's rows: bindings with the same help share a row (`Up Down`),
     /// and Esc/Alt + digit gets one row of its own.
-    public static func helpRows(for engines: [LabEvent.Engine]) -> [(keys: String, help: String)] {
+    public static var helpRows: [(keys: String, help: String)] {
         var rows: [(keys: String, help: String)] = []
-        for binding in available(for: engines) {
+        for binding in all {
             if binding.label.isEmpty, let index = rows.firstIndex(where: { $0.help == binding.help }) {
                 rows[index].keys += " " + binding.allKeys
             } else {
@@ -147,13 +147,5 @@ public struct KeyBinding: Equatable, Sendable {
         }
         rows.append(("Esc 1 ... Esc 0", "F1 ... F10, for terminals that keep F-keys (Alt-1 ... Alt-0 too)"))
         return rows
-    }
-
-    /// The bindings that apply to a console running these engines (no F4 without HTTP).
-    public static func available(for engines: [LabEvent.Engine]) -> [KeyBinding] {
-        all.filter { binding in
-            if case .toggleServer(let engine) = binding.intent { return engines.contains(engine) }
-            return true
-        }
     }
 }

@@ -1,7 +1,7 @@
 extension Renderer {
     /// The help overlay: keys and commands, generated from the bindings and the command list.
     func drawHelp(_ screen: inout Screen) {
-        var lines: [(String, String)] = KeyBinding.helpRows(for: state.engines).map { ($0.keys, $0.help) }
+        var lines: [(String, String)] = KeyBinding.helpRows.map { ($0.keys, $0.help) }
         lines.append(("", ""))
         lines += ColonCommand.usage.map { ($0.syntax, $0.help) }
         lines.append(("", ""))

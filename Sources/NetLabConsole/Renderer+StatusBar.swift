@@ -92,7 +92,7 @@ extension Renderer {
 
     /// The key bar's items and the columns each takes (a click there runs it).
     func keyBarItems(width screenWidth: Int) -> [(binding: KeyBinding, key: String, label: String, columns: Range<Int>)] {
-        var shown = KeyBinding.available(for: state.engines).filter(\.onKeyBar)
+        var shown = KeyBinding.all.filter(\.onKeyBar)
         func key(_ binding: KeyBinding, _ level: Int) -> String { level < 2 ? binding.keyBarKey : binding.key.label }
         // Each item is "KEY LABEL " plus one space (level 0) or none before the next.
         func width(_ bindings: [KeyBinding], _ level: Int) -> Int {

@@ -72,7 +72,7 @@ struct ConsoleCommand: ParsableCommand {
 
     /// The engines that start ON.
     func serverList() throws -> [LabEvent.Engine] {
-        let available = ConsoleApp.engines
+        let available = ConsoleState.engines
         switch servers.lowercased() {
         case "all": return available
         case "none": return []

@@ -50,7 +50,7 @@ import Testing
     /// At 80x24 the help is taller than the screen: its title says which lines and how to scroll,
     /// and scrolled to the end it shows the last line.
     @Test func helpAt80x24Scrolls() {
-        var state = ConsoleState(engines: [.tcp, .udp, .http])
+        var state = ConsoleState()
         state.apply([.key(.function(1))])
         let top = render(state, width: 80, height: 24).text
         #expect(top.contains("Help: lines 1-20 of"))
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func keyBarShowsTheAlternates() {
-        let state = ConsoleState(engines: [.tcp, .udp])
+        let state = ConsoleState()
         let bar = render(state, width: 120, height: 30).text.split(separator: "\n").last.map(String.init) ?? ""
         #expect(bar.hasPrefix("F1/? Help"))
         #expect(bar.contains("F10/^Q Quit"))

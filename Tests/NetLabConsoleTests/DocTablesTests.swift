@@ -25,7 +25,7 @@ import Testing
 
     static var keysTable: String {
         var rows = ["| key | does |", "|---|---|"]
-        for (keys, help) in KeyBinding.helpRows(for: LabEvent.Engine.allCases) { rows.append("| \(cell(keys)) | \(cell(help)) |") }
+        for (keys, help) in KeyBinding.helpRows { rows.append("| \(cell(keys)) | \(cell(help)) |") }
         return rows.joined(separator: "\n") + "\n"
     }
 

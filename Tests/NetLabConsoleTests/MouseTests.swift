@@ -9,7 +9,7 @@ import Testing
     }
 
     @Test func clickingAKeyBarItemRunsIt() {
-        var state = ConsoleState(engines: [.tcp, .udp, .http])
+        var state = ConsoleState()
         state.apply([.event(event(.tcp, .server, .listening(server)))])
         // At 80 columns: "F1 Help F2 TCP F3 UDP ..."; F2 TCP takes columns 8-13.
         let bar = render(state, width: 80, height: 24).line(at: 23)
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func clickingATimelineRowSelectsIt() {
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         for i in 0..<3 {
             state.apply([.event(event(.udp, .server, .received(bytes: [UInt8(65 + i)], from: clientSocket, to: localServer)))])
         }
@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func theWheelScrollsThePaneUnderThePointer() {
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         for i in 0..<40 {
             state.apply([.event(event(.udp, .server, .received(bytes: [UInt8(i)], from: clientSocket, to: localServer)))])
         }

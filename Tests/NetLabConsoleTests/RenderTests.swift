@@ -101,7 +101,7 @@ import Testing
         #expect(status.contains("UDP :12000  ON "))
         #expect(status.contains("client: UDP -> 127.0.0.1:12001 (unconnected)"))
         let off = render(ConsoleState(), width: 80, height: 24).line(at: 0)
-        #expect(off.contains("TCP :12000  OFF "))
+        #expect(off.contains("TCP:12000  OFF  UDP:12000  OFF  HTTP:8080  OFF"), "\(off)")
         // Colour roles: ON and OFF are different roles, so themes can tell them apart too.
         let roles = screen.roles(at: 0)
         let on = status.range(of: " ON ")!.lowerBound.utf16Offset(in: status)
@@ -110,10 +110,10 @@ import Testing
 
     @Test func keyBarComesFromTheBindings() {
         let bar = render(ConsoleState(), width: 120, height: 40).line(at: 39)
-        for binding in KeyBinding.available(for: [.tcp, .udp]) where binding.onKeyBar {
+        for binding in KeyBinding.all where binding.onKeyBar {
             #expect(bar.contains("\(binding.keyBarKey) \(binding.label)"))
         }
-        #expect(!bar.contains("F4"), "no HTTP server, no F4")
+        #expect(bar.contains("F4 HTTP"), "the HTTP server's key")
     }
 
     @Test func hexPaneShowsTheSelectedPacketInTsharkLayout() {
@@ -164,7 +164,7 @@ import Testing
     /// Presenter mode at 80x24, one snapshot per outcome the lab produces.
     @Test(arguments: ["refused", "no-reply", "hello", "404", "waiting"])
     func presenterOutcomeSnapshots(outcome: String) throws {
-        var state = ConsoleState(engines: [.tcp, .udp, .http], presenter: true)
+        var state = ConsoleState(presenter: true)
         state.apply([.event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server)))])
         let result: (LabEvent.Engine, Result<[UInt8], ClientFailure>)? =
             switch outcome {
@@ -183,7 +183,7 @@ import Testing
     /// Issue 22: WAITING and NO REPLY share a colour (both are silence so far); WAITING is drawn
     /// hollow and says how long it waits, so the two differ on a monochrome projector too.
     @Test func waitingLooksUnlikeNoReply() {
-        var state = ConsoleState(engines: [.tcp, .udp], presenter: true)
+        var state = ConsoleState(presenter: true)
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
         let waiting = render(state, width: 80, height: 24, clock: utcClock).text
@@ -198,7 +198,7 @@ import Testing
     /// The normal layout at 80x24 with a long target and connected UDP: the status bar keeps
     /// every server, the full target and the mode.
     @Test func longTargetAndConnectedUDPAt80x24() throws {
-        var state = ConsoleState(engines: [.tcp, .udp, .http])
+        var state = ConsoleState()
         state.apply([
             .event(event(.tcp, .server, .listening(server))), .event(event(.udp, .server, .listening(server))),
             .wire(.on(interface: "lo")),
@@ -223,7 +223,7 @@ import Testing
             (.success(Array("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".utf8)), .http, "404 NOT FOUND", .bannerFailure),
         ]
         for (result, engine, banner, role) in cases {
-            var state = ConsoleState(engines: [.tcp, .udp, .http], presenter: true)
+            var state = ConsoleState(presenter: true)
             state.apply([.reply(engine: engine, result: result)])
             let screen = render(state, width: 120, height: 30, clock: utcClock)
             let rows = BlockFont.rows(banner)
@@ -234,7 +234,7 @@ import Testing
             #expect(screen[bannerRow, column].role == role, "\(banner)")
         }
         // Narrow: "404 NOT FOUND" does not fit in 60 columns, "404" does.
-        var state = ConsoleState(engines: [.http], presenter: true)
+        var state = ConsoleState(presenter: true)
         state.apply([.reply(engine: .http, result: cases[4].0)])
         let narrow = render(state, width: 60, height: 16, clock: utcClock).text
         #expect(narrow.contains(BlockFont.rows("404")[0]) && !narrow.contains(BlockFont.rows("404 NOT")[0]))

@@ -17,7 +17,7 @@ import Testing
     /// its last message and what the server did with it.
     @Test func thirtyClientsFillThirtyRows() {
         var state = ConsoleState(
-            engines: [.tcp, .udp, .http], ports: [.tcp: 12000, .udp: 12000, .http: 8080], listenHost: nil,
+            ports: [.tcp: 12000, .udp: 12000, .http: 8080], listenHost: nil,
             clientHost: "127.0.0.1", theme: "default", presenter: false)
         for n in 2...31 {
             let host = "127.0.0.\(n)"
@@ -58,7 +58,7 @@ import Testing
 
     @Test func theReportCardOpensInAPanel() {
         var state = ConsoleState(
-            engines: [.tcp, .udp, .http], ports: [.tcp: 12000, .udp: 12000, .http: 8080], listenHost: nil,
+            ports: [.tcp: 12000, .udp: 12000, .http: 8080], listenHost: nil,
             clientHost: "127.0.0.1", theme: "default", presenter: false)
         state.input.editor.replace(with: ":check")
         #expect(state.update(.key(.enter), now: Self.t0) == [.check(.tcp, host: "127.0.0.1", port: 12000)])

@@ -40,7 +40,7 @@ private func udpAndUnreachable(
 @Suite struct TimelineTests {
     /// A connected UDP socket's ECONNREFUSED cites the ICMP error that caused it.
     @Test func connectedUDPRefusalCitesTheICMP() {
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo")), .key(.function(5))])
         state.type(":udp-mode connected")
         state.apply([.key(.enter)])
@@ -63,7 +63,7 @@ private func udpAndUnreachable(
     /// The refused connect, as the engines and the capture deliver it: the call and its
     /// failure first, the SYN and RST (captured a moment later) placed by the kernel's time.
     func refusedSession() -> ConsoleState {
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo"))])
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
@@ -134,7 +134,7 @@ private func udpAndUnreachable(
     /// resets the connection after data. The RST is cited as a reset of this connection, never
     /// as the answer to a SYN (it used to say "answered the SYN ... connect() failed").
     @Test func aResetAfterDataIsCitedAsAResetOfThisConnection() {
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo"))])
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
@@ -174,7 +174,7 @@ private func udpAndUnreachable(
         refused.socketKind = "TCP"
         refused.exit = t0.addingTimeInterval(1.002)
         // The frames first (a refusal after the call returned: another program's), then the call.
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo"))])
         state.apply(
             [
@@ -191,7 +191,7 @@ private func udpAndUnreachable(
         #expect(
             state.timeline.number(of: state.timeline.rows.items[0].id) == 1 && state.timeline.rows.items[0].role == .program, "the call's row first")
         // The call first, its frames a moment later (the capture delivers them after it).
-        var later = ConsoleState(engines: [.tcp, .udp])
+        var later = ConsoleState()
         later.apply([.wire(.on(interface: "lo"))])
         later.apply([traced(refused)], at: 1.003)
         #expect(later.timeline.awaitedPrograms.count == 1)
@@ -203,7 +203,7 @@ private func udpAndUnreachable(
         #expect(later.transcript.lines.items.map(\.text).filter { $0.contains("the wire shows") } == [citation])
         #expect(later.timeline.awaitedPrograms.isEmpty)
         // Without the capture, nothing is awaited and nothing cited.
-        var off = ConsoleState(engines: [.tcp, .udp])
+        var off = ConsoleState()
         off.apply([.wire(.disabled)])
         off.apply([traced(refused)], at: 1.003)
         #expect(off.timeline.awaitedPrograms.isEmpty)
@@ -211,7 +211,7 @@ private func udpAndUnreachable(
 
     /// A refused connect is never pinned on an RST of a connection whose handshake completed.
     @Test func aRefusalIsNotCitedFromAnotherFlow() {
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo"))])
         state.type("hello")
         state.apply([.key(.enter)], at: 1)
@@ -231,7 +231,7 @@ private func udpAndUnreachable(
     /// UDP to a program that is bound and silent: the datagram is on the wire and no ICMP came
     /// back, so the console says that, not that the host answered with ICMP.
     @Test func aSilentBoundProgramIsNotAnICMPAnswer() {
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo")), .key(.function(5))])
         state.type("hi")
         state.apply([.key(.enter)], at: 1)
@@ -294,7 +294,7 @@ private func udpAndUnreachable(
     /// Issue 22: `:save x.pcapng` writes the frames the timeline still holds and says how many
     /// older ones it could not (it used to say nothing: 714 of 1,500 after 150 exchanges).
     @Test func savingAPcapSaysWhatLeftTheTimeline() {
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo"))])
         let frames = (0..<(ConsoleState.timelineCapacity + 5)).map {
             wire(tcpFrame(from: 40000, to: 12000, flags: 0x10, sequence: UInt32($0), ack: 1, at: 1 + Double($0) / 1000))
@@ -311,7 +311,7 @@ private func udpAndUnreachable(
     }
 
     @Test func noCitationWithoutTheWire() {
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         state.apply([.wire(.off(reason: "capturing packets needs the CAP_NET_RAW capability: FIX"))])
         #expect(
             state.transcript.lines.items.last?.text
@@ -374,7 +374,7 @@ private func udpAndUnreachable(
     }
 
     @Test func savingWithoutTheWireMarksTheFramesMadeUp() throws {
-        var state = ConsoleState(engines: [.tcp, .udp])
+        var state = ConsoleState()
         state.apply([.wire(.off(reason: "no rights"))])
         state.apply([
             .event(
@@ -418,7 +418,7 @@ private func udpAndUnreachable(
 @Suite struct PresenterTextTests {
     /// A reply with letters the block font lacks is shown as sent, not as question marks.
     @Test func nonASCIIRepliesAreShownFaithfully() {
-        var state = ConsoleState(engines: [.tcp, .udp], presenter: true)
+        var state = ConsoleState(presenter: true)
         state.type("héllo")
         state.apply([.key(.enter)])
         state.apply([.reply(engine: .tcp, result: .success(Array("HéLLO".utf8)))])

@@ -102,7 +102,7 @@ extension LoopbackTests {
 
             // The same stream in the console's timeline (the newest 1,000 rows it keeps): every
             // received message's row comes after the row that sent it.
-            var state = ConsoleState(engines: [.tcp, .udp, .http])
+            var state = ConsoleState()
             for event in events { _ = state.update(.event(event), now: event.time) }
             var sentRows: [[UInt8]] = []
             var rowInversions = 0
