@@ -98,7 +98,8 @@ public struct KeyBinding: Equatable, Sendable {
         KeyBinding(key: .function(4), intent: .toggleServer(.http), label: "HTTP", help: "turn the HTTP server on or off", onKeyBar: true),
         KeyBinding(key: .function(5), intent: .cycleProtocol, label: "Proto", help: "client protocol: TCP -> UDP -> HTTP", onKeyBar: true),
         KeyBinding(key: .function(6), intent: .cycleTheme, label: "Theme", help: "next colour theme (also :theme NAME)", onKeyBar: true),
-        KeyBinding(key: .function(7), intent: .command(.presenter(nil)), label: "Big", help: "presenter mode: big banner for the back row", onKeyBar: true),
+        KeyBinding(
+            key: .function(7), intent: .command(.presenter(nil)), label: "Big", help: "presenter mode: big banner for the back row", onKeyBar: true),
         KeyBinding(
             key: .function(8), intent: .toggleUDPMode, label: "Mode",
             help: "UDP client: unconnected (the lab's) or connected", onKeyBar: true),

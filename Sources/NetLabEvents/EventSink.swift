@@ -45,7 +45,7 @@ public struct EventSink: Sendable {
 
     public init(queue: DispatchQueue, detail: Detail = .payloads, handler: @escaping @Sendable (LabEvent) -> Void) {
         self.detail = detail
-        self.delivery = .queued(Buffer(handler: handler), queue)
+        self.delivery = .queued(Buffer(queue: queue, handler: handler), queue)
     }
 
     /// A sink that runs `handler` at once, on the thread that emits, one event at a time (a
@@ -172,8 +172,8 @@ public struct EventSink: Sendable {
     }
 
     private final class Buffer: @unchecked Sendable {
-        // @unchecked: `pending` is guarded by `lock`; `inbox` and `next` are touched only on
-        // the sink's queue; `handler` is immutable and Sendable.
+        // @unchecked: `pending` and the counts beside it are guarded by `lock`; the batch being
+        // delivered is in a `QueueBound` on the sink's queue; `handler` is immutable, Sendable.
         enum Item {
             case event(LabEvent)
             case run(@Sendable () -> Void)
@@ -208,8 +208,12 @@ public struct EventSink: Sendable {
         /// Events dropped since the last delivery, and the first one's engine and role.
         private var dropped = 0
         private var droppedFrom: (LabEvent.Engine, LabEvent.Role) = (.tcp, .server)
-        private var inbox: [Item] = []
-        private var next = 0
+        /// The batch being delivered and the next item's index, on the sink's queue.
+        private let delivering: QueueBound<Delivering>
+        private struct Delivering {
+            var inbox: [Item] = []
+            var next = 0
+        }
         /// The drain stopped at a slot whose call has not returned; its fill restarts it.
         private var stalled = false
         /// A drain is queued and has not started: at most one waits in the queue at a time, so
@@ -217,8 +221,9 @@ public struct EventSink: Sendable {
         private var drainQueued = false
         private let handler: @Sendable (LabEvent) -> Void
 
-        init(handler: @escaping @Sendable (LabEvent) -> Void) {
+        init(queue: DispatchQueue, handler: @escaping @Sendable (LabEvent) -> Void) {
             self.handler = handler
+            delivering = QueueBound(Delivering(), on: queue)
         }
 
         func append(_ event: LabEvent, queue: DispatchQueue, stamp: Bool) {
@@ -283,6 +288,12 @@ public struct EventSink: Sendable {
             lock.lock()
             drainQueued = false
             lock.unlock()
+            // In place for the whole turn: the handlers emit into `pending` (under the lock),
+            // never into the batch being delivered, and a drain runs only from the queue.
+            delivering.withValue { delivering in deliver(&delivering.inbox, &delivering.next, queue) }
+        }
+
+        private func deliver(_ inbox: inout [Item], _ next: inout Int, _ queue: DispatchQueue) {
             if next == inbox.count {
                 lock.lock()
                 swap(&inbox, &pending)

@@ -11,15 +11,15 @@ protocol ClientExchange: AnyObject {
 /// What every client engine shares: its loop, the exchanges in flight, and the one way an
 /// exchange's result comes back (its completion, delivered on the event queue after the
 /// exchange's events, which are display only).
-final class ClientCore: @unchecked Sendable {
-    // @unchecked: `inFlight` is touched only on the loop's queue.
+final class ClientCore: Sendable {
     let loop: EngineLoop
     private let sink: EventSink
-    private var inFlight: [ObjectIdentifier: ClientExchange] = [:]
+    private let inFlight: QueueBound<[ObjectIdentifier: ClientExchange]>
 
     init(loop: EngineLoop, sink: EventSink) {
         self.loop = loop
         self.sink = sink
+        inFlight = QueueBound([:], on: loop.queue)
     }
 
     convenience init(label: String, sink: EventSink) {
@@ -41,9 +41,9 @@ final class ClientCore: @unchecked Sendable {
             }
             let exchange = make(reactor)
             let id = ObjectIdentifier(exchange)
-            inFlight[id] = exchange
+            inFlight.value[id] = exchange
             exchange.run { [self] result in
-                inFlight[id] = nil
+                inFlight.value[id] = nil
                 sink.after { completion(result) }
             }
         }

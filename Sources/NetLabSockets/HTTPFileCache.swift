@@ -7,9 +7,8 @@ import Glibc
 /// (device, inode, size, modification and change times): an edited file (even one rewritten
 /// at the same size with its modification time put back: the change time cannot be set), or a symlink now pointing
 /// elsewhere, misses and is resolved again with every check of `HTTPSite.resolve`.
-/// Lives on the HTTP server's queue.
-final class HTTPFileCache: @unchecked Sendable {
-    // @unchecked: used only on the server's queue.
+/// A value: the HTTP server keeps it in a `QueueBound` on its queue.
+struct HTTPFileCache {
     struct Entry {
         var device: UInt
         var inode: UInt
@@ -34,7 +33,7 @@ final class HTTPFileCache: @unchecked Sendable {
     private var total = 0
 
     /// The cached file for `path`, if it is still the same file.
-    func lookup(_ path: String) -> Entry? {
+    mutating func lookup(_ path: String) -> Entry? {
         guard let entry = entries[path] else { return nil }
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
@@ -49,7 +48,7 @@ final class HTTPFileCache: @unchecked Sendable {
     /// Remembers a small file that `HTTPSite.resolve` opened, checked and stat'ed (`info`);
     /// returns its bytes (read once), or nil for a file too large to keep (it is then
     /// streamed from `fd`).
-    func store(_ path: String, fd: Int32, info: stat, name: String, isDirectory: Bool) -> Entry? {
+    mutating func store(_ path: String, fd: Int32, info: stat, name: String, isDirectory: Bool) -> Entry? {
         guard Int(info.st_size) <= Self.largestFile else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         let count = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
@@ -66,11 +65,11 @@ final class HTTPFileCache: @unchecked Sendable {
         return entry
     }
 
-    private func remove(_ path: String) {
+    private mutating func remove(_ path: String) {
         if let old = entries.removeValue(forKey: path) { total -= old.bytes.count }
     }
 
-    private func removeAll() {
+    private mutating func removeAll() {
         entries.removeAll()
         total = 0
     }

@@ -29,11 +29,12 @@ public final class HTTPServer: Sendable {
 
     public init(events: EventSink, configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        let cache = HTTPFileCache()
+        let loop = EngineLoop(label: StreamServer.label(.http))
+        let cache = QueueBound(HTTPFileCache(), on: loop.queue)
         server = StreamServer(
             engine: .http, sink: events, maxConnections: configuration.maxConnections,
             sweepInterval: min(0.25, configuration.headerTimeout / 4, configuration.idleTimeout / 4),
-            noDelay: true
+            noDelay: true, loop: loop
         ) { handle, peer, local, busy in
             HTTPServerConnection(
                 handle: handle, peer: peer, local: local, sink: events, configuration: configuration, cache: cache,

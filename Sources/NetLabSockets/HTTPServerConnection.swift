@@ -39,7 +39,7 @@ final class HTTPServerConnection: StreamConnection {
     /// before reading made the close a reset that often destroyed the 503 in flight).
     init(
         handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, configuration: HTTPServer.Configuration,
-        cache: HTTPFileCache? = nil, busy: Bool = false, clock: HTTPClock = .system
+        cache: QueueBound<HTTPFileCache>? = nil, busy: Bool = false, clock: HTTPClock = .system
     ) {
         self.handle = handle
         self.peer = peer

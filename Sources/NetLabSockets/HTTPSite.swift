@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import NetLabCore
+import NetLabEvents
 
 /// Where an HTTP server's files come from: a document root, or the built-in demo site.
 public enum HTTPSite: Sendable, Equatable {
@@ -27,7 +28,7 @@ public enum HTTPSite: Sendable, Equatable {
     }
 
     /// Finds the file for a decoded path; never anything outside the root.
-    func resolve(_ target: HTTPTarget.Path, listDirectories: Bool = false, cache: HTTPFileCache? = nil)
+    func resolve(_ target: HTTPTarget.Path, listDirectories: Bool = false, cache: QueueBound<HTTPFileCache>? = nil)
         -> Result<HTTPResource, HTTPRefusal>
     {
         let segments = target.segments
@@ -41,7 +42,7 @@ public enum HTTPSite: Sendable, Equatable {
             return .success(.memory(page, modified: BuiltInSite.modified, version: BuiltInSite.modified * 1_000_000_000, name: name))
         case .directory(let root):
             let path = ([root] + segments).joined(separator: "/")
-            if let entry = cache?.lookup(path), entry.isDirectory == target.trailingSlash || segments.isEmpty {
+            if let entry = cache?.value.lookup(path), entry.isDirectory == target.trailingSlash || segments.isEmpty {
                 return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: entry.version, name: entry.name))
             }
             var opened = Self.open(path)
@@ -89,7 +90,7 @@ public enum HTTPSite: Sendable, Equatable {
                     return .failure(.init(403, "not a regular file"))
                 }
                 let version = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
-                if let entry = cache?.store(path, fd: fd, info: info, name: real, isDirectory: isDirectory) {
+                if let entry = cache?.value.store(path, fd: fd, info: info, name: real, isDirectory: isDirectory) {
                     Syscall.closeFile(fd)
                     return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: version, name: real))
                 }

@@ -1,14 +1,14 @@
 import Glibc
+import Synchronization
 
 /// A plain blocking TCP socket on 127.0.0.1, for playing the peers netlab must survive: a
 /// client that never reads, one that resets mid-response, a server that answers and never
 /// closes. Internal (tests reach it with `@testable import`), so that even their socket calls
 /// stay in this module. Closed when released.
-final class LoopbackPeer: @unchecked Sendable {
-    // @unchecked: a peer is used by one thread at a time (a test hands a listener to one thread).
-
+final class LoopbackPeer: Sendable {
     let fd: Int32
-    private var closed = false
+    /// Closed once, whichever thread gets there first (a test hands a listener to a thread).
+    private let closed = Atomic<Bool>(false)
 
     /// Connects to 127.0.0.1:`port`; `receiveBuffer` shrinks SO_RCVBUF first (so the peer's
     /// window fills after a few KiB). Nil if the connection fails.
@@ -118,8 +118,7 @@ final class LoopbackPeer: @unchecked Sendable {
     }
 
     func close() {
-        guard !closed else { return }
-        closed = true
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         Glibc.close(fd)
     }
 

@@ -2,6 +2,7 @@ import CNetLabSys
 import Dispatch
 import Glibc
 import NetLabCore
+import NetLabEvents
 
 /// Readiness for every socket of one engine: one epoll set, watched by one `DispatchSource`
 /// on the engine's serial queue, whose handler runs each ready socket's handler on that queue.
@@ -13,9 +14,8 @@ import NetLabCore
 /// source. Here the engine calls `epoll_ctl` itself (a syscall, no thread hop), error and
 /// hang-up conditions reach the handlers, and a closed socket's pending events are dropped by
 /// registration id, so a reused descriptor number never gets its predecessor's events.
-/// Level-triggered; used only on `queue`.
-final class Reactor: @unchecked Sendable {
-    // @unchecked: every mutable member is touched only on `queue`.
+/// Level-triggered; its state lives in a `QueueBound` on `queue`.
+final class Reactor: Sendable {
     final class Registration {
         let fd: Int32
         let id: UInt64
@@ -35,48 +35,60 @@ final class Reactor: @unchecked Sendable {
         var wantsWrite: Bool { onWrite != nil && writeEnabled }
     }
 
+    /// What only the queue touches: the registrations, the epoll_wait arrays, the scratch,
+    /// and the source that watches the epoll set (cancelled when the state goes).
+    private final class State {
+        let source: DispatchSourceRead
+        var registrations: [UInt64: Registration] = [:]
+        var nextID: UInt64 = 1
+        /// A read buffer for the handlers on this queue (one runs at a time): no 64 KiB
+        /// allocation and memset per read.
+        let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
+        var readyIDs = [UInt64](repeating: 0, count: 128)
+        var readyFlags = [UInt32](repeating: 0, count: 128)
+
+        init(source: DispatchSourceRead) {
+            self.source = source
+        }
+
+        deinit {
+            source.cancel()
+            scratch.deallocate()
+        }
+    }
+
     let queue: DispatchQueue
     private let epfd: Int32
-    private var source: DispatchSourceRead?
-    private var registrations: [UInt64: Registration] = [:]
-    private var nextID: UInt64 = 1
-    /// A read buffer for the handlers on this queue (one runs at a time): no 64 KiB
-    /// allocation and memset per read.
-    let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
-    private var readyIDs = [UInt64](repeating: 0, count: 128)
-    private var readyFlags = [UInt32](repeating: 0, count: 128)
+    private let state: QueueBound<State>
+
+    /// The read buffer the handlers share (on the queue).
+    var scratch: UnsafeMutableBufferPointer<UInt8> { state.value.scratch }
 
     /// Fails (EMFILE, ENFILE, ENOMEM) when the process has no descriptor left for the epoll set.
     init(queue: DispatchQueue, epollCreate: () -> Int32 = { netlab_epoll_create() }) throws(SocketError) {
         self.queue = queue
         epfd = try Syscall.call(.epollCreate, epollCreate)
         let source = DispatchSource.makeReadSource(fileDescriptor: epfd, queue: queue)
+        state = QueueBound(State(source: source), on: queue)
         source.setEventHandler { [weak self] in self?.drain() }
         // Not a socket: closed here, not through Syscall.close (which counts sockets).
         source.setCancelHandler { [epfd] in Glibc.close(epfd) }
         source.resume()
-        self.source = source
-    }
-
-    deinit {
-        source?.cancel()
-        scratch.deallocate()
     }
 
     /// Starts watching `fd` (no handlers yet: nothing is reported until one is set).
     func add(_ fd: Int32) -> Registration {
-        assertOn(queue)  // every member is the queue's alone
-        let registration = Registration(fd: fd, id: nextID)
-        nextID += 1
-        registrations[registration.id] = registration
+        let state = state.value
+        let registration = Registration(fd: fd, id: state.nextID)
+        state.nextID += 1
+        state.registrations[registration.id] = registration
         // Joins the epoll set with its first handler (one `epoll_ctl` instead of two).
         return registration
     }
 
     /// Tells epoll what `registration` wants now (after its handlers or flags changed).
     func update(_ registration: Registration) {
-        assertOn(queue)  // every member is the queue's alone
-        guard registrations[registration.id] != nil else { return }
+        guard state.value.registrations[registration.id] != nil else { return }
         var wanted: UInt32 = 0
         if registration.wantsRead { wanted |= netlab_epoll_in | netlab_epoll_rdhup }
         if registration.wantsWrite { wanted |= netlab_epoll_out }
@@ -101,8 +113,7 @@ final class Reactor: @unchecked Sendable {
     /// another process still holds it (a child between fork and exec), and level-triggered
     /// events for it would then spin here.
     func remove(_ registration: Registration) {
-        assertOn(queue)  // every member is the queue's alone
-        guard registrations.removeValue(forKey: registration.id) != nil else { return }
+        guard state.value.registrations.removeValue(forKey: registration.id) != nil else { return }
         // Ignored on purpose: deleting a registered, open descriptor cannot fail.
         if registration.registered != nil { _ = netlab_epoll_ctl(epfd, netlab_epoll_ctl_del, registration.fd, 0, 0) }
         registration.onRead = nil
@@ -120,30 +131,31 @@ final class Reactor: @unchecked Sendable {
 
     /// Runs the handlers of every ready socket, until epoll has nothing more (bounded).
     private func drain() {
+        let state = state.value
         var handled = 0
         for _ in 0..<64 {
-            let capacity = readyIDs.count
+            let capacity = state.readyIDs.count
             let timeout: Int32 = handled > 0 ? Self.linger : 0
             let count = Int(
-                readyIDs.withUnsafeMutableBufferPointer { ids in
-                    readyFlags.withUnsafeMutableBufferPointer { flags in
+                state.readyIDs.withUnsafeMutableBufferPointer { ids in
+                    state.readyFlags.withUnsafeMutableBufferPointer { flags in
                         netlab_epoll_wait(epfd, ids.baseAddress, flags.baseAddress, Int32(capacity), timeout)
                     }
                 })
             guard count > 0 else { return }
             handled += count
             for index in 0..<count {
-                let flags = readyFlags[index]
-                let id = readyIDs[index]
+                let flags = state.readyFlags[index]
+                let id = state.readyIDs[index]
                 let trouble = flags & (netlab_epoll_err | netlab_epoll_hup) != 0
                 // Looked up again before each handler: the one before may have closed it.
                 if flags & (netlab_epoll_in | netlab_epoll_rdhup) != 0 || trouble,
-                    let registration = registrations[id], registration.wantsRead
+                    let registration = state.registrations[id], registration.wantsRead
                 {
                     registration.onRead?()
                 }
                 if flags & netlab_epoll_out != 0 || trouble,
-                    let registration = registrations[id], registration.wantsWrite
+                    let registration = state.registrations[id], registration.wantsWrite
                 {
                     registration.onWrite?()
                 }

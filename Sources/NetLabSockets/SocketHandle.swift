@@ -77,9 +77,3 @@ final class SocketHandle {
         completion?()
     }
 }
-
-/// Hands a queue-owned object to its own queue from elsewhere (a deinit): the object is used
-/// only on that queue, which is what makes the hand-over safe.
-struct QueueOwned<Value>: @unchecked Sendable {
-    let value: Value
-}

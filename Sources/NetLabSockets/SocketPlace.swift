@@ -2,6 +2,7 @@ import CNetLabSys
 import Foundation
 import Glibc
 import NetLabCore
+import Synchronization
 
 /// Where a client's sockets are made: another network namespace (host b of `netlab --private
 /// --hosts 2`), named by a process in it. A socket belongs for good to the namespace of the
@@ -24,28 +25,26 @@ public final class SocketPlace: Sendable {
 
     /// A new non-blocking socket in this place's namespace.
     func socket(family: Int32, type: SocketType) throws(SocketError) -> Int32 {
-        final class Outcome: @unchecked Sendable {
-            // @unchecked: written by the thread before `done` is signalled, read after the wait.
-            var result: Result<Int32, SocketError> = .failure(.errno(.socket, EAGAIN))
-        }
-        let outcome = Outcome()
+        let outcome = Mutex<Result<Int32, SocketError>>(.failure(.errno(.socket, EAGAIN)))
         let done = DispatchSemaphore(value: 0)
         let namespace = namespace
         let thread = Thread {
+            let result: Result<Int32, SocketError>
             if setns(namespace, NETLAB_CLONE_NEWNET) != 0 {
-                outcome.result = .failure(.errno(.socket, errno))
+                result = .failure(.errno(.socket, errno))
             } else {
                 do throws(SocketError) {
-                    outcome.result = .success(try Syscall.socket(family: family, type: type))
+                    result = .success(try Syscall.socket(family: family, type: type))
                 } catch {
-                    outcome.result = .failure(error)
+                    result = .failure(error)
                 }
             }
+            outcome.withLock { $0 = result }
             done.signal()
         }
         thread.start()
         done.wait()
-        return try outcome.result.get()
+        return try outcome.withLock { $0 }.get()
     }
 }
 

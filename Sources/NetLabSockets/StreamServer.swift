@@ -20,7 +20,7 @@ final class StreamServer: Sendable {
 
     init(
         engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, sweepInterval: Double = 0.25, noDelay: Bool = false,
-        make: @escaping Make
+        loop: EngineLoop? = nil, make: @escaping Make
     ) {
         self.sweepInterval = sweepInterval
         self.noDelay = noDelay
@@ -28,7 +28,12 @@ final class StreamServer: Sendable {
         self.sink = sink
         self.maxConnections = maxConnections
         self.make = make
-        self.lifecycle = ServerLifecycle(label: "netlab.\(engine.rawValue.lowercased())-server")
+        self.lifecycle = ServerLifecycle(loop: loop ?? EngineLoop(label: Self.label(engine)))
+    }
+
+    /// The queue's name: `netlab.tcp-server`, `netlab.http-server`.
+    static func label(_ engine: LabEvent.Engine) -> String {
+        "netlab.\(engine.rawValue.lowercased())-server"
     }
 
     /// Released without `stop()`: the listener closes its connections and socket on the queue

@@ -5,8 +5,7 @@ import NetLabCore
 import NetLabEvents
 
 /// The lab's UDP uppercase server: each datagram comes back uppercased to its sender.
-public final class UDPServer: @unchecked Sendable {
-    // @unchecked: the batch buffers are touched only on the lifecycle's queue.
+public final class UDPServer: Sendable {
     /// A bound socket and its address.
     private struct Bound {
         let handle: SocketHandle
@@ -22,26 +21,18 @@ public final class UDPServer: @unchecked Sendable {
     private let sink: EventSink
     /// Owns the socket, on its queue.
     private let lifecycle = ServerLifecycle<Bound>(label: "netlab.udp-server")
-    /// One recvmmsg batch: the datagrams, their lengths and senders (used only on `queue`).
-    private let buffers = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: slots * slotSize)
-    private var lengths = [UInt32](repeating: 0, count: slots)
-    private var senders = [sockaddr_storage](repeating: sockaddr_storage(), count: slots)
-    private var senderLengths = [UInt32](repeating: 0, count: slots)
-    /// Each datagram's destination address (IP_PKTINFO), the source of its reply.
-    private var destinations = [netlab_destination](repeating: netlab_destination(), count: slots)
+    /// One recvmmsg batch, on the lifecycle's queue.
+    private let batch: QueueBound<Batch>
 
     public init(events: EventSink) {
         self.sink = events
-        // The batch helpers step through the sender addresses 128 bytes at a time.
-        precondition(MemoryLayout<sockaddr_storage>.stride == Int(NETLAB_SOCKADDR_STORAGE))
+        batch = QueueBound(Batch(), on: lifecycle.loop.queue)
     }
 
     deinit {
         // Released without `stop()`: close the socket on the queue (the handle lives until
-        // then). Its read handler holds the server weakly, so it never reaches the buffers
-        // freed here.
+        // then). Its read handler holds the server weakly, so it never runs after this.
         lifecycle.abandon { bound in bound.handle.close() }
-        buffers.deallocate()
     }
 
     public var localEndpoint: Endpoint? { lifecycle.read { $0?.local } }
@@ -79,47 +70,37 @@ public final class UDPServer: @unchecked Sendable {
     /// lies, and sends the batch back (sendmmsg): two syscalls per batch instead of two per
     /// datagram when many clients are sending.
     private func readable(_ handle: SocketHandle, local: Endpoint) {
+        let batch = batch.value
         for _ in 0..<Self.rounds {
-            let count = Int(
-                netlab_recv_batch(
-                    handle.fd, buffers.baseAddress, Self.slotSize, Int32(Self.slots),
-                    &lengths, &senders, &senderLengths, &destinations))
+            let count = batch.receive(handle.fd)
             if count < 0 {
                 let code = errno
                 if code != EAGAIN && code != EWOULDBLOCK { sink.emit(.udp, .server, .failed(.errno(.recvmmsg, code, endpoint: local))) }
                 return
             }
             for index in 0..<count {
-                let datagram = UnsafeMutableBufferPointer(rebasing: buffers[index * Self.slotSize..<index * Self.slotSize + Int(lengths[index])])
+                let datagram = batch.datagram(index)
                 sink.emitPayload(
                     .udp, .server, call: .recvmmsg,
-                    .received(
-                        bytes: Array(datagram), from: sender(index).endpoint,
-                        to: destination(index, local: local)))
+                    .received(bytes: Array(datagram), from: batch.sender(index).endpoint, to: batch.destination(index, local: local)))
                 Uppercase.applyInPlace(datagram)
             }
             var first = 0
             while first < count {
                 let sent = sink.stamped(
                     .udp, .server, call: .sendmmsg,
-                    {
-                        Int(
-                            netlab_send_batch(
-                                handle.fd, buffers.baseAddress, Self.slotSize, Int32(first), Int32(count),
-                                lengths, &senders, senderLengths, destinations))
-                    },
+                    { batch.send(handle.fd, from: first, to: count) },
                     events: { [first] sent in
                         (first..<(first + max(0, sent))).map { index in
-                            let start = index * Self.slotSize
-                            return .sent(
-                                bytes: Array(buffers[start..<start + Int(lengths[index])]), from: destination(index, local: local),
-                                to: sender(index).endpoint)
+                            .sent(
+                                bytes: Array(batch.datagram(index)), from: batch.destination(index, local: local),
+                                to: batch.sender(index).endpoint)
                         }
                     })
                 if sent <= 0 {
                     // This one could not go (a full buffer: EAGAIN, or an error): report it, go on.
                     let code = sent < 0 ? errno : EAGAIN
-                    sink.emit(.udp, .server, .failed(.errno(.sendto, code, endpoint: sender(first).endpoint)))
+                    sink.emit(.udp, .server, .failed(.errno(.sendto, code, endpoint: batch.sender(first).endpoint)))
                     first += 1
                     continue
                 }
@@ -129,20 +110,58 @@ public final class UDPServer: @unchecked Sendable {
         }
     }
 
-    private func sender(_ index: Int) -> SocketAddress {
-        SocketAddress(storage: senders[index], length: senderLengths[index])
-    }
+    /// One recvmmsg batch: the datagrams where they lie, their lengths, senders and
+    /// destinations. Freed with the server's box, after the last handler that could use it.
+    private final class Batch {
+        let buffers = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: slots * slotSize)
+        var lengths = [UInt32](repeating: 0, count: slots)
+        var senders = [sockaddr_storage](repeating: sockaddr_storage(), count: slots)
+        var senderLengths = [UInt32](repeating: 0, count: slots)
+        /// Each datagram's destination address (IP_PKTINFO), the source of its reply.
+        var destinations = [netlab_destination](repeating: netlab_destination(), count: slots)
 
-    /// The address datagram `index` was sent to (the socket's own when the kernel did not say).
-    private func destination(_ index: Int, local: Endpoint) -> Endpoint {
-        let destination = destinations[index]
-        var text = [CChar](repeating: 0, count: 64)
-        let family = destination.family == 4 ? AF_INET : destination.family == 6 ? AF_INET6 : 0
-        guard family != 0 else { return local }
-        let converted = withUnsafeBytes(of: destination.address) { bytes in
-            inet_ntop(family, bytes.baseAddress, &text, socklen_t(text.count))
+        init() {
+            // The batch helpers step through the sender addresses 128 bytes at a time.
+            precondition(MemoryLayout<sockaddr_storage>.stride == Int(NETLAB_SOCKADDR_STORAGE))
         }
-        guard converted != nil else { return local }
-        return Endpoint(host: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), port: local.port)
+
+        deinit { buffers.deallocate() }
+
+        /// recvmmsg into the slots: how many came, or -1 with errno.
+        func receive(_ fd: Int32) -> Int {
+            Int(
+                netlab_recv_batch(
+                    fd, buffers.baseAddress, slotSize, Int32(slots), &lengths, &senders, &senderLengths, &destinations))
+        }
+
+        /// sendmmsg of slots `first..<end` back to their senders: how many went, or -1.
+        func send(_ fd: Int32, from first: Int, to end: Int) -> Int {
+            Int(
+                netlab_send_batch(
+                    fd, buffers.baseAddress, slotSize, Int32(first), Int32(end), lengths, &senders, senderLengths, destinations))
+        }
+
+        /// Datagram `index`, in place (uppercased there before it goes back).
+        func datagram(_ index: Int) -> UnsafeMutableBufferPointer<UInt8> {
+            let start = index * slotSize
+            return UnsafeMutableBufferPointer(rebasing: buffers[start..<start + Int(lengths[index])])
+        }
+
+        func sender(_ index: Int) -> SocketAddress {
+            SocketAddress(storage: senders[index], length: senderLengths[index])
+        }
+
+        /// The address datagram `index` was sent to (the socket's own when the kernel did not say).
+        func destination(_ index: Int, local: Endpoint) -> Endpoint {
+            let destination = destinations[index]
+            var text = [CChar](repeating: 0, count: 64)
+            let family = destination.family == 4 ? AF_INET : destination.family == 6 ? AF_INET6 : 0
+            guard family != 0 else { return local }
+            let converted = withUnsafeBytes(of: destination.address) { bytes in
+                inet_ntop(family, bytes.baseAddress, &text, socklen_t(text.count))
+            }
+            guard converted != nil else { return local }
+            return Endpoint(host: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), port: local.port)
+        }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import NetLabCore
 import NetLabEvents
 import NetLabSockets
+import Synchronization
 
 /// The shared body of `tcp-client` and `udp-client`: where messages come from, where replies go.
 enum ClientRunner {
@@ -86,13 +87,13 @@ enum ClientRunner {
     /// One message, waited for.
     static func exchange(_ message: [UInt8], _ send: Send) throws -> [UInt8] {
         let done = DispatchSemaphore(value: 0)
-        let box = ResultBox()
+        let box = Mutex<Result<[UInt8], ClientFailure>?>(nil)
         send(message) { result in
-            box.result = result
+            box.withLock { $0 = result }
             done.signal()
         }
         done.wait()
-        switch box.result! {
+        switch box.withLock({ $0 })! {
         case .success(let reply):
             return reply
         case .failure(let failure):
@@ -109,10 +110,4 @@ enum ClientRunner {
         default: CommandFailure.other
         }
     }
-}
-
-/// Carries a result from the event queue to the waiting thread.
-private final class ResultBox: @unchecked Sendable {
-    // @unchecked: written once before the semaphore is signalled, read after the wait.
-    var result: Result<[UInt8], ClientFailure>?
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Every decision about what to answer to a request head: method (405/501), target (400/403),
 /// the site's resource (404/301/listing/file), validators (304/412), ranges (206/416), the
@@ -168,27 +169,26 @@ public struct HTTPResponder {
     }
 
     /// The Date header's value, formatted once per second (shared by every server's queue).
-    private nonisolated(unsafe) static var dateCache: (second: Int, text: String) = (-1, "")
-    private static let dateLock = NSLock()
+    private static let dateCache = Mutex<(second: Int, text: String)>((-1, ""))
 
     /// Last-Modified values, formatted once per file version (a few entries: the files being
     /// served now; cleared when it grows past 64).
-    private nonisolated(unsafe) static var modifiedCache: [Int: String] = [:]
+    private static let modifiedCache = Mutex<[Int: String]>([:])
 
     static func lastModified(_ second: Int) -> String {
-        dateLock.lock()
-        defer { dateLock.unlock() }
-        if let text = modifiedCache[second] { return text }
-        if modifiedCache.count >= 64 { modifiedCache.removeAll(keepingCapacity: true) }
-        let text = HTTPDate.format(second)
-        modifiedCache[second] = text
-        return text
+        modifiedCache.withLock { cache in
+            if let text = cache[second] { return text }
+            if cache.count >= 64 { cache.removeAll(keepingCapacity: true) }
+            let text = HTTPDate.format(second)
+            cache[second] = text
+            return text
+        }
     }
 
     static func date(_ second: Int) -> String {
-        dateLock.lock()
-        defer { dateLock.unlock() }
-        if dateCache.second != second { dateCache = (second, HTTPDate.format(second)) }
-        return dateCache.text
+        dateCache.withLock { cache in
+            if cache.second != second { cache = (second, HTTPDate.format(second)) }
+            return cache.text
+        }
     }
 }

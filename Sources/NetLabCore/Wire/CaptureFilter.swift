@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What netlab captures: TCP and UDP on the lab's ports, and the ICMP/ICMPv6 errors that quote
 /// a datagram to or from one of them (the port unreachable the lab's second question is about).
 public enum CaptureFilter {
@@ -57,13 +59,13 @@ public enum CaptureFilter {
         }
     }
 
-    /// Judges each captured frame against the watched ports, on the capture's own thread (it
-    /// keeps state, unguarded): a datagram's later fragments, which carry no ports, follow the
-    /// first fragment's verdict (by addresses and identification, the newest 64 remembered).
-    public final class PortMatcher: @unchecked Sendable {
-        private var followed: [FragmentKey] = []
+    /// Judges each captured frame against the watched ports: a datagram's later fragments,
+    /// which carry no ports, follow the first fragment's verdict (by addresses and
+    /// identification, the newest 64 remembered, under a mutex taken for fragments only).
+    public final class PortMatcher: Sendable {
+        private let followed = Mutex<[FragmentKey]>([])
 
-        struct FragmentKey: Equatable {
+        struct FragmentKey: Equatable, Sendable {
             var source: String
             var destination: String
             var identification: UInt32
@@ -79,13 +81,17 @@ public enum CaptureFilter {
             let key = FragmentKey(source: ip.source, destination: ip.destination, identification: fragment.identification)
             if fragment.offset == 0 {
                 guard ports.isEmpty || CaptureFilter.matches(frame, ports: ports) else { return false }
-                followed.append(key)
-                if followed.count > 64 { followed.removeFirst() }
+                followed.withLock { followed in
+                    followed.append(key)
+                    if followed.count > 64 { followed.removeFirst() }
+                }
                 return true
             }
-            guard let index = followed.lastIndex(of: key) else { return ports.isEmpty }
-            if !fragment.more { followed.remove(at: index) }
-            return true
+            return followed.withLock { followed in
+                guard let index = followed.lastIndex(of: key) else { return ports.isEmpty }
+                if !fragment.more { followed.remove(at: index) }
+                return true
+            }
         }
     }
 
