@@ -12,7 +12,7 @@ import NetLabEvents
 final class HTTPServerConnection: StreamConnection {
     private enum Chunk {
         case bytes([UInt8], offset: Int)
-        case file(fd: Int32, offset: Int, remaining: Int)
+        case file(OpenFile, offset: Int, remaining: Int)
         /// Reached when the response before it is fully sent: the access-log event.
         case done(requestLine: String, status: Int, bytes: Int, started: UInt64)
     }
@@ -26,6 +26,8 @@ final class HTTPServerConnection: StreamConnection {
     private let clock: HTTPClock
     private var state: HTTPConnectionState
     private let responder: HTTPResponder
+    /// The file the responder's latest lookup opened (kept if the answer sends it).
+    private let opened = OpenedFileSlot()
     private var output: [Chunk] = []
     /// Bytes of the response at the front of the queue already sent (for an unfinished one's log line).
     private var sentOfCurrent = 0
@@ -52,8 +54,9 @@ final class HTTPServerConnection: StreamConnection {
             now: clock.uptimeNanoseconds())
         let site = configuration.site
         let listDirectories = configuration.listDirectories
+        let opened = opened
         responder = HTTPResponder(closeAfterEachResponse: configuration.closeAfterEachResponse, busy: busy, clock: clock) { target in
-            site.resolve(target, listDirectories: listDirectories, cache: cache)
+            site.resolve(target, listDirectories: listDirectories, cache: cache, opened: opened)
         }
     }
 
@@ -74,8 +77,7 @@ final class HTTPServerConnection: StreamConnection {
     func close(completion: (() -> Void)? = nil) {
         state.disarm()
         if !handle.isClosing { logUnfinished() }
-        for chunk in output { if case .file(let fd, _, _) = chunk { Syscall.closeFile(fd) } }
-        output.removeAll()
+        output.removeAll()  // the files in it close as they go
         handle.close(completion: completion)
     }
 
@@ -135,16 +137,20 @@ final class HTTPServerConnection: StreamConnection {
     }
 
     private func queue(_ response: HTTPResponsePlan) {
-        if let unused = response.unusedFile { Syscall.closeFile(unused) }
+        var token: FileToken? = nil
+        if case .file(let sent, _, _) = response.body { token = sent }
+        // Kept only when this answer sends it; otherwise it closes here (HEAD, 304, 412, 416).
+        let file = opened.take(token)
         let started = clock.uptimeNanoseconds()
         switch response.body {
         case .none:
             output.append(.bytes(response.head, offset: 0))
         case .bytes(let body):
             output.append(.bytes(response.head + body, offset: 0))  // one write for head and an in-memory body
-        case .file(let fd, let offset, let length):
+        case .file(_, let offset, let length):
             output.append(.bytes(response.head, offset: 0))
-            output.append(.file(fd: fd, offset: offset, remaining: length))
+            assert(file != nil, "a plan that sends a file the lookup did not open")
+            if let file { output.append(.file(file, offset: offset, remaining: length)) }
         }
         output.append(.done(requestLine: response.requestLine, status: response.status, bytes: response.length, started: started))
         state.queued(bytes: response.length, keepAlive: response.keepAlive)
@@ -187,10 +193,10 @@ final class HTTPServerConnection: StreamConnection {
                 sentOfCurrent = 0
                 let ms = Double(clock.uptimeNanoseconds() - started) / 1e6
                 sink.emitTraffic(.http, .server, .served(peer: peer, requestLine: requestLine, status: status, bytes: bytes, milliseconds: ms))
-            case .file(let fd, let offset, let remaining):
+            case .file(let file, let offset, let remaining):
+                let fd = file.fd
                 guard remaining > 0 else {
-                    Syscall.closeFile(fd)
-                    output.removeFirst()
+                    output.removeFirst()  // and so closed
                     continue
                 }
                 if !sink.wantsPayloads {
@@ -203,7 +209,7 @@ final class HTTPServerConnection: StreamConnection {
                         close()
                         return
                     }
-                    output[0] = .file(fd: fd, offset: offset + sent, remaining: remaining - sent)
+                    output[0] = .file(file, offset: offset + sent, remaining: remaining - sent)
                     continue
                 }
                 // Read the next piece of the file; memory per connection stays at 64 KiB.
@@ -215,20 +221,20 @@ final class HTTPServerConnection: StreamConnection {
                     return
                 }
                 piece.removeLast(piece.count - n)
-                output[0] = .file(fd: fd, offset: offset + n, remaining: remaining - n)
+                output[0] = .file(file, offset: offset + n, remaining: remaining - n)
                 output.insert(.bytes(piece, offset: 0), at: 0)
             case .bytes(var bytes, let offset):
                 // Send a response head together with the start of its file: one syscall, one segment.
-                if offset == 0, output.count > 1, case .file(let fd, let fileOffset, let remaining) = output[1], remaining > 0,
+                if offset == 0, output.count > 1, case .file(let file, let fileOffset, let remaining) = output[1], remaining > 0,
                     bytes.count < Self.readSize
                 {
                     let room = min(Self.readSize - bytes.count, remaining)
                     let start = bytes.count
                     bytes += [UInt8](repeating: 0, count: room)
-                    let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + start, room, off_t(fileOffset)) }
+                    let n = bytes.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress! + start, room, off_t(fileOffset)) }
                     if n > 0 {
                         bytes.removeLast(room - n)
-                        output[1] = .file(fd: fd, offset: fileOffset + n, remaining: remaining - n)
+                        output[1] = .file(file, offset: fileOffset + n, remaining: remaining - n)
                         output[0] = .bytes(bytes, offset: 0)
                     } else {
                         bytes.removeLast(room)

@@ -28,9 +28,12 @@ public enum HTTPSite: Sendable, Equatable {
     }
 
     /// Finds the file for a decoded path; never anything outside the root.
-    func resolve(_ target: HTTPTarget.Path, listDirectories: Bool = false, cache: QueueBound<HTTPFileCache>? = nil)
-        -> Result<HTTPResource, HTTPRefusal>
-    {
+    /// A file it opens is handed to `opened` (whose owner keeps it while it is being sent);
+    /// the resource names it by its token.
+    func resolve(
+        _ target: HTTPTarget.Path, listDirectories: Bool = false, cache: QueueBound<HTTPFileCache>? = nil,
+        opened: OpenedFileSlot? = nil
+    ) -> Result<HTTPResource, HTTPRefusal> {
         let segments = target.segments
         let shown = "/" + segments.joined(separator: "/")
         switch self {
@@ -45,27 +48,25 @@ public enum HTTPSite: Sendable, Equatable {
             if let entry = cache?.value.lookup(path), entry.isDirectory == target.trailingSlash || segments.isEmpty {
                 return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: entry.version, name: entry.name))
             }
-            var opened = Self.open(path)
+            var found = Self.open(path)
             var isDirectory = false
-            if case .success(let (fd, info)) = opened, (info.st_mode & S_IFMT) == S_IFDIR {
-                Syscall.closeFile(fd)
+            if case .success(let (_, info)) = found, (info.st_mode & S_IFMT) == S_IFDIR {
                 isDirectory = true
                 guard target.trailingSlash else {
                     return .success(.redirect(target.encoded + "/" + (target.query.map { "?" + $0 } ?? "")))
                 }
-                opened = Self.open(path + "/index.html")
-                if case .failure(let error) = opened, error.code == ENOENT {
+                found = Self.open(path + "/index.html")
+                if case .failure(let error) = found, error.code == ENOENT {
                     guard listDirectories else {
                         return .failure(.init(403, "this is a directory without index.html, and listings are off"))
                     }
                     return Self.listing(of: path, root: root, shown: shown)
                 }
-            } else if case .success(let (fd, _)) = opened, target.trailingSlash, !segments.isEmpty {
+            } else if case .success = found, target.trailingSlash, !segments.isEmpty {
                 // "/file.html/" names a folder that does not exist.
-                Syscall.closeFile(fd)
                 return .failure(.init(404, "\(shown)/ is not on this server (\(shown) is a file, not a folder)"))
             }
-            switch opened {
+            switch found {
             case .failure(let error):
                 switch error.code {
                 case EACCES: return .failure(.init(403, "no permission to read this"))
@@ -77,24 +78,23 @@ public enum HTTPSite: Sendable, Equatable {
                 default:
                     return .failure(.init(500, "the file could not be opened (\(Errno(error.code).name))"))
                 }
-            case .success(let (fd, info)):
+            case .success(let (file, info)):
                 // The real path of what was opened must be under the root: a symlink may point
                 // anywhere. One readlink of /proc/self/fd instead of realpath's walk (which
                 // cost a readlink per path component: 9% of the server's time per request).
-                guard let real = Self.realPath(of: fd, fallback: path), real.hasPrefix(root + "/") else {
-                    Syscall.closeFile(fd)
+                guard let real = Self.realPath(of: file.fd, fallback: path), real.hasPrefix(root + "/") else {
                     return .failure(.init(403, "this points outside the served folder"))
                 }
                 guard (info.st_mode & S_IFMT) == S_IFREG else {
-                    Syscall.closeFile(fd)
                     return .failure(.init(403, "not a regular file"))
                 }
                 let version = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
-                if let entry = cache?.value.store(path, fd: fd, info: info, name: real, isDirectory: isDirectory) {
-                    Syscall.closeFile(fd)
+                if let entry = cache?.value.store(path, fd: file.fd, info: info, name: real, isDirectory: isDirectory) {
                     return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: version, name: real))
                 }
-                return .success(.file(fd: fd, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec), version: version, name: real))
+                opened?.keep(file)
+                return .success(
+                    .file(file.token, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec), version: version, name: real))
             }
         }
     }
@@ -161,16 +161,13 @@ public enum HTTPSite: Sendable, Equatable {
         var code: Int32
     }
 
-    private static func open(_ path: String) -> Result<(Int32, stat), OpenError> {
+    private static func open(_ path: String) -> Result<(OpenFile, stat), OpenError> {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { return .failure(OpenError(code: errno)) }
+        let file = OpenFile(fd: fd)
         var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let code = errno
-            Syscall.closeFile(fd)
-            return .failure(OpenError(code: code))
-        }
-        return .success((fd, info))
+        guard fstat(fd, &info) == 0 else { return .failure(OpenError(code: errno)) }
+        return .success((file, info))
     }
 
     /// The canonical path of an open file (Linux: /proc/self/fd), or realpath of `fallback`.

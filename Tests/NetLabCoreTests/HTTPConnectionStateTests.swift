@@ -206,13 +206,16 @@ import Testing
         #expect(String(decoding: page, as: UTF8.self).contains("/x is not on this server"))
     }
 
-    @Test func anOpenFileThatIsNotSentIsHandedBackToClose() {
-        let site: HTTPResponder.Lookup = { _ in .success(.file(fd: 42, size: 5, modified: 0, version: 0, name: "a.txt")) }
+    @Test func anOpenFileIsNamedOnlyByTheAnswersThatSendIt() {
+        let token = FileToken(descriptor: 42)
+        let site: HTTPResponder.Lookup = { _ in .success(.file(token, size: 5, modified: 0, version: 0, name: "a.txt")) }
+        // HEAD sends no body: the plan does not name the file, so its owner lets it go.
         let head = Self.responder(site: site).respond(to: Self.head("HEAD /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"))
-        #expect(head.unusedFile == 42)
+        #expect(head.body == .none)
         let get = Self.responder(site: site).respond(to: Self.head("GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"))
-        #expect(get.unusedFile == nil)
-        #expect(get.body == .file(fd: 42, offset: 0, length: 5))
+        #expect(get.body == .file(token, offset: 0, length: 5))
+        let part = Self.responder(site: site).respond(to: Self.head("GET /a.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=1-2\r\n\r\n"))
+        #expect(part.body == .file(token, offset: 1, length: 2))
     }
 
     @Test func aBusyServerAnswers503AndCloses() {

@@ -107,6 +107,44 @@ extension LoopbackTests {
             #expect(rest.hasPrefix("HTTP/1.1 200 OK\r\n") && rest.hasSuffix("\r\n\r\n"), "the HEAD response, right after the body")
         }
 
+        /// The descriptors this process holds on files under `folder` (its own /proc/self/fd).
+        static func openFiles(under folder: String) -> Int {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return entries.filter { entry in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry))?.hasPrefix(folder) == true
+            }.count
+        }
+
+        /// Every file the server opens is closed by its owner, whatever the answer: sent whole,
+        /// in part, not sent at all (HEAD, 304, 416), or cut short by a client that goes away.
+        @Test func everyFileItOpensIsClosedWhateverTheAnswer() async throws {
+            let site = try SiteFixture()
+            let closed = DispatchSemaphore(value: 0)
+            let sink = EventSink(queue: DispatchQueue(label: "closes"), detail: .traffic) { event in
+                if case .closed = event.kind { closed.signal() }
+            }
+            let server = HTTPServer(events: sink, configuration: .init(site: try HTTPSite.root(site.root.path)))
+            let port = try server.start(host: "127.0.0.1", port: 0).port
+            defer { server.stop() }
+            let folder = site.root.path
+            let png = try await exchange("GET /photo.png HTTP/1.0\r\n\r\n", port: port)
+            #expect(body(png) == site.binary)
+            let date = text(png).components(separatedBy: "Last-Modified: ").dropFirst().first?.components(separatedBy: "\r\n").first ?? ""
+            let answers = try await exchange(
+                "HEAD /photo.png HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /photo.png HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: \(date)\r\n\r\n"
+                    + "GET /photo.png HTTP/1.1\r\nHost: x\r\nRange: bytes=999999-\r\n\r\n"
+                    + "GET /photo.png HTTP/1.1\r\nHost: x\r\nRange: bytes=10-19\r\nConnection: close\r\n\r\n", port: port)
+            #expect(statuses(answers) == [200, 304, 416, 206], "\(text(answers))")
+            // A client that asks for the file with a tiny window, reads nothing and resets.
+            let peer = try #require(LoopbackPeer(connectingTo: port, receiveBuffer: 4096))
+            #expect(peer.send("GET /photo.png HTTP/1.1\r\nHost: x\r\n\r\n") > 0)
+            peer.reset()
+            // Three connections so far (the two exchanges and the peer): wait for all three closes.
+            for _ in 0..<3 { #expect(closed.wait(timeout: .now() + 10) == .success) }
+            #expect(Self.openFiles(under: folder) == 0, "no descriptor left on the site's files")
+        }
+
         @Test func cachedFilesFollowEditsAndNeverASymlinkOutOfTheRoot() async throws {
             let site = try SiteFixture()
             let (server, port) = try server(try HTTPSite.root(site.root.path))

@@ -63,9 +63,9 @@ public struct HTTPResponder {
                 status: 200, contentType: "text/html; charset=utf-8", body: headOnly ? .none : .bytes(listing),
                 length: listing.count, modified: nil, keepAlive: keepAlive, requestLine: head.requestLine,
                 extra: [("Cache-Control", "no-cache")])
-        case .success(.file(let fd, let size, let modified, let version, let name)):
+        case .success(.file(let token, let size, let modified, let version, let name)):
             return file(
-                .file(fd: fd, offset: 0, length: size), size: size, modified: modified, version: version, name: name,
+                .file(token, offset: 0, length: size), size: size, modified: modified, version: version, name: name,
                 head: head, keepAlive: keepAlive)
         case .success(.memory(let bytes, let modified, let version, let name)):
             return file(
@@ -95,12 +95,10 @@ public struct HTTPResponder {
     ) -> HTTPResponsePlan {
         let headOnly = head.method == "HEAD"
         let etag = HTTPPreconditions.etag(size: size, modifiedNanoseconds: version)
-        var opened: Int32? = nil
-        if case .file(let fd, _, _) = whole { opened = fd }
         // no-cache: the browser may keep the file but must ask (cheaply, with the validators)
         // before using it, so a student's edit shows on the next reload.
         let validators: [(name: String, value: String)] = [("ETag", etag), ("Cache-Control", "no-cache")]
-        var answer: HTTPResponsePlan
+        let answer: HTTPResponsePlan
         switch HTTPPreconditions.evaluate(head, etag: etag, modified: modified) {
         case .notModified:
             answer = response(
@@ -121,7 +119,7 @@ public struct HTTPResponder {
             case .part(let first, let last):
                 let part: HTTPResponsePlan.Body =
                     switch whole {
-                    case .file(let fd, _, _): .file(fd: fd, offset: first, length: last - first + 1)
+                    case .file(let token, _, _): .file(token, offset: first, length: last - first + 1)
                     case .bytes(let bytes): .bytes(Array(bytes[first...last]))
                     case .none: .none
                     }
@@ -135,7 +133,6 @@ public struct HTTPResponder {
                     keepAlive: keepAlive, extra: [("Content-Range", "bytes */\(size)"), ("Accept-Ranges", "bytes")])
             }
         }
-        if case .file = answer.body {} else { answer.unusedFile = opened }
         return answer
     }
 

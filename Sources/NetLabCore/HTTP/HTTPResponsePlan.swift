@@ -5,8 +5,8 @@ public struct HTTPResponsePlan: Sendable {
         case none
         /// In memory (an error page, a listing, a cached file).
         case bytes([UInt8])
-        /// `length` bytes of an open file from `offset` (the connection closes `fd` when done).
-        case file(fd: Int32, offset: Int, length: Int)
+        /// `length` bytes of an open file from `offset`.
+        case file(FileToken, offset: Int, length: Int)
     }
 
     public var status: Int
@@ -15,9 +15,6 @@ public struct HTTPResponsePlan: Sendable {
     public var keepAlive: Bool
     /// For the access log; `-` when no request line could be read.
     public var requestLine: String
-    /// A file the site opened that this answer does not send (HEAD, 304, 412, 416): the
-    /// connection closes it.
-    public var unusedFile: Int32?
 
     /// Head and body bytes together (what the access log counts).
     public var length: Int {
