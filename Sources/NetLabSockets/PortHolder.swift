@@ -5,14 +5,13 @@ import Glibc
 /// the processes with one of those sockets open. For an EADDRINUSE that names its cause
 /// (`python3 TCPServer.py (pid 4242)`) instead of leaving a student to guess.
 public enum PortHolder {
-    public enum Kind: Sendable { case tcp, udp }
 
     /// `python3 TCPServer.py (pid 4242)` for each process holding `port`: listening on it
     /// first, else any socket bound to it (a client's connection from that port blocks a bind
     /// too); empty when none is visible (another user's process needs root to be seen).
-    public static func holders(of port: UInt16, _ kind: Kind) -> [String] {
-        var inodes = sockets(port: port, kind: kind, states: kind == .tcp ? ["0A"] : nil)
-        if inodes.isEmpty && kind == .tcp { inodes = sockets(port: port, kind: kind, states: nil) }
+    package static func holders(of port: UInt16, _ type: SocketType) -> [String] {
+        var inodes = sockets(port: port, type: type, states: type == .stream ? ["0A"] : nil)
+        if inodes.isEmpty && type == .stream { inodes = sockets(port: port, type: type, states: nil) }
         guard !inodes.isEmpty else { return [] }
         var found: [String] = []
         let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -32,8 +31,8 @@ public enum PortHolder {
     /// How many TCP connections on `port` are in TIME_WAIT while nothing listens there: the
     /// state in which a server without SO_REUSEADDR (the lab's TCPServer.py) cannot bind it.
     public static func timeWaitWithoutListener(port: UInt16) -> Int {
-        guard sockets(port: port, kind: .tcp, states: ["0A"]).isEmpty else { return 0 }
-        return sockets(port: port, kind: .tcp, states: ["06"], includeTimeWait: true).count
+        guard sockets(port: port, type: .stream, states: ["0A"]).isEmpty else { return 0 }
+        return sockets(port: port, type: .stream, states: ["06"], includeTimeWait: true).count
     }
 
     /// The local port of another process's socket descriptor (`netlab run`: a program that
@@ -77,8 +76,8 @@ public enum PortHolder {
     }
 
     /// Inodes (or, for TIME_WAIT, one entry per connection) of sockets bound to `port`.
-    private static func sockets(port: UInt16, kind: Kind, states: Set<String>?, includeTimeWait: Bool = false) -> [String] {
-        let files = kind == .tcp ? ["/proc/net/tcp", "/proc/net/tcp6"] : ["/proc/net/udp", "/proc/net/udp6"]
+    private static func sockets(port: UInt16, type: SocketType, states: Set<String>?, includeTimeWait: Bool = false) -> [String] {
+        let files = type == .stream ? ["/proc/net/tcp", "/proc/net/tcp6"] : ["/proc/net/udp", "/proc/net/udp6"]
         let hexPort = String(format: "%04X", port)
         var result: [String] = []
         for file in files {

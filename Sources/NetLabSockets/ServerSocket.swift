@@ -67,7 +67,7 @@ enum ServerSocket {
             } catch  where error.errnoValue == EADDRINUSE {
                 // Name who holds the port, so the student does not have to guess.
                 var named = error
-                let holders = PortHolder.holders(of: address.endpoint.port, type == .stream ? .tcp : .udp)
+                let holders = PortHolder.holders(of: address.endpoint.port, type)
                 if !holders.isEmpty {
                     named.holder = holders.joined(separator: " and ")
                 } else if type == .stream {

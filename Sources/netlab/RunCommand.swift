@@ -154,7 +154,7 @@ struct RunCommand: ParsableCommand {
         if var error = TraceText.error(call) {
             // What the machine knows about the port: who holds it, what TIME_WAIT is left.
             if let port = error.endpoint?.port, error.errnoValue == EADDRINUSE {
-                error.holder = PortHolder.holders(of: port, call.socketKind == "UDP" ? .udp : .tcp).first
+                error.holder = PortHolder.holders(of: port, call.socketKind == "UDP" ? .datagram : .stream).first
                 if error.holder == nil { error.timeWait = PortHolder.timeWaitWithoutListener(port: port) }
             } else if let peer = error.endpoint, error.errnoValue == ECONNREFUSED, peer.host == "127.0.0.1" || peer.host == "::1" {
                 error.timeWait = PortHolder.timeWaitWithoutListener(port: peer.port)

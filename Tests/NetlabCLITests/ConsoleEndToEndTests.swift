@@ -1,17 +1,9 @@
 import Foundation
 import Testing
 
-/// The console on loopback with its TCP server on `port` (UDP there too, HTTP on a free port),
-/// waited for until the TCP server is ON. `clipboard`: tmux keeps OSC 52 copies (set-clipboard).
+/// The console on loopback with its TCP server on `port`, waited for until it is ON.
 private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int, clipboard: Bool = false) throws -> TmuxSession {
-    let session = try TmuxSession(
-        command: [
-            netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-            "--http-port", "\(try freePort())", "--servers", "tcp",
-        ] + extra, width: width, height: height)
-    if clipboard { _ = try session.tmux("set-option", "-g", "set-clipboard", "on") }
-    try session.waitForServer("TCP", port: port, "ON")
-    return session
+    try TmuxSession.console(extra, port: port, width: width, height: height, clipboard: clipboard).0
 }
 
 /// The real console binary in a real (tmux) terminal, read back as a person sees it.
@@ -311,15 +303,7 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
     }
 
     func console(_ environment: [String], _ arguments: [String]) throws -> (TmuxSession, UInt16) {
-        let port = try freePort()
-        let session = try TmuxSession(
-            command: ["/usr/bin/env"] + environment + [
-                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)",
-                "--udp-port", "\(port)", "--http-port", "\(try freePort())", "--servers", "tcp",
-            ] + arguments,
-            width: 100, height: 30)
-        try session.waitForServer("TCP", port: port, "ON")
-        return (session, port)
+        try TmuxSession.console(arguments, environment: environment, width: 100, height: 30)
     }
 
     @Test func aThemesPaletteReachesTheScreenAndF6SwitchesLive() throws {

@@ -18,15 +18,7 @@ private let bigReplyServer = """
 /// Issue 10 in a real terminal: keys and signals that used to take the console down.
 @Suite(.serialized) struct ConsoleRobustnessTests {
     func console(_ extra: [String] = [], width: Int = 80, height: Int = 24) throws -> (TmuxSession, UInt16) {
-        let port = try freePort()
-        let session = try TmuxSession(
-            command: [
-                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
-                "--http-port", "\(try freePort())", "--servers", "tcp",
-            ] + extra,
-            width: width, height: height)
-        try session.waitForServer("TCP", port: port, "ON")
-        return (session, port)
+        try TmuxSession.console(extra, width: width, height: height)
     }
 
     /// Ctrl-\ (SIGQUIT) quits like Ctrl-C: no crash report over the screen, terminal restored.

@@ -118,6 +118,27 @@ final class TmuxSession {
         text.split(whereSeparator: { $0 == " " }).joined(separator: " ")
     }
 
+    /// The console on loopback at free ports, its TCP server on (and waited for), with
+    /// `arguments` after the defaults and `environment` (`NAME=value`) before it; returns the
+    /// session and the TCP port (the UDP server's too).
+    /// `port`: the TCP and UDP servers' port (a free one if nil); `clipboard`: tmux keeps
+    /// OSC 52 copies (set-clipboard).
+    static func console(
+        _ arguments: [String] = [], environment: [String] = [], port: UInt16? = nil, width: Int = 80, height: Int = 24,
+        clipboard: Bool = false
+    ) throws -> (TmuxSession, UInt16) {
+        let port = try port ?? freePort()
+        let session = try TmuxSession(
+            command: ["/usr/bin/env"] + environment + [
+                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
+                "--http-port", "\(try freePort())", "--servers", "tcp",
+            ] + arguments,
+            width: width, height: height)
+        if clipboard { _ = try session.tmux("set-option", "-g", "set-clipboard", "on") }
+        try session.waitForServer("TCP", port: port, "ON")
+        return (session, port)
+    }
+
     /// Waits for a server's state in the status bar, in its roomy (`TCP :12000  ON`) or its
     /// 80-column (`TCP:12000  ON`) form.
     @discardableResult
