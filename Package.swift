@@ -27,7 +27,12 @@ let package = Package(
         .target(name: "NetLabSockets", dependencies: ["NetLabCore", "NetLabEvents", "CNetLabSys"]),
         // The grader (`netlab check`, the console's `:check`): the lab's protocol run against a
         // server, through the sockets layer's CheckSocket; its report types are NetLabCore's.
-        .target(name: "NetLabCheck", dependencies: ["NetLabCore", "NetLabSockets"]),
+        .target(
+            name: "NetLabCheck",
+            dependencies: ["NetLabCore", "NetLabSockets", "NetLabTOML", .product(name: "TOMLKit", package: "TOMLKit")]),
+        // Files people write by hand (themes, rubrics): TOML read with the line of every key, so a
+        // problem is reported as file:line.
+        .target(name: "NetLabTOML", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // epoll and sendfile, which the Glibc module does not import (Linux only).
         .systemLibrary(name: "CNetLabSys"),
         // The console without curses: state, update, render to a virtual screen.
@@ -35,6 +40,7 @@ let package = Package(
             name: "NetLabConsole",
             dependencies: [
                 "NetLabCore",
+                "NetLabTOML",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
@@ -76,6 +82,7 @@ let package = Package(
                 "NetLabEvents",
                 "NetLabSockets",
                 "NetLabCheck",
+                "NetLabTOML",
                 "NetLabCapture",
                 "NetLabConsole",
                 "NetLabTerminal",
@@ -91,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NetLabSocketsTests",
-            dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCheck", "NetLabConsole", "CNetLabSys", "TestPorts"]
+            dependencies: ["NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabCheck", "NetLabConsole", "NetLabTOML", "CNetLabSys", "TestPorts"]
         ),
         // Ports handed out to the test targets' servers, never the same one twice in a run.
         .target(name: "TestPorts", path: "Tests/TestPorts"),

@@ -112,6 +112,13 @@ struct TCPChecks {
     /// The lab's client again, after the one before it closed: a server without a loop
     /// around accept() answers one client and no second.
     private func again() -> CheckResult {
+        // Only a client after another tells: when no check before this one has been served
+        // (`--only again`, a rubric that starts with it), a first client goes first. Alone, this
+        // check was the first client and passed against a server that serves one.
+        if log.succeeded == 0 {
+            let first = letters()
+            if log.succeeded == 0 { return first }  // never connected: the stop logic says why
+        }
         var result = letters()
         result.name = "a second client, after the first, gets its reply too"
         result.expected = "the reply to a client that connects after the one before has closed, as to that one"

@@ -4,6 +4,7 @@ import NetLabApp
 import NetLabCheck
 import NetLabCore
 import NetLabSockets
+import NetLabTOML
 
 /// `tcp`, `udp` or `http` on the command line (and in a targets file), the engine's name lowercased.
 extension LabEvent.Engine: ExpressibleByArgument {
@@ -23,8 +24,9 @@ struct CheckCommand: ParsableCommand {
             servers without full marks), at most 63; 64 for bad usage. \
             With --targets FILE (a line each: PROTOCOL HOST PORT, or NAME PROTOCOL HOST PORT; # starts \
             a comment), every server is checked, several at a time, and a summary table is printed.
-            Rubrics: lab (the default) runs what the lab sheet asks for, strict every check; --only and --skip \
-            pick checks by key. Keys: tcp uppercase, again, bytes, empty, concurrent, long, pieces; \
+            Rubrics: lab (the default) runs what the lab sheet asks for, strict every check, or a rubric file \
+            of your own (TOML: the checks by key with their points and Gradescope visibility, and a timeout; \
+            see docs/check.md); --only and --skip pick checks by key. Keys: tcp uppercase, again, bytes, empty, concurrent, long, pieces; \
             udp uppercase, bytes, empty, clients, mtu, largest; http crlf, served, length, type, 404, escape, \
             head, close, pieces, symlink (with --escape-link).
             """
@@ -42,8 +44,8 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Check every server listed in this file instead.", valueName: "file"))
     var targets: String?
 
-    @Option(help: "Seconds each check waits for a reply.")
-    var timeout: Double = 2
+    @Option(help: "Seconds each check waits for a reply (default: the rubric file's timeout, else 2).")
+    var timeout: Double?
 
     @Option(help: "HTTP: an .html file the server has.")
     var path = "/HelloWorld.html"
@@ -56,8 +58,8 @@ struct CheckCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Which checks count: lab (what the lab sheet asks: the uppercase reply and a second client; the file and a 404) "
-                + "or strict (every check).", valueName: "lab|strict"))
+            "Which checks count: lab (what the lab sheet asks: the uppercase reply and a second client; the file and a 404), "
+                + "strict (every check), or a rubric file (TOML).", valueName: "lab|strict|file"))
     var rubric = "lab"
 
     @Option(help: ArgumentHelp("Only these checks, by key (comma-separated; see the keys in the help).", valueName: "keys"))
@@ -82,7 +84,7 @@ struct CheckCommand: ParsableCommand {
     var csv: String?
 
     func validate() throws {
-        try Timeouts.check(timeout)
+        if let timeout { try Timeouts.check(timeout) }
         if targets == nil {
             guard kind != nil, host != nil, let port else {
                 throw ValidationError("give PROTOCOL HOST PORT (e.g. netlab check tcp 127.0.0.1 12000), or --targets FILE")
@@ -97,8 +99,9 @@ struct CheckCommand: ParsableCommand {
             }
         }
         guard path.hasPrefix("/") else { throw ValidationError("--path \(path) must start with /, e.g. --path /HelloWorld.html") }
-        guard Rubric.builtIn.contains(where: { $0.name == rubric }) else {
-            throw ValidationError("--rubric \(rubric): lab (the lab sheet's checks, the default) or strict (every check)")
+        guard Rubric.builtIn.contains(where: { $0.name == rubric }) || Self.isFile(rubric) else {
+            throw ValidationError(
+                "--rubric \(rubric): lab (the lab sheet's checks, the default), strict (every check) or a rubric file's path (NAME.toml)")
         }
         let unknown = Rubric.unknown(Self.keys(only) + Self.keys(skip))
         guard unknown.isEmpty else {
@@ -111,12 +114,27 @@ struct CheckCommand: ParsableCommand {
         (list ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
     }
 
+    /// A rubric given by path: anything with a slash or ending in .toml.
+    static func isFile(_ rubric: String) -> Bool {
+        rubric.contains("/") || rubric.hasSuffix(".toml")
+    }
+
+    /// The rubric asked for: built in, or read from its file (a problem is `file:line: ...`, exit 64).
+    static func rubric(_ name: String) throws -> Rubric {
+        if let builtIn = Rubric.builtIn.first(where: { $0.name == name }) { return builtIn }
+        do throws(TOMLFileError) {
+            return try Rubric.load(path: name)
+        } catch {
+            throw CommandFailure(message: error.description, code: CommandFailure.usage)
+        }
+    }
+
     func run() throws {
         var options = Conformance.Options()
-        options.timeout = timeout
+        let chosen = try Self.rubric(rubric)
+        options.timeout = timeout ?? chosen.timeout ?? 2
         options.htmlPath = path
         options.escapeLink = escapeLink
-        let chosen = Rubric.builtIn.first { $0.name == rubric } ?? .lab
         options.rubric = chosen.narrowed(only: only.map(Self.keys), skip: Self.keys(skip))
         let reports: [CheckReport]
         if let targets {

@@ -256,6 +256,79 @@ import Testing
         withExtendedLifetime(server) {}
     }
 
+    /// docs/check.md's rubric example, run as written against the lab's TCPServer.py: the card
+    /// it shows, and the mistake it shows, are what netlab prints.
+    @Test func theDocumentedRubricFileSaysWhatTheDocsSay() throws {
+        let docs = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/check.md").standardized,
+            encoding: .utf8)
+        let after = try #require(docs.components(separatedBy: "<!-- rubric-example -->\n```toml\n").dropFirst().first)
+        let example = try #require(after.components(separatedBy: "```").first)
+        let shown = try #require(after.components(separatedBy: "$ netlab check --rubric week3.toml tcp 127.0.0.1 12000\n").dropFirst().first)
+        let card = String(shown.prefix { $0 != "\n" })
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-rubric-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("week3.toml").path
+        try example.write(toFile: file, atomically: true, encoding: .utf8)
+        let (server, port) = try labServer("TCPServer.py")
+        let result = try netlab("check", "--rubric", file, "tcp", "127.0.0.1", String(port))
+        #expect(result.out.hasPrefix(card.replacingOccurrences(of: "12000", with: String(port)) + "\n"), "\(result.out)")
+        // The mistake docs/check.md shows: `again` misspelt on the line it sits on.
+        try example.replacingOccurrences(of: "again = 1", with: "agian = 1").write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = try netlab("check", "--rubric", file, "tcp", "127.0.0.1", String(port))
+        let said = try #require(docs.components(separatedBy: "\nnetlab: week3.toml:").dropFirst().first?.prefix { $0 != "\n" })
+        #expect(bad.status == 64 && bad.stderr == "netlab: \(file):\(said)\n", "\(bad.stderr)")
+        withExtendedLifetime(server) {}
+    }
+
+    /// `again` picked first against a one-client server: it serves a first client itself (alone
+    /// it was that first client, and passed), fails on its own, and the stop's count includes it.
+    @Test func aStopCountsTheChecksThatRanWhateverTheyAre() throws {
+        let (server, port) = try server("tcp-once")
+        let result = try netlab("check", "tcp", "127.0.0.1", String(port), "--timeout", "1", "--only", "again,bytes")
+        #expect(result.status == 2, "\(result.out)")
+        let lines = result.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.first == "netlab check tcp 127.0.0.1:\(port): 0 of 2 checks passed (lab rubric: 0 of 2 points)")
+        #expect(
+            lines.dropFirst().first
+                == "the server stopped accepting connections after check 1 (it crashed, or it serves one client): connect() failed: "
+                + "Connection refused (ECONNREFUSED, errno 111); the check after it was not run", "\(result.out)")
+        #expect(result.out.contains("FAIL  a second client, after the first, gets its reply too"), "\(result.out)")
+        #expect(result.out.contains("accept() belongs in a loop"))
+        #expect(result.out.components(separatedBy: "\nNOT RUN  ").count == 2, "\(result.out)")
+        withExtendedLifetime(server) {}
+    }
+
+    /// A teacher's rubric file: its checks with their points, its name on the card, its
+    /// visibility in Gradescope's file; a mistake in it is one line naming file and line (64).
+    @Test func aRubricFileOfTheTeachersOwn() throws {
+        let (server, port) = try labServer("TCPServer.py")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-rubric-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("week3.toml").path
+        try "timeout = 1\n[tcp]\nuppercase = 3\nbytes = { points = 2, visibility = \"after_published\" }\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let results = folder.appendingPathComponent("results.json").path
+        let graded = try netlab("check", "--rubric", file, "tcp", "127.0.0.1", String(port), "--gradescope", results)
+        #expect(graded.status == 0, "\(graded.out)\(graded.stderr)")
+        #expect(graded.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): 2 of 2 checks passed (week3 rubric: 5 of 5 points)\n"))
+        let json = try String(contentsOfFile: results, encoding: .utf8)
+        #expect(json.contains("\"max_score\":2,\"status\":\"passed\""), "\(json)")
+        #expect(json.contains("\"visibility\":\"after_published\""), "\(json)")
+        try "[tcp]\nuppercase = 3\nagian = 1\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = try netlab("check", "--rubric", file, "tcp", "127.0.0.1", String(port))
+        #expect(bad.status == 64)
+        #expect(
+            bad.stderr
+                == "netlab: \(file):3: unknown tcp check \"agian\" (did you mean again?); the tcp checks are "
+                + "uppercase, again, bytes, empty, concurrent, long, pieces\n")
+        let missing = try netlab("check", "--rubric", folder.appendingPathComponent("none.toml").path, "tcp", "127.0.0.1", String(port))
+        #expect(missing.status == 64 && missing.stderr.contains("none.toml:1: cannot read the rubric (No such file or directory)"))
+        withExtendedLifetime(server) {}
+    }
+
     /// A connect() that times out after the server answered is a full backlog (a server busy
     /// with another client), not a server that went away: that check fails on its own, the
     /// next ones still run (under load the lab's serial TCPServer.py was once called "stopped").

@@ -170,7 +170,7 @@ public struct CheckReport: Equatable, Sendable {
     /// `score`, `max_score`, `status` and `output`.
     public var gradescope: String {
         let tests = results.map { result -> JSONValue in
-            .object([
+            var fields: [(String, JSONValue)] = [
                 ("name", .string(result.name)), ("score", .number(Double(result.passed ? result.weight : 0))),
                 ("max_score", .number(Double(result.weight))),
                 ("status", .string(result.passed ? "passed" : "failed")),
@@ -181,7 +181,9 @@ public struct CheckReport: Equatable, Sendable {
                             ? "not run: \(stopped ?? "the server had stopped")"
                             : (result.problem.map { "\($0)\n" } ?? "") + result.details)
                 ),
-            ])
+            ]
+            if let visibility = result.visibility { fields.append(("visibility", .string(visibility.rawValue))) }
+            return .object(fields)
         }
         return JSONValue.object([
             ("score", .number(Double(score))),

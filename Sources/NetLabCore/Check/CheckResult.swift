@@ -24,6 +24,8 @@ public struct CheckResult: Equatable, Sendable {
     /// The check's short key (`uppercase`, `404`) and what it is worth in the rubric.
     public var key = ""
     public var weight = 1
+    /// When a student sees it on Gradescope (nil: Gradescope's default).
+    public var visibility: Rubric.Visibility?
     /// How long the check took (JUnit's `time`).
     public var seconds = 0.0
 

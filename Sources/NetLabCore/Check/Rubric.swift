@@ -4,18 +4,34 @@ public struct Rubric: Equatable, Sendable {
     public struct Item: Equatable, Sendable {
         public var key: String
         public var weight: Int
-        public init(_ key: String, weight: Int = 1) {
+        /// Gradescope's visibility for this check's result (nil: Gradescope's default, visible).
+        public var visibility: Visibility?
+        public init(_ key: String, weight: Int = 1, visibility: Visibility? = nil) {
             self.key = key
             self.weight = weight
+            self.visibility = visibility
         }
+    }
+
+    /// When a student sees a check's result on Gradescope.
+    public enum Visibility: String, Equatable, CaseIterable, Sendable {
+        case visible, hidden
+        case afterDueDate = "after_due_date"
+        case afterPublished = "after_published"
     }
 
     public var name: String
     public var items: [LabEvent.Engine: [Item]]
+    /// Seconds each check waits for a reply, when the rubric says (a rubric file's `timeout`).
+    public var timeout: Double?
+    /// What the rubric is for, in a line (a rubric file's `description`).
+    public var description = ""
 
-    public init(name: String, items: [LabEvent.Engine: [Item]]) {
+    public init(name: String, items: [LabEvent.Engine: [Item]], timeout: Double? = nil, description: String = "") {
         self.name = name
         self.items = items
+        self.timeout = timeout
+        self.description = description
     }
 
     /// Every check's key, per protocol, in the order they run.
