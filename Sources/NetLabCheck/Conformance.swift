@@ -19,6 +19,9 @@ public enum Conformance {
         public var escapeLink: String?
         /// Which checks run and what each is worth (the lab sheet's, unless told otherwise).
         public var rubric = Rubric.lab
+        /// The server under test when netlab started it (`--start`): running before each check
+        /// (started again if it ended), and what happened to it told after each.
+        public var server: StartedServer?
 
         public init() {}
     }
@@ -49,6 +52,14 @@ public enum Conformance {
             report.rubric = rubric
             return report
         }
+        if options.server != nil {
+            // netlab starts it again before each check: a stop is only a start that failed.
+            guard let first = results.firstIndex(where: \.notRun), let why = results[first].problem else { return report(stopped: note) }
+            let left = results.count - first
+            return report(
+                stopped: "after check \(first), the server " + why.dropFirst("it ".count)
+                    + "; the \(left == 1 ? "check" : "\(left) checks") after it \(left == 1 ? "was" : "were") not run")
+        }
         guard let stop = log.stoppedBy else { return report(stopped: note) }
         // Every check from the one that could not connect on failed the same way at once: one
         // cause, said once. Never reached: nothing to check. Reached before: the server went away.
@@ -66,13 +77,10 @@ public enum Conformance {
             }
             return report(unreachable: sentence)
         }
-        // `again` asks exactly whether a second client is served: it fails, saying so.
-        for index in first..<results.count where results[index].problem == failure && results[index].key == "again" {
-            results[index].problem = "the server stopped accepting connections after the client before (\(failure)): accept() belongs in a loop"
-        }
-        // The first check ran and lost its server midway (it connected: nothing else had), and
-        // `again` failed on its own: the checks from the next one on were not run.
-        let ran = first == 0 || results[first].key == "again" ? first + 1 : first
+        // Checks before `first` ran; so did `first` itself when it is the very first (it
+        // connected: nothing else had) and lost its server midway. (`again` says a refusal in
+        // its own words: the check that asks about it failed, not stopped.)
+        let ran = first == 0 ? 1 : first
         for index in ran..<results.count where results[index].problem == failure {
             results[index].notRun = true
         }
@@ -121,17 +129,40 @@ public enum Conformance {
 
     /// The rubric's checks from a protocol's catalog, in the rubric's order, each with its key,
     /// its weight and how long it took.
-    static func run<Checks>(_ checks: Checks, _ catalog: [String: @Sendable (Checks) -> CheckResult], _ items: [Rubric.Item]) -> [CheckResult] {
-        items.compactMap { item in
-            guard let check = catalog[item.key] else { return nil }
+    static func run<Checks>(
+        _ checks: Checks, _ catalog: [String: @Sendable (Checks) -> CheckResult], _ items: [Rubric.Item], server: StartedServer? = nil,
+        log: CheckSocket.ConnectionLog? = nil
+    ) -> [CheckResult] {
+        var results: [CheckResult] = []
+        for item in items {
+            guard let check = catalog[item.key] else { continue }
             let started = DispatchTime.now().uptimeNanoseconds
+            if let server, !results.isEmpty {
+                // How the server came out of the check before (it may have ended: then it is
+                // started again), and whether this one can run.
+                let (ended, notReady) = server.settle(restart: true)
+                if let ended { results[results.count - 1].server = ended }
+                if let notReady {
+                    var result = CheckResult(name: item.key, passed: false, sent: [], received: [], expected: "", problem: notReady, why: "")
+                    result.notRun = true
+                    result.key = item.key
+                    result.weight = item.weight
+                    results.append(result)
+                    continue
+                }
+                log?.stoppedBy = nil  // running again: a refusal before says nothing about it now
+            }
             var result = check(checks)
             result.key = item.key
             result.weight = item.weight
             result.visibility = item.visibility
             result.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            return result
+            results.append(result)
         }
+        if let server, !results.isEmpty, !results[results.count - 1].notRun {
+            results[results.count - 1].server = server.settle(restart: false).ended
+        }
+        return results
     }
 
     /// The message the uppercase checks send, and a right server's answer.

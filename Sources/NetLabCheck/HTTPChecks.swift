@@ -30,7 +30,8 @@ struct HTTPChecks {
     /// The rubric's checks, in its order, each with its key and weight, and why some were not
     /// run (the file is missing), if they were not.
     func run(_ items: [Rubric.Item]) -> (results: [CheckResult], note: String?) {
-        let results = Conformance.run(self, Self.catalog, items.filter { $0.key != "symlink" || options.escapeLink != nil })
+        let results = Conformance.run(
+            self, Self.catalog, items.filter { $0.key != "symlink" || options.escapeLink != nil }, server: options.server, log: log)
         guard fileMissing else { return (results, nil) }
         let skipped = results.filter(\.notRun).count
         let file = options.htmlPath.split(separator: "/").last.map(String.init) ?? options.htmlPath

@@ -22,7 +22,7 @@ struct TCPChecks {
     ]
 
     /// The rubric's checks, in its order, each with its key and weight.
-    func run(_ items: [Rubric.Item]) -> [CheckResult] { Conformance.run(self, Self.catalog, items) }
+    func run(_ items: [Rubric.Item]) -> [CheckResult] { Conformance.run(self, Self.catalog, items, server: options.server, log: log) }
 
     private func openConnection(until deadline: UInt64) throws(SocketError) -> CheckSocket {
         try CheckSocket.connect(host: host, port: port, type: .stream, log: log, until: deadline)
@@ -113,13 +113,20 @@ struct TCPChecks {
     /// around accept() answers one client and no second.
     private func again() -> CheckResult {
         // Only a client after another tells: when no check before this one has been served
-        // (`--only again`, a rubric that starts with it), a first client goes first. Alone, this
-        // check was the first client and passed against a server that serves one.
-        if log.succeeded == 0 {
+        // (`--only again`, a rubric that starts with it), or netlab may have started the server
+        // again (`--start`), a first client goes first. Alone, this check was the first client
+        // and passed against a server that serves one.
+        if log.succeeded == 0 || options.server != nil {
             let first = letters()
             if log.succeeded == 0 { return first }  // never connected: the stop logic says why
         }
         var result = letters()
+        if let stop = log.stoppedBy, result.problem == Conformance.describe(stop) {
+            // The second client was refused: exactly what this check asks about.
+            result.problem =
+                "the server stopped accepting connections after the client before (\(Conformance.describe(stop))): "
+                + "accept() belongs in a loop"
+        }
         result.name = "a second client, after the first, gets its reply too"
         result.expected = "the reply to a client that connects after the one before has closed, as to that one"
         result.why = "a server answers client after client: accept() belongs in a loop"

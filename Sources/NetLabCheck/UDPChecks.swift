@@ -52,7 +52,7 @@ struct UDPChecks {
     }()
 
     /// The rubric's checks, in its order, each with its key and weight.
-    func run(_ items: [Rubric.Item]) -> [CheckResult] { Conformance.run(self, Self.catalog, items) }
+    func run(_ items: [Rubric.Item]) -> [CheckResult] { Conformance.run(self, Self.catalog, items, server: options.server, log: log) }
 
     private func datagram(_ name: String, _ message: [UInt8], expectation: String, why: String) -> CheckResult {
         let expected = Uppercase.apply(message)

@@ -68,6 +68,13 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Leave these checks out, by key (comma-separated).", valueName: "keys"))
     var skip: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Start the server to check with this shell command (on this machine, listening on PORT), start it again "
+                + "before a check if it ended, and stop it at the end: a one-client server is graded check by check, "
+                + "and a crash is told as one.", valueName: "command"))
+    var start: String?
+
     @Flag(help: "Print the report as JSON instead of text.")
     var json = false
 
@@ -96,6 +103,9 @@ struct CheckCommand: ParsableCommand {
             }
             if gradescope != nil {
                 throw ValidationError("--gradescope writes one student's results: use it with one server, not --targets")
+            }
+            if start != nil {
+                throw ValidationError("--start runs one student's server: use it with one server, not --targets")
             }
         }
         guard path.hasPrefix("/") else { throw ValidationError("--path \(path) must start with /, e.g. --path /HelloWorld.html") }
@@ -146,6 +156,22 @@ struct CheckCommand: ParsableCommand {
                 Output.line(Self.summary(reports))
             }
         } else if let kind, let host, let port {
+            if let start {
+                let type: SocketType = kind == .udp ? .datagram : .stream
+                if PortHolder.isListening(port: UInt16(port), type) {
+                    let holder = PortHolder.holders(of: UInt16(port), type).first ?? "a program netlab cannot see"
+                    throw CommandFailure(
+                        message: "--start \"\(start)\": \(kind.rawValue) port \(port) is taken already, by \(holder): "
+                            + "stop it first, or start the server on another port", code: CommandFailure.other)
+                }
+                let server = StartedServer(command: start, port: UInt16(port), kind: kind)
+                Self.stopServerOnSignals()
+                if let why = server.start() {
+                    throw CommandFailure(message: "--start \"\(start)\": \(why)", code: CommandFailure.other)
+                }
+                options.server = server
+            }
+            defer { options.server?.stop() }
             let report = Conformance.run(kind, host: host, port: UInt16(port), options: options)
             reports = [report]
             Output.line(json ? report.json : report.text)
@@ -161,6 +187,17 @@ struct CheckCommand: ParsableCommand {
             ? reports.reduce(0) { $0 + $1.results.count - $1.passed }
             : reports.filter { $0.score < $0.maxScore }.count
         throw ExitCode(Int32(min(notPassed, 63)))
+    }
+
+    /// Ctrl-C (or a TERM or HUP) while checking stops the server `--start` started too.
+    private static func stopServerOnSignals() {
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number) { number in
+                StartedServer.stopRunningFromSignalHandler()
+                signal(number, SIG_DFL)
+                raise(number)
+            }
+        }
     }
 
     /// In place for a device or a link, keeping an existing file's mode and owner (a class's

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import NetLabPrivate
 import Testing
 
 /// Issue 27, first round: the grader makes no connection but its checks' own (a one-client
@@ -343,5 +345,95 @@ import Testing
         let unanswered = result.out.components(separatedBy: "problem:  no reply within 1 s").count - 1
         #expect(timedOut >= 1 && timedOut + unanswered == 2, "\(result.out)")
         withExtendedLifetime(server) {}
+    }
+}
+
+/// `netlab check --start CMD`: netlab starts the student's server, starts it again before a
+/// check when it ended, tells a crash as one, and leaves nothing running.
+@Suite(.serialized) struct StartedServerTests {
+    func start(_ mode: String, port: UInt16) -> String {
+        "\(python3) \(fixture("HostileServer.py")) \(mode) \(port)"
+    }
+
+    /// Nothing of the started server is left listening once netlab is done.
+    func expectStopped(_ port: UInt16) throws {
+        let free = try netlab("tcp-client", "--host", "127.0.0.1", "--port", String(port), "hi")
+        #expect(free.status == 69, "nothing listens any more: \(free.stderr)")
+    }
+
+    /// A server without its loop, graded check by check: it is started again after each, each
+    /// check runs against it, and `again` (which needs two clients) fails in its own words.
+    @Test func aOneClientServerIsGradedCheckByCheck() throws {
+        let port = try freePort()
+        let result = try netlab(
+            "check", "--rubric", "strict", "--only", "uppercase,again,bytes", "tcp", "127.0.0.1", String(port), "--timeout", "1",
+            "--start", start("tcp-once", port: port))
+        #expect(result.out.hasPrefix("netlab check tcp 127.0.0.1:\(port): 2 of 3 checks passed (strict rubric: 2 of 3 points)\n"), "\(result.out)")
+        #expect(!result.out.contains("NOT RUN"), "\(result.out)")
+        #expect(result.out.contains("      server:   the server exited with status 0 during this check; netlab started it again for the next"))
+        #expect(result.out.contains("FAIL  a second client, after the first, gets its reply too"))
+        #expect(result.out.contains("accept() belongs in a loop"))
+        #expect(result.status == 1)
+        try expectStopped(port)
+    }
+
+    /// A crash on the empty message is told with its check and what the server printed, and
+    /// the server is started again for the checks after it.
+    @Test func aCrashIsToldWithItsCheck() throws {
+        let port = try freePort()
+        let result = try netlab(
+            "check", "--rubric", "strict", "--only", "uppercase,empty,concurrent", "tcp", "127.0.0.1", String(port), "--timeout", "1",
+            "--start", start("tcp-crash-empty", port: port))
+        let checks = result.out.trimmingCharacters(in: .newlines).components(separatedBy: "\n\n")
+        #expect(checks.count == 4, "\(result.out)")
+        let crash = "      server:   the server exited with status 1 during this check: it printed \"IndexError: index out of range\""
+        #expect(checks.count == 4 && !checks[1].contains("server:"), "the first check leaves it running\n\(result.out)")
+        #expect(
+            checks.count == 4 && checks[2].hasPrefix("FAIL  an empty message")
+                && checks[2].contains(crash + "; netlab started it again for the next"), "\(result.out)")
+        // Two clients at once: the first, left waiting, closes at the end and crashes the
+        // restarted server too; told with this check, not the next.
+        #expect(checks.count == 4 && checks[3].hasPrefix("FAIL  two clients at once") && checks[3].contains(crash), "\(result.out)")
+        try expectStopped(port)
+    }
+
+    /// A server that binds without SO_REUSEADDR cannot bind again while a connection it closed
+    /// first waits in TIME_WAIT: said once, with the fix. In netlab's private network as
+    /// nobody: a fresh network namespace, whose TIME_WAIT table is the test's own (with over
+    /// 100,000 entries in a busy one the kernel made no more, and the restart then worked).
+    @Test(
+        .enabled(
+            if: geteuid() == 0 && PrivateNetwork.forbidden() == nil && PrivateNetwork.canBeMade(),
+            "needs root (to become nobody) and user namespaces for unprivileged users"))
+    func timeWaitIsNamedWithTheFix() throws {
+        let port: UInt16 = 12000
+        let command = PrivateNetworkTests.nobody([
+            sharedBinary, "--private", "check", "--rubric", "strict", "--only", "uppercase,empty,pieces", "tcp", "127.0.0.1", String(port),
+            "--timeout", "1", "--start", start("tcp-crash-empty-noreuse", port: port),
+        ])
+        let result = try run(command[0], Array(command.dropFirst()))
+        #expect(
+            result.out.contains(
+                "after check 2, the server had ended and could not bind TCP port 12000 again: 1 connection it closed first waits in "
+                    + "TIME_WAIT (up to 60 s); setsockopt(SO_REUSEADDR) before bind() lets a restarted server bind at once: it printed "
+                    + "\"OSError: [Errno 98] Address already in use\"; the check after it was not run"), "\(result.out)\(result.stderr)")
+        #expect(result.out.components(separatedBy: "\nNOT RUN  ").count == 2, "\(result.out)")
+    }
+
+    /// A command that never listens is one line and exit 1; a port someone holds already is
+    /// named before anything is started.
+    @Test func aServerThatDoesNotStartIsOneLine() throws {
+        let port = try freePort()
+        let failed = try netlab("check", "tcp", "127.0.0.1", String(port), "--start", "echo cannot start; exit 3")
+        #expect(failed.status == 1)
+        #expect(
+            failed.stderr
+                == "netlab: --start \"echo cannot start; exit 3\": it exited with status 3 before it listened on TCP port \(port): "
+                + "it printed \"cannot start\"\n")
+        let holder = try Background(python3, [fixture("TCPServer.py"), "0"])
+        let taken = try holder.port()
+        let busy = try netlab("check", "tcp", "127.0.0.1", String(taken), "--start", "true")
+        #expect(busy.status == 1 && busy.stderr.contains("TCP port \(taken) is taken already, by python3 TCPServer.py 0 (pid "), "\(busy.stderr)")
+        withExtendedLifetime(holder) {}
     }
 }

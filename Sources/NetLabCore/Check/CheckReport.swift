@@ -81,6 +81,7 @@ public struct CheckReport: Equatable, Sendable {
             lines.append("      received: \(Self.hexPreview(result.received, total: result.receivedCount))")
             lines.append("      expected: \(Self.terminal(result.expected))")
             lines.append("      why:      \(Self.terminal(result.why))")
+            if let server = result.server { lines.append("      server:   \(Self.terminal(server))") }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -201,7 +202,7 @@ extension CheckResult {
     /// report's body (JUnit failure text, Gradescope output).
     var details: String {
         "sent: \(CheckReport.hexPreview(sent, total: sentCount))\nreceived: \(CheckReport.hexPreview(received, total: receivedCount))\n"
-            + "expected: \(expected)\nwhy: \(why)"
+            + "expected: \(expected)\nwhy: \(why)" + (server.map { "\nserver: \($0)" } ?? "")
     }
 }
 

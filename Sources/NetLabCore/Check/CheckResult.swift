@@ -24,6 +24,9 @@ public struct CheckResult: Equatable, Sendable {
     /// The check's short key (`uppercase`, `404`) and what it is worth in the rubric.
     public var key = ""
     public var weight = 1
+    /// What happened to a server netlab started (`--start`) during this check: it exited, or
+    /// was killed (nil: it kept running, or netlab did not start it).
+    public var server: String?
     /// When a student sees it on Gradescope (nil: Gradescope's default).
     public var visibility: Rubric.Visibility?
     /// How long the check took (JUnit's `time`).

@@ -1,12 +1,16 @@
 # Servers that misbehave on purpose, for netlab's robustness tests (loopback only).
-# Usage: HostileServer.py MODE; prints "port N" once listening. Each connection is served
-# on a thread; the process ends when the test kills it.
+# Usage: HostileServer.py MODE [PORT]; prints "port N" once listening (PORT: that one, else
+# a free one). Each connection is served on a thread; the process ends when the test kills it.
+# A MODE ending in '-noreuse' binds without SO_REUSEADDR, as the lab's TCPServer.py does.
 import socket, struct, sys, threading
 
 mode = sys.argv[1]
+reuse = not mode.endswith('-noreuse')
+mode = mode.removesuffix('-noreuse')
 listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-listener.bind(('127.0.0.1', 0))
+if reuse:
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(('127.0.0.1', int(sys.argv[2]) if len(sys.argv) > 2 else 0))
 port = listener.getsockname()[1]
 
 def hold(conn):
