@@ -29,7 +29,9 @@ let package = Package(
         // server, through the sockets layer's CheckSocket; its report types are NetLabCore's.
         .target(
             name: "NetLabCheck",
-            dependencies: ["NetLabCore", "NetLabSockets", "NetLabTOML", .product(name: "TOMLKit", package: "TOMLKit")]),
+            dependencies: [
+                "NetLabCore", "NetLabEvents", "NetLabSockets", "NetLabTrace", "NetLabTOML", .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
         // Files people write by hand (themes, rubrics): TOML read with the line of every key, so a
         // problem is reported as file:line.
         .target(name: "NetLabTOML", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),

@@ -37,22 +37,29 @@ extension Rubric {
                 guard let table = value.table else {
                     throw lines.error(at: [key], "\(key) must be a table of checks: [\(key)] and a line each, such as uppercase = 2")
                 }
-                rubric.items[engine] = try items(table, engine: engine, path: [key], lines: lines)
+                rubric.items[engine] = try items(table, known: keys[engine]!, path: [key], lines: lines)
+            case "tcp-client", "udp-client":
+                let engine: LabEvent.Engine = key == "tcp-client" ? .tcp : .udp
+                guard let table = value.table else {
+                    throw lines.error(at: [key], "\(key) must be a table of checks: [\(key)] and a line each, such as prints = 2")
+                }
+                rubric.clientItems[engine] = try items(table, known: clientKeys[engine]!, path: [key], lines: lines)
             default:
-                let hint = TOMLFile.suggestion(for: key, among: ["description", "timeout", "tcp", "udp", "http"])
+                let hint = TOMLFile.suggestion(for: key, among: ["description", "timeout", "tcp", "udp", "http", "tcp-client", "udp-client"])
                 throw lines.error(
-                    at: [key], "unknown key \"\(key)\"\(hint): a rubric has a description, a timeout and [tcp], [udp], [http] tables")
+                    at: [key],
+                    "unknown key \"\(key)\"\(hint): a rubric has a description, a timeout and [tcp], [udp], [http], "
+                        + "[tcp-client], [udp-client] tables")
             }
         }
-        guard rubric.items.values.contains(where: { !$0.isEmpty }) else {
+        guard (Array(rubric.items.values) + Array(rubric.clientItems.values)).contains(where: { !$0.isEmpty }) else {
             throw TOMLFileError(file: file, line: 1, problem: "the rubric lists no check: add a table such as [tcp] with uppercase = 1")
         }
         return rubric
     }
 
     /// A protocol's checks in the order they run, whatever order the file lists them in.
-    private static func items(_ table: TOMLTable, engine: LabEvent.Engine, path: [String], lines: KeyLines) throws(TOMLFileError) -> [Item] {
-        let known = keys[engine]!
+    private static func items(_ table: TOMLTable, known: [String], path: [String], lines: KeyLines) throws(TOMLFileError) -> [Item] {
         let protocolName = path[0]
         var items: [Item] = []
         for key in table.keys {

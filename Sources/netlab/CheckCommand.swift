@@ -13,7 +13,26 @@ extension LabEvent.Engine: ExpressibleByArgument {
     public var defaultValueDescription: String { rawValue.lowercased() }
 }
 
-/// `netlab check tcp|udp|http HOST PORT`: the lab's protocol checked against someone's server.
+/// What `netlab check` checks: a server of a protocol, or a student's client of one.
+enum CheckTarget: ExpressibleByArgument, Equatable {
+    case server(LabEvent.Engine)
+    case client(LabEvent.Engine)
+
+    init?(argument: String) {
+        switch argument.lowercased() {
+        case "tcp-client": self = .client(.tcp)
+        case "udp-client": self = .client(.udp)
+        default:
+            guard let engine = LabEvent.Engine(rawValue: argument.uppercased()) else { return nil }
+            self = .server(engine)
+        }
+    }
+
+    static var allValueStrings: [String] { ["tcp", "udp", "http", "tcp-client", "udp-client"] }
+}
+
+/// `netlab check tcp|udp|http HOST PORT`: the lab's protocol checked against someone's server;
+/// `netlab check tcp-client|udp-client -- COMMAND`: someone's client against netlab's server.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
@@ -28,12 +47,15 @@ struct CheckCommand: ParsableCommand {
             of your own (TOML: the checks by key with their points and Gradescope visibility, and a timeout; \
             see docs/check.md); --only and --skip pick checks by key. Keys: tcp uppercase, again, bytes, empty, concurrent, long, pieces; \
             udp uppercase, bytes, empty, clients, mtu, largest; http crlf, served, length, type, 404, escape, \
-            head, close, pieces, symlink (with --escape-link).
+            head, close, pieces, symlink (with --escape-link); tcp-client connects, sends, prints, closes, refused; \
+            udp-client sends, prints, exits, silence.
+            A client (netlab check tcp-client -- python3 TCPClient.py) runs traced against netlab's own server on \
+            --server-port, with a line on its input, and once more with no server.
             """
     )
 
-    @Argument(help: "tcp, udp or http.")
-    var kind: LabEvent.Engine?
+    @Argument(help: "tcp, udp or http (a server at HOST PORT); tcp-client or udp-client (a client: its command after --).")
+    var kind: CheckTarget?
 
     @Argument(help: "The server's address.")
     var host: String?
@@ -43,6 +65,12 @@ struct CheckCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Check every server listed in this file instead.", valueName: "file"))
     var targets: String?
+
+    @Option(help: "A client's check: the port netlab's own server listens on for it (the lab's client uses 12000).")
+    var serverPort = 12000
+
+    @Argument(parsing: .postTerminator, help: "A client's check: its program and arguments, after --.")
+    var command: [String] = []
 
     @Option(help: "Seconds each check waits for a reply (default: the rubric file's timeout, else 2).")
     var timeout: Double?
@@ -92,7 +120,20 @@ struct CheckCommand: ParsableCommand {
 
     func validate() throws {
         if let timeout { try Timeouts.check(timeout) }
-        if targets == nil {
+        if case .client(let engine) = kind {
+            let name = "\(engine.rawValue.lowercased())-client"
+            guard !command.isEmpty else {
+                throw ValidationError("give the client's command after --, e.g. netlab check \(name) -- python3 \(engine.rawValue)Client.py")
+            }
+            if host != nil || port != nil || targets != nil || start != nil {
+                throw ValidationError(
+                    "a client is checked against netlab's own server: leave out HOST PORT, --targets and --start "
+                        + "(--server-port says where netlab's server listens)")
+            }
+            try Ports.check(serverPort, allowZero: false)
+        } else if !command.isEmpty {
+            throw ValidationError("a command after -- is a client's: check it with tcp-client or udp-client")
+        } else if targets == nil {
             guard kind != nil, host != nil, let port else {
                 throw ValidationError("give PROTOCOL HOST PORT (e.g. netlab check tcp 127.0.0.1 12000), or --targets FILE")
             }
@@ -155,7 +196,12 @@ struct CheckCommand: ParsableCommand {
             } else {
                 Output.line(Self.summary(reports))
             }
-        } else if let kind, let host, let port {
+        } else if case .client(let engine) = kind {
+            let report = ClientChecks.run(engine, command: command, port: UInt16(serverPort), options: options)
+            reports = [report]
+            Output.line(json ? report.json : report.text)
+            if let gradescope { try write(report.gradescope, to: gradescope) }
+        } else if case .server(let kind) = kind, let host, let port {
             if let start {
                 let type: SocketType = kind == .udp ? .datagram : .stream
                 if PortHolder.isListening(port: UInt16(port), type) {

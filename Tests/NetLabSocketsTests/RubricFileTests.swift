@@ -17,6 +17,9 @@ import Testing
 
         [udp]
         uppercase = { points = 0, visibility = "hidden" }
+
+        [tcp-client]
+        prints = 3
         """
 
     @Test func aRubricFileGivesChecksPointsVisibilityAndTimeout() throws {
@@ -28,6 +31,8 @@ import Testing
                 == [Rubric.Item("uppercase", weight: 2), Rubric.Item("again"), Rubric.Item("long", visibility: .afterPublished)])
         #expect(rubric.items[.udp] == [Rubric.Item("uppercase", weight: 0, visibility: .hidden)])
         #expect(rubric.items[.http] == nil, "no [http] table: no HTTP checks")
+        #expect(rubric.clientItems[.tcp] == [Rubric.Item("prints", weight: 3)])
+        #expect(rubric.clientItems[.udp] == nil)
     }
 
     static let mistakes: [(text: String, error: String)] = [
@@ -42,8 +47,13 @@ import Testing
         ),
         ("[udp]\nclients = 500\n", "r.toml:2: udp.clients = 500: points are a whole number from 0 to 100"),
         (
+            "[udp-client]\nconnects = 1\n",
+            "r.toml:2: unknown udp-client check \"connects\"; the udp-client checks are sends, prints, exits, silence"
+        ),
+        (
             "timout = 2\n[tcp]\nuppercase = 1\n",
-            "r.toml:1: unknown key \"timout\" (did you mean timeout?): a rubric has a description, a timeout and [tcp], [udp], [http] tables"
+            "r.toml:1: unknown key \"timout\" (did you mean timeout?): a rubric has a description, a timeout and [tcp], [udp], [http], "
+                + "[tcp-client], [udp-client] tables"
         ),
         (
             "timeout = 0\n[tcp]\nuppercase = 1\n",

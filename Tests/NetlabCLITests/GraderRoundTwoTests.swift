@@ -437,3 +437,66 @@ import Testing
         withExtendedLifetime(holder) {}
     }
 }
+
+/// `netlab check tcp-client|udp-client -- COMMAND`: a student's client, traced against netlab's
+/// own server and once with none; each check with what was seen.
+@Suite(.serialized) struct ClientCheckTests {
+    /// The lab's own clients get full marks under both rubrics but one: with no server the
+    /// lab's UDPClient.py waits for ever (the lab's second question), which only strict counts.
+    @Test(arguments: [
+        ("TCPClient.py", "tcp", "5 of 5 checks passed (strict rubric: 5 of 5 points)"),
+        ("UDPClient.py", "udp", "3 of 4 checks passed (strict rubric: 3 of 4 points)"),
+    ])
+    func theLabsClients(file: String, kind: String, strict: String) throws {
+        let port = try freePort()
+        let lab = try netlab("check", "\(kind)-client", "--server-port", String(port), "--", python3, fixture(file), "127.0.0.1", String(port))
+        #expect(lab.status == 0, "\(lab.out)\(lab.stderr)")
+        #expect(lab.out.contains(": 2 of 2 checks passed (lab rubric: 3 of 3 points)\n"), "\(lab.out)")
+        let all = try netlab(
+            "check", "--rubric", "strict", "\(kind)-client", "--server-port", String(port), "--timeout", "1", "--", python3, fixture(file),
+            "127.0.0.1", String(port))
+        #expect(all.out.contains(": \(strict)\n"), "\(all.out)")
+        if kind == "tcp" {
+            #expect(
+                all.out.contains(
+                    "      seen:     connect() to 127.0.0.1:\(port) failed with ECONNREFUSED; it exited with status 1: it printed "
+                        + "\"ConnectionRefusedError: [Errno 111] Connection refused\""), "\(all.out)")
+        } else {
+            #expect(
+                all.out.contains(
+                    "      problem:  sendto() to 127.0.0.1:\(port) returned 32; it was still running after 3 s, and netlab stopped it; "
+                        + "settimeout() before recvfrom() lets a client give up"), "\(all.out)")
+        }
+    }
+
+    /// A client that never prints the reply, and one aimed at another port: each loses its
+    /// own points, and says what it did.
+    @Test func brokenClientsSayWhatTheyDid() throws {
+        let port = try freePort()
+        let quiet = try netlab(
+            "check", "tcp-client", "--server-port", String(port), "--", python3, "-c",
+            "from socket import *; s = socket(); s.connect(('127.0.0.1', \(port))); s.send(input().encode()); s.recv(1024); s.close()")
+        #expect(quiet.status == 1)
+        #expect(quiet.out.contains(": 1 of 2 checks passed (lab rubric: 1 of 3 points)\n"), "\(quiet.out)")
+        #expect(quiet.out.contains("      problem:  its output has no \"HELLO, WELCOME TO THE SOCKET LAB\"; it printed nothing"), "\(quiet.out)")
+        let other = try freePort()
+        let astray = try netlab(
+            "check", "--rubric", "strict", "--only", "connects,sends", "tcp-client", "--server-port", String(port), "--", python3,
+            fixture("TCPClient.py"), "127.0.0.1", String(other))
+        #expect(astray.out.contains("      problem:  its connect() to 127.0.0.1:\(other) failed with ECONNREFUSED"), "\(astray.out)")
+        #expect(
+            astray.out.contains(
+                "      problem:  netlab's server received nothing from it (its socket calls: socket, connect 127.0.0.1:\(other) -> ECONNREFUSED, "),
+            "\(astray.out)")
+    }
+
+    @Test func aClientNeedsItsCommand() throws {
+        let bare = try netlab("check", "tcp-client")
+        #expect(bare.status == 64)
+        #expect(bare.stderr.hasPrefix("netlab: give the client's command after --, e.g. netlab check tcp-client -- python3 TCPClient.py"))
+        let mixed = try netlab("check", "tcp", "127.0.0.1", "12000", "--", "python3", "x.py")
+        #expect(mixed.status == 64 && mixed.stderr.hasPrefix("netlab: a command after -- is a client's: check it with tcp-client or udp-client"))
+        let missing = try netlab("check", "tcp-client", "--", "no-such-program-here")
+        #expect(missing.out.contains("no server to check: no program no-such-program-here was found"), "\(missing.out)")
+    }
+}

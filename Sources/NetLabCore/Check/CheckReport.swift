@@ -82,6 +82,7 @@ public struct CheckReport: Equatable, Sendable {
             lines.append("      expected: \(Self.terminal(result.expected))")
             lines.append("      why:      \(Self.terminal(result.why))")
             if let server = result.server { lines.append("      server:   \(Self.terminal(server))") }
+            if let seen = result.seen { lines.append("      seen:     \(Self.terminal(seen))") }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -202,7 +203,7 @@ extension CheckResult {
     /// report's body (JUnit failure text, Gradescope output).
     var details: String {
         "sent: \(CheckReport.hexPreview(sent, total: sentCount))\nreceived: \(CheckReport.hexPreview(received, total: receivedCount))\n"
-            + "expected: \(expected)\nwhy: \(why)" + (server.map { "\nserver: \($0)" } ?? "")
+            + "expected: \(expected)\nwhy: \(why)" + (server.map { "\nserver: \($0)" } ?? "") + (seen.map { "\nseen: \($0)" } ?? "")
     }
 }
 

@@ -27,6 +27,8 @@ public struct CheckResult: Equatable, Sendable {
     /// What happened to a server netlab started (`--start`) during this check: it exited, or
     /// was killed (nil: it kept running, or netlab did not start it).
     public var server: String?
+    /// What was seen of a client's run when it passed (`with no server, it ends`: how it did).
+    public var seen: String?
     /// When a student sees it on Gradescope (nil: Gradescope's default).
     public var visibility: Rubric.Visibility?
     /// How long the check took (JUnit's `time`).
