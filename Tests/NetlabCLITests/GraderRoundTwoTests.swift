@@ -224,6 +224,34 @@ import Testing
         withExtendedLifetime(server) {}
     }
 
+    /// The web server's usual mistakes, each pinned under both rubrics: the lab's rubric asks
+    /// for the file and a 404 page, so only the empty 404 loses a point there; strict names each
+    /// mistake (and the skeleton's own: no Content-Length, and ../ served from outside).
+    @Test(arguments: [
+        ("web-lf", "2 of 2 checks passed (lab rubric: 3 of 3 points)", "problem:  a line of the head ends in a bare \\n (byte 15)"),
+        (
+            "web-empty404", "1 of 2 checks passed (lab rubric: 2 of 3 points)",
+            "FAIL  a missing file is 404 with a body\n      problem:  the 404 has no body"
+        ),
+        (
+            "web-type", "2 of 2 checks passed (lab rubric: 3 of 3 points)",
+            "FAIL  Content-Type is text/html for an .html file\n      problem:  Content-Type is text/plain"
+        ),
+        ("web", "2 of 2 checks passed (lab rubric: 3 of 3 points)", "problem:  GET /../../../../../../../../etc/passwd served /etc/passwd"),
+    ])
+    func webServerMistakesLoseTheirOwnPoints(mode: String, lab: String, strict: String) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-web-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "<html><body>Hello World</body></html>\n".write(toFile: folder + "/HelloWorld.html", atomically: true, encoding: .utf8)
+        let (server, port) = try textbook(mode, folder)
+        let graded = try netlab("check", "http", "127.0.0.1", String(port), "--timeout", "1")
+        #expect(graded.out.hasPrefix("netlab check http 127.0.0.1:\(port): \(lab)\n"), "\(graded.out)")
+        let all = try netlab("check", "--rubric", "strict", "http", "127.0.0.1", String(port), "--timeout", "1")
+        #expect(all.out.contains(strict), "\(all.out)")
+        withExtendedLifetime(server) {}
+    }
+
     /// Broken servers lose what they deserve under the lab rubric: the point of the check they
     /// get wrong, and no more.
     @Test func brokenServersLoseTheirOwnPoints() throws {
