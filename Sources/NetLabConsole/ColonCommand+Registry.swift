@@ -79,19 +79,20 @@ extension ColonCommand {
             return .success(.presenter(on))
         },
         Spec(
-            names: ["view"], syntax: ":view [both|calls|wire]",
-            help: "the timeline's rows: socket calls, wire packets, or both"
+            names: ["view"], syntax: ":view [VIEW]",
+            help: "the timeline: both (calls and packets), calls, wire, or ladder (a sequence diagram)"
         ) { a in
-            guard a.count <= 1 else { return .failure(CommandError("usage: :view [both|calls|wire]")) }
+            guard a.count <= 1 else { return .failure(CommandError("usage: :view [both|calls|wire|ladder]")) }
             guard let word = a.words.first else { return .success(.view(nil)) }
             guard let view = ConsoleState.TimelineView(rawValue: word.lowercased()) else {
-                return .failure(CommandError("usage: :view [both|calls|wire]"))
+                return .failure(CommandError("usage: :view [both|calls|wire|ladder]"))
             }
             return .success(.view(view))
         },
         Spec(
             names: ["save"], syntax: ":save [FILE]",
-            help: "save transcript, log and timeline as text; FILE.pcapng: the packets for Wireshark; FILE.hex: the shown message's hex dump"
+            help: "save transcript, log and timeline as text; FILE.pcapng: the packets for Wireshark; FILE.hex: the shown message's hex dump; "
+                + "FILE.mmd, FILE.svg: the ladder (FILE.txt in the ladder view)"
         ) { a in
             guard a.count <= 1 else { return .failure(CommandError("usage: :save [FILE] (a name without spaces; FILE.pcapng for Wireshark)")) }
             return .success(.save(a.words.first, replace: false))

@@ -56,6 +56,7 @@ extension ConsoleState {
                 case .both: "socket calls and wire packets"
                 case .calls: "socket calls only"
                 case .wire: "wire packets only"
+                case .ladder: "a ladder: each endpoint's calls on its lifeline, the packets as arrows between them"
                 }
             say("timeline: \(words) (F9 for the next view)", .info, now)
         case .save(let name, let replace):

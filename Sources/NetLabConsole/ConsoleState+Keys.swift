@@ -111,7 +111,15 @@ extension ConsoleState {
             switch event.action {
             case .click:
                 focus = .timeline
-                if (0..<listHeight).contains(line), start + line < rows.count { timeline.selectedRowID = rows[start + line].id }
+                if timeline.view == .ladder {
+                    // The names are line 0; a click on a call, a packet (not a silence) selects its row.
+                    let (lines, first) = renderer.ladderWindow(inner, height: listHeight)
+                    if (1..<listHeight).contains(line), first + line - 1 < lines.count, let id = lines[first + line - 1].row {
+                        timeline.selectedRowID = id
+                    }
+                } else if (0..<listHeight).contains(line), start + line < rows.count {
+                    timeline.selectedRowID = rows[start + line].id
+                }
             case .wheelUp, .wheelDown:
                 if line < listHeight {
                     timeline.select(step / 3)

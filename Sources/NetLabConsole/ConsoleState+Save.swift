@@ -4,11 +4,27 @@ import NetLabCore
 /// What `:save` writes: the captured (or made-up) frames, a hex dump, or the session as text.
 extension ConsoleState {
     /// `:save`: FILE.pcapng (or .pcap) holds the captured frames for Wireshark (made-up
-    /// frames around the socket messages, marked as such, when nothing was captured); any
-    /// other name the session as text.
+    /// frames around the socket messages, marked as such, when nothing was captured); FILE.mmd
+    /// and FILE.svg the ladder (FILE.txt too, in the ladder view); any other name the session
+    /// as text.
     mutating func save(to name: String?, replace: Bool, now: Date) -> [Effect] {
         let path = name ?? "netlab-session.txt"
         let lower = path.lowercased()
+        // The ladder for lecture notes: Mermaid, SVG, or (in the ladder view) the text as drawn.
+        if lower.hasSuffix(".mmd") || lower.hasSuffix(".svg") || (timeline.view == .ladder && lower.hasSuffix(".txt")) {
+            let ladder = Ladder(rows: timeline.visibleRows, serverPorts: Set(servers.map(\.port) + [client.port]))
+            guard !ladder.steps.isEmpty else {
+                say("nothing to save yet: the ladder has no calls or packets", .error, now)
+                return []
+            }
+            let (bytes, what): ([UInt8], String) =
+                lower.hasSuffix(".mmd")
+                ? (Array(ladder.mermaid().utf8), "the ladder as a Mermaid sequence diagram")
+                : lower.hasSuffix(".svg")
+                    ? (Array(ladder.svg().utf8), "the ladder as SVG")
+                    : (Array((ladder.lines(width: 100).map(\.text).joined(separator: "\n") + "\n").utf8), "the ladder as text")
+            return [.save(path: path, bytes: bytes, what: what, replace: replace)]
+        }
         if lower.hasSuffix(".hex") {
             guard let shown = timeline.shownRow, !shown.bytes.isEmpty else {
                 say("nothing to save yet: the timeline shows no message", .error, now)

@@ -105,8 +105,9 @@ public struct ConsoleState: Equatable {
         }
     }
 
-    /// Which rows the timeline shows (F9 or `:view calls|wire|both`).
-    public enum TimelineView: String, Equatable, CaseIterable, Sendable { case both, calls, wire }
+    /// Which rows the timeline shows (F9 or `:view calls|wire|both|ladder`): the ladder draws
+    /// the calls and packets as a sequence diagram.
+    public enum TimelineView: String, Equatable, CaseIterable, Sendable { case both, calls, wire, ladder }
 
     /// The live capture: on (on an interface), off (with the reason, e.g. no CAP_NET_RAW).
     public enum Wire: Equatable, Sendable {

@@ -105,7 +105,7 @@ public struct KeyBinding: Equatable, Sendable {
             help: "UDP client: unconnected (the lab's) or connected", onKeyBar: true),
         KeyBinding(
             key: .function(9), intent: .command(.view(nil)), label: "View",
-            help: "timeline: calls and wire -> calls -> wire (also :view)", onKeyBar: true),
+            help: "timeline: calls and wire -> calls -> wire -> ladder (also :view)", onKeyBar: true),
         KeyBinding(
             key: .function(10), alternates: [Alternate(.control("q"), short: "^Q")],
             intent: .command(.quit), label: "Quit", help: "quit (also :quit, Ctrl-C)", onKeyBar: true),

@@ -21,7 +21,10 @@ extension Renderer {
         let shown = state.timeline.shownRow
         let rows = state.timeline.visibleRows
         let (listHeight, start) = timelineWindow(inner, rows: rows)
-        let visible = rows[start..<min(rows.count, start + listHeight)]
+        if state.timeline.view == .ladder {
+            drawLadder(&screen, inner, height: listHeight)
+        }
+        let visible = state.timeline.view == .ladder ? [] : rows[start..<min(rows.count, start + listHeight)]
         for (i, row) in visible.enumerated() {
             let y = inner.row + i
             let selected = row.id == shown?.id
@@ -126,7 +129,10 @@ extension Renderer {
             detailNeeds += (shown.explanation.map { Self.wrap($0, width: inner.width).count } ?? 0) + shown.summaries.count
             detailNeeds += (shown.bytes.count + HexDump.bytesPerRow - 1) / HexDump.bytesPerRow
         }
-        let least = state.focus == .timeline ? max(1, inner.height / 4) : max(1, inner.height / 3)
+        // The ladder needs its room (a header and arrows), the detail below it less.
+        let least =
+            state.timeline.view == .ladder
+            ? max(1, inner.height / 2) : state.focus == .timeline ? max(1, inner.height / 4) : max(1, inner.height / 3)
         let listHeight = max(least, inner.height - 1 - detailNeeds)
         let selectedIndex = state.timeline.selectedRowID == nil ? nil : shown.flatMap { p in rows.firstIndex { $0.id == p.id } }
         let start = selectedIndex.map { max(0, min($0 - listHeight / 2, rows.count - listHeight)) } ?? max(0, rows.count - listHeight)
@@ -139,6 +145,7 @@ extension Renderer {
             case .both: "Timeline: calls and wire"
             case .calls: "Timeline: calls"
             case .wire: "Timeline: wire"
+            case .ladder: "Timeline: ladder"
             }
         switch state.wire {
         case .off, .disabled: name += " (WIRE off)"

@@ -35,7 +35,7 @@ public struct Timeline: Equatable {
     /// The rows the current view shows.
     public var visibleRows: [Row] {
         switch view {
-        case .both: Array(rows.items)
+        case .both, .ladder: Array(rows.items)
         case .calls: rows.items.filter { $0.lane == .call }
         case .wire: rows.items.filter { $0.lane == .wire }
         }

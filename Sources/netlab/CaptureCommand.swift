@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import NetLabCapture
+import NetLabConsole
 import NetLabCore
 import Synchronization
 
@@ -36,6 +37,12 @@ struct CaptureCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Stop after this many packets.", valueName: "n"))
     var count: Int?
 
+    @Flag(help: "When the capture ends, draw its packets as a ladder: a lifeline per endpoint, the packets as arrows.")
+    var ladder = false
+
+    @Flag(help: "With --ladder: plain ASCII instead of box drawing.")
+    var ascii = false
+
     @Option(
         help: ArgumentHelp(
             "Also write the packets to this pcapng file (tshark -r and Wireshark read it).",
@@ -49,6 +56,7 @@ struct CaptureCommand: ParsableCommand {
             throw ValidationError("--port \(port) is not a port: use 1-65535")
         }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+        if ascii && !ladder { throw ValidationError("--ascii draws the ladder: give --ladder too") }
         if interface.isEmpty { throw ValidationError("--interface needs a name, such as lo") }
         if all && !ports.isEmpty { throw ValidationError("--all captures every port: leave out --port") }
     }
@@ -90,7 +98,9 @@ struct CaptureCommand: ParsableCommand {
         signal(SIGTERM, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
         Signals.unblock([SIGINT, SIGTERM])
-        let state = CaptureState(file: file, path: write ?? "", writer: writer)
+        let state = CaptureState(file: file, path: write ?? "", writer: writer, keepFrames: ladder)
+        // The watched ports are the servers' (`--port 12000`); with --all, the lab's defaults.
+        let drawing = ladder ? LadderDrawing(serverPorts: Set(watched.isEmpty ? [12000, 8080] : watched), ascii: ascii) : nil
         let unique = Array(Set(watched)).sorted()
         let ports =
             all
@@ -104,7 +114,7 @@ struct CaptureCommand: ParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
             source.setEventHandler { @Sendable in
                 capture.stop(waitingAtMost: 0.1)
-                Self.finish(state, capture, interface: interface)
+                Self.finish(state, capture, interface: interface, ladder: drawing)
             }
             source.resume()
             sources.append(source)
@@ -118,7 +128,7 @@ struct CaptureCommand: ParsableCommand {
         let limit = count
         capture.start(
             count: exact ? count : nil, failed: { failure in Output.error(failure.message) },
-            finished: { DispatchQueue.main.async { Self.finish(state, capture, interface: interface) } },
+            finished: { DispatchQueue.main.async { Self.finish(state, capture, interface: interface, ladder: drawing) } },
             frames: { frame in
                 if !exact {
                     guard matcher.matches(FrameDecoder.decode(frame), ports: portSet) else { return }
@@ -129,14 +139,20 @@ struct CaptureCommand: ParsableCommand {
                 if !exact, let limit, state.taken >= limit {
                     DispatchQueue.main.async {
                         capture.stop()
-                        Self.finish(state, capture, interface: interface)
+                        Self.finish(state, capture, interface: interface, ladder: drawing)
                     }
                 }
             })
         withExtendedLifetime(sources) { dispatchMain() }
     }
 
-    private static func finish(_ state: CaptureState, _ capture: WireCapture, interface: String) -> Never {
+    /// How the ladder is drawn when the capture ends (nil: no ladder).
+    struct LadderDrawing: Sendable {
+        var serverPorts: Set<UInt16>
+        var ascii: Bool
+    }
+
+    private static func finish(_ state: CaptureState, _ capture: WireCapture, interface: String, ladder: LadderDrawing?) -> Never {
         // A stalled stdout holds the capture thread (and its lock) in write(): the end does not
         // wait for it longer than a moment (SIGTERM must end the capture whatever stdout does).
         let (count, file) = state.close(waitingAtMost: 0.05)
@@ -159,6 +175,13 @@ struct CaptureCommand: ParsableCommand {
                 + (interface == "lo" ? "; on lo each packet is counted twice, as sent and as received)" : ")")
         }
         Output.error(line)
+        if let ladder {
+            let frames = state.kept
+            let drawn = Ladder(frames: frames, serverPorts: ladder.serverPorts)
+            let width = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
+            let text = drawn.lines(width: width, ascii: ladder.ascii).map(\.text).joined(separator: "\n")
+            _ = Output.writeAll(Array((text + "\n").utf8), to: 1)
+        }
         Foundation.exit(0)
     }
 }
@@ -174,11 +197,22 @@ private final class CaptureState: @unchecked Sendable {
     private var file: Int32?
     private let path: String
     private let writer: PcapFile.PcapngWriter
+    /// The newest frames, for the ladder drawn at the end (`--ladder`); nil: none kept.
+    private var frames: [CapturedFrame]?
+    static let ladderFrames = 2000
 
-    init(file: Int32?, path: String, writer: PcapFile.PcapngWriter) {
+    init(file: Int32?, path: String, writer: PcapFile.PcapngWriter, keepFrames: Bool = false) {
         self.file = file
         self.path = path
         self.writer = writer
+        frames = keepFrames ? [] : nil
+    }
+
+    /// The frames kept for the ladder (when the capture thread has let go of the lock).
+    var kept: [CapturedFrame] {
+        guard lock.lock(before: Date(timeIntervalSinceNow: 0.05)) else { return [] }
+        defer { lock.unlock() }
+        return frames ?? []
     }
 
     /// Prints and saves a frame; false when stdout is gone (its reader quit).
@@ -186,6 +220,10 @@ private final class CaptureState: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let row = session.take(frame)
+        if frames != nil {
+            frames!.append(frame)
+            if frames!.count > Self.ladderFrames { frames!.removeFirst(frames!.count - Self.ladderFrames) }
+        }
         count += 1
         printed.store(count, ordering: .relaxed)
         var text = "\(WireClock.microseconds(frame.time)) \(row.line)"

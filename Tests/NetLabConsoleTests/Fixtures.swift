@@ -106,3 +106,39 @@ func run(_ line: String, _ state: inout ConsoleState) -> [Effect] {
     state.type(line)
     return state.apply([.key(.enter)])
 }
+
+/// A loopback Ethernet frame carrying a TCP segment with `flags` (no payload).
+func tcpFrame(
+    from source: UInt16, to destination: UInt16, flags: UInt8, sequence: UInt32, ack: UInt32,
+    payload: [UInt8] = [], at seconds: Double
+) -> CapturedFrame {
+    var bytes = [UInt8](repeating: 0, count: 12) + [0x08, 0x00]
+    bytes += [0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
+    func u16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
+    func u32(_ v: UInt32) -> [UInt8] { u16(UInt16(v >> 16)) + u16(UInt16(v & 0xffff)) }
+    bytes += u16(source) + u16(destination) + u32(sequence) + u32(ack) + [0x50, flags] + u16(65495) + [0, 0, 0, 0]
+    bytes += payload
+    bytes[16...17] = ArraySlice(u16(UInt16(40 + payload.count)))
+    return CapturedFrame(time: t0.addingTimeInterval(seconds), linkType: .ethernet, bytes: bytes)
+}
+
+func wire(_ frame: CapturedFrame) -> Action {
+    .event(LabEvent(time: frame.time, engine: .tcp, role: .wire, kind: .wire(frame)))
+}
+
+/// A loopback UDP datagram of `payload`, and the ICMP port unreachable that answers it.
+func udpAndUnreachable(
+    from source: UInt16, to destination: UInt16, payload: [UInt8],
+    at seconds: Double
+) -> (CapturedFrame, CapturedFrame) {
+    func u16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xff)] }
+    let udp = u16(source) + u16(destination) + u16(UInt16(8 + payload.count)) + [0, 0] + payload
+    let ip = [0x45, 0] + u16(UInt16(20 + udp.count)) + [0, 0, 0x40, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
+    let ethernet = [UInt8](repeating: 0, count: 12) + [0x08, 0x00]
+    let icmp: [UInt8] = [3, 3, 0, 0, 0, 0, 0, 0] + ip + udp
+    let outer = [0x45, 0xc0] + u16(UInt16(20 + icmp.count)) + [0, 0, 0, 0, 64, 1, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]
+    return (
+        CapturedFrame(time: t0.addingTimeInterval(seconds), linkType: .ethernet, bytes: ethernet + ip + udp),
+        CapturedFrame(time: t0.addingTimeInterval(seconds + 0.0001), linkType: .ethernet, bytes: ethernet + outer + icmp)
+    )
+}

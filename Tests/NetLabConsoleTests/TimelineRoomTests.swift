@@ -38,7 +38,9 @@ struct TimelineRoomTests {
         #expect(timeline.view == .wire && timeline.selectedRowID == nil, "a new view follows its newest row")
         #expect(timeline.visibleRows.isEmpty && timeline.shownRow == nil)
         timeline.show(nil)
-        #expect(timeline.view == .both, "F9 goes round: both, calls, wire, both")
+        #expect(timeline.view == .ladder)
+        timeline.show(nil)
+        #expect(timeline.view == .both, "F9 goes round: both, calls, wire, ladder, both")
     }
 
     @Test func clearingForgetsRowsAndCountsFramesAfresh() {

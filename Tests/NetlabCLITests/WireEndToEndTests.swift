@@ -127,6 +127,30 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(full.stderr == "netlab: cannot write /dev/full: No space left on device\n")
     }
 
+    /// `netlab capture --ladder`: when the capture ends, its packets as a ladder (the lab's
+    /// first two questions: the SYN refused, the datagram and its ICMP error).
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func captureDrawsTheLadderAtTheEnd() throws {
+        let port = try freePort()
+        let capture = try Background.netlab("capture", "--port", "\(port)", "--count", "4", "--ladder", "--ascii")
+        _ = try capture.line(containing: "capturing on lo (Ethernet), ports \(port) and the ICMP errors that quote them; Ctrl-C stops")
+        #expect(try netlab("tcp-client", "--port", "\(port)", "hello").status == 69)
+        #expect(try netlab("udp-client", "--port", "\(port)", "--timeout", "0.3", "hi").status == 75)
+        #expect(capture.waitForExit() == 0)
+        let lines = capture.text.split(separator: "\n").map(String.init)
+        guard let header = lines.firstIndex(where: { $0.hasPrefix(" client :") }) else {
+            Issue.record("no ladder: \(capture.text)")
+            return
+        }
+        let ladder = Array(lines[header...])
+        #expect(ladder[0].hasSuffix("server :\(port)"), "\(ladder)")
+        #expect(ladder.contains { $0.hasPrefix(" |") && $0.contains(" SYN ") && $0.hasSuffix(">") }, "\(ladder)")
+        #expect(ladder.contains { $0.hasPrefix(" <") && $0.contains(" RST/ACK ") }, "\(ladder)")
+        #expect(ladder.contains { $0.contains(" UDP 2 B ") && $0.hasSuffix(">") }, "\(ladder)")
+        // UDP's client port is another lifeline: the ICMP error goes back to it, not to the first.
+        #expect(ladder.contains { $0.hasPrefix(" |") && $0.contains("<--") && $0.contains("ICMP port unreachable") }, "\(ladder)")
+    }
+
     /// An RST that does not answer a SYN: a server that closes with SO_LINGER 0 after reading.
     /// The capture says the other side's next call fails with ECONNRESET, and the client's
     /// recv() does.

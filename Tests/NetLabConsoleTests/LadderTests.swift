@@ -1,0 +1,238 @@
+import Foundation
+import NetLabConsole
+import NetLabCore
+import Testing
+
+/// The ladder (a sequence diagram) drawn from the timeline's own rows: a lifeline per client
+/// port and per server, the calls as boxes on their lifeline, the packets as arrows, silence
+/// shown; pinned for the lab's situations, and its exports checked.
+@Suite struct LadderTests {
+    /// The lab's first question: the client's connect() gets RST for its SYN.
+    func refused() -> ConsoleState {
+        var state = ConsoleState()
+        state.apply([.wire(.on(interface: "lo"))])
+        state.type("hello")
+        state.apply([.key(.enter)], at: 1)
+        let refused = SocketError.errno(.connect, ECONNREFUSED, endpoint: localServer)
+        state.apply([
+            .event(LabEvent(time: t0.addingTimeInterval(1.000), engine: .tcp, role: .client, kind: .connecting(peer: localServer), call: .connect)),
+            .event(LabEvent(time: t0.addingTimeInterval(1.003), engine: .tcp, role: .client, kind: .failed(refused))),
+        ])
+        state.apply([.reply(engine: .tcp, result: .failure(.socket(refused)))], at: 1.004)
+        state.apply(
+            [
+                wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1000, ack: 0, at: 1.001)),
+                wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 0, ack: 1001, at: 1.002)),
+            ], at: 1.010)
+        return state
+    }
+
+    /// The lab's second question: a datagram, the ICMP error, two seconds of silence, the timeout.
+    func silence() -> ConsoleState {
+        var state = ConsoleState()
+        state.apply([.wire(.on(interface: "lo")), .key(.function(5))])
+        state.type("hi")
+        state.apply([.key(.enter)], at: 1)
+        let from = Endpoint(host: "127.0.0.1", port: 40001)
+        state.apply([
+            .event(
+                LabEvent(
+                    time: t0.addingTimeInterval(1), engine: .udp, role: .client, kind: .sent(bytes: Array("hi".utf8), from: from, to: localServer),
+                    call: .sendto))
+        ])
+        let (datagram, unreachable) = udpAndUnreachable(from: 40001, to: 12000, payload: Array("hi".utf8), at: 1.001)
+        state.apply([wire(datagram), wire(unreachable)], at: 1.01)
+        state.apply(
+            [.event(LabEvent(time: t0.addingTimeInterval(3.001), engine: .udp, role: .client, kind: .timedOut(peer: localServer, seconds: 2)))],
+            at: 3.001)
+        return state
+    }
+
+    /// A TCP exchange with netlab's server: handshake, the message, the reply, the teardown.
+    func exchange(clients ports: [UInt16] = [40000]) -> ConsoleState {
+        var state = ConsoleState()
+        state.apply([.wire(.on(interface: "lo"))])
+        var at = 1.0
+        for port in ports {
+            let client = Endpoint(host: "127.0.0.1", port: port)
+            func call(_ role: LabEvent.Role, _ kind: LabEvent.Kind, _ name: SocketOperation? = nil) -> Action {
+                at += 0.001
+                return .event(LabEvent(time: t0.addingTimeInterval(at), engine: .tcp, role: role, kind: kind, call: name))
+            }
+            func packet(_ from: UInt16, _ to: UInt16, _ flags: UInt8, _ payload: [UInt8] = []) -> Action {
+                at += 0.001
+                return wire(tcpFrame(from: from, to: to, flags: flags, sequence: 1, ack: 1, payload: payload, at: at))
+            }
+            state.apply(
+                [
+                    call(.client, .connecting(peer: localServer), .connect),
+                    packet(port, 12000, 0x02), packet(12000, port, 0x12), packet(port, 12000, 0x10),
+                    call(.server, .accepted(peer: client), .accept),
+                    call(.client, .sent(bytes: Array("hello".utf8), from: client, to: localServer), .send),
+                    packet(port, 12000, 0x18, Array("hello".utf8)),
+                    call(.server, .received(bytes: Array("hello".utf8), from: client, to: localServer), .recv),
+                    call(.server, .sent(bytes: Array("HELLO".utf8), from: localServer, to: client), .send),
+                    packet(12000, port, 0x18, Array("HELLO".utf8)),
+                    call(.client, .received(bytes: Array("HELLO".utf8), from: localServer, to: client), .recv),
+                    call(.server, .closed(peer: client)),
+                    packet(12000, port, 0x11), packet(port, 12000, 0x11), packet(12000, port, 0x10),
+                ], at: at)
+        }
+        return state
+    }
+
+    func ladder(_ state: ConsoleState, width: Int) -> String {
+        Ladder(rows: state.timeline.visibleRows, serverPorts: [12000]).lines(width: width).map(\.text).joined(separator: "\n")
+    }
+
+    @Test func theRefusedConnect() {
+        #expect(
+            ladder(refused(), width: 60) == """
+                 client :40000                                server :12000
+                 ├[connect()]                                             │
+                 ├───────────────────────── SYN ──────────────────────────▶
+                 ◀─────────────────────── RST/ACK ────────────────────────┤
+                 ├[connect() ECONNREFUSED]                                │
+                """)
+    }
+
+    @Test func theSilenceOfUDP() {
+        #expect(
+            ladder(silence(), width: 60) == """
+                 client :40001                                server :12000
+                 ├[sendto() 2 B]                                          │
+                 ├─────────────────────── UDP 2 B ────────────────────────▶
+                 ◀─── ICMP port unreachable (for UDP 127.0.0.1:12000) ────┤
+                 ┆                          2 s                           ┆
+                 ├[no reply: timed out]                                   │
+                """)
+        // Narrower, the ICMP error's "(for ...)" goes first, and nothing is dropped.
+        let narrow = ladder(silence(), width: 40).split(separator: "\n").map(String.init)
+        #expect(narrow.count == 6)
+        #expect(narrow[3] == " ◀────── ICMP port unreachable ───────┤", "\(narrow[3])")
+    }
+
+    @Test func aTCPExchangeWithItsTeardown() {
+        #expect(
+            ladder(exchange(), width: 60) == """
+                 client :40000                                server :12000
+                 ├[connect()]                                             │
+                 ├───────────────────────── SYN ──────────────────────────▶
+                 ◀─────────────────────── SYN/ACK ────────────────────────┤
+                 ├───────────────────────── ACK ──────────────────────────▶
+                 │                                              [accept()]┤
+                 ├[send() 5 B]                                            │
+                 ├───────────────────── PSH/ACK 5 B ──────────────────────▶
+                 │                                            [recv() 5 B]┤
+                 │                                            [send() 5 B]┤
+                 ◀───────────────────── PSH/ACK 5 B ──────────────────────┤
+                 ├[recv() 5 B]                                            │
+                 │                                               [close()]┤
+                 ◀─────────────────────── FIN/ACK ────────────────────────┤
+                 ├─────────────────────── FIN/ACK ────────────────────────▶
+                 ◀───────────────────────── ACK ──────────────────────────┤
+                """)
+        // ASCII for a file or a terminal without box drawing: the same ladder.
+        let ascii = Ladder(rows: exchange().timeline.visibleRows, serverPorts: [12000]).lines(width: 60, ascii: true).map(\.text)
+        #expect(ascii[2] == " |------------------------- SYN -------------------------->")
+        #expect(ascii[3] == " <----------------------- SYN/ACK ------------------------|")
+        #expect(ascii.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) })
+    }
+
+    /// Three clients: a lifeline each (names shortened to the port where they stand close),
+    /// each client's packets from its own lifeline, crossing the others.
+    @Test func threeClientsGetALifelineEach() {
+        let lines = ladder(exchange(clients: [40000, 40001, 40002]), width: 76).split(separator: "\n").map(String.init)
+        #expect(lines[0] == " client :40000           client :40001            :40002      server :12000")
+        let syns = lines.filter { $0.contains(" SYN ") }
+        #expect(syns.count == 3)
+        let starts = syns.map { line in Array(line).firstIndex(of: "├") }
+        #expect(starts == [1, 25, 50], "\(syns)")
+    }
+
+    /// A packet a fault dropped stops short of its receiver, with a cross.
+    @Test func aDroppedPacketStopsShort() {
+        var rows = refused().timeline.visibleRows
+        let index = rows.firstIndex { $0.text.hasPrefix("SYN") }!
+        rows[index].droppedBy = "drop tcp 12000"
+        let lines = Ladder(rows: rows, serverPorts: [12000]).lines(width: 60).map(\.text)
+        #expect(lines[2] == " ├────────── SYN ────────────✕                            │", "\(lines[2])")
+        #expect(Ladder(rows: rows, serverPorts: [12000]).mermaid().contains("    L0-xL1: SYN (dropped)"))
+    }
+
+    /// Mermaid: a participant per lifeline, a note per call and silence, an arrow per packet.
+    @Test func mermaidHasEveryStep() {
+        let text = Ladder(rows: silence().timeline.visibleRows, serverPorts: [12000]).mermaid()
+        #expect(
+            text == """
+                sequenceDiagram
+                    participant L0 as client :40001
+                    participant L1 as server :12000
+                    Note over L0: sendto() 2 B
+                    L0->>L1: UDP 2 B
+                    L1->>L0: ICMP port unreachable (for UDP 127.0.0.1:12000)
+                    Note over L0,L1: 2 s of silence
+                    Note over L0: no reply: timed out
+
+                """)
+        #expect(Ladder.mermaidText("a;b#c") == "a#59;b#35;c")
+    }
+
+    /// The SVG is well-formed XML (xmllint, when installed) and keeps its text as text.
+    @Test func svgIsWellFormed() throws {
+        let svg = Ladder(rows: exchange().timeline.visibleRows, serverPorts: [12000]).svg()
+        #expect(svg.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.contains(">PSH/ACK 5 B</text>") && svg.contains(">[accept()]</text>") == false && svg.contains(">accept()</text>"))
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/xmllint") else { return }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-ladder-\(UUID().uuidString).svg")
+        try svg.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
+        process.arguments = ["--noout", file.path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    /// In the console: F9 comes to the ladder after the wire view, `:view ladder` too; the ladder
+    /// takes the list's place, the selected row highlighted, the detail below as before.
+    @Test func theConsoleShowsTheLadder() throws {
+        var state = exchange()
+        state.apply([.key(.function(9)), .key(.function(9)), .key(.function(9))])
+        #expect(state.timeline.view == .ladder)
+        #expect(state.transcript.lines.last?.text.hasPrefix("timeline: a ladder: each endpoint's calls on its lifeline") == true)
+        state.type(":view both")
+        state.apply([.key(.enter)])
+        state.type(":view ladder")
+        state.apply([.key(.enter)])
+        #expect(state.timeline.view == .ladder)
+        for (width, height) in [(80, 24), (120, 40)] {
+            state.apply([.resized(width: width, height: height)])
+            let screen = render(state, width: width, height: height, clock: utcClock)
+            try RenderTests().assertSnapshot(screen, named: "ladder-\(width)x\(height)")
+        }
+    }
+
+    /// `:save FILE.mmd`, `FILE.svg`, and FILE.txt in the ladder view: the ladder, not the session.
+    @Test func saveWritesTheLadder() {
+        var state = exchange()
+        state.type(":save notes.mmd")
+        let mermaid = state.apply([.key(.enter)])
+        guard case .save(let path, let bytes, let what, _) = mermaid.first else {
+            Issue.record("no save: \(mermaid)")
+            return
+        }
+        #expect(path == "notes.mmd" && what == "the ladder as a Mermaid sequence diagram")
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("sequenceDiagram\n"))
+        state.type(":view ladder")
+        state.apply([.key(.enter)])
+        state.type(":save ladder.txt")
+        guard case .save(_, let text, let said, _) = state.apply([.key(.enter)]).first else {
+            Issue.record("no save")
+            return
+        }
+        #expect(said == "the ladder as text")
+        #expect(String(decoding: text, as: UTF8.self).contains("─ SYN ─"))
+    }
+}
