@@ -12,6 +12,23 @@ extension Ladder {
         self.init(rows: Array(timeline.rows.items), serverPorts: serverPorts)
     }
 
+    /// The ladder of a traced program (`netlab run --ladder`): its calls, as the console shows
+    /// them, and the packets they caused; the ports it connected or sent to, and bound, stand
+    /// on the server side.
+    public init(traced calls: [(call: TracedCall, program: String)], frames: [CapturedFrame]) {
+        var timeline = Timeline()
+        var servers: Set<UInt16> = []
+        for (call, program) in calls {
+            if [.connect, .sendto, .bind].contains(call.call), let port = call.address?.port, port != 0 { servers.insert(port) }
+            timeline.add(
+                callOf: LabEvent(
+                    time: call.stamp, engine: call.socketKind == "UDP" ? .udp : .tcp, role: .program,
+                    kind: .traced(call, program: program)))
+        }
+        for frame in frames { _ = timeline.add(frame) }
+        self.init(rows: Array(timeline.rows.items), serverPorts: servers)
+    }
+
     /// `sequenceDiagram` with a participant per lifeline, a note per call and per silence, an
     /// arrow per packet (`-x` for one a fault dropped).
     public func mermaid() -> String {

@@ -65,7 +65,7 @@ public struct Ladder: Equatable {
         }
         if clients.isEmpty { clients = [0] }
         if servers.isEmpty { servers = [0] }
-        let lifelines =
+        var lifelines =
             clients.map { Lifeline(name: $0 == 0 ? "client" : "client :\($0)", port: $0 == 0 ? nil : $0, isServer: false) }
             + servers.map { Lifeline(name: $0 == 0 ? "server" : "server :\($0)", port: $0 == 0 ? nil : $0, isServer: true) }
         func lane(_ port: UInt16?, server: Bool) -> Int? {
@@ -110,6 +110,11 @@ public struct Ladder: Equatable {
                     lifeline = (starting ? next ?? lastClient : lastClient ?? next) ?? 0
                 }
                 if !lifelines[lifeline].isServer { lastClient = lifeline }
+                // A traced program's lifeline takes its name (`python3 :40000`).
+                if item.row.role == .program, let program = item.row.text.split(separator: " ").first {
+                    let port = lifelines[lifeline].port.map { " :\($0)" } ?? ""
+                    lifelines[lifeline].name = "\(program)\(port)"
+                }
                 steps.append(.call(lane: lifeline, label: Self.callLabel(item.row), row: item.row.id))
             }
         }
@@ -130,12 +135,12 @@ public struct Ladder: Equatable {
     static func callLabel(_ row: ConsoleState.TimelineRow) -> String {
         var words = row.text.split(separator: " ").map(String.init)
         if row.role == .program {
-            // `python3 [4242] connect(3, 127.0.0.1:12000) = 0`: the call and its result.
-            let name = words.first ?? ""
+            // `python3 [4242] connect(3, 127.0.0.1:12000) = 0`: the call and its result (the
+            // program's name is its lifeline's).
             let call = row.text.drop { $0 != "]" }.dropFirst().trimmingCharacters(in: .whitespaces)
             let short = call.prefix { $0 != "(" } + "()"
             let result = call.range(of: " = ").map { String(call[$0.upperBound...]) } ?? ""
-            return "\(name) \(short)" + (result.isEmpty ? "" : " = \(result.split(separator: " ").prefix(2).joined(separator: " "))")
+            return "\(short)" + (result.isEmpty ? "" : " = \(result.split(separator: " ").prefix(2).joined(separator: " "))")
         }
         words.removeFirst(min(2, words.count))  // `TCP client`
         if words.first == "no", words.count > 1, words[1] == "reply" { return "no reply: timed out" }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Glibc
+import NetLabConsole
 import NetLabCore
 import NetLabSockets
 import NetLabTrace
@@ -34,6 +35,12 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Show the calls alone, without the packets beside them.")
     var noWire = false
 
+    @Flag(help: "When the program ends, draw its calls and packets as a ladder (a sequence diagram).")
+    var ladder = false
+
+    @Flag(help: "With --ladder: plain ASCII instead of box drawing.")
+    var ascii = false
+
     @Option(
         help: ArgumentHelp(
             "Also save the packets to FILE.pcapng, each with the calls made before it as its comment.",
@@ -46,6 +53,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         // The passthrough takes everything from the first word it does not know, --help too.
         if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
+        if ascii && !ladder { throw CommandFailure(message: "--ascii draws the ladder: give --ladder too", code: CommandFailure.usage) }
         let words = command.first == "--" ? Array(command.dropFirst()) : command
         guard let name = words.first else {
             throw CommandFailure(
@@ -70,6 +78,7 @@ struct RunCommand: ParsableCommand {
             fd = 2
         }
         let output = RunOutput(fd: fd, hold: noWire ? 0 : 0.05, json: json)
+        if ladder { output.keepForLadder() }
         let tracer = Tracer(path: path, arguments: words, sameCPU: !allCPUs) { call in
             var call = call
             // A TCP receive, read from /proc once while the program waits: what it left in the
@@ -143,6 +152,13 @@ struct RunCommand: ParsableCommand {
         }
         if case .killed(let signal) = ending {
             Output.error("\(name) was killed by \(String(cString: strsignal(signal))) (signal \(signal))")
+        }
+        if ladder {
+            let kept = output.ladderItems
+            let drawn = Ladder(traced: kept.calls, frames: kept.frames)
+            let width = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
+            let text = drawn.lines(width: width, ascii: ascii).map(\.text).joined(separator: "\n") + "\n"
+            _ = Output.writeAll(Array(text.utf8), to: fd)
         }
         Foundation.exit(ending.status)
     }

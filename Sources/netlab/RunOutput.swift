@@ -64,9 +64,38 @@ final class RunOutput: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// `--ladder`: the calls and frames kept for the ladder drawn at the end (the newest
+    /// `ladderKept` of each; nil: not kept).
+    private var ladder: (calls: [TracedCall], frames: [CapturedFrame])?
+    /// Each traced process's own name (`python3` under `timeout`), read once when first seen.
+    private var names: [Int32: String] = [:]
+    static let ladderKept = 2000
+
+    func keepForLadder() {
+        lock.lock()
+        ladder = ([], [])
+        lock.unlock()
+    }
+
+    /// What was kept for the ladder, each call with its process's name.
+    var ladderItems: (calls: [(call: TracedCall, program: String)], frames: [CapturedFrame]) {
+        lock.lock()
+        defer { lock.unlock() }
+        let kept = ladder ?? ([], [])
+        return (kept.calls.map { ($0, names[$0.pid] ?? "program") }, kept.frames)
+    }
+
     func add(_ call: TracedCall, text: String, note: String?, receive: (local: UInt16, remote: UInt16, count: Int)? = nil) {
         lock.lock()
+        if ladder != nil, names[call.pid] == nil {
+            let comm = (try? String(contentsOfFile: "/proc/\(call.pid)/comm", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            names[call.pid] = comm ?? "program"
+        }
         entered[call.pid] = nil
+        if ladder != nil {
+            ladder!.calls.append(call)
+            if ladder!.calls.count > Self.ladderKept { ladder!.calls.removeFirst() }
+        }
         lock.unlock()
         append(Item(time: call.stamp, order: 0, text: text, note: note, receive: receive))
     }
@@ -110,6 +139,10 @@ final class RunOutput: @unchecked Sendable {
     func add(_ frame: CapturedFrame) {
         lock.lock()
         let row = session.take(frame)
+        if ladder != nil {
+            ladder!.frames.append(frame)
+            if ladder!.frames.count > Self.ladderKept { ladder!.frames.removeFirst() }
+        }
         lock.unlock()
         var text: String
         if json {
