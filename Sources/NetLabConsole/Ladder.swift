@@ -162,9 +162,9 @@ extension Ladder {
 
     /// The ladder in `width` columns: box drawing, or plain ASCII for a file or a terminal
     /// without it. Labels shorten before anything is dropped.
-    public func lines(width: Int, ascii: Bool = false) -> [Line] {
+    public func lines(width: Int, ascii: Bool = false, heavy: Bool = false) -> [Line] {
         let width = max(20, width)
-        let glyph = ascii ? Glyphs.ascii : Glyphs.box
+        let glyph = ascii ? Glyphs.ascii : heavy ? Glyphs.heavy : Glyphs.box
         let columns = Self.columns(count: lifelines.count, width: width)
         func base(_ gap: Bool = false) -> [Character] {
             var line = [Character](repeating: " ", count: width)
@@ -299,6 +299,10 @@ extension Ladder {
         static let box = Glyphs(
             lifeline: "│", gap: "┆", shaft: "─", crossing: "┼", headRight: "▶", headLeft: "◀", startRight: "├", startLeft: "┤",
             callLeft: "├", callRight: "┤", dropped: "✕", open: "[", close: "]")
+        /// Presenter mode's: heavy lines that read from the back row.
+        static let heavy = Glyphs(
+            lifeline: "┃", gap: "┇", shaft: "━", crossing: "╋", headRight: "▶", headLeft: "◀", startRight: "┣", startLeft: "┫",
+            callLeft: "┣", callRight: "┫", dropped: "✖", open: "[", close: "]")
         static let ascii = Glyphs(
             lifeline: "|", gap: ":", shaft: "-", crossing: "+", headRight: ">", headLeft: "<", startRight: "|", startLeft: "|",
             callLeft: "|", callRight: "|", dropped: "X", open: "[", close: "]")

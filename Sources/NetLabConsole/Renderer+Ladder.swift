@@ -19,10 +19,7 @@ extension Renderer {
             let y = inner.row + 1 + i
             let selected = line.row != nil && line.row == shown
             if selected { screen.fill(row: y, column: inner.column, width: inner.width, height: 1, role: .selected) }
-            let role: StyleRole =
-                selected
-                ? .selected
-                : line.row.flatMap { rows[$0] }.map { $0.isError ? .error : $0.lane == .wire ? .normal : $0.outgoing ? .sent : .received } ?? .info
+            let role: StyleRole = selected ? .selected : Self.ladderRole(line, rows)
             screen.put(line.text, row: y, column: inner.column, role: role, limit: inner.width)
         }
     }
@@ -38,5 +35,29 @@ extension Renderer {
         let last = max(1, lines.count - body)
         let start = index.map { max(1, min($0 - body / 2, last)) } ?? last
         return (lines, start)
+    }
+
+    /// Presenter mode in the ladder view: the ladder's newest steps in heavy lines where the
+    /// server log was (the names on top), for the back row.
+    func drawPresenterLadder(_ screen: inout Screen, _ rect: Rect) {
+        screen.box(rect, title: "Ladder", titleRole: .title)
+        let inner = rect.inner
+        let lines = Ladder(rows: state.timeline.visibleRows, serverPorts: ladderServerPorts).lines(width: inner.width, heavy: true)
+        guard let names = lines.first, inner.height >= 2 else { return }
+        screen.put(names.text, row: inner.row, column: inner.column, role: .title, limit: inner.width)
+        let body = lines.dropFirst().suffix(inner.height - 1)
+        let rows = Dictionary(state.timeline.rows.items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for (i, line) in body.enumerated() {
+            screen.put(line.text, row: inner.row + 1 + i, column: inner.column, role: Self.ladderRole(line, rows), limit: inner.width)
+        }
+    }
+
+    /// A ladder line's colour: its row's, as in the list (errors, sent, received; packets plain;
+    /// silences as information).
+    static func ladderRole(_ line: Ladder.Line, _ rows: [Int: ConsoleState.TimelineRow]) -> StyleRole {
+        guard let row = line.row.flatMap({ rows[$0] }) else { return .info }
+        if row.isError { return .error }
+        if row.lane == .wire { return .normal }
+        return row.outgoing ? .sent : .received
     }
 }

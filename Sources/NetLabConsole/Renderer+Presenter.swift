@@ -30,7 +30,12 @@ extension Renderer {
         let clientRow = height - 1 - Self.presenterClientHeight
         let logRow = bannerRect.row + bannerRect.height
         if clientRow - logRow >= 3 {
-            drawServerLog(&screen, Rect(row: logRow, column: 0, width: width, height: clientRow - logRow))
+            let rect = Rect(row: logRow, column: 0, width: width, height: clientRow - logRow)
+            if state.timeline.view == .ladder {
+                drawPresenterLadder(&screen, rect)
+            } else {
+                drawServerLog(&screen, rect)
+            }
         }
 
         let clientRect = Rect(row: clientRow, column: 0, width: width, height: Self.presenterClientHeight)

@@ -214,6 +214,18 @@ import Testing
         }
     }
 
+    /// Presenter mode in the ladder view: the ladder in heavy lines where the server log was.
+    @Test func presenterModeDrawsTheLadderHeavy() throws {
+        var state = exchange()
+        state.type(":view ladder")
+        state.apply([.key(.enter), .key(.function(7)), .resized(width: 80, height: 30)])
+        #expect(state.presenter)
+        let screen = render(state, width: 80, height: 30, clock: utcClock)
+        #expect(screen.text.contains("┌ Ladder "))
+        #expect(screen.text.contains("┣━") && screen.text.contains(" FIN/ACK ━") && screen.text.contains("━▶"), "\(screen.text)")
+        try RenderTests().assertSnapshot(screen, named: "ladder-presenter-80x30")
+    }
+
     /// `:save FILE.mmd`, `FILE.svg`, and FILE.txt in the ladder view: the ladder, not the session.
     @Test func saveWritesTheLadder() {
         var state = exchange()
