@@ -125,9 +125,11 @@ public final class StartedServer: Sendable {
         if let gaveUp = state.withLock({ $0.gaveUp }) { return (nil, gaveUp) }
         let deadline = Date().addingTimeInterval(startWait)
         // A server finishes with a client after the check has closed its side (it reads the
-        // end, then closes, or crashes on it): its connections are waited for, a second at
-        // most (one it never closes is its own business), so a crash is told with its check.
-        let busyUntil = Date().addingTimeInterval(1)
+        // end, then closes, or crashes on it): its connections are waited for, as long as a
+        // start may take (one it never closes is its own business), so a crash is told with
+        // its check. (A second was too short on a loaded machine: a crash on the last
+        // client's close was once told with the next check.)
+        let busyUntil = deadline
         var ended: String?
         while ended == nil {
             if let how = reap() {

@@ -90,6 +90,15 @@ extension ColonCommand {
             return .success(.view(view))
         },
         Spec(
+            names: ["ladder"], syntax: ":ladder [all]",
+            help: "the ladder of the selected row's flow (its client port); all: every flow"
+        ) { a in
+            guard a.count <= 1, a.words.first.map({ $0.lowercased() == "all" }) ?? true else {
+                return .failure(CommandError("usage: :ladder (the selected row's flow) or :ladder all"))
+            }
+            return .success(.ladder(all: !a.words.isEmpty))
+        },
+        Spec(
             names: ["save"], syntax: ":save [FILE]",
             help: "save transcript, log and timeline as text; FILE.pcapng: the packets for Wireshark; FILE.hex: the shown message's hex dump; "
                 + "FILE.mmd, FILE.svg: the ladder (FILE.txt in the ladder view)"

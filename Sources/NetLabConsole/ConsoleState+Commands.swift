@@ -59,6 +59,20 @@ extension ConsoleState {
                 case .ladder: "a ladder: each endpoint's calls on its lifeline, the packets as arrows between them"
                 }
             say("timeline: \(words) (F9 for the next view)", .info, now)
+        case .ladder(let all):
+            let ports = Set(servers.map(\.port) + [client.port])
+            if all {
+                timeline.ladderFlow = nil
+                say("the ladder draws every flow", .info, now)
+            } else {
+                guard let row = timeline.shownRow, let flow = Ladder.flow(of: row, serverPorts: ports) else {
+                    say("select a row of the flow first (Tab to the timeline, Up/Down), then :ladder", .error, now)
+                    return []
+                }
+                timeline.ladderFlow = flow
+                say("the ladder draws the flow of client port \(flow) (:ladder all: every flow)", .info, now)
+            }
+            if timeline.view != .ladder { timeline.show(.ladder) }
         case .save(let name, let replace):
             return save(to: name, replace: replace, now: now)
         case .copy:

@@ -122,6 +122,48 @@ public struct Ladder: Equatable {
         self.steps = steps
     }
 
+    /// The ladder of one flow: the rows of client port `flow` (its calls, its packets both
+    /// ways, the server's calls for that peer), the other clients left out.
+    public init(rows: [ConsoleState.TimelineRow], serverPorts: Set<UInt16>, flow: UInt16) {
+        let all = Ladder(rows: rows, serverPorts: serverPorts)
+        var kept: Set<Int> = []
+        for step in all.steps {
+            switch step {
+            case .arrow(let from, let to, _, let row, _):
+                if all.lifelines[from].port == flow || all.lifelines[to].port == flow { kept.insert(row) }
+            case .call(let lane, _, let row):
+                if all.lifelines[lane].isServer {
+                    if let call = rows.first(where: { $0.id == row }), Self.peerPort(call) == flow { kept.insert(row) }
+                } else if all.lifelines[lane].port == flow {
+                    kept.insert(row)
+                }
+            case .gap:
+                break
+            }
+        }
+        self.init(rows: rows.filter { kept.contains($0.id) }, serverPorts: serverPorts)
+    }
+
+    /// The client port a server's call row is about: the other end of its message, or the
+    /// endpoint it names (`accept() 127.0.0.1:40000`).
+    static func peerPort(_ row: ConsoleState.TimelineRow) -> UInt16? {
+        if let peer = row.outgoing ? row.to : row.from { return peer.port }
+        guard let last = row.text.split(separator: " ").last(where: { $0.contains(":") }), let colon = last.lastIndex(of: ":") else { return nil }
+        return UInt16(last[last.index(after: colon)...])
+    }
+
+    /// The client port of a row, for `:ladder` (the flow of the selected row): a packet's end
+    /// that is not a server's, or a call's own or peer port.
+    public static func flow(of row: ConsoleState.TimelineRow, serverPorts: Set<UInt16>) -> UInt16? {
+        if let ends = row.decoded?.endpoints {
+            return [ends.source.port, ends.destination.port].first { !serverPorts.contains($0) }
+        }
+        if case .icmp(let icmp) = row.decoded?.transport, let quoted = icmp.quoted { return quoted.source.port }
+        guard row.lane == .call else { return nil }
+        if isServerCall(row) { return peerPort(row) }
+        return (row.outgoing ? row.from : row.to)?.port
+    }
+
     /// Whether a call row is a server's (netlab's servers, or a traced program that binds,
     /// listens or accepts).
     static func isServerCall(_ row: ConsoleState.TimelineRow) -> Bool {

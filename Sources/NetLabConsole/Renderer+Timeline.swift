@@ -145,7 +145,7 @@ extension Renderer {
             case .both: "Timeline: calls and wire"
             case .calls: "Timeline: calls"
             case .wire: "Timeline: wire"
-            case .ladder: "Timeline: ladder"
+            case .ladder: state.timeline.ladderFlow.map { "Timeline: ladder of client :\($0)" } ?? "Timeline: ladder"
             }
         switch state.wire {
         case .off, .disabled: name += " (WIRE off)"

@@ -11,6 +11,8 @@ public struct Timeline: Equatable {
     public var rows = Ring<Row>(capacity: ConsoleState.timelineCapacity)
     var nextRowID = 1
     public var view = ConsoleState.TimelineView.both
+    /// `:ladder`: the one client port the ladder draws (nil: every flow).
+    public var ladderFlow: UInt16?
     /// The row the user selected; nil: following the newest.
     public var selectedRowID: Int?
     /// The shown row's detail: scrolled this many lines (for the row `detailScrollRow`), and

@@ -150,6 +150,32 @@ import Testing
         #expect(starts == [1, 25, 50], "\(syns)")
     }
 
+    /// `:ladder` picks the selected row's flow (its client port); `:ladder all` every flow.
+    @Test func ladderPicksOneFlow() {
+        var state = exchange(clients: [40000, 40001, 40002])
+        state.type(":ladder")
+        state.apply([.key(.enter)])
+        // Following, the shown row is the newest message: client 40002's reply.
+        #expect(state.timeline.view == .ladder && state.timeline.ladderFlow == 40002)
+        #expect(state.transcript.lines.last?.text == "the ladder draws the flow of client port 40002 (:ladder all: every flow)")
+        var screen = render(state, width: 120, height: 40, clock: utcClock).text
+        #expect(screen.contains("Timeline: ladder of client :40002") && screen.contains(" client :40002 "))
+        // The ladder's names line: that client and the server only (the server log still names all).
+        let names = screen.split(separator: "\n").first { $0.hasPrefix("│ client :") }.map(String.init) ?? ""
+        #expect(names.hasPrefix("│ client :40002 ") && !names.contains(":40000") && !names.contains(":40001"), "\(names)")
+        state.type(":ladder all")
+        state.apply([.key(.enter)])
+        screen = render(state, width: 120, height: 40, clock: utcClock).text
+        #expect(screen.contains("client :40000") && screen.contains("client :40001"))
+        var empty = ConsoleState()
+        empty.type(":ladder")
+        empty.apply([.key(.enter)])
+        #expect(empty.transcript.lines.last?.text == "select a row of the flow first (Tab to the timeline, Up/Down), then :ladder")
+        empty.type(":ladder sideways")
+        empty.apply([.key(.enter)])
+        #expect(empty.transcript.lines.last?.text == "usage: :ladder (the selected row's flow) or :ladder all")
+    }
+
     /// A packet a fault dropped stops short of its receiver, with a cross.
     @Test func aDroppedPacketStopsShort() {
         var rows = refused().timeline.visibleRows
