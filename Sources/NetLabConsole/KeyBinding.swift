@@ -92,7 +92,8 @@ public struct KeyBinding: Equatable, Sendable {
     public static let all: [KeyBinding] = [
         KeyBinding(
             key: .function(1), alternates: [Alternate(.character("?"), short: "?", onlyWhenInputEmpty: true)],
-            intent: .command(.help), label: "Help", help: "show or hide this help (? when the input line is empty; PgUp PgDn scroll)", onKeyBar: true),
+            intent: .command(.help), label: "Help",
+            help: "show or hide this help (? when the input line is empty; PgUp PgDn scroll)", onKeyBar: true),
         KeyBinding(key: .function(2), intent: .toggleServer(.tcp), label: "TCP", help: "turn the TCP server on or off", onKeyBar: true),
         KeyBinding(key: .function(3), intent: .toggleServer(.udp), label: "UDP", help: "turn the UDP server on or off", onKeyBar: true),
         KeyBinding(key: .function(4), intent: .toggleServer(.http), label: "HTTP", help: "turn the HTTP server on or off", onKeyBar: true),
