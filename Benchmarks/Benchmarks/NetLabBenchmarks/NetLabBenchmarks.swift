@@ -54,7 +54,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // The console's whole screen at 200x60 after a busy lab session (full logs, packets).
-    var state = ConsoleState(engines: [.tcp, .udp, .http])
+    var state = ConsoleState()
     let start = Date(timeIntervalSince1970: 1_795_600_800)
     let server = Endpoint(host: "127.0.0.1", port: 12000)
     for i in 0..<3000 {
