@@ -139,6 +139,87 @@ import Testing
         #expect(ascii.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) })
     }
 
+    /// Connected UDP: the same datagram and ICMP error, and this time the socket is told:
+    /// recv() fails with ECONNREFUSED at once, no silence.
+    @Test func connectedUDPIsTold() {
+        var state = ConsoleState()
+        state.apply([.wire(.on(interface: "lo")), .key(.function(5))])
+        let from = Endpoint(host: "127.0.0.1", port: 40001)
+        let refused = SocketError.errno(.recv, ECONNREFUSED, endpoint: localServer)
+        state.apply([
+            .event(
+                LabEvent(
+                    time: t0.addingTimeInterval(1), engine: .udp, role: .client, kind: .sent(bytes: Array("hi".utf8), from: from, to: localServer),
+                    call: .send)),
+            .event(LabEvent(time: t0.addingTimeInterval(1.003), engine: .udp, role: .client, kind: .failed(refused))),
+        ])
+        let (datagram, unreachable) = udpAndUnreachable(from: 40001, to: 12000, payload: Array("hi".utf8), at: 1.001)
+        state.apply([wire(datagram), wire(unreachable)], at: 1.01)
+        #expect(
+            ladder(state, width: 60) == """
+                 client :40001                                server :12000
+                 ├[send() 2 B]                                            │
+                 ├─────────────────────── UDP 2 B ────────────────────────▶
+                 ◀─── ICMP port unreachable (for UDP 127.0.0.1:12000) ────┤
+                 ├[recv() ECONNREFUSED]                                   │
+                """)
+    }
+
+    /// An HTTP GET to netlab's web server on 8080: the handshake, the request, the response,
+    /// the server's close first (`Connection: close`).
+    @Test func anHTTPGet() {
+        var state = ConsoleState()
+        state.apply([.wire(.on(interface: "lo"))])
+        let client = Endpoint(host: "127.0.0.1", port: 40010)
+        let web = Endpoint(host: "127.0.0.1", port: 8080)
+        let request = Array("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
+        let response = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi".utf8)
+        var at = 1.0
+        func call(_ role: LabEvent.Role, _ kind: LabEvent.Kind, _ name: SocketOperation? = nil) -> Action {
+            at += 0.001
+            return .event(LabEvent(time: t0.addingTimeInterval(at), engine: .http, role: role, kind: kind, call: name))
+        }
+        func packet(_ from: UInt16, _ to: UInt16, _ flags: UInt8, _ payload: [UInt8] = []) -> Action {
+            at += 0.001
+            return wire(tcpFrame(from: from, to: to, flags: flags, sequence: 1, ack: 1, payload: payload, at: at))
+        }
+        state.apply(
+            [
+                call(.client, .connecting(peer: web), .connect),
+                packet(40010, 8080, 0x02), packet(8080, 40010, 0x12), packet(40010, 8080, 0x10),
+                call(.server, .accepted(peer: client), .accept),
+                call(.client, .sent(bytes: request, from: client, to: web), .send),
+                packet(40010, 8080, 0x18, request),
+                call(.server, .received(bytes: request, from: client, to: web), .recv),
+                call(.server, .sent(bytes: response, from: web, to: client), .send),
+                packet(8080, 40010, 0x18, response),
+                call(.server, .closed(peer: client)),
+                packet(8080, 40010, 0x11),
+                call(.client, .received(bytes: response, from: web, to: client), .recv),
+                packet(40010, 8080, 0x11), packet(8080, 40010, 0x10),
+            ], at: at)
+        let drawn = Ladder(rows: state.timeline.visibleRows, serverPorts: [12000, 8080]).lines(width: 60).map(\.text).joined(separator: "\n")
+        #expect(
+            drawn == """
+                 client :40010                                 server :8080
+                 ├[connect()]                                             │
+                 ├───────────────────────── SYN ──────────────────────────▶
+                 ◀─────────────────────── SYN/ACK ────────────────────────┤
+                 ├───────────────────────── ACK ──────────────────────────▶
+                 │                                              [accept()]┤
+                 ├[send() 46 B]                                           │
+                 ├──────────────────── PSH/ACK 46 B ──────────────────────▶
+                 │                                           [recv() 46 B]┤
+                 │                                           [send() 40 B]┤
+                 ◀──────────────────── PSH/ACK 40 B ──────────────────────┤
+                 │                                               [close()]┤
+                 ◀─────────────────────── FIN/ACK ────────────────────────┤
+                 ├[recv() 40 B]                                           │
+                 ├─────────────────────── FIN/ACK ────────────────────────▶
+                 ◀───────────────────────── ACK ──────────────────────────┤
+                """)
+    }
+
     /// Three clients: a lifeline each (names shortened to the port where they stand close),
     /// each client's packets from its own lifeline, crossing the others.
     @Test func threeClientsGetALifelineEach() {
