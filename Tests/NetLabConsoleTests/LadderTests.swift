@@ -302,6 +302,69 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
+    /// A browser draws the SVG: Chromium headless renders it to a PNG with ink on it (the
+    /// pixels that are not the white background, counted after inflating the PNG's data), and
+    /// a blank SVG of the same size gives none, so the count means something.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium"), "needs Chromium (apt-get install chromium)"))
+    func chromiumRendersTheSVG() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-svg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let svg = Ladder(rows: exchange().timeline.visibleRows, serverPorts: [12000]).svg()
+        let size = try #require(svg.firstMatch(of: /width="(\d+)" height="(\d+)"/))
+        let blank = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(size.1)" height="\(size.2)"><rect width="100%" height="100%" fill="#fff"/></svg>
+
+            """
+        func ink(_ text: String, _ name: String) throws -> Int {
+            let file = folder.appendingPathComponent("\(name).svg")
+            let png = folder.appendingPathComponent("\(name).png")
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            try Self.runQuietly(
+                "/usr/bin/chromium",
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(folder.path)/profile",
+                    "--screenshot=\(png.path)", "--window-size=\(size.1),\(size.2)", file.absoluteString,
+                ])
+            let count = try Self.runQuietly(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    """
+                    import struct, sys, zlib
+                    data = open(sys.argv[1], 'rb').read(); i = 8; idat = b''
+                    while i < len(data):
+                        n = struct.unpack('>I', data[i:i + 4])[0]
+                        if data[i + 4:i + 8] == b'IDAT': idat += data[i + 8:i + 8 + n]
+                        i += 12 + n
+                    print(sum(1 for b in zlib.decompress(idat) if b not in (0, 1, 2, 3, 4, 255)))
+                    """, png.path,
+                ])
+            return Int(count.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        }
+        #expect(try ink(blank, "blank") == 0)
+        #expect(try ink(svg, "ladder") > 5_000)
+    }
+
+    /// Runs a program to its end (60 s at most); its standard output.
+    @discardableResult
+    static func runQuietly(_ path: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let killer = DispatchWorkItem { process.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: killer)
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        killer.cancel()
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// In the console: F9 comes to the ladder after the wire view, `:view ladder` too; the ladder
     /// takes the list's place, the selected row highlighted, the detail below as before.
     @Test func theConsoleShowsTheLadder() throws {
