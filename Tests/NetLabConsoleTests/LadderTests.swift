@@ -141,7 +141,7 @@ import Testing
 
     /// Connected UDP: the same datagram and ICMP error, and this time the socket is told:
     /// recv() fails with ECONNREFUSED at once, no silence.
-    @Test func connectedUDPIsTold() {
+    func connectedSilence() -> ConsoleState {
         var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo")), .key(.function(5))])
         let from = Endpoint(host: "127.0.0.1", port: 40001)
@@ -155,6 +155,11 @@ import Testing
         ])
         let (datagram, unreachable) = udpAndUnreachable(from: 40001, to: 12000, payload: Array("hi".utf8), at: 1.001)
         state.apply([wire(datagram), wire(unreachable)], at: 1.01)
+        return state
+    }
+
+    @Test func connectedUDPIsTold() {
+        let state = connectedSilence()
         #expect(
             ladder(state, width: 60) == """
                  client :40001                                server :12000
@@ -167,7 +172,7 @@ import Testing
 
     /// An HTTP GET to netlab's web server on 8080: the handshake, the request, the response,
     /// the server's close first (`Connection: close`).
-    @Test func anHTTPGet() {
+    func httpGet() -> ConsoleState {
         var state = ConsoleState()
         state.apply([.wire(.on(interface: "lo"))])
         let client = Endpoint(host: "127.0.0.1", port: 40010)
@@ -198,6 +203,11 @@ import Testing
                 call(.client, .received(bytes: response, from: web, to: client), .recv),
                 packet(40010, 8080, 0x11), packet(8080, 40010, 0x10),
             ], at: at)
+        return state
+    }
+
+    @Test func anHTTPGet() {
+        let state = httpGet()
         let drawn = Ladder(rows: state.timeline.visibleRows, serverPorts: [12000, 8080]).lines(width: 60).map(\.text).joined(separator: "\n")
         #expect(
             drawn == """
@@ -394,6 +404,24 @@ import Testing
         #expect(screen.text.contains("┌ Ladder "))
         #expect(screen.text.contains("┣━") && screen.text.contains(" FIN/ACK ━") && screen.text.contains("━▶"), "\(screen.text)")
         try RenderTests().assertSnapshot(screen, named: "ladder-presenter-80x30")
+    }
+
+    /// Each situation in the console's ladder view, at 80x24 and 120x40, as a person sees it.
+    @Test(arguments: ["refused", "silence", "connected", "exchange", "http", "three"], [(80, 24), (120, 40)])
+    func snapshots(situation: String, size: (Int, Int)) throws {
+        var state =
+            switch situation {
+            case "refused": refused()
+            case "silence": silence()
+            case "connected": connectedSilence()
+            case "exchange": exchange()
+            case "http": httpGet()
+            default: exchange(clients: [40000, 40001, 40002])
+            }
+        state.type(":view ladder")
+        state.apply([.key(.enter), .resized(width: size.0, height: size.1)])
+        let screen = render(state, width: size.0, height: size.1, clock: utcClock)
+        try RenderTests().assertSnapshot(screen, named: "ladder-\(situation)-\(size.0)x\(size.1)")
     }
 
     /// `:save FILE.mmd`, `FILE.svg`, and FILE.txt in the ladder view: the ladder, not the session.
