@@ -90,13 +90,15 @@ extension ColonCommand {
             return .success(.view(view))
         },
         Spec(
-            names: ["ladder"], syntax: ":ladder [all]",
-            help: "the ladder of the selected row's flow (its client port); all: every flow"
+            names: ["ladder"], syntax: ":ladder [PORT|all]",
+            help: "the ladder of the selected row's flow, or client port PORT's; all: every flow"
         ) { a in
-            guard a.count <= 1, a.words.first.map({ $0.lowercased() == "all" }) ?? true else {
-                return .failure(CommandError("usage: :ladder (the selected row's flow) or :ladder all"))
-            }
-            return .success(.ladder(all: !a.words.isEmpty))
+            let usage = CommandError("usage: :ladder (the selected row's flow), :ladder PORT (a client port's) or :ladder all")
+            guard a.count <= 1 else { return .failure(usage) }
+            guard let word = a.words.first else { return .success(.ladder(.selected)) }
+            if word.lowercased() == "all" { return .success(.ladder(.all)) }
+            guard let port = ColonCommand.port(word) else { return .failure(usage) }
+            return .success(.ladder(.port(port)))
         },
         Spec(
             names: ["save"], syntax: ":save [FILE]",

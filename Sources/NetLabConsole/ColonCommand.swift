@@ -15,8 +15,14 @@ public enum ColonCommand: Equatable, Sendable {
     case clear
     /// `:view calls|wire|both`: which rows the timeline shows (nil: the next view).
     case view(ConsoleState.TimelineView?)
-    /// `:ladder`: the ladder of the selected row's flow; `:ladder all`: of every flow.
-    case ladder(all: Bool)
+    /// `:ladder`: the ladder of the selected row's flow, `:ladder PORT` of that client port's,
+    /// `:ladder all` of every flow.
+    case ladder(Flow)
+
+    public enum Flow: Equatable, Sendable {
+        case selected, all
+        case port(UInt16)
+    }
     /// `:save [FILE]`: the session as text, or the timeline's frames as pcapng (FILE.pcapng);
     /// `:save! FILE` replaces a file that exists (`:save` leaves it alone and says so).
     case save(String?, replace: Bool)

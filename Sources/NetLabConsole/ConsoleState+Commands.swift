@@ -59,12 +59,16 @@ extension ConsoleState {
                 case .ladder: "a ladder: each endpoint's calls on its lifeline, the packets as arrows between them"
                 }
             say("timeline: \(words) (F9 for the next view)", .info, now)
-        case .ladder(let all):
+        case .ladder(let flow):
             let ports = Set(servers.map(\.port) + [client.port])
-            if all {
+            switch flow {
+            case .all:
                 timeline.ladderFlow = nil
                 say("the ladder draws every flow", .info, now)
-            } else {
+            case .port(let port):
+                timeline.ladderFlow = port
+                say("the ladder draws the flow of client port \(port) (:ladder all: every flow)", .info, now)
+            case .selected:
                 guard let row = timeline.shownRow, let flow = Ladder.flow(of: row, serverPorts: ports) else {
                     say("select a row of the flow first (Tab to the timeline, Up/Down), then :ladder", .error, now)
                     return []

@@ -264,7 +264,12 @@ import Testing
         #expect(empty.transcript.lines.last?.text == "select a row of the flow first (Tab to the timeline, Up/Down), then :ladder")
         empty.type(":ladder sideways")
         empty.apply([.key(.enter)])
-        #expect(empty.transcript.lines.last?.text == "usage: :ladder (the selected row's flow) or :ladder all")
+        #expect(
+            empty.transcript.lines.last?.text == "usage: :ladder (the selected row's flow), :ladder PORT (a client port's) or :ladder all")
+        state.type(":ladder 40001")
+        state.apply([.key(.enter)])
+        #expect(state.timeline.ladderFlow == 40001)
+        #expect(render(state, width: 120, height: 40, clock: utcClock).text.contains("Timeline: ladder of client :40001"))
     }
 
     /// A packet a fault dropped stops short of its receiver, with a cross.
