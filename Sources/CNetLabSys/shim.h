@@ -103,6 +103,7 @@ extern int sendmmsg(int fd, struct netlab_mmsghdr *messages, unsigned int count,
 #define NETLAB_SOCKADDR_STORAGE 128
 #define NETLAB_MSG_DONTWAIT 0x40
 #define NETLAB_MSG_NOSIGNAL 0x4000
+#define NETLAB_MSG_WAITFORONE 0x10000
 
 // One datagram's message: its bytes and its peer's address.
 static inline void netlab_message(struct netlab_mmsghdr *message, struct netlab_iovec *piece, unsigned char *bytes,
@@ -188,8 +189,11 @@ static inline size_t netlab_write_source(unsigned char *control, const struct ne
 // `buffers` (a slot as large as the largest datagram, so none is cut); fills each one's
 // length and sender (128-byte sockaddr_storage slots). Returns the count, or -1 with errno
 // (EAGAIN: none waiting).
+// `wait`: block until one datagram comes (on a blocking socket, up to its SO_RCVTIMEO), then
+// take what else has come; otherwise take what is there now.
 static inline int netlab_recv_batch(int fd, unsigned char *buffers, size_t slot, int max, unsigned int *lengths,
-                                    void *senders, unsigned int *senderLengths, struct netlab_destination *destinations) {
+                                    void *senders, unsigned int *senderLengths, struct netlab_destination *destinations,
+                                    int wait) {
     struct netlab_mmsghdr messages[NETLAB_BATCH_MAX];
     struct netlab_iovec pieces[NETLAB_BATCH_MAX];
     unsigned char control[NETLAB_BATCH_MAX][NETLAB_CONTROL_SIZE] __attribute__((aligned(8)));
@@ -204,7 +208,7 @@ static inline int netlab_recv_batch(int fd, unsigned char *buffers, size_t slot,
     }
     int count;
     do {
-        count = recvmmsg(fd, messages, (unsigned int)max, NETLAB_MSG_DONTWAIT, 0);
+        count = recvmmsg(fd, messages, (unsigned int)max, wait ? NETLAB_MSG_WAITFORONE : NETLAB_MSG_DONTWAIT, 0);
     } while (count < 0 && errno == EINTR);
     for (int i = 0; i < count; i++) {
         lengths[i] = messages[i].length;

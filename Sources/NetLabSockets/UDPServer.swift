@@ -14,7 +14,7 @@ public final class UDPServer: Sendable {
 
     /// Datagrams taken per recvmmsg call, and calls per readiness event before yielding.
     static let slots = 16
-    static let rounds = 8
+    static let rounds = 64
     /// Each slot holds the largest datagram, so nothing is ever cut.
     static let slotSize = 65536
 
@@ -43,6 +43,7 @@ public final class UDPServer: Sendable {
         do throws(SocketError) {
             return try lifecycle.start { reactor throws(SocketError) in
                 let (fd, local) = try ServerSocket.open(host: host, port: port, type: .datagram)
+                Self.waitInReceive(fd)
                 let handle = SocketHandle(fd: fd, reactor: reactor)
                 // Weak: a released server's handler finds nothing, never its freed buffers.
                 handle.onReadable { [weak self] in self?.readable(handle, local: local) }
@@ -71,8 +72,11 @@ public final class UDPServer: Sendable {
     /// datagram when many clients are sending.
     private func readable(_ handle: SocketHandle, local: Endpoint) {
         let batch = batch.value
-        for _ in 0..<Self.rounds {
-            let count = batch.receive(handle.fd)
+        for round in 0..<Self.rounds {
+            // After a batch, the next datagram is waited for here (the socket's receive timeout,
+            // the reactor's linger) instead of in epoll: recvmmsg and sendmmsg per datagram, as
+            // the C floor's recvfrom and sendto, instead of an epoll_wait besides.
+            let count = batch.receive(handle.fd, wait: round > 0 && Reactor.linger > 0)
             if count < 0 {
                 let code = errno
                 if code != EAGAIN && code != EWOULDBLOCK { sink.emit(.udp, .server, .failed(.errno(.recvmmsg, code, endpoint: local))) }
@@ -106,8 +110,21 @@ public final class UDPServer: Sendable {
                 }
                 first += sent
             }
-            if count < Self.slots { return }  // drained; the level-triggered reactor calls again
+            // Drained: without a linger the level-triggered reactor calls again when more comes.
+            if count < Self.slots && Reactor.linger == 0 { return }
         }
+    }
+
+    /// The socket blocks in a waiting receive for at most the reactor's linger (SO_RCVTIMEO):
+    /// the next datagram of a client's round trip is taken there, without an epoll_wait. Its
+    /// other receives and every send say MSG_DONTWAIT, so nothing else ever blocks.
+    private static func waitInReceive(_ fd: Int32) {
+        guard Reactor.linger > 0 else { return }
+        var timeout = timeval(tv_sec: 0, tv_usec: Int(Reactor.linger) * 1000)
+        // Ignored on purpose: without the timeout (it cannot fail on a UDP socket) the socket
+        // stays non-blocking and the waiting receive returns EAGAIN at once: correct, one call more.
+        guard setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else { return }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     }
 
     /// One recvmmsg batch: the datagrams where they lie, their lengths, senders and
@@ -127,11 +144,12 @@ public final class UDPServer: Sendable {
 
         deinit { buffers.deallocate() }
 
-        /// recvmmsg into the slots: how many came, or -1 with errno.
-        func receive(_ fd: Int32) -> Int {
+        /// recvmmsg into the slots: how many came, or -1 with errno; `wait`: up to the socket's
+        /// receive timeout for the first.
+        func receive(_ fd: Int32, wait: Bool) -> Int {
             Int(
                 netlab_recv_batch(
-                    fd, buffers.baseAddress, slotSize, Int32(slots), &lengths, &senders, &senderLengths, &destinations))
+                    fd, buffers.baseAddress, slotSize, Int32(slots), &lengths, &senders, &senderLengths, &destinations, wait ? 1 : 0))
         }
 
         /// sendmmsg of slots `first..<end` back to their senders: how many went, or -1.
