@@ -7,25 +7,9 @@ import Testing
 /// port and per server, the calls as boxes on their lifeline, the packets as arrows, silence
 /// shown; pinned for the lab's situations, and its exports checked.
 @Suite struct LadderTests {
-    /// The lab's first question: the client's connect() gets RST for its SYN.
-    func refused() -> ConsoleState {
-        var state = ConsoleState()
-        state.apply([.wire(.on(interface: "lo"))])
-        state.type("hello")
-        state.apply([.key(.enter)], at: 1)
-        let refused = SocketError.errno(.connect, ECONNREFUSED, endpoint: localServer)
-        state.apply([
-            .event(LabEvent(time: t0.addingTimeInterval(1.000), engine: .tcp, role: .client, kind: .connecting(peer: localServer), call: .connect)),
-            .event(LabEvent(time: t0.addingTimeInterval(1.003), engine: .tcp, role: .client, kind: .failed(refused))),
-        ])
-        state.apply([.reply(engine: .tcp, result: .failure(.socket(refused)))], at: 1.004)
-        state.apply(
-            [
-                wire(tcpFrame(from: 40000, to: 12000, flags: 0x02, sequence: 1000, ack: 0, at: 1.001)),
-                wire(tcpFrame(from: 12000, to: 40000, flags: 0x14, sequence: 0, ack: 1001, at: 1.002)),
-            ], at: 1.010)
-        return state
-    }
+    /// The lab's first question: the client's connect() gets RST for its SYN (the timeline
+    /// tests' own session).
+    func refused() -> ConsoleState { TimelineTests().refusedSession() }
 
     /// The lab's second question: a datagram, the ICMP error, two seconds of silence, the timeout.
     func silence() -> ConsoleState {
