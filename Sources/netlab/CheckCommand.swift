@@ -36,7 +36,7 @@ enum CheckTarget: ExpressibleByArgument, Equatable {
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check a server against the lab's protocol and print a report card.",
+        abstract: "Check a server, or a student's client, against the lab's protocol and print a report card.",
         discussion: """
             Each check says what it sent and received (hex), what was expected and why it matters. \
             Exit code: the number of checks not passed, failed or not run (with --targets: the number of \
@@ -66,7 +66,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Check every server listed in this file instead.", valueName: "file"))
     var targets: String?
 
-    @Option(help: "A client's check: the port netlab's own server listens on for it (the lab's client uses 12000).")
+    @Option(
+        help: ArgumentHelp(
+            "A client's check: the port netlab's own server listens on for it (the lab's client uses 12000).", valueName: "port"))
     var serverPort = 12000
 
     @Argument(parsing: .postTerminator, help: "A client's check: its program and arguments, after --.")
