@@ -60,7 +60,6 @@ extension ConsoleState {
                 }
             say("timeline: \(words) (F9 for the next view)", .info, now)
         case .ladder(let flow):
-            let ports = Set(servers.map(\.port) + [client.port])
             switch flow {
             case .all:
                 timeline.ladderFlow = nil
@@ -69,7 +68,7 @@ extension ConsoleState {
                 timeline.ladderFlow = port
                 say("the ladder draws the flow of client port \(port) (:ladder all: every flow)", .info, now)
             case .selected:
-                guard let row = timeline.shownRow, let flow = Ladder.flow(of: row, serverPorts: ports) else {
+                guard let row = timeline.shownRow, let flow = Ladder.flow(of: row, serverPorts: ladderServerPorts) else {
                     say("select a row of the flow first (Tab to the timeline, Up/Down), then :ladder", .error, now)
                     return []
                 }

@@ -12,10 +12,6 @@ extension ConsoleState {
         let lower = path.lowercased()
         // The ladder for lecture notes: Mermaid, SVG, or (in the ladder view) the text as drawn.
         if lower.hasSuffix(".mmd") || lower.hasSuffix(".svg") || (timeline.view == .ladder && lower.hasSuffix(".txt")) {
-            let ports = Set(servers.map(\.port) + [client.port])
-            let ladder =
-                timeline.ladderFlow.map { Ladder(rows: timeline.visibleRows, serverPorts: ports, flow: $0) }
-                ?? Ladder(rows: timeline.visibleRows, serverPorts: ports)
             guard !ladder.steps.isEmpty else {
                 say("nothing to save yet: the ladder has no calls or packets", .error, now)
                 return []

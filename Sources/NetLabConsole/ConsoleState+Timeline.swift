@@ -71,3 +71,16 @@ extension ConsoleState {
         for line in timeline.add(frame) { say(line, .info, nil) }
     }
 }
+
+extension ConsoleState {
+    /// The ports the ladder puts on the server side: netlab's servers' and the client's target
+    /// (a student's server).
+    var ladderServerPorts: Set<UInt16> { Set(servers.map(\.port) + [client.port]) }
+
+    /// The ladder the timeline shows (and `:save` writes): every flow, or the one `:ladder` picked.
+    var ladder: Ladder {
+        let rows = timeline.visibleRows
+        if let flow = timeline.ladderFlow { return Ladder(rows: rows, serverPorts: ladderServerPorts, flow: flow) }
+        return Ladder(rows: rows, serverPorts: ladderServerPorts)
+    }
+}

@@ -1,19 +1,6 @@
 import NetLabCore
 
 extension Renderer {
-    /// The ports the ladder puts on the server side: netlab's servers' and the client's target
-    /// (a student's server), and what `:watch` added.
-    var ladderServerPorts: Set<UInt16> {
-        Set(state.servers.map(\.port) + [state.client.port])
-    }
-
-    /// The ladder the timeline shows: every flow, or the one `:ladder` picked.
-    var currentLadder: Ladder {
-        let rows = state.timeline.visibleRows
-        if let flow = state.timeline.ladderFlow { return Ladder(rows: rows, serverPorts: ladderServerPorts, flow: flow) }
-        return Ladder(rows: rows, serverPorts: ladderServerPorts)
-    }
-
     /// The timeline's rows as a ladder, in the list's place: the names, then a line per call,
     /// packet or silence; the selected row highlighted, the newest followed.
     func drawLadder(_ screen: inout Screen, _ inner: Rect, height: Int) {
@@ -34,7 +21,7 @@ extension Renderer {
     /// The ladder's lines for the timeline's width and the first body line shown (the names,
     /// line 0, stay on top): the selected row near the middle, or the newest at the bottom.
     func ladderWindow(_ inner: Rect, height: Int) -> (lines: [Ladder.Line], start: Int) {
-        let lines = currentLadder.lines(width: inner.width)
+        let lines = state.ladder.lines(width: inner.width)
         let body = max(1, height - 1)
         let shown = state.timeline.selectedRowID == nil ? nil : state.timeline.shownRow?.id
         let index = shown.flatMap { id in lines.firstIndex { $0.row == id } }
@@ -48,7 +35,7 @@ extension Renderer {
     func drawPresenterLadder(_ screen: inout Screen, _ rect: Rect) {
         screen.box(rect, title: "Ladder", titleRole: .title)
         let inner = rect.inner
-        let lines = currentLadder.lines(width: inner.width, heavy: true)
+        let lines = state.ladder.lines(width: inner.width, heavy: true)
         guard let names = lines.first, inner.height >= 2 else { return }
         screen.put(names.text, row: inner.row, column: inner.column, role: .title, limit: inner.width)
         let body = lines.dropFirst().suffix(inner.height - 1)

@@ -69,23 +69,31 @@ public enum PortHolder {
         return found
     }
 
-    /// Hands `path`'s lines to `body`, reading it a page at a time, until `body` says stop.
+    /// Hands `path`'s lines to `body` as they are read, until `body` says stop.
     private static func readLines(_ path: String, _ body: (Substring) -> Bool) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
         var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            pending += chunk[0..<n]
+        _ = readChunks(path) { chunk in
+            pending += chunk
             while let newline = pending.firstIndex(of: 0x0A) {
                 let line = String(decoding: pending[..<newline], as: UTF8.self)
                 pending.removeSubrange(...newline)
-                if !body(line[...]) { return }
+                if !body(line[...]) { return false }
             }
+            return true
+        }
+    }
+
+    /// Reads `path` a page at a time into `body` until its end or until `body` says stop; false
+    /// when it cannot be opened. /proc files report size 0 and hand out a page or so per read.
+    private static func readChunks(_ path: String, _ body: (ArraySlice<UInt8>) -> Bool) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &chunk, chunk.count)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0, body(chunk[0..<n]) else { return true }
         }
     }
 
@@ -158,17 +166,15 @@ public enum PortHolder {
     /// read, so a single-read helper sees only the first few dozen sockets (found when a busy
     /// machine's TIME_WAIT entries were missed).
     static func readWhole(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            bytes += chunk[0..<n]
-        }
+        guard
+            readChunks(
+                path,
+                {
+                    bytes += $0
+                    return true
+                })
+        else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -176,11 +176,7 @@ struct CaptureCommand: ParsableCommand {
         }
         Output.error(line)
         if let ladder {
-            let frames = state.kept
-            let drawn = Ladder(frames: frames, serverPorts: ladder.serverPorts)
-            let width = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
-            let text = drawn.lines(width: width, ascii: ladder.ascii).map(\.text).joined(separator: "\n")
-            _ = Output.writeAll(Array((text + "\n").utf8), to: 1)
+            Output.ladder(Ladder(frames: state.kept, serverPorts: ladder.serverPorts), ascii: ladder.ascii, to: 1)
         }
         Foundation.exit(0)
     }

@@ -155,10 +155,7 @@ struct RunCommand: ParsableCommand {
         }
         if ladder {
             let kept = output.ladderItems
-            let drawn = Ladder(traced: kept.calls, frames: kept.frames)
-            let width = Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 100
-            let text = drawn.lines(width: width, ascii: ascii).map(\.text).joined(separator: "\n") + "\n"
-            _ = Output.writeAll(Array(text.utf8), to: fd)
+            Output.ladder(Ladder(traced: kept.calls, frames: kept.frames), ascii: ascii, to: fd)
         }
         Foundation.exit(ending.status)
     }
