@@ -361,3 +361,29 @@ private func tcpConsole(port: UInt16, _ extra: [String], width: Int, height: Int
         #expect(try session.exitStatus() == 0)
     }
 }
+
+/// The ladder as a person sees it: the real console in tmux at 80x24, the lab's first question.
+@Suite(.serialized) struct LadderOnScreenTests {
+    @Test func theRefusalAsALadderAt80x24() throws {
+        let port = try freePort()
+        let session = try TmuxSession(
+            command: [
+                netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)", "--http-port",
+                "\(try freePort())", "--servers", "none",
+            ], width: 80, height: 24)
+        try session.waitForServer("TCP", port: port, "OFF")
+        try session.typeLine("hello")
+        try session.waitFor("Connection refused (ECONNREFUSED)")
+        try session.typeLine(":view ladder")
+        let screen = try session.waitFor("the ladder's refusal") { $0.contains("[connect() ECONNREFUSED]") }
+        let lines = screen.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("┌ Timeline: ladder") }, "\(screen)")
+        #expect(lines.contains { $0.hasPrefix("│ client :") && $0.contains("server :\(port) │") }, "\(screen)")
+        if screen.contains("WIRE  on") {
+            // With the capture on, the RST that answered the SYN, from the server's lifeline back.
+            #expect(lines.contains { $0.contains("◀") && $0.contains(" RST/ACK ") }, "\(screen)")
+        }
+        try session.send("F10")
+        #expect(try session.exitStatus() == 0)
+    }
+}
