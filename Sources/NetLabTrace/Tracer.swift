@@ -39,6 +39,8 @@ public final class Tracer {
     public var returned: ((TracedCall) -> Void)?
     /// Hears the program's pid once it is started.
     public var started: ((Int32) -> Void)?
+    /// Local sockets (AF_UNIX, netlink) the program opened: left out, their calls not shown.
+    public private(set) var localSockets = 0
 
     /// Where each thread stands: the call it entered (waiting for its exit) and its descriptor
     /// table (threads share one; a fork copies it).
@@ -47,7 +49,8 @@ public final class Tracer {
         var table: Int
     }
     private var threads: [pid_t: Thread] = [:]
-    /// Descriptor tables: each socket descriptor and what it is (`TCP`, `UDP`, `socket`).
+    /// Descriptor tables: each network socket's descriptor and what it is (`TCP`, `UDP`,
+    /// `socket`: raw or another type).
     private var tables: [Int: [Int32: String]] = [:]
     private var nextTable = 0
     /// New tracees announced by their parent's event, before their own first stop.
@@ -278,8 +281,14 @@ public final class Tracer {
         if call.errno == nil {
             switch call.call {
             case .socket:
+                // Only network sockets (IPv4, IPv6) are the lab's: a local one (AF_UNIX: the C
+                // library asking a name service, a logger) is neither shown nor followed.
+                guard arguments[0] == 2 || arguments[0] == 10 else {
+                    localSockets += 1
+                    return
+                }
                 let type = arguments[1] & 0xf
-                let kind = arguments[0] == 2 || arguments[0] == 10 ? (type == 1 ? "TCP" : type == 2 ? "UDP" : "socket") : "socket"
+                let kind = type == 1 ? "TCP" : type == 2 ? "UDP" : "socket"
                 tables[table]?[Int32(truncatingIfNeeded: call.result)] = kind
                 call.socketKind = kind
             case .accept, .accept4:

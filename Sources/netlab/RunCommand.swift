@@ -16,7 +16,8 @@ struct RunCommand: ParsableCommand {
         discussion: """
             The program keeps its terminal (type into your own client as usual); its socket calls \
             go to stderr, or to --output FILE. Only socket calls stop the program (a seccomp \
-            filter); forks and threads are followed. netlab exits with the program's status.
+            filter); forks and threads are followed. Only network sockets (IPv4, IPv6) are shown: \
+            local ones (AF_UNIX) are counted at the end. netlab exits with the program's status.
             Example: netlab run -- python3 TCPClient.py 127.0.0.1 12000
             """
     )
@@ -149,6 +150,11 @@ struct RunCommand: ParsableCommand {
             output.finishFile(received: counts.received, dropped: counts.dropped, interfaceDropped: counts.interfaceDropped)
         } else {
             output.finishFile(received: 0, dropped: 0, interfaceDropped: 0)
+        }
+        if tracer.localSockets > 0, !json {
+            let count = tracer.localSockets == 1 ? "1 local socket" : "\(tracer.localSockets) local sockets"
+            let note = "netlab: \(count) not shown (AF_UNIX or netlink: the C library's name lookups, logging); they carry no packets\n"
+            Output.write(Array(note.utf8), to: fd)
         }
         if case .killed(let signal) = ending {
             Output.error("\(name) was killed by \(String(cString: strsignal(signal))) (signal \(signal))")

@@ -196,6 +196,33 @@ import Testing
         #expect(calls.contains { $0.hasPrefix("recvmsg(3) = 5 \"hello\" from 127.0.0.1:") }, "\(calls)")
     }
 
+    /// A local socket (AF_UNIX: what the C library opens to ask a name service) is not the
+    /// lab's: its calls are not rows (the ENOENT of a missing name service is not a refusal
+    /// on the network), and one line after the run says how many were left out.
+    @Test func localSocketsAreLeftOutAndCounted() throws {
+        let port = try freePort()
+        let traced = try netlab(
+            "run", "--no-wire", "--", python3, "-c",
+            """
+            import socket, sys
+            for _ in range(2):
+                u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try: u.connect("/nonexistent-netlab-socket")
+                except OSError: pass
+                u.close()
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.sendto(b"hi", ("127.0.0.1", int(sys.argv[1])))
+            s.close()
+            """, String(port))
+        #expect(traced.status == 0, "\(traced.stderr)")
+        #expect(
+            Self.calls(traced.stderr) == [
+                "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, 0) = 3", "sendto(3, \"hi\", 2, 127.0.0.1:\(port)) = 2", "close(3) = 0",
+            ], "\(traced.stderr)")
+        #expect(
+            traced.stderr.hasSuffix(
+                "netlab: 2 local sockets not shown (AF_UNIX or netlink: the C library's name lookups, logging); they carry no packets\n"))
+    }
     @Test func aProgramKilledBySignalEndsTheRun() throws {
         let traced = try netlab("run", "--", "/bin/sh", "-c", "kill -SEGV $$")
         #expect(traced.status == 128 + SIGSEGV)
