@@ -64,6 +64,7 @@ public final class ConsoleApp {
     /// Starts and stops each server in order, off the main queue: binding (and resolving a
     /// host name) never holds up a keystroke; the outcome arrives as an event.
     private var serverControl: [LabEvent.Engine: DispatchQueue] = [:]
+    private var stepGate: StepGate?
     private var tcpClient: TCPClient!
     private var udpClient: UDPClient!
     private var httpClient: TCPClient!
@@ -150,9 +151,19 @@ public final class ConsoleApp {
         for engine in servers.keys {
             serverControl[engine] = DispatchQueue(label: "netlab.console.\(engine.rawValue.lowercased())-control")
         }
-        tcpClient = TCPClient(events: sink)
-        udpClient = UDPClient(events: sink)
-        httpClient = TCPClient(events: sink, engine: .http)
+        // Step mode: a call waiting for its key reaches the console as an action.
+        let gate = StepGate { [weak self] waiting in
+            DispatchQueue.main.async {
+                MainActor.assumeIsolated {
+                    self?.dispatch(
+                        .stepWaiting(PendingStep(id: waiting.id, engine: waiting.engine, call: waiting.call, detail: waiting.detail)))
+                }
+            }
+        }
+        stepGate = gate
+        tcpClient = TCPClient(events: sink, gate: gate)
+        udpClient = UDPClient(events: sink, gate: gate)
+        httpClient = TCPClient(events: sink, engine: .http, gate: gate)
         if settings.privateNetwork {
             state.privateNetwork = true
             if settings.secondHost != nil {
@@ -265,6 +276,10 @@ public final class ConsoleApp {
                     }
                     DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.faults(result)) } }
                 }
+            case .stepping(let on):
+                stepGate?.set(on: on)
+            case .proceed(let id):
+                stepGate?.proceed(id)
             case .applyTheme(let name):
                 if let theme = settings.themes.theme(named: name) { terminal.setTheme(theme) }
             case .check(let engine, let host, let port):

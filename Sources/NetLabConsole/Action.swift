@@ -29,6 +29,8 @@ public enum Action: Sendable {
     case faults(Result<[Fault], FaultError>)
     /// A `.copy` effect was carried out (OSC 52 written; the terminal does not answer).
     case copied(what: String)
+    /// Step mode: netlab's client is about to make a call and waits for Space.
+    case stepWaiting(PendingStep)
 }
 
 /// Why a file was not saved.

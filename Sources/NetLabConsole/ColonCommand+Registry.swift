@@ -184,6 +184,35 @@ extension ColonCommand {
             guard a.count == 1, ["a", "b"].contains(word.lowercased()) else { return .failure(CommandError("usage: :host a|b")) }
             return .success(.host(word.lowercased()))
         },
+        Spec(
+            names: ["lesson", "lessons"], syntax: ":lesson [N|NAME|off]",
+            help: "a lesson: predict, run it on the real engines, see why (no word: list them; off: end it)"
+        ) { a in
+            guard let word = a.words.first else { return .success(.lesson(.list)) }
+            guard a.count == 1 else { return .failure(CommandError("usage: :lesson N, :lesson NAME or :lesson off (:lesson lists them)")) }
+            if word.lowercased() == "off" { return .success(.lesson(.off)) }
+            if let number = Int(word) {
+                guard number > 0 else { return .failure(CommandError("usage: :lesson N, with N from 1 (:lesson lists them)")) }
+                return .success(.lesson(.number(number)))
+            }
+            return .success(.lesson(.name(word)))
+        },
+        Spec(
+            names: ["step"], syntax: ":step [on|off]",
+            help: "step mode: netlab's client stops before each socket call until Space (no word: toggle)"
+        ) { a in
+            guard a.count <= 1 else { return .failure(CommandError("usage: :step [on|off]")) }
+            guard let word = a.words.first else { return .success(.step(nil)) }
+            guard let on = onOff(word) else { return .failure(CommandError("usage: :step [on|off]")) }
+            return .success(.step(on))
+        },
+        Spec(
+            names: ["diff"], syntax: ":diff",
+            help: "the selected exchange's message and reply side by side, byte by byte, the changed bytes marked"
+        ) { a in
+            guard a.isEmpty else { return .failure(CommandError("usage: :diff (select a row of the exchange first)")) }
+            return .success(.diff)
+        },
         Spec(names: ["clear"], syntax: ":clear", help: "clear logs, transcript and timeline") { _ in .success(.clear) },
         Spec(names: ["help", "h", "?"], syntax: ":help [CMD]", help: "help overlay, or one command's help") { a in
             guard let topic = a.words.first else { return .success(.help) }

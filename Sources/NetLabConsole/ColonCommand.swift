@@ -54,6 +54,19 @@ public enum ColonCommand: Equatable, Sendable {
     /// `:host a|b`: the host netlab's client sends from (`--hosts 2`); no word: which.
     case host(String?)
 
+    /// `:lesson N|NAME` starts a lesson, `:lesson off` ends it, `:lesson` lists them.
+    case lesson(LessonChoice)
+    /// `:diff`: the selected exchange's message and reply, byte by byte, changes marked.
+    case diff
+    /// `:step on|off`: netlab's client waits for a key before each socket call (nil: toggle).
+    case step(Bool?)
+
+    public enum LessonChoice: Equatable, Sendable {
+        case list, off
+        case number(Int)
+        case name(String)
+    }
+
     public enum FaultChange: Equatable, Sendable {
         case list, off
         case add(Fault)

@@ -9,7 +9,7 @@ extension ConsoleState {
     mutating func submit(now: Date, themes: [String]) -> [Effect] {
         let line = input.take()
         transcript.follow()
-        guard !line.isEmpty else { return [] }
+        guard !line.isEmpty else { return lesson == nil ? [] : advanceLesson(now: now, themes: themes) }
         if line.hasPrefix(":") {
             switch ColonCommand.parse(String(line.dropFirst())) {
             case .success(let command): return perform(.command(command), now: now, themes: themes)
@@ -18,6 +18,12 @@ extension ConsoleState {
                 return []
             }
         }
+        if lessonTakes(line, now: now) { return [] }
+        return sendLine(line, now: now)
+    }
+
+    /// `line` handed to the client as a new exchange (typed, or a lesson's message).
+    mutating func sendLine(_ line: String, now: Date) -> [Effect] {
         let target = Endpoint(host: client.host, port: client.port)
         let mode = client.engine == .udp && client.udpMode == .connected ? " (connected)" : ""
         let timeout = client.engine == .udp ? client.timeout : max(client.timeout, Self.streamTimeoutFloor)
@@ -67,6 +73,7 @@ extension ConsoleState {
         if case .failure(let failure) = result, let words = remedy(failure.remedy, engine: engine) {
             lines[0] += " (" + words + ")"
         }
+        if let exchange { lessonHeard(exchange: exchange.id, outcome: outcome, result: result) }
         // Lines overlapped (one typed while another waited): say which one this answers.
         if let exchange, !inFlight.isEmpty || !newest {
             lines[0] += " (for \"" + TerminalSafe.escape(Array(exchange.line.utf8)) + "\")"

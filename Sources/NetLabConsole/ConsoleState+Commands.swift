@@ -134,6 +134,12 @@ extension ConsoleState {
             return fault(change, now: now)
         case .host(let name):
             sendFrom(name, now: now)
+        case .lesson(let choice):
+            return lessonCommand(choice, now: now)
+        case .diff:
+            showDiff(now: now)
+        case .step(let on):
+            return setStepping(on ?? !stepping, now: now)
         case .quit:
             quitting = true
             return [.quit]

@@ -14,6 +14,8 @@ extension ConsoleState {
             overlay.take(key)
             return []
         }
+        // Step mode: Space on an empty line lets the waiting call go.
+        if key == .character(" "), input.editor.isEmpty, !pendingSteps.isEmpty { return proceedStep(now: now) }
         if let intent = KeyBinding.intent(for: key, inputEmpty: input.editor.isEmpty) {
             return perform(intent, now: now, themes: themes)
         }
@@ -101,7 +103,7 @@ extension ConsoleState {
             else { return [] }
             return perform(item.binding.intent, now: now, themes: themes)
         }
-        guard !presenter, let layout = Layout(width: event.width, height: event.height) else { return [] }
+        guard !presenter, let layout = Layout(width: event.width, height: event.height, lesson: lesson != nil) else { return [] }
         let step = event.action == .wheelUp ? -3 : 3
         if layout.timeline.contains(row: event.row, column: event.column) {
             let inner = layout.timeline.inner

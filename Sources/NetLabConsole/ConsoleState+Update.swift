@@ -6,6 +6,12 @@ extension ConsoleState {
     /// The one way the state changes: applies `action` and returns what the world must do.
     /// Pure: `now` is passed in, nothing here reads a clock or touches a socket.
     public mutating func update(_ action: Action, now: Date, themes: [String] = ["default"]) -> [Effect] {
+        let effects = apply(action, now: now, themes: themes)
+        // A lesson's message waits for the servers its step turned on.
+        return lesson == nil ? effects : effects + lessonProgress(now: now)
+    }
+
+    private mutating func apply(_ action: Action, now: Date, themes: [String]) -> [Effect] {
         switch action {
         case .key(let key):
             return handle(key, now: now, themes: themes)
@@ -62,6 +68,11 @@ extension ConsoleState {
             return []
         case .faults(let result):
             faultsSet(result, now: now)
+            return []
+        case .stepWaiting(let step):
+            guard stepping else { return [.proceed(id: step.id)] }
+            pendingSteps.append(step)
+            if pendingSteps.count == 1 { say(Self.stepSentence(step), .info, now) }
             return []
         case .copied(let what):
             say(
@@ -121,5 +132,6 @@ extension ConsoleState {
     /// the title says how many lines follow. A view the user scrolled back stays where it is.
     mutating func say(_ text: String, _ role: StyleRole, _ now: Date?) {
         transcript.add(Line(time: now, text: text, role: role), in: transcriptArea)
+        lessonHears(text)
     }
 }

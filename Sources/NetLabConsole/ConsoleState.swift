@@ -182,6 +182,14 @@ public struct ConsoleState: Equatable {
         public var running = true
     }
     public var watchingAll = false
+    /// The lessons `:lesson N` can start (the shipped ones, then a teacher's own).
+    public var lessons: [Lesson] = Lesson.builtIn
+    /// The lesson under way, if any (its pane takes the server log's place).
+    public var lesson: LessonRun?
+    /// Step mode: netlab's client waits for Space before each socket call.
+    public var stepping = false
+    /// The calls netlab's client waits to make, in order, while stepping: the first is shown.
+    public var pendingSteps: [PendingStep] = []
 
     /// The ports the capture shows: every server's, the client's target, and `:watch`'s.
     public var watchedPorts: [UInt16] {

@@ -25,6 +25,11 @@ public enum Effect: Equatable, Sendable {
     /// `:fault`: the private network's firewall made to hold exactly these faults; how it went
     /// comes back as `.faults`.
     case setFaults([Fault])
+    /// Step mode on or off: netlab's clients wait before each socket call, or stop waiting
+    /// (any call waiting goes ahead).
+    case stepping(Bool)
+    /// Space in step mode: the waiting call `id` goes ahead.
+    case proceed(id: Int)
     /// The theme changed (F6, `:theme`): the terminal's colours follow.
     case applyTheme(String)
     case quit

@@ -18,8 +18,9 @@ public struct Layout: Equatable, Sendable {
     public var client: Rect
     public var timeline: Rect
 
-    /// nil when the terminal is smaller than the minimum.
-    public init?(width: Int, height: Int) {
+    /// nil when the terminal is smaller than the minimum. `lesson`: the server log's place is
+    /// the lesson pane's, taller (the client pane keeps its newest line and the input line).
+    public init?(width: Int, height: Int, lesson: Bool = false) {
         guard width >= Self.minimumWidth, height >= Self.minimumHeight else { return nil }
         self.width = width
         self.height = height
@@ -27,10 +28,17 @@ public struct Layout: Equatable, Sendable {
         let body = height - 2
         if width >= 150 {
             let left = width - Self.packetsWidth
-            let logHeight = body / 2
+            let logHeight = lesson ? body * 6 / 10 : body / 2
             serverLog = Rect(row: top, column: 0, width: left, height: logHeight)
             client = Rect(row: top + logHeight, column: 0, width: left, height: body - logHeight)
             timeline = Rect(row: top, column: left, width: Self.packetsWidth, height: body)
+        } else if lesson {
+            let clientHeight = 5
+            let packetsHeight = max(6, (body - clientHeight) * 4 / 10)
+            let lessonHeight = body - clientHeight - packetsHeight
+            serverLog = Rect(row: top, column: 0, width: width, height: lessonHeight)
+            timeline = Rect(row: top + lessonHeight, column: 0, width: width, height: packetsHeight)
+            client = Rect(row: top + lessonHeight + packetsHeight, column: 0, width: width, height: clientHeight)
         } else {
             let logHeight = max(4, body * 3 / 10)
             let packetsHeight = max(6, body * 4 / 10)

@@ -20,7 +20,9 @@ extension Renderer {
         // The explanation is the lesson: it gets every row it needs (up to 6), taken from the
         // server log below, which keeps at least 3.
         let clientRowFor = height - 1 - Self.presenterClientHeight
-        let detail = presenterDetail(width: width - 2)  // the banner box's inner width
+        let question = presenterQuestion
+        // The banner box's inner width.
+        let detail = question.map { Self.wrap($0.choices, width: width - 2) } ?? presenterDetail(width: width - 2)
         let scale = bannerScale(width: width - 4, height: height)
         let fontRows = BlockFont.height * scale
         let detailRows = min(max(2, detail.count), 6, max(2, clientRowFor - 1 - (fontRows + 4) - 1))
@@ -31,7 +33,9 @@ extension Renderer {
         let logRow = bannerRect.row + bannerRect.height
         if clientRow - logRow >= 3 {
             let rect = Rect(row: logRow, column: 0, width: width, height: clientRow - logRow)
-            if state.timeline.view == .ladder {
+            if state.lesson != nil {
+                drawLesson(&screen, rect)
+            } else if state.timeline.view == .ladder {
                 drawPresenterLadder(&screen, rect)
             } else {
                 drawServerLog(&screen, rect)
@@ -55,7 +59,7 @@ extension Renderer {
     /// Twice the size (each cell 2x2) when the screen is tall enough to keep the explanation
     /// and a server log under it (32 rows: a projector at 100x36) and the banner fits whole.
     private func bannerScale(width: Int, height: Int) -> Int {
-        guard height >= 32, let outcome = state.outcome, outcome.banners.allSatisfy(BlockFont.canDraw),
+        guard height >= 32, presenterQuestion == nil, let outcome = state.outcome, outcome.banners.allSatisfy(BlockFont.canDraw),
             outcome.banners.contains(where: { BlockFont.width($0, scale: 2) <= width })
         else { return 1 }
         return 2
@@ -74,6 +78,24 @@ extension Renderer {
         if client.engine == .udp { target += " (\(client.udpMode.rawValue))" }
         screen.box(rect, title: target, titleRole: .title)
         let inner = rect.inner
+        if let question = presenterQuestion {
+            // A lesson's question while the room predicts: the question, the votes in large
+            // letters (the outcome's banner comes back with the result), the choices under them.
+            centered(&screen, question.ask, row: inner.row, in: inner, role: .title)
+            let tally = question.tally.uppercased()
+            if !tally.isEmpty, BlockFont.canDraw(tally), BlockFont.width(tally) <= inner.width - 2 {
+                let left = inner.column + max(0, (inner.width - BlockFont.width(tally)) / 2)
+                for (index, line) in BlockFont.rows(tally, scale: 1, fill: BlockFont.block).enumerated() {
+                    screen.put(line, row: inner.row + 1 + index, column: left, role: .bannerSilent)
+                }
+            } else {
+                centered(&screen, tally.isEmpty ? "type the room's letters" : tally, row: inner.row + 3, in: inner, role: .info)
+            }
+            for (index, line) in detail.enumerated() {
+                centered(&screen, line, row: inner.row + 1 + BlockFont.height + index, in: inner, role: .info)
+            }
+            return
+        }
         guard let outcome = state.outcome else {
             let hint = "Type a line and press Enter: the reply, a refusal or the silence shows here."
             centered(&screen, hint, row: inner.row + inner.height / 2, in: inner, role: .info)
@@ -110,5 +132,17 @@ extension Renderer {
     private func centered(_ screen: inout Screen, _ text: String, row: Int, in rect: Rect, role: StyleRole) {
         let column = rect.column + max(0, (rect.width - CharacterWidth.of(text)) / 2)
         screen.put(text, row: row, column: column, role: role, limit: rect.column + rect.width - column)
+    }
+
+    /// A lesson's step while the room predicts (until its result is in): the question, the
+    /// choices and the votes so far.
+    var presenterQuestion: (ask: String, choices: String, tally: String)? {
+        guard let run = state.lesson, let step = run.current, let ask = step.ask else { return nil }
+        switch run.phase {
+        case .predicting, .settingUp, .running:
+            return (ask, step.choices.map { "\($0.key) \($0.text)" }.joined(separator: "   "), run.tally)
+        default:
+            return nil
+        }
     }
 }

@@ -109,7 +109,8 @@ extension Renderer {
     /// The detail's rows under its heading, and a page of it (the rows that scroll, less one of
     /// overlap), for the terminal size the state last drew at.
     func detailPage(width: Int, height: Int) -> (page: Int, maxScroll: Int)? {
-        guard let layout = Layout(width: width, height: height), !state.presenter, let shown = state.timeline.shownRow else { return nil }
+        guard let layout = Layout(width: width, height: height, lesson: state.lesson != nil), !state.presenter, let shown = state.timeline.shownRow
+        else { return nil }
         let inner = layout.timeline.inner
         let (listHeight, _) = timelineWindow(inner, rows: state.timeline.visibleRows)
         let room = inner.height - listHeight - 2  // the rule and the heading

@@ -14,7 +14,7 @@ public struct Renderer {
 
     public func render(width: Int, height: Int) -> Screen {
         var screen = Screen(width: width, height: height)
-        guard let layout = Layout(width: width, height: height) else {
+        guard let layout = Layout(width: width, height: height, lesson: state.lesson != nil) else {
             drawTooSmall(&screen)
             return screen
         }
@@ -22,7 +22,11 @@ public struct Renderer {
             drawPresenter(&screen)
         } else {
             drawStatusBar(&screen, row: 0)
-            drawServerLog(&screen, layout.serverLog)
+            if state.lesson != nil {
+                drawLesson(&screen, layout.serverLog)
+            } else {
+                drawServerLog(&screen, layout.serverLog)
+            }
             drawTimeline(&screen, layout.timeline)
             drawClient(&screen, layout.client)
             drawKeyBar(&screen, row: height - 1)

@@ -67,13 +67,37 @@ struct ExchangeEnding {
     mutating func arm(after seconds: Double, on queue: DispatchQueue, _ fire: @escaping () -> Void) {
         let timer = DispatchWorkItem(block: fire)
         self.timer = timer
+        armed = (seconds, queue, fire)
         queue.asyncAfter(deadline: .now() + seconds, execute: timer)
     }
+
+    /// What `arm` was given, so a wait in step mode can start the clock again.
+    private var armed: (seconds: Double, queue: DispatchQueue, fire: () -> Void)?
+    private var suspended = 0
+
+    /// Step mode: the clock stops while a call waits for its key (a room that takes a minute
+    /// to predict must not make the exchange time out)...
+    mutating func suspend() {
+        suspended += 1
+        timer?.cancel()
+        timer = nil
+    }
+
+    /// ...and starts again, whole, when the call is made.
+    mutating func resume() {
+        suspended = max(0, suspended - 1)
+        guard suspended == 0, isRunning, timer == nil, let armed else { return }
+        arm(after: armed.seconds, on: armed.queue, armed.fire)
+    }
+
+    /// Whether a call is waiting in step mode (the timer is not to be armed now).
+    var isSuspended: Bool { suspended > 0 }
 
     /// The completion, the first time only (nil after); the timer is cancelled.
     mutating func take() -> ((Result<[UInt8], ClientFailure>) -> Void)? {
         timer?.cancel()
         timer = nil
+        armed = nil
         defer { completion = nil }
         return completion
     }

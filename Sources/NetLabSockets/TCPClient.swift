@@ -18,8 +18,12 @@ public final class TCPClient: Sendable {
     /// The protocol the events are tagged with (`.http` for the HTTP client, which uses the same exchange).
     public let engine: LabEvent.Engine
 
-    public init(events: EventSink, maxReply: Int = 64 * 1024 * 1024, engine: LabEvent.Engine = .tcp) {
+    /// Step mode's gate (nil: every call goes at once).
+    private let gate: StepGate?
+
+    public init(events: EventSink, maxReply: Int = 64 * 1024 * 1024, engine: LabEvent.Engine = .tcp, gate: StepGate? = nil) {
         self.sink = events
+        self.gate = gate
         self.maxReply = maxReply
         self.engine = engine
         self.core = ClientCore(label: "netlab.\(engine.rawValue.lowercased())-client", sink: events)
@@ -35,10 +39,10 @@ public final class TCPClient: Sendable {
     ) {
         let sink = sink.tagged(exchange: exchange)
         core.run(
-            { [maxReply, sink, engine] reactor in
+            { [maxReply, sink, engine, gate] reactor in
                 TCPExchange(
                     message: message, host: host, port: port, timeout: timeout, maxReply: maxReply, reactor: reactor,
-                    sink: sink, engine: engine, place: place)
+                    sink: sink, engine: engine, place: place, gate: gate)
             }, completion: completion)
     }
 
@@ -78,12 +82,17 @@ final class TCPExchange: ClientExchange {
 
     /// Where the socket is made (nil: netlab's own network).
     private let place: SocketPlace?
+    private let gate: StepGate?
+    /// Step mode: the recv() the room let go, being made (readable() reads without asking).
+    private var readAllowed = false
+    private var halfClosed = false
 
     init(
         message: [UInt8], host: String, port: UInt16, timeout: Double, maxReply: Int, reactor: Reactor, sink: EventSink,
-        engine: LabEvent.Engine, place: SocketPlace? = nil
+        engine: LabEvent.Engine, place: SocketPlace? = nil, gate: StepGate? = nil
     ) {
         self.place = place
+        self.gate = gate
         self.engine = engine
         self.message = message
         self.host = host
@@ -125,6 +134,22 @@ final class TCPExchange: ClientExchange {
         }
         let address = candidates.removeFirst()
         peer = address.endpoint
+        step("connect()", "to \(peer) (sends a SYN)") { [self] in connect(to: address) }
+    }
+
+    /// Step mode: `body` (a socket call) waits for the room's key, the exchange's clock
+    /// stopped meanwhile; without a gate, or with it off, it runs now.
+    private func step(_ call: String, _ detail: String, _ body: @escaping () -> Void) {
+        guard let gate, gate.isOn else { return body() }
+        ending.suspend()
+        gate.before(engine, call: call, detail: detail, on: queue) { [self] in
+            ending.resume()
+            body()
+        }
+    }
+
+    private func connect(to address: SocketAddress) {
+        guard ending.isRunning else { return }
         let fd: Int32
         do throws(SocketError) {
             fd = try place.socket(family: address.family, type: .stream)
@@ -165,9 +190,12 @@ final class TCPExchange: ClientExchange {
         connected = true
         local = SocketAddress.local(of: handle.fd)?.endpoint ?? local
         sink.emit(engine, .client, .connected(local: local, peer: peer))
-        handle.onReadable { [self] in readable() }
-        handle.onWritable { [self] in writable() }
-        writable()
+        step("send()", "\(message.count) B to \(peer)") { [self] in
+            guard ending.isRunning, !handle.isClosing else { return }
+            handle.onReadable { [self] in readable() }
+            handle.onWritable { [self] in writable() }
+            writable()
+        }
     }
 
     private func writable() {
@@ -194,6 +222,12 @@ final class TCPExchange: ClientExchange {
             sentCount += written
         }
         handle.finishWriting()
+        step("shutdown()", "SHUT_WR (sends a FIN: the message is complete)") { [self] in halfClose() }
+    }
+
+    private func halfClose() {
+        guard let handle, !handle.isClosing, ending.isRunning else { return }
+        halfClosed = true
         // Half-close: tells the server the message is complete; the reply can still come back.
         // Stamped before the call, like send(): the row comes before the FIN it causes.
         // Ignored on purpose: it fails only on a connection already gone, which the next
@@ -204,6 +238,18 @@ final class TCPExchange: ClientExchange {
 
     /// Reads until the socket has nothing more, into the reactor's buffer.
     private func readable() {
+        if let gate, gate.isOn, !readAllowed, let handle {
+            // Step mode: no reading (and no wake-ups) until the room lets this recv() go.
+            handle.pauseReading()
+            step("recv()", "(reads what has arrived from \(peer))") { [self] in
+                guard let handle = self.handle, !handle.isClosing, ending.isRunning else { return }
+                handle.resumeReading()
+                readAllowed = true
+                readable()
+                readAllowed = false
+            }
+            return
+        }
         let scratch = reactor.scratch
         while let handle, !handle.isClosing, ending.isRunning {
             let count: Int?
@@ -267,7 +313,11 @@ final class TCPExchange: ClientExchange {
             return
         }
         // The close() row is stamped before the call, so it comes before any FIN it sends.
-        if connected { sink.emit(engine, .client, .closed(peer: peer)) }
-        handle.close { completion(result) }
+        guard connected else { return handle.close { completion(result) } }
+        let detail = halfClosed ? "(its FIN already went with shutdown())" : "(sends a FIN, or an RST if data arrived unread)"
+        step("close()", detail) { [self, engine, peer] in
+            sink.emit(engine, .client, .closed(peer: peer))
+            handle.close { completion(result) }
+        }
     }
 }

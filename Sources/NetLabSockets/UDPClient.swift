@@ -13,8 +13,12 @@ public final class UDPClient: Sendable {
     /// Owns every in-flight exchange and its socket, on its queue.
     private let core: ClientCore
 
-    public init(events: EventSink) {
+    /// Step mode's gate (nil: every call goes at once).
+    private let gate: StepGate?
+
+    public init(events: EventSink, gate: StepGate? = nil) {
         self.sink = events
+        self.gate = gate
         self.core = ClientCore(label: "netlab.udp-client", sink: events)
     }
 
@@ -27,9 +31,10 @@ public final class UDPClient: Sendable {
     ) {
         let sink = sink.tagged(exchange: exchange)
         core.run(
-            { [sink] reactor in
+            { [sink, gate] reactor in
                 UDPExchange(
-                    message: message, host: host, port: port, mode: mode, timeout: timeout, reactor: reactor, sink: sink, place: place)
+                    message: message, host: host, port: port, mode: mode, timeout: timeout, reactor: reactor, sink: sink, place: place,
+                    gate: gate)
             }, completion: completion)
     }
 
@@ -60,12 +65,16 @@ final class UDPExchange: ClientExchange {
 
     /// Where the socket is made (nil: netlab's own network).
     private let place: SocketPlace?
+    private let gate: StepGate?
+    /// Step mode: the recv() the room let go, being made.
+    private var readAllowed = false
 
     init(
         message: [UInt8], host: String, port: UInt16, mode: UDPClient.Mode, timeout: Double, reactor: Reactor, sink: EventSink,
-        place: SocketPlace? = nil
+        place: SocketPlace? = nil, gate: StepGate? = nil
     ) {
         self.place = place
+        self.gate = gate
         self.message = message
         self.host = host
         self.port = port
@@ -77,22 +86,62 @@ final class UDPExchange: ClientExchange {
 
     func run(completion: @escaping (Result<[UInt8], ClientFailure>) -> Void) {
         ending.begin(completion)
+        let address: SocketAddress
         do throws(SocketError) {
             // UDP has no handshake to try each address with: use the first the system prefers.
-            let address = try Resolver.resolve(host: host, port: port, type: .datagram)[0]
+            address = try Resolver.resolve(host: host, port: port, type: .datagram)[0]
             peer = address.endpoint
             let fd = try place.socket(family: address.family, type: .datagram)
-            let handle = SocketHandle(fd: fd, reactor: reactor)
-            self.handle = handle
-            if mode == .connected {
-                try sink.stamped(
-                    .udp, .client, call: .connect,
-                    { () throws(SocketError) in
-                        try Syscall.call(.connect, endpoint: peer) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
-                    }, events: { [peer] _ in [.connecting(peer: peer)] })
-                local = SocketAddress.local(of: fd)?.endpoint ?? local
-                sink.emit(.udp, .client, .connected(local: local, peer: peer))
+            handle = SocketHandle(fd: fd, reactor: reactor)
+        } catch {
+            finish(.failure(.socket(error)))
+            return
+        }
+        if mode == .connected {
+            step("connect()", "to \(peer) (sends nothing: it fixes the peer)") { [self] in
+                guard connect(address) else { return }
+                step("send()", "\(message.count) B to \(peer) (one datagram)") { [self] in sendMessage(address) }
             }
+        } else {
+            step("sendto()", "\(message.count) B to \(peer) (one datagram)") { [self] in sendMessage(address) }
+        }
+    }
+
+    /// Step mode: `body` waits for the room's key; without a gate, or with it off, it runs now.
+    private func step(_ call: String, _ detail: String, _ body: @escaping () -> Void) {
+        guard let gate, gate.isOn else { return body() }
+        ending.suspend()
+        gate.before(.udp, call: call, detail: detail, on: queue) { [self] in
+            ending.resume()
+            guard ending.isRunning else { return }
+            body()
+        }
+    }
+
+    /// connect(): false when it failed (the exchange has ended).
+    private func connect(_ address: SocketAddress) -> Bool {
+        guard let handle else { return false }
+        let fd = handle.fd
+        do throws(SocketError) {
+            try sink.stamped(
+                .udp, .client, call: .connect,
+                { () throws(SocketError) in
+                    try Syscall.call(.connect, endpoint: peer) { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
+                }, events: { [peer] _ in [.connecting(peer: peer)] })
+        } catch {
+            finish(.failure(.socket(error)))
+            return false
+        }
+        local = SocketAddress.local(of: fd)?.endpoint ?? local
+        sink.emit(.udp, .client, .connected(local: local, peer: peer))
+        return true
+    }
+
+    /// The datagram out, then the reply awaited (the clock starts now).
+    private func sendMessage(_ address: SocketAddress) {
+        guard let handle else { return }
+        let fd = handle.fd
+        do throws(SocketError) {
             try sink.stamped(
                 .udp, .client, call: mode == .connected ? .send : .sendto,
                 { () throws(SocketError) -> Int in
@@ -110,13 +159,13 @@ final class UDPExchange: ClientExchange {
                     local = SocketAddress.local(of: fd)?.endpoint ?? local
                     return [.sent(bytes: Array(message[0..<sent]), from: local, to: peer)]
                 })
-            local = SocketAddress.local(of: fd)?.endpoint ?? local
-            // A connected socket's ECONNREFUSED arrives as EPOLLERR: the reactor reports it here too.
-            handle.onReadable { [self] in readable() }
         } catch {
             finish(.failure(.socket(error)))
             return
         }
+        local = SocketAddress.local(of: fd)?.endpoint ?? local
+        // A connected socket's ECONNREFUSED arrives as EPOLLERR: the reactor reports it here too.
+        handle.onReadable { [self] in readable() }
         ending.arm(after: timeout, on: queue) { [self] in
             finish(.failure(.timedOut(engine: .udp, peer: peer, seconds: timeout)))
         }
@@ -124,6 +173,18 @@ final class UDPExchange: ClientExchange {
 
     private func readable() {
         guard let handle, !handle.isClosing else { return }
+        if let gate, gate.isOn, !readAllowed {
+            // Step mode: no reading (and no wake-ups) until the room lets this recv() go.
+            handle.pauseReading()
+            step(mode == .connected ? "recv()" : "recvfrom()", "(reads what has arrived for this socket)") { [self] in
+                guard let handle = self.handle, !handle.isClosing else { return }
+                handle.resumeReading()
+                readAllowed = true
+                readable()
+                readAllowed = false
+            }
+            return
+        }
         var buffer = [UInt8](repeating: 0, count: 65536)
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)

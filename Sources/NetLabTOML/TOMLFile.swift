@@ -57,7 +57,8 @@ public enum TOMLFile {
 }
 
 /// The line where each table header and key of a TOML text sits, so that a problem found in
-/// the parsed values can name its line. Keys are recorded as paths (`roles.status-on`).
+/// the parsed values can name its line. Keys are recorded as paths (`roles.status-on`; in the
+/// second `[[step]]` table, `step.1.send`).
 public struct KeyLines: Sendable {
     private var lines: [[String]: Int] = [:]
     /// The file the text came from, for errors.
@@ -66,12 +67,20 @@ public struct KeyLines: Sendable {
     public init(_ text: String, file: String) {
         self.file = file
         var table: [String] = []
+        // `[[step]]` tables by their place: the second one's keys are `step.1.KEY`.
+        var arrayCounts: [[String]: Int] = [:]
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("[") {
                 let inside = line.drop { $0 == "[" }.prefix { $0 != "]" }
                 table = Self.path(String(inside))
+                if line.hasPrefix("[[") {
+                    let index = arrayCounts[table, default: 0]
+                    arrayCounts[table] = index + 1
+                    record(table, number + 1)
+                    table.append(String(index))
+                }
                 record(table, number + 1)
             } else if let equals = line.firstIndex(of: "=") {
                 record(table + Self.path(String(line[..<equals])), number + 1)
