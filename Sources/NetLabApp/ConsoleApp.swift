@@ -36,6 +36,9 @@ public final class ConsoleApp {
         public var faults: [Fault] = []
         /// Host b, with `--hosts 2`: the capture listens on the link too (ARP included).
         public var secondHost: SecondHost?
+        /// The lessons `:lesson` offers, and the one to open at the start (`--lesson`).
+        public var lessons = LessonCatalog(userFolder: nil)
+        public var startLesson: Int?
 
         public init(
             listenHost: String?, clientHost: String, ports: [LabEvent.Engine: UInt16], servers: [LabEvent.Engine],
@@ -182,7 +185,12 @@ public final class ConsoleApp {
         for problem in settings.themes.skipped {
             state.note("theme file left out: \(problem)", role: .error, now: Date())
         }
+        state.lessons = settings.lessons.lessons
+        for problem in settings.lessons.skipped {
+            state.note("lesson file left out: \(problem)", role: .error, now: Date())
+        }
         perform(state.startServers(settings.servers, now: Date()))
+        if let number = settings.startLesson { perform(state.startLesson(number, now: Date())) }
         redraw()
     }
 

@@ -36,7 +36,7 @@ extension ConsoleState {
         }
     }
 
-    mutating func startLesson(_ number: Int, now: Date) -> [Effect] {
+    public mutating func startLesson(_ number: Int, now: Date) -> [Effect] {
         let chosen = lessons[number - 1]
         if chosen.needsPrivateNetwork, !privateNetwork {
             say(

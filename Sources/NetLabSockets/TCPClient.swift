@@ -186,7 +186,9 @@ final class TCPExchange: ClientExchange {
     }
 
     private func didConnect() {
-        guard let handle else { return }
+        guard let handle, !connected else { return }
+        // The connect's write interest ends here: the send waits for its step.
+        handle.finishWriting()
         connected = true
         local = SocketAddress.local(of: handle.fd)?.endpoint ?? local
         sink.emit(engine, .client, .connected(local: local, peer: peer))
@@ -239,8 +241,10 @@ final class TCPExchange: ClientExchange {
     /// Reads until the socket has nothing more, into the reactor's buffer.
     private func readable() {
         if let gate, gate.isOn, !readAllowed, let handle {
-            // Step mode: no reading (and no wake-ups) until the room lets this recv() go.
+            // Step mode: no reading (and no wake-ups) until the room lets this recv() go; none
+            // at all once the exchange has ended (its close() waits for its own key).
             handle.pauseReading()
+            guard ending.isRunning else { return }
             step("recv()", "(reads what has arrived from \(peer))") { [self] in
                 guard let handle = self.handle, !handle.isClosing, ending.isRunning else { return }
                 handle.resumeReading()

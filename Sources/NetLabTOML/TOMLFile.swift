@@ -15,7 +15,8 @@ public struct TOMLFileError: Error, Equatable, Sendable, CustomStringConvertible
         self.problem = problem
     }
 
-    public var description: String { "\(file):\(line): \(problem)" }
+    /// `file:line: problem`; a problem with the file as a whole (line 0) has no line.
+    public var description: String { line > 0 ? "\(file):\(line): \(problem)" : "\(file): \(problem)" }
 }
 
 /// Reading TOML files that people write by hand: the parsed table with the line of every key,

@@ -5,6 +5,7 @@ import NetLabConsole
 import NetLabCore
 import NetLabPrivate
 import NetLabSockets
+import NetLabTOML
 
 /// `netlab` and `netlab console`: the full-screen lab console.
 struct ConsoleCommand: ParsableCommand {
@@ -54,6 +55,13 @@ struct ConsoleCommand: ParsableCommand {
             valueName: "file"))
     var log: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Open a lesson at the start: its number, its name, or the path of a lesson file (.toml).",
+            discussion: "The shipped lessons, then your own files in ~/.config/netlab/lessons; :lesson lists them.",
+            valueName: "N|name|path"))
+    var lesson: String?
+
     @Flag(inversion: .prefixedNo, help: "Clicks and the wheel act in the console (--no-mouse: the terminal keeps the mouse).")
     var mouse = true
 
@@ -97,6 +105,15 @@ struct ConsoleCommand: ParsableCommand {
         } catch {
             throw CommandFailure(message: error.message, code: CommandFailure.usage)
         }
+        var lessons = LessonCatalog(userFolder: LessonCatalog.userFolder(environment: ProcessInfo.processInfo.environment))
+        var startLesson: Int?
+        if let lesson {
+            do throws(TOMLFileError) {
+                startLesson = try lessons.select(lesson)
+            } catch {
+                throw CommandFailure(message: error.description, code: CommandFailure.usage)
+            }
+        }
         var eventLog: Int32?
         if let log {
             let fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -117,6 +134,8 @@ struct ConsoleCommand: ParsableCommand {
         settings.privateNetwork = PrivateNetwork.isInside
         settings.faults = FaultOption.started
         settings.secondHost = NetLab.secondHost
+        settings.lessons = lessons
+        settings.startLesson = startLesson
         try MainActor.assumeIsolated {
             try ConsoleShell.run(settings, mouse: mouse)
         }
