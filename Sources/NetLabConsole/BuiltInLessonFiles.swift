@@ -181,17 +181,18 @@ enum BuiltInLessonFiles {
             saying so. A missing file is the server's answer, not a network error."""
 
             [[step]]
-            say = "A browser asks for more than the page: it also asks for /favicon.ico, the tab's icon."
+            say = "A browser asks for more than the page: by itself it also asks for /favicon.ico, the tab's icon."
             send = "/favicon.ico"
-            ask = "What will the lab's server answer a browser's second request?"
+            ask = "What will netlab's server answer that second request?"
             choices = [
-                { key = "o", text = "200 OK", means = "200" },
+                { key = "o", text = "200 OK: it has an icon", means = "200" },
                 { key = "f", text = "404 Not Found", means = "404" },
                 { key = "r", text = "refused", means = "refused" },
             ]
             why = """
-            A server that handles one request and exits is gone by then, and the second request is \
-            refused; one that stays answers 404 when it has no icon."""
+            The page never mentioned the icon: the browser asks anyway. A server that has the file \
+            answers 200 (netlab's demo site has one), one that does not answers 404, and the lab's \
+            one-request server has exited by then, so the browser's second request is refused."""
             """#
         ),
         (

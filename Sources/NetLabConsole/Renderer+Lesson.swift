@@ -75,7 +75,13 @@ extension Renderer {
                 if let outcome = run.outcome {
                     add(lessonVerdict(run, outcome: outcome), outcome.kind == .reply ? .received : .error)
                 }
-                for sentence in run.heard { add(sentence, .normal) }
+                // What the wire shows first (the frames by number), then the rest of what the
+                // console said; the message's own line is the question's, left out.
+                let sent = "\(state.client.engine.rawValue) -> "
+                let heard = run.heard.filter { !$0.hasPrefix(sent) }
+                for sentence in heard.filter({ $0.hasPrefix("the wire shows") }) + heard.filter({ !$0.hasPrefix("the wire shows") }) {
+                    add(sentence, .normal)
+                }
                 if step.send != nil, !state.wireIsOn {
                     add("The wire is off here: the calls alone explain it (as root, or with CAP_NET_RAW, the packets show too).", .info)
                 }

@@ -129,7 +129,8 @@ import Testing
         state.apply([.key(.enter)], at: 2)
         state.type("x")
         state.apply([.key(.enter)], at: 2)
-        #expect(state.transcript.lines.last?.text == "type the room's predictions as letters (r, n, a; \"rrn\" is three votes), or Enter to run the step")
+        #expect(
+            state.transcript.lines.last?.text == "type the room's predictions as letters (r, n, a; \"rrn\" is three votes), or Enter to run the step")
         #expect(state.lesson?.tally == "r 2  n 1")
         // Enter: the message goes (no server is starting), as exchange 1.
         let sent = state.apply([.key(.enter)], at: 3)

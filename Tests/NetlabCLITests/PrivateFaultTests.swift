@@ -47,6 +47,32 @@ extension PrivateNetworkSuites {
             #expect(screen.contains("a retransmission of #") && screen.contains("(the SYN, "), "\(screen)")
         }
 
+        /// Lesson 6 at 80x24 as nobody in the private network: the dropped SYNs, then the
+        /// rejecting firewall's ICMP error, each told from this run's frames.
+        @Test func theFirewallLesson() throws {
+            let session = try console(width: 80, height: 24)
+            try session.typeLine(":lesson 6")
+            try session.waitFor("Enter: the first step")
+            try session.send("Enter")
+            try session.waitFor("fault on: drop tcp 12000")
+            try session.typeLine("nnu")
+            try session.waitFor("The room:")
+            try session.send("Enter")
+            try session.waitFor("It was NO ANSWER: n (nothing: it waits). The room: 2 of 3 right.", within: 20)
+            try session.waitFor("and :fault drop tcp 12000 dropped each one before it reached 127.0.0.1:12000")
+            try session.send("Enter")
+            try session.waitFor("fault on: reject tcp 12000")
+            try session.typeLine("u")
+            try session.waitFor("The room:")
+            try session.send("Enter")
+            try session.waitFor("It was UNREACHABLE: u (unreachable). The room: 1 of 1 right.")
+            try session.waitFor("(for TCP 127.0.0.1:12000) came back for the SYN")
+            try session.send("Enter")
+            try session.waitFor("faults off")
+            try session.send("Enter")
+            try session.waitFor("It was HELLO.")
+        }
+
         /// A firewall that rejects: ICMP administratively prohibited for the SYN (EHOSTUNREACH at
         /// once), for a connected socket's datagram (EHOSTUNREACH) and for an unconnected one's
         /// (not told: the timeout).

@@ -123,13 +123,14 @@ final class TmuxSession {
     /// session and the TCP port (the UDP server's too).
     /// `port`: the TCP and UDP servers' port (a free one if nil); `clipboard`: tmux keeps
     /// OSC 52 copies (set-clipboard).
+    /// `prefix`: what runs the console (`setpriv ...`: as another user).
     static func console(
         _ arguments: [String] = [], environment: [String] = [], port: UInt16? = nil, width: Int = 80, height: Int = 24,
-        clipboard: Bool = false
+        clipboard: Bool = false, prefix: [String] = []
     ) throws -> (TmuxSession, UInt16) {
         let port = try port ?? freePort()
         let session = try TmuxSession(
-            command: ["/usr/bin/env"] + environment + [
+            command: prefix + ["/usr/bin/env"] + environment + [
                 netlabBinary.path, "--host", "127.0.0.1", "--tcp-port", "\(port)", "--udp-port", "\(port)",
                 "--http-port", "\(try freePort())", "--servers", "tcp",
             ] + arguments,

@@ -1,0 +1,175 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Each shipped lesson on the real binary in tmux at 80x24, as a room sees it: with capture
+/// rights (root: the pane cites the frames by number, and they are that exchange's frames in
+/// the saved timeline) and without (as nobody: the calls alone, and the pane says so).
+@Suite(.serialized) struct LessonEndToEndTests {
+    /// Capture on (root) and off (nobody, or this user when not root).
+    static let wireModes: [Bool] = geteuid() == 0 ? [true, false] : [false]
+    static let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+    func console(wire: Bool, _ arguments: [String] = []) throws -> (TmuxSession, UInt16) {
+        try TmuxSession.console(arguments, prefix: wire || geteuid() != 0 ? [] : Self.nobody)
+    }
+
+    /// The lesson pane's words (the first boxed pane), spaces collapsed.
+    func pane(_ session: TmuxSession) -> String { TmuxSession.paneTexts(session.screen).first ?? "" }
+
+    /// The session as `:save` writes it (root only: nobody cannot write where this test reads).
+    func saved(_ session: TmuxSession) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lesson-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try session.typeLine(":save \(path)")
+        try session.waitFor("saved the transcript, server log and timeline to \(path)")
+        return try String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// Opens lesson `number` and its first step.
+    func open(_ number: Int, _ session: TmuxSession) throws {
+        try session.typeLine(":lesson \(number)")
+        try session.waitFor("Enter: the first step")
+        try session.send("Enter")
+        try session.waitFor("step 1 of")
+    }
+
+    /// Runs the step shown with the room's `votes`, and waits for its verdict.
+    func step(_ session: TmuxSession, votes: String, verdict: String) throws {
+        if !votes.isEmpty {
+            try session.typeLine(votes)
+            try session.waitFor("The room:")
+        }
+        try session.send("Enter")
+        try session.waitFor(verdict, within: 15)
+    }
+
+    /// Lesson 1: refused, cited by the RST of this flow and the SYN it answered.
+    @Test(arguments: wireModes) func tcpBeforeServer(wire: Bool) throws {
+        let (session, port) = try console(wire: wire)
+        try open(1, session)
+        try session.waitForServer("TCP", port: port, "OFF")
+        try session.waitFor("The TCP server is off. The client will send hello to port \(port).")
+        try step(session, votes: "rrn", verdict: "It was REFUSED: r (refused at once). The room: 2 of 3 right.")
+        if wire {
+            try session.waitFor("the wire shows why:")
+            let words = pane(session)
+            let match = try #require(
+                words.firstMatch(of: try Regex("the wire shows why: #(\\d+) RST/ACK from 127.0.0.1:\(port) answered the SYN \\(#(\\d+)\\)")),
+                "\(session.screen)")
+            let (rst, syn) = (String(match.output[1].substring!), String(match.output[2].substring!))
+            let text = try saved(session)
+            #expect(text.contains(try Regex("\n#\(syn) \\S+ wire SYN 127.0.0.1:\\d+ > 127.0.0.1:\(port) ")), "\(text)")
+            #expect(text.contains(try Regex("\n#\(rst) \\S+ wire RST/ACK 127.0.0.1:\(port) > 127.0.0.1:\\d+ ")), "\(text)")
+        } else {
+            try session.waitFor("Connection refused (ECONNREFUSED): nothing is listening on 127.0.0.1:\(port)")
+            try session.waitFor("The wire is off here: the calls alone explain it")
+        }
+        try session.send("Enter")
+        try session.waitForServer("TCP", port: port, "ON")
+        try step(session, votes: "", verdict: "It was HELLO: a (an answer).")
+        try session.send("Enter")
+        try session.waitFor("The lesson is over. The room's predictions: 2 of 3 right.")
+        try session.send("Enter")
+        try session.waitFor("lesson 1 ended")
+    }
+
+    /// Lesson 2: an unconnected client's silence, a connected one's refusal, then the answer.
+    @Test(arguments: wireModes) func udpBeforeServer(wire: Bool) throws {
+        let (session, port) = try console(wire: wire)
+        try open(2, session)
+        try step(session, votes: "nnr", verdict: "It was NO REPLY: n (nothing: it waits until it gives up). The room: 2 of 3 right.")
+        if wire {
+            try session.waitFor(
+                "came back for the datagram (#\\d+); an unconnected socket is not told, so recvfrom() waited until the timeout"
+            ) { screen in
+                TmuxSession.paneTexts(screen).first?.contains(
+                    try! Regex(
+                        "the wire shows why: #\\d+ ICMP port unreachable \\(for UDP 127.0.0.1:\(port)\\) came back for the datagram \\(#\\d+\\); "
+                            + "an unconnected socket is not told, so recvfrom\\(\\) waited until the timeout")) ?? false
+            }
+        }
+        try session.send("Enter")
+        try session.waitFor("UDP client mode: connected")
+        try step(session, votes: "r", verdict: "It was REFUSED: r (refused). The room: 1 of 1 right.")
+        if wire {
+            try session.waitFor("the connected socket was told, so recv() failed with ECONNREFUSED")
+        } else {
+            try session.waitFor("Connection refused (ECONNREFUSED)")
+        }
+        try session.send("Enter")
+        // At 80 columns, servers on the same port are named without it (`UDP  ON`).
+        try session.waitFor("UDP  ON")
+        try step(session, votes: "a", verdict: "It was HELLO: a (an answer). The room: 1 of 1 right.")
+    }
+
+    /// Lesson 3: the port next to the server's, over TCP and UDP, then the server's own.
+    @Test(arguments: wireModes) func mismatchedPorts(wire: Bool) throws {
+        let (session, port) = try console(wire: wire)
+        let next = port + 1
+        try open(3, session)
+        try session.waitFor("The TCP server listens on port \(port); the client sends hello to port \(next).")
+        try step(session, votes: "r", verdict: "It was REFUSED: r (refused).")
+        if wire { try session.waitFor("RST/ACK from 127.0.0.1:\(next) answered the SYN") }
+        try session.send("Enter")
+        try session.waitFor("an unconnected UDP client sends to port \(next).")
+        try step(session, votes: "n", verdict: "It was NO REPLY: n (nothing: it waits until it gives up).")
+        try session.send("Enter")
+        try step(session, votes: "a", verdict: "It was HELLO: a (an answer).")
+    }
+
+    /// Lesson 4: the lab's page, a missing file and a browser's icon, from netlab's web server.
+    @Test(arguments: wireModes) func webServer(wire: Bool) throws {
+        let (session, _) = try console(wire: wire)
+        try open(4, session)
+        try step(session, votes: "of", verdict: "It was 200 OK: o (200 OK and the page). The room: 1 of 2 right.")
+        try session.send("Enter")
+        try step(session, votes: "f", verdict: "It was 404 NOT FOUND: f (404 Not Found). The room: 1 of 1 right.")
+        try session.send("Enter")
+        // netlab's demo site has an icon.
+        try step(session, votes: "ff", verdict: "It was 200 OK: o (200 OK: it has an icon). The room: 0 of 2 right.")
+    }
+
+    /// Lesson 5: netlab's server keeps ß's bytes; :diff marks the five bytes that changed.
+    @Test(arguments: wireModes) func uppercaseBytes(wire: Bool) throws {
+        let (session, _) = try console(wire: wire)
+        try open(5, session)
+        try step(session, votes: "l", verdict: "It was STRAßE: s (the same: 7 bytes). The room: 0 of 1 right.")
+        try session.typeLine(":diff")
+        try session.waitFor("5 of 7 bytes changed; both 7 bytes")
+        try session.waitFor("each differs in one bit, 0x20 (bit 5)")
+        try session.waitFor("73 74 72 61 c3 9f 65       53 54 52 41 c3 9f 45")
+    }
+
+    /// Step mode on a TCP exchange: each call waits and says what it will do; no packet of
+    /// that call is on the timeline before its key.
+    @Test(.enabled(if: geteuid() == 0, "the packets need capture rights")) func stepModeHoldsEachCall() throws {
+        let (session, port) = try console(wire: true, ["--no-mouse"])
+        try session.resize(width: 100, height: 30)
+        try session.waitFor("WIRE watches ports")
+        try session.typeLine(":step on")
+        try session.typeLine("hello")
+        var screen = try session.waitFor("STEP: TCP client about to call connect() to 127.0.0.1:\(port) (sends a SYN); Space makes the call")
+        #expect(!screen.contains("wire SYN"), "no SYN before the key: \(screen)")
+        try session.send("Space")
+        screen = try session.waitFor("STEP: TCP client about to call send() 5 B to 127.0.0.1:\(port); Space makes the call")
+        #expect(screen.contains("wire SYN/ACK"))
+        #expect(!screen.contains("PSH/ACK 5 B 127.0.0.1:"), "no data before the key: \(screen)")
+        try session.send("Space")
+        screen = try session.waitFor("STEP: TCP client about to call shutdown() SHUT_WR (sends a FIN: the message is complete)")
+        #expect(screen.contains(try Regex("wire PSH/ACK 5 B 127.0.0.1:\\d+ > 127.0.0.1:\(port)")))
+        let finsBefore = screen.matches(of: try Regex("wire FIN/ACK 127.0.0.1:\\d+ > 127.0.0.1:\(port)")).count
+        #expect(finsBefore == 0, "the client's FIN waits for its key: \(screen)")
+        try session.send("Space")
+        try session.waitFor("the client's FIN") { $0.contains(try! Regex("wire FIN/ACK 127.0.0.1:\\d+ > 127.0.0.1:\(port)")) }
+        // recv() and close() follow, one key each, and the reply comes back whole.
+        try session.waitFor("STEP: TCP client about to call recv()")
+        try session.send("Space")
+        try session.waitFor("STEP: TCP client about to call close() (its FIN already went with shutdown())")
+        try session.send("Space")
+        try session.waitFor("TCP <- HELLO")
+        try session.typeLine(":step off")
+        try session.typeLine("again")
+        try session.waitFor("TCP <- AGAIN")
+    }
+}
