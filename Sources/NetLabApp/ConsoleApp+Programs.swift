@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import NetLabCore
 import NetLabEvents
+import NetLabSockets
 import NetLabTrace
 
 /// `:run`: a program traced on a thread of its own; its calls go into the event stream (so
@@ -41,6 +42,7 @@ extension ConsoleApp {
         // its buffered output, while the console is still taking it); a child that keeps the
         // pipe open is not waited for longer than 2 s.
         let outputRead = DispatchSemaphore(value: 0)
+        let gate = stepGate
         let thread = Thread { [weak self] in
             // Made on its own thread: ptrace answers only the thread that started the program.
             // The console's descriptors (its terminal, sockets, capture) are not the program's.
@@ -53,8 +55,10 @@ extension ConsoleApp {
             tracer.entered = { [weak self] call in
                 // The port a call names joins the wire's filter before the call runs (the
                 // program waits), so its first SYN or datagram is on the timeline.
-                guard [.connect, .sendto, .bind].contains(call.call), let port = call.address?.port, port != 0 else { return }
-                DispatchQueue.main.sync { MainActor.assumeIsolated { self?.dispatch(.program(.port(port))) } }
+                if [.connect, .sendto, .bind].contains(call.call), let port = call.address?.port, port != 0 {
+                    DispatchQueue.main.sync { MainActor.assumeIsolated { self?.dispatch(.program(.port(port))) } }
+                }
+                if let gate { Self.hold(call, of: "\(label) [\(call.pid)]", at: gate) }
             }
             tracer.started = { [weak self] pid in
                 DispatchQueue.main.async {
@@ -126,5 +130,19 @@ extension ConsoleApp {
             if !lines.isEmpty { each(lines) }
         }
         if !pending.isEmpty { each([String(decoding: pending, as: UTF8.self)]) }
+    }
+
+    /// Step mode for a traced program: the calls that send, receive, connect, accept or close
+    /// wait, the program stopped at the call's entry, until the room's key (`:step off`, and
+    /// quitting, let every waiting call go).
+    nonisolated static func hold(_ call: TracedCall, of program: String, at gate: StepGate) {
+        let held: [TracedCall.Syscall] = [
+            .connect, .accept, .accept4, .shutdown, .sendto, .sendmsg, .sendmmsg, .recvfrom, .recvmsg, .recvmmsg, .read, .write, .close,
+        ]
+        guard held.contains(call.call), gate.isOn else { return }
+        let detail = call.address.map { "to \($0)" } ?? "on descriptor \(call.descriptor)"
+        let made = DispatchSemaphore(value: 0)
+        gate.hold(call.socketKind == "UDP" ? .udp : .tcp, side: program, call: "\(call.call.rawValue)()", detail: detail) { made.signal() }
+        made.wait()
     }
 }

@@ -67,7 +67,7 @@ public final class ConsoleApp {
     /// Starts and stops each server in order, off the main queue: binding (and resolving a
     /// host name) never holds up a keystroke; the outcome arrives as an event.
     private var serverControl: [LabEvent.Engine: DispatchQueue] = [:]
-    private var stepGate: StepGate?
+    var stepGate: StepGate?
     private var tcpClient: TCPClient!
     private var udpClient: UDPClient!
     private var httpClient: TCPClient!
@@ -147,23 +147,25 @@ public final class ConsoleApp {
         }
         self.eventLog = eventLog
         eventSink = sink
-        servers = [
-            .tcp: TCPServer(events: sink), .udp: UDPServer(events: sink),
-            .http: HTTPServer(events: sink, configuration: HTTPServer.Configuration(site: settings.site)),
-        ]
-        for engine in servers.keys {
-            serverControl[engine] = DispatchQueue(label: "netlab.console.\(engine.rawValue.lowercased())-control")
-        }
         // Step mode: a call waiting for its key reaches the console as an action.
         let gate = StepGate { [weak self] waiting in
             DispatchQueue.main.async {
                 MainActor.assumeIsolated {
                     self?.dispatch(
-                        .stepWaiting(PendingStep(id: waiting.id, engine: waiting.engine, call: waiting.call, detail: waiting.detail)))
+                        .stepWaiting(
+                            PendingStep(
+                                id: waiting.id, engine: waiting.engine, side: waiting.side, call: waiting.call, detail: waiting.detail)))
                 }
             }
         }
         stepGate = gate
+        servers = [
+            .tcp: TCPServer(events: sink, gate: gate), .udp: UDPServer(events: sink),
+            .http: HTTPServer(events: sink, configuration: HTTPServer.Configuration(site: settings.site)),
+        ]
+        for engine in servers.keys {
+            serverControl[engine] = DispatchQueue(label: "netlab.console.\(engine.rawValue.lowercased())-control")
+        }
         tcpClient = TCPClient(events: sink, gate: gate)
         udpClient = UDPClient(events: sink, gate: gate)
         httpClient = TCPClient(events: sink, engine: .http, gate: gate)
@@ -301,6 +303,8 @@ public final class ConsoleApp {
                     DispatchQueue.main.async { MainActor.assumeIsolated { self?.dispatch(.checked(report)) } }
                 }
             case .quit:
+                // A traced program held in step mode must be free to end.
+                stepGate?.set(on: false)
                 quit()
             }
         }

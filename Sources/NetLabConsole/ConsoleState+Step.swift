@@ -6,14 +6,17 @@ public struct PendingStep: Equatable, Sendable {
     /// The engine's number for it (`.proceed(id:)` names it).
     public var id: Int
     public var engine: LabEvent.Engine
+    /// `client`, or `server` (its accept()).
+    public var side: String
     /// `connect()`, `send()`, `recv()`, `shutdown()`, `close()`.
     public var call: String
     /// What it is about to do: `to 127.0.0.1:12000 (sends a SYN)`.
     public var detail: String
 
-    public init(id: Int, engine: LabEvent.Engine, call: String, detail: String) {
+    public init(id: Int, engine: LabEvent.Engine, side: String = "client", call: String, detail: String) {
         self.id = id
         self.engine = engine
+        self.side = side
         self.call = call
         self.detail = detail
     }
@@ -28,7 +31,8 @@ extension ConsoleState {
         pendingSteps = []
         say(
             on
-                ? "step mode on: netlab's client stops before each socket call; Space makes it (:step off to leave)"
+                ? "step mode on: netlab's client stops before each socket call, its TCP server before accept(); Space makes the call "
+                    + "(:step off to leave)"
                 : "step mode off: the client's calls go at once", .info, now)
         return [.stepping(on)] + (on ? [] : waiting.map { .proceed(id: $0.id) })
     }
@@ -42,6 +46,6 @@ extension ConsoleState {
     }
 
     static func stepSentence(_ step: PendingStep) -> String {
-        "STEP: \(step.engine.rawValue) client about to call \(step.call) \(step.detail); Space makes the call"
+        "STEP: \(step.engine.rawValue) \(step.side) about to call \(step.call) \(step.detail); Space makes the call"
     }
 }

@@ -11,6 +11,8 @@ public final class StepGate: Sendable {
     public struct Waiting: Sendable, Equatable {
         public var id: Int
         public var engine: LabEvent.Engine
+        /// Whose call it is: `client`, or `server` (its accept()).
+        public var side: String
         public var call: String
         public var detail: String
     }
@@ -48,8 +50,18 @@ public final class StepGate: Sendable {
         body.queue.async { body.value() }
     }
 
+    /// The same for a caller without a queue (a traced program's stop, on the tracing thread):
+    /// `body` runs on a queue of the gate's own.
+    public func hold(_ engine: LabEvent.Engine, side: String, call: String, detail: String, _ body: @escaping @Sendable () -> Void) {
+        let queue = DispatchQueue(label: "netlab.step")
+        queue.async { [self] in before(engine, side: side, call: call, detail: detail, on: queue, body) }
+    }
+
     /// Runs `body` now when the gate is off; else keeps it until `proceed`. On `queue` only.
-    func before(_ engine: LabEvent.Engine, call: String, detail: String, on queue: DispatchQueue, _ body: @escaping () -> Void) {
+    func before(
+        _ engine: LabEvent.Engine, side: String = "client", call: String, detail: String, on queue: DispatchQueue,
+        _ body: @escaping () -> Void
+    ) {
         let kept = QueueBound(body, on: queue)
         let id = state.withLock { state -> Int? in
             guard state.on else { return nil }
@@ -62,6 +74,6 @@ public final class StepGate: Sendable {
             body()
             return
         }
-        announce(Waiting(id: id, engine: engine, call: call, detail: detail))
+        announce(Waiting(id: id, engine: engine, side: side, call: call, detail: detail))
     }
 }

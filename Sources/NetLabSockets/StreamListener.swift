@@ -57,12 +57,17 @@ final class StreamListener {
     private var sweeper: DispatchSourceTimer?
 
     var connectionCount: Int { connections.count - busy.count }
+    /// Step mode: accept() waits for the room's key; the connections the kernel completes
+    /// meanwhile wait in the listen backlog.
+    private let gate: StepGate?
+    private var acceptAllowed = false
 
     /// Binds and listens; reports `listening` or `failed`.
     init(
         host: String?, port: UInt16, reactor: Reactor, engine: LabEvent.Engine, sink: EventSink,
-        maxConnections: Int, sweepInterval: Double = 0.25, noDelay: Bool = false, make: @escaping Make
+        maxConnections: Int, sweepInterval: Double = 0.25, noDelay: Bool = false, gate: StepGate? = nil, make: @escaping Make
     ) throws(SocketError) {
+        self.gate = gate
         let fd: Int32
         do throws(SocketError) {
             (fd, local) = try ServerSocket.open(host: host, port: port, type: .stream, noDelay: noDelay)
@@ -123,6 +128,22 @@ final class StreamListener {
     }
 
     private func acceptAll() {
+        if let gate, gate.isOn, !acceptAllowed, !handle.isClosing {
+            // Step mode: the handshake completes in the kernel; accept() waits for its key.
+            handle.pauseReading()
+            gate.before(
+                engine, side: "server", call: "accept()",
+                detail: "on \(local) (the kernel has completed the handshake: the connection waits in the backlog until then)",
+                on: handle.reactor.queue
+            ) { [weak self] in
+                guard let self, !handle.isClosing else { return }
+                handle.resumeReading()
+                acceptAllowed = true
+                acceptAll()
+                acceptAllowed = false
+            }
+            return
+        }
         // Accept until EAGAIN: one readiness event may stand for many pending connections.
         while !handle.isClosing {
             var storage = sockaddr_storage()

@@ -17,11 +17,14 @@ final class StreamServer: Sendable {
     private let noDelay: Bool
     /// Owns the listening socket and every connection, on its queue.
     private let lifecycle: ServerLifecycle<StreamListener>
+    /// Step mode: accept() waits for the room's key (nil: never).
+    private let gate: StepGate?
 
     init(
         engine: LabEvent.Engine, sink: EventSink, maxConnections: Int, sweepInterval: Double = 0.25, noDelay: Bool = false,
-        loop: EngineLoop? = nil, make: @escaping Make
+        loop: EngineLoop? = nil, gate: StepGate? = nil, make: @escaping Make
     ) {
+        self.gate = gate
         self.sweepInterval = sweepInterval
         self.noDelay = noDelay
         self.engine = engine
@@ -47,12 +50,14 @@ final class StreamServer: Sendable {
     var connectionCount: Int { lifecycle.read { $0?.connectionCount ?? 0 } }
 
     func start(host: String?, port: UInt16) throws(SocketError) -> Endpoint {
-        let (engine, sink, maxConnections, sweepInterval, noDelay, make) = (engine, sink, maxConnections, sweepInterval, noDelay, make)
+        let (engine, sink, maxConnections, sweepInterval, noDelay, make, gate) = (
+            engine, sink, maxConnections, sweepInterval, noDelay, make, gate
+        )
         do throws(SocketError) {
             return try lifecycle.start { reactor throws(SocketError) in
                 try StreamListener(
                     host: host, port: port, reactor: reactor, engine: engine, sink: sink,
-                    maxConnections: maxConnections, sweepInterval: sweepInterval, noDelay: noDelay, make: make)
+                    maxConnections: maxConnections, sweepInterval: sweepInterval, noDelay: noDelay, gate: gate, make: make)
             }.local
         } catch {
             // The listener reports its own bind/listen failures; the reactor's is reported here.

@@ -21,12 +21,13 @@ public final class TCPServer: Sendable {
     /// server's side instead of filling the client's ephemeral ports under load.
     public init(
         events: EventSink, maxConnections: Int = 1024, oneMessage: Bool = false,
-        idleTimeout: Double = TCPServer.defaultIdleTimeout
+        idleTimeout: Double = TCPServer.defaultIdleTimeout, gate: StepGate? = nil
     ) {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         let sweepInterval = idleTimeout > 0 ? min(1, idleTimeout / 4) : 1
-        server = StreamServer(engine: .tcp, sink: events, maxConnections: maxConnections, sweepInterval: sweepInterval) { handle, peer, local, busy in
+        server = StreamServer(engine: .tcp, sink: events, maxConnections: maxConnections, sweepInterval: sweepInterval, gate: gate) {
+            handle, peer, local, busy in
             busy
                 ? nil
                 : TCPServerConnection(

@@ -141,11 +141,14 @@ import Testing
         try session.waitFor("73 74 72 61 c3 9f 65       53 54 52 41 c3 9f 45")
     }
 
-    /// Step mode on a TCP exchange: each call waits and says what it will do; no packet of
-    /// that call is on the timeline before its key.
+    /// Step mode on a TCP exchange with the lab's server: each call of netlab's client waits
+    /// and says what it will do; no packet of that call is on the timeline before its key.
     @Test(.enabled(if: geteuid() == 0, "the packets need capture rights")) func stepModeHoldsEachCall() throws {
-        let (session, port) = try console(wire: true, ["--no-mouse"])
+        let labServer = try Background(python3, ["-u", fixture("TCPServer.py"), "0"])
+        let port = try labServer.port()
+        let (session, _) = try console(wire: true, ["--no-mouse"])
         try session.resize(width: 100, height: 30)
+        try session.typeLine(":port \(port)")
         try session.waitFor("WIRE watches ports")
         try session.typeLine(":step on")
         try session.typeLine("hello")
@@ -158,18 +161,58 @@ import Testing
         try session.send("Space")
         screen = try session.waitFor("STEP: TCP client about to call shutdown() SHUT_WR (sends a FIN: the message is complete)")
         #expect(screen.contains(try Regex("wire PSH/ACK 5 B 127.0.0.1:\\d+ > 127.0.0.1:\(port)")))
-        let finsBefore = screen.matches(of: try Regex("wire FIN/ACK 127.0.0.1:\\d+ > 127.0.0.1:\(port)")).count
-        #expect(finsBefore == 0, "the client's FIN waits for its key: \(screen)")
+        let fin = try Regex("wire FIN/ACK 127.0.0.1:\\d+ > 127.0.0.1:\(port)")
+        #expect(screen.matches(of: fin).isEmpty, "the client's FIN waits for its key: \(screen)")
         try session.send("Space")
-        try session.waitFor("the client's FIN") { $0.contains(try! Regex("wire FIN/ACK 127.0.0.1:\\d+ > 127.0.0.1:\(port)")) }
-        // recv() and close() follow, one key each, and the reply comes back whole.
+        try session.waitFor("the client's FIN") { $0.contains(fin) }
+        // recv() (once, or twice when the server's FIN comes after its reply), then close().
         try session.waitFor("STEP: TCP client about to call recv()")
-        try session.send("Space")
+        for _ in 0..<3 where !session.screen.contains("about to call close()") {
+            try session.send("Space")
+            try session.waitFor("the next step") { $0.contains("about to call close()") || $0.components(separatedBy: "call recv()").count > 2 }
+        }
         try session.waitFor("STEP: TCP client about to call close() (its FIN already went with shutdown())")
         try session.send("Space")
         try session.waitFor("TCP <- HELLO")
         try session.typeLine(":step off")
-        try session.typeLine("again")
-        try session.waitFor("TCP <- AGAIN")
+        try session.waitFor("step mode off: the client's calls go at once")
+    }
+
+    /// Step mode holds netlab's TCP server before accept(): a client's handshake completes in
+    /// the kernel meanwhile (the connection waits in the backlog), and accept() comes with the key.
+    @Test(.enabled(if: geteuid() == 0, "the packets need capture rights")) func stepModeHoldsAccept() throws {
+        let (session, port) = try console(wire: true, ["--no-mouse"])
+        try session.resize(width: 100, height: 30)
+        try session.waitFor("WIRE watches ports")
+        try session.typeLine(":step on")
+        try session.waitFor("step mode on")
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        #expect(withLoopbackAddress(port) { connect(fd, $0, $1) } == 0, "the kernel completes the handshake by itself")
+        var screen = try session.waitFor("STEP: TCP server about to call accept() on")
+        try session.waitFor("the handshake's ACK") { $0.contains(try! Regex("wire ACK 127.0.0.1:\\d+ > 127.0.0.1:\(port)")) }
+        screen = session.screen
+        #expect(screen.contains("wire SYN/ACK 127.0.0.1:\(port)"), "\(screen)")
+        #expect(!screen.contains("TCP server accept()"), "no accept() before the key: \(screen)")
+        try session.send("Space")
+        try session.waitFor("TCP server accept() 127.0.0.1:")
+    }
+
+    /// Step mode holds a traced program (`:run`) at each call's entry: its connect() waits, no
+    /// SYN before the key; `:step off` lets it go on.
+    @Test(.enabled(if: geteuid() == 0, "the packets need capture rights")) func stepModeHoldsATracedProgram() throws {
+        let (session, port) = try console(wire: true, ["--no-mouse"])
+        try session.resize(width: 100, height: 30)
+        try session.waitFor("WIRE watches ports")
+        try session.typeLine(":step on")
+        try session.typeLine(":run \(python3) \(fixture("TCPClient.py")) 127.0.0.1 \(port)")
+        let screen = try session.waitFor("about to call connect() to 127.0.0.1:\(port); Space makes the call")
+        #expect(screen.contains("STEP: TCP python3 ["), "\(screen)")
+        #expect(!screen.contains("wire SYN"), "no SYN before the key: \(screen)")
+        try session.send("Space")
+        try session.waitFor("the SYN") { $0.contains(try! Regex("wire SYN 127.0.0.1:\\d+ > 127.0.0.1:\(port)")) }
+        try session.typeLine(":step off")
+        try session.typeLine(":type 1 hello")
+        try session.waitFor("From Server: HELLO")
     }
 }
