@@ -11,7 +11,7 @@ out=Sources/NetLabConsole/BuiltInLessonFiles.swift
     echo "enum BuiltInLessonFiles {"
     echo "    /// (name, file text), in lesson order."
     echo "    static let all: [(String, String)] = ["
-    for name in tcp-before-server udp-before-server mismatched-ports web-server uppercase-bytes firewall-drop-reject; do
+    for name in tcp-before-server udp-before-server mismatched-ports web-server uppercase-bytes long-message firewall-drop-reject; do
         echo "        (\"$name\", #\"\"\""
         cat "Lessons/$name.toml"
         echo "\"\"\"#),"

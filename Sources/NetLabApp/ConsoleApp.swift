@@ -290,6 +290,8 @@ public final class ConsoleApp {
                 stepGate?.set(on: on)
             case .proceed(let id):
                 stepGate?.proceed(id)
+            case .tcpMode(let lab):
+                (servers[.tcp] as? TCPServer)?.setOneMessage(lab)
             case .applyTheme(let name):
                 if let theme = settings.themes.theme(named: name) { terminal.setTheme(theme) }
             case .check(let engine, let host, let port):

@@ -220,6 +220,50 @@ enum BuiltInLessonFiles {
             """#
         ),
         (
+            "long-message",
+            #"""
+            # netlab lesson: a message longer than the server's recv(1024).
+            title = "A message longer than recv(1024)"
+            about = """
+            The lab's TCPServer.py reads once, recv(1024), answers and closes. What happens to a message \
+            longer than that?"""
+
+            [[step]]
+            do = ["clear", "tcp on", "tcp-mode lab", "proto tcp", "port {tcp}"]
+            say = """
+            The TCP server now answers as the lab's does: one recv(1024), the reply, close. The client \
+            sends 1100 bytes."""
+            send = "hello lab "
+            length = 1100
+            ask = "What will the client get back?"
+            choices = [
+                { key = "w", text = "all 1100 bytes, uppercased", means = "reply" },
+                { key = "c", text = "the connection reset", means = "reset" },
+                { key = "n", text = "nothing: it waits", means = "silence" },
+            ]
+            why = """
+            recv(1024) takes at most 1024 bytes; the other 76 stay unread in the server's socket. A \
+            close() with unread data does not send a FIN: the kernel resets the connection (RST). The \
+            client reads what had already arrived, then its next recv() fails with ECONNRESET; bytes \
+            still on their way when the RST lands are lost."""
+
+            [[step]]
+            do = ["tcp-mode full"]
+            say = "The same 1100 bytes to netlab's own server, which answers every byte until the client closes."
+            send = "hello lab "
+            length = 1100
+            ask = "And now?"
+            choices = [
+                { key = "w", text = "all 1100 bytes, uppercased", means = "reply" },
+                { key = "c", text = "the connection reset", means = "reset" },
+                { key = "n", text = "nothing: it waits", means = "silence" },
+            ]
+            why = """
+            TCP carries a stream, not messages: a server that reads until the client's FIN (recv() \
+            returning 0) gets every byte, however many recv() calls it takes."""
+            """#
+        ),
+        (
             "firewall-drop-reject",
             #"""
             # netlab lesson: a firewall that drops and one that rejects (needs netlab --private).

@@ -207,6 +207,14 @@ extension ColonCommand {
             return .success(.step(on))
         },
         Spec(
+            names: ["tcp-mode"], syntax: ":tcp-mode [lab|full]",
+            help: "the TCP server: lab answers one recv(1024) and closes, as the lab's TCPServer.py; full answers every byte"
+        ) { a in
+            guard let word = a.words.first else { return .success(.tcpMode(lab: nil)) }
+            guard a.count == 1, ["lab", "full"].contains(word.lowercased()) else { return .failure(CommandError("usage: :tcp-mode lab|full")) }
+            return .success(.tcpMode(lab: word.lowercased() == "lab"))
+        },
+        Spec(
             names: ["diff"], syntax: ":diff",
             help: "the selected exchange's message and reply side by side, byte by byte, the changed bytes marked"
         ) { a in

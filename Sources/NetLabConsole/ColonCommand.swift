@@ -60,6 +60,9 @@ public enum ColonCommand: Equatable, Sendable {
     case diff
     /// `:step on|off`: netlab's client waits for a key before each socket call (nil: toggle).
     case step(Bool?)
+    /// `:tcp-mode lab|full`: the TCP server answers one recv(1024) and closes, as the lab's
+    /// server does, or every byte until the client closes; nil: say which.
+    case tcpMode(lab: Bool?)
 
     public enum LessonChoice: Equatable, Sendable {
         case list, off

@@ -140,6 +140,14 @@ extension ConsoleState {
             showDiff(now: now)
         case .step(let on):
             return setStepping(on ?? !stepping, now: now)
+        case .tcpMode(let lab):
+            if let lab { tcpLabMode = lab }
+            say(
+                tcpLabMode
+                    ? "TCP server mode: lab (one recv(1024), the reply, close, as the lab's TCPServer.py: the rest of a longer message "
+                        + "stays unread, and the close resets the connection)"
+                    : "TCP server mode: full (every byte comes back uppercased until the client closes)", .info, now)
+            return lab.map { [.tcpMode(lab: $0)] } ?? []
         case .quit:
             quitting = true
             return [.quit]

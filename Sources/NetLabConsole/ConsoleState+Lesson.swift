@@ -106,7 +106,8 @@ extension ConsoleState {
 
     /// The step's message goes once no server it turned on is still starting.
     mutating func lessonProgress(now: Date) -> [Effect] {
-        guard var run = lesson, case .settingUp = run.phase, let line = run.current?.send else { return [] }
+        guard var run = lesson, case .settingUp = run.phase, let message = run.current?.message else { return [] }
+        let line = String(decoding: message, as: UTF8.self)
         guard !servers.contains(where: { $0.phase == .starting }) else { return [] }
         let id = nextExchange
         run.phase = .running(exchange: id)

@@ -186,6 +186,8 @@ public struct ConsoleState: Equatable {
     public var lessons: [Lesson] = Lesson.builtIn
     /// The lesson under way, if any (its pane takes the server log's place).
     public var lesson: LessonRun?
+    /// `:tcp-mode lab`: the TCP server answers one recv(1024) per connection and closes.
+    public var tcpLabMode = false
     /// Step mode: netlab's client waits for Space before each socket call.
     public var stepping = false
     /// The calls netlab's client waits to make, in order, while stepping: the first is shown.

@@ -28,6 +28,8 @@ public enum Effect: Equatable, Sendable {
     /// Step mode on or off: netlab's clients wait before each socket call, or stop waiting
     /// (any call waiting goes ahead).
     case stepping(Bool)
+    /// `:tcp-mode`: the TCP server's mode for the connections it accepts from now on.
+    case tcpMode(lab: Bool)
     /// Space in step mode: the waiting call `id` goes ahead.
     case proceed(id: Int)
     /// The theme changed (F6, `:theme`): the terminal's colours follow.

@@ -26,6 +26,9 @@ public struct Lesson: Equatable, Sendable {
         public var say: String
         /// The line the client sends (a path for HTTP); nil: the step only sets up.
         public var send: String?
+        /// The message's length in bytes, `send` repeated to fill it (a message longer than
+        /// a server's recv(1024)); nil: `send` as it is.
+        public var length: Int?
         /// The question, and its answers: nil when the step just shows.
         public var ask: String?
         public var choices: [Choice]
@@ -34,7 +37,12 @@ public struct Lesson: Equatable, Sendable {
         public var why: String
 
         /// The message the client sends, as bytes.
-        public var message: [UInt8]? { send.map { Array($0.utf8) } }
+        public var message: [UInt8]? {
+            guard let send else { return nil }
+            let bytes = Array(send.utf8)
+            guard let length, !bytes.isEmpty else { return bytes }
+            return (0..<length).map { bytes[$0 % bytes.count] }
+        }
     }
 
     /// One answer the room can give: the letter typed for it, its words, and what happens if it
@@ -133,7 +141,7 @@ extension Lesson {
     }
 
     private static func parseStep(_ step: TOMLTable, at: [String], lines: KeyLines) throws(TOMLFileError) -> Step {
-        let keys = ["do", "say", "send", "ask", "choices", "why"]
+        let keys = ["do", "say", "send", "length", "ask", "choices", "why"]
         for key in step.keys where !keys.contains(key) {
             throw lines.error(
                 at: at + [key], "unknown key \"\(key)\"\(TOMLFile.suggestion(for: key, among: keys)); a step has \(keys.joined(separator: ", "))")
@@ -172,6 +180,13 @@ extension Lesson {
         let send = try string("send")
         if let send, send.isEmpty || send.contains("\n") {
             throw lines.error(at: at + ["send"], "send is one line of text, as typed in the client pane")
+        }
+        var length: Int?
+        if let value = step["length"] {
+            guard let number = value.int, (1...65536).contains(number), send != nil else {
+                throw lines.error(at: at + ["length"], "length is the message's size in bytes, 1 to 65536, with send = \"...\" to repeat")
+            }
+            length = number
         }
         let ask = try string("ask")
         var choices: [Choice] = []
@@ -214,7 +229,7 @@ extension Lesson {
             throw lines.error(at: at + ["say"], error.message)
         }
         return Step(
-            commands: commands, say: say, send: send, ask: ask, choices: choices,
+            commands: commands, say: say, send: send, length: length, ask: ask, choices: choices,
             why: try string("why") ?? "")
     }
 
@@ -260,7 +275,7 @@ extension ColonCommand {
     /// leaves it, opens a shell, runs programs or writes files.
     var lessonMayRun: Bool {
         switch self {
-        case .server, .proto, .target, .port, .listen, .udpMode, .timeout, .clear, .view, .fault, .host, .watch, .presenter: true
+        case .server, .proto, .target, .port, .listen, .udpMode, .timeout, .clear, .view, .fault, .host, .watch, .presenter, .tcpMode: true
         default: false
         }
     }

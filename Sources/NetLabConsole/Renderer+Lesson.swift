@@ -67,7 +67,8 @@ extension Renderer {
                 if step.ask != nil {
                     add(run.votes.isEmpty ? "Type the room's letters (rrn: three votes)." : "The room: \(run.tally).", .sent)
                 }
-                hint = step.send.map { "Enter sends \(TerminalSafe.escapeText($0)) · :lesson off ends the lesson" } ?? "Enter: next"
+                let what = step.length.map { "the \($0)-byte message" } ?? step.send.map { TerminalSafe.escapeText($0) }
+                hint = what.map { "Enter sends \($0) · :lesson off ends the lesson" } ?? "Enter: next"
             case .settingUp, .running:
                 if !run.votes.isEmpty { add("The room: \(run.tally).", .sent) }
                 hint = "sent: the result comes next"
@@ -95,7 +96,9 @@ extension Renderer {
 
     /// `It was REFUSED: r (refused at once). The room: 3 of 4 right.`
     func lessonVerdict(_ run: LessonRun, outcome: Outcome) -> String {
-        let shown = outcome.banners.first ?? ""
+        // A long reply is named by its length (its text is in the lines below).
+        let banner = outcome.banners.first ?? ""
+        let shown = outcome.kind == .reply && banner.count > 24 ? "a reply of \(run.replyLength ?? 0) bytes" : banner
         guard let step = run.current, step.ask != nil else { return "It was \(shown)." }
         let right = run.rightKeys
         let words = step.choices.filter { right.contains($0.key) }.map { "\($0.key) (\($0.text))" }.joined(separator: ", ")

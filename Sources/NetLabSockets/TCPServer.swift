@@ -1,5 +1,6 @@
 import NetLabCore
 import NetLabEvents
+import Synchronization
 
 /// The lab's TCP uppercase server: every byte a client sends comes back uppercased.
 ///
@@ -15,9 +16,21 @@ public final class TCPServer: Sendable {
     public let idleTimeout: Double
     public static let defaultIdleTimeout = 60.0
     private let server: StreamServer
+    /// Whether new connections are answered as the lab's server answers (one recv(1024), the
+    /// reply, close): the console's `:tcp-mode lab`.
+    private let labMode: LabMode
 
-    /// `oneMessage`: answer the first read and close, as the lab's TCPServer.py does (one
-    /// `recv(1024)`, reply, close). The server then closes first, so TIME_WAIT stays on the
+    /// Shared with the accepting queue (an `Atomic` cannot be captured twice).
+    private final class LabMode: Sendable {
+        let on: Atomic<Bool>
+        init(_ on: Bool) { self.on = Atomic(on) }
+    }
+
+    /// The mode for the connections accepted from now on.
+    public func setOneMessage(_ on: Bool) { labMode.on.store(on, ordering: .relaxed) }
+
+    /// `oneMessage`: answer one `recv(1024)` and close, as the lab's TCPServer.py does (the
+    /// rest of a longer message stays unread, so the close resets the connection). The server then closes first, so TIME_WAIT stays on the
     /// server's side instead of filling the client's ephemeral ports under load.
     public init(
         events: EventSink, maxConnections: Int = 1024, oneMessage: Bool = false,
@@ -26,12 +39,14 @@ public final class TCPServer: Sendable {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         let sweepInterval = idleTimeout > 0 ? min(1, idleTimeout / 4) : 1
+        let labMode = LabMode(oneMessage)
+        self.labMode = labMode
         server = StreamServer(engine: .tcp, sink: events, maxConnections: maxConnections, sweepInterval: sweepInterval, gate: gate) {
-            handle, peer, local, busy in
+            [labMode] handle, peer, local, busy in
             busy
                 ? nil
                 : TCPServerConnection(
-                    handle: handle, peer: peer, local: local, sink: events, oneMessage: oneMessage,
+                    handle: handle, peer: peer, local: local, sink: events, oneMessage: labMode.on.load(ordering: .relaxed),
                     idleTimeout: idleTimeout)
         }
     }

@@ -7,6 +7,8 @@ final class TCPServerConnection: StreamConnection {
     /// Read no more while this much reply is waiting for a slow reader.
     static let maxPending = 256 * 1024
     static let readSize = 64 * 1024
+    /// What the lab's TCPServer.py asks of its one recv().
+    static let labReadSize = 1024
 
     private let handle: SocketHandle
     let peer: Endpoint
@@ -80,7 +82,10 @@ final class TCPServerConnection: StreamConnection {
         while !handle.isClosing, !peerFinished, pending.count - pendingStart <= Self.maxPending {
             let count: Int?
             do throws(SocketError) {
-                count = try Syscall.nonBlocking(.recv, endpoint: peer) { recv(handle.fd, scratch.baseAddress, scratch.count, 0) }
+                // One message: one recv(1024), as the lab's server (the rest stays unread, and
+                // the close then resets the connection).
+                let size = oneMessage ? Self.labReadSize : scratch.count
+                count = try Syscall.nonBlocking(.recv, endpoint: peer) { recv(handle.fd, scratch.baseAddress, size, 0) }
             } catch {
                 wasReset = true
                 sink.emit(.tcp, .server, .failed(error))

@@ -8,7 +8,8 @@ import Testing
 @Suite struct LessonFileTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let shipped = [
-        "tcp-before-server", "udp-before-server", "mismatched-ports", "web-server", "uppercase-bytes", "firewall-drop-reject",
+        "tcp-before-server", "udp-before-server", "mismatched-ports", "web-server", "uppercase-bytes", "long-message",
+        "firewall-drop-reject",
     ]
 
     @Test(arguments: shipped)
@@ -104,7 +105,7 @@ import Testing
         #expect(catalog.lessons.map(\.title).prefix(1) == ["Own first"])
         #expect(catalog.lessons.last?.title == "Mine")
         #expect(catalog.skipped.map(\.description) == ["\(folder.path)/broken.toml:1: a lesson needs a title: title = \"TCP client before server\""])
-        #expect(try catalog.select("mine") == 7)
+        #expect(try catalog.select("mine") == 8)
         #expect(try catalog.select("2") == 2)
         #expect(throws: TOMLFileError.self) { try catalog.select("9") }
         #expect(throws: TOMLFileError.self) { try catalog.select("broken") }
@@ -168,11 +169,11 @@ import Testing
         #expect(state.lesson == nil)
         #expect(
             state.transcript.lines.last?.text
-                == "lesson 6 (A firewall that drops, one that rejects) needs the private network for its faults: start netlab --private "
+                == "lesson 7 (A firewall that drops, one that rejects) needs the private network for its faults: start netlab --private "
                 + "(no root needed)")
         state.type(":lesson 9")
         state.apply([.key(.enter)])
-        #expect(state.transcript.lines.last?.text == "there is no lesson 9: :lesson lists the 6 there are")
+        #expect(state.transcript.lines.last?.text == "there is no lesson 9: :lesson lists the 7 there are")
         state.type(":lesson tcp-befor-server")
         state.apply([.key(.enter)])
         #expect(state.transcript.lines.last?.text == "no lesson named tcp-befor-server; did you mean tcp-before-server? (:lesson lists them)")

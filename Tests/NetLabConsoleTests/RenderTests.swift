@@ -81,7 +81,7 @@ import Testing
         state.apply([.key(.function(1))])
         let short = render(state, width: 100, height: 16, clock: utcClock).text
         #expect(short.contains("(PgUp PgDn scroll)"))
-        let tall = render(state, width: 140, height: 64, clock: utcClock).text
+        let tall = render(state, width: 140, height: 72, clock: utcClock).text
         #expect(!tall.contains("(PgUp PgDn scroll)"))
         for (syntax, _) in ColonCommand.usage { #expect(tall.contains(syntax)) }
     }

@@ -139,6 +139,24 @@ import Testing
         #expect(recv(fd, &reply, 64, 0) == 5)
         #expect(Array(reply[0..<5]) == Array("HELLO".utf8))
         #expect(recv(fd, &reply, 64, 0) == 0, "the server closed without waiting for the client")
+        // As the lab's server: one recv(1024). A longer message's rest stays unread, and the
+        // close resets the connection: 1024 bytes come back, then ECONNRESET.
+        let long = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(long) }
+        setsockopt(long, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        #expect(withLoopbackAddress(port) { connect(long, $0, $1) } == 0)
+        let message = [UInt8](repeating: UInt8(ascii: "a"), count: 1100)
+        #expect(send(long, message, message.count, 0) == 1100)
+        var got = 0
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var failure: Int32 = 0
+        while true {
+            let count = recv(long, &buffer, buffer.count, 0)
+            if count < 0 { failure = errno }
+            if count <= 0 { break }
+            got += count
+        }
+        #expect(got == 1024 && failure == ECONNRESET, "\(got) bytes, then errno \(failure)")
         // --quiet: the ready lines, and not a line for the message.
         #expect(try netlab("tcp-client", "--port", String(port), "again").out == "AGAIN\n")
         #expect(server.interrupt() == 0)

@@ -141,6 +141,26 @@ import Testing
         try session.waitFor("73 74 72 61 c3 9f 65       53 54 52 41 c3 9f 45")
     }
 
+    /// Lesson 6: 1100 bytes to a server that answers one recv(1024): the reset, told by the RST
+    /// of this connection; then netlab's own server answers all of it.
+    @Test(arguments: wireModes) func longMessage(wire: Bool) throws {
+        let (session, port) = try console(wire: wire)
+        try open(6, session)
+        try session.waitFor("The TCP server now answers as the lab's does: one recv(1024), the reply, close.")
+        try step(session, votes: "wc", verdict: "It was RESET: c (the connection reset). The room: 1 of 2 right.")
+        if wire {
+            try session.waitFor("the wire's RST") {
+                TmuxSession.paneTexts($0).first?.contains(
+                    try! Regex("the wire shows why: #\\d+ RST/ACK from 127.0.0.1:\(port) reset this connection")) ?? false
+            }
+        } else {
+            try session.waitFor("Connection reset by peer (ECONNRESET): 127.0.0.1:\(port) reset the connection (RST)")
+        }
+        try session.send("Enter")
+        try session.waitFor("step 2 of 2")
+        try step(session, votes: "w", verdict: "It was a reply of 1100 bytes: w (all 1100 bytes, uppercased). The room: 1 of 1 right.")
+    }
+
     /// Step mode on a TCP exchange with the lab's server: each call of netlab's client waits
     /// and says what it will do; no packet of that call is on the timeline before its key.
     @Test(.enabled(if: geteuid() == 0, "the packets need capture rights")) func stepModeHoldsEachCall() throws {

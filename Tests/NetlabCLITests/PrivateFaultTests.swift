@@ -47,11 +47,11 @@ extension PrivateNetworkSuites {
             #expect(screen.contains("a retransmission of #") && screen.contains("(the SYN, "), "\(screen)")
         }
 
-        /// Lesson 6 at 80x24 as nobody in the private network: the dropped SYNs, then the
+        /// Lesson 7 at 80x24 as nobody in the private network: the dropped SYNs, then the
         /// rejecting firewall's ICMP error, each told from this run's frames.
         @Test func theFirewallLesson() throws {
             let session = try console(width: 80, height: 24)
-            try session.typeLine(":lesson 6")
+            try session.typeLine(":lesson 7")
             try session.waitFor("Enter: the first step")
             try session.send("Enter")
             try session.waitFor("fault on: drop tcp 12000")
