@@ -33,8 +33,10 @@ public struct Layout: Equatable, Sendable {
             client = Rect(row: top + logHeight, column: 0, width: left, height: body - logHeight)
             timeline = Rect(row: top, column: left, width: Self.packetsWidth, height: body)
         } else if lesson {
-            let clientHeight = 5
-            let packetsHeight = max(6, (body - clientHeight) * 4 / 10)
+            // The client pane keeps its newest line and the input line (at the smallest
+            // sizes the input line alone); the lesson gets the most of the rest.
+            let clientHeight = body >= 18 ? 5 : 4
+            let packetsHeight = max(4, (body - clientHeight) * 4 / 10)
             let lessonHeight = body - clientHeight - packetsHeight
             serverLog = Rect(row: top, column: 0, width: width, height: lessonHeight)
             timeline = Rect(row: top + lessonHeight, column: 0, width: width, height: packetsHeight)
