@@ -53,12 +53,12 @@ def row(area, case, netlab, peer="", peer_value="", ratio=""):
 class Server:
     """A server process started on a free port, stopped on exit."""
 
-    def __init__(self, cmd, port, kind="tcp", cwd=None, log=None):
+    def __init__(self, cmd, port, kind="tcp", cwd=None, log=None, pass_fds=()):
         """`log`: a file for the server's stdout (a server that logs, as its users run it)."""
         self.port = port
         self.log = open(log, "wb") if log else None
         self.proc = subprocess.Popen(PIN_SERVER + cmd, cwd=cwd, stdout=self.log or subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+                                     stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=pass_fds)
         deadline = time.time() + 10
         while not self.ready(kind):
             if time.time() > deadline or self.proc.poll() is not None:

@@ -9,7 +9,7 @@ import NetLabEvents
 /// the `HTTPResponder` for each answer, streams the answers (files 64 KiB at a time, or by
 /// sendfile), and carries out what the state says about closing and deadlines. Lives on the
 /// server's queue.
-final class HTTPServerConnection: StreamConnection {
+final class HTTPServerConnection: StreamConnection, SocketCloseObserver {
     private enum Chunk {
         case bytes([UInt8], offset: Int)
         case file(OpenFile, offset: Int, remaining: Int)
@@ -20,7 +20,7 @@ final class HTTPServerConnection: StreamConnection {
     static let readSize = 64 * 1024
 
     private let handle: SocketHandle
-    private let peer: Endpoint
+    let peer: Endpoint
     private let local: Endpoint
     private let sink: EventSink
     private let clock: HTTPClock
@@ -60,12 +60,23 @@ final class HTTPServerConnection: StreamConnection {
         }
     }
 
-    func begin(willClose: @escaping () -> Void, onClose: @escaping () -> Void) {
-        handle.willClose = { [self] in
-            if finOrder == nil { finOrder = Syscall.peerHasClosed(handle.fd) }
-            willClose()
-        }
-        handle.onClosed = onClose
+    /// The listener to tell as the socket closes (let go once it is).
+    private var listener: StreamListener?
+
+    func socketWillClose() {
+        if finOrder == nil { finOrder = Syscall.peerHasClosed(handle.fd) }
+        listener?.connectionWillClose(self)
+    }
+
+    func socketDidClose() {
+        let told = listener
+        listener = nil
+        told?.connectionDidClose(self)
+    }
+
+    func begin(listener: StreamListener) {
+        self.listener = listener
+        handle.observer = self
         // TCP_NODELAY comes from the listening socket. The request is often in already: read
         // it now, and join the epoll set only if the connection then waits for something (a
         // `Connection: close` request answered at once never does: no epoll_ctl at all).

@@ -32,22 +32,30 @@ struct SocketAddress: Sendable {
     /// printf-formatted port, cost several times as much); a scoped IPv6 address keeps
     /// getnameinfo's `%interface`.
     var endpoint: Endpoint {
-        var text = [CChar](repeating: 0, count: 64)
-        func decoded() -> String { String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        // The text is made on the stack and read straight into the String (an address fits
+        // a small string's inline bytes): no heap allocation per accepted connection.
         let fast: Endpoint? = withUnsafeBytes(of: storage) { raw -> Endpoint? in
-            switch Int32(storage.ss_family) {
-            case AF_INET:
-                let address = raw.load(as: sockaddr_in.self)
-                guard withUnsafePointer(to: address.sin_addr, { inet_ntop(AF_INET, $0, &text, 64) }) != nil else { return nil }
-                return Endpoint(host: decoded(), port: UInt16(bigEndian: address.sin_port))
-            case AF_INET6:
-                let address = raw.load(as: sockaddr_in6.self)
-                guard address.sin6_scope_id == 0,
-                    withUnsafePointer(to: address.sin6_addr, { inet_ntop(AF_INET6, $0, &text, 64) }) != nil
-                else { return nil }
-                return Endpoint(host: decoded(), port: UInt16(bigEndian: address.sin6_port))
-            default:
-                return nil
+            withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> Endpoint? in
+                func decoded() -> String {
+                    let length = strnlen(text.baseAddress!, 64)
+                    return text.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: length) {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                    }
+                }
+                switch Int32(storage.ss_family) {
+                case AF_INET:
+                    let address = raw.load(as: sockaddr_in.self)
+                    guard withUnsafePointer(to: address.sin_addr, { inet_ntop(AF_INET, $0, text.baseAddress, 64) }) != nil else { return nil }
+                    return Endpoint(host: decoded(), port: UInt16(bigEndian: address.sin_port))
+                case AF_INET6:
+                    let address = raw.load(as: sockaddr_in6.self)
+                    guard address.sin6_scope_id == 0,
+                        withUnsafePointer(to: address.sin6_addr, { inet_ntop(AF_INET6, $0, text.baseAddress, 64) }) != nil
+                    else { return nil }
+                    return Endpoint(host: decoded(), port: UInt16(bigEndian: address.sin6_port))
+                default:
+                    return nil
+                }
             }
         }
         if let fast { return fast }

@@ -14,6 +14,9 @@ final class SocketHandle {
     var onClosed: (() -> Void)?
     /// Runs just before close(2), so a `closed` event is stamped before the FIN it causes.
     var willClose: (() -> Void)?
+    /// Hears the same two moments without a closure per socket (a server's connection: no
+    /// allocation per connection for them). Held until the socket is closed, then let go.
+    var observer: SocketCloseObserver?
 
     init(fd: Int32, reactor: Reactor) {
         self.fd = fd
@@ -69,11 +72,22 @@ final class SocketHandle {
             let before = willClose
             willClose = nil
             before?()
+            observer?.socketWillClose()
             Syscall.close(fd)
             let notify = onClosed
             onClosed = nil
             notify?()
+            let told = observer
+            observer = nil
+            told?.socketDidClose()
         }
         completion?()
     }
+}
+
+/// What a socket's owner hears as its socket closes: just before close(2) (a `closed` event
+/// stamped before the FIN it causes) and right after.
+protocol SocketCloseObserver: AnyObject {
+    func socketWillClose()
+    func socketDidClose()
 }

@@ -6,10 +6,13 @@ import NetLabEvents
 
 /// One accepted connection of a stream server (TCP uppercase, HTTP).
 protocol StreamConnection: AnyObject {
-    /// Starts serving; `willClose` runs just before the socket is closed (the listener reports
-    /// `closed` there, stamped before the FIN), `onClose` once it is (the listener forgets the
-    /// connection there).
-    func begin(willClose: @escaping () -> Void, onClose: @escaping () -> Void)
+    /// Starts serving; the connection tells `listener` just before its socket is closed
+    /// (`connectionWillClose`: the `closed` event, stamped before the FIN) and once it is
+    /// (`connectionDidClose`: the listener forgets it), holding it until then. No closure per
+    /// connection: a listener and a pointer to it.
+    func begin(listener: StreamListener)
+    /// The client's address.
+    var peer: Endpoint { get }
     /// Whether the client's FIN came before this side's (true: the client holds TIME_WAIT;
     /// nil when no FIN order applies, a reset).
     var peerClosedFirst: Bool? { get }
@@ -189,18 +192,22 @@ final class StreamListener {
             } else {
                 sink.emitTraffic(engine, .server, .accepted(peer: peer))
             }
-            let turnedAway = atLimit
-            connection.begin(
-                willClose: { [weak connection, sink, engine] in
-                    if !turnedAway { sink.emitTraffic(engine, .server, .closed(peer: peer, peerClosedFirst: connection?.peerClosedFirst)) }
-                },
-                onClose: { [weak self] in
-                    guard let self else { return }
-                    connections[id] = nil
-                    busy.remove(id)
-                    if paused { resumeAccepting() }
-                })
+            connection.begin(listener: self)
         }
+    }
+
+    /// A connection's socket is about to close: `closed` (not for one turned away).
+    func connectionWillClose(_ connection: StreamConnection) {
+        guard !busy.contains(ObjectIdentifier(connection)) else { return }
+        sink.emitTraffic(engine, .server, .closed(peer: connection.peer, peerClosedFirst: connection.peerClosedFirst))
+    }
+
+    /// A connection's socket is closed: forgotten, and accepting resumes if it was paused.
+    func connectionDidClose(_ connection: StreamConnection) {
+        let id = ObjectIdentifier(connection)
+        connections[id] = nil
+        busy.remove(id)
+        if paused { resumeAccepting() }
     }
 
     /// Closes an accepted socket with a reset (SO_LINGER 0): the client's recv() or send()

@@ -3,7 +3,7 @@ import NetLabCore
 import NetLabEvents
 
 /// One accepted client of the TCP uppercase server. Lives on the server's queue.
-final class TCPServerConnection: StreamConnection {
+final class TCPServerConnection: StreamConnection, SocketCloseObserver {
     /// Read no more while this much reply is waiting for a slow reader.
     static let maxPending = 256 * 1024
     static let readSize = 64 * 1024
@@ -43,9 +43,20 @@ final class TCPServerConnection: StreamConnection {
         self.sink = sink
     }
 
-    func begin(willClose: @escaping () -> Void, onClose: @escaping () -> Void) {
-        handle.willClose = willClose
-        handle.onClosed = onClose
+    /// The listener to tell as the socket closes (let go once it is).
+    private var listener: StreamListener?
+
+    func socketWillClose() { listener?.connectionWillClose(self) }
+
+    func socketDidClose() {
+        let told = listener
+        listener = nil
+        told?.connectionDidClose(self)
+    }
+
+    func begin(listener: StreamListener) {
+        self.listener = listener
+        handle.observer = self
         // The client's message is often in already: read it now, and join the epoll set only
         // if the connection then waits (with --one-message a connection answered at once
         // never does: no epoll_ctl at all).
