@@ -4,7 +4,9 @@
 Runs every load test one after another on loopback and prints one table of netlab vs each
 peer with the ratio (also written to Benchmarks/results/latest.md):
 
-Each load test runs 3 rounds of 3 s, the servers taking turns; the median round is shown.
+Each load test runs 3 rounds of 3 s, the servers taking turns; the median round is shown, and
+each ratio is the median of the rounds' ratios (a round against the peer's round of the same
+pass) with its lowest and highest.
 Like for like: every server is pinned to core 0 and the load generator to core 1 (taskset),
 and each figure comes with the server's CPU time per request.
 
@@ -120,6 +122,16 @@ def ratio(a, b, higher_is_better=True):
     return f"{(a / b if higher_is_better else b / a):.2f}x"
 
 
+def ratios(mine, peer, key=lambda r: r, higher_is_better=True):
+    """The ratio of each round to the peer's round of the same pass (the servers take turns),
+    as `median (lowest-highest)`: the VM's drift between passes cancels within a pass."""
+    values = sorted((key(m) / key(p) if higher_is_better else key(p) / key(m)) for m, p in zip(mine, peer) if key(m) and key(p))
+    if not values:
+        return ""
+    middle = values[len(values) // 2]
+    return f"{middle:.2f}x ({values[0]:.2f}-{values[-1]:.2f})" if len(values) > 1 else f"{middle:.2f}x"
+
+
 # --- UDP and TCP uppercase -------------------------------------------------------------
 
 def uppercase(seconds, kinds):
@@ -163,13 +175,14 @@ def uppercase(seconds, kinds):
                 f"{f_rate:,.0f}/s, {f_cpu:.1f} us/req")
             for name, _, _ in variants[1:]:
                 n_rate, n_cpu = figures[name]
+                # Ratios round by round (median, lowest-highest); the figures are the median rounds.
                 row(kind.upper(), f"{name}, {clients}: {what}", f"{n_rate:,.0f}", "floor", f"{f_rate:,.0f}",
-                    f"{n_rate / f_rate:.2f}x the floor")
+                    ratios(runs[name], runs["floor"], key=lambda r: r[0]) + " the floor")
                 row(kind.upper(), f"{name}, {clients}: CPU us/req", f"{n_cpu:.1f}", "floor", f"{f_cpu:.1f}",
-                    f"{n_cpu / f_cpu:.2f}x the floor")
+                    ratios(runs[name], runs["floor"], key=lambda r: r[1]) + " the floor")
                 if name != lab:
                     row(kind.upper(), f"{name}, {clients}: CPU us/req vs the lab's", f"{n_cpu:.1f}", lab, f"{l_cpu:.1f}",
-                        f"{n_cpu / l_cpu:.2f}x {lab}")
+                        ratios(runs[name], runs[lab], key=lambda r: r[1]) + f" {lab}")
     shutil.rmtree(logdir, ignore_errors=True)
 
 
@@ -262,9 +275,9 @@ def http(seconds):
                         continue
                     n, p = results[mine], results[peer]
                     row("HTTP", f"{case}, {mine}: req/s (p50, p99)", f"{n[0]:,.0f} ({n[1]}, {n[2]})",
-                        label, f"{p[0]:,.0f} ({p[1]}, {p[2]})", ratio(n[0], p[0]))
+                        label, f"{p[0]:,.0f} ({p[1]}, {p[2]})", ratios(runs[mine], runs[peer], key=lambda r: r[0]))
                     row("HTTP", f"{case}, {mine}: CPU us/req", f"{n[3]:.1f}", label, f"{p[3]:.1f}",
-                        ratio(n[3], p[3], higher_is_better=False))
+                        ratios(runs[mine], runs[peer], key=lambda r: r[3], higher_is_better=False))
     finally:
         for server in servers.values():
             server.stop()

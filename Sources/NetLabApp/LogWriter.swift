@@ -89,6 +89,7 @@ public final class LogWriter: @unchecked Sendable {
     static let gatherMicroseconds: UInt32 = 5_000
 
     private func run() {
+        var batch: [UInt8] = []
         while true {
             condition.lock()
             while pending.isEmpty { condition.wait() }
@@ -96,7 +97,8 @@ public final class LogWriter: @unchecked Sendable {
             usleep(Self.gatherMicroseconds)
 
             condition.lock()
-            var batch: [UInt8] = []
+            // The two buffers take turns: each keeps its capacity, so a busy log stops
+            // allocating once they have grown to a batch's size.
             swap(&batch, &pending)
             writing = true
             condition.unlock()
@@ -108,6 +110,7 @@ public final class LogWriter: @unchecked Sendable {
 
             condition.lock()
             writing = false
+            defer { batch.removeAll(keepingCapacity: true) }
             if let error {
                 lostLines += batch.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
                 firstFailure = failure == nil

@@ -64,15 +64,25 @@ extension LabEvent {
         }
     }
 
-    static func count(_ bytes: [UInt8]) -> String {
+    public static func count(_ bytes: [UInt8]) -> String {
         bytes.count == 1 ? "1 byte" : "\(bytes.count) bytes"
     }
 
     /// `"hello\n"` quoted and escaped; long messages end in `...`.
     public static func preview(_ bytes: [UInt8], limit: Int = previewLimit) -> String {
+        var text = ""
+        appendPreview(bytes, limit: limit, to: &text)
+        return text
+    }
+
+    /// The same, appended to `text` (a server's log line is built in one string).
+    public static func appendPreview(_ bytes: [UInt8], limit: Int = previewLimit, to text: inout String) {
         // Cut on a character boundary: half a UTF-8 character would show as \x escapes.
-        let head = TerminalSafe.escape(bytes[..<TerminalSafe.characterBoundary(in: bytes, atMost: limit)])
-        return "\"" + head + (bytes.count > limit ? "\"..." : "\"")
+        let head = bytes[..<TerminalSafe.characterBoundary(in: bytes, atMost: limit)]
+        text.reserveCapacity(text.utf8.count + head.count + 5)
+        text += "\""
+        text += TerminalSafe.escape(head)
+        text += bytes.count > limit ? "\"..." : "\""
     }
 }
 

@@ -172,14 +172,20 @@ public final class UDPServer: Sendable {
         /// The address datagram `index` was sent to (the socket's own when the kernel did not say).
         func destination(_ index: Int, local: Endpoint) -> Endpoint {
             let destination = destinations[index]
-            var text = [CChar](repeating: 0, count: 64)
             let family = destination.family == 4 ? AF_INET : destination.family == 6 ? AF_INET6 : 0
             guard family != 0 else { return local }
-            let converted = withUnsafeBytes(of: destination.address) { bytes in
-                inet_ntop(family, bytes.baseAddress, &text, socklen_t(text.count))
+            // On the stack, read straight into the String: no allocation per datagram.
+            let host = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> String? in
+                let converted = withUnsafeBytes(of: destination.address) { bytes in
+                    inet_ntop(family, bytes.baseAddress, text.baseAddress, 64)
+                }
+                guard converted != nil else { return nil }
+                let length = strnlen(text.baseAddress!, 64)
+                return text.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                }
             }
-            guard converted != nil else { return local }
-            return Endpoint(host: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), port: local.port)
+            return host.map { Endpoint(host: $0, port: local.port) } ?? local
         }
     }
 }

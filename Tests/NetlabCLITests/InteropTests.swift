@@ -10,7 +10,28 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.out == "Input lowercase sentence:From Server: HELLO, WELCOME TO LAB\n")
         #expect(server.interrupt() == 0)
-        #expect(server.text.contains("-> 21 bytes \"hello, welcome to lab\""))
+        // The whole line, as the log writes it for each message received.
+        #expect(
+            server.text.contains(try Regex("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} TCP 127\\.0\\.0\\.1:\\d+ -> 21 bytes \"hello, welcome to lab\"$")),
+            "\(server.text)")
+    }
+
+    /// A message's log line escapes control bytes and cuts a long message at 48 bytes.
+    @Test func theServersLineForAMessage() throws {
+        let server = try Background.netlab("udp-server", "--host", "127.0.0.1", "--port", "0")
+        let port = try server.port()
+        let long = String(repeating: "abcdefgh", count: 8)
+        #expect(try netlab("udp-client", "--port", String(port), long).status == 0)
+        #expect(try netlab("udp-client", "--port", String(port), "a\u{1b}[2Jb").status == 0)
+        #expect(server.interrupt() == 0)
+        let lines = server.text.split(separator: "\n").map(String.init)
+        #expect(
+            lines.contains {
+                $0.wholeMatch(of: try! Regex("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} UDP 127\\.0\\.0\\.1:\\d+ -> 64 bytes \"\(long.prefix(48))\"\\.\\.\\."))
+                    != nil
+            },
+            "\(server.text)")
+        #expect(lines.contains { $0.hasSuffix(" -> 6 bytes \"a\\x1b[2Jb\"") }, "\(server.text)")
     }
 
     @Test func labUDPClientTalksToNetlabServer() throws {
