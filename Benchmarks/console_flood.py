@@ -8,6 +8,7 @@ console ingested per second, and the console's resident memory before and after.
 With the capture on (as root), the timeline gets two wire rows per exchange as well, and
 the kernel's drop count (from pcap's statistics, shown in the pane title) is reported.
 Usage: Benchmarks/console_flood.py [path/to/netlab] [datagrams] [--no-wire]
+FLOOD_VIEW=ladder (or calls, wire) floods with the timeline in that view (`:view ladder`)
 Build first: swift build -c release
 """
 import os, re, socket, subprocess, sys, threading, time
@@ -47,6 +48,12 @@ def main():
         time.sleep(0.05)
     pids = subprocess.run(["pgrep", "-f", f"udp-port {port}"], capture_output=True, text=True).stdout.split()
     pid = next(int(p) for p in pids if open(f"/proc/{p}/comm").read().strip() == "netlab")
+    view = os.environ.get("FLOOD_VIEW")
+    if view:
+        tmux("send-keys", "-l", f":view {view}")
+        tmux("send-keys", "Enter")
+        while f"timeline: " not in tmux("capture-pane", "-p"):
+            time.sleep(0.05)
     rss_before = rss_kib(pid)
 
     done = threading.Event()

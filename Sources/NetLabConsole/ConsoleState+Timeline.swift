@@ -78,9 +78,31 @@ extension ConsoleState {
     var ladderServerPorts: Set<UInt16> { Set(servers.map(\.port) + [client.port]) }
 
     /// The ladder the timeline shows (and `:save` writes): every flow, or the one `:ladder` picked.
-    var ladder: Ladder {
-        let rows = timeline.visibleRows
+    var ladder: Ladder { ladder(window: nil) }
+
+    /// The ladder of at most `window` rows (a screenful's worth: drawn every frame, it must
+    /// not cost the whole timeline under a flood): the newest ones, or those around the
+    /// selected row. A flow's ladder takes eight times as many, since most are other flows'.
+    func ladder(window: Int?) -> Ladder {
+        // The ladder view shows every row: the window is cut from them without copying all.
+        let all = timeline.rows.items
+        var rows: [TimelineRow]
+        if var window, timeline.view == .ladder {
+            if timeline.ladderFlow != nil { window *= 8 }
+            if all.count > window, let id = timeline.selectedRowID, let index = all.firstIndex(where: { $0.id == id }) {
+                let start = max(0, min(index - window / 2, all.count - window))
+                rows = Array(all[start..<start + window])
+            } else {
+                rows = Array(all.suffix(window))
+            }
+        } else {
+            rows = timeline.visibleRows
+        }
         if let flow = timeline.ladderFlow { return Ladder(rows: rows, serverPorts: ladderServerPorts, flow: flow) }
         return Ladder(rows: rows, serverPorts: ladderServerPorts)
     }
+
+    /// Rows a drawn ladder is made of, for a pane `height` rows tall: its lines are at most
+    /// one per row plus the silences between them, so four screens' worth is plenty.
+    static func ladderWindow(height: Int) -> Int { max(120, 4 * height) }
 }

@@ -20,6 +20,14 @@ public struct Ladder: Equatable {
         case arrow(from: Int, to: Int, label: String, row: Int, dropped: Bool)
         /// Nothing happened for this long.
         case gap(Double)
+
+        /// The timeline row the step shows (nil: a silence).
+        public var row: Int? {
+            switch self {
+            case .call(_, _, let row), .arrow(_, _, _, let row, _): row
+            case .gap: nil
+            }
+        }
     }
 
     public var lifelines: [Lifeline]
@@ -204,7 +212,8 @@ extension Ladder {
 
     /// The ladder in `width` columns: box drawing, or plain ASCII for a file or a terminal
     /// without it. Labels shorten before anything is dropped.
-    public func lines(width: Int, ascii: Bool = false, heavy: Bool = false) -> [Line] {
+    /// `steps`: only these steps' lines after the names (a screen draws what it shows).
+    public func lines(width: Int, ascii: Bool = false, heavy: Bool = false, steps shown: Range<Int>? = nil) -> [Line] {
         let width = max(20, width)
         let glyph = ascii ? Glyphs.ascii : heavy ? Glyphs.heavy : Glyphs.box
         let columns = Self.columns(count: lifelines.count, width: width)
@@ -242,7 +251,7 @@ extension Ladder {
             put(name, into: &header, at: start, limit: name.count)
         }
         out.append(Line(text: String(header), row: nil))
-        for step in steps {
+        for step in shown.map({ steps[$0.clamped(to: steps.indices)] }) ?? steps[...] {
             switch step {
             case .gap(let seconds):
                 var line = base(true)

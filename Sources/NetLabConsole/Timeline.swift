@@ -50,8 +50,16 @@ public struct Timeline: Equatable {
         if let selectedRowID, let row = rows.items.first(where: { $0.id == selectedRowID }) {
             return row
         }
-        let visible = visibleRows
-        return visible.last { ($0.lane == .call && !$0.bytes.isEmpty) || ($0.lane == .wire && $0.explanation != nil) } ?? visible.last
+        // Searched from the newest without copying the rows (a frame asks for it several times).
+        let items = rows.items
+        let visible: (Row) -> Bool =
+            switch view {
+            case .both, .ladder: { _ in true }
+            case .calls: { $0.lane == .call }
+            case .wire: { $0.lane == .wire }
+            }
+        return items.last { visible($0) && (($0.lane == .call && !$0.bytes.isEmpty) || ($0.lane == .wire && $0.explanation != nil)) }
+            ?? items.last(where: visible)
     }
 
     /// A row's number as shown: its place in the whole timeline since it began (or was cleared).
