@@ -35,7 +35,8 @@ final class HTTPServerConnection: StreamConnection, SocketCloseObserver {
     private var abortReason = "the server closed the connection"
     /// Whether the client's FIN had come when this side sent its own (shutdown or close).
     private var finOrder: Bool?
-    var peerClosedFirst: Bool? { finOrder }
+    /// Asked (a getsockopt) only when a `closed` event is wanted, before the socket closes.
+    var peerClosedFirst: Bool? { finOrder ?? Syscall.peerHasClosed(handle.fd) }
 
     /// `busy`: past the connection limit: read the request head, answer 503, close (answering
     /// before reading made the close a reset that often destroyed the 503 in flight).
@@ -64,7 +65,6 @@ final class HTTPServerConnection: StreamConnection, SocketCloseObserver {
     private var listener: StreamListener?
 
     func socketWillClose() {
-        if finOrder == nil { finOrder = Syscall.peerHasClosed(handle.fd) }
         listener?.connectionWillClose(self)
     }
 
@@ -281,7 +281,7 @@ final class HTTPServerConnection: StreamConnection, SocketCloseObserver {
             // Ignored on purpose: a shutdown that fails (the client already reset) changes nothing here.
             if halfCloseFirst {
                 // The FIN goes now, before close(): its order decides who holds TIME_WAIT.
-                finOrder = Syscall.peerHasClosed(handle.fd)
+                if sink.detail >= .traffic { finOrder = Syscall.peerHasClosed(handle.fd) }
                 sink.emitTraffic(.http, .server, .shutdown(peer: peer))
                 _ = shutdown(handle.fd, Int32(SHUT_WR))
             }
