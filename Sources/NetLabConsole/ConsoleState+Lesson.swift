@@ -75,11 +75,8 @@ extension ConsoleState {
             run.heard = []
             run.phase = step.send == nil ? .revealed : .predicting
             lesson = run
-            var words = "lesson \(run.number), step \(run.step + 1): " + lessonText(step.say)
-            if let ask = step.ask { words += " " + ask + " (" + step.choices.map { "\($0.key) \($0.text)" }.joined(separator: ", ") + ")" }
-            record(words, now: now)
-            if step.send == nil, !step.why.isEmpty { record("why: " + lessonText(step.why), now: nil) }
-            // The step's set-up, in the console's own commands (each says what it did).
+            // The step's set-up, in the console's own commands (each says what it did), then
+            // the step's own line (after them: a `:clear` among them must not wipe it).
             var effects: [Effect] = []
             let ports = Dictionary(uniqueKeysWithValues: servers.map { ($0.engine, $0.port) })
             for text in step.commands {
@@ -87,6 +84,10 @@ extension ConsoleState {
                 guard case .success(let command) = ColonCommand.parse(filled), command.lessonMayRun else { continue }
                 effects += execute(command, now: now, themes: themes)
             }
+            var words = "lesson \(run.number), step \(run.step + 1): " + lessonText(step.say)
+            if let ask = step.ask { words += " " + ask + " (" + step.choices.map { "\($0.key) \($0.text)" }.joined(separator: ", ") + ")" }
+            record(words, now: now)
+            if step.send == nil, !step.why.isEmpty { record("why: " + lessonText(step.why), now: nil) }
             return effects
         case .predicting:
             run.phase = .settingUp

@@ -126,6 +126,11 @@ import Testing
         let setup = state.apply([.key(.enter)], at: 1)
         #expect(setup.contains(.stopServer(.tcp)))
         #expect(state.lesson?.phase == .predicting)
+        // The step's :clear came first: its own line stays in the transcript (and :save).
+        #expect(
+            state.transcript.lines.items.map(\.text).contains(
+                "lesson 1, step 1: The TCP server is off. The client will send hello to port 12000. What will the client see? "
+                    + "(r refused at once, n nothing: it waits, a an answer)"))
         state.type("rrn")
         state.apply([.key(.enter)], at: 2)
         state.type("x")

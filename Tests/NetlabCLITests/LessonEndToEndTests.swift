@@ -90,7 +90,7 @@ import Testing
             }
         }
         try session.send("Enter")
-        try session.waitFor("UDP client mode: connected")
+        try session.waitFor("step 2 of 3")
         try step(session, votes: "r", verdict: "It was REFUSED: r (refused). The room: 1 of 1 right.")
         if wire {
             try session.waitFor("the connected socket was told, so recv() failed with ECONNREFUSED")
