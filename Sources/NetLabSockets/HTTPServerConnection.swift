@@ -61,21 +61,14 @@ final class HTTPServerConnection: StreamConnection, SocketCloseObserver {
         }
     }
 
-    /// The listener to tell as the socket closes (let go once it is).
-    private var listener: StreamListener?
+    private var link = ListenerLink()
 
-    func socketWillClose() {
-        listener?.connectionWillClose(self)
-    }
+    func socketWillClose() { link.willClose(self) }
 
-    func socketDidClose() {
-        let told = listener
-        listener = nil
-        told?.connectionDidClose(self)
-    }
+    func socketDidClose() { link.didClose(self) }
 
     func begin(listener: StreamListener) {
-        self.listener = listener
+        link.attach(listener)
         handle.observer = self
         // TCP_NODELAY comes from the listening socket. The request is often in already: read
         // it now, and join the epoll set only if the connection then waits for something (a

@@ -26,6 +26,22 @@ extension StreamConnection {
     func checkDeadlines(now: UInt64) {}
 }
 
+/// The listener a connection tells as its socket closes, held until the socket is closed
+/// (then let go: the listener and its connections do not keep each other).
+struct ListenerLink {
+    private var listener: StreamListener?
+
+    mutating func attach(_ listener: StreamListener) { self.listener = listener }
+
+    func willClose(_ connection: StreamConnection) { listener?.connectionWillClose(connection) }
+
+    mutating func didClose(_ connection: StreamConnection) {
+        let told = listener
+        listener = nil
+        told?.connectionDidClose(connection)
+    }
+}
+
 /// The listening socket of a stream server and its open connections. Lives on the server's
 /// queue; the server owns it while running.
 final class StreamListener {
