@@ -102,7 +102,7 @@ extension ConsoleState {
         return Ladder(rows: rows, serverPorts: ladderServerPorts)
     }
 
-    /// Rows a drawn ladder is made of, for a pane `height` rows tall: its lines are at most
-    /// one per row plus the silences between them, so four screens' worth is plenty.
-    static func ladderWindow(height: Int) -> Int { max(120, 4 * height) }
+    /// Rows a drawn ladder is made of, for a pane `height` rows tall: a row makes at most one
+    /// line (a call, a packet) and nearly all make one, so two screens' worth fills the pane.
+    static func ladderWindow(height: Int) -> Int { max(60, 2 * height + 20) }
 }
