@@ -11,11 +11,7 @@ public struct LessonCatalog: Sendable {
 
     /// `$XDG_CONFIG_HOME/netlab/lessons`, else `~/.config/netlab/lessons`.
     public static func userFolder(environment: [String: String]) -> URL? {
-        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
-            return URL(fileURLWithPath: config).appendingPathComponent("netlab/lessons")
-        }
-        guard let home = environment["HOME"], !home.isEmpty else { return nil }
-        return URL(fileURLWithPath: home).appendingPathComponent(".config/netlab/lessons")
+        ThemeCatalog.configFolder("lessons", environment: environment)
     }
 
     public init(userFolder: URL?) {

@@ -27,35 +27,36 @@ struct SocketAddress: Sendable {
         }
     }
 
+    /// An IPv4 or IPv6 address (`in_addr`, `in6_addr`, or bytes laid out as one) as text, by
+    /// inet_ntop: made on the stack and read straight into the String (an address fits a
+    /// small string's inline bytes), so no heap allocation per datagram or connection.
+    static func numericHost<Address>(_ family: Int32, _ address: Address) -> String? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> String? in
+            let converted = withUnsafeBytes(of: address) { inet_ntop(family, $0.baseAddress, text.baseAddress, 64) }
+            guard converted != nil else { return nil }
+            let length = strnlen(text.baseAddress!, 64)
+            return text.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: length) {
+                String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+            }
+        }
+    }
+
     /// The numeric host and port, e.g. `127.0.0.1:12000`. IPv4 and IPv6 without a scope go
     /// through inet_ntop (a log line per datagram asks for this: getnameinfo, with its
     /// printf-formatted port, cost several times as much); a scoped IPv6 address keeps
     /// getnameinfo's `%interface`.
     var endpoint: Endpoint {
-        // The text is made on the stack and read straight into the String (an address fits
-        // a small string's inline bytes): no heap allocation per accepted connection.
         let fast: Endpoint? = withUnsafeBytes(of: storage) { raw -> Endpoint? in
-            withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> Endpoint? in
-                func decoded() -> String {
-                    let length = strnlen(text.baseAddress!, 64)
-                    return text.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: length) {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-                    }
-                }
-                switch Int32(storage.ss_family) {
-                case AF_INET:
-                    let address = raw.load(as: sockaddr_in.self)
-                    guard withUnsafePointer(to: address.sin_addr, { inet_ntop(AF_INET, $0, text.baseAddress, 64) }) != nil else { return nil }
-                    return Endpoint(host: decoded(), port: UInt16(bigEndian: address.sin_port))
-                case AF_INET6:
-                    let address = raw.load(as: sockaddr_in6.self)
-                    guard address.sin6_scope_id == 0,
-                        withUnsafePointer(to: address.sin6_addr, { inet_ntop(AF_INET6, $0, text.baseAddress, 64) }) != nil
-                    else { return nil }
-                    return Endpoint(host: decoded(), port: UInt16(bigEndian: address.sin6_port))
-                default:
-                    return nil
-                }
+            switch Int32(storage.ss_family) {
+            case AF_INET:
+                let address = raw.load(as: sockaddr_in.self)
+                return Self.numericHost(AF_INET, address.sin_addr).map { Endpoint(host: $0, port: UInt16(bigEndian: address.sin_port)) }
+            case AF_INET6:
+                let address = raw.load(as: sockaddr_in6.self)
+                guard address.sin6_scope_id == 0 else { return nil }
+                return Self.numericHost(AF_INET6, address.sin6_addr).map { Endpoint(host: $0, port: UInt16(bigEndian: address.sin6_port)) }
+            default:
+                return nil
             }
         }
         if let fast { return fast }

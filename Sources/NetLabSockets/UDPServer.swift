@@ -174,17 +174,7 @@ public final class UDPServer: Sendable {
             let destination = destinations[index]
             let family = destination.family == 4 ? AF_INET : destination.family == 6 ? AF_INET6 : 0
             guard family != 0 else { return local }
-            // On the stack, read straight into the String: no allocation per datagram.
-            let host = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> String? in
-                let converted = withUnsafeBytes(of: destination.address) { bytes in
-                    inet_ntop(family, bytes.baseAddress, text.baseAddress, 64)
-                }
-                guard converted != nil else { return nil }
-                let length = strnlen(text.baseAddress!, 64)
-                return text.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: length) {
-                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-                }
-            }
+            let host = SocketAddress.numericHost(family, destination.address)
             return host.map { Endpoint(host: $0, port: local.port) } ?? local
         }
     }

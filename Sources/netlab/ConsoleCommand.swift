@@ -40,7 +40,7 @@ struct ConsoleCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Colour theme: a name (\(Theme.builtIn.map(\.name).joined(separator: ", ")), or a file in ~/.config/netlab/themes)"
+            "Colour theme: a name (\(Theme.builtInNames.joined(separator: ", ")), or a file in ~/.config/netlab/themes)"
                 + " or the path of a theme file.",
             discussion: "Without it: monochrome when NO_COLOR is set, else $NETLAB_THEME, else default.",
             valueName: "name|path"))

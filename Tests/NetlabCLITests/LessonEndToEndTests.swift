@@ -22,8 +22,17 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("lesson-\(UUID().uuidString).txt").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try session.typeLine(":save \(path)")
-        try session.waitFor("saved the transcript, server log and timeline to \(path)")
+        // The file, once written whole (the line that says so may not fit the lesson's pane).
+        try session.waitFor("the saved file") { _ in
+            (try? String(contentsOfFile: path, encoding: .utf8))?.contains("## Timeline") == true
+        }
         return try String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// The rows of the saved timeline (`#N HH:MM:SS.mmm lane text`) whose text matches.
+    func rows(_ text: String, _ pattern: String) throws -> [String] {
+        let regex = try Regex(pattern)
+        return text.split(separator: "\n").map(String.init).filter { $0.hasPrefix("#") && $0.contains(regex) }
     }
 
     /// Opens lesson `number` and its first step.
@@ -68,6 +77,18 @@ import Testing
         try session.send("Enter")
         try session.waitForServer("TCP", port: port, "ON")
         try step(session, votes: "", verdict: "It was HELLO: a (an answer).")
+        if wire {
+            // Each why beside the capture of its own run: step 1's RST answering the SYN (above);
+            // step 2's handshake, the message and its reply, and a FIN each way.
+            let text = try saved(session)
+            #expect(text.contains("why: connect() sends a SYN. No socket listens on the port, so the kernel answers the SYN itself with an RST"))
+            #expect(text.contains("why: The SYN reaches a listening socket: the handshake completes (SYN, SYN/ACK, ACK), the message"))
+            let port = "127.0.0.1:\(port)"
+            #expect(try rows(text, "wire SYN/ACK \(port) > ").count == 1, "\(text)")
+            #expect(try rows(text, "wire PSH/ACK 5 B 127\\.0\\.0\\.1:\\d+ > \(port)").count == 1)
+            #expect(try rows(text, "wire PSH/ACK 5 B \(port) > ").count == 1)
+            #expect(try rows(text, "wire FIN/ACK \(port) > ").count == 1 && rows(text, "wire FIN/ACK 127\\.0\\.0\\.1:\\d+ > \(port)").count == 1)
+        }
         try session.send("Enter")
         try session.waitFor("The lesson is over. The room's predictions: 2 of 3 right.")
         try session.send("Enter")
@@ -101,6 +122,19 @@ import Testing
         // At 80 columns, servers on the same port are named without it (`UDP  ON`).
         try session.waitFor("UDP  ON")
         try step(session, votes: "a", verdict: "It was HELLO: a (an answer). The room: 1 of 1 right.")
+        if wire {
+            // The whys beside the capture: two datagrams each answered by ICMP port unreachable
+            // (the connected socket's connect() put nothing on the wire), then one datagram
+            // each way and no handshake.
+            let text = try saved(session)
+            #expect(text.contains("why: sendto() succeeds: the datagram leaves. The kernel at the other end answers it with an ICMP port"))
+            #expect(text.contains("why: connect() on a UDP socket sends nothing; it fixes the peer, so the kernel can hand the ICMP"))
+            #expect(text.contains("why: A socket bound to the port receives the datagram and answers with one of its own: one datagram"))
+            #expect(try rows(text, "wire UDP 5 B 127\\.0\\.0\\.1:\\d+ > 127\\.0\\.0\\.1:\(port)").count == 3, "\(text)")
+            #expect(try rows(text, "wire ICMP port unreachable \\(for UDP 127\\.0\\.0\\.1:\(port)\\)").count == 2, "\(text)")
+            #expect(try rows(text, "wire UDP 5 B 127\\.0\\.0\\.1:\(port) > ").count == 1)
+            #expect(try rows(text, "wire (SYN|FIN)").isEmpty)
+        }
     }
 
     /// Lesson 3: the port next to the server's, over TCP and UDP, then the server's own.
@@ -159,6 +193,16 @@ import Testing
         try session.send("Enter")
         try session.waitFor("step 2 of 2")
         try step(session, votes: "w", verdict: "It was a reply of 1100 bytes: w (all 1100 bytes, uppercased). The room: 1 of 1 right.")
+        if wire {
+            // The lab mode's sentence and the why beside the capture: the server's 1024 bytes,
+            // then its RST (no FIN from it) in step 1's connection; the client's recv() rows.
+            let text = try saved(session)
+            #expect(text.contains("TCP server mode: lab (one recv(1024), the reply, close, as the lab's TCPServer.py: the rest"))
+            #expect(text.contains("why: recv(1024) takes at most 1024 bytes; the other 76 stay unread in the server's socket. A close()"))
+            #expect(try rows(text, "wire PSH/ACK 1024 B 127\\.0\\.0\\.1:\(port) > ").count == 1, "\(text)")
+            #expect(try rows(text, "wire RST/ACK 127\\.0\\.0\\.1:\(port) > ").count == 1, "\(text)")
+            #expect(try rows(text, "call TCP client recv\\(\\) 1024 B").count == 1 && rows(text, "call TCP client recv\\(\\) ECONNRESET").count == 1)
+        }
     }
 
     /// Step mode on a TCP exchange with the lab's server: each call of netlab's client waits
@@ -194,8 +238,36 @@ import Testing
         try session.waitFor("STEP: TCP client about to call close() (its FIN already went with shutdown())")
         try session.send("Space")
         try session.waitFor("TCP <- HELLO")
+        // close() sent no second FIN: the client's one FIN is the shutdown's, in the saved timeline.
+        let text = try saved(session)
+        #expect(try rows(text, "wire FIN/ACK 127\\.0\\.0\\.1:\\d+ > 127\\.0\\.0\\.1:\(port)").count == 1, "\(text)")
+        #expect(try rows(text, "call TCP client close\\(\\)").count == 1)
         try session.typeLine(":step off")
         try session.waitFor("step mode off: the client's calls go at once")
+    }
+
+    /// Step mode on a connected UDP client: connect() waits and puts nothing on the wire; the
+    /// datagram waits for send()'s key; then one datagram each way.
+    @Test(.enabled(if: geteuid() == 0, "the packets need capture rights")) func stepModeOnConnectedUDP() throws {
+        let (session, port) = try console(wire: true, ["--no-mouse", "--servers", "tcp,udp"])
+        try session.resize(width: 100, height: 30)
+        try session.waitFor("WIRE watches ports")
+        try session.typeLine(":proto udp")
+        try session.typeLine(":udp-mode connected")
+        try session.typeLine(":step on")
+        try session.typeLine("hi")
+        try session.waitFor("STEP: UDP client about to call connect() to 127.0.0.1:\(port) (sends nothing: it fixes the peer)")
+        try session.send("Space")
+        var screen = try session.waitFor("STEP: UDP client about to call send() 2 B to 127.0.0.1:\(port) (one datagram)")
+        #expect(screen.contains("call UDP client connected"), "connect() was made: \(screen)")
+        #expect(!screen.contains("wire UDP"), "nothing on the wire before send()'s key: \(screen)")
+        try session.send("Space")
+        screen = try session.waitFor("STEP: UDP client about to call recv()")
+        #expect(screen.contains(try Regex("wire UDP 2 B 127.0.0.1:\\d+ > 127.0.0.1:\(port)")), "\(screen)")
+        try session.send("Space")
+        try session.waitFor("UDP <- HI")
+        let text = try saved(session)
+        #expect(try rows(text, "wire UDP 2 B").count == 2, "one datagram each way: \(text)")
     }
 
     /// Step mode holds netlab's TCP server before accept(): a client's handshake completes in

@@ -64,6 +64,10 @@ public struct Theme: Equatable, Sendable {
 
     /// The shipped themes, compiled in from `Themes/*.toml` so that an installed binary has
     /// them anywhere. `default` first: the others inherit from it.
+    /// The shipped themes' names, without parsing them (a help text needs only these: every
+    /// command, a headless server too, builds the console's help at start-up).
+    public static let builtInNames: [String] = BuiltInThemeFiles.all.map(\.0)
+
     public static let builtIn: [Theme] = {
         var themes: [Theme] = []
         for (name, text) in BuiltInThemeFiles.all {

@@ -10,11 +10,16 @@ public struct ThemeCatalog: Sendable {
 
     /// `$XDG_CONFIG_HOME/netlab/themes`, else `~/.config/netlab/themes`.
     public static func userFolder(environment: [String: String]) -> URL? {
+        configFolder("themes", environment: environment)
+    }
+
+    /// `$XDG_CONFIG_HOME/netlab/NAME`, else `~/.config/netlab/NAME` (themes, lessons).
+    static func configFolder(_ name: String, environment: [String: String]) -> URL? {
         if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
-            return URL(fileURLWithPath: config).appendingPathComponent("netlab/themes")
+            return URL(fileURLWithPath: config).appendingPathComponent("netlab/\(name)")
         }
         guard let home = environment["HOME"], !home.isEmpty else { return nil }
-        return URL(fileURLWithPath: home).appendingPathComponent(".config/netlab/themes")
+        return URL(fileURLWithPath: home).appendingPathComponent(".config/netlab/\(name)")
     }
 
     public init(userFolder: URL?) {
