@@ -228,10 +228,18 @@ final class HTTPServerConnection: StreamConnection, SocketCloseObserver {
                 output[0] = .file(file, offset: offset + n, remaining: remaining - n)
                 output.insert(.bytes(piece, offset: 0), at: 0)
             case .bytes(var bytes, let offset):
-                // Send a response head together with the start of its file: one syscall, one segment.
-                if offset == 0, output.count > 1, case .file(let file, let fileOffset, let remaining) = output[1], remaining > 0,
-                    bytes.count < Self.readSize
+                var flags = Int32(MSG_NOSIGNAL)
+                if output.count > 1, case .file(_, _, let remaining) = output[1], remaining > 0, !sink.wantsPayloads {
+                    // The head waits in the socket (MSG_MORE) for the file that sendfile sends
+                    // next, and leaves in one segment with its first bytes: no copy of the
+                    // file through this process (pread and send of 64 KiB cost 30 us of a
+                    // 1 MiB answer's 180).
+                    flags |= Int32(MSG_MORE)
+                } else if offset == 0, output.count > 1, case .file(let file, let fileOffset, let remaining) = output[1],
+                    remaining > 0, bytes.count < Self.readSize
                 {
+                    // The bytes are shown: read the start of the file and send it with the head,
+                    // one syscall, one segment.
                     let room = min(Self.readSize - bytes.count, remaining)
                     let start = bytes.count
                     bytes += [UInt8](repeating: 0, count: room)
@@ -251,7 +259,7 @@ final class HTTPServerConnection: StreamConnection, SocketCloseObserver {
                             write(
                                 .send,
                                 {
-                                    bytes.withUnsafeBytes { send(handle.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                                    bytes.withUnsafeBytes { send(handle.fd, $0.baseAddress! + offset, $0.count - offset, flags) }
                                 })
                         },
                         events: { written in

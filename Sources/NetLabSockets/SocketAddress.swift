@@ -31,13 +31,42 @@ struct SocketAddress: Sendable {
     /// inet_ntop: made on the stack and read straight into the String (an address fits a
     /// small string's inline bytes), so no heap allocation per datagram or connection.
     static func numericHost<Address>(_ family: Int32, _ address: Address) -> String? {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> String? in
+        if family == AF_INET, MemoryLayout<Address>.size == 4 {
+            return withUnsafeBytes(of: address) { dottedQuad($0) }
+        }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> String? in
             let converted = withUnsafeBytes(of: address) { inet_ntop(family, $0.baseAddress, text.baseAddress, 64) }
             guard converted != nil else { return nil }
             let length = strnlen(text.baseAddress!, 64)
             return text.baseAddress!.withMemoryRebound(to: UInt8.self, capacity: length) {
                 String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
             }
+        }
+    }
+
+    /// Four bytes in network order as `a.b.c.d`, what inet_ntop writes (whose sprintf was
+    /// 1.5% of the TCP server's samples per connection), written on the stack.
+    static func dottedQuad(_ bytes: UnsafeRawBufferPointer) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { text in
+            var count = 0
+            for index in 0..<4 {
+                if index > 0 {
+                    text[count] = 0x2E
+                    count += 1
+                }
+                let byte = bytes[index]
+                if byte >= 100 {
+                    text[count] = 0x30 + byte / 100
+                    count += 1
+                }
+                if byte >= 10 {
+                    text[count] = 0x30 + byte / 10 % 10
+                    count += 1
+                }
+                text[count] = 0x30 + byte % 10
+                count += 1
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: text[0..<count]), as: UTF8.self)
         }
     }
 

@@ -59,6 +59,15 @@ private func status(_ text: String) -> Int? {
         #expect(head("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")?.keepAlive == false)
         #expect(head("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")?.keepAlive == true)
         #expect(head("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade, close\r\n\r\n")?.keepAlive == false)
+        // Tokens are trimmed of spaces and tabs, empty ones skipped, and compared whole.
+        #expect(head("GET / HTTP/1.1\r\nHost: a\r\nConnection: ,\t CLOSE \t,\r\n\r\n")?.keepAlive == false)
+        #expect(head("GET / HTTP/1.1\r\nHost: a\r\nConnection: closed, xclose\r\n\r\n")?.keepAlive == true)
+        #expect(head("GET / HTTP/1.0\r\nConnection: keep-alives\r\n\r\n")?.keepAlive == false)
+        #expect(head("GET / HTTP/1.0\r\nConnection: upgrade,keep-alive\r\n\r\n")?.keepAlive == true)
+        // Repeated Connection fields are one list (RFC 9110, section 5.3).
+        #expect(head("GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nConnection: close\r\n\r\n")?.keepAlive == false)
+        #expect(head("GET / HTTP/1.0\r\nConnection: upgrade\r\nconnection: Keep-Alive\r\n\r\n")?.keepAlive == true)
+        #expect(head("GET / HTTP/1.0\r\nConnection:\r\n\r\n")?.keepAlive == false)
     }
 
     @Test func bareLineFeedsAndLeadingBlankLines() {

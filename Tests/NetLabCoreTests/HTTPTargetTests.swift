@@ -59,6 +59,12 @@ import Testing
         #expect(MIMEType.forFile("app.wasm") == "application/wasm")
         #expect(MIMEType.forFile("README") == "application/octet-stream")
         #expect(MIMEType.forFile(".bashrc") == "application/octet-stream")
+        // A path: only the last component's extension counts.
+        #expect(MIMEType.forFile("/srv/www/notes.d/index.HTML") == "text/html; charset=utf-8")
+        #expect(MIMEType.forFile("/srv/www.html/README") == "application/octet-stream")
+        #expect(MIMEType.forFile("/srv/www/.html") == "application/octet-stream")
+        #expect(MIMEType.forFile("archive.tar.gz") == "application/gzip")
+        #expect(MIMEType.forFile("trailing.") == "application/octet-stream")
     }
 
     @Test func httpDates() {

@@ -32,8 +32,12 @@ public struct HTTPRequestHead: Equatable, Sendable {
 
     /// ASCII case-insensitive equality of field names, without allocating lowercased copies.
     static func sameName(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count
-            && zip(a.utf8, b.utf8).allSatisfy { x, y in
+        sameName(a.utf8[...], b)
+    }
+
+    static func sameName(_ a: Substring.UTF8View, _ b: String) -> Bool {
+        a.count == b.utf8.count
+            && zip(a, b.utf8).allSatisfy { x, y in
                 x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A)
             }
     }
@@ -42,13 +46,36 @@ public struct HTTPRequestHead: Equatable, Sendable {
     public var requestLine: String { "\(method) \(target) HTTP/\(version.major).\(version.minor)" }
 
     /// Whether the connection stays open after the response (RFC 9112, section 9.3): HTTP/1.1
-    /// unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`.
+    /// unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`. Every
+    /// Connection field counts (RFC 9110, section 5.3: repeated fields are one list).
     public var keepAlive: Bool {
-        let tokens = (field("Connection") ?? "").lowercased().split(separator: ",").map {
-            String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        var close = false
+        var keepAlive = false
+        for field in fields where Self.sameName(field.name, "Connection") {
+            Self.forEachToken(field.value) { token in
+                if Self.sameName(token, "close") { close = true }
+                if Self.sameName(token, "keep-alive") { keepAlive = true }
+            }
         }
-        if tokens.contains("close") { return false }
-        if version.minor >= 1 { return true }
-        return tokens.contains("keep-alive")
+        if close { return false }
+        return version.minor >= 1 || keepAlive
+    }
+
+    /// The comma-separated tokens of a field value, spaces and tabs around each trimmed (a
+    /// scan of the bytes: this runs for every request).
+    static func forEachToken(_ value: String, _ body: (Substring.UTF8View) -> Void) {
+        let utf8 = value.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: 0x2C) ?? utf8.endIndex
+            var first = start
+            var last = end
+            while first < last, utf8[first] == 0x20 || utf8[first] == 0x09 { first = utf8.index(after: first) }
+            while last > first, utf8[utf8.index(before: last)] == 0x20 || utf8[utf8.index(before: last)] == 0x09 {
+                last = utf8.index(before: last)
+            }
+            if first < last { body(Substring(value)[first..<last].utf8) }
+            start = end < utf8.endIndex ? utf8.index(after: end) : end
+        }
     }
 }

@@ -16,13 +16,18 @@ public struct HTTPResponseHead: Equatable, Sendable {
 
     /// `200 OK`, `404 Not Found`, ... with the reason phrases of swift-http-types.
     public static func reason(_ code: Int) -> String {
+        reasons[code] ?? ""
+    }
+
+    /// Built once: every response head looks its phrase up.
+    private static let reasons: [Int: String] = {
         let known: [HTTPResponse.Status] = [
             .ok, .partialContent, .movedPermanently, .notModified, .badRequest, .forbidden, .notFound, .methodNotAllowed,
             .requestTimeout, .preconditionFailed, .uriTooLong, .rangeNotSatisfiable, .requestHeaderFieldsTooLarge,
             .internalServerError, .notImplemented, .serviceUnavailable, .httpVersionNotSupported,
         ]
-        return known.first { $0.code == code }?.reasonPhrase ?? ""
-    }
+        return Dictionary(uniqueKeysWithValues: known.map { ($0.code, $0.reasonPhrase) })
+    }()
 
     public var statusLine: String { "HTTP/1.1 \(status) \(Self.reason(status))" }
 

@@ -26,8 +26,13 @@ public enum MIMEType {
     }()
 
     /// The type for a file name; `application/octet-stream` when unknown.
+    /// The name may be a path: only its last component counts (a hidden file's leading dot
+    /// is not an extension).
     public static func forFile(_ name: String) -> String {
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "application/octet-stream" }
-        return byExtension[name[name.index(after: dot)...].lowercased()] ?? "application/octet-stream"
+        let utf8 = name.utf8
+        guard let dot = utf8.lastIndex(where: { $0 == 0x2E || $0 == 0x2F }), utf8[dot] == 0x2E, dot != utf8.startIndex,
+            utf8[utf8.index(before: dot)] != 0x2F
+        else { return "application/octet-stream" }
+        return byExtension[name[utf8.index(after: dot)...].lowercased()] ?? "application/octet-stream"
     }
 }
