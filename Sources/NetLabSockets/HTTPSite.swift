@@ -49,13 +49,15 @@ public enum HTTPSite: Sendable, Equatable {
                 return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: entry.version, name: entry.name))
             }
             var found = Self.open(path)
+            var openedPath = path
             var isDirectory = false
             if case .success(let (_, info)) = found, (info.st_mode & S_IFMT) == S_IFDIR {
                 isDirectory = true
                 guard target.trailingSlash else {
                     return .success(.redirect(target.encoded + "/" + (target.query.map { "?" + $0 } ?? "")))
                 }
-                found = Self.open(path + "/index.html")
+                openedPath = path + "/index.html"
+                found = Self.open(openedPath)
                 if case .failure(let error) = found, error.code == ENOENT {
                     guard listDirectories else {
                         return .failure(.init(403, "this is a directory without index.html, and listings are off"))
@@ -82,8 +84,14 @@ public enum HTTPSite: Sendable, Equatable {
                 // The real path of what was opened must be under the root: a symlink may point
                 // anywhere. One readlink of /proc/self/fd instead of realpath's walk (which
                 // cost a readlink per path component: 9% of the server's time per request).
-                guard let real = Self.realPath(of: file.fd, fallback: path), real.hasPrefix(root + "/") else {
-                    return .failure(.init(403, "this points outside the served folder"))
+                let real: String
+                if let known = cache?.value.checkedName(openedPath, info) {
+                    real = known
+                } else {
+                    guard let found = Self.realPath(of: file.fd, fallback: path), found.hasPrefix(root + "/") else {
+                        return .failure(.init(403, "this points outside the served folder"))
+                    }
+                    real = found
                 }
                 guard (info.st_mode & S_IFMT) == S_IFREG else {
                     return .failure(.init(403, "not a regular file"))
@@ -92,6 +100,7 @@ public enum HTTPSite: Sendable, Equatable {
                 if let entry = cache?.value.store(path, fd: file.fd, info: info, name: real, isDirectory: isDirectory) {
                     return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: version, name: real))
                 }
+                cache?.value.rememberChecked(openedPath, info, name: real)
                 opened?.keep(file)
                 return .success(
                     .file(file.token, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec), version: version, name: real))

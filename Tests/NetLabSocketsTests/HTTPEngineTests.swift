@@ -168,6 +168,38 @@ extension LoopbackTests {
             #expect(statuses(try await exchange("GET /page.html HTTP/1.0\r\n\r\n", port: port)) == [404])
         }
 
+        /// A file too large to keep in memory is opened each time; its path's check (readlink)
+        /// is remembered only while the same file opens: a symlink out of the root, or the
+        /// very same file moved out of the root and linked back in, is refused again.
+        @Test func largeFilesAreCheckedAgainWhenTheyChange() async throws {
+            let site = try SiteFixture()
+            let (server, port) = try server(try HTTPSite.root(site.root.path))
+            defer { server.stop() }
+            let big = site.root.appendingPathComponent("big.bin")
+            let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+            try Data(bytes).write(to: big)
+            for _ in 0..<3 {  // the second and third skip the readlink
+                #expect(body(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == bytes)
+            }
+            // The same file (same inode) moved out of the root, a symlink to it left in its place.
+            let outside = site.base.appendingPathComponent("moved.bin")
+            try FileManager.default.moveItem(at: big, to: outside)
+            try FileManager.default.createSymbolicLink(atPath: big.path, withDestinationPath: outside.path)
+            let moved = try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)
+            #expect(statuses(moved) == [403], "\(text(moved).prefix(200))")
+            // A large secret outside, reached by a symlink that replaced a checked file.
+            try FileManager.default.removeItem(at: big)
+            try Data(bytes).write(to: big)
+            #expect(statuses(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == [200])
+            let secret = site.base.appendingPathComponent("big-secret.bin")
+            try Data(String(repeating: "BIG-SECRET\n", count: 30_000).utf8).write(to: secret)
+            try FileManager.default.removeItem(at: big)
+            try FileManager.default.createSymbolicLink(atPath: big.path, withDestinationPath: secret.path)
+            let escaped = try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)
+            #expect(statuses(escaped) == [403])
+            #expect(!text(escaped).contains("BIG-SECRET"))
+        }
+
         @Test func notModifiedSince() async throws {
             let (server, port) = try server(.builtIn)
             defer { server.stop() }
