@@ -6,6 +6,9 @@ realloc and aligned allocation of the process), pinned to core 0; loadgen (1 cli
 plays the lab's client. After a one-second warm-up the count is read, loadgen runs for
 SECONDS, the count is read again: the difference over the requests served is the figure.
 
+HTTP: wrk with one connection (keep-alive, or a new connection per request) on 1 KiB and
+1 MiB files of a temporary --root.
+
 Usage: NETLAB=.build/release/netlab Benchmarks/allocations.py [SECONDS]
 """
 import os, re, signal, subprocess, sys, tempfile
@@ -19,6 +22,16 @@ LOADGEN = os.path.join(tempfile.gettempdir(), f"netlab-loadgen-alloc-{os.getpid(
 
 
 def load(kind, port, seconds):
+    if kind.startswith("http"):
+        # wrk, one connection; kind is "http PATH [HEADER]".
+        _, path, *header = kind.split(" ", 2)
+        extra = ["-H", header[0]] if header else []
+        out = subprocess.run(PIN_LOAD + ["wrk", "-t1", "-c1", f"-d{max(1, int(seconds))}s", *extra, f"http://127.0.0.1:{port}{path}"],
+                             capture_output=True, text=True).stdout
+        found = re.search(r"(\d+) requests in", out)
+        if not found or "Non-2xx" in out or "Socket errors" in out:
+            raise SystemExit(f"wrk failed: {out}")
+        return float(found.group(1))
     out = subprocess.run(PIN_LOAD + [LOADGEN, kind, str(port), str(seconds), "1"], capture_output=True, text=True).stdout
     numbers = re.findall(r"[\d.]+", out)
     if len(numbers) < 2 or int(float(numbers[1])) != 0:
@@ -35,7 +48,7 @@ def measure(name, kind, cmd, seconds):
     os.environ["MALLOCCOUNT_FD"] = str(write_end)
     port = free_port()
     try:
-        server = Server(cmd + ["--port", str(port)], port, kind=kind, pass_fds=(write_end,))
+        server = Server(cmd + ["--port", str(port)], port, kind=kind.split(" ")[0], pass_fds=(write_end,))
     finally:
         for key, value in saved.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
@@ -73,6 +86,14 @@ def main():
         measure("tcp-server --one-message (its log, to /dev/null)", "tcp", base + ["tcp-server", "--host", "127.0.0.1", "--one-message"], seconds)
         measure("tcp-server --quiet (waits for the client's FIN)", "tcp", base + ["tcp-server", "--host", "127.0.0.1", "--quiet"],
                 seconds)
+        www = tempfile.mkdtemp(prefix="netlab-alloc-www-")
+        for name, size in (("1k.bin", 1024), ("1m.bin", 1 << 20)):
+            with open(os.path.join(www, name), "wb") as f:
+                f.write(bytes(i % 251 for i in range(size)))
+        http = base + ["http-server", "--host", "127.0.0.1", "--root", www, "--quiet"]
+        measure("http-server --quiet, 1 KiB, keep-alive", "http /1k.bin", http, seconds)
+        measure("http-server --quiet, 1 KiB, Connection: close", "http /1k.bin Connection: close", http, seconds)
+        measure("http-server --quiet, 1 MiB, Connection: close", "http /1m.bin Connection: close", http, seconds)
     finally:
         for program in (COUNTER, LOADGEN):
             os.path.exists(program) and os.remove(program)

@@ -35,7 +35,8 @@ public enum HTTPSite: Sendable, Equatable {
         opened: OpenedFileSlot? = nil
     ) -> Result<HTTPResource, HTTPRefusal> {
         let segments = target.segments
-        let shown = "/" + segments.joined(separator: "/")
+        // For the error pages only: made when one is.
+        var shown: String { "/" + segments.joined(separator: "/") }
         switch self {
         case .builtIn:
             let name = segments.isEmpty ? "index.html" : segments.joined(separator: "/")
@@ -44,7 +45,12 @@ public enum HTTPSite: Sendable, Equatable {
             }
             return .success(.memory(page, modified: BuiltInSite.modified, version: BuiltInSite.modified * 1_000_000_000, name: name))
         case .directory(let root):
-            let path = ([root] + segments).joined(separator: "/")
+            var path = root
+            path.reserveCapacity(root.utf8.count + segments.reduce(0) { $0 + $1.utf8.count + 1 })
+            for segment in segments {
+                path += "/"
+                path += segment
+            }
             if let entry = cache?.value.lookup(path), entry.isDirectory == target.trailingSlash || segments.isEmpty {
                 return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: entry.version, name: entry.name))
             }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The protocol state of one HTTP connection as a value: the unparsed input, the request
 /// heads found in it (pipelining), request bodies being skipped, back-pressure, and every
 /// deadline. Fed what happened (bytes, end of input, responses queued and sent, writes that
@@ -65,9 +67,18 @@ public struct HTTPConnectionState: Sendable {
         // A head at its limits plus one read.
         inputLimit = limits.requestLine + limits.headerBytes + readSize
         // A turned-away client gets a second at most to send the head its 503 answers.
-        arm(
-            busy ? min(1, headerTimeout) : idleTimeout, now: now,
-            .close(reason: "nothing arrived for \(ClientFailure.format(idleTimeout)) s"))
+        arm(busy ? min(1, headerTimeout) : idleTimeout, now: now, .close(reason: Self.nothingArrived(idleTimeout)))
+    }
+
+    /// `nothing arrived for 30 s`, made once per timeout value (every connection arms it;
+    /// formatting it each time was two allocations per connection).
+    private static let nothingArrivedText = Mutex<(seconds: Double, text: String)>((-1, ""))
+
+    static func nothingArrived(_ seconds: Double) -> String {
+        nothingArrivedText.withLock { cached in
+            if cached.seconds != seconds { cached = (seconds, "nothing arrived for \(ClientFailure.format(seconds)) s") }
+            return cached.text
+        }
     }
 
     // MARK: Reading

@@ -11,7 +11,13 @@ public enum HTTPPreconditions {
 
     /// `"size-mtime"` in hexadecimal, nanoseconds included: changes when the file does.
     public static func etag(size: Int, modifiedNanoseconds: Int) -> String {
-        "\"\(String(size, radix: 16))-\(String(modifiedNanoseconds, radix: 16))\""
+        var tag = "\""
+        tag.reserveCapacity(36)
+        tag += String(size, radix: 16)
+        tag += "-"
+        tag += String(modifiedNanoseconds, radix: 16)
+        tag += "\""
+        return tag
     }
 
     /// Evaluates the request's preconditions against the file's ETag and modification time

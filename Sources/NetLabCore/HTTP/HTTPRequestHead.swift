@@ -43,7 +43,19 @@ public struct HTTPRequestHead: Equatable, Sendable {
     }
 
     /// `GET /index.html HTTP/1.1`
-    public var requestLine: String { "\(method) \(target) HTTP/\(version.major).\(version.minor)" }
+    public var requestLine: String {
+        // Appended into one string of its final size (an interpolation took two allocations).
+        var line = ""
+        line.reserveCapacity(method.utf8.count + target.utf8.count + 12)
+        line += method
+        line += " "
+        line += target
+        line += " HTTP/"
+        line += String(version.major)
+        line += "."
+        line += String(version.minor)
+        return line
+    }
 
     /// Whether the connection stays open after the response (RFC 9112, section 9.3): HTTP/1.1
     /// unless `Connection: close`; HTTP/1.0 only with `Connection: keep-alive`. Every

@@ -61,7 +61,7 @@ public struct HTTPResponder {
             let headOnly = head.method == "HEAD"
             return response(
                 status: 200, contentType: "text/html; charset=utf-8", body: headOnly ? .none : .bytes(listing),
-                length: listing.count, modified: nil, keepAlive: keepAlive, requestLine: head.requestLine,
+                length: listing.count, modified: nil, keepAlive: keepAlive, request: head,
                 extra: [("Cache-Control", "no-cache")])
         case .success(.file(let token, let size, let modified, let version, let name)):
             return file(
@@ -79,7 +79,7 @@ public struct HTTPResponder {
         let page = HTTPResponseHead.errorPage(refusal.status, detail: refusal.detail)
         return response(
             status: refusal.status, contentType: "text/html; charset=utf-8", body: .bytes(page), length: page.count,
-            modified: nil, keepAlive: false, requestLine: "-")
+            modified: nil, keepAlive: false, request: nil)
     }
 
     /// 408: a request head that did not arrive in time; then close.
@@ -94,28 +94,27 @@ public struct HTTPResponder {
         head: HTTPRequestHead, keepAlive: Bool
     ) -> HTTPResponsePlan {
         let headOnly = head.method == "HEAD"
-        let etag = HTTPPreconditions.etag(size: size, modifiedNanoseconds: version)
+        let etag = Self.etag(size: size, version: version)
         // no-cache: the browser may keep the file but must ask (cheaply, with the validators)
         // before using it, so a student's edit shows on the next reload.
-        let validators: [(name: String, value: String)] = [("ETag", etag), ("Cache-Control", "no-cache")]
         let answer: HTTPResponsePlan
         switch HTTPPreconditions.evaluate(head, etag: etag, modified: modified) {
         case .notModified:
             answer = response(
                 status: 304, contentType: nil, body: .none, length: nil, modified: modified, keepAlive: keepAlive,
-                requestLine: head.requestLine, extra: validators)
+                request: head, etag: etag)
         case .failed:
             answer = page(
                 412, "the file is not the version the request's If-Match or If-Unmodified-Since names", head: head,
-                keepAlive: keepAlive, extra: validators)
+                keepAlive: keepAlive, extra: [("ETag", etag), ("Cache-Control", "no-cache")])
         case .proceed:
             let contentType = MIMEType.forFile(name)
             switch HTTPPreconditions.range(head, size: size, etag: etag, modified: modified) {
             case .whole:
                 answer = response(
                     status: 200, contentType: contentType, body: headOnly ? .none : whole, length: size,
-                    modified: modified, keepAlive: keepAlive, requestLine: head.requestLine,
-                    extra: validators + [("Accept-Ranges", "bytes")])
+                    modified: modified, keepAlive: keepAlive, request: head, etag: etag,
+                    ranges: true)
             case .part(let first, let last):
                 let part: HTTPResponsePlan.Body =
                     switch whole {
@@ -125,8 +124,8 @@ public struct HTTPResponder {
                     }
                 answer = response(
                     status: 206, contentType: contentType, body: part, length: last - first + 1, modified: modified,
-                    keepAlive: keepAlive, requestLine: head.requestLine,
-                    extra: validators + [("Accept-Ranges", "bytes"), ("Content-Range", "bytes \(first)-\(last)/\(size)")])
+                    keepAlive: keepAlive, request: head, etag: etag, ranges: true,
+                    extra: [("Content-Range", "bytes \(first)-\(last)/\(size)")])
             case .unsatisfiable:
                 answer = page(
                     416, "the file has \(size) bytes; the requested range starts past its end", head: head,
@@ -145,24 +144,32 @@ public struct HTTPResponder {
         return response(
             status: status, contentType: "text/html; charset=utf-8",
             body: head.method == "HEAD" ? .none : .bytes(page), length: page.count, modified: nil,
-            keepAlive: keepAlive, requestLine: head.requestLine, extra: extra)
+            keepAlive: keepAlive, request: head, extra: extra)
     }
 
+    /// `etag`: the ETag and `Cache-Control: no-cache` (a file's validators); `ranges`:
+    /// `Accept-Ranges: bytes`; then `extra`, then Connection.
     private func response(
         status: Int, contentType: String?, body: HTTPResponsePlan.Body, length: Int?, modified: Int?,
-        keepAlive: Bool, requestLine: String, extra: [(name: String, value: String)] = []
+        keepAlive: Bool, request: HTTPRequestHead?, etag: String? = nil, ranges: Bool = false,
+        extra: [(name: String, value: String)] = []
     ) -> HTTPResponsePlan {
         let now = clock.secondsSince1970()
-        var fields: [(name: String, value: String)] = [("Date", Self.date(now)), ("Server", "netlab")]
-        if let contentType { fields.append(("Content-Type", contentType)) }
-        if let length { fields.append(("Content-Length", String(length))) }
+        var head = HTTPResponseHead.Writer(status: status)
+        head.field("Date", Self.date(now))
+        head.field("Server", "netlab")
+        if let contentType { head.field("Content-Type", contentType) }
+        if let length { head.field("Content-Length", String(length)) }
         // Never later than Date (a file touched into the future must not look newer than now).
-        if let modified { fields.append(("Last-Modified", Self.lastModified(min(modified, now)))) }
-        fields += extra
-        fields.append(("Connection", keepAlive ? "keep-alive" : "close"))
-        return HTTPResponsePlan(
-            status: status, head: HTTPResponseHead(status: status, fields: fields).bytes, body: body,
-            keepAlive: keepAlive, requestLine: requestLine)
+        if let modified { head.field("Last-Modified", Self.lastModified(min(modified, now))) }
+        if let etag {
+            head.field("ETag", etag)
+            head.field("Cache-Control", "no-cache")
+        }
+        if ranges { head.field("Accept-Ranges", "bytes") }
+        for field in extra { head.field(field.name, field.value) }
+        head.field("Connection", keepAlive ? "keep-alive" : "close")
+        return HTTPResponsePlan(status: status, head: head.finish(), body: body, keepAlive: keepAlive, request: request)
     }
 
     /// The Date header's value, formatted once per second (shared by every server's queue).
@@ -179,6 +186,20 @@ public struct HTTPResponder {
             let text = HTTPDate.format(second)
             cache[second] = text
             return text
+        }
+    }
+
+    /// ETags, made once per file version (as Last-Modified values: a few entries, cleared
+    /// past 64): formatting one took two allocations per response.
+    private static let etagCache = Mutex<[Int: (size: Int, tag: String)]>([:])
+
+    static func etag(size: Int, version: Int) -> String {
+        etagCache.withLock { cache in
+            if let found = cache[version], found.size == size { return found.tag }
+            if cache.count >= 64 { cache.removeAll(keepingCapacity: true) }
+            let tag = HTTPPreconditions.etag(size: size, modifiedNanoseconds: version)
+            cache[version] = (size, tag)
+            return tag
         }
     }
 

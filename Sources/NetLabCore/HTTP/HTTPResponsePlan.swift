@@ -13,8 +13,12 @@ public struct HTTPResponsePlan: Sendable {
     public var head: [UInt8]
     public var body: Body
     public var keepAlive: Bool
-    /// For the access log; `-` when no request line could be read.
-    public var requestLine: String
+    /// The request answered (nil: no request line could be read).
+    public var request: HTTPRequestHead?
+
+    /// For the access log; `-` when no request line could be read. Made when asked (a
+    /// server without a log never asks).
+    public var requestLine: String { request?.requestLine ?? "-" }
 
     /// Head and body bytes together (what the access log counts).
     public var length: Int {
