@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension LabEvent {
     /// How many bytes of a message a one-line preview shows.
@@ -93,8 +94,21 @@ extension LabEvent {
     /// `HH:MM:SS.mmm` in local time, or at `utcOffset` seconds from UTC when given.
     public static func clock(_ time: Date, utcOffset: Int? = nil) -> String {
         let seconds = time.timeIntervalSince1970
-        var whole = time_t(seconds.rounded(.down))
-        let millis = Int((seconds - seconds.rounded(.down)) * 1000)
+        let whole = Int(seconds.rounded(.down))
+        let millis = min(999, Int((seconds - seconds.rounded(.down)) * 1000))
+        var text = clockSeconds(whole, utcOffset: utcOffset)
+        text += millis < 10 ? ".00" : millis < 100 ? ".0" : "."
+        text += String(millis)
+        return text
+    }
+
+    /// `HH:MM:SS` of one second, converted once per second (a server's log stamps every
+    /// line: localtime_r, with its time-zone lock, for each was a tenth of a line's cost).
+    private static let lastSecond = Mutex<(second: Int, offset: Int?, text: String)>((.min, nil, ""))
+
+    private static func clockSeconds(_ second: Int, utcOffset: Int?) -> String {
+        if let text = lastSecond.withLock({ $0.second == second && $0.offset == utcOffset ? $0.text : nil }) { return text }
+        var whole = time_t(second)
         var parts = tm()
         if let utcOffset {
             whole += time_t(utcOffset)
@@ -103,7 +117,8 @@ extension LabEvent {
             localtime_r(&whole, &parts)
         }
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)"
+        let text = "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+        lastSecond.withLock { $0 = (second, utcOffset, text) }
+        return text
     }
 }

@@ -31,8 +31,10 @@ struct SocketAddress: Sendable {
     /// inet_ntop: made on the stack and read straight into the String (an address fits a
     /// small string's inline bytes), so no heap allocation per datagram or connection.
     static func numericHost<Address>(_ family: Int32, _ address: Address) -> String? {
-        if family == AF_INET, MemoryLayout<Address>.size == 4 {
-            return withUnsafeBytes(of: address) { dottedQuad($0) }
+        // An IPv4 address is its first four bytes (an `in_addr`, or the start of the 16-byte
+        // buffer a UDP batch's destinations share with IPv6).
+        if family == AF_INET, MemoryLayout<Address>.size >= 4 {
+            return withUnsafeBytes(of: address) { dottedQuad(UnsafeRawBufferPointer(rebasing: $0[0..<4])) }
         }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> String? in
             let converted = withUnsafeBytes(of: address) { inet_ntop(family, $0.baseAddress, text.baseAddress, 64) }

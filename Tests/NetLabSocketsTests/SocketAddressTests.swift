@@ -25,6 +25,18 @@ import Testing
         #expect([UInt8]([255, 255, 255, 255]).withUnsafeBytes { SocketAddress.dottedQuad($0) } == "255.255.255.255")
     }
 
+    /// A UDP batch's destination is family plus 16 address bytes (IPv4 in the first four).
+    @Test func numericHostReadsTheFirstFourBytesForIPv4() {
+        var wide: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &wide) { raw in
+            for (index, byte) in [192, 168, 10, 254, 9, 9, 9, 9].enumerated() { raw[index] = UInt8(byte) }
+        }
+        #expect(SocketAddress.numericHost(AF_INET, wide) == "192.168.10.254")
+        var loopback = in6_addr()
+        withUnsafeMutableBytes(of: &loopback) { $0[15] = 1 }
+        #expect(SocketAddress.numericHost(AF_INET6, loopback) == "::1")
+    }
+
     @Test func endpointOfAnIPv4AddressUsesIt() {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
