@@ -25,6 +25,10 @@ public struct EventSink: Sendable {
     }
 
     public let detail: Detail
+    /// Whether a connection's own events are built: accepted, shutdown and closed (a closed
+    /// event asks the kernel who sent the first FIN, a getsockopt). On with `.traffic` and
+    /// above, unless the sink says otherwise: a server's log prints them only with --verbose.
+    public let connections: Bool
     /// Queued (delivered in batches on a queue) or inline (at once, on the emitting thread).
     private let delivery: Delivery
     /// The client exchange every event of this sink belongs to (`tagged(exchange:)`).
@@ -45,6 +49,7 @@ public struct EventSink: Sendable {
 
     public init(queue: DispatchQueue, detail: Detail = .payloads, handler: @escaping @Sendable (LabEvent) -> Void) {
         self.detail = detail
+        self.connections = detail >= .traffic
         self.delivery = .queued(Buffer(queue: queue, handler: handler), queue)
     }
 
@@ -54,12 +59,16 @@ public struct EventSink: Sendable {
     /// with several engines and a capture whose events must interleave by cause, uses a
     /// queued sink. Profiled on the headless servers: the hop to a log queue per event was
     /// the larger part of what a log line cost.
-    public static func inline(detail: Detail = .payloads, _ handler: @escaping @Sendable (LabEvent) -> Void) -> EventSink {
-        EventSink(delivery: .inline(Inline(handler: handler)), detail: detail)
+    /// `connections`: build accepted, shutdown and closed events (default: with `.traffic`).
+    public static func inline(
+        detail: Detail = .payloads, connections: Bool? = nil, _ handler: @escaping @Sendable (LabEvent) -> Void
+    ) -> EventSink {
+        EventSink(delivery: .inline(Inline(handler: handler)), detail: detail, connections: connections ?? (detail >= .traffic))
     }
 
-    private init(delivery: Delivery, detail: Detail) {
+    private init(delivery: Delivery, detail: Detail, connections: Bool) {
         self.detail = detail
+        self.connections = connections && detail >= .traffic
         self.delivery = delivery
     }
 
@@ -155,6 +164,12 @@ public struct EventSink: Sendable {
         case .inline(let inline): inline.deliver(event)
         case .queued(let buffer, let queue): buffer.append(event, queue: queue, stamp: false)
         }
+    }
+
+    /// Emits a connection's own event (accepted, shutdown, closed) if wanted.
+    package func emitConnection(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: @autoclosure () -> LabEvent.Kind) {
+        guard connections else { return }
+        emit(engine, role, kind())
     }
 
     /// Emits a per-connection or per-request event (accepted, closed, served) if wanted.

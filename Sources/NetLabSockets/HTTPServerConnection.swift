@@ -288,8 +288,8 @@ final class HTTPServerConnection: StreamConnection, SocketCloseObserver {
             // Ignored on purpose: a shutdown that fails (the client already reset) changes nothing here.
             if halfCloseFirst {
                 // The FIN goes now, before close(): its order decides who holds TIME_WAIT.
-                if sink.detail >= .traffic { finOrder = Syscall.peerHasClosed(handle.fd) }
-                sink.emitTraffic(.http, .server, .shutdown(peer: peer))
+                if sink.connections { finOrder = Syscall.peerHasClosed(handle.fd) }
+                sink.emitConnection(.http, .server, .shutdown(peer: peer))
                 _ = shutdown(handle.fd, Int32(SHUT_WR))
             }
             close()

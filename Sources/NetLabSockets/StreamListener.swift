@@ -191,8 +191,10 @@ final class StreamListener {
                 reset(fd, peer: peer)
                 continue
             }
-            // The connection's own address only shows in payload events: skip the getsockname otherwise.
-            let connectionLocal = sink.detail >= .receives ? SocketAddress.local(of: fd)?.endpoint ?? local : local
+            // The connection's own address only shows in payload events, and differs from the
+            // listener's only on a wildcard address (0.0.0.0, ::): skip the getsockname otherwise.
+            let wildcard = local.host == "0.0.0.0" || local.host == "::"
+            let connectionLocal = sink.detail >= .receives && wildcard ? SocketAddress.local(of: fd)?.endpoint ?? local : local
             let socket = SocketHandle(fd: fd, reactor: handle.reactor)
             guard let connection = make(socket, peer, connectionLocal, atLimit) else {
                 Self.resetOnClose(fd)
@@ -206,7 +208,7 @@ final class StreamListener {
                 busy.insert(id)
                 sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (answered 503)"))
             } else {
-                sink.emitTraffic(engine, .server, .accepted(peer: peer))
+                sink.emitConnection(engine, .server, .accepted(peer: peer))
             }
             connection.begin(listener: self)
         }
@@ -215,7 +217,7 @@ final class StreamListener {
     /// A connection's socket is about to close: `closed` (not for one turned away).
     func connectionWillClose(_ connection: StreamConnection) {
         guard !busy.contains(ObjectIdentifier(connection)) else { return }
-        sink.emitTraffic(engine, .server, .closed(peer: connection.peer, peerClosedFirst: connection.peerClosedFirst))
+        sink.emitConnection(engine, .server, .closed(peer: connection.peer, peerClosedFirst: connection.peerClosedFirst))
     }
 
     /// A connection's socket is closed: forgotten, and accepting resumes if it was paused.

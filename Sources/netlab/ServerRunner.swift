@@ -38,7 +38,7 @@ enum ServerRunner {
         let log = LogWriter()
         // Formatted on the engine's queue as each event happens (one engine: its events come
         // in order), queued to the log writer's thread, which writes them in batches.
-        let sink = EventSink.inline(detail: options.detail(for: engine)) { event in
+        let sink = EventSink.inline(detail: options.detail(for: engine), connections: verbose) { event in
             if !hex, let line = receivedLine(event) {
                 log.line(line)
             } else {

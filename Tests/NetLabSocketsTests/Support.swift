@@ -17,6 +17,12 @@ final class EventRecorder: @unchecked Sendable {
         EventSink(queue: queue) { [self] event in events.append(event) }
     }
 
+    /// A sink such as a headless server's log uses: inline, with its detail, and a
+    /// connection's own events only when asked.
+    func inlineSink(detail: EventSink.Detail, connections: Bool) -> EventSink {
+        EventSink.inline(detail: detail, connections: connections) { [self] event in queue.sync { events.append(event) } }
+    }
+
     /// Everything recorded so far (everything emitted before this call is included).
     var all: [LabEvent] { queue.sync { events } }
 

@@ -57,6 +57,32 @@ extension LoopbackTests {
                 ])
         }
 
+        /// A server's log without --verbose prints what came in, never a connection's opening or
+        /// closing: those events are not made (nor the getsockopt a closed event asks for, nor
+        /// a getsockname on a listener bound to one address, whose connections all have its).
+        @Test(arguments: ["127.0.0.1", "0.0.0.0"])
+        func aLogWithoutConnectionEvents(host: String) async throws {
+            let recorder = EventRecorder()
+            let server = TCPServer(events: recorder.inlineSink(detail: .receives, connections: false))
+            let local = try server.start(host: host, port: 0)
+            let client = TCPClient(events: EventRecorder().sink)
+            let reply = try await client.send(Array("abc".utf8), host: "127.0.0.1", port: local.port).get()
+            #expect(reply == Array("ABC".utf8))
+            server.stop()
+            let kinds = recorder.kinds
+            #expect(kinds.count == 3, "\(kinds)")
+            #expect(kinds.first == .listening(local))
+            #expect(kinds.last == .stopped(local))
+            guard case .received(let bytes, let from, let to) = kinds.dropFirst().first else {
+                Issue.record("no received event: \(kinds)")
+                return
+            }
+            #expect(bytes == Array("abc".utf8))
+            #expect(from.host == "127.0.0.1" && from.port != local.port)
+            // On the wildcard address the connection's own address is asked for (127.0.0.1).
+            #expect(to == Endpoint(host: "127.0.0.1", port: local.port))
+        }
+
         @Test func oneMebibyteMessage() async throws {
             let serverEvents = EventRecorder()
             let server = TCPServer(events: serverEvents.sink)

@@ -63,6 +63,7 @@ import Testing
         #expect(server.interrupt() == 0)
         // --verbose logs each connection opening and closing.
         #expect(server.text.components(separatedBy: "accepted a connection").count == 4)
+        #expect(server.text.components(separatedBy: "closed the connection").count == 4, "\(server.text)")
         #expect(server.text.contains("stopped listening on 127.0.0.1:"))
     }
 
