@@ -4,7 +4,7 @@
 Runs every load test one after another on loopback and prints one table of netlab vs each
 peer with the ratio (also written to Benchmarks/results/latest.md):
 
-Each load test runs 3 rounds of 3 s, the servers taking turns; the median round is shown, and
+Each load test runs 3 rounds of 3 s, the servers taking turns (in a rotating order); the median round is shown, and
 each ratio is the median of the rounds' ratios (a round against the peer's round of the same
 pass) with its lowest and highest.
 Like for like: every server is pinned to core 0 and the load generator to core 1 (taskset),
@@ -134,6 +134,15 @@ def ratios(mine, peer, key=lambda r: r, higher_is_better=True):
 
 # --- UDP and TCP uppercase -------------------------------------------------------------
 
+def rotated(items, shift):
+    """The servers' order for pass `shift`: each pass starts one later, so no server always
+    runs first or after the same one. Order matters: a pass of Connection: close leaves tens
+    of thousands of TIME_WAIT sockets, and once the kernel's table (tcp_max_tw_buckets) is
+    full the next server's closes skip making them (TcpExtTCPTimeWaitOverflow counts it)."""
+    shift %= max(1, len(items))
+    return items[shift:] + items[:shift]
+
+
 def uppercase(seconds, kinds):
     """Every server against the floor, the same loadgen for all. netlab's TCP default (serve
     until the client closes) leaves TIME_WAIT on the client's side, which slows every later
@@ -153,7 +162,8 @@ def uppercase(seconds, kinds):
         for threads in (1, 4):
             runs = {name: [] for name, _, _ in variants}
             first, tail = (variants, []) if last == 0 else (variants[:-last], variants[-last:])
-            schedule = [v for _ in range(ROUNDS) for v in first] + [v for v in tail for _ in range(ROUNDS)]
+            # Each pass starts with the next server (see `rotated`).
+            schedule = [v for r in range(ROUNDS) for v in rotated(first, r)] + [v for v in tail for _ in range(ROUNDS)]
             for name, cmd, log in schedule:
                 port = free_port()
                 full = cmd + ([str(port)] if not name.startswith("netlab") else ["--port", str(port)])
@@ -263,8 +273,8 @@ def http(seconds):
                 case = f"{'1 KiB' if path == '1k.bin' else '1 MiB'} {'close' if close else 'keep-alive'}"
                 # Servers take turns, ROUNDS times; the round with the median rate is reported.
                 runs = {name: [] for name in servers}
-                for _ in range(ROUNDS):
-                    for name, server in servers.items():
+                for r in range(ROUNDS):
+                    for name, server in rotated(list(servers.items()), r):
                         cpu0 = server.cpu()
                         rps, p50, p99 = wrk(server.port, path, seconds, close)
                         cpu_us = (server.cpu() - cpu0) / (rps * seconds) * 1e6
