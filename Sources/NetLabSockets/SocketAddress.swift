@@ -47,7 +47,7 @@ struct SocketAddress: Sendable {
     }
 
     /// Four bytes in network order as `a.b.c.d`, what inet_ntop writes (whose sprintf was
-    /// 1.5% of the TCP server's samples per connection), written on the stack.
+    /// about 1% of the TCP server's samples per connection), written on the stack.
     static func dottedQuad(_ bytes: UnsafeRawBufferPointer) -> String {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { text in
             var count = 0
