@@ -172,7 +172,7 @@ public struct EventSink: Sendable {
         emit(engine, role, kind())
     }
 
-    /// Emits a per-connection or per-request event (accepted, closed, served) if wanted.
+    /// Emits a per-request event (served, an idle connection closed) if wanted.
     package func emitTraffic(_ engine: LabEvent.Engine, _ role: LabEvent.Role, _ kind: @autoclosure () -> LabEvent.Kind) {
         guard detail >= .traffic else { return }
         emit(engine, role, kind())

@@ -35,7 +35,9 @@ struct HTTPFileCache {
     /// A file too large to keep, whose opened path was found under the root: the same path
     /// opening the same file (fstat: device, inode, size, modification and change times)
     /// again needs no readlink (7 us per 1 MiB answer under perf). A file moved, renamed, written
-    /// or re-linked changes its change time, so it is checked again.
+    /// or re-linked changes its change time, so it is checked again. A folder above it moved
+    /// out of the root (a symlink left in its place) does not: the file, unchanged since its
+    /// check, is served as it was until it changes (nothing the root did not already show).
     struct Checked {
         var device: UInt
         var inode: UInt
