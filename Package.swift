@@ -58,7 +58,11 @@ let package = Package(
         // User and network namespaces (Linux headers only): the child's side of --private.
         .systemLibrary(name: "CNetLabPrivate"),
         // The only importer of the namespace shim: netlab --private and netlab shell.
-        .target(name: "NetLabPrivate", dependencies: ["CNetLabPrivate"]),
+        .target(name: "NetLabPrivate", dependencies: ["CNetLabPrivate", "NetLabSpawn"]),
+        // posix_spawn's close-from (glibc 2.34), for starting programs without Foundation's Process.
+        .systemLibrary(name: "CNetLabSpawn"),
+        // Starts a program with its standard descriptors and nothing else (Process.run crashed).
+        .target(name: "NetLabSpawn", dependencies: ["CNetLabSpawn"]),
         // ncursesw, wide-character build (Debian: libncursesw5-dev).
         .systemLibrary(name: "CNcurses", providers: [.apt(["libncursesw5-dev"])]),
         // The only importer of curses: draws a Screen, reads keys, restores the terminal.
@@ -104,15 +108,15 @@ let package = Package(
         ),
         // Ports handed out to the test targets' servers, never the same one twice in a run.
         .target(name: "TestPorts", path: "Tests/TestPorts"),
-        .testTarget(name: "NetLabAppTests", dependencies: ["NetLabApp", "NetLabConsole", "NetLabCore", "NetLabSockets", "TestPorts"]),
+        .testTarget(name: "NetLabAppTests", dependencies: ["NetLabApp", "NetLabConsole", "NetLabCore", "NetLabSockets", "NetLabSpawn", "TestPorts"]),
         .testTarget(name: "NetLabCaptureTests", dependencies: ["NetLabCapture", "NetLabCore"]),
         // The curses backend on a pseudo-terminal the test opens.
         .testTarget(name: "NetLabTerminalTests", dependencies: ["NetLabTerminal", "NetLabConsole"]),
-        .testTarget(name: "NetLabConsoleTests", dependencies: ["NetLabCore", "NetLabConsole"], exclude: ["Snapshots"]),
+        .testTarget(name: "NetLabConsoleTests", dependencies: ["NetLabCore", "NetLabConsole", "NetLabSpawn"], exclude: ["Snapshots"]),
         // Runs the built `netlab` binary and the lab's Python programs over loopback.
         .testTarget(
             name: "NetlabCLITests",
-            dependencies: ["netlab", "NetLabCore", "NetLabPrivate", "TestPorts"],
+            dependencies: ["netlab", "NetLabCore", "NetLabPrivate", "NetLabSpawn", "TestPorts"],
             resources: [.copy("Fixtures")]
         ),
     ],

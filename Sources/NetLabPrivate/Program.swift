@@ -1,4 +1,5 @@
 import Foundation
+import NetLabSpawn
 
 /// A system program netlab drives in its private network (`ip`, `nft`, `nsenter`, `tc`): found
 /// where Debian puts it (root's PATH has the sbin folders, a student's often does not) and run
@@ -15,15 +16,15 @@ enum Program {
     /// Runs `path` with `arguments`, `input` on its stdin: its status and the first line it wrote
     /// to stderr.
     static func run(_ path: String, _ arguments: [String], input: String = "") throws -> (status: Int32, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
         let stdin = Pipe()
         let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let null = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
+        let process = try ChildProcess(
+            path, arguments, stdin: stdin.fileHandleForReading.fileDescriptor, stdout: null.fileDescriptor,
+            stderr: stderr.fileHandleForWriting.fileDescriptor)
+        try? null.close()
+        try? stdin.fileHandleForReading.close()
+        try? stderr.fileHandleForWriting.close()
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try? stdin.fileHandleForWriting.close()
         let said = stderr.fileHandleForReading.readDataToEndOfFile()

@@ -2,6 +2,7 @@ import Foundation
 import NetLabConsole
 import NetLabCore
 import NetLabSockets
+import NetLabSpawn
 import TestPorts
 import Testing
 
@@ -120,10 +121,7 @@ import Testing
                 s.sendto(b"hello from %d" % n, ("127.0.0.1", int(sys.argv[1])))
                 assert s.recv(100) == b"HELLO FROM %d" % n
             """
-        let clients = Process()
-        clients.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        clients.arguments = ["-c", script, String(port)]
-        try clients.run()
+        let clients = try ChildProcess("/usr/bin/python3", ["-c", script, String(port)])
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 clients.waitUntilExit()

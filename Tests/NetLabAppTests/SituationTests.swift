@@ -4,6 +4,7 @@ import NetLabApp
 import NetLabConsole
 import NetLabCore
 import NetLabSockets
+import NetLabSpawn
 import Testing
 
 /// Issue 22's situation table: each situation the console explains with the wire is produced
@@ -103,15 +104,10 @@ struct SituationTests {
 
     /// A Python peer printing its port; `end` kills it (a peer left running kept copies of
     /// other tests' pipes, and their reads never saw an end: a CI run hung on it).
-    static func python(_ script: String, _ arguments: [String] = []) throws -> (Process, UInt16) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script] + arguments
+    static func python(_ script: String, _ arguments: [String] = []) throws -> (ChildProcess, UInt16) {
         let output = Pipe()
-        process.standardOutput = output
         // Not this process's stderr: a peer left behind must not hold the runner's pipe open.
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess("/usr/bin/python3", ["-c", script] + arguments, stdout: .pipe(output), stderr: .null)
         let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         guard let port = UInt16(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw SocketError.errno(.bind, EADDRINUSE)
@@ -120,7 +116,7 @@ struct SituationTests {
     }
 
     /// SIGKILL: a child may start with SIGTERM blocked (the spawning thread's mask is inherited).
-    static func end(_ process: Process) {
+    static func end(_ process: ChildProcess) {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }

@@ -1,6 +1,7 @@
 import Foundation
 import NetLabConsole
 import NetLabCore
+import NetLabSpawn
 import Testing
 
 /// The ladder (a sequence diagram) drawn from the timeline's own rows: a lifeline per client
@@ -293,10 +294,7 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-ladder-\(UUID().uuidString).svg")
         try svg.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/xmllint")
-        process.arguments = ["--noout", file.path]
-        try process.run()
+        let process = try ChildProcess("/usr/bin/xmllint", ["--noout", file.path])
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
     }
@@ -349,13 +347,8 @@ import Testing
     /// Runs a program to its end (60 s at most); its standard output.
     @discardableResult
     static func runQuietly(_ path: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(path, arguments, stdout: .pipe(output), stderr: .null)
         let killer = DispatchWorkItem { process.terminate() }
         DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: killer)
         let data = output.fileHandleForReading.readDataToEndOfFile()

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NetLabSpawn
 import Testing
 
 /// A server from Fixtures/HostileServer.py in `mode`, and its port.
@@ -149,13 +150,10 @@ private func datagrams(to port: UInt16, count: Int) {
         let errors = temporaryPath("capture.err")
         defer { unlink(errors) }
         #expect(FileManager.default.createFile(atPath: errors, contents: nil))
-        let process = Process()
-        process.executableURL = netlabBinary
-        process.arguments = ["capture", "--port", String(port)]
         let stalled = Pipe()  // never read: the capture's stdout fills and write() blocks
-        process.standardOutput = stalled
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
-        try process.run()
+        let process = try ChildProcess(
+            netlabBinary.path, ["capture", "--port", String(port)], stdout: .pipe(stalled),
+            stderr: .file(try FileHandle(forWritingTo: URL(fileURLWithPath: errors))))
         let ready = Date().addingTimeInterval(10)
         while !((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("capturing on"), Date() < ready { usleep(20_000) }
         datagrams(to: port, count: 3_000)  // about 300 KB of lines: far more than a pipe holds
@@ -165,7 +163,7 @@ private func datagrams(to port: UInt16, count: Int) {
         DispatchQueue.global().asyncAfter(deadline: .now() + 5, execute: killer)
         process.waitUntilExit()
         killer.cancel()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "it had to be killed")
+        #expect(!process.endedBySignal && process.terminationStatus == 0, "it had to be killed")
         #expect(try String(contentsOfFile: errors, encoding: .utf8).contains("packets captured"))
         withExtendedLifetime(stalled) {}
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NetLabSpawn
 import Testing
 
 /// A loopback TCP connection that sends `request` and then reads nothing.
@@ -177,18 +178,15 @@ private func occurrences(_ needle: String, in text: String) -> Int {
     /// Its stderr, read after it exits.
     private let errors = Pipe()
 
-    private func udpServerWithStdoutPipe(logBufferKiB: Int? = nil) throws -> (Process, Pipe, UInt16) {
+    private func udpServerWithStdoutPipe(logBufferKiB: Int? = nil) throws -> (ChildProcess, Pipe, UInt16) {
         let port = try freePort()
-        let process = Process()
-        if let logBufferKiB {
-            process.environment = ProcessInfo.processInfo.environment.merging(["NETLAB_LOG_BUFFER_KIB": String(logBufferKiB)]) { $1 }
+        let environment = logBufferKiB.map {
+            ProcessInfo.processInfo.environment.merging(["NETLAB_LOG_BUFFER_KIB": String($0)]) { $1 }
         }
-        process.executableURL = netlabBinary
-        process.arguments = ["udp-server", "--host", "127.0.0.1", "--port", String(port), "--hex"]
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
+        let process = try ChildProcess(
+            netlabBinary.path, ["udp-server", "--host", "127.0.0.1", "--port", String(port), "--hex"], environment: environment,
+            stdout: .pipe(output), stderr: .pipe(errors))
         return (process, output, port)
     }
 

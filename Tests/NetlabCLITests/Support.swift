@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NetLabSpawn
 import TestPorts
 import Testing
 
@@ -35,17 +36,16 @@ func run(
     _ executable: String, _ arguments: [String], stdin: [UInt8] = [], deadline: Double = 20,
     environment: [String: String]? = nil
 ) throws -> Finished {
-    let process = Process()
-    if let environment { process.environment = environment }
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
     let input = Pipe()
     let output = Pipe()
     let errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
+    let process = try ChildProcess(
+        executable, arguments, environment: environment, stdin: input.fileHandleForReading.fileDescriptor,
+        stdout: output.fileHandleForWriting.fileDescriptor, stderr: errors.fileHandleForWriting.fileDescriptor)
+    // The child has its copies: the parent's ends close, so reads end when the child's do.
+    try input.fileHandleForReading.close()
+    try output.fileHandleForWriting.close()
+    try errors.fileHandleForWriting.close()
     let killer = DispatchWorkItem { process.terminate() }
     DispatchQueue.global().asyncAfter(deadline: .now() + deadline, execute: killer)
     input.fileHandleForWriting.write(Data(stdin))
@@ -85,7 +85,7 @@ private func isFree(_ port: UInt16, type: __socket_type) -> Bool {
 /// A long-running program whose output lines can be awaited.
 final class Background: @unchecked Sendable {
     // @unchecked: `buffer` is guarded by `condition`.
-    let process = Process()
+    private(set) var process: ChildProcess!
     private let condition = NSCondition()
     private var buffer: [UInt8] = []
     private var ended = false
@@ -94,11 +94,6 @@ final class Background: @unchecked Sendable {
     private let output = Pipe()
 
     init(_ executable: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
         // Weak: a strong capture would keep this object, and its process, alive forever.
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
@@ -116,7 +111,12 @@ final class Background: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
         }
-        try process.run()
+        let null = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
+        defer { try? null.close() }
+        let writer = output.fileHandleForWriting.fileDescriptor
+        process = try ChildProcess(executable, arguments, stdin: null.fileDescriptor, stdout: writer, stderr: writer)
+        // The child has its copy: the reader sees the end when the child's output ends.
+        try output.fileHandleForWriting.close()
     }
 
     static func netlab(_ arguments: String...) throws -> Background {
@@ -175,7 +175,7 @@ final class Background: @unchecked Sendable {
     }
 
     func waitForExit(within seconds: Double = 10) -> Int32 {
-        let killer = DispatchWorkItem { [process] in process.terminate() }
+        let killer = DispatchWorkItem { [process] in process?.terminate() }
         DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: killer)
         process.waitUntilExit()
         killer.cancel()

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NetLabSpawn
 import Testing
 
 /// The wire beside the socket calls, from the real binary: `netlab capture` and the console's
@@ -106,12 +107,9 @@ private func tshark(_ arguments: [String]) throws -> Finished {
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
     func captureStopsWhenItsReaderGoesAndSaysWhenItCannotWrite() throws {
         let port = try freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\"$0\" capture --port \(port) 2>/dev/null | head -1", netlabBinary.path]
         let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        let process = try ChildProcess(
+            "/bin/sh", ["-c", "\"$0\" capture --port \(port) 2>/dev/null | head -1", netlabBinary.path], stdout: .pipe(output))
         // Traffic until the pipeline ends (bounded: 100 refused connects at most).
         var attempts = 0
         while process.isRunning, attempts < 100 {
