@@ -220,11 +220,13 @@ import Testing
         #expect(!screen.contains("wire SYN"), "no SYN before the key: \(screen)")
         try session.send("Space")
         screen = try session.waitFor("STEP: TCP client about to call send() 5 B to 127.0.0.1:\(port); Space makes the call")
-        #expect(screen.contains("wire SYN/ACK"))
+        // The capture's rows come on their own thread: awaited, not expected at once.
+        screen = try session.waitFor("the handshake's SYN/ACK") { $0.contains("wire SYN/ACK") }
         #expect(!screen.contains("PSH/ACK 5 B 127.0.0.1:"), "no data before the key: \(screen)")
         try session.send("Space")
-        screen = try session.waitFor("STEP: TCP client about to call shutdown() SHUT_WR (sends a FIN: the message is complete)")
-        #expect(screen.contains(try Regex("wire PSH/ACK 5 B 127.0.0.1:\\d+ > 127.0.0.1:\(port)")))
+        try session.waitFor("STEP: TCP client about to call shutdown() SHUT_WR (sends a FIN: the message is complete)")
+        let data = try Regex("wire PSH/ACK 5 B 127.0.0.1:\\d+ > 127.0.0.1:\(port)")
+        screen = try session.waitFor("the message's segment") { $0.contains(data) }
         let fin = try Regex("wire FIN/ACK 127.0.0.1:\\d+ > 127.0.0.1:\(port)")
         #expect(screen.matches(of: fin).isEmpty, "the client's FIN waits for its key: \(screen)")
         try session.send("Space")

@@ -84,39 +84,66 @@ private func isFree(_ port: UInt16, type: __socket_type) -> Bool {
 
 /// A long-running program whose output lines can be awaited.
 final class Background: @unchecked Sendable {
-    // @unchecked: `buffer` is guarded by `condition`.
     private(set) var process: ChildProcess!
-    private let condition = NSCondition()
-    private var buffer: [UInt8] = []
-    private var ended = false
+    /// What the program wrote, filled by a reader thread of its own.
+    private let collected = Collected()
 
-    /// The pipe the program writes to, kept until the reader is gone (see deinit).
-    private let output = Pipe()
+    /// The program's output (stdout and stderr), read by a thread that owns the pipe's read
+    /// end and closes it at the end of the output. Not a `readabilityHandler`: that is a
+    /// dispatch source, and Foundation may close the descriptor before libdispatch has let it
+    /// go; libdispatch's manager thread then crashed (an illegal instruction in
+    /// `_dispatch_source_refs_finalize_unregistration`, seen in CI dry runs).
+    private final class Collected: @unchecked Sendable {
+        // @unchecked: `buffer` and `ended` are guarded by `condition`.
+        let condition = NSCondition()
+        var buffer: [UInt8] = []
+        var ended = false
+
+        func read(from fd: Int32) {
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                condition.lock()
+                if count > 0 {
+                    buffer += chunk[0..<count]
+                } else {
+                    ended = true
+                }
+                condition.broadcast()
+                condition.unlock()
+                if count <= 0 { break }
+            }
+            close(fd)
+        }
+    }
+
+    private var condition: NSCondition { collected.condition }
+    private var buffer: [UInt8] { collected.buffer }
+    private var ended: Bool { collected.ended }
 
     init(_ executable: String, _ arguments: [String]) throws {
-        // Weak: a strong capture would keep this object, and its process, alive forever.
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else {
-                handle.readabilityHandler = nil
-                return
-            }
-            condition.lock()
-            if data.isEmpty {
-                ended = true
-                handle.readabilityHandler = nil
-            } else {
-                buffer += data
-            }
-            condition.broadcast()
-            condition.unlock()
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw BackgroundError(message: "pipe() failed, errno \(errno)") }
+        // Close-on-exec for a program another thread forks and execs meanwhile (ChildProcess
+        // gives its children descriptors 0-2 only anyway).
+        for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(null) }
+        do {
+            process = try ChildProcess(executable, arguments, stdin: null, stdout: ends[1], stderr: ends[1])
+        } catch {
+            close(ends[0])
+            close(ends[1])
+            throw error
         }
-        let null = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
-        defer { try? null.close() }
-        let writer = output.fileHandleForWriting.fileDescriptor
-        process = try ChildProcess(executable, arguments, stdin: null.fileDescriptor, stdout: writer, stderr: writer)
         // The child has its copy: the reader sees the end when the child's output ends.
-        try output.fileHandleForWriting.close()
+        close(ends[1])
+        let collected = collected
+        let reader = ends[0]
+        let thread = Thread { collected.read(from: reader) }
+        thread.name = "background-reader"
+        thread.start()
     }
 
     static func netlab(_ arguments: String...) throws -> Background {
@@ -194,10 +221,6 @@ final class Background: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        // The reader's dispatch source is cancelled before the pipe (and its descriptor) goes:
-        // once in five suite runs libdispatch's manager thread crashed draining its epoll set
-        // while a Background was released, a source on a descriptor being closed the likely cause.
-        output.fileHandleForReading.readabilityHandler = nil
     }
 }
 
