@@ -18,13 +18,7 @@ enum Program {
     static func run(_ path: String, _ arguments: [String], input: String = "") throws -> (status: Int32, error: String) {
         let stdin = Pipe()
         let stderr = Pipe()
-        let null = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
-        let process = try ChildProcess(
-            path, arguments, stdin: stdin.fileHandleForReading.fileDescriptor, stdout: null.fileDescriptor,
-            stderr: stderr.fileHandleForWriting.fileDescriptor)
-        try? null.close()
-        try? stdin.fileHandleForReading.close()
-        try? stderr.fileHandleForWriting.close()
+        let process = try ChildProcess(path, arguments, stdin: .pipe(stdin), stdout: .null, stderr: .pipe(stderr))
         stdin.fileHandleForWriting.write(Data(input.utf8))
         try? stdin.fileHandleForWriting.close()
         let said = stderr.fileHandleForReading.readDataToEndOfFile()

@@ -9,7 +9,7 @@ import NetLabEvents
 /// the `HTTPResponder` for each answer, streams the answers (files 64 KiB at a time, or by
 /// sendfile), and carries out what the state says about closing and deadlines. Lives on the
 /// server's queue.
-final class HTTPServerConnection: StreamConnection, SocketCloseObserver {
+final class HTTPServerConnection: LinkedConnection {
     private enum Chunk {
         case bytes([UInt8], offset: Int)
         case file(OpenFile, offset: Int, remaining: Int)
@@ -61,15 +61,10 @@ final class HTTPServerConnection: StreamConnection, SocketCloseObserver {
         }
     }
 
-    private var link = ListenerLink()
-
-    func socketWillClose() { link.willClose(self) }
-
-    func socketDidClose() { link.didClose(self) }
+    var link = ListenerLink()
 
     func begin(listener: StreamListener) {
-        link.attach(listener)
-        handle.observer = self
+        link(to: listener, handle: handle)
         // TCP_NODELAY comes from the listening socket. The request is often in already: read
         // it now, and join the epoll set only if the connection then waits for something (a
         // `Connection: close` request answered at once never does: no epoll_ctl at all).

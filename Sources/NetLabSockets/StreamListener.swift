@@ -28,6 +28,24 @@ extension StreamConnection {
 
 /// The listener a connection tells as its socket closes, held until the socket is closed
 /// (then let go: the listener and its connections do not keep each other).
+/// A connection that tells its listener as its socket closes, through a `ListenerLink`: the
+/// socket's close observer, with the two forwarding calls written once.
+protocol LinkedConnection: StreamConnection, SocketCloseObserver {
+    var link: ListenerLink { get set }
+}
+
+extension LinkedConnection {
+    func socketWillClose() { link.willClose(self) }
+
+    func socketDidClose() { link.didClose(self) }
+
+    /// Holds `listener` until the socket closes, and hears `handle` close.
+    func link(to listener: StreamListener, handle: SocketHandle) {
+        link.attach(listener)
+        handle.observer = self
+    }
+}
+
 struct ListenerLink {
     private var listener: StreamListener?
 

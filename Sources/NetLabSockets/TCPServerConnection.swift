@@ -3,7 +3,7 @@ import NetLabCore
 import NetLabEvents
 
 /// One accepted client of the TCP uppercase server. Lives on the server's queue.
-final class TCPServerConnection: StreamConnection, SocketCloseObserver {
+final class TCPServerConnection: LinkedConnection {
     /// Read no more while this much reply is waiting for a slow reader.
     static let maxPending = 256 * 1024
     static let readSize = 64 * 1024
@@ -43,15 +43,10 @@ final class TCPServerConnection: StreamConnection, SocketCloseObserver {
         self.sink = sink
     }
 
-    private var link = ListenerLink()
-
-    func socketWillClose() { link.willClose(self) }
-
-    func socketDidClose() { link.didClose(self) }
+    var link = ListenerLink()
 
     func begin(listener: StreamListener) {
-        link.attach(listener)
-        handle.observer = self
+        link(to: listener, handle: handle)
         // The client's message is often in already: read it now, and join the epoll set only
         // if the connection then waits (with --one-message a connection answered at once
         // never does: no epoll_ctl at all).

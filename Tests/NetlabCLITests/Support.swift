@@ -40,12 +40,7 @@ func run(
     let output = Pipe()
     let errors = Pipe()
     let process = try ChildProcess(
-        executable, arguments, environment: environment, stdin: input.fileHandleForReading.fileDescriptor,
-        stdout: output.fileHandleForWriting.fileDescriptor, stderr: errors.fileHandleForWriting.fileDescriptor)
-    // The child has its copies: the parent's ends close, so reads end when the child's do.
-    try input.fileHandleForReading.close()
-    try output.fileHandleForWriting.close()
-    try errors.fileHandleForWriting.close()
+        executable, arguments, environment: environment, stdin: .pipe(input), stdout: .pipe(output), stderr: .pipe(errors))
     let killer = DispatchWorkItem { process.terminate() }
     DispatchQueue.global().asyncAfter(deadline: .now() + deadline, execute: killer)
     input.fileHandleForWriting.write(Data(stdin))
