@@ -11,7 +11,7 @@ public final class LogWriter: @unchecked Sendable {
     /// Enough for the hex log of a burst of large messages (a 1 MiB message is about 5 MB
     /// of dump lines) while a reader catches up; bounded for a reader that never does.
     /// `NETLAB_LOG_BUFFER_KIB` sets another size (the tests use a small one).
-    static let capacity: Int = {
+    public static let capacity: Int = {
         if let text = getenv("NETLAB_LOG_BUFFER_KIB"), let kib = Int(String(cString: text)), kib > 0 { return kib << 10 }
         return 32 << 20
     }()
@@ -20,6 +20,8 @@ public final class LogWriter: @unchecked Sendable {
     public static var capacityText: String { capacity >= 1 << 20 ? "\(capacity >> 20) MiB" : "\(capacity >> 10) KiB" }
 
     private let fd: Int32
+    /// Bytes that may wait to be written (`capacity` unless a test gives less).
+    private let limit: Int
     private let condition = NSCondition()
     private var pending: [UInt8] = []
     private var dropped = 0
@@ -35,9 +37,10 @@ public final class LogWriter: @unchecked Sendable {
     /// could not be written are counted (`lost`).
     public init(
         fd: Int32 = 1, dropNote: @escaping @Sendable (Int) -> String = LogWriter.textDropNote,
-        failed: (@Sendable (Int32) -> Void)? = nil
+        failed: (@Sendable (Int32) -> Void)? = nil, limit: Int = LogWriter.capacity
     ) {
         self.fd = fd
+        self.limit = limit
         self.dropNote = dropNote
         self.failed = failed
         let thread = Thread { [self] in run() }
@@ -50,13 +53,34 @@ public final class LogWriter: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         let size = text.utf8.count + 1
-        guard pending.count + size <= Self.capacity else {
+        guard pending.count + size <= limit else {
             dropped += 1
             return
         }
         pending.append(contentsOf: text.utf8)
         pending.append(0x0A)
         condition.signal()
+    }
+
+    /// Queues the line `build` appends as UTF-8 (a newline is added), built straight into the
+    /// queue: a line per message costs no String. Returns what `build` returned; a line it
+    /// declines (false) leaves nothing behind, and one that does not fit is dropped and counted.
+    public func line(building build: (inout [UInt8]) -> Bool) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let start = pending.count
+        guard build(&pending) else {
+            pending.removeSubrange(start...)
+            return false
+        }
+        pending.append(0x0A)
+        guard pending.count <= limit else {
+            pending.removeSubrange(start...)
+            dropped += 1
+            return true
+        }
+        condition.signal()
+        return true
     }
 
     /// Lines that could not be written (after a write failed), and the errno of the first failure.

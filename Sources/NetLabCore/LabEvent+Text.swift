@@ -93,13 +93,27 @@ extension LabEvent {
 
     /// `HH:MM:SS.mmm` in local time, or at `utcOffset` seconds from UTC when given.
     public static func clock(_ time: Date, utcOffset: Int? = nil) -> String {
-        let seconds = time.timeIntervalSince1970
-        let whole = Int(seconds.rounded(.down))
-        let millis = min(999, Int((seconds - seconds.rounded(.down)) * 1000))
+        let (whole, millis) = secondsAndMillis(time)
         var text = clockSeconds(whole, utcOffset: utcOffset)
         text += millis < 10 ? ".00" : millis < 100 ? ".0" : "."
         text += String(millis)
         return text
+    }
+
+    /// The same text in local time, appended as UTF-8 (a server's log line is built in bytes).
+    static func appendClock(_ time: Date, to line: inout [UInt8]) {
+        let (whole, millis) = secondsAndMillis(time)
+        line.append(contentsOf: clockSeconds(whole, utcOffset: nil).utf8)
+        line.append(UInt8(ascii: "."))
+        line.append(0x30 + UInt8(millis / 100))
+        line.append(0x30 + UInt8(millis / 10 % 10))
+        line.append(0x30 + UInt8(millis % 10))
+    }
+
+    private static func secondsAndMillis(_ time: Date) -> (whole: Int, millis: Int) {
+        let seconds = time.timeIntervalSince1970
+        let whole = seconds.rounded(.down)
+        return (Int(whole), min(999, Int((seconds - whole) * 1000)))
     }
 
     /// `HH:MM:SS` of one second, converted once per second (a server's log stamps every

@@ -7,7 +7,7 @@ public enum TerminalSafe {
         // Printable ASCII without a backslash comes out as it went in: most lab messages are
         // that, and a server's log escapes every one (scalar by scalar it was a tenth of a
         // logging UDP server's time in a profile).
-        if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C }) { return String(decoding: bytes, as: UTF8.self) }
+        if bytes.allSatisfy(isPlain) { return String(decoding: bytes, as: UTF8.self) }
         var out = ""
         out.reserveCapacity(bytes.count)
         var rest = Array(bytes)[...]
@@ -24,6 +24,18 @@ public enum TerminalSafe {
             }
         }
         return out
+    }
+
+    /// Printable ASCII other than the backslash: shown as it is.
+    @inline(__always) static func isPlain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F && byte != 0x5C }
+
+    /// `escape(bytes)` appended as UTF-8; printable ASCII goes in as it is, without a String.
+    public static func appendEscaped<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
+        if bytes.allSatisfy(isPlain) {
+            out.append(contentsOf: bytes)
+        } else {
+            out.append(contentsOf: escape(bytes).utf8)
+        }
     }
 
     /// Text that mixes netlab's own words with quoted network bytes (a report's problem line,
