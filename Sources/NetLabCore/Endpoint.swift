@@ -14,6 +14,13 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
+    /// An IPv4 address's text as inet_ntop writes it, kept as it is (nothing to unmap: the
+    /// check costs a String prefix search per datagram a logging server names).
+    public init(ipv4 host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
     // Byte search: String.contains(String) goes through Foundation, measured as a hot spot
     // when every captured frame and message names its addresses.
     public var isIPv6: Bool { host.utf8.contains(UInt8(ascii: ":")) }

@@ -81,7 +81,7 @@ struct SocketAddress: Sendable {
             switch Int32(storage.ss_family) {
             case AF_INET:
                 let address = raw.load(as: sockaddr_in.self)
-                return Self.numericHost(AF_INET, address.sin_addr).map { Endpoint(host: $0, port: UInt16(bigEndian: address.sin_port)) }
+                return Self.numericHost(AF_INET, address.sin_addr).map { Endpoint(ipv4: $0, port: UInt16(bigEndian: address.sin_port)) }
             case AF_INET6:
                 let address = raw.load(as: sockaddr_in6.self)
                 guard address.sin6_scope_id == 0 else { return nil }

@@ -138,33 +138,47 @@ public final class UDPServer: Sendable {
     /// One recvmmsg batch: the datagrams where they lie, their lengths, senders and
     /// destinations. Freed with the server's box, after the last handler that could use it.
     private final class Batch {
+        // Memory of its own, not arrays: each array handed to C as `&array` was a dynamic
+        // exclusivity check (swift_beginAccess, a thread-local lookup) per call, per datagram.
         let buffers = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: slots * slotSize)
-        var lengths = [UInt32](repeating: 0, count: slots)
-        var senders = [sockaddr_storage](repeating: sockaddr_storage(), count: slots)
-        var senderLengths = [UInt32](repeating: 0, count: slots)
+        let lengths = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: slots)
+        let senders = UnsafeMutableBufferPointer<sockaddr_storage>.allocate(capacity: slots)
+        let senderLengths = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: slots)
         /// Each datagram's destination address (IP_PKTINFO), the source of its reply.
-        var destinations = [netlab_destination](repeating: netlab_destination(), count: slots)
+        let destinations = UnsafeMutableBufferPointer<netlab_destination>.allocate(capacity: slots)
 
         init() {
             // The batch helpers step through the sender addresses 128 bytes at a time.
             precondition(MemoryLayout<sockaddr_storage>.stride == Int(NETLAB_SOCKADDR_STORAGE))
+            lengths.initialize(repeating: 0)
+            senders.initialize(repeating: sockaddr_storage())
+            senderLengths.initialize(repeating: 0)
+            destinations.initialize(repeating: netlab_destination())
         }
 
-        deinit { buffers.deallocate() }
+        deinit {
+            buffers.deallocate()
+            lengths.deallocate()
+            senders.deallocate()
+            senderLengths.deallocate()
+            destinations.deallocate()
+        }
 
         /// recvmmsg into the slots: how many came, or -1 with errno; `wait`: up to the socket's
         /// receive timeout for the first.
         func receive(_ fd: Int32, wait: Bool) -> Int {
             Int(
                 netlab_recv_batch(
-                    fd, buffers.baseAddress, slotSize, Int32(slots), &lengths, &senders, &senderLengths, &destinations, wait ? 1 : 0))
+                    fd, buffers.baseAddress, slotSize, Int32(slots), lengths.baseAddress, senders.baseAddress,
+                    senderLengths.baseAddress, destinations.baseAddress, wait ? 1 : 0))
         }
 
         /// sendmmsg of slots `first..<end` back to their senders: how many went, or -1.
         func send(_ fd: Int32, from first: Int, to end: Int) -> Int {
             Int(
                 netlab_send_batch(
-                    fd, buffers.baseAddress, slotSize, Int32(first), Int32(end), lengths, &senders, senderLengths, destinations))
+                    fd, buffers.baseAddress, slotSize, Int32(first), Int32(end), lengths.baseAddress, senders.baseAddress,
+                    senderLengths.baseAddress, destinations.baseAddress))
         }
 
         /// Datagram `index`, in place (uppercased there before it goes back).
@@ -182,8 +196,8 @@ public final class UDPServer: Sendable {
             let destination = destinations[index]
             let family = destination.family == 4 ? AF_INET : destination.family == 6 ? AF_INET6 : 0
             guard family != 0 else { return local }
-            let host = SocketAddress.numericHost(family, destination.address)
-            return host.map { Endpoint(host: $0, port: local.port) } ?? local
+            guard let host = SocketAddress.numericHost(family, destination.address) else { return local }
+            return family == AF_INET ? Endpoint(ipv4: host, port: local.port) : Endpoint(host: host, port: local.port)
         }
     }
 }
