@@ -108,6 +108,13 @@ final class Reactor: Sendable {
         registration.registered = wanted
     }
 
+    /// Whether `registration` is the only socket this reactor watches: nothing else can
+    /// become ready while its thread waits in a call on that socket alone.
+    func watchesOnly(_ registration: Registration) -> Bool {
+        let registrations = state.value.registrations
+        return registrations.count == 1 && registrations[registration.id] != nil
+    }
+
     /// Stops watching (call before closing the descriptor); pending events are dropped.
     /// Always an explicit `EPOLL_CTL_DEL`: close() alone leaves the socket in the set while
     /// another process still holds it (a child between fork and exec), and level-triggered

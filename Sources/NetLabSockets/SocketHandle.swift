@@ -26,6 +26,9 @@ final class SocketHandle {
 
     var isClosing: Bool { closing }
 
+    /// Whether this is the only socket its reactor watches.
+    var isAlone: Bool { reactor.watchesOnly(registration) }
+
     /// Calls `handler` on the queue each time the socket is readable (or has an error or
     /// hang-up to report).
     func onReadable(_ handler: @escaping () -> Void) {

@@ -113,6 +113,7 @@ final class StreamListener {
             throw error
         }
         self.handle = SocketHandle(fd: fd, reactor: reactor)
+        Self.waitInAccept(fd)
         self.engine = engine
         self.sink = sink
         // Below the descriptors the process may open, so the limit (and its answer) comes
@@ -181,55 +182,90 @@ final class StreamListener {
             }
             return
         }
-        // Accept until EAGAIN: one readiness event may stand for many pending connections.
+        // One connection per readiness event (level-triggered: the reactor reports the
+        // listener again while more wait), then more only while waiting for them is free.
+        let started = DispatchTime.now().uptimeNanoseconds
         while !handle.isClosing {
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let fd: Int32?
-            do throws(SocketError) {
-                fd = try Syscall.nonBlocking(.accept, endpoint: local) {
-                    withUnsafeMutablePointer(to: &storage) { pointer in
-                        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { netlab_accept_nonblocking(handle.fd, $0, &length) }
-                    }
-                }
-            } catch {
-                if error.errnoValue == EMFILE || error.errnoValue == ENFILE {
-                    pauseAccepting(error)
-                    return
-                }
-                // ECONNABORTED and friends concern one client.
-                sink.emit(engine, .server, .failed(error))
-                continue
-            }
-            guard let fd else { return }
-            SocketCount.opened()
-            let peer = SocketAddress(storage: storage, length: length).endpoint
-            let atLimit = connectionCount >= maxConnections
-            if atLimit && busy.count >= Self.maxBusy {
-                reset(fd, peer: peer)
-                continue
-            }
-            // The connection's own address only shows in payload events, and differs from the
-            // listener's only on a wildcard address (0.0.0.0, ::): skip the getsockname otherwise.
-            let wildcard = local.host == "0.0.0.0" || local.host == "::"
-            let connectionLocal = sink.detail >= .receives && wildcard ? SocketAddress.local(of: fd)?.endpoint ?? local : local
-            let socket = SocketHandle(fd: fd, reactor: handle.reactor)
-            guard let connection = make(socket, peer, connectionLocal, atLimit) else {
-                Self.resetOnClose(fd)
-                socket.close()
-                sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (connection reset)"))
-                continue
-            }
-            let id = ObjectIdentifier(connection)
-            connections[id] = connection
-            if atLimit {
-                busy.insert(id)
-                sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (answered 503)"))
-            } else {
-                sink.emitConnection(engine, .server, .accepted(peer: peer))
-            }
-            connection.begin(listener: self)
+            guard acceptOne() else { return }
+            // The next connection is waited for here, in accept() (the socket's receive timeout,
+            // at most the reactor's linger), instead of in epoll, only while this listener is
+            // all its reactor watches: a lab client's connections one after another then cost
+            // accept, recv, send, close, as the C floor's, without an epoll_wait and an accept
+            // that finds nothing besides. Otherwise (connections open, another socket watched,
+            // step mode) back to the reactor, which reports the listener again while more wait.
+            guard Self.acceptWait > 0, connections.isEmpty, gate?.isOn != true, !paused, handle.isAlone,
+                DispatchTime.now().uptimeNanoseconds - started < Reactor.drainBudgetNanoseconds
+            else { return }
         }
+    }
+
+    /// Accepts one connection and begins it; false when none was waiting (EAGAIN, also a
+    /// waiting accept's timeout) or accepting must pause (no descriptor left).
+    private func acceptOne() -> Bool {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd: Int32?
+        do throws(SocketError) {
+            fd = try Syscall.nonBlocking(.accept, endpoint: local) {
+                withUnsafeMutablePointer(to: &storage) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { netlab_accept_nonblocking(handle.fd, $0, &length) }
+                }
+            }
+        } catch {
+            if error.errnoValue == EMFILE || error.errnoValue == ENFILE {
+                pauseAccepting(error)
+                return false
+            }
+            // ECONNABORTED and friends concern one client.
+            sink.emit(engine, .server, .failed(error))
+            return true
+        }
+        guard let fd else { return false }
+        SocketCount.opened()
+        let peer = SocketAddress(storage: storage, length: length).endpoint
+        let atLimit = connectionCount >= maxConnections
+        if atLimit && busy.count >= Self.maxBusy {
+            reset(fd, peer: peer)
+            return true
+        }
+        // The connection's own address only shows in payload events, and differs from the
+        // listener's only on a wildcard address (0.0.0.0, ::): skip the getsockname otherwise.
+        let wildcard = local.host == "0.0.0.0" || local.host == "::"
+        let connectionLocal = sink.detail >= .receives && wildcard ? SocketAddress.local(of: fd)?.endpoint ?? local : local
+        let socket = SocketHandle(fd: fd, reactor: handle.reactor)
+        guard let connection = make(socket, peer, connectionLocal, atLimit) else {
+            Self.resetOnClose(fd)
+            socket.close()
+            sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (connection reset)"))
+            return true
+        }
+        let id = ObjectIdentifier(connection)
+        connections[id] = connection
+        if atLimit {
+            busy.insert(id)
+            sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (answered 503)"))
+        } else {
+            sink.emitConnection(engine, .server, .accepted(peer: peer))
+        }
+        connection.begin(listener: self)
+        return true
+    }
+
+    /// Milliseconds a waiting accept lasts: the reactor's linger, at most 2 (as the UDP
+    /// server's waiting receive: a socket's receive timeout is a timer-wheel timeout, kept
+    /// in whole ticks, so 2 ms is one tick: 4 ms at HZ=250).
+    static let acceptWait = min(Reactor.linger, 2)
+
+    /// The listening socket blocks in accept() for at most `acceptWait` (SO_RCVTIMEO, which
+    /// Linux applies to accept): every accept either finds a connection the reactor reported or
+    /// waits that long at most. Accepted sockets are non-blocking all the same (accept4's flag).
+    private static func waitInAccept(_ fd: Int32) {
+        guard acceptWait > 0 else { return }
+        var timeout = timeval(tv_sec: 0, tv_usec: Int(acceptWait) * 1000)
+        // Ignored on purpose: without the timeout the socket stays non-blocking, and a waiting
+        // accept returns EAGAIN at once: correct, one epoll_wait more.
+        guard setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else { return }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     }
 
     /// A connection's socket is about to close: `closed` (not for one turned away).
