@@ -113,7 +113,10 @@ final class StreamListener {
             throw error
         }
         self.handle = SocketHandle(fd: fd, reactor: reactor)
-        Self.waitInAccept(fd)
+        // Every accept either finds a connection the reactor reported or waits `socketWait`
+        // at most (Linux applies SO_RCVTIMEO to accept); accepted sockets are non-blocking
+        // all the same (accept4's flag).
+        Reactor.waitInSocket(fd)
         self.engine = engine
         self.sink = sink
         // Below the descriptors the process may open, so the limit (and its answer) comes
@@ -193,7 +196,7 @@ final class StreamListener {
             // accept, recv, send, close, as the C floor's, without an epoll_wait and an accept
             // that finds nothing besides. Otherwise (connections open, another socket watched,
             // step mode) back to the reactor, which reports the listener again while more wait.
-            guard Self.acceptWait > 0, connections.isEmpty, gate?.isOn != true, !paused, handle.isAlone,
+            guard Reactor.socketWait > 0, connections.isEmpty, gate?.isOn != true, !paused, handle.isAlone,
                 DispatchTime.now().uptimeNanoseconds - started < Reactor.drainBudgetNanoseconds
             else { return }
         }
@@ -249,23 +252,6 @@ final class StreamListener {
         }
         connection.begin(listener: self)
         return true
-    }
-
-    /// Milliseconds a waiting accept lasts: the reactor's linger, at most 2 (as the UDP
-    /// server's waiting receive: a socket's receive timeout is a timer-wheel timeout, kept
-    /// in whole ticks, so 2 ms is one tick: 4 ms at HZ=250).
-    static let acceptWait = min(Reactor.linger, 2)
-
-    /// The listening socket blocks in accept() for at most `acceptWait` (SO_RCVTIMEO, which
-    /// Linux applies to accept): every accept either finds a connection the reactor reported or
-    /// waits that long at most. Accepted sockets are non-blocking all the same (accept4's flag).
-    private static func waitInAccept(_ fd: Int32) {
-        guard acceptWait > 0 else { return }
-        var timeout = timeval(tv_sec: 0, tv_usec: Int(acceptWait) * 1000)
-        // Ignored on purpose: without the timeout the socket stays non-blocking, and a waiting
-        // accept returns EAGAIN at once: correct, one epoll_wait more.
-        guard setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else { return }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     }
 
     /// A connection's socket is about to close: `closed` (not for one turned away).

@@ -43,7 +43,10 @@ public final class UDPServer: Sendable {
         do throws(SocketError) {
             return try lifecycle.start { reactor throws(SocketError) in
                 let (fd, local) = try ServerSocket.open(host: host, port: port, type: .datagram)
-                Self.waitInReceive(fd)
+                // The next datagram of a client's round trip is waited for in recvmmsg (see
+                // `readable`); the socket's other receives and every send say MSG_DONTWAIT,
+                // so nothing else ever blocks.
+                Reactor.waitInSocket(fd)
                 let handle = SocketHandle(fd: fd, reactor: reactor)
                 // Weak: a released server's handler finds nothing, never its freed buffers.
                 handle.onReadable { [weak self] in self?.readable(handle, local: local) }
@@ -78,7 +81,7 @@ public final class UDPServer: Sendable {
             // After a batch, the next datagram is waited for here (the socket's receive timeout,
             // the reactor's linger) instead of in epoll: recvmmsg and sendmmsg per datagram, as
             // the C floor's recvfrom and sendto, instead of an epoll_wait besides.
-            let count = batch.receive(handle.fd, wait: round > 0 && Self.receiveWait > 0)
+            let count = batch.receive(handle.fd, wait: round > 0 && Reactor.socketWait > 0)
             if count < 0 {
                 let code = errno
                 if code != EAGAIN && code != EWOULDBLOCK { sink.emit(.udp, .server, .failed(.errno(.recvmmsg, code, endpoint: local))) }
@@ -113,26 +116,8 @@ public final class UDPServer: Sendable {
                 first += sent
             }
             // Drained: without a linger the level-triggered reactor calls again when more comes.
-            if count < Self.slots && Self.receiveWait == 0 { return }
+            if count < Self.slots && Reactor.socketWait == 0 { return }
         }
-    }
-
-    /// Milliseconds a waiting receive lasts: the reactor's linger, at most 2. A receive
-    /// timeout is a timer-wheel timeout (whole ticks), not epoll_wait's high-resolution
-    /// one, so the reason the reactor waits longer does not apply (and measured alternately
-    /// on one UDP client, 2 and 5 ms were within the noise).
-    static let receiveWait = min(Reactor.linger, 2)
-
-    /// The socket blocks in a waiting receive for at most `receiveWait` (SO_RCVTIMEO):
-    /// the next datagram of a client's round trip is taken there, without an epoll_wait. Its
-    /// other receives and every send say MSG_DONTWAIT, so nothing else ever blocks.
-    private static func waitInReceive(_ fd: Int32) {
-        guard receiveWait > 0 else { return }
-        var timeout = timeval(tv_sec: 0, tv_usec: Int(receiveWait) * 1000)
-        // Ignored on purpose: without the timeout (it cannot fail on a UDP socket) the socket
-        // stays non-blocking and the waiting receive returns EAGAIN at once: correct, one call more.
-        guard setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else { return }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     }
 
     /// One recvmmsg batch: the datagrams where they lie, their lengths, senders and
