@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Synchronization
 
@@ -128,5 +129,34 @@ final class LoopbackPeer: Sendable {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         return address
+    }
+}
+
+/// A socket this process holds (an engine's own), as a test may inspect it without making
+/// socket calls outside this module.
+struct HeldSocket {
+    let fd: Int32
+    let listening: Bool
+    let nonBlocking: Bool
+    /// SO_RCVTIMEO in microseconds (0: none; the kernel keeps it in whole ticks).
+    let receiveTimeoutMicroseconds: Int
+
+    /// This process's sockets whose own address has `port` (listeners and accepted ones).
+    static func onPort(_ port: UInt16) -> [HeldSocket] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap(Int32.init).sorted().compactMap { fd in
+            guard let local = SocketAddress.local(of: fd), local.family == AF_INET || local.family == AF_INET6,
+                local.endpoint.port == port
+            else { return nil }
+            var listening: Int32 = 0
+            var size = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size)
+            var timeout = timeval()
+            var timeoutSize = socklen_t(MemoryLayout<timeval>.size)
+            getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, &timeoutSize)
+            return HeldSocket(
+                fd: fd, listening: listening != 0, nonBlocking: fcntl(fd, F_GETFL) & O_NONBLOCK != 0,
+                receiveTimeoutMicroseconds: Int(timeout.tv_sec) * 1_000_000 + Int(timeout.tv_usec))
+        }
     }
 }
