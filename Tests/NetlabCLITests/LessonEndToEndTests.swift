@@ -292,6 +292,34 @@ import Testing
         try session.waitFor("TCP server accept() 127.0.0.1:")
     }
 
+    /// Two connections wait in the backlog: each accept() waits for its own key (one key
+    /// accepts one connection, and the next STEP line asks for the other), at 80x24, without
+    /// capture rights (as nobody when run as root).
+    @Test func stepModeAcceptsOneConnectionPerKey() throws {
+        let (session, port) = try console(wire: false, ["--no-mouse"])
+        try session.typeLine(":step on")
+        try session.waitFor("step mode on")
+        let clients = (0..<2).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+        defer { clients.forEach { close($0) } }
+        for fd in clients { #expect(withLoopbackAddress(port) { connect(fd, $0, $1) } == 0) }
+        // Timeline rows ("call TCP server accept() ..."), not the detail line under them.
+        func accepts(_ screen: String) -> Int { screen.components(separatedBy: "call TCP server accept() 127.0.0.1:").count - 1 }
+        // Each STEP line by its clock: a new one is a new line even when older ones scrolled away.
+        let step = try Regex(#"(\d\d:\d\d:\d\d\.\d{3}) STEP: TCP server about to call accept\(\)"#)
+        func stepTimes(_ screen: String) -> Set<String> {
+            Set(screen.matches(of: step).compactMap { $0.output[1].substring.map(String.init) })
+        }
+        var screen = try session.waitFor("STEP: TCP server about to call accept()") { !stepTimes($0).isEmpty }
+        #expect(accepts(screen) == 0, "no accept() before the key: \(screen)")
+        let first = stepTimes(screen)
+        try session.send("Space")
+        // One accept() row, then a new STEP line for the other connection: still one accept().
+        screen = try session.waitFor("one accept() and the next STEP line") { !stepTimes($0).subtracting(first).isEmpty }
+        #expect(accepts(screen) == 1, "the second connection waits for its own key: \(screen)")
+        try session.send("Space")
+        try session.waitFor("the second accept()") { accepts($0) == 2 }
+    }
+
     /// Step mode holds a traced program (`:run`) at each call's entry: its connect() waits, no
     /// SYN before the key; `:step off` lets it go on.
     @Test(.enabled(if: geteuid() == 0, "the packets need capture rights")) func stepModeHoldsATracedProgram() throws {
