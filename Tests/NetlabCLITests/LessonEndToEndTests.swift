@@ -300,7 +300,7 @@ import Testing
         try session.typeLine(":step on")
         try session.waitFor("step mode on")
         let clients = (0..<2).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
-        defer { clients.forEach { close($0) } }
+        defer { for fd in clients { close(fd) } }
         for fd in clients { #expect(withLoopbackAddress(port) { connect(fd, $0, $1) } == 0) }
         // Timeline rows ("call TCP server accept() ..."), not the detail line under them.
         func accepts(_ screen: String) -> Int { screen.components(separatedBy: "call TCP server accept() 127.0.0.1:").count - 1 }
