@@ -93,27 +93,22 @@ extension LabEvent {
 
     /// `HH:MM:SS.mmm` in local time, or at `utcOffset` seconds from UTC when given.
     public static func clock(_ time: Date, utcOffset: Int? = nil) -> String {
-        let (whole, millis) = secondsAndMillis(time)
-        var text = clockSeconds(whole, utcOffset: utcOffset)
-        text += millis < 10 ? ".00" : millis < 100 ? ".0" : "."
-        text += String(millis)
-        return text
+        var text: [UInt8] = []
+        text.reserveCapacity(12)
+        appendClock(time, utcOffset: utcOffset, to: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 
-    /// The same text in local time, appended as UTF-8 (a server's log line is built in bytes).
-    static func appendClock(_ time: Date, to line: inout [UInt8]) {
-        let (whole, millis) = secondsAndMillis(time)
-        line.append(contentsOf: clockSeconds(whole, utcOffset: nil).utf8)
+    /// The same text appended as UTF-8 (a server's log line is built in bytes).
+    static func appendClock(_ time: Date, utcOffset: Int? = nil, to line: inout [UInt8]) {
+        let seconds = time.timeIntervalSince1970
+        let whole = seconds.rounded(.down)
+        let millis = min(999, Int((seconds - whole) * 1000))
+        line.append(contentsOf: clockSeconds(Int(whole), utcOffset: utcOffset).utf8)
         line.append(UInt8(ascii: "."))
         line.append(0x30 + UInt8(millis / 100))
         line.append(0x30 + UInt8(millis / 10 % 10))
         line.append(0x30 + UInt8(millis % 10))
-    }
-
-    private static func secondsAndMillis(_ time: Date) -> (whole: Int, millis: Int) {
-        let seconds = time.timeIntervalSince1970
-        let whole = seconds.rounded(.down)
-        return (Int(whole), min(999, Int((seconds - whole) * 1000)))
     }
 
     /// `HH:MM:SS` of one second, converted once per second (a server's log stamps every

@@ -187,7 +187,7 @@ final class StreamListener {
         }
         // One connection per readiness event (level-triggered: the reactor reports the
         // listener again while more wait), then more only while waiting for them is free.
-        let started = DispatchTime.now().uptimeNanoseconds
+        var started: UInt64?  // of the first waiting accept: read only when one may wait
         while !handle.isClosing {
             guard acceptOne() else { return }
             // The next connection is waited for here, in accept() (the socket's receive timeout,
@@ -196,9 +196,10 @@ final class StreamListener {
             // accept, recv, send, close, as the C floor's, without an epoll_wait and an accept
             // that finds nothing besides. Otherwise (connections open, another socket watched,
             // step mode) back to the reactor, which reports the listener again while more wait.
-            guard Reactor.socketWait > 0, connections.isEmpty, gate?.isOn != true, !paused, handle.isAlone,
-                DispatchTime.now().uptimeNanoseconds - started < Reactor.drainBudgetNanoseconds
-            else { return }
+            guard Reactor.socketWait > 0, connections.isEmpty, gate?.isOn != true, !paused, handle.isAlone else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now - (started ?? now) >= Reactor.drainBudgetNanoseconds { return }
+            started = started ?? now
         }
     }
 
