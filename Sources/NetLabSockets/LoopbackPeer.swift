@@ -140,6 +140,8 @@ struct HeldSocket {
     let nonBlocking: Bool
     /// SO_RCVTIMEO in microseconds (0: none; the kernel keeps it in whole ticks).
     let receiveTimeoutMicroseconds: Int
+    /// Whether TCP_CORK is set (the kernel holds partial segments back).
+    let corked: Bool
 
     /// This process's sockets whose own address has `port` (listeners and accepted ones).
     static func onPort(_ port: UInt16) -> [HeldSocket] {
@@ -154,9 +156,11 @@ struct HeldSocket {
             var timeout = timeval()
             var timeoutSize = socklen_t(MemoryLayout<timeval>.size)
             getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, &timeoutSize)
+            var cork: Int32 = 0
+            getsockopt(fd, Int32(IPPROTO_TCP), TCP_CORK, &cork, &size)
             return HeldSocket(
                 fd: fd, listening: listening != 0, nonBlocking: fcntl(fd, F_GETFL) & O_NONBLOCK != 0,
-                receiveTimeoutMicroseconds: Int(timeout.tv_sec) * 1_000_000 + Int(timeout.tv_usec))
+                receiveTimeoutMicroseconds: Int(timeout.tv_sec) * 1_000_000 + Int(timeout.tv_usec), corked: cork != 0)
         }
     }
 }

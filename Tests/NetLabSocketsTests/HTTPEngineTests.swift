@@ -107,6 +107,84 @@ extension LoopbackTests {
             #expect(rest.hasPrefix("HTTP/1.1 200 OK\r\n") && rest.hasSuffix("\r\n\r\n"), "the HEAD response, right after the body")
         }
 
+        /// One response read off `peer`: the head, then as many bytes as its Content-Length
+        /// says; `input` holds what was read beyond it (the next pipelined response).
+        static func response(from peer: LoopbackPeer, input: inout [UInt8]) -> (head: String, body: [UInt8])? {
+            let marker: [UInt8] = [13, 10, 13, 10]
+            while true {
+                if let end = (0..<max(0, input.count - 3)).first(where: { Array(input[$0..<$0 + 4]) == marker }) {
+                    let head = String(decoding: input[..<end], as: UTF8.self)
+                    let field = head.components(separatedBy: "\r\n").first { $0.hasPrefix("Content-Length: ") }
+                    guard let length = field.flatMap({ Int($0.dropFirst(16)) }) else { return nil }
+                    while input.count < end + 4 + length {
+                        guard let chunk = peer.receive(), !chunk.isEmpty else { return nil }
+                        input += chunk
+                    }
+                    let body = Array(input[(end + 4)..<(end + 4 + length)])
+                    input.removeFirst(end + 4 + length)
+                    return (head, body)
+                }
+                guard let chunk = peer.receive(), !chunk.isEmpty else { return nil }
+                input += chunk
+            }
+        }
+
+        /// A file larger than one splice chunk goes out with the socket corked (full segments
+        /// only, so the head does not end in a small segment of its own); the cork comes off
+        /// once the file is handed over, or a keep-alive response's last partial segment would
+        /// wait for the kernel's 200 ms cork timer, and the next response behind it. The file
+        /// (200,000 bytes and a head) does not end on a full segment, so the client holds the
+        /// whole response only after the cork is off: the check after it does not race.
+        @Test func aLargeFileIsCorkedAndUncorkedBeforeTheNextRequest() async throws {
+            let site = try SiteFixture()
+            let quiet = EventSink(queue: DispatchQueue(label: "quiet"), detail: .traffic) { _ in }
+            let server = HTTPServer(events: quiet, configuration: .init(site: try HTTPSite.root(site.root.path)))
+            let port = try server.start(host: "127.0.0.1", port: 0).port
+            defer { server.stop() }
+            let peer = try #require(LoopbackPeer(connectingTo: port))
+            peer.setReceiveTimeout(seconds: 10)
+            var input: [UInt8] = []
+            for round in 0..<2 {
+                #expect(peer.send("GET /photo.png HTTP/1.1\r\nHost: x\r\n\r\n") > 0)
+                let response = try #require(Self.response(from: peer, input: &input), "round \(round)")
+                #expect(response.head.hasPrefix("HTTP/1.1 200 OK"))
+                let whole = response.body == site.binary
+                #expect(whole, "round \(round): byte for byte")
+                let accepted = HeldSocket.onPort(port).filter { !$0.listening }
+                #expect(accepted.count == 1, "round \(round): the one connection")
+                #expect(accepted.allSatisfy { !$0.corked }, "round \(round): uncorked while it waits for the next request")
+            }
+        }
+
+        /// Files either side of the cork's threshold (head and file over one splice chunk),
+        /// pipelined on one keep-alive connection and sent by sendfile: each arrives whole, in
+        /// order, with nothing between them.
+        @Test func filesAroundTheCorkThresholdArriveWhole() async throws {
+            let site = try SiteFixture()
+            let sizes = [1, 65_000, 65_300, 65_536, 70_000]
+            var contents: [[UInt8]] = []
+            for size in sizes {
+                let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ size) }
+                try Data(bytes).write(to: site.root.appendingPathComponent("f\(size).bin"))
+                contents.append(bytes)
+            }
+            let quiet = EventSink(queue: DispatchQueue(label: "quiet"), detail: .traffic) { _ in }
+            let server = HTTPServer(events: quiet, configuration: .init(site: try HTTPSite.root(site.root.path)))
+            let port = try server.start(host: "127.0.0.1", port: 0).port
+            defer { server.stop() }
+            let peer = try #require(LoopbackPeer(connectingTo: port))
+            peer.setReceiveTimeout(seconds: 10)
+            #expect(peer.send(sizes.map { "GET /f\($0).bin HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()) > 0)
+            var input: [UInt8] = []
+            for (size, expected) in zip(sizes, contents) {
+                let response = try #require(Self.response(from: peer, input: &input), "\(size) bytes")
+                #expect(response.head.hasPrefix("HTTP/1.1 200 OK"), "\(size) bytes")
+                let whole = response.body == expected
+                #expect(whole, "\(size) bytes, byte for byte")
+            }
+            #expect(input.isEmpty, "nothing after the last response")
+        }
+
         /// The descriptors this process holds on files under `folder` (its own /proc/self/fd).
         static func openFiles(under folder: String) -> Int {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
