@@ -82,7 +82,8 @@ struct HTTPFileCache {
     mutating func lookup(_ path: String) -> Entry? {
         guard let entry = entries[path] else { return nil }
         var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        // withCString: passing the String itself copied it into a new array first.
+        guard path.withCString({ stat($0, &info) }) == 0 else { return nil }
         if (info.st_mode & S_IFMT) == S_IFDIR, stat(path + "/index.html", &info) != 0 { return nil }
         guard Self.matches(entry, info) else {
             remove(path)

@@ -139,26 +139,33 @@ final class HTTPServerConnection: LinkedConnection {
         flush()
     }
 
-    private func queue(_ response: HTTPResponsePlan) {
+    private func queue(_ response: consuming HTTPResponsePlan) {
         var token: FileToken? = nil
         if case .file(let sent, _, _) = response.body { token = sent }
         // Kept only when this answer sends it; otherwise it closes here (HEAD, 304, 412, 416).
         let file = opened.take(token)
         let started = clock.uptimeNanoseconds()
+        let total = response.length  // before the head moves out of the plan
         // A response is two or three chunks: room for them at once, not by growing.
         output.reserveCapacity(output.count + 3)
         switch response.body {
         case .none:
             output.append(.bytes(response.head, offset: 0))
         case .bytes(let body):
-            output.append(.bytes(response.head + body, offset: 0))  // one write for head and an in-memory body
+            // One write for head and an in-memory body. The plan lets go of its head first, so
+            // the append finds it unique (and with room: the responder made it) and copies
+            // nothing but the body.
+            var bytes = response.head
+            response.head = []
+            bytes += body
+            output.append(.bytes(bytes, offset: 0))
         case .file(_, let offset, let length):
             output.append(.bytes(response.head, offset: 0))
             assert(file != nil, "a plan that sends a file the lookup did not open")
             if let file { output.append(.file(file, offset: offset, remaining: length)) }
         }
-        output.append(.done(request: response.request, status: response.status, bytes: response.length, started: started))
-        state.queued(bytes: response.length, keepAlive: response.keepAlive)
+        output.append(.done(request: response.request, status: response.status, bytes: total, started: started))
+        state.queued(bytes: total, keepAlive: response.keepAlive)
     }
 
     // MARK: Writing

@@ -155,7 +155,11 @@ public struct HTTPResponder {
         extra: [(name: String, value: String)] = []
     ) -> HTTPResponsePlan {
         let now = clock.secondsSince1970()
-        var head = HTTPResponseHead.Writer(status: status)
+        // Room for an in-memory body too: the server sends head and body as one array, and
+        // appends the body to the head without another allocation.
+        var bodyRoom = 0
+        if case .bytes(let bytes) = body { bodyRoom = bytes.count }
+        var head = HTTPResponseHead.Writer(status: status, room: 256 + bodyRoom)
         head.field("Date", Self.date(now))
         head.field("Server", "netlab")
         if let contentType { head.field("Content-Type", contentType) }

@@ -50,19 +50,27 @@ public struct HTTPResponseHead: Equatable, Sendable {
             out += String(status).utf8
             out.append(0x20)
             out += HTTPResponseHead.reason(status).utf8
-            out += [0x0D, 0x0A]
+            lineEnd()
+        }
+
+        /// CR LF as two appends: an array literal here cost an allocation per response.
+        private mutating func lineEnd() {
+            out.append(0x0D)
+            out.append(0x0A)
         }
 
         public mutating func field(_ name: String, _ value: String) {
             out += name.utf8
-            out += [0x3A, 0x20]
+            out.append(0x3A)
+            out.append(0x20)
             out += value.utf8
-            out += [0x0D, 0x0A]
+            lineEnd()
         }
 
-        /// The head with its blank line.
-        public consuming func finish() -> [UInt8] {
-            out += [0x0D, 0x0A]
+        /// The head with its blank line. Mutating, not consuming: a consuming one appended to
+        /// a copy of the bytes (an allocation per response).
+        public mutating func finish() -> [UInt8] {
+            lineEnd()
             return out
         }
     }

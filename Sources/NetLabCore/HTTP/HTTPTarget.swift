@@ -42,10 +42,22 @@ public enum HTTPTarget {
                 }
             })
         else { return nil }
+        // The segments between slashes, walked in place (a split made an array more).
         var segments: [String] = []
-        for piece in bytes.split(separator: 0x2F, omittingEmptySubsequences: true) {
-            if piece.allSatisfy({ $0 == 0x2E }) && piece.count <= 2 { return nil }  // "." or ".."
-            segments.append(String(decoding: piece, as: UTF8.self))
+        var start = bytes.startIndex
+        var index = start
+        while true {
+            let atEnd = index == bytes.endIndex
+            if atEnd || bytes[index] == 0x2F {
+                if start != index {
+                    let piece = bytes[start..<index]
+                    if piece.allSatisfy({ $0 == 0x2E }) && piece.count <= 2 { return nil }  // "." or ".."
+                    segments.append(String(decoding: piece, as: UTF8.self))
+                }
+                if atEnd { break }
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
         }
         return Path(segments: segments, trailingSlash: bytes.last == 0x2F || segments.isEmpty, query: nil)
     }
