@@ -255,6 +255,14 @@ final class HTTPServerConnection: LinkedConnection {
                     } else {
                         flags |= Int32(MSG_MORE)
                     }
+                } else if output.count == 2, case .done = output[1], state.closeAfterFlush, !sink.wantsPayloads {
+                    // The last bytes before the connection closes (the flush ends in shutdown
+                    // or close right after this send): held back (MSG_MORE), they leave with
+                    // the FIN in one segment, one packet less per connection each way than a
+                    // data segment and then a FIN (tcpdump). Only where no event wants the
+                    // bytes, as for sendfile: the console's timeline keeps its data segment
+                    // and FIN apart.
+                    flags |= Int32(MSG_MORE)
                 } else if offset == 0, output.count > 1, case .file(let file, let fileOffset, let remaining) = output[1],
                     remaining > 0, bytes.count < Self.readSize
                 {

@@ -125,6 +125,45 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(full.stderr == "netlab: cannot write /dev/full: No space left on device\n")
     }
 
+    /// A headless web server's `Connection: close` answer, whose bytes no event wants: its
+    /// last bytes leave with the FIN in one segment (held back with MSG_MORE until the close),
+    /// one packet less per connection each way than a data segment and then a FIN. Both a
+    /// quiet server and one writing its access log (which wants no payloads either).
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"), arguments: [true, false])
+    func aClosingAnswerLeavesWithItsFIN(quiet: Bool) throws {
+        let port = try freePort()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-fin-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Data(repeating: 0x61, count: 1000).write(to: root.appendingPathComponent("a.txt"))
+        let capture = try Background.netlab("capture", "--port", "\(port)", "--count", "9")
+        _ = try capture.line(containing: "capturing on lo (Ethernet), ports \(port) and the ICMP errors that quote them; Ctrl-C stops")
+        let server = try Background(
+            netlabBinary.path, ["http-server", "--host", "127.0.0.1", "--port", "\(port)", "--root", root.path] + (quiet ? ["--quiet"] : []))
+        _ = try server.port()
+        let curl = try run(
+            "/usr/bin/curl",
+            [
+                "-s", "-o", "/dev/null", "-w", "%{size_header} %{size_download}", "-H", "Connection: close",
+                "http://127.0.0.1:\(port)/a.txt",
+            ])
+        #expect(curl.status == 0, "\(curl.stderr)")
+        let sizes = curl.out.split(separator: " ").compactMap { Int($0) }
+        #expect(capture.waitForExit() == 0)
+        #expect(server.interrupt() == 0)
+        guard sizes.count == 2 else {
+            Issue.record("curl: \(curl.out)")
+            return
+        }
+        let fromServer = capture.text.split(separator: "\n").filter { $0.contains(" 127.0.0.1:\(port) > ") }
+        // SYN/ACK, the ACK of the request, the answer with its FIN, the ACK of the client's FIN.
+        #expect(fromServer.count == 4, "\(capture.text)")
+        #expect(
+            fromServer.contains { $0.contains(" FIN/ACK \(sizes[0] + sizes[1]) B seq 1 ") },
+            "the head and the 1000 bytes with the FIN: \(capture.text)")
+        #expect(!fromServer.contains { $0.contains("PSH") }, "no data segment before the FIN: \(capture.text)")
+    }
+
     /// `netlab capture --ladder`: when the capture ends, its packets as a ladder (the lab's
     /// first two questions: the SYN refused, the datagram and its ICMP error).
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
