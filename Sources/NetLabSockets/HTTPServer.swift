@@ -31,13 +31,14 @@ public final class HTTPServer: Sendable {
         self.configuration = configuration
         let loop = EngineLoop(label: StreamServer.label(.http))
         let cache = QueueBound(HTTPFileCache(), on: loop.queue)
+        let lookup = HTTPSiteLookup(configuration: configuration, cache: cache, queue: loop.queue)
         server = StreamServer(
             engine: .http, sink: events, maxConnections: configuration.maxConnections,
             sweepInterval: min(0.25, configuration.headerTimeout / 4, configuration.idleTimeout / 4),
             noDelay: true, loop: loop
         ) { handle, peer, local, busy in
             HTTPServerConnection(
-                handle: handle, peer: peer, local: local, sink: events, configuration: configuration, cache: cache,
+                handle: handle, peer: peer, local: local, sink: events, configuration: configuration, lookup: lookup,
                 busy: busy)
         }
     }

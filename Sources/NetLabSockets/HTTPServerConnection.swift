@@ -29,7 +29,7 @@ final class HTTPServerConnection: LinkedConnection {
     private var state: HTTPConnectionState
     private let responder: HTTPResponder
     /// The file the responder's latest lookup opened (kept if the answer sends it).
-    private let opened = OpenedFileSlot()
+    private let opened: QueueBound<OpenedFileSlot>
     private var output: [Chunk] = []
     /// Bytes of the response at the front of the queue already sent (for an unfinished one's log line).
     private var sentOfCurrent = 0
@@ -46,7 +46,7 @@ final class HTTPServerConnection: LinkedConnection {
     /// before reading made the close a reset that often destroyed the 503 in flight).
     init(
         handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, configuration: HTTPServer.Configuration,
-        cache: QueueBound<HTTPFileCache>? = nil, busy: Bool = false, clock: HTTPClock = .system
+        lookup: HTTPSiteLookup, busy: Bool = false, clock: HTTPClock = .system
     ) {
         self.handle = handle
         self.peer = peer
@@ -57,12 +57,9 @@ final class HTTPServerConnection: LinkedConnection {
             limits: configuration.limits, headerTimeout: configuration.headerTimeout,
             idleTimeout: configuration.idleTimeout, readSize: Self.readSize, busy: busy,
             now: clock.uptimeNanoseconds())
-        let site = configuration.site
-        let listDirectories = configuration.listDirectories
-        let opened = opened
-        responder = HTTPResponder(closeAfterEachResponse: configuration.closeAfterEachResponse, busy: busy, clock: clock) { target in
-            site.resolve(target, listDirectories: listDirectories, cache: cache, opened: opened)
-        }
+        opened = lookup.opened
+        responder = HTTPResponder(
+            closeAfterEachResponse: configuration.closeAfterEachResponse, busy: busy, clock: clock, lookup: lookup.find)
     }
 
     var link = ListenerLink()
@@ -143,7 +140,7 @@ final class HTTPServerConnection: LinkedConnection {
         var token: FileToken? = nil
         if case .file(let sent, _, _) = response.body { token = sent }
         // Kept only when this answer sends it; otherwise it closes here (HEAD, 304, 412, 416).
-        let file = opened.take(token)
+        let file = opened.value.take(token)
         let started = clock.uptimeNanoseconds()
         let total = response.length  // before the head moves out of the plan
         // A response is two or three chunks: room for them at once, not by growing.
@@ -356,5 +353,23 @@ final class HTTPServerConnection: LinkedConnection {
             queue(responder.timedOut())
             flush()
         }
+    }
+}
+
+/// What the connections of one HTTP server share to find a request's resource: the site, its
+/// file cache, and the slot where the file a lookup opens waits until the connection takes
+/// it. One per server, not a closure and a slot per connection (two allocations per request):
+/// the connections run one at a time on the server's queue, and each takes its file right
+/// after its lookup, before anything else runs there.
+final class HTTPSiteLookup: Sendable {
+    let opened: QueueBound<OpenedFileSlot>
+    let find: @Sendable (HTTPTarget.Path) -> Result<HTTPResource, HTTPRefusal>
+
+    init(configuration: HTTPServer.Configuration, cache: QueueBound<HTTPFileCache>?, queue: DispatchQueue) {
+        let opened = QueueBound(OpenedFileSlot(), on: queue)
+        let site = configuration.site
+        let listDirectories = configuration.listDirectories
+        self.opened = opened
+        find = { target in site.resolve(target, listDirectories: listDirectories, cache: cache, opened: opened.value) }
     }
 }

@@ -16,9 +16,13 @@ import NetLabEvents
 /// registration id, so a reused descriptor number never gets its predecessor's events.
 /// Level-triggered; its state lives in a `QueueBound` on `queue`.
 final class Reactor: Sendable {
-    final class Registration {
+    /// A watched descriptor's handlers and interest. A `SocketHandle` is one (a subclass: one
+    /// object per socket, not two).
+    class Registration {
         let fd: Int32
-        let id: UInt64
+        /// Given by `add`; never reused by the reactor, so a late event for a closed socket
+        /// finds nothing, even when its descriptor number was reused.
+        fileprivate(set) var id: UInt64 = 0
         var onRead: (() -> Void)?
         var onWrite: (() -> Void)?
         var readEnabled = true
@@ -26,9 +30,8 @@ final class Reactor: Sendable {
         /// The interest last given to epoll (nil: not in the set yet), to skip needless calls.
         var registered: UInt32?
 
-        init(fd: Int32, id: UInt64) {
+        init(fd: Int32) {
             self.fd = fd
-            self.id = id
         }
 
         var wantsRead: Bool { onRead != nil && readEnabled }
@@ -76,14 +79,14 @@ final class Reactor: Sendable {
         source.resume()
     }
 
-    /// Starts watching `fd` (no handlers yet: nothing is reported until one is set).
-    func add(_ fd: Int32) -> Registration {
+    /// Starts watching `registration`'s descriptor (no handlers yet: nothing is reported
+    /// until one is set).
+    func add(_ registration: Registration) {
         let state = state.value
-        let registration = Registration(fd: fd, id: state.nextID)
+        registration.id = state.nextID
         state.nextID += 1
         state.registrations[registration.id] = registration
         // Joins the epoll set with its first handler (one `epoll_ctl` instead of two).
-        return registration
     }
 
     /// Tells epoll what `registration` wants now (after its handlers or flags changed).

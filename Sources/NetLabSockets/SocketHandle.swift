@@ -4,10 +4,10 @@ import Glibc
 /// Owns one non-blocking socket and its readiness handlers, on one engine's reactor (and so
 /// on its queue). The descriptor leaves the epoll set before it is closed, exactly once.
 /// Not thread-safe: used only on the reactor's queue.
-final class SocketHandle {
-    let fd: Int32
+/// It is its own reactor registration (one object per socket); its owner uses the methods
+/// below, not the registration's fields.
+final class SocketHandle: Reactor.Registration {
     let reactor: Reactor
-    private let registration: Reactor.Registration
     private var closing = false
     private var closed = false
     /// Runs once, right after the descriptor is closed (a connection tells its listener).
@@ -19,50 +19,50 @@ final class SocketHandle {
     var observer: SocketCloseObserver?
 
     init(fd: Int32, reactor: Reactor) {
-        self.fd = fd
         self.reactor = reactor
-        self.registration = reactor.add(fd)
+        super.init(fd: fd)
+        reactor.add(self)
     }
 
     var isClosing: Bool { closing }
 
     /// Whether this is the only socket its reactor watches.
-    var isAlone: Bool { reactor.watchesOnly(registration) }
+    var isAlone: Bool { reactor.watchesOnly(self) }
 
     /// Calls `handler` on the queue each time the socket is readable (or has an error or
     /// hang-up to report).
     func onReadable(_ handler: @escaping () -> Void) {
-        precondition(registration.onRead == nil && !closing)
-        registration.onRead = handler
+        precondition(onRead == nil && !closing)
+        onRead = handler
         // A pause made before the handler was set (a first read done early) stays.
-        reactor.update(registration)
+        reactor.update(self)
     }
 
     func pauseReading() {
-        guard !closing, registration.readEnabled else { return }
-        registration.readEnabled = false
-        reactor.update(registration)
+        guard !closing, readEnabled else { return }
+        readEnabled = false
+        reactor.update(self)
     }
 
     func resumeReading() {
-        guard !closing, !registration.readEnabled else { return }
-        registration.readEnabled = true
-        reactor.update(registration)
+        guard !closing, !readEnabled else { return }
+        readEnabled = true
+        reactor.update(self)
     }
 
     /// Calls `handler` on the queue when the socket is writable, until `finishWriting()`.
     func onWritable(_ handler: @escaping () -> Void) {
         guard !closing else { return }
-        registration.onWrite = handler
-        registration.writeEnabled = true
-        reactor.update(registration)
+        onWrite = handler
+        writeEnabled = true
+        reactor.update(self)
     }
 
     /// No more writable calls until the next `onWritable`.
     func finishWriting() {
-        guard !closing, registration.onWrite != nil else { return }
-        registration.onWrite = nil
-        reactor.update(registration)
+        guard !closing, onWrite != nil else { return }
+        onWrite = nil
+        reactor.update(self)
     }
 
     /// Stops every handler and closes the descriptor, then calls `completion`. Safe to call
@@ -71,7 +71,7 @@ final class SocketHandle {
         if !closed {
             closing = true
             closed = true
-            reactor.remove(registration)
+            reactor.remove(self)
             let before = willClose
             willClose = nil
             before?()
