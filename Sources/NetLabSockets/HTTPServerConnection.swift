@@ -35,7 +35,7 @@ final class HTTPServerConnection: LinkedConnection {
     private var sentOfCurrent = 0
     /// Why the connection is closing early, for the access-log line of an unfinished response.
     private var abortReason = "the server closed the connection"
-    /// Whether TCP_CORK is set on the socket (while a large file goes out by sendfile).
+    /// Whether TCP_CORK is set on the socket (a large file's answer, the close after it).
     private var corked = false
     /// Whether the client's FIN had come when this side sent its own (shutdown or close).
     private var finOrder: Bool?
@@ -242,13 +242,16 @@ final class HTTPServerConnection: LinkedConnection {
                     // The head waits in the socket for the file that sendfile sends next, and
                     // leaves in one segment with its first bytes: no copy of the file through
                     // this process (pread and send of 64 KiB cost 32 us of a 1 MiB answer's
-                    // 208 under perf). Up to one splice chunk, MSG_MORE holds it. Past that,
-                    // the head and the first chunk ended in a segment of their own (a
-                    // ~280-byte one in every response over 64 KiB, seen with tcpdump), which
-                    // cost the client a wake-up and a read per response: the socket is corked
-                    // instead, until the file is handed over.
-                    if bytes.count - offset + remaining > Self.spliceChunk {
-                        cork(true)
+                    // 208 under perf). MSG_MORE holds it, but past one splice chunk the head
+                    // and the chunk end in a segment of their own (a ~280-byte one in every
+                    // answer over 64 KiB, tcpdump). An answer the close follows is corked
+                    // instead: full segments only, and its tail leaves with the FIN (1 MiB
+                    // Connection: close, alternated: requests/s +4%). Not a kept-alive one:
+                    // corked, 1 MiB keep-alive cost 1.6-2x the CPU per request (alternated),
+                    // and there is no FIN to push its tail (flushed() always closes a
+                    // connection that corks).
+                    if bytes.count - offset + remaining > Self.spliceChunk && state.closeAfterFlush {
+                        cork()
                     } else {
                         flags |= Int32(MSG_MORE)
                     }
@@ -302,7 +305,7 @@ final class HTTPServerConnection: LinkedConnection {
         guard !handle.isClosing else { return }
         handle.finishWriting()
         defer { updateReading() }
-        // The FIN that shutdown or close sends pushes out what a cork holds; otherwise uncork.
+        // The FIN that shutdown or close sends pushes out what a cork holds.
         switch state.flushed(now: clock.uptimeNanoseconds()) {
         case .close(let halfCloseFirst):
             // Ignored on purpose: a shutdown that fails (the client already reset) changes nothing here.
@@ -314,19 +317,18 @@ final class HTTPServerConnection: LinkedConnection {
             }
             close()
         case .continueWithInput:
-            cork(false)
             answerWaitingRequests()
         case .wait:
-            cork(false)
+            break
         }
     }
 
-    /// Sets TCP_CORK: while on, the kernel sends only full segments. Ignored on purpose when
-    /// it fails: the bytes go out the same, in more segments.
-    private func cork(_ on: Bool) {
-        guard on != corked else { return }
-        corked = on
-        try? Syscall.setOption(handle.fd, Int32(IPPROTO_TCP), TCP_CORK, on ? 1 : 0)
+    /// Sets TCP_CORK (once): from then on the kernel sends full segments only, until the FIN.
+    /// Ignored on purpose when it fails: the bytes go out the same, in more segments.
+    private func cork() {
+        guard !corked else { return }
+        corked = true
+        try? Syscall.setOption(handle.fd, Int32(IPPROTO_TCP), TCP_CORK, 1)
     }
 
     /// The access-log line of the response that was being sent when the connection closed.

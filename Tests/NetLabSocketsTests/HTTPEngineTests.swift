@@ -129,13 +129,12 @@ extension LoopbackTests {
             }
         }
 
-        /// A file larger than one splice chunk goes out with the socket corked (full segments
-        /// only, so the head does not end in a small segment of its own); the cork comes off
-        /// once the file is handed over, or a keep-alive response's last partial segment would
-        /// wait for the kernel's 200 ms cork timer, and the next response behind it. The file
-        /// (200,000 bytes and a head) does not end on a full segment, so the client holds the
-        /// whole response only after the cork is off: the check after it does not race.
-        @Test func aLargeFileIsCorkedAndUncorkedBeforeTheNextRequest() async throws {
+        /// A large file on a kept-alive connection goes out without TCP_CORK: only an answer the
+        /// close follows is corked (its FIN pushes the tail out); corked, a kept-alive answer's
+        /// last partial segment would wait for the kernel's 200 ms cork timer, and the next
+        /// answer behind it. The file (200,000 bytes and a head) does not end on a full
+        /// segment: had it been corked, the check after it would find the cork still on.
+        @Test func aKeptAliveLargeFileIsNeverCorked() async throws {
             let site = try SiteFixture()
             let quiet = EventSink(queue: DispatchQueue(label: "quiet"), detail: .traffic) { _ in }
             let server = HTTPServer(events: quiet, configuration: .init(site: try HTTPSite.root(site.root.path)))
@@ -152,16 +151,17 @@ extension LoopbackTests {
                 #expect(whole, "round \(round): byte for byte")
                 let accepted = HeldSocket.onPort(port).filter { !$0.listening }
                 #expect(accepted.count == 1, "round \(round): the one connection")
-                #expect(accepted.allSatisfy { !$0.corked }, "round \(round): uncorked while it waits for the next request")
+                #expect(accepted.allSatisfy { !$0.corked }, "round \(round): not corked")
             }
         }
 
-        /// Files either side of the cork's threshold (head and file over one splice chunk),
-        /// pipelined on one keep-alive connection and sent by sendfile: each arrives whole, in
-        /// order, with nothing between them.
-        @Test func filesAroundTheCorkThresholdArriveWhole() async throws {
+        /// Files either side of the memory cache's limit (64 KiB: larger ones go by sendfile,
+        /// behind a head held with MSG_MORE, or corked when the close follows), pipelined on one
+        /// connection whose last request asks to close: each arrives whole, in order, with
+        /// nothing between them, and the close after the last.
+        @Test func filesEitherSideOfTheCacheLimitArriveWhole() async throws {
             let site = try SiteFixture()
-            let sizes = [1, 65_000, 65_300, 65_536, 70_000]
+            let sizes = [1, 65_000, 65_536, 65_537, 70_000, 300_000]
             var contents: [[UInt8]] = []
             for size in sizes {
                 let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ size) }
@@ -174,7 +174,8 @@ extension LoopbackTests {
             defer { server.stop() }
             let peer = try #require(LoopbackPeer(connectingTo: port))
             peer.setReceiveTimeout(seconds: 10)
-            #expect(peer.send(sizes.map { "GET /f\($0).bin HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()) > 0)
+            let requests = sizes.map { "GET /f\($0).bin HTTP/1.1\r\nHost: x\r\n" + ($0 == sizes.last ? "Connection: close\r\n" : "") + "\r\n" }
+            #expect(peer.send(requests.joined()) > 0)
             var input: [UInt8] = []
             for (size, expected) in zip(sizes, contents) {
                 let response = try #require(Self.response(from: peer, input: &input), "\(size) bytes")
@@ -182,7 +183,7 @@ extension LoopbackTests {
                 let whole = response.body == expected
                 #expect(whole, "\(size) bytes, byte for byte")
             }
-            #expect(input.isEmpty, "nothing after the last response")
+            #expect(input.isEmpty && peer.receive() == [], "nothing after the last response, then the end")
         }
 
         /// The descriptors this process holds on files under `folder` (its own /proc/self/fd).
