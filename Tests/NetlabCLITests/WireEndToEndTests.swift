@@ -164,6 +164,37 @@ private func tshark(_ arguments: [String]) throws -> Finished {
         #expect(!fromServer.contains { $0.contains("PSH") }, "no data segment before the FIN: \(capture.text)")
     }
 
+    /// A closing answer's large file (sendfile, the socket corked): no small segment of the
+    /// head alone, and the tail leaves with the FIN. Behind a MSG_MORE head, the head and the
+    /// first 64 KiB ended in a ~280-byte segment of their own.
+    @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
+    func aLargeClosingAnswerIsFullSegmentsThenItsFIN() throws {
+        let port = try freePort()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-cork-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Data(repeating: 0x62, count: 300_000).write(to: root.appendingPathComponent("b.bin"))
+        let capture = try Background.netlab("capture", "--port", "\(port)")
+        _ = try capture.line(containing: "capturing on lo (Ethernet), ports \(port) and the ICMP errors that quote them; Ctrl-C stops")
+        let server = try Background.netlab("http-server", "--host", "127.0.0.1", "--port", "\(port)", "--root", root.path, "--quiet")
+        _ = try server.port()
+        let curl = try run(
+            "/usr/bin/curl",
+            ["-s", "-o", "/dev/null", "-w", "%{size_header} %{size_download}", "-H", "Connection: close", "http://127.0.0.1:\(port)/b.bin"])
+        #expect(curl.status == 0, "\(curl.stderr)")
+        // The client's last ACK is the capture's last packet: wait for it, then stop.
+        _ = try capture.line(containing: "127.0.0.1:\(port) ACK seq 1 ack", orContaining: "FIN/ACK seq")
+        #expect(server.interrupt() == 0)
+        #expect(capture.interrupt() == 0)
+        let sizes = curl.out.split(separator: " ").compactMap { Int($0) }
+        let segments = capture.text.split(separator: "\n").filter { $0.contains(" 127.0.0.1:\(port) > ") }.compactMap { line in
+            line.firstMatch(of: /(\S+) (\d+) B seq/).map { (flags: String($0.1), bytes: Int($0.2)!) }
+        }
+        #expect(segments.reduce(0) { $0 + $1.bytes } == sizes.reduce(0, +), "every byte of the answer: \(capture.text)")
+        #expect(segments.last?.flags.hasPrefix("FIN/") == true, "the tail with the FIN: \(capture.text)")
+        #expect(segments.dropLast().allSatisfy { $0.bytes >= 16_384 }, "no small segment before it: \(segments)")
+    }
+
     /// `netlab capture --ladder`: when the capture ends, its packets as a ladder (the lab's
     /// first two questions: the SYN refused, the datagram and its ICMP error).
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
