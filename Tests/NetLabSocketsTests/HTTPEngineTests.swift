@@ -51,6 +51,13 @@ extension LoopbackTests {
             return (server, try server.start(host: "127.0.0.1", port: 0).port)
         }
 
+        /// A server on `site` whose sink wants no payloads: it sends large files with sendfile(2).
+        fileprivate func quietServer(_ site: SiteFixture) throws -> (HTTPServer, UInt16) {
+            let quiet = EventSink(queue: DispatchQueue(label: "quiet"), detail: .traffic) { _ in }
+            let server = HTTPServer(events: quiet, configuration: .init(site: try HTTPSite.root(site.root.path)))
+            return (server, try server.start(host: "127.0.0.1", port: 0).port)
+        }
+
         @Test func builtInSiteWorksOutOfTheBox() async throws {
             let (server, port) = try server(.builtIn)
             defer { server.stop() }
@@ -89,10 +96,7 @@ extension LoopbackTests {
 
         @Test func largeFilesGoOutWithSendfileWhenNoEventWantsTheBytes() async throws {
             let site = try SiteFixture()
-            // A sink that wants no payloads: the server sends the file with sendfile(2).
-            let quiet = EventSink(queue: DispatchQueue(label: "quiet"), detail: .traffic) { _ in }
-            let server = HTTPServer(events: quiet, configuration: .init(site: try HTTPSite.root(site.root.path)))
-            let port = try server.start(host: "127.0.0.1", port: 0).port
+            let (server, port) = try quietServer(site)
             defer { server.stop() }
             let png = try await exchange("GET /photo.png HTTP/1.0\r\n\r\n", port: port)
             #expect(statuses(png) == [200])
@@ -136,9 +140,7 @@ extension LoopbackTests {
         /// segment: had it been corked, the check after it would find the cork still on.
         @Test func aKeptAliveLargeFileIsNeverCorked() async throws {
             let site = try SiteFixture()
-            let quiet = EventSink(queue: DispatchQueue(label: "quiet"), detail: .traffic) { _ in }
-            let server = HTTPServer(events: quiet, configuration: .init(site: try HTTPSite.root(site.root.path)))
-            let port = try server.start(host: "127.0.0.1", port: 0).port
+            let (server, port) = try quietServer(site)
             defer { server.stop() }
             let peer = try #require(LoopbackPeer(connectingTo: port))
             peer.setReceiveTimeout(seconds: 10)
@@ -168,9 +170,7 @@ extension LoopbackTests {
                 try Data(bytes).write(to: site.root.appendingPathComponent("f\(size).bin"))
                 contents.append(bytes)
             }
-            let quiet = EventSink(queue: DispatchQueue(label: "quiet"), detail: .traffic) { _ in }
-            let server = HTTPServer(events: quiet, configuration: .init(site: try HTTPSite.root(site.root.path)))
-            let port = try server.start(host: "127.0.0.1", port: 0).port
+            let (server, port) = try quietServer(site)
             defer { server.stop() }
             let peer = try #require(LoopbackPeer(connectingTo: port))
             peer.setReceiveTimeout(seconds: 10)

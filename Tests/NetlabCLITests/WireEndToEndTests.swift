@@ -54,6 +54,29 @@ private func tshark(_ arguments: [String]) throws -> Finished {
     try run("/usr/bin/tshark", ["-n"] + arguments)
 }
 
+/// A capture on `port`, then a headless web server there (`options` added) serving a file of
+/// `size` bytes from a folder of its own, then curl's `Connection: close` GET of it. Returns
+/// the head and body sizes curl got, the capture (still running: `count` ends it, or an
+/// interrupt) and the server. The folder is gone when it returns (the answer was sent).
+private func closingAnswer(port: UInt16, size: Int, count: Int?, options: [String]) throws -> (
+    sizes: [Int], capture: Background, server: Background
+) {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-answer-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    try Data(repeating: 0x61, count: size).write(to: root.appendingPathComponent("file.bin"))
+    let capture = try Background(netlabBinary.path, ["capture", "--port", "\(port)"] + (count.map { ["--count", "\($0)"] } ?? []))
+    _ = try capture.line(containing: "capturing on lo (Ethernet), ports \(port) and the ICMP errors that quote them; Ctrl-C stops")
+    let server = try Background(
+        netlabBinary.path, ["http-server", "--host", "127.0.0.1", "--port", "\(port)", "--root", root.path] + options)
+    _ = try server.port()
+    let curl = try run(
+        "/usr/bin/curl",
+        ["-s", "-o", "/dev/null", "-w", "%{size_header} %{size_download}", "-H", "Connection: close", "http://127.0.0.1:\(port)/file.bin"])
+    #expect(curl.status == 0, "\(curl.stderr)")
+    return (curl.out.split(separator: " ").compactMap { Int($0) }, capture, server)
+}
+
 @Suite(.serialized) struct WireEndToEndTests {
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
     func captureShowsTheRefusalAndTheUDPSilence() throws {
@@ -132,27 +155,11 @@ private func tshark(_ arguments: [String]) throws -> Finished {
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"), arguments: [true, false])
     func aClosingAnswerLeavesWithItsFIN(quiet: Bool) throws {
         let port = try freePort()
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-fin-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
-        try Data(repeating: 0x61, count: 1000).write(to: root.appendingPathComponent("a.txt"))
-        let capture = try Background.netlab("capture", "--port", "\(port)", "--count", "9")
-        _ = try capture.line(containing: "capturing on lo (Ethernet), ports \(port) and the ICMP errors that quote them; Ctrl-C stops")
-        let server = try Background(
-            netlabBinary.path, ["http-server", "--host", "127.0.0.1", "--port", "\(port)", "--root", root.path] + (quiet ? ["--quiet"] : []))
-        _ = try server.port()
-        let curl = try run(
-            "/usr/bin/curl",
-            [
-                "-s", "-o", "/dev/null", "-w", "%{size_header} %{size_download}", "-H", "Connection: close",
-                "http://127.0.0.1:\(port)/a.txt",
-            ])
-        #expect(curl.status == 0, "\(curl.stderr)")
-        let sizes = curl.out.split(separator: " ").compactMap { Int($0) }
+        let (sizes, capture, server) = try closingAnswer(port: port, size: 1000, count: 9, options: quiet ? ["--quiet"] : [])
         #expect(capture.waitForExit() == 0)
         #expect(server.interrupt() == 0)
         guard sizes.count == 2 else {
-            Issue.record("curl: \(curl.out)")
+            Issue.record("curl said \(sizes)")
             return
         }
         let fromServer = capture.text.split(separator: "\n").filter { $0.contains(" 127.0.0.1:\(port) > ") }
@@ -170,23 +177,11 @@ private func tshark(_ arguments: [String]) throws -> Finished {
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"))
     func aLargeClosingAnswerIsFullSegmentsThenItsFIN() throws {
         let port = try freePort()
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-cork-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
-        try Data(repeating: 0x62, count: 300_000).write(to: root.appendingPathComponent("b.bin"))
-        let capture = try Background.netlab("capture", "--port", "\(port)")
-        _ = try capture.line(containing: "capturing on lo (Ethernet), ports \(port) and the ICMP errors that quote them; Ctrl-C stops")
-        let server = try Background.netlab("http-server", "--host", "127.0.0.1", "--port", "\(port)", "--root", root.path, "--quiet")
-        _ = try server.port()
-        let curl = try run(
-            "/usr/bin/curl",
-            ["-s", "-o", "/dev/null", "-w", "%{size_header} %{size_download}", "-H", "Connection: close", "http://127.0.0.1:\(port)/b.bin"])
-        #expect(curl.status == 0, "\(curl.stderr)")
+        let (sizes, capture, server) = try closingAnswer(port: port, size: 300_000, count: nil, options: ["--quiet"])
         // The client's last ACK is the capture's last packet: wait for it, then stop.
         _ = try capture.line(containing: "127.0.0.1:\(port) ACK seq 1 ack", orContaining: "FIN/ACK seq")
         #expect(server.interrupt() == 0)
         #expect(capture.interrupt() == 0)
-        let sizes = curl.out.split(separator: " ").compactMap { Int($0) }
         let segments = capture.text.split(separator: "\n").filter { $0.contains(" 127.0.0.1:\(port) > ") }.compactMap { line in
             line.firstMatch(of: /(\S+) (\d+) B seq/).map { (flags: String($0.1), bytes: Int($0.2)!) }
         }
