@@ -26,11 +26,13 @@ public final class HTTPServer: Sendable {
 
     public let configuration: Configuration
     private let server: StreamServer
+    private let cache: QueueBound<HTTPFileCache>
 
     public init(events: EventSink, configuration: Configuration = Configuration()) {
         self.configuration = configuration
         let loop = EngineLoop(label: StreamServer.label(.http))
         let cache = QueueBound(HTTPFileCache(), on: loop.queue)
+        self.cache = cache
         let lookup = HTTPSiteLookup(configuration: configuration, cache: cache, queue: loop.queue)
         server = StreamServer(
             engine: .http, sink: events, maxConnections: configuration.maxConnections,
@@ -55,8 +57,12 @@ public final class HTTPServer: Sendable {
         try server.start(host: host, port: port)
     }
 
-    /// Closes every connection and the listening socket; returns once all are closed.
-    public func stop() { server.stop() }
+    /// Closes every connection and the listening socket, and lets go of the files kept open;
+    /// returns once all are closed.
+    public func stop() {
+        server.stop()
+        cache.queue.sync { cache.value.releaseHeld() }
+    }
 
 }
 

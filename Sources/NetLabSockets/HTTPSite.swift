@@ -54,6 +54,10 @@ public enum HTTPSite: Sendable, Equatable {
             if let entry = cache?.value.lookup(path), entry.isDirectory == target.trailingSlash || segments.isEmpty {
                 return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: entry.version, name: entry.name))
             }
+            if !target.trailingSlash, let held = cache?.value.heldFile(path) {
+                opened?.keep(held.file)
+                return .success(Self.file(held.file, held.info, name: held.name))
+            }
             var found = Self.open(path)
             var openedPath = path
             var isDirectory = false
@@ -82,6 +86,9 @@ public enum HTTPSite: Sendable, Equatable {
                     return .failure(.init(404, "\(shown) is not on this server"))
                 case EMFILE, ENFILE, ENOMEM:
                     // Out of descriptors is the server's state, not the file's: never a 404.
+                    // The files kept open for later requests go (closed once no download
+                    // holds them), so the next open may find a descriptor.
+                    cache?.value.releaseHeld()
                     return .failure(.init(503, "the server has too many files open right now; try again in a moment"))
                 default:
                     return .failure(.init(500, "the file could not be opened (\(Errno(error.code).name))"))
@@ -102,16 +109,21 @@ public enum HTTPSite: Sendable, Equatable {
                 guard (info.st_mode & S_IFMT) == S_IFREG else {
                     return .failure(.init(403, "not a regular file"))
                 }
-                let version = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
                 if let entry = cache?.value.store(path, fd: file.fd, info: info, name: real, isDirectory: isDirectory) {
-                    return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: version, name: real))
+                    return .success(.memory(entry.bytes, modified: entry.modifiedSeconds, version: entry.version, name: real))
                 }
                 cache?.value.rememberChecked(openedPath, info, name: real)
+                if !isDirectory { cache?.value.hold(path, file, info, name: real) }
                 opened?.keep(file)
-                return .success(
-                    .file(file.token, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec), version: version, name: real))
+                return .success(Self.file(file, info, name: real))
             }
         }
+    }
+
+    /// A large file's resource: sent from `file`, its validators from `info`.
+    private static func file(_ file: OpenFile, _ info: stat, name: String) -> HTTPResource {
+        let version = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+        return .file(file.token, size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec), version: version, name: name)
     }
 
     /// The most entries a listing shows: a folder of 100,000 files is read and sorted (tens of

@@ -195,7 +195,8 @@ extension LoopbackTests {
         }
 
         /// Every file the server opens is closed by its owner, whatever the answer: sent whole,
-        /// in part, not sent at all (HEAD, 304, 416), or cut short by a client that goes away.
+        /// in part, not sent at all (HEAD, 304, 416), or cut short by a client that goes away;
+        /// a large file kept open for the next request is closed when the server stops.
         @Test func everyFileItOpensIsClosedWhateverTheAnswer() async throws {
             let site = try SiteFixture()
             let closed = DispatchSemaphore(value: 0)
@@ -221,6 +222,10 @@ extension LoopbackTests {
             peer.reset()
             // Three connections so far (the two exchanges and the peer): wait for all three closes.
             for _ in 0..<3 { #expect(closed.wait(timeout: .now() + 10) == .success) }
+            // The large file stays open for the next request, once however many answers used
+            // it; the server's stop lets go of it.
+            #expect(Self.openFiles(under: folder) == 1, "only the file kept open for the next request")
+            server.stop()
             #expect(Self.openFiles(under: folder) == 0, "no descriptor left on the site's files")
         }
 
@@ -277,6 +282,33 @@ extension LoopbackTests {
             let escaped = try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)
             #expect(statuses(escaped) == [403])
             #expect(!text(escaped).contains("BIG-SECRET"))
+        }
+
+        /// A large file kept open between requests is served only while its path still finds
+        /// the same file: rewritten in place (same inode, same size), deleted, or made again,
+        /// the next answer is what the path holds now.
+        @Test func aLargeFileKeptOpenFollowsItsPath() async throws {
+            let site = try SiteFixture()
+            let (server, port) = try server(try HTTPSite.root(site.root.path))
+            defer { server.stop() }
+            let big = site.root.appendingPathComponent("big.bin")
+            let first = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+            try Data(first).write(to: big)
+            for round in 0..<2 {  // the second from the open file
+                let same = body(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == first
+                #expect(same, "round \(round)")
+            }
+            let second = first.map { $0 ^ 0xFF }
+            let handle = try FileHandle(forWritingTo: big)  // in place: the same inode
+            try handle.write(contentsOf: Data(second))
+            try handle.close()
+            let rewritten = body(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == second
+            #expect(rewritten, "the rewritten bytes")
+            try FileManager.default.removeItem(at: big)
+            #expect(statuses(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == [404])
+            try Data(first).write(to: big)
+            let again = body(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == first
+            #expect(again, "the file made again")
         }
 
         @Test func notModifiedSince() async throws {

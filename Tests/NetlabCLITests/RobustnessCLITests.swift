@@ -56,13 +56,20 @@ private func occurrences(_ needle: String, in text: String) -> Int {
         )
     }
 
-    /// Out of descriptors (each stalled download holds a socket and a file), the server says
-    /// so once, does not spin, and accepts again when connections close.
+    /// Out of descriptors (each stalled download holds a socket and a file: a file of its own,
+    /// since one file is opened once for all its downloads), the server says so once, does not
+    /// spin, and accepts again when connections close.
     @Test func outOfDescriptorsIsOneLineAndAcceptingResumes() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-emfile-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        try Data(count: 4 << 20).write(to: root.appendingPathComponent("big.bin"))
+        for index in 0..<100 {  // sparse: 4 MiB each, no disk
+            let file = root.appendingPathComponent("big\(index).bin")
+            FileManager.default.createFile(atPath: file.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: file)
+            try handle.truncate(atOffset: 4 << 20)
+            try handle.close()
+        }
         let port = try freePort()
         let server = try Background(
             "/bin/sh",
@@ -73,12 +80,12 @@ private func occurrences(_ needle: String, in text: String) -> Int {
         _ = try server.line(containing: "Listening on", orContaining: "Listening on")
         var clients: [Int32] = []
         defer { for client in clients { close(client) } }
-        for _ in 0..<100 { clients.append(connectAndSend(port, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")) }
+        for index in 0..<100 { clients.append(connectAndSend(port, "GET /big\(index).bin HTTP/1.1\r\nHost: x\r\n\r\n")) }
         _ = try server.line(containing: "accepting paused", orContaining: "accepting paused")
         for client in clients { close(client) }
         clients = []
         _ = try server.line(containing: "accepting connections again", orContaining: "accepting connections again")
-        let fetched = try netlab("http-get", "--port", String(port), "HEAD /big.bin HTTP/1.0")
+        let fetched = try netlab("http-get", "--port", String(port), "HEAD /big0.bin HTTP/1.0")
         #expect(fetched.status == 0)
         #expect(fetched.out.hasPrefix("HTTP/1.1 200 OK"))
         #expect(server.interrupt() == 0)
