@@ -40,7 +40,9 @@ enum ServerRunner {
         // in order), queued to the log writer's thread, which writes them in batches.
         let sink = EventSink.inline(detail: options.detail(for: engine), connections: verbose) { event in
             // The line printed most (a message received) is built straight into the log's queue.
-            if hex || !log.line(building: event.appendReceivedLine) {
+            // A closure, not the method itself: a partially applied method boxed the event on
+            // the heap, an allocation per message.
+            if hex || !log.line(building: { event.appendReceivedLine(to: &$0) }) {
                 for line in logLines(for: event, verbose: verbose, hex: hex, quiet: quiet) { log.line(line) }
             }
             onEvent(event, stop)
