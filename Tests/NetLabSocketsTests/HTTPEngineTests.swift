@@ -11,6 +11,9 @@ private final class SiteFixture {
     let base: URL
     let root: URL
     let binary = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 8) }
+    /// What `writeBig` puts in `big`: too large for the memory cache (sent by sendfile, kept open).
+    let bigBytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+    var big: URL { root.appendingPathComponent("big.bin") }
 
     init() throws {
         base = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-http-\(UUID().uuidString)")
@@ -27,12 +30,19 @@ private final class SiteFixture {
         try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("up").path, withDestinationPath: base.path)
     }
 
+    func writeBig() throws { try Data(bigBytes).write(to: big) }
+
     deinit { try? FileManager.default.removeItem(at: base) }
 }
 
 /// Sends raw bytes on one connection, half-closes, and returns everything that came back.
 private func exchange(_ request: String, port: UInt16) async throws -> [UInt8] {
     try await TCPClient(events: .discard).send(Array(request.utf8), host: "127.0.0.1", port: port, timeout: 10).get()
+}
+
+/// A one-request HTTP/1.0 GET of `path`.
+private func get(_ path: String, port: UInt16) async throws -> [UInt8] {
+    try await exchange("GET \(path) HTTP/1.0\r\n\r\n", port: port)
 }
 
 private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -252,34 +262,34 @@ extension LoopbackTests {
             #expect(statuses(try await exchange("GET /page.html HTTP/1.0\r\n\r\n", port: port)) == [404])
         }
 
-        /// A file too large to keep in memory is opened each time; its path's check (readlink)
-        /// is remembered only while the same file opens: a symlink out of the root, or the
-        /// very same file moved out of the root and linked back in, is refused again.
+        /// A file too large to keep in memory is kept open, and its path's check (readlink) is
+        /// remembered, only while the path finds the same file: a symlink out of the root, or
+        /// the very same file moved out of the root and linked back in, is refused again.
         @Test func largeFilesAreCheckedAgainWhenTheyChange() async throws {
             let site = try SiteFixture()
             let (server, port) = try server(try HTTPSite.root(site.root.path))
             defer { server.stop() }
-            let big = site.root.appendingPathComponent("big.bin")
-            let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
-            try Data(bytes).write(to: big)
+            let big = site.big
+            let bytes = site.bigBytes
+            try site.writeBig()
             for _ in 0..<3 {  // the second and third skip the readlink
-                #expect(body(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == bytes)
+                #expect(body(try await get("/big.bin", port: port)) == bytes)
             }
             // The same file (same inode) moved out of the root, a symlink to it left in its place.
             let outside = site.base.appendingPathComponent("moved.bin")
             try FileManager.default.moveItem(at: big, to: outside)
             try FileManager.default.createSymbolicLink(atPath: big.path, withDestinationPath: outside.path)
-            let moved = try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)
+            let moved = try await get("/big.bin", port: port)
             #expect(statuses(moved) == [403], "\(text(moved).prefix(200))")
             // A large secret outside, reached by a symlink that replaced a checked file.
             try FileManager.default.removeItem(at: big)
-            try Data(bytes).write(to: big)
-            #expect(statuses(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == [200])
+            try site.writeBig()
+            #expect(statuses(try await get("/big.bin", port: port)) == [200])
             let secret = site.base.appendingPathComponent("big-secret.bin")
             try Data(String(repeating: "BIG-SECRET\n", count: 30_000).utf8).write(to: secret)
             try FileManager.default.removeItem(at: big)
             try FileManager.default.createSymbolicLink(atPath: big.path, withDestinationPath: secret.path)
-            let escaped = try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)
+            let escaped = try await get("/big.bin", port: port)
             #expect(statuses(escaped) == [403])
             #expect(!text(escaped).contains("BIG-SECRET"))
         }
@@ -291,23 +301,21 @@ extension LoopbackTests {
             let site = try SiteFixture()
             let (server, port) = try server(try HTTPSite.root(site.root.path))
             defer { server.stop() }
-            let big = site.root.appendingPathComponent("big.bin")
-            let first = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
-            try Data(first).write(to: big)
+            try site.writeBig()
             for round in 0..<2 {  // the second from the open file
-                let same = body(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == first
+                let same = body(try await get("/big.bin", port: port)) == site.bigBytes
                 #expect(same, "round \(round)")
             }
-            let second = first.map { $0 ^ 0xFF }
-            let handle = try FileHandle(forWritingTo: big)  // in place: the same inode
+            let second = site.bigBytes.map { $0 ^ 0xFF }
+            let handle = try FileHandle(forWritingTo: site.big)  // in place: the same inode
             try handle.write(contentsOf: Data(second))
             try handle.close()
-            let rewritten = body(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == second
+            let rewritten = body(try await get("/big.bin", port: port)) == second
             #expect(rewritten, "the rewritten bytes")
-            try FileManager.default.removeItem(at: big)
-            #expect(statuses(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == [404])
-            try Data(first).write(to: big)
-            let again = body(try await exchange("GET /big.bin HTTP/1.0\r\n\r\n", port: port)) == first
+            try FileManager.default.removeItem(at: site.big)
+            #expect(statuses(try await get("/big.bin", port: port)) == [404])
+            try site.writeBig()
+            let again = body(try await get("/big.bin", port: port)) == site.bigBytes
             #expect(again, "the file made again")
         }
 
