@@ -57,15 +57,16 @@ private func tshark(_ arguments: [String]) throws -> Finished {
 /// A capture on `port`, then a headless web server there (`options` added) serving a file of
 /// `size` bytes from a folder of its own, then curl's `Connection: close` GET of it. Returns
 /// the head and body sizes curl got, the capture (still running: `count` ends it, or an
-/// interrupt) and the server. The folder is gone when it returns (the answer was sent).
-private func closingAnswer(port: UInt16, size: Int, count: Int?, options: [String]) throws -> (
+/// interrupt; saved to `file` if given) and the server. The folder is gone when it returns (the answer was sent).
+private func closingAnswer(port: UInt16, size: Int, count: Int?, options: [String], write file: String? = nil) throws -> (
     sizes: [Int], capture: Background, server: Background
 ) {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-answer-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: root) }
     try Data(repeating: 0x61, count: size).write(to: root.appendingPathComponent("file.bin"))
-    let capture = try Background(netlabBinary.path, ["capture", "--port", "\(port)"] + (count.map { ["--count", "\($0)"] } ?? []))
+    let capture = try Background(
+        netlabBinary.path, ["capture", "--port", "\(port)"] + (count.map { ["--count", "\($0)"] } ?? []) + (file.map { ["--write", $0] } ?? []))
     _ = try capture.line(containing: "capturing on lo (Ethernet), ports \(port) and the ICMP errors that quote them; Ctrl-C stops")
     let server = try Background(
         netlabBinary.path, ["http-server", "--host", "127.0.0.1", "--port", "\(port)", "--root", root.path] + options)
@@ -155,7 +156,10 @@ private func closingAnswer(port: UInt16, size: Int, count: Int?, options: [Strin
     @Test(.enabled(if: isRoot, "capturing needs root or CAP_NET_RAW"), arguments: [true, false])
     func aClosingAnswerLeavesWithItsFIN(quiet: Bool) throws {
         let port = try freePort()
-        let (sizes, capture, server) = try closingAnswer(port: port, size: 1000, count: 9, options: quiet ? ["--quiet"] : [])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("fin-\(UUID().uuidString).pcapng").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let (sizes, capture, server) = try closingAnswer(
+            port: port, size: 1000, count: 9, options: quiet ? ["--quiet"] : [], write: file)
         #expect(capture.waitForExit() == 0)
         #expect(server.interrupt() == 0)
         guard sizes.count == 2 else {
@@ -169,6 +173,13 @@ private func closingAnswer(port: UInt16, size: Int, count: Int?, options: [Strin
             fromServer.contains { $0.contains(" FIN/ACK \(sizes[0] + sizes[1]) B seq 1 ") },
             "the head and the 1000 bytes with the FIN: \(capture.text)")
         #expect(!fromServer.contains { $0.contains("PSH") }, "no data segment before the FIN: \(capture.text)")
+        // tshark reads the saved capture the same way: the server's data segments are one, with
+        // the FIN, carrying every byte of the answer.
+        let segments = try tshark([
+            "-r", file, "-Y", "tcp.srcport == \(port) && tcp.len > 0", "-T", "fields", "-e", "tcp.flags.fin", "-e", "tcp.len",
+        ])
+        #expect(segments.status == 0, "\(segments.stderr)")
+        #expect(segments.out == "1\t\(sizes[0] + sizes[1])\n", "\(segments.out)")
     }
 
     /// A closing answer's large file (sendfile, the socket corked): no small segment of the
