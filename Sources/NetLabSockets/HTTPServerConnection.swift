@@ -68,9 +68,12 @@ final class HTTPServerConnection: LinkedConnection {
         link(to: listener, handle: handle)
         // TCP_NODELAY comes from the listening socket. The request is often in already: read
         // it now, and join the epoll set only if the connection then waits for something (a
-        // `Connection: close` request answered at once never does: no epoll_ctl at all).
-        readable()
-        guard !handle.isClosing else { return }
+        // `Connection: close` request answered at once never does: no epoll_ctl at all),
+        // unless the last connections' first reads found nothing (`EarlyReads`).
+        if listener.earlyReads.shouldTry() {
+            listener.earlyReads.record(found: readable())
+            guard !handle.isClosing else { return }
+        }
         handle.onReadable { [self] in readable() }
     }
 
@@ -92,8 +95,12 @@ final class HTTPServerConnection: LinkedConnection {
         }
     }
 
-    private func readable() {
+    /// Reads what is in, answers, and closes or waits; returns whether the first recv found
+    /// anything (bytes, the end or an error) rather than nothing yet.
+    @discardableResult
+    private func readable() -> Bool {
         let buffer = handle.reactor.scratch
+        var found = false
         while !handle.isClosing, state.wantsToRead {
             let count: Int?
             do throws(SocketError) {
@@ -104,9 +111,10 @@ final class HTTPServerConnection: LinkedConnection {
                 if error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
                 abortReason = "the client reset the connection"
                 close()
-                return
+                return true
             }
             guard let count else { break }
+            found = true
             if count == 0 {
                 state.receivedEnd()
                 handle.pauseReading()
@@ -122,6 +130,7 @@ final class HTTPServerConnection: LinkedConnection {
         answerWaitingRequests()
         if state.isFinished && !handle.isClosing { close() }
         updateReading()
+        return found
     }
 
     /// Queues an answer for every complete request in the input, in order, while the output

@@ -49,9 +49,12 @@ final class TCPServerConnection: LinkedConnection {
         link(to: listener, handle: handle)
         // The client's message is often in already: read it now, and join the epoll set only
         // if the connection then waits (with --one-message a connection answered at once
-        // never does: no epoll_ctl at all).
-        readable()
-        guard !handle.isClosing else { return }
+        // never does: no epoll_ctl at all), unless the last connections' first reads found
+        // nothing (`EarlyReads`).
+        if listener.earlyReads.shouldTry() {
+            listener.earlyReads.record(found: readable())
+            guard !handle.isClosing else { return }
+        }
         handle.onReadable { [self] in readable() }
     }
 
@@ -77,9 +80,12 @@ final class TCPServerConnection: LinkedConnection {
     }
 
     /// Reads, uppercases and replies until a short read (the socket is drained; the reactor is
-    /// level-triggered and calls again) or the reply backlog is full.
-    private func readable() {
+    /// level-triggered and calls again) or the reply backlog is full. Returns whether the first
+    /// recv found anything (bytes, the end or an error) rather than nothing yet.
+    @discardableResult
+    private func readable() -> Bool {
         let scratch = handle.reactor.scratch
+        var found = false
         while !handle.isClosing, !peerFinished, pending.count - pendingStart <= Self.maxPending {
             let count: Int?
             do throws(SocketError) {
@@ -91,15 +97,16 @@ final class TCPServerConnection: LinkedConnection {
                 wasReset = true
                 sink.emit(.tcp, .server, .failed(error))
                 close()
-                return
+                return true
             }
-            guard let count else { return }
+            guard let count else { return found }
+            found = true
             active = true
             if count == 0 {
                 peerFinished = true
                 handle.pauseReading()
                 if pendingStart == pending.count { close() }
-                return
+                return true
             }
             if oneMessage {
                 // No more reading: close once this reply is out.
@@ -111,11 +118,11 @@ final class TCPServerConnection: LinkedConnection {
             Uppercase.applyInPlace(chunk)
             if pendingStart == pending.count {
                 // Nothing queued: send straight from the read buffer, queue only what is left.
-                guard let sent = write(UnsafeRawBufferPointer(chunk)) else { return }
+                guard let sent = write(UnsafeRawBufferPointer(chunk)) else { return true }
                 if sent == count {
                     if peerFinished { close() }
                     // A short read drained the socket; the level-triggered reactor calls again.
-                    if count < scratch.count { return }
+                    if count < scratch.count { return true }
                     continue
                 }
                 pending.removeAll(keepingCapacity: true)
@@ -126,6 +133,7 @@ final class TCPServerConnection: LinkedConnection {
             }
             flush()
         }
+        return found
     }
 
     /// Sends what it can of `bytes` and reports it: the count written (0: the socket is full),
