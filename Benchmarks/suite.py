@@ -26,9 +26,9 @@ and each figure comes with the server's CPU time per request.
 Usage: Benchmarks/suite.py [--quick] [--only http,udp,tcp,micro,flood]
 Run through Benchmarks/run-all.sh, which installs the tools and builds in release mode.
 """
-import argparse, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+import argparse, json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 
-from proc import cpu_seconds, free_port, group_cpu_seconds
+from proc import cpu_seconds, free_port, group_cpu_seconds, group_cpu_split
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -83,6 +83,10 @@ class Server:
     def cpu(self):
         """CPU seconds of the server's whole process group (nginx: master and worker)."""
         return group_cpu_seconds(self.proc.pid)
+
+    def cpu_split(self):
+        """The same, as (user, system) seconds."""
+        return group_cpu_split(self.proc.pid)
 
     def stop(self):
         if self.log:
@@ -275,10 +279,12 @@ def http(seconds):
                 runs = {name: [] for name in servers}
                 for r in range(ROUNDS):
                     for name, server in rotated(list(servers.items()), r):
-                        cpu0 = server.cpu()
+                        user0, system0 = server.cpu_split()
                         rps, p50, p99 = wrk(server.port, path, seconds, close)
-                        cpu_us = (server.cpu() - cpu0) / (rps * seconds) * 1e6
-                        runs[name].append((rps, p50, p99, cpu_us))
+                        user1, system1 = server.cpu_split()
+                        per_request = 1e6 / (rps * seconds)
+                        user_us, system_us = (user1 - user0) * per_request, (system1 - system0) * per_request
+                        runs[name].append((rps, p50, p99, user_us + system_us, user_us, system_us))
                 results = {name: median(found) for name, found in runs.items()}
                 for mine, peer, label in pairs:
                     if peer not in results:
@@ -288,6 +294,13 @@ def http(seconds):
                         label, f"{p[0]:,.0f} ({p[1]}, {p[2]})", ratios(runs[mine], runs[peer], key=lambda r: r[0]))
                     row("HTTP", f"{case}, {mine}: CPU us/req", f"{n[3]:.1f}", label, f"{p[3]:.1f}",
                         ratios(runs[mine], runs[peer], key=lambda r: r[3], higher_is_better=False))
+                    if peer == "nginx":
+                        # Where the time goes: in the kernel (system calls, the loopback's
+                        # packets) or in the server's own code (user). Medians of the rounds.
+                        def split(rounds):
+                            return f"{statistics.median(r[4] for r in rounds):.1f} / {statistics.median(r[5] for r in rounds):.1f}"
+                        row("HTTP", f"{case}, {mine}: CPU us/req, user / kernel", split(runs[mine]), label, split(runs[peer]),
+                            ratios(runs[mine], runs[peer], key=lambda r: r[4], higher_is_better=False))
     finally:
         for server in servers.values():
             server.stop()
