@@ -156,6 +156,41 @@ import Testing
         #expect(text.contains("Last-Modified: Sun, 13 Sep 2020 12:26:40 GMT\r\n"))
     }
 
+    /// A whole file's head, every byte, from the remembered fields (the second and later
+    /// answers for a version) as from the first; a new version, size or name gets its own;
+    /// a file dated after now is written field by field, its Last-Modified the Date.
+    @Test func aWholeFilesHeadIsTheSameFromItsRememberedFields() {
+        // A version of its own: the fields cache is shared by every responder in the process.
+        let version = 1_600_000_000_123_456_789
+        func answer(_ method: String, size: Int = 11, modified: Int = 1_600_000_000, version: Int = version, name: String = "a.css") -> String {
+            let bytes = [UInt8](repeating: 0x61, count: size)
+            let responder = Self.responder(site: { _ in .success(.memory(bytes, modified: modified, version: version, name: name)) })
+            return Self.headText(responder.respond(to: Self.head("\(method) /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")))
+        }
+        let etag = HTTPPreconditions.etag(size: 11, modifiedNanoseconds: version)
+        let expected =
+            "HTTP/1.1 200 OK\r\nDate: Tue, 14 Nov 2023 22:13:20 GMT\r\nServer: netlab\r\n"
+            + "Content-Type: text/css; charset=utf-8\r\nContent-Length: 11\r\n"
+            + "Last-Modified: Sun, 13 Sep 2020 12:26:40 GMT\r\nETag: \(etag)\r\nCache-Control: no-cache\r\n"
+            + "Accept-Ranges: bytes\r\nConnection: close\r\n\r\n"
+        #expect(answer("GET") == expected)
+        #expect(answer("GET") == expected)
+        #expect(answer("HEAD") == expected)
+        // Same version, another size or name: not the remembered fields.
+        let longer = answer("GET", size: 12)
+        #expect(longer.contains("Content-Length: 12\r\n") && longer.contains(HTTPPreconditions.etag(size: 12, modifiedNanoseconds: version)))
+        #expect(answer("GET", name: "a.html").contains("Content-Type: text/html; charset=utf-8\r\n"))
+        #expect(answer("GET") == expected)
+        // Touched: a new version, new validators.
+        let touched = answer("GET", modified: 1_600_000_001, version: version + 1_000_000_000)
+        #expect(touched.contains("Last-Modified: Sun, 13 Sep 2020 12:26:41 GMT\r\n"))
+        #expect(touched.contains("ETag: \(HTTPPreconditions.etag(size: 11, modifiedNanoseconds: version + 1_000_000_000))\r\n"))
+        // Dated after the clock's now: never later than Date.
+        let future = answer("GET", modified: 1_800_000_000, version: 1_800_000_000_000_000_007)
+        #expect(future.contains("Last-Modified: Tue, 14 Nov 2023 22:13:20 GMT\r\n"))
+        #expect(future.hasSuffix("Accept-Ranges: bytes\r\nConnection: close\r\n\r\n"))
+    }
+
     @Test func headHasTheLengthButNoBody() {
         let response = Self.responder().respond(to: Self.head("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"))
         #expect(response.status == 200)

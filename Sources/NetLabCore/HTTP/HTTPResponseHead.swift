@@ -53,6 +53,19 @@ public struct HTTPResponseHead: Equatable, Sendable {
             lineEnd()
         }
 
+        /// Fields only, no status line (`fieldBytes`): a part of a head written once and kept.
+        public init(fieldsOnly: Void) {
+            out.reserveCapacity(256)
+        }
+
+        /// The fields written so far, without the blank line.
+        public var fieldBytes: [UInt8] { out }
+
+        /// Fields written before (`fieldBytes` of another writer), appended as they are.
+        public mutating func append(_ fields: [UInt8]) {
+            out += fields
+        }
+
         /// CR LF as two appends: an array literal here cost an allocation per response.
         private mutating func lineEnd() {
             out.append(0x0D)
