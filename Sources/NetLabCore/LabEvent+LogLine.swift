@@ -26,6 +26,47 @@ extension LabEvent {
     }
 }
 
+extension LabEvent {
+    /// A headless HTTP server's access line (a request answered):
+    /// `HH:MM:SS.mmm HTTP 127.0.0.1:54321 "GET / HTTP/1.1" 200 1300 bytes sent (head and body) 0.3 ms`,
+    /// the same text as `clockTime + " " + engine + " " + summary` (tested), appended to
+    /// `line` as UTF-8: built from Strings (the summary's interpolations, the escaped request
+    /// line, the milliseconds' Double description, the joined line), it was most of what the
+    /// log cost a `Connection: close` request. Appends nothing and returns false for every
+    /// other event, and for a duration too long to be written as digits and one decimal.
+    public func appendServedLine(to line: inout [UInt8]) -> Bool {
+        guard case .served(let peer, let requestLine, let status, let bytes, let milliseconds, let unfinished) = kind else {
+            return false
+        }
+        // As the summary rounds it; from 10^15 tenths on, a Double's text has an exponent.
+        let tenths = (milliseconds * 10).rounded()
+        guard tenths >= 0, tenths < 1e15, status >= 0, bytes >= 0 else { return false }
+        Self.appendClock(time, to: &line)
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: engine.rawValue.utf8)
+        line.append(UInt8(ascii: " "))
+        peer.appendText(to: &line)
+        line.append(contentsOf: " \"".utf8)
+        TerminalSafe.appendEscaped(requestLine.utf8, to: &line)
+        line.append(contentsOf: "\" ".utf8)
+        line.appendDecimal(status)
+        line.append(UInt8(ascii: " "))
+        line.appendDecimal(bytes)
+        line.append(contentsOf: (unfinished == nil ? " bytes sent (head and body) " : " bytes sent ").utf8)
+        let whole = Int(tenths)
+        line.appendDecimal(whole / 10)
+        line.append(UInt8(ascii: "."))
+        line.appendDecimal(whole % 10)
+        line.append(contentsOf: " ms".utf8)
+        if let unfinished {
+            line.append(contentsOf: " (unfinished: ".utf8)
+            line.append(contentsOf: unfinished.utf8)
+            line.append(UInt8(ascii: ")"))
+        }
+        return true
+    }
+}
+
 extension Endpoint {
     /// `description`'s text appended as UTF-8.
     func appendText(to line: inout [UInt8]) {

@@ -42,7 +42,8 @@ enum ServerRunner {
             // The line printed most (a message received) is built straight into the log's queue.
             // A closure, not the method itself: a partially applied method boxed the event on
             // the heap, an allocation per message.
-            if hex || !log.line(building: { event.appendReceivedLine(to: &$0) }) {
+            // So is an HTTP server's access line (unless --quiet, whose log has none).
+            if hex || !log.line(building: { event.appendReceivedLine(to: &$0) || (!quiet && event.appendServedLine(to: &$0)) }) {
                 for line in logLines(for: event, verbose: verbose, hex: hex, quiet: quiet) { log.line(line) }
             }
             onEvent(event, stop)

@@ -66,3 +66,72 @@ import Testing
         }
     }
 }
+
+/// A headless HTTP server's access line is built straight into bytes too; it must read
+/// exactly as the line the event's own text gives.
+@Suite struct ServedLineTests {
+    private func built(_ event: LabEvent) -> String? {
+        var line: [UInt8] = Array("before|".utf8)
+        guard event.appendServedLine(to: &line) else {
+            #expect(line == Array("before|".utf8), "a declined event left bytes behind")
+            return nil
+        }
+        return String(decoding: line.dropFirst(7), as: UTF8.self)
+    }
+
+    private func served(
+        _ requestLine: String, peer: Endpoint, status: Int = 200, bytes: Int = 1300, milliseconds: Double,
+        unfinished: String? = nil, at seconds: Double = 1_796_300_000.042
+    ) -> LabEvent {
+        LabEvent(
+            time: Date(timeIntervalSince1970: seconds), engine: .http, role: .server,
+            kind: .served(
+                peer: peer, requestLine: requestLine, status: status, bytes: bytes, milliseconds: milliseconds,
+                unfinished: unfinished))
+    }
+
+    @Test func readsAsTheEventsOwnText() {
+        let requestLines = [
+            "GET / HTTP/1.1", "GET /1m.bin HTTP/1.0", "-", "HEAD /a%20b?q=1&r=\u{1b}[2J HTTP/1.1", "GET /é✓ HTTP/1.1",
+            "GET /back\\slash HTTP/1.1", "POST /x\ty HTTP/1.1",
+        ]
+        let peers = [Endpoint(host: "127.0.0.1", port: 54321), Endpoint(host: "::1", port: 0), Endpoint(host: "fe80::1%lo", port: 65535)]
+        // Ties (0.05, 0.25: rounded away from zero), carries (999.95), and large durations.
+        let durations: [Double] = [0, 0.04, 0.05, 0.15, 0.25, 1, 7.96, 12.34, 999.95, 1_000_000.06, 123_456_789.75, 99_999_999_999_999.9]
+        var checked = 0
+        for requestLine in requestLines {
+            for peer in peers {
+                for (index, milliseconds) in durations.enumerated() {
+                    let unfinished = index % 3 == 0 ? "the client closed the connection" : nil
+                    let status = [200, 304, 404, 503][index % 4]
+                    let event = served(
+                        requestLine, peer: peer, status: status, bytes: [0, 1, 1300, 1_048_832][index % 4],
+                        milliseconds: milliseconds, unfinished: unfinished)
+                    #expect(built(event) == "\(event.clockTime) HTTP \(event.summary)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == requestLines.count * peers.count * durations.count)
+    }
+
+    @Test func pinsTheTextOfOneLine() throws {
+        let event = served("GET /HelloWorld.html HTTP/1.1", peer: Endpoint(host: "127.0.0.1", port: 40000), milliseconds: 0.26)
+        let line = try #require(built(event))
+        #expect(line.hasSuffix(" HTTP 127.0.0.1:40000 \"GET /HelloWorld.html HTTP/1.1\" 200 1300 bytes sent (head and body) 0.3 ms"), "\(line)")
+        #expect(line.wholeMatch(of: /\d\d:\d\d:\d\d\.042 .*/) != nil, "\(line)")
+    }
+
+    /// Durations whose text would need an exponent, and every other event, are left to the
+    /// event's own text.
+    @Test func declinesWhatItCannotWrite() {
+        let peer = Endpoint(host: "127.0.0.1", port: 1)
+        #expect(built(served("GET / HTTP/1.1", peer: peer, milliseconds: 1e15)) == nil)
+        #expect(built(served("GET / HTTP/1.1", peer: peer, milliseconds: .infinity)) == nil)
+        #expect(built(served("GET / HTTP/1.1", peer: peer, milliseconds: .nan)) == nil)
+        let others: [LabEvent.Kind] = [.received(bytes: [0x41], from: peer, to: peer), .accepted(peer: peer), .notice("hello")]
+        for kind in others {
+            #expect(built(LabEvent(engine: .http, role: .server, kind: kind)) == nil)
+        }
+    }
+}
