@@ -60,11 +60,22 @@ public struct EventSink: Sendable {
     /// queued sink. Profiled on the headless servers: the hop to a log queue per event was
     /// the larger part of what a log line cost.
     /// `connections`: build accepted, shutdown and closed events (default: with `.traffic`).
+    /// `receivedLine`: takes a message received instead of its event (see `ReceivedLine`).
     public static func inline(
-        detail: Detail = .payloads, connections: Bool? = nil, _ handler: @escaping @Sendable (LabEvent) -> Void
+        detail: Detail = .payloads, connections: Bool? = nil, receivedLine: ReceivedLine? = nil,
+        _ handler: @escaping @Sendable (LabEvent) -> Void
     ) -> EventSink {
-        EventSink(delivery: .inline(Inline(handler: handler)), detail: detail, connections: connections ?? (detail >= .traffic))
+        EventSink(
+            delivery: .inline(Inline(handler: handler, receivedLine: receivedLine)), detail: detail,
+            connections: connections ?? (detail >= .traffic))
     }
+
+    /// Handles a message received without an event being made of it: its engine, its bytes
+    /// where they lie (valid during the call only) and its sender; returns false to have the
+    /// event made after all. A headless server's log line needs no event: made, it copied
+    /// every message and wrote its sender as a String first.
+    public typealias ReceivedLine =
+        @Sendable (_ engine: LabEvent.Engine, _ bytes: UnsafeRawBufferPointer, _ sender: LabEvent.Sender) -> Bool
 
     private init(delivery: Delivery, detail: Detail, connections: Bool) {
         self.detail = detail
@@ -74,14 +85,24 @@ public struct EventSink: Sendable {
 
     /// The handler of an inline sink, one event at a time.
     private final class Inline: @unchecked Sendable {
-        // @unchecked: `handler` runs only under `lock`.
+        // @unchecked: `handler` and `receivedLine` run only under `lock`.
         private let lock = NSLock()
         private let handler: @Sendable (LabEvent) -> Void
-        init(handler: @escaping @Sendable (LabEvent) -> Void) { self.handler = handler }
+        let receivedLine: ReceivedLine?
+        init(handler: @escaping @Sendable (LabEvent) -> Void, receivedLine: ReceivedLine?) {
+            self.handler = handler
+            self.receivedLine = receivedLine
+        }
         func deliver(_ event: LabEvent) {
             lock.lock()
             defer { lock.unlock() }
             handler(event)
+        }
+        /// Whether `receivedLine` took the message (in order with the events: the same lock).
+        func take(_ line: ReceivedLine, _ engine: LabEvent.Engine, _ bytes: UnsafeRawBufferPointer, _ sender: LabEvent.Sender) -> Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return line(engine, bytes, sender)
         }
     }
 
@@ -116,6 +137,18 @@ public struct EventSink: Sendable {
         _ kind: @autoclosure () -> LabEvent.Kind
     ) {
         guard detail >= .receives else { return }
+        emit(engine, role, kind(), call: call)
+    }
+
+    /// Reports a message received: to the inline sink's `receivedLine` when it has one and
+    /// takes it (no event: `kind` is not made, the bytes are not copied), else as
+    /// `emitPayload` does. `sender` is made only for a `receivedLine`.
+    package func emitReceived(
+        _ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call, bytes: UnsafeRawBufferPointer,
+        sender: () -> LabEvent.Sender, _ kind: @autoclosure () -> LabEvent.Kind
+    ) {
+        guard detail >= .receives else { return }
+        if case .inline(let inline) = delivery, let line = inline.receivedLine, inline.take(line, engine, bytes, sender()) { return }
         emit(engine, role, kind(), call: call)
     }
 

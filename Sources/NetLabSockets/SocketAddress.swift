@@ -72,6 +72,17 @@ struct SocketAddress: Sendable {
         }
     }
 
+    /// The address at `address` as a log line's sender: an IPv4 one as its bytes (no String
+    /// made: a log line per datagram), any other as its `endpoint`.
+    static func sender(at address: UnsafePointer<sockaddr_storage>, length: socklen_t) -> LabEvent.Sender {
+        guard Int32(address.pointee.ss_family) == AF_INET else {
+            return .endpoint(SocketAddress(storage: address.pointee, length: length).endpoint)
+        }
+        let ipv4 = UnsafeRawPointer(address).load(as: sockaddr_in.self)
+        let bytes = withUnsafeBytes(of: ipv4.sin_addr) { ($0[0], $0[1], $0[2], $0[3]) }
+        return .ipv4(address: bytes, port: UInt16(bigEndian: ipv4.sin_port))
+    }
+
     /// The numeric host and port, e.g. `127.0.0.1:12000`. IPv4 and IPv6 without a scope go
     /// through inet_ntop (a log line per datagram asks for this: getnameinfo, with its
     /// printf-formatted port, cost several times as much); a scoped IPv6 address keeps

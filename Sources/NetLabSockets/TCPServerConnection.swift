@@ -114,7 +114,9 @@ final class TCPServerConnection: LinkedConnection {
                 handle.pauseReading()
             }
             let chunk = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
-            sink.emitPayload(.tcp, .server, call: .recv, .received(bytes: Array(chunk), from: peer, to: local))
+            sink.emitReceived(
+                .tcp, .server, call: .recv, bytes: UnsafeRawBufferPointer(chunk), sender: { .endpoint(peer) },
+                .received(bytes: Array(chunk), from: peer, to: local))
             Uppercase.applyInPlace(chunk)
             if pendingStart == pending.count {
                 // Nothing queued: send straight from the read buffer, queue only what is left.

@@ -89,8 +89,9 @@ public final class UDPServer: Sendable {
             }
             for index in 0..<count {
                 let datagram = batch.datagram(index)
-                sink.emitPayload(
-                    .udp, .server, call: .recvmmsg,
+                sink.emitReceived(
+                    .udp, .server, call: .recvmmsg, bytes: UnsafeRawBufferPointer(datagram),
+                    sender: { batch.loggedSender(index) },
                     .received(bytes: Array(datagram), from: batch.sender(index).endpoint, to: batch.destination(index, local: local)))
                 Uppercase.applyInPlace(datagram)
             }
@@ -174,6 +175,11 @@ public final class UDPServer: Sendable {
 
         func sender(_ index: Int) -> SocketAddress {
             SocketAddress(storage: senders[index], length: senderLengths[index])
+        }
+
+        /// `sender(index)` as a log line's sender, read where the address lies.
+        func loggedSender(_ index: Int) -> LabEvent.Sender {
+            SocketAddress.sender(at: senders.baseAddress! + index, length: senderLengths[index])
         }
 
         /// The address datagram `index` was sent to (the socket's own when the kernel did not say).

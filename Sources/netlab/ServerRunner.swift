@@ -38,7 +38,15 @@ enum ServerRunner {
         let log = LogWriter()
         // Formatted on the engine's queue as each event happens (one engine: its events come
         // in order), queued to the log writer's thread, which writes them in batches.
-        let sink = EventSink.inline(detail: options.detail(for: engine), connections: verbose) { event in
+        // A message received needs no event for its line (unless --hex dumps it, or --once
+        // must see it): written from the bytes where they lie, no copy, no String.
+        var receivedLine: EventSink.ReceivedLine?
+        if !hex && !options.once {
+            receivedLine = { engine, bytes, sender in
+                log.line(building: { LabEvent.appendReceivedLine(time: Date(), engine: engine, bytes: bytes, sender: sender, to: &$0) })
+            }
+        }
+        let sink = EventSink.inline(detail: options.detail(for: engine), connections: verbose, receivedLine: receivedLine) { event in
             // The line printed most (a message received) is built straight into the log's queue.
             // A closure, not the method itself: a partially applied method boxed the event on
             // the heap, an allocation per message.

@@ -48,4 +48,57 @@ import Testing
         #expect(endpoint.host == "10.0.2.254")
         #expect(endpoint.port == 12000)
     }
+
+    /// A logging server writes an IPv4 sender's text from its bytes: the same text as
+    /// the address's `Endpoint`, for IPv4 (every byte value, ports at their edges) and IPv6
+    /// (loopback, an IPv4-mapped address shown as IPv4, a scoped one).
+    @Test func appendedTextIsTheEndpointsText() {
+        func check(_ storage: sockaddr_storage, _ length: Int) {
+            var line: [UInt8] = Array("x".utf8)
+            withUnsafePointer(to: storage) { SocketAddress.sender(at: $0, length: socklen_t(length)) }.appendText(to: &line)
+            let endpoint = SocketAddress(storage: storage, length: socklen_t(length)).endpoint
+            #expect(String(decoding: line, as: UTF8.self) == "x" + endpoint.description, "\(endpoint)")
+        }
+        func ipv4(_ bytes: [UInt8], port: UInt16) -> sockaddr_storage {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            withUnsafeMutableBytes(of: &address.sin_addr) { $0.copyBytes(from: bytes) }
+            var storage = sockaddr_storage()
+            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: address, as: sockaddr_in.self) }
+            return storage
+        }
+        for position in 0..<4 {
+            for value in 0...255 {
+                var bytes: [UInt8] = [127, 0, 0, 1]
+                bytes[position] = UInt8(value)
+                check(ipv4(bytes, port: [0, 9, 10, 12000, 65535][value % 5]), MemoryLayout<sockaddr_in>.size)
+            }
+        }
+        func ipv6(_ last: [UInt8], scope: UInt32 = 0) -> sockaddr_storage {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = UInt16(54321).bigEndian
+            address.sin6_scope_id = scope
+            withUnsafeMutableBytes(of: &address.sin6_addr) { raw in
+                for (index, byte) in last.enumerated() { raw[16 - last.count + index] = byte }
+            }
+            var storage = sockaddr_storage()
+            withUnsafeMutableBytes(of: &storage) { $0.storeBytes(of: address, as: sockaddr_in6.self) }
+            return storage
+        }
+        check(ipv6([1]), MemoryLayout<sockaddr_in6>.size)
+        check(ipv6([0xFF, 0xFF, 127, 0, 0, 1]), MemoryLayout<sockaddr_in6>.size)
+        var linkLocal = ipv6([1])
+        withUnsafeMutableBytes(of: &linkLocal) { raw in
+            // fe80::1 on the loopback interface (index 1).
+            let offset = MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!
+            raw[offset] = 0xFE
+            raw[offset + 1] = 0x80
+        }
+        withUnsafeMutableBytes(of: &linkLocal) { raw in
+            raw.storeBytes(of: UInt32(1), toByteOffset: MemoryLayout<sockaddr_in6>.offset(of: \.sin6_scope_id)!, as: UInt32.self)
+        }
+        check(linkLocal, MemoryLayout<sockaddr_in6>.size)
+    }
 }
