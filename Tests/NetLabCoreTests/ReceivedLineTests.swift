@@ -4,16 +4,20 @@ import Testing
 
 /// A headless server's log builds its most common line (bytes received) straight into bytes;
 /// it must read exactly as the line the event's own text gives: clock, engine, summary.
-@Suite struct ReceivedLineTests {
-    private func built(_ event: LabEvent) -> String? {
-        var line: [UInt8] = Array("before|".utf8)
-        guard event.appendReceivedLine(to: &line) else {
-            #expect(line == Array("before|".utf8), "a declined event left bytes behind")
-            return nil
-        }
-        #expect(line.starts(with: Array("before|".utf8)))
-        return String(decoding: line.dropFirst(7), as: UTF8.self)
+/// What `append` adds after bytes already in the line (nil when it declines, which must leave
+/// the line as it was).
+func builtLine(_ append: (inout [UInt8]) -> Bool) -> String? {
+    var line: [UInt8] = Array("before|".utf8)
+    guard append(&line) else {
+        #expect(line == Array("before|".utf8), "a declined event left bytes behind")
+        return nil
     }
+    #expect(line.starts(with: Array("before|".utf8)))
+    return String(decoding: line.dropFirst(7), as: UTF8.self)
+}
+
+@Suite struct ReceivedLineTests {
+    private func built(_ event: LabEvent) -> String? { builtLine { event.appendReceivedLine(to: &$0) } }
 
     private func received(_ bytes: [UInt8], from: Endpoint, engine: LabEvent.Engine = .udp, at seconds: Double) -> LabEvent {
         LabEvent(
@@ -70,14 +74,7 @@ import Testing
 /// A headless HTTP server's access line is built straight into bytes too; it must read
 /// exactly as the line the event's own text gives.
 @Suite struct ServedLineTests {
-    private func built(_ event: LabEvent) -> String? {
-        var line: [UInt8] = Array("before|".utf8)
-        guard event.appendServedLine(to: &line) else {
-            #expect(line == Array("before|".utf8), "a declined event left bytes behind")
-            return nil
-        }
-        return String(decoding: line.dropFirst(7), as: UTF8.self)
-    }
+    private func built(_ event: LabEvent) -> String? { builtLine { event.appendServedLine(to: &$0) } }
 
     private func served(
         _ requestLine: String, peer: Endpoint, status: Int = 200, bytes: Int = 1300, milliseconds: Double,
