@@ -96,6 +96,48 @@ private func occurrences(_ needle: String, in text: String) -> Int {
         #expect(!log.contains("\" 404 "), "\(log.suffix(2000))")
     }
 
+    /// Large files are kept open for later requests (16 at most). When a file cannot be opened
+    /// for want of descriptors, the answer is 503 and the kept files are let go, so the next
+    /// request finds a descriptor: 503 once, then 200 (kept for ever, it would be 503 again).
+    @Test func keptFilesAreLetGoWhenDescriptorsRunOut() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("netlab-kept-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        for index in 0...16 {  // sparse, over the memory cache's 64 KiB: kept open, not read
+            let file = root.appendingPathComponent("kept\(index).bin")
+            FileManager.default.createFile(atPath: file.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: file)
+            try handle.truncate(atOffset: 100_000)
+            try handle.close()
+        }
+        let port = try freePort()
+        let limit = 64
+        let server = try Background(
+            "/bin/sh",
+            ["-c", "ulimit -n \(limit) && exec \"$0\" http-server --host 127.0.0.1 --port \(port) --root \"$1\"", netlabBinary.path, root.path])
+        _ = try server.line(containing: "Listening on", orContaining: "Listening on")
+        func head(_ index: Int) throws -> String {
+            try netlab("http-get", "--port", String(port), "HEAD /kept\(index).bin HTTP/1.0").out
+        }
+        for index in 0..<16 { #expect(try head(index).hasPrefix("HTTP/1.1 200 OK")) }
+        // The server's open descriptors, read from /proc (the shell exec'd it: same pid).
+        let descriptors = "/proc/\(server.process.processIdentifier)/fd"
+        func open() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: descriptors).count) ?? 0 }
+        // Idle clients for all but one of the descriptors left: accepted in the order they
+        // connected (a loopback connect is in the accept queue when it returns), each holds
+        // one; the request's connection, behind them, takes the last.
+        let left = limit - open()
+        #expect(left > 1 && left < 48, "\(left) descriptors left")
+        var clients: [Int32] = []
+        defer { for client in clients { close(client) } }
+        for _ in 0..<(left - 1) { clients.append(connectAndSend(port, "")) }
+        // The file cannot be opened: 503, and the kept files go.
+        #expect(try head(16).hasPrefix("HTTP/1.1 503 Service Unavailable"))
+        #expect(try head(16).hasPrefix("HTTP/1.1 200 OK"), "the kept files were not let go")
+        #expect(server.interrupt() == 0)
+        #expect(!server.text.contains("\" 404 "), "\(server.text.suffix(2000))")
+    }
+
     /// Idle clients timing out at the descriptor limit, with more waiting in the backlog than
     /// there are descriptors: each tick's sweep frees some, accepting resumes and runs out
     /// again. The server survives it (it trapped on an unsigned subtraction) and every client is
