@@ -118,8 +118,9 @@ public struct HTTPResponder {
                 // A file modified no later than now: its fields from Server to Accept-Ranges are
                 // the same in every whole answer while the file stays the same version, written
                 // once (one lookup here took the place of the MIME type's, the ETag's and
-                // Last-Modified's, and of six fields written: 1 MiB Connection: close, CPU per
-                // request -2%). A file dated in the future gets Last-Modified = Date, field by field.
+                // Last-Modified's, and of six fields written: Connection: close, alternated, CPU
+                // per request -1.1% at 1 MiB, -1.4% at 1 KiB). A file dated in the future gets
+                // Last-Modified = Date, field by field.
                 if modified <= now {
                     let fields =
                         known?.bytes
