@@ -355,12 +355,12 @@ import Testing
         let server = try Background.netlab(
             "run", "--no-wire", "--", python3, "-u", "-c",
             """
-            import socketserver
+            import socketserver, sys
             class Upper(socketserver.BaseRequestHandler):
                 def handle(self):
                     self.request.sendall(self.request.recv(1024).upper())
             with socketserver.\(kind)(("127.0.0.1", 0), Upper) as s:
-                print("port", s.server_address[1], flush=True)
+                sys.stdout.write("port %d\\n" % s.server_address[1]); sys.stdout.flush()
                 s.serve_forever()
             """)
         let port = try server.port()

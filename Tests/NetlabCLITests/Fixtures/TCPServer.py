@@ -9,7 +9,10 @@ serverSocket = socket(AF_INET, SOCK_STREAM)
 serverSocket.bind((sys.argv[2] if len(sys.argv) > 2 else '127.0.0.1', serverPort))
 serverSocket.listen(1)
 print('The server is ready to receive')
-print('port', serverSocket.getsockname()[1], flush=True)
+# One write for the whole line: print() writes its words apart when unbuffered (python3 -u,
+# PYTHONUNBUFFERED), and under `netlab run` a trace line once landed inside it.
+sys.stdout.write('port %d\n' % serverSocket.getsockname()[1])
+sys.stdout.flush()
 while True:
     connectionSocket, addr = serverSocket.accept()
     sentence = connectionSocket.recv(1024)
