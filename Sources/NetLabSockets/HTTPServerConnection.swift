@@ -8,7 +8,7 @@ import NetLabEvents
 /// One client of the HTTP server, as I/O only: it reads into its `HTTPConnectionState`, asks
 /// the `HTTPResponder` for each answer, streams the answers (files 64 KiB at a time, or by
 /// sendfile), and carries out what the state says about closing and deadlines. Lives on the
-/// server's queue.
+/// server's queue. Its socket has TCP_NODELAY from the listening socket.
 final class HTTPServerConnection: LinkedConnection {
     private enum Chunk {
         case bytes([UInt8], offset: Int)
@@ -21,7 +21,7 @@ final class HTTPServerConnection: LinkedConnection {
     /// What sendfile hands to the socket at a time (a pipe's 16 pages).
     static let spliceChunk = 64 * 1024
 
-    private let handle: SocketHandle
+    let handle: SocketHandle
     let peer: Endpoint
     private let local: Endpoint
     private let sink: EventSink
@@ -64,19 +64,6 @@ final class HTTPServerConnection: LinkedConnection {
 
     var link = ListenerLink()
 
-    func begin(listener: StreamListener) {
-        link(to: listener, handle: handle)
-        // TCP_NODELAY comes from the listening socket. The request is often in already: read
-        // it now, and join the epoll set only if the connection then waits for something (a
-        // `Connection: close` request answered at once never does: no epoll_ctl at all),
-        // unless the last connections' first reads found nothing (`EarlyReads`).
-        if listener.earlyReads.shouldTry() {
-            listener.earlyReads.record(found: readable())
-            guard !handle.isClosing else { return }
-        }
-        handle.onReadable { [self] in readable() }
-    }
-
     func close(completion: (() -> Void)? = nil) {
         state.disarm()
         if !handle.isClosing { logUnfinished() }
@@ -98,7 +85,7 @@ final class HTTPServerConnection: LinkedConnection {
     /// Reads what is in, answers, and closes or waits; returns whether the first recv found
     /// anything (bytes, the end or an error) rather than nothing yet.
     @discardableResult
-    private func readable() -> Bool {
+    func readable() -> Bool {
         let buffer = handle.reactor.scratch
         var found = false
         while !handle.isClosing, state.wantsToRead {

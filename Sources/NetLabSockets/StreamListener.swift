@@ -32,6 +32,12 @@ extension StreamConnection {
 /// socket's close observer, with the two forwarding calls written once.
 protocol LinkedConnection: StreamConnection, SocketCloseObserver {
     var link: ListenerLink { get set }
+    /// The connection's socket.
+    var handle: SocketHandle { get }
+    /// Reads what is in and acts on it; returns whether the first recv found anything (bytes,
+    /// the end or an error) rather than nothing yet.
+    @discardableResult
+    func readable() -> Bool
 }
 
 extension LinkedConnection {
@@ -39,10 +45,19 @@ extension LinkedConnection {
 
     func socketDidClose() { link.didClose(self) }
 
-    /// Holds `listener` until the socket closes, and hears `handle` close.
-    func link(to listener: StreamListener, handle: SocketHandle) {
+    /// Holds `listener` until the socket closes and hears the socket close. The message is
+    /// often in already: read now, and join the epoll set only if the connection then waits
+    /// (one answered at once, a `Connection: close` request or a `--one-message` one, never
+    /// does: no epoll_ctl at all), unless the last connections' first reads found nothing
+    /// (`EarlyReads`); then read whenever the socket is readable.
+    func begin(listener: StreamListener) {
         link.attach(listener)
         handle.observer = self
+        if listener.earlyReads.shouldTry() {
+            listener.earlyReads.record(found: readable())
+            guard !handle.isClosing else { return }
+        }
+        handle.onReadable { [self] in readable() }
     }
 }
 

@@ -10,7 +10,7 @@ final class TCPServerConnection: LinkedConnection {
     /// What the lab's TCPServer.py asks of its one recv().
     static let labReadSize = 1024
 
-    private let handle: SocketHandle
+    let handle: SocketHandle
     let peer: Endpoint
     let local: Endpoint
     private let sink: EventSink
@@ -45,19 +45,6 @@ final class TCPServerConnection: LinkedConnection {
 
     var link = ListenerLink()
 
-    func begin(listener: StreamListener) {
-        link(to: listener, handle: handle)
-        // The client's message is often in already: read it now, and join the epoll set only
-        // if the connection then waits (with --one-message a connection answered at once
-        // never does: no epoll_ctl at all), unless the last connections' first reads found
-        // nothing (`EarlyReads`).
-        if listener.earlyReads.shouldTry() {
-            listener.earlyReads.record(found: readable())
-            guard !handle.isClosing else { return }
-        }
-        handle.onReadable { [self] in readable() }
-    }
-
     /// Closes a connection idle past the timeout: a client that vanished without a FIN (or
     /// never sends) cannot hold one of the server's connections for ever.
     /// The idle time is measured from the first quiet sweep, so it is closed between
@@ -83,7 +70,7 @@ final class TCPServerConnection: LinkedConnection {
     /// level-triggered and calls again) or the reply backlog is full. Returns whether the first
     /// recv found anything (bytes, the end or an error) rather than nothing yet.
     @discardableResult
-    private func readable() -> Bool {
+    func readable() -> Bool {
         let scratch = handle.reactor.scratch
         var found = false
         while !handle.isClosing, !peerFinished, pending.count - pendingStart <= Self.maxPending {
