@@ -235,6 +235,11 @@ def wrk(port, path, seconds, close):
     return rps, p50, p99
 
 
+def user_kernel(rounds):
+    """`user / kernel` us per request, the medians of the rounds (rps, p50, p99, cpu, user, kernel)."""
+    return f"{statistics.median(r[4] for r in rounds):.1f} / {statistics.median(r[5] for r in rounds):.1f}"
+
+
 def nginx_conf(www, port, log):
     access = f"access_log {www}/access-{port}.log;" if log else "access_log off;"
     conf = os.path.join(www, f"nginx-{port}.conf")
@@ -296,11 +301,9 @@ def http(seconds):
                         ratios(runs[mine], runs[peer], key=lambda r: r[3], higher_is_better=False))
                     if peer == "nginx":
                         # Where the time goes: in the kernel (system calls, the loopback's
-                        # packets) or in the server's own code (user). Medians of the rounds.
-                        def split(rounds):
-                            return f"{statistics.median(r[4] for r in rounds):.1f} / {statistics.median(r[5] for r in rounds):.1f}"
-                        row("HTTP", f"{case}, {mine}: CPU us/req, user / kernel", split(runs[mine]), label, split(runs[peer]),
-                            ratios(runs[mine], runs[peer], key=lambda r: r[4], higher_is_better=False))
+                        # packets) or in the server's own code (user).
+                        row("HTTP", f"{case}, {mine}: CPU us/req, user / kernel", user_kernel(runs[mine]), label,
+                            user_kernel(runs[peer]), ratios(runs[mine], runs[peer], key=lambda r: r[4], higher_is_better=False))
     finally:
         for server in servers.values():
             server.stop()
