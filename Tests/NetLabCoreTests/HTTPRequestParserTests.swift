@@ -70,6 +70,38 @@ private func status(_ text: String) -> Int? {
         #expect(head("GET / HTTP/1.0\r\nConnection:\r\n\r\n")?.keepAlive == false)
     }
 
+    /// Field names match in any ASCII case and only so: bytes that differ by the case bit but
+    /// are not letters (`` ` `` and `@`, `^` and `~`, `|` and `\\`), a prefix, or a longer name
+    /// do not. Every name is tried in every position of the fields (the bytes are compared
+    /// where they lie).
+    @Test func fieldNamesMatchInAnyCaseAndOnlySo() throws {
+        let request = "GET / HTTP/1.1\r\nHost: a\r\nX-a`^|b: 1\r\nIF-none-MATCH: \"e\"\r\nRange: bytes=0-1\r\nz: last\r\n\r\n"
+        guard case .head(let head, _) = parse(Array(request.utf8)) else {
+            Issue.record("no head")
+            return
+        }
+        #expect(head.field("x-A`^|B") == "1")
+        #expect(head.field("X-a@^|b") == nil)
+        #expect(head.field("X-a`~|b") == nil)
+        #expect(head.field("X-a`^\\b") == nil)
+        #expect(head.field("If-None-Match") == "\"e\"")
+        #expect(head.field("if-none-matc") == nil)
+        #expect(head.field("If-None-Matchx") == nil)
+        #expect(head.field("RANGE") == "bytes=0-1")
+        #expect(head.field("Z") == "last")
+        #expect(head.field("") == nil)
+        #expect(head.field("HOST") == "a")
+        // A name longer than a small string's 15 bytes, and a non-ASCII one, against themselves.
+        let long = "GET / HTTP/1.0\r\nX-A-Very-Long-Field-Name: v\r\n\r\n"
+        guard case .head(let second, _) = parse(Array(long.utf8)) else {
+            Issue.record("no head")
+            return
+        }
+        #expect(second.field("x-a-very-long-field-name") == "v")
+        #expect(second.field("x-a-very-long-field-namf") == nil)
+        #expect(second.field("X-A-Véry-Long-Field-Name") == nil)
+    }
+
     @Test func bareLineFeedsAndLeadingBlankLines() {
         guard case .head(let head, _) = parse(Array("\r\n\nGET /x HTTP/1.0\nA: b\n\n".utf8)) else {
             Issue.record("no head")
