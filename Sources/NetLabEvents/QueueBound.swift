@@ -3,7 +3,8 @@ import Dispatch
 /// State that belongs to one serial queue: read and written only on it, which every access
 /// asserts in debug builds (free in release builds). Engines keep their queue-confined state
 /// in these boxes, so the rule is checked where it used to live in a comment, and the types
-/// holding them are plainly `Sendable`. The one `@unchecked Sendable` for the whole pattern.
+/// holding them are plainly `Sendable`. The pattern's one `@unchecked Sendable` (with
+/// `QueueBoundObject`, its form for an object).
 package final class QueueBound<Value>: @unchecked Sendable {
     // @unchecked: `stored` is touched only on `queue`, asserted by every accessor in debug.
     package let queue: DispatchQueue
@@ -31,6 +32,27 @@ package final class QueueBound<Value>: @unchecked Sendable {
     package func withValue<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         assertOn(queue)
         return try body(&stored)
+    }
+}
+
+/// An object that is touched only on `queue`, held by a constant: reading it costs no
+/// exclusivity check (a `QueueBound`'s `var` takes a dynamic one on every read, six per HTTP
+/// request for the reactor's state and the opened-file slot). The object's own properties
+/// are checked as usual.
+package final class QueueBoundObject<Value: AnyObject>: @unchecked Sendable {
+    // @unchecked: `stored` is used only on `queue`, asserted by the accessor in debug.
+    package let queue: DispatchQueue
+    private let stored: Value
+
+    package init(_ value: Value, on queue: DispatchQueue) {
+        self.queue = queue
+        stored = value
+    }
+
+    /// The object, on the queue only.
+    package var value: Value {
+        assertOn(queue)
+        return stored
     }
 }
 

@@ -29,7 +29,7 @@ final class HTTPServerConnection: LinkedConnection {
     private var state: HTTPConnectionState
     private let responder: HTTPResponder
     /// The file the responder's latest lookup opened (kept if the answer sends it).
-    private let opened: QueueBound<OpenedFileSlot>
+    private let opened: QueueBoundObject<OpenedFileSlot>
     private var output: [Chunk] = []
     /// Bytes of the response at the front of the queue already sent (for an unfinished one's log line).
     private var sentOfCurrent = 0
@@ -360,11 +360,11 @@ final class HTTPServerConnection: LinkedConnection {
 /// the connections run one at a time on the server's queue, and each takes its file right
 /// after its lookup, before anything else runs there.
 final class HTTPSiteLookup: Sendable {
-    let opened: QueueBound<OpenedFileSlot>
+    let opened: QueueBoundObject<OpenedFileSlot>
     let find: @Sendable (HTTPTarget.Path) -> Result<HTTPResource, HTTPRefusal>
 
     init(configuration: HTTPServer.Configuration, cache: QueueBound<HTTPFileCache>?, queue: DispatchQueue) {
-        let opened = QueueBound(OpenedFileSlot(), on: queue)
+        let opened = QueueBoundObject(OpenedFileSlot(), on: queue)
         let site = configuration.site
         let listDirectories = configuration.listDirectories
         self.opened = opened

@@ -67,7 +67,7 @@ final class Reactor: Sendable {
 
     let queue: DispatchQueue
     private let epfd: Int32
-    private let state: QueueBound<State>
+    private let state: QueueBoundObject<State>
     /// Watches the epoll set; cancelled when the reactor goes, which lets go of its handler.
     /// Unchecked: it is set once, and cancel() is safe from any thread.
     nonisolated(unsafe) private let source: DispatchSourceRead
@@ -80,7 +80,7 @@ final class Reactor: Sendable {
         self.queue = queue
         epfd = try Syscall.call(.epollCreate, epollCreate)
         source = DispatchSource.makeReadSource(fileDescriptor: epfd, queue: queue)
-        let state = QueueBound(State(epfd: epfd), on: queue)
+        let state = QueueBoundObject(State(epfd: epfd), on: queue)
         self.state = state
         source.setEventHandler { [state, queue] in Self.drain(state, queue: queue) }
         source.resume()
@@ -179,7 +179,7 @@ final class Reactor: Sendable {
     static let drainBudgetNanoseconds: UInt64 = 20_000_000
 
     /// Runs the handlers of every ready socket, until epoll has nothing more (bounded).
-    private static func drain(_ bound: QueueBound<State>, queue: DispatchQueue) {
+    private static func drain(_ bound: QueueBoundObject<State>, queue: DispatchQueue) {
         let state = bound.value
         let epfd = state.epfd
         var handled = 0

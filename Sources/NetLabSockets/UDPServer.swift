@@ -22,11 +22,11 @@ public final class UDPServer: Sendable {
     /// Owns the socket, on its queue.
     private let lifecycle = ServerLifecycle<Bound>(label: "netlab.udp-server")
     /// One recvmmsg batch, on the lifecycle's queue.
-    private let batch: QueueBound<Batch>
+    private let batch: QueueBoundObject<Batch>
 
     public init(events: EventSink) {
         self.sink = events
-        batch = QueueBound(Batch(), on: lifecycle.loop.queue)
+        batch = QueueBoundObject(Batch(), on: lifecycle.loop.queue)
     }
 
     deinit {

@@ -27,7 +27,8 @@ public struct HTTPRequestHead: Equatable, Sendable {
 
     /// The first value of a field, by case-insensitive name.
     public func field(_ name: String) -> String? {
-        fields.first { Self.sameName($0.name, name) }?.value
+        for index in fields.indices where Self.sameName(fields[index].name, name) { return fields[index].value }
+        return nil
     }
 
     /// ASCII case-insensitive equality of field names, without allocating lowercased copies.
