@@ -116,16 +116,26 @@ extension Endpoint {
 }
 
 extension [UInt8] {
-    /// A non-negative number's decimal digits.
+    /// A non-negative number's decimal digits: written from the last into a buffer on the
+    /// stack (divisions by the constant 10, which compile to multiplications), then appended at
+    /// once, one capacity check per number. Digit by digit, with a division by a power of ten
+    /// for each, it was a tenth of a logging UDP server's own time per datagram (perf).
     package mutating func appendDecimal(_ value: Int) {
         precondition(value >= 0, "appendDecimal takes counts and ports")
-        var divisor = 1
-        while divisor <= value / 10 { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            append(0x30 + UInt8(rest / divisor))
-            rest %= divisor
-            divisor /= 10
+        if value < 10 {
+            append(0x30 &+ UInt8(truncatingIfNeeded: value))
+            return
+        }
+        // Int.max has 19 digits.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = digits.count
+            var rest = value
+            repeat {
+                start -= 1
+                digits[start] = 0x30 &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
         }
     }
 }

@@ -17,6 +17,22 @@ func builtLine(_ append: (inout [UInt8]) -> Bool) -> String? {
 }
 
 @Suite struct ReceivedLineTests {
+    /// The digits every log line's numbers (ports, sizes, the clock) are written with: the
+    /// same as `String(value)` at each length's edges, with zeros inside, and at Int.max.
+    @Test func decimalDigitsReadAsTheNumber() {
+        var values = [0, 1, 9, 10, 11, 99, 100, 101, 1000, 1009, 65535, 65536, 1_000_000, 2_000_000_007, Int.max]
+        var power = 1
+        for _ in 0..<18 {
+            values += [power - 1, power, power + 1]
+            power *= 10
+        }
+        for value in values {
+            var line: [UInt8] = Array("n=".utf8)
+            line.appendDecimal(value)
+            #expect(String(decoding: line, as: UTF8.self) == "n=\(value)")
+        }
+    }
+
     private func built(_ event: LabEvent) -> String? { builtLine { event.appendReceivedLine(to: &$0) } }
 
     private func received(_ bytes: [UInt8], from: Endpoint, engine: LabEvent.Engine = .udp, at seconds: Double) -> LabEvent {
