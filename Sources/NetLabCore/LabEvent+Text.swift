@@ -95,16 +95,16 @@ extension LabEvent {
     public static func clock(_ time: Date, utcOffset: Int? = nil) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(12)
-        appendClock(time, utcOffset: utcOffset, to: &text)
+        writeClock(time, utcOffset: utcOffset, to: &text)
         return String(decoding: text, as: UTF8.self)
     }
 
     /// The same text appended as UTF-8 (a server's log line is built in bytes).
-    static func appendClock(_ time: Date, utcOffset: Int? = nil, to line: inout [UInt8]) {
+    static func writeClock<Line: LineBytes>(_ time: Date, utcOffset: Int? = nil, to line: inout Line) {
         let seconds = time.timeIntervalSince1970
         let whole = seconds.rounded(.down)
         let millis = min(999, Int((seconds - whole) * 1000))
-        line.append(contentsOf: clockSeconds(Int(whole), utcOffset: utcOffset).utf8)
+        line.append(text: clockSeconds(Int(whole), utcOffset: utcOffset))
         line.append(UInt8(ascii: "."))
         line.append(0x30 + UInt8(millis / 100))
         line.append(0x30 + UInt8(millis / 10 % 10))

@@ -53,6 +53,8 @@ func builtLine(_ append: (inout [UInt8]) -> Bool) -> String? {
         let peers = [
             Endpoint(host: "127.0.0.1", port: 54321), Endpoint(host: "::1", port: 0), Endpoint(host: "10.0.0.255", port: 65535),
             Endpoint(host: "fe80::1%lo", port: 9),
+            // Longer than the line's room on the stack: built in the array instead, the same.
+            Endpoint(host: String(repeating: "h", count: 600), port: 7),
         ]
         var checked = 0
         for (index, bytes) in payloads.enumerated() {
@@ -107,6 +109,8 @@ func builtLine(_ append: (inout [UInt8]) -> Bool) -> String? {
         let requestLines = [
             "GET / HTTP/1.1", "GET /1m.bin HTTP/1.0", "-", "HEAD /a%20b?q=1&r=\u{1b}[2J HTTP/1.1", "GET /é✓ HTTP/1.1",
             "GET /back\\slash HTTP/1.1", "POST /x\ty HTTP/1.1",
+            // Longer than the line's room on the stack once escaped: built in the array instead.
+            "GET /" + String(repeating: "\u{1b}", count: 300) + " HTTP/1.1",
         ]
         let peers = [Endpoint(host: "127.0.0.1", port: 54321), Endpoint(host: "::1", port: 0), Endpoint(host: "fe80::1%lo", port: 65535)]
         // Ties (0.05, 0.25: rounded away from zero), carries (999.95), and large durations.

@@ -2,6 +2,25 @@ import NetLabCore
 import Testing
 
 @Suite struct TerminalSafeTests {
+    /// The word-at-a-time check agrees with the byte rule (printable ASCII but the backslash)
+    /// for every byte value in every position of buffers of 1 to 17 bytes (whole words, a
+    /// tail, both), among plain bytes of every kind.
+    @Test func wordAtATimePlainCheckAgreesWithTheByteRule() {
+        func plain(_ byte: UInt8) -> Bool { byte >= 0x20 && byte < 0x7F && byte != 0x5C }
+        let fillers: [UInt8] = [0x20, 0x41, 0x5B, 0x5D, 0x7E]
+        for length in 1...17 {
+            for position in 0..<length {
+                for value in 0...255 {
+                    var bytes = (0..<length).map { fillers[$0 % fillers.count] }
+                    bytes[position] = UInt8(value)
+                    let found = bytes.withUnsafeBytes { TerminalSafe.allPlain($0) }
+                    #expect(found == plain(UInt8(value)), "byte \(value) at \(position) of \(length)")
+                }
+            }
+        }
+        #expect([UInt8]().withUnsafeBytes { TerminalSafe.allPlain($0) })
+    }
+
     @Test func escapesControlBytesAndEscapeSequences() {
         #expect(TerminalSafe.escape(Array("a\u{1b}[2Jb\r\n\t\u{7}".utf8)) == "a\\x1b[2Jb\\r\\n\\t\\x07")
         #expect(TerminalSafe.escape([0x00, 0x7F]) == "\\x00\\x7f")
