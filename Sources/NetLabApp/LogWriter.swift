@@ -7,7 +7,7 @@ import Foundation
 /// without bound. Here a line that does not fit in `capacity` is dropped and counted, and when
 /// output moves again the log says how many lines are missing. Shutdown waits a bounded time.
 public final class LogWriter: @unchecked Sendable {
-    // @unchecked: `pending`, `lineBuffer`, `dropped` and `writing` are guarded by `condition`.
+    // @unchecked: `pending`, `dropped` and `writing` are guarded by `condition`.
     /// Enough for the hex log of a burst of large messages (a 1 MiB message is about 5 MB
     /// of dump lines) while a reader catches up; bounded for a reader that never does.
     /// `NETLAB_LOG_BUFFER_KIB` sets another size (the tests use a small one).
@@ -24,8 +24,6 @@ public final class LogWriter: @unchecked Sendable {
     private let limit: Int
     private let condition = NSCondition()
     private var pending: [UInt8] = []
-    /// Where `line(building:)` builds its line (guarded by `condition` too).
-    private var lineBuffer: [UInt8] = []
     private var dropped = 0
     private var writing = false
     /// The line that says how many were dropped (a JSON log needs it as JSON).
@@ -64,20 +62,24 @@ public final class LogWriter: @unchecked Sendable {
         condition.signal()
     }
 
-    /// Queues the line `build` appends as UTF-8 (a newline is added), built in a buffer kept
-    /// for it: a line per message costs no String and no allocation. Returns what `build`
-    /// returned; a line it declines (false) queues nothing, and one that does not fit is
-    /// dropped and counted (checked before it joins the queue, which never grows past `limit`).
+    /// Queues the line `build` appends as UTF-8 (a newline is added), built at the end of the
+    /// queue itself: a line per message costs no String, no allocation and no copy of its own.
+    /// Returns what `build` returned; what a line it declines (false) appended is taken off
+    /// again, as is a line that does not fit, which is dropped and counted (the queue stays
+    /// within `limit`, but for the line being built).
     public func line(building build: (inout [UInt8]) -> Bool) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        lineBuffer.removeAll(keepingCapacity: true)
-        guard build(&lineBuffer) else { return false }
-        guard pending.count + lineBuffer.count + 1 <= limit else {
+        let start = pending.count
+        guard build(&pending) else {
+            pending.removeSubrange(start...)
+            return false
+        }
+        guard pending.count + 1 <= limit else {
+            pending.removeSubrange(start...)
             dropped += 1
             return true
         }
-        pending.append(contentsOf: lineBuffer)
         pending.append(0x0A)
         condition.signal()
         return true
