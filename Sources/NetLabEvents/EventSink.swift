@@ -85,7 +85,7 @@ public struct EventSink: Sendable {
 
     /// The handler of an inline sink, one event at a time.
     private final class Inline: @unchecked Sendable {
-        // @unchecked: `handler` and `receivedLine` run only under `lock`.
+        // @unchecked: `handler` runs only under `lock` (`receivedLine` is Sendable).
         private let lock = NSLock()
         private let handler: @Sendable (LabEvent) -> Void
         let receivedLine: ReceivedLine?
@@ -98,11 +98,12 @@ public struct EventSink: Sendable {
             defer { lock.unlock() }
             handler(event)
         }
-        /// Whether `receivedLine` took the message (in order with the events: the same lock).
+        /// Whether `receivedLine` took the message. Not under the lock: the line is `Sendable`
+        /// (a headless server's log writer keeps its own), and it keeps its place among the
+        /// events by running on the thread that emits them (one engine's queue). Under the lock
+        /// too, a logged datagram took two locks.
         func take(_ line: ReceivedLine, _ engine: LabEvent.Engine, _ bytes: UnsafeRawBufferPointer, _ sender: LabEvent.Sender) -> Bool {
-            lock.lock()
-            defer { lock.unlock() }
-            return line(engine, bytes, sender)
+            line(engine, bytes, sender)
         }
     }
 
