@@ -24,6 +24,15 @@ public enum Uppercase {
         bytes.withUnsafeMutableBufferPointer { applyInPlace($0) }
     }
 
+    /// Writes the uppercase of `source` into `target` (at least as long).
+    @inlinable
+    public static func copy(_ source: UnsafeBufferPointer<UInt8>, into target: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(target.count >= source.count, "the target is shorter than the source")
+        for i in source.indices {
+            target[i] = byte(source[i])
+        }
+    }
+
     /// Uppercases the bytes of a raw buffer where they are.
     @inlinable
     public static func applyInPlace(_ buffer: UnsafeMutableBufferPointer<UInt8>) {

@@ -71,11 +71,11 @@ public struct EventSink: Sendable {
     }
 
     /// Handles a message received without an event being made of it: its engine, its bytes
-    /// where they lie (valid during the call only) and its sender; returns false to have the
-    /// event made after all. A headless server's log line needs no event: made, it copied
-    /// every message and wrote its sender as a String first.
+    /// where they lie (valid during the call only), its sender and when it came; returns false
+    /// to have the event made after all. A headless server's log line needs no event: made,
+    /// it copied every message and wrote its sender as a String first.
     public typealias ReceivedLine =
-        @Sendable (_ engine: LabEvent.Engine, _ bytes: UnsafeRawBufferPointer, _ sender: LabEvent.Sender) -> Bool
+        @Sendable (_ engine: LabEvent.Engine, _ bytes: UnsafeRawBufferPointer, _ sender: LabEvent.Sender, _ time: Date) -> Bool
 
     private init(delivery: Delivery, detail: Detail, connections: Bool) {
         self.detail = detail
@@ -102,8 +102,10 @@ public struct EventSink: Sendable {
         /// (a headless server's log writer keeps its own), and it keeps its place among the
         /// events by running on the thread that emits them (one engine's queue). Under the lock
         /// too, a logged datagram took two locks.
-        func take(_ line: ReceivedLine, _ engine: LabEvent.Engine, _ bytes: UnsafeRawBufferPointer, _ sender: LabEvent.Sender) -> Bool {
-            line(engine, bytes, sender)
+        func take(
+            _ line: ReceivedLine, _ engine: LabEvent.Engine, _ bytes: UnsafeRawBufferPointer, _ sender: LabEvent.Sender, _ time: Date
+        ) -> Bool {
+            line(engine, bytes, sender, time)
         }
     }
 
@@ -143,15 +145,25 @@ public struct EventSink: Sendable {
 
     /// Reports a message received: to the inline sink's `receivedLine` when it has one and
     /// takes it (no event: `kind` is not made, the bytes are not copied), else as
-    /// `emitPayload` does. `sender` is made only for a `receivedLine`.
+    /// `emitPayload` does. `sender` is made only for a `receivedLine`. `time`: when the message
+    /// came, for a report made later (nil: now).
     package func emitReceived(
         _ engine: LabEvent.Engine, _ role: LabEvent.Role, call: LabEvent.Call, bytes: UnsafeRawBufferPointer,
-        sender: () -> LabEvent.Sender, _ kind: @autoclosure () -> LabEvent.Kind
+        sender: () -> LabEvent.Sender, at time: Date? = nil, _ kind: @autoclosure () -> LabEvent.Kind
     ) {
         guard detail >= .receives else { return }
-        if case .inline(let inline) = delivery, let line = inline.receivedLine, inline.take(line, engine, bytes, sender()) { return }
-        emit(engine, role, kind(), call: call)
+        if case .inline(let inline) = delivery, let line = inline.receivedLine,
+            inline.take(line, engine, bytes, sender(), time ?? Date())
+        {
+            return
+        }
+        guard let time else { return emit(engine, role, kind(), call: call) }
+        emit(LabEvent(time: time, engine: engine, role: role, kind: kind(), call: call, exchange: exchange))
     }
+
+    /// Whether payload events (`received` and `sent`) are built; without the `sent` ones
+    /// nothing reports a reply, and a server may report what came after it has answered.
+    public var wantsReceives: Bool { detail >= .receives }
 
     /// Runs a call that sends (or connects), with its event's place in the stream and its time
     /// taken *before* the call: whatever the call causes (the peer's `recv`, a captured

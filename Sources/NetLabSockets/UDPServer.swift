@@ -1,5 +1,6 @@
 import CNetLabSys
 import Dispatch
+import Foundation
 import Glibc
 import NetLabCore
 import NetLabEvents
@@ -87,13 +88,18 @@ public final class UDPServer: Sendable {
                 if code != EAGAIN && code != EWOULDBLOCK { sink.emit(.udp, .server, .failed(.errno(.recvmmsg, code, endpoint: local))) }
                 return
             }
+            // With `sent` events wanted (the console, --verbose), what came is reported before
+            // the replies that follow it. Without them (a server's log of what came) the replies
+            // go first and the lines after, stamped with the time the batch came: a line built
+            // between a datagram and its reply delayed every reply of the batch, and the clients'
+            // next datagrams found the server asleep more often (4 lab clients: context switches
+            // per datagram 0.10 -> 0.07, CPU per datagram -1%, alternated).
+            let repliesFirst = !sink.wantsPayloads
+            let arrived = repliesFirst && sink.wantsReceives ? Date() : nil
             for index in 0..<count {
-                let datagram = batch.datagram(index)
-                sink.emitReceived(
-                    .udp, .server, call: .recvmmsg, bytes: UnsafeRawBufferPointer(datagram),
-                    sender: { batch.loggedSender(index) },
-                    .received(bytes: Array(datagram), from: batch.sender(index).endpoint, to: batch.destination(index, local: local)))
-                Uppercase.applyInPlace(datagram)
+                let datagram = UnsafeBufferPointer(batch.datagram(index))
+                if !repliesFirst { report(index, at: nil, local: local) }
+                Uppercase.copy(datagram, into: batch.reply(index))
             }
             var first = 0
             while first < count {
@@ -103,7 +109,7 @@ public final class UDPServer: Sendable {
                     events: { [first] sent in
                         (first..<(first + max(0, sent))).map { index in
                             .sent(
-                                bytes: Array(batch.datagram(index)), from: batch.destination(index, local: local),
+                                bytes: Array(batch.reply(index)), from: batch.destination(index, local: local),
                                 to: batch.sender(index).endpoint)
                         }
                     })
@@ -116,9 +122,21 @@ public final class UDPServer: Sendable {
                 }
                 first += sent
             }
+            if let arrived {
+                for index in 0..<count { report(index, at: arrived, local: local) }
+            }
             // Drained: without a linger the level-triggered reactor calls again when more comes.
             if count < Self.slots && Reactor.socketWait == 0 { return }
         }
+    }
+
+    /// Reports datagram `index` of the batch as it came (the reply is in another buffer).
+    private func report(_ index: Int, at time: Date?, local: Endpoint) {
+        let batch = batch.value
+        let datagram = batch.datagram(index)
+        sink.emitReceived(
+            .udp, .server, call: .recvmmsg, bytes: UnsafeRawBufferPointer(datagram), sender: { batch.loggedSender(index) }, at: time,
+            .received(bytes: Array(datagram), from: batch.sender(index).endpoint, to: batch.destination(index, local: local)))
     }
 
     /// One recvmmsg batch: the datagrams where they lie, their lengths, senders and
@@ -127,6 +145,9 @@ public final class UDPServer: Sendable {
         // Memory of its own, not arrays: each array handed to C as `&array` was a dynamic
         // exclusivity check (swift_beginAccess, a thread-local lookup) per call, per datagram.
         let buffers = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: slots * slotSize)
+        /// The replies, slot for slot: the datagrams stay as they came until they are reported.
+        /// (Only the pages a batch writes become memory.)
+        let replies = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: slots * slotSize)
         let lengths = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: slots)
         let senders = UnsafeMutableBufferPointer<sockaddr_storage>.allocate(capacity: slots)
         let senderLengths = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: slots)
@@ -144,6 +165,7 @@ public final class UDPServer: Sendable {
 
         deinit {
             buffers.deallocate()
+            replies.deallocate()
             lengths.deallocate()
             senders.deallocate()
             senderLengths.deallocate()
@@ -163,14 +185,20 @@ public final class UDPServer: Sendable {
         func send(_ fd: Int32, from first: Int, to end: Int) -> Int {
             Int(
                 netlab_send_batch(
-                    fd, buffers.baseAddress, slotSize, Int32(first), Int32(end), lengths.baseAddress, senders.baseAddress,
+                    fd, replies.baseAddress, slotSize, Int32(first), Int32(end), lengths.baseAddress, senders.baseAddress,
                     senderLengths.baseAddress, destinations.baseAddress))
         }
 
-        /// Datagram `index`, in place (uppercased there before it goes back).
+        /// Datagram `index` as it came.
         func datagram(_ index: Int) -> UnsafeMutableBufferPointer<UInt8> {
             let start = index * slotSize
             return UnsafeMutableBufferPointer(rebasing: buffers[start..<start + Int(lengths[index])])
+        }
+
+        /// The reply to datagram `index` (as long as the datagram).
+        func reply(_ index: Int) -> UnsafeMutableBufferPointer<UInt8> {
+            let start = index * slotSize
+            return UnsafeMutableBufferPointer(rebasing: replies[start..<start + Int(lengths[index])])
         }
 
         func sender(_ index: Int) -> SocketAddress {

@@ -42,8 +42,8 @@ enum ServerRunner {
         // must see it): written from the bytes where they lie, no copy, no String.
         var receivedLine: EventSink.ReceivedLine?
         if !hex && !options.once {
-            receivedLine = { engine, bytes, sender in
-                log.line(building: { LabEvent.appendReceivedLine(time: Date(), engine: engine, bytes: bytes, sender: sender, to: &$0) })
+            receivedLine = { engine, bytes, sender, time in
+                log.line(building: { LabEvent.appendReceivedLine(time: time, engine: engine, bytes: bytes, sender: sender, to: &$0) })
             }
         }
         let sink = EventSink.inline(detail: options.detail(for: engine), connections: verbose, receivedLine: receivedLine) { event in

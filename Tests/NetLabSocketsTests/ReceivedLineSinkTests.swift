@@ -19,7 +19,7 @@ import Testing
     private func sink(detail: EventSink.Detail = .receives, takes: Bool, _ heard: Heard) -> EventSink {
         EventSink.inline(
             detail: detail,
-            receivedLine: { engine, bytes, sender in
+            receivedLine: { engine, bytes, sender, _ in
                 guard takes else { return false }
                 var line = Array("\(engine.rawValue) ".utf8)
                 sender.appendText(to: &line)
@@ -64,6 +64,29 @@ import Testing
         let heard = Heard()
         report(sink(detail: .traffic, takes: true, heard), "hello", heard)
         #expect(heard.lines.withLock { $0.isEmpty } && heard.events.withLock { $0.isEmpty } && heard.made.withLock { $0 } == 0)
+    }
+
+    /// A message reported after it came (a UDP server answers first) carries the time it
+    /// came, to the line and, declined, to the event.
+    @Test func aLaterReportCarriesTheTimeTheMessageCame() {
+        let came = Date(timeIntervalSince1970: 1_796_300_000.25)
+        let times = Mutex<[Date]>([])
+        let events = Mutex<[LabEvent]>([])
+        for takes in [true, false] {
+            let sink = EventSink.inline(
+                detail: .receives,
+                receivedLine: { _, _, _, time in
+                    times.withLock { $0.append(time) }
+                    return takes
+                }, { event in events.withLock { $0.append(event) } })
+            Array("hi".utf8).withUnsafeBytes { raw in
+                sink.emitReceived(
+                    .udp, .server, call: .recvmmsg, bytes: raw, sender: { .endpoint(peer) }, at: came,
+                    .received(bytes: Array("hi".utf8), from: peer, to: peer))
+            }
+        }
+        #expect(times.withLock { $0 } == [came, came])
+        #expect(events.withLock { $0.map(\.time) } == [came])
     }
 
     @Test func aQueuedSinkGetsTheEvent() {

@@ -1,6 +1,9 @@
+import Foundation
 import Glibc
 import NetLabCore
+import NetLabEvents
 import NetLabSockets
+import Synchronization
 import Testing
 
 extension LoopbackTests {
@@ -30,6 +33,28 @@ extension LoopbackTests {
                     .sent(bytes: Array("HELLO, WELCOME".utf8), from: local, to: clientAddress),
                     .stopped(local),
                 ])
+        }
+
+        /// A log of what came (no `sent` events) is written after the replies have gone:
+        /// from the bytes as they came, not the uppercased reply, stamped with when they came.
+        @Test func aLogOfWhatCameShowsTheBytesAsTheyCame() async throws {
+            let lines = Mutex<[(text: String, time: Date)]>([])
+            let sink = EventSink.inline(
+                detail: .receives,
+                receivedLine: { _, bytes, _, time in
+                    lines.withLock { $0.append((String(decoding: bytes, as: UTF8.self), time)) }
+                    return true
+                }, { _ in })
+            let server = UDPServer(events: sink)
+            let port = try server.start(host: "127.0.0.1", port: 0).port
+            let before = Date()
+            let reply = try await UDPClient(events: .discard).send(Array("mixed Case".utf8), host: "127.0.0.1", port: port).get()
+            let after = Date()
+            server.stop()
+            #expect(reply == Array("MIXED CASE".utf8))
+            let heard = lines.withLock { $0 }
+            #expect(heard.map(\.text) == ["mixed Case"])
+            #expect(heard.allSatisfy { $0.time >= before && $0.time <= after })
         }
 
         @Test func dualStackServerAnswersIPv4AndIPv6() async throws {
