@@ -121,23 +121,26 @@ final class HTTPServerConnection: LinkedConnection {
     }
 
     /// Queues an answer for every complete request in the input, in order, while the output
-    /// has room; then sends.
+    /// has room; then sends. One reading of the clock for the pass (its requests came in the
+    /// same reads): three per request were a tenth of the server's own time per request.
     private func answerWaitingRequests() {
-        while !handle.isClosing, let step = state.nextStep(now: clock.uptimeNanoseconds()) {
+        let now = clock.uptimeNanoseconds()
+        while !handle.isClosing, let step = state.nextStep(now: now) {
             switch step {
-            case .respond(let head): queue(responder.respond(to: head))
-            case .refuse(let refusal): queue(responder.refuse(refusal))
+            case .respond(let head): queue(responder.respond(to: head), now: now)
+            case .refuse(let refusal): queue(responder.refuse(refusal), now: now)
             }
         }
-        flush()
+        flush(now: now)
     }
 
-    private func queue(_ response: consuming HTTPResponsePlan) {
+    /// `now`: when the answer was made (its access-log line's duration runs from then).
+    private func queue(_ response: consuming HTTPResponsePlan, now: UInt64) {
         var token: FileToken? = nil
         if case .file(let sent, _, _) = response.body { token = sent }
         // Kept only when this answer sends it; otherwise it closes here (HEAD, 304, 412, 416).
         let file = opened.value.take(token)
-        let started = clock.uptimeNanoseconds()
+        let started = now
         let total = response.length  // before the head moves out of the plan
         // A response is two or three chunks: room for them at once, not by growing.
         output.reserveCapacity(output.count + 3)
@@ -189,7 +192,8 @@ final class HTTPServerConnection: LinkedConnection {
         return written
     }
 
-    private func flush() {
+    /// `now`: the clock of the pass that queued the answers, if one did (read here otherwise).
+    private func flush(now: UInt64? = nil) {
         while let chunk = output.first, !handle.isClosing {
             switch chunk {
             case .done(let request, let status, let bytes, let started):
@@ -302,7 +306,7 @@ final class HTTPServerConnection: LinkedConnection {
         handle.finishWriting()
         defer { updateReading() }
         // The FIN that shutdown or close sends pushes out what a cork holds.
-        switch state.flushed(now: clock.uptimeNanoseconds()) {
+        switch state.flushed(now: now ?? clock.uptimeNanoseconds()) {
         case .close(let halfCloseFirst):
             // Ignored on purpose: a shutdown that fails (the client already reset) changes nothing here.
             if halfCloseFirst {
@@ -348,8 +352,10 @@ final class HTTPServerConnection: LinkedConnection {
             abortReason = reason
             close()
         case .requestTimedOut:
-            queue(responder.timedOut())
-            flush()
+            // The connection's own clock (the sweep's may be another: a test's).
+            let time = clock.uptimeNanoseconds()
+            queue(responder.timedOut(), now: time)
+            flush(now: time)
         }
     }
 }

@@ -38,19 +38,8 @@ public struct HTTPRequestHead: Equatable, Sendable {
     /// under wrk.)
     static func sameName(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
-        return a.utf8.withContiguousStorageIfAvailable { x in
-            b.utf8.withContiguousStorageIfAvailable { y in sameBytes(x, y) }
-        }.flatMap { $0 } ?? sameName(a.utf8[...], b)
-    }
-
-    static func sameName(_ a: Substring.UTF8View, _ b: String) -> Bool {
-        guard a.count == b.utf8.count else { return false }
-        if let same = a.withContiguousStorageIfAvailable({ x in b.utf8.withContiguousStorageIfAvailable { y in sameBytes(x, y) } }),
-            let same
-        {
-            return same
-        }
-        return zip(a, b.utf8).allSatisfy { x, y in sameByte(x, y) }
+        var a = a
+        return a.withUTF8 { sameName($0, b) }
     }
 
     /// Equal lengths assumed.
@@ -96,21 +85,29 @@ public struct HTTPRequestHead: Equatable, Sendable {
         return version.minor >= 1 || keepAlive
     }
 
-    /// The comma-separated tokens of a field value, spaces and tabs around each trimmed (a
-    /// scan of the bytes: this runs for every request).
-    static func forEachToken(_ value: String, _ body: (Substring.UTF8View) -> Void) {
-        let utf8 = value.utf8
-        var start = utf8.startIndex
-        while start < utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: 0x2C) ?? utf8.endIndex
-            var first = start
-            var last = end
-            while first < last, utf8[first] == 0x20 || utf8[first] == 0x09 { first = utf8.index(after: first) }
-            while last > first, utf8[utf8.index(before: last)] == 0x20 || utf8[utf8.index(before: last)] == 0x09 {
-                last = utf8.index(before: last)
+    /// The comma-separated tokens of a field value, spaces and tabs around each trimmed: the
+    /// value's bytes where they lie (a Substring per token was most of this getter's time).
+    static func forEachToken(_ value: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var value = value
+        value.withUTF8 { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != 0x2C { end += 1 }
+                var first = start
+                var last = end
+                while first < last, bytes[first] == 0x20 || bytes[first] == 0x09 { first += 1 }
+                while last > first, bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09 { last -= 1 }
+                if first < last { body(UnsafeBufferPointer(rebasing: bytes[first..<last])) }
+                start = end + 1
             }
-            if first < last { body(Substring(value)[first..<last].utf8) }
-            start = end < utf8.endIndex ? utf8.index(after: end) : end
         }
+    }
+
+    /// Bytes (a token) compared with a name, ASCII case-insensitively.
+    static func sameName(_ a: UnsafeBufferPointer<UInt8>, _ b: String) -> Bool {
+        guard a.count == b.utf8.count else { return false }
+        var b = b
+        return b.withUTF8 { sameBytes(a, $0) }
     }
 }
