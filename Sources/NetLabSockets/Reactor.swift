@@ -51,17 +51,23 @@ final class Reactor: Sendable {
         /// A read buffer for the handlers on this queue (one runs at a time): no 64 KiB
         /// allocation and memset per read.
         let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
-        var readyIDs = [UInt64](repeating: 0, count: 128)
-        var readyFlags = [UInt32](repeating: 0, count: 128)
+        /// What epoll_wait reports, in memory of their own: arrays in this class took an
+        /// exclusivity check and a uniqueness check per wait.
+        let readyIDs = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 128)
+        let readyFlags = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 128)
 
         init(epfd: Int32) {
             self.epfd = epfd
+            readyIDs.initialize(repeating: 0)
+            readyFlags.initialize(repeating: 0)
         }
 
         deinit {
             // Not a socket: closed here, not through Syscall.close (which counts sockets).
             Glibc.close(epfd)
             scratch.deallocate()
+            readyIDs.deallocate()
+            readyFlags.deallocate()
         }
     }
 
@@ -189,26 +195,20 @@ final class Reactor: Sendable {
             let capacity = state.readyIDs.count
             let timeout: Int32 = handled > 0 ? Self.linger : 0
             let count = Int(
-                state.readyIDs.withUnsafeMutableBufferPointer { ids in
-                    state.readyFlags.withUnsafeMutableBufferPointer { flags in
-                        netlab_epoll_wait(epfd, ids.baseAddress, flags.baseAddress, Int32(capacity), timeout)
-                    }
-                })
+                netlab_epoll_wait(epfd, state.readyIDs.baseAddress, state.readyFlags.baseAddress, Int32(capacity), timeout))
             guard count > 0 else { return }
             handled += count
             for index in 0..<count {
                 let flags = state.readyFlags[index]
-                let id = state.readyIDs[index]
+                // Found by its id: a socket closed by an earlier handler of this batch is gone.
+                guard let registration = state.registrations[state.readyIDs[index]] else { continue }
                 let trouble = flags & (netlab_epoll_err | netlab_epoll_hup) != 0
-                // Looked up again before each handler: the one before may have closed it.
-                if flags & (netlab_epoll_in | netlab_epoll_rdhup) != 0 || trouble,
-                    let registration = state.registrations[id], registration.wantsRead
-                {
+                if flags & (netlab_epoll_in | netlab_epoll_rdhup) != 0 || trouble, registration.wantsRead {
                     registration.onRead?()
                 }
-                if flags & netlab_epoll_out != 0 || trouble,
-                    let registration = state.registrations[id], registration.wantsWrite
-                {
+                // Asked again after the read handler, which may have closed the socket (closing
+                // drops its handlers) or stopped wanting to write.
+                if flags & netlab_epoll_out != 0 || trouble, registration.wantsWrite {
                     registration.onWrite?()
                 }
             }
