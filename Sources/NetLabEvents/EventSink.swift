@@ -161,8 +161,9 @@ public struct EventSink: Sendable {
         emit(LabEvent(time: time, engine: engine, role: role, kind: kind(), call: call, exchange: exchange))
     }
 
-    /// Whether payload events (`received` and `sent`) are built; without the `sent` ones
-    /// nothing reports a reply, and a server may report what came after it has answered.
+    /// Whether what comes is reported (`received` events, or a sink's received lines). With
+    /// it and without `wantsPayloads` (no `sent` events), nothing reports a reply, and a
+    /// server may report what came after it has answered.
     public var wantsReceives: Bool { detail >= .receives }
 
     /// Runs a call that sends (or connects), with its event's place in the stream and its time
