@@ -104,6 +104,29 @@ import Testing
         app.quit()
     }
 
+    /// A UDP exchange on screen: the server log shows the datagram as it came, then the reply,
+    /// in that order (the UDP server reports before it answers when `sent` events are wanted;
+    /// a headless log of what came is written after the reply instead).
+    @Test func aUDPExchangeShowsWhatCameAboveTheReply() async throws {
+        let port = try Self.freePort()
+        let terminal = MemoryTerminal(width: 100, height: 30)
+        let app = Self.app(servers: [.udp], port: port, terminal: terminal)
+        try app.start()
+        defer { app.quit() }
+        #expect(await terminal.frame { $0.text.contains("UDP server listening on 127.0.0.1:\(port)") } != nil)
+        terminal.type([.function(5)])  // the client's protocol: UDP
+        terminal.type("hello Lab")
+        terminal.type([.enter])
+        app.keysReady()
+        let came = "-> 9 bytes \"hello Lab\""
+        let reply = "<- 9 bytes \"HELLO LAB\""
+        let screen = await terminal.frame { $0.text.contains(came) && $0.text.contains(reply) }
+        let lines = screen?.text.split(separator: "\n").map(String.init) ?? []
+        let cameAt = lines.firstIndex { $0.contains("UDP 127.0.0.1:") && $0.contains(came) }
+        let replyAt = lines.firstIndex { $0.contains("UDP 127.0.0.1:") && $0.contains(reply) }
+        #expect(cameAt != nil && replyAt != nil && cameAt! < replyAt!, "\(screen?.text ?? terminal.screen?.text ?? "no frame")")
+    }
+
     @Test func quittingStopsTheServersGivesTheTerminalBackAndExits() async throws {
         let port = try Self.freePort()
         let terminal = MemoryTerminal()
