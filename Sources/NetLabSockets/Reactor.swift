@@ -72,7 +72,6 @@ final class Reactor: Sendable {
     }
 
     let queue: DispatchQueue
-    private let epfd: Int32
     private let state: QueueBoundObject<State>
     /// Watches the epoll set; cancelled when the reactor goes, which lets go of its handler.
     /// Unchecked: it is set once, and cancel() is safe from any thread.
@@ -84,7 +83,7 @@ final class Reactor: Sendable {
     /// Fails (EMFILE, ENFILE, ENOMEM) when the process has no descriptor left for the epoll set.
     init(queue: DispatchQueue, epollCreate: () -> Int32 = { netlab_epoll_create() }) throws(SocketError) {
         self.queue = queue
-        epfd = try Syscall.call(.epollCreate, epollCreate)
+        let epfd = try Syscall.call(.epollCreate, epollCreate)
         source = DispatchSource.makeReadSource(fileDescriptor: epfd, queue: queue)
         let state = QueueBoundObject(State(epfd: epfd), on: queue)
         self.state = state
@@ -108,7 +107,8 @@ final class Reactor: Sendable {
 
     /// Tells epoll what `registration` wants now (after its handlers or flags changed).
     func update(_ registration: Registration) {
-        guard state.value.registrations[registration.id] != nil else { return }
+        let state = state.value
+        guard state.registrations[registration.id] != nil else { return }
         var wanted: UInt32 = 0
         if registration.wantsRead { wanted |= netlab_epoll_in | netlab_epoll_rdhup }
         if registration.wantsWrite { wanted |= netlab_epoll_out }
@@ -124,7 +124,7 @@ final class Reactor: Sendable {
         // Ignored on purpose: the descriptor is open and ours (EBADF, EEXIST, ENOENT cannot
         // happen); ENOMEM/ENOSPC (the user's epoll watch limit) would leave the socket
         // unwatched, and its exchange then ends by its own timeout.
-        _ = netlab_epoll_ctl(epfd, operation, registration.fd, wanted, registration.id)
+        _ = netlab_epoll_ctl(state.epfd, operation, registration.fd, wanted, registration.id)
         registration.registered = wanted
     }
 
@@ -140,9 +140,10 @@ final class Reactor: Sendable {
     /// another process still holds it (a child between fork and exec), and level-triggered
     /// events for it would then spin here.
     func remove(_ registration: Registration) {
-        guard state.value.registrations.removeValue(forKey: registration.id) != nil else { return }
+        let state = state.value
+        guard state.registrations.removeValue(forKey: registration.id) != nil else { return }
         // Ignored on purpose: deleting a registered, open descriptor cannot fail.
-        if registration.registered != nil { _ = netlab_epoll_ctl(epfd, netlab_epoll_ctl_del, registration.fd, 0, 0) }
+        if registration.registered != nil { _ = netlab_epoll_ctl(state.epfd, netlab_epoll_ctl_del, registration.fd, 0, 0) }
         registration.onRead = nil
         registration.onWrite = nil
     }
