@@ -97,9 +97,8 @@ public final class UDPServer: Sendable {
             let repliesFirst = !sink.wantsPayloads
             let arrived = repliesFirst && sink.wantsReceives ? Date() : nil
             for index in 0..<count {
-                let datagram = UnsafeBufferPointer(batch.datagram(index))
                 if !repliesFirst { report(index, at: nil, local: local) }
-                Uppercase.copy(datagram, into: batch.reply(index))
+                Uppercase.copy(batch.datagram(index), into: batch.reply(index))
             }
             var first = 0
             while first < count {
@@ -190,9 +189,9 @@ public final class UDPServer: Sendable {
         }
 
         /// Datagram `index` as it came.
-        func datagram(_ index: Int) -> UnsafeMutableBufferPointer<UInt8> {
+        func datagram(_ index: Int) -> UnsafeBufferPointer<UInt8> {
             let start = index * slotSize
-            return UnsafeMutableBufferPointer(rebasing: buffers[start..<start + Int(lengths[index])])
+            return UnsafeBufferPointer(rebasing: buffers[start..<start + Int(lengths[index])])
         }
 
         /// The reply to datagram `index` (as long as the datagram).
