@@ -11,7 +11,7 @@ Usage: Benchmarks/console_flood.py [path/to/netlab] [datagrams] [--no-wire]
 FLOOD_VIEW=ladder (or calls, wire) floods with the timeline in that view (`:view ladder`)
 Build first: swift build -c release
 """
-import os, re, socket, subprocess, sys, threading, time
+import os, re, select, socket, subprocess, sys, threading, time
 
 from proc import free_port as _free_port, rss_kib
 
@@ -32,8 +32,54 @@ def tmux(*args):
     return subprocess.run(["tmux", "-L", SOCK, *args], capture_output=True, text=True).stdout
 
 
+class Control:
+    """One tmux client in control mode (`tmux -C`): each key and each look at the screen is a
+    command on its pipe, not a process. A tmux process per look, spawned in a tight loop on
+    two cores already full with the flood, measured the spawning: a slow key's time went to
+    send-keys taking 65 ms to return and 120 ms from netlab's frame to the look that saw it."""
 
+    def __init__(self):
+        self.process = subprocess.Popen(["tmux", "-L", SOCK, "-C", "attach"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, bufsize=0)
+        self.out = self.process.stdout
+        self.buffered = b""
 
+    def _line(self, deadline):
+        while b"\n" not in self.buffered:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.out], [], [], left)[0]:
+                return None
+            chunk = os.read(self.out.fileno(), 1 << 16)
+            if not chunk:
+                return None
+            self.buffered += chunk
+        line, self.buffered = self.buffered.split(b"\n", 1)
+        return line
+
+    def command(self, text, timeout=5):
+        """Runs a command; returns its output's lines (between %begin and %end)."""
+        self.process.stdin.write(text.encode() + b"\n")
+        deadline = time.monotonic() + timeout
+        body, inside = [], False
+        while (line := self._line(deadline)) is not None:
+            if line.startswith(b"%begin"):
+                inside = True
+            elif inside and (line.startswith(b"%end") or line.startswith(b"%error")):
+                return body
+            elif inside:
+                body.append(line.decode(errors="replace"))
+        raise SystemExit(f"tmux did not answer {text!r}")
+
+    def next_output(self, deadline):
+        """Waits for the pane's next output (a %output notice); False at the deadline."""
+        while (line := self._line(deadline)) is not None:
+            if line.startswith(b"%output"):
+                return True
+        return False
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=5)
 
 
 def main():
@@ -68,18 +114,27 @@ def main():
     threading.Thread(target=flood, daemon=True).start()
 
     latencies = []
+    # Per key, on CLOCK_MONOTONIC (ns): typed (send-keys sent), send-keys answered, seen.
+    stamps = []
     typed = 0
+    control = Control()
     while not done.is_set() or typed < 5:
         typed += 1
-        t0 = time.perf_counter()
-        tmux("send-keys", "-l", "x")
+        t0 = time.monotonic_ns()
+        control.command("send-keys -l x")
+        t1 = time.monotonic_ns()
         target = "TCP> " + "x" * typed
-        while target not in tmux("capture-pane", "-p"):
-            if time.perf_counter() - t0 > 5:
+        deadline = time.monotonic() + 5
+        # A look at the screen now, then one after each output of the pane until the key shows.
+        while not any(target in line for line in control.command("capture-pane -p")):
+            if not control.next_output(deadline):
                 break
-        latencies.append((time.perf_counter() - t0) * 1000)
+        t2 = time.monotonic_ns()
+        latencies.append((t2 - t0) / 1e6)
+        stamps.append((t0, t1, t2))
         time.sleep(0.2)
     flood_seconds = time.time() - started
+    control.close()
     screen = tmux("capture-pane", "-p")
     rss_after = rss_kib(pid)
     tmux("send-keys", "F10")
@@ -96,8 +151,22 @@ def main():
     print(f"wire: {'on' if wire else 'off'}; kernel dropped {dropped.group(1) if dropped else 0} frames (pane title)")
     print(f"key-to-screen latency over {len(latencies)} keys: p50 {pick(0.5):.1f} ms, p90 {pick(0.9):.1f} ms, "
           f"p99 {pick(0.99):.1f} ms, max {latencies[-1]:.1f} ms")
-    inside = sorted(float(x) for x in open(INSIDE).read().split()) if os.path.exists(INSIDE) else [0.0]
+    lines = [l.split() for l in open(INSIDE).read().splitlines()] if os.path.exists(INSIDE) else []
     os.unlink(INSIDE) if os.path.exists(INSIDE) else None
+    inside = sorted(float(l[0]) for l in lines) or [0.0]
+    # Where each key's time went: netlab's (read, drawn) matched to the key typed before it.
+    reads = [(int(l[1]), int(l[2])) for l in lines if len(l) == 3]
+    parts = []
+    for t0, t1, t2 in stamps:
+        mine = [(r, w) for r, w in reads if t0 <= r <= t2]
+        if len(mine) == 1:
+            r, w = mine[0]
+            parts.append(((t2 - t0) / 1e6, (t1 - t0) / 1e6, (r - t0) / 1e6, (w - r) / 1e6, (t2 - w) / 1e6))
+    if parts:
+        parts.sort(reverse=True)
+        print("slowest keys, ms: total = typed-to-read (send-keys answered after) + read-to-drawn + drawn-to-seen")
+        for total, send, wait, draw, seen in parts[:3]:
+            print(f"  {total:.1f} = {wait:.1f} ({send:.1f}) + {draw:.1f} + {seen:.1f}")
     pin = lambda q: inside[min(len(inside) - 1, int(q * len(inside)))]
     print(f"inside netlab, key read to frame written, over {len(inside)} keys: p50 {pin(0.5):.1f} ms, "
           f"p99 {pin(0.99):.1f} ms, max {inside[-1]:.1f} ms")

@@ -255,24 +255,33 @@ public final class ConsoleApp {
         }
         terminal.draw(render(state, width: width, height: height))
         if let keyLatencyLog, let read = keysReadAt {
-            // Benchmarks: from reading a key to its frame written to the terminal.
-            let line = String(format: "%.3f\n", (Self.now() - read) * 1000)
+            // Benchmarks: from reading a key to its frame written to the terminal, and both
+            // times on CLOCK_MONOTONIC (ns) for the benchmark to place beside its own.
+            let written = Self.monotonic()
+            let line = String(format: "%.3f %llu %llu\n", Double(written - read) / 1e6, read, written)
             _ = line.withCString { Foundation.write(keyLatencyLog, $0, strlen($0)) }
             keysReadAt = nil
         }
     }
 
-    /// `NETLAB_KEY_LATENCY_LOG=FILE`: each key's read-to-drawn time in ms, a line each (benchmarks).
+    /// `NETLAB_KEY_LATENCY_LOG=FILE`: each key's read-to-drawn time in ms, then when it was read
+    /// and drawn (CLOCK_MONOTONIC ns), a line each (benchmarks).
     private let keyLatencyLog: Int32? = ProcessInfo.processInfo.environment["NETLAB_KEY_LATENCY_LOG"].flatMap { path in
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         return fd >= 0 ? fd : nil
     }
-    private var keysReadAt: Double?
+    private var keysReadAt: UInt64?
+
+    private static func monotonic() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
 
     /// Keys are waiting (the shell's stdin source, or a test that typed into a `MemoryTerminal`).
     public func keysReady() {
         let keys = terminal.readKeys()
-        if !keys.isEmpty, keyLatencyLog != nil, keysReadAt == nil { keysReadAt = Self.now() }
+        if !keys.isEmpty, keyLatencyLog != nil, keysReadAt == nil { keysReadAt = Self.monotonic() }
         // Readable with nothing to read, again and again: stdin is gone.
         emptyReads = keys.isEmpty ? emptyReads + 1 : 0
         if emptyReads > 1000 { quit() }
