@@ -339,6 +339,7 @@ def flood(count):
         latency = re.search(r"p50 ([\d.]+) ms, p90 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms", out)
         memory = re.search(r"RSS: ([\d.]+) MiB before, ([\d.]+) MiB after", out)
         inside = re.search(r"frame written, over \d+ keys: p50 ([\d.]+) ms, p99 ([\d.]+) ms", out)
+        slowest = re.search(r"^  ([\d.]+) = ([\d.]+) \(([\d.]+)\) \+ ([\d.]+) \+ ([\d.]+)$", out, re.M)
         if not (rows and wire and latency and memory and inside):
             raise SystemExit("console_flood.py failed:\n" + out)
         label = f"WIRE {wire.group(1)}"
@@ -346,6 +347,9 @@ def flood(count):
         row("flood", f"{label}: key-to-screen p50 / p90 / p99 / max",
             f"{latency.group(1)} / {latency.group(2)} / {latency.group(3)} / {latency.group(4)} ms")
         row("flood", f"{label}: netlab's own key-to-frame p50 / p99", f"{inside.group(1)} / {inside.group(2)} ms")
+        if slowest:
+            row("flood", f"{label}: slowest key: typed-to-read + read-to-drawn + drawn-to-seen",
+                f"{slowest.group(1)} = {slowest.group(2)} + {slowest.group(4)} + {slowest.group(5)} ms")
         row("flood", f"{label}: frames the kernel dropped (pane title)", wire.group(2))
         row("flood", f"{label}: resident memory before / after", f"{memory.group(1)} / {memory.group(2)} MiB")
 
