@@ -123,6 +123,16 @@ final class LoopbackPeer: Sendable {
         Glibc.close(fd)
     }
 
+    /// Hands the descriptor over (to a `SocketHandle` in a test): this peer no longer closes it.
+    func handOver() -> Int32 {
+        _ = closed.exchange(true, ordering: .acquiringAndReleasing)
+        return fd
+    }
+
+    /// Makes descriptor `number` refer to this socket too (dup2): a closed number reused at
+    /// once, as the next accept() may reuse it. Whoever holds `number` closes it.
+    func duplicate(onto number: Int32) -> Bool { dup2(fd, number) == number }
+
     private static func loopback(_ port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -20,8 +20,9 @@ final class Reactor: Sendable {
     /// object per socket, not two).
     class Registration {
         let fd: Int32
-        /// Given by `add`; never reused by the reactor, so a late event for a closed socket
-        /// finds nothing, even when its descriptor number was reused.
+        /// Given by `add`: a serial number (never reused by the reactor) above the descriptor
+        /// number, so a late event for a closed socket finds nothing, even when its descriptor
+        /// number was reused.
         fileprivate(set) var id: UInt64 = 0
         var onRead: (() -> Void)?
         var onWrite: (() -> Void)?
@@ -46,8 +47,13 @@ final class Reactor: Sendable {
     /// so a drain still queued never waits on a closed (or reused) descriptor number.
     private final class State {
         let epfd: Int32
-        var registrations: [UInt64: Registration] = [:]
-        var nextID: UInt64 = 1
+        /// The watched sockets by descriptor number (a number is watched once at a time: a
+        /// socket leaves before it is closed). An array, not a dictionary keyed by id: no
+        /// hashing and no table churn per connection (HTTP `Connection: close`, alternated
+        /// with the dictionary, 10 rounds each: CPU per request 0.99x at 1 KiB and at 1 MiB).
+        var byDescriptor: [Registration?] = []
+        var count = 0
+        var nextSerial: UInt64 = 1
         /// A read buffer for the handlers on this queue (one runs at a time): no 64 KiB
         /// allocation and memset per read.
         let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64 * 1024)
@@ -99,16 +105,32 @@ final class Reactor: Sendable {
     /// until one is set).
     func add(_ registration: Registration) {
         let state = state.value
-        registration.id = state.nextID
-        state.nextID += 1
-        state.registrations[registration.id] = registration
+        let fd = Int(registration.fd)
+        registration.id = state.nextSerial << 32 | UInt64(fd)
+        state.nextSerial += 1
+        if fd >= state.byDescriptor.count {
+            let size = max(fd + 1, 2 * state.byDescriptor.count)
+            state.byDescriptor.append(contentsOf: repeatElement(nil, count: size - state.byDescriptor.count))
+        }
+        // A socket leaves before its descriptor is closed, so the number is free here (the
+        // tests trap otherwise); a release build replaces what it finds.
+        assert(state.byDescriptor[fd] == nil, "descriptor \(fd) is watched already")
+        if state.byDescriptor[fd] == nil { state.count += 1 }
+        state.byDescriptor[fd] = registration
         // Joins the epoll set with its first handler (one `epoll_ctl` instead of two).
+    }
+
+    /// The socket an epoll event's id names, if it is still watched.
+    private static func registration(_ id: UInt64, in state: State) -> Registration? {
+        let fd = Int(truncatingIfNeeded: id & 0xFFFF_FFFF)
+        guard fd < state.byDescriptor.count, let registration = state.byDescriptor[fd], registration.id == id else { return nil }
+        return registration
     }
 
     /// Tells epoll what `registration` wants now (after its handlers or flags changed).
     func update(_ registration: Registration) {
         let state = state.value
-        guard state.registrations[registration.id] != nil else { return }
+        guard Self.registration(registration.id, in: state) === registration else { return }
         var wanted: UInt32 = 0
         if registration.wantsRead { wanted |= netlab_epoll_in | netlab_epoll_rdhup }
         if registration.wantsWrite { wanted |= netlab_epoll_out }
@@ -131,8 +153,8 @@ final class Reactor: Sendable {
     /// Whether `registration` is the only socket this reactor watches: nothing else can
     /// become ready while its thread waits in a call on that socket alone.
     func watchesOnly(_ registration: Registration) -> Bool {
-        let registrations = state.value.registrations
-        return registrations.count == 1 && registrations[registration.id] != nil
+        let state = state.value
+        return state.count == 1 && Self.registration(registration.id, in: state) === registration
     }
 
     /// Stops watching (call before closing the descriptor); pending events are dropped.
@@ -141,7 +163,9 @@ final class Reactor: Sendable {
     /// events for it would then spin here.
     func remove(_ registration: Registration) {
         let state = state.value
-        guard state.registrations.removeValue(forKey: registration.id) != nil else { return }
+        guard Self.registration(registration.id, in: state) === registration else { return }
+        state.byDescriptor[Int(registration.fd)] = nil
+        state.count -= 1
         // Ignored on purpose: deleting a registered, open descriptor cannot fail.
         if registration.registered != nil { _ = netlab_epoll_ctl(state.epfd, netlab_epoll_ctl_del, registration.fd, 0, 0) }
         registration.onRead = nil
@@ -202,7 +226,7 @@ final class Reactor: Sendable {
             for index in 0..<count {
                 let flags = state.readyFlags[index]
                 // Found by its id: a socket closed by an earlier handler of this batch is gone.
-                guard let registration = state.registrations[state.readyIDs[index]] else { continue }
+                guard let registration = registration(state.readyIDs[index], in: state) else { continue }
                 let trouble = flags & (netlab_epoll_err | netlab_epoll_hup) != 0
                 if flags & (netlab_epoll_in | netlab_epoll_rdhup) != 0 || trouble, registration.wantsRead {
                     registration.onRead?()
