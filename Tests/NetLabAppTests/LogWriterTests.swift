@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
-import NetLabApp
 import Testing
+
+@testable import NetLabApp
 
 /// A headless server's log: lines queued as Strings and lines built straight into the queue
 /// as bytes come out whole, in order; a line that does not fit is dropped and said.
@@ -60,5 +61,19 @@ import Testing
                 }))
         }
         #expect(text == "ab\nfits\ndropped 1\n")
+    }
+
+    /// The writer gathers 10 ms after a line that comes after a quiet spell, and under a
+    /// steady load sleeps until 50 ms after its last write began: 20 wake-ups a second at most.
+    @Test func theWriterWakesAtMostTwentyTimesASecond() {
+        let ms: UInt64 = 1000
+        #expect(LogWriter.gather(sinceLastWrite: 0) == 50 * ms)
+        #expect(LogWriter.gather(sinceLastWrite: 1 * ms) == 49 * ms)
+        #expect(LogWriter.gather(sinceLastWrite: 39 * ms) == 11 * ms)
+        #expect(LogWriter.gather(sinceLastWrite: 40 * ms) == 10 * ms)
+        #expect(LogWriter.gather(sinceLastWrite: 45 * ms) == 10 * ms)
+        #expect(LogWriter.gather(sinceLastWrite: 60_000 * ms) == 10 * ms)
+        // The first line ever (no write yet: the clock minus 0).
+        #expect(LogWriter.gather(sinceLastWrite: .max) == 10 * ms)
     }
 }
