@@ -106,6 +106,10 @@ final class Reactor: Sendable {
     func add(_ registration: Registration) {
         let state = state.value
         let fd = Int(registration.fd)
+        guard fd >= 0 else {
+            assertionFailure("a registration without a descriptor")
+            return
+        }
         registration.id = state.nextSerial << 32 | UInt64(fd)
         state.nextSerial += 1
         if fd >= state.byDescriptor.count {
