@@ -112,9 +112,10 @@ public final class LogWriter: @unchecked Sendable {
     /// How long the writer gathers lines after the first of a batch before writing them all:
     /// under load one wake-up and one write() per batch instead of per line (a wake-up per line
     /// cost more than formatting it); a person reading sees a line within 10 ms (50 ms in a
-    /// steady stream of them, see `wakeIntervalMicroseconds`), under what anyone perceives. Each wake-up of this thread cost about 60 us on the benchmark VM
-    /// (perf, a logging TCP server under one client: waking an idle core exits to the
-    /// hypervisor), about 1.4 us per connection at 5 ms.
+    /// steady stream of them, see `wakeIntervalMicroseconds`), under what anyone perceives.
+    /// Each wake-up of this thread cost about 60 us on the benchmark VM (perf, a logging TCP
+    /// server under one client: waking an idle core exits to the hypervisor), about 1.4 us
+    /// per connection at 5 ms.
     static let gatherMicroseconds: UInt64 = 10_000
 
     /// The writer wakes at most once per this many microseconds. Where requests are few and
