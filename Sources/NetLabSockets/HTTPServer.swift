@@ -38,9 +38,9 @@ public final class HTTPServer: Sendable {
             engine: .http, sink: events, maxConnections: configuration.maxConnections,
             sweepInterval: min(0.25, configuration.headerTimeout / 4, configuration.idleTimeout / 4),
             noDelay: true, loop: loop
-        ) { handle, peer, local, busy in
+        ) { fd, reactor, peer, local, busy in
             HTTPServerConnection(
-                handle: handle, peer: peer, local: local, sink: events, configuration: configuration, lookup: lookup,
+                fd: fd, reactor: reactor, peer: peer, local: local, sink: events, configuration: configuration, lookup: lookup,
                 busy: busy)
         }
     }

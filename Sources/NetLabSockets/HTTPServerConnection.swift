@@ -9,7 +9,7 @@ import NetLabEvents
 /// the `HTTPResponder` for each answer, streams the answers (files 64 KiB at a time, or by
 /// sendfile), and carries out what the state says about closing and deadlines. Lives on the
 /// server's queue. Its socket has TCP_NODELAY from the listening socket.
-final class HTTPServerConnection: LinkedConnection {
+final class HTTPServerConnection: SocketHandle, LinkedConnection {
     private enum Chunk {
         case bytes([UInt8], offset: Int)
         case file(OpenFile, offset: Int, remaining: Int)
@@ -21,7 +21,8 @@ final class HTTPServerConnection: LinkedConnection {
     /// What sendfile hands to the socket at a time (a pipe's 16 pages).
     static let spliceChunk = 64 * 1024
 
-    let handle: SocketHandle
+    /// The connection is its socket's handle.
+    var handle: SocketHandle { self }
     let peer: Endpoint
     private let local: Endpoint
     private let sink: EventSink
@@ -45,10 +46,9 @@ final class HTTPServerConnection: LinkedConnection {
     /// `busy`: past the connection limit: read the request head, answer 503, close (answering
     /// before reading made the close a reset that often destroyed the 503 in flight).
     init(
-        handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, configuration: HTTPServer.Configuration,
+        fd: Int32, reactor: Reactor, peer: Endpoint, local: Endpoint, sink: EventSink, configuration: HTTPServer.Configuration,
         lookup: HTTPSiteLookup, busy: Bool = false, clock: HTTPClock = .system
     ) {
-        self.handle = handle
         self.peer = peer
         self.local = local
         self.sink = sink
@@ -60,15 +60,16 @@ final class HTTPServerConnection: LinkedConnection {
         opened = lookup.opened
         responder = HTTPResponder(
             closeAfterEachResponse: configuration.closeAfterEachResponse, busy: busy, clock: clock, lookup: lookup.find)
+        super.init(fd: fd, reactor: reactor)
     }
 
     var link = ListenerLink()
 
-    func close(completion: (() -> Void)? = nil) {
+    override func close(completion: (() -> Void)? = nil) {
         state.disarm()
-        if !handle.isClosing { logUnfinished() }
+        if !isClosing { logUnfinished() }
         output.removeAll()  // the files in it close as they go
-        handle.close(completion: completion)
+        super.close(completion: completion)
     }
 
     // MARK: Reading

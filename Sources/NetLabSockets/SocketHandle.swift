@@ -5,8 +5,9 @@ import Glibc
 /// on its queue). The descriptor leaves the epoll set before it is closed, exactly once.
 /// Not thread-safe: used only on the reactor's queue.
 /// It is its own reactor registration (one object per socket); its owner uses the methods
-/// below, not the registration's fields.
-final class SocketHandle: Reactor.Registration {
+/// below, not the registration's fields. A server's connection is a socket handle itself
+/// (a subclass): one object per accepted connection, not two.
+class SocketHandle: Reactor.Registration {
     let reactor: Reactor
     private var closing = false
     private var closed = false

@@ -104,9 +104,10 @@ struct ListenerLink {
 /// The listening socket of a stream server and its open connections. Lives on the server's
 /// queue; the server owns it while running.
 final class StreamListener {
-    /// Makes the connection for an accepted socket. `busy`: the server is at its limit; return
-    /// a connection that turns the client away politely (HTTP's 503), or nil to reset it.
-    typealias Make = (_ handle: SocketHandle, _ peer: Endpoint, _ local: Endpoint, _ busy: Bool) -> StreamConnection?
+    /// Makes the connection for an accepted socket (the connection is its socket's handle, on
+    /// `reactor`). `busy`: the server is at its limit; return a connection that turns the
+    /// client away politely (HTTP's 503), or nil to reset it.
+    typealias Make = (_ fd: Int32, _ reactor: Reactor, _ peer: Endpoint, _ local: Endpoint, _ busy: Bool) -> StreamConnection?
 
     /// Turned-away connections that may be kept open at once while they get their answer.
     static let maxBusy = 64
@@ -282,10 +283,9 @@ final class StreamListener {
         // listener's only on a wildcard address (0.0.0.0, ::): skip the getsockname otherwise.
         let wildcard = local.host == "0.0.0.0" || local.host == "::"
         let connectionLocal = sink.detail >= .receives && wildcard ? SocketAddress.local(of: fd)?.endpoint ?? local : local
-        let socket = SocketHandle(fd: fd, reactor: handle.reactor)
-        guard let connection = make(socket, peer, connectionLocal, atLimit) else {
+        guard let connection = make(fd, handle.reactor, peer, connectionLocal, atLimit) else {
             Self.resetOnClose(fd)
-            socket.close()
+            Syscall.close(fd)
             sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (connection reset)"))
             return true
         }

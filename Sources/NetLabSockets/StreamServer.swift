@@ -5,7 +5,7 @@ import NetLabEvents
 /// A stream server (TCP uppercase, HTTP): a listener in the shared server lifecycle; the two
 /// differ only in what serves each connection.
 final class StreamServer: Sendable {
-    typealias Make = @Sendable (_ handle: SocketHandle, _ peer: Endpoint, _ local: Endpoint, _ busy: Bool) -> StreamConnection?
+    typealias Make = @Sendable (_ fd: Int32, _ reactor: Reactor, _ peer: Endpoint, _ local: Endpoint, _ busy: Bool) -> StreamConnection?
 
     private let engine: LabEvent.Engine
     private let sink: EventSink

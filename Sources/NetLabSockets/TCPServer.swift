@@ -42,11 +42,11 @@ public final class TCPServer: Sendable {
         let labMode = LabMode(oneMessage)
         self.labMode = labMode
         server = StreamServer(engine: .tcp, sink: events, maxConnections: maxConnections, sweepInterval: sweepInterval, gate: gate) {
-            [labMode] handle, peer, local, busy in
+            [labMode] fd, reactor, peer, local, busy in
             busy
                 ? nil
                 : TCPServerConnection(
-                    handle: handle, peer: peer, local: local, sink: events, oneMessage: labMode.on.load(ordering: .relaxed),
+                    fd: fd, reactor: reactor, peer: peer, local: local, sink: events, oneMessage: labMode.on.load(ordering: .relaxed),
                     idleTimeout: idleTimeout)
         }
     }

@@ -3,14 +3,15 @@ import NetLabCore
 import NetLabEvents
 
 /// One accepted client of the TCP uppercase server. Lives on the server's queue.
-final class TCPServerConnection: LinkedConnection {
+final class TCPServerConnection: SocketHandle, LinkedConnection {
     /// Read no more while this much reply is waiting for a slow reader.
     static let maxPending = 256 * 1024
     static let readSize = 64 * 1024
     /// What the lab's TCPServer.py asks of its one recv().
     static let labReadSize = 1024
 
-    let handle: SocketHandle
+    /// The connection is its socket's handle.
+    var handle: SocketHandle { self }
     let peer: Endpoint
     let local: Endpoint
     private let sink: EventSink
@@ -32,15 +33,15 @@ final class TCPServerConnection: LinkedConnection {
     private var quietSince: UInt64 = 0
 
     init(
-        handle: SocketHandle, peer: Endpoint, local: Endpoint, sink: EventSink, oneMessage: Bool = false,
+        fd: Int32, reactor: Reactor, peer: Endpoint, local: Endpoint, sink: EventSink, oneMessage: Bool = false,
         idleTimeout: Double = TCPServer.defaultIdleTimeout
     ) {
         self.idleTimeout = idleTimeout
         self.oneMessage = oneMessage
-        self.handle = handle
         self.peer = peer
         self.local = local
         self.sink = sink
+        super.init(fd: fd, reactor: reactor)
     }
 
     var link = ListenerLink()
@@ -59,11 +60,6 @@ final class TCPServerConnection: LinkedConnection {
         guard now > quietSince, Double(now - quietSince) / 1e9 >= idleTimeout else { return }
         sink.emitTraffic(.tcp, .server, .idleClosed(peer: peer, seconds: idleTimeout))
         close()
-    }
-
-    /// Closes the socket; `completion` runs after the descriptor is closed.
-    func close(completion: (() -> Void)? = nil) {
-        handle.close(completion: completion)
     }
 
     /// Reads, uppercases and replies until a short read (the socket is drained; the reactor is

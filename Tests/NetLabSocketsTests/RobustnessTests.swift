@@ -244,8 +244,8 @@ extension LoopbackTests {
         var loop: EngineLoop? = EngineLoop(label: "test.released")
         let queue = try #require(loop).queue
         var server: StreamServer? = StreamServer(engine: .tcp, sink: .discard, maxConnections: 8, loop: loop) {
-            handle, peer, local, _ in
-            TCPServerConnection(handle: handle, peer: peer, local: local, sink: .discard, oneMessage: true, idleTimeout: 5)
+            fd, reactor, peer, local, _ in
+            TCPServerConnection(fd: fd, reactor: reactor, peer: peer, local: local, sink: .discard, oneMessage: true, idleTimeout: 5)
         }
         let local = try #require(server).start(host: "127.0.0.1", port: 0)
         weak var reactor = queue.sync { try? loop?.reactor() }
