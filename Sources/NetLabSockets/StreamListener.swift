@@ -13,6 +13,8 @@ protocol StreamConnection: AnyObject {
     func begin(listener: StreamListener)
     /// The client's address.
     var peer: Endpoint { get }
+    /// Its socket's descriptor number (the listener's table is indexed by it).
+    var descriptor: Int32 { get }
     /// Whether the client's FIN came before this side's (true: the client holds TIME_WAIT;
     /// nil when no FIN order applies, a reset).
     var peerClosedFirst: Bool? { get }
@@ -41,6 +43,8 @@ protocol LinkedConnection: StreamConnection, SocketCloseObserver {
 }
 
 extension LinkedConnection {
+    var descriptor: Int32 { handle.fd }
+
     func socketWillClose() { link.willClose(self) }
 
     func socketDidClose() { link.didClose(self) }
@@ -121,9 +125,7 @@ final class StreamListener {
     private let sink: EventSink
     private let maxConnections: Int
     private let make: Make
-    private var connections: [ObjectIdentifier: StreamConnection] = [:]
-    /// The connections in `connections` that are being turned away.
-    private var busy: Set<ObjectIdentifier> = []
+    private var connections = ConnectionTable()
     /// A shortage of descriptors, from its first EMFILE until a second passes without one:
     /// said once when it starts and once when it ends, however often accept() fails between.
     private var shortageSince: UInt64?
@@ -135,7 +137,7 @@ final class StreamListener {
     /// cost a manager-thread wake-up each (17% of the HTTP server's time in a profile).
     private var sweeper: DispatchSourceTimer?
 
-    var connectionCount: Int { connections.count - busy.count }
+    var connectionCount: Int { connections.count - connections.busyCount }
     /// Whether the next connection reads before it first waits (the connections ask and report).
     var earlyReads = EarlyReads()
     /// Step mode: accept() waits for the room's key; the connections the kernel completes
@@ -177,7 +179,7 @@ final class StreamListener {
         sweeper.schedule(deadline: .now() + sweepInterval, repeating: sweepInterval, leeway: .milliseconds(Int(sweepInterval * 250)))
         sweeper.setEventHandler { [self] in
             let now = DispatchTime.now().uptimeNanoseconds
-            for connection in connections.values { connection.checkDeadlines(now: now) }
+            for connection in connections.all { connection.checkDeadlines(now: now) }
             // Descriptors may have been freed elsewhere in the process: try again.
             if paused { resumeAccepting() }
             // `lastShortage` may be later than `now`: a connection closed by this sweep
@@ -203,7 +205,7 @@ final class StreamListener {
     func close(entering group: DispatchGroup) {
         sweeper?.cancel()
         sweeper = nil
-        for connection in connections.values {
+        for connection in connections.all {
             group.enter()
             connection.close { group.leave() }
         }
@@ -275,7 +277,7 @@ final class StreamListener {
         SocketCount.opened()
         let peer = SocketAddress(storage: storage, length: length).endpoint
         let atLimit = connectionCount >= maxConnections
-        if atLimit && busy.count >= Self.maxBusy {
+        if atLimit && connections.busyCount >= Self.maxBusy {
             reset(fd, peer: peer)
             return true
         }
@@ -289,10 +291,8 @@ final class StreamListener {
             sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (connection reset)"))
             return true
         }
-        let id = ObjectIdentifier(connection)
-        connections[id] = connection
+        connections.insert(connection, busy: atLimit)
         if atLimit {
-            busy.insert(id)
             sink.emit(engine, .server, .rejected(peer: peer, reason: "limit of \(maxConnections) connections reached (answered 503)"))
         } else {
             sink.emitConnection(engine, .server, .accepted(peer: peer))
@@ -303,15 +303,13 @@ final class StreamListener {
 
     /// A connection's socket is about to close: `closed` (not for one turned away).
     func connectionWillClose(_ connection: StreamConnection) {
-        guard !busy.contains(ObjectIdentifier(connection)) else { return }
+        guard !connections.isBusy(connection) else { return }
         sink.emitConnection(engine, .server, .closed(peer: connection.peer, peerClosedFirst: connection.peerClosedFirst))
     }
 
     /// A connection's socket is closed: forgotten, and accepting resumes if it was paused.
     func connectionDidClose(_ connection: StreamConnection) {
-        let id = ObjectIdentifier(connection)
-        connections[id] = nil
-        busy.remove(id)
+        connections.remove(connection)
         if paused { resumeAccepting() }
     }
 
