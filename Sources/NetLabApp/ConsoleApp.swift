@@ -256,8 +256,9 @@ public final class ConsoleApp {
         terminal.draw(render(state, width: width, height: height))
         if let keyLatencyLog, let read = keysReadAt {
             // Benchmarks: from reading a key to its frame written to the terminal, and both
-            // times on CLOCK_MONOTONIC (ns) for the benchmark to place beside its own.
-            let written = Self.monotonic()
+            // times (DispatchTime's uptime: CLOCK_MONOTONIC on Linux) for the benchmark to place
+            // beside its own.
+            let written = DispatchTime.now().uptimeNanoseconds
             let line = String(format: "%.3f %llu %llu\n", Double(written - read) / 1e6, read, written)
             _ = line.withCString { Foundation.write(keyLatencyLog, $0, strlen($0)) }
             keysReadAt = nil
@@ -272,16 +273,10 @@ public final class ConsoleApp {
     }
     private var keysReadAt: UInt64?
 
-    private static func monotonic() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
-
     /// Keys are waiting (the shell's stdin source, or a test that typed into a `MemoryTerminal`).
     public func keysReady() {
         let keys = terminal.readKeys()
-        if !keys.isEmpty, keyLatencyLog != nil, keysReadAt == nil { keysReadAt = Self.monotonic() }
+        if !keys.isEmpty, keyLatencyLog != nil, keysReadAt == nil { keysReadAt = DispatchTime.now().uptimeNanoseconds }
         // Readable with nothing to read, again and again: stdin is gone.
         emptyReads = keys.isEmpty ? emptyReads + 1 : 0
         if emptyReads > 1000 { quit() }
