@@ -18,8 +18,6 @@ extension LabEvent {
         case ipv4(address: (UInt8, UInt8, UInt8, UInt8), port: UInt16)
         case endpoint(Endpoint)
 
-        package func appendText(to line: inout [UInt8]) { write(to: &line) }
-
         func write<Line: LineBytes>(to line: inout Line) {
             switch self {
             case .ipv4(let address, let port):
@@ -125,8 +123,6 @@ extension LabEvent {
 
 extension Endpoint {
     /// `description`'s text appended as UTF-8.
-    package func appendText(to line: inout [UInt8]) { write(to: &line) }
-
     func write<Line: LineBytes>(to line: inout Line) {
         let six = isIPv6
         if six { line.append(UInt8(ascii: "[")) }
@@ -134,9 +130,4 @@ extension Endpoint {
         line.append(six ? "]:" : ":")
         line.append(decimal: Int(port))
     }
-}
-
-extension [UInt8] {
-    /// A non-negative number's decimal digits (see `LineBytes.append(decimal:)`).
-    package mutating func appendDecimal(_ value: Int) { append(decimal: value) }
 }

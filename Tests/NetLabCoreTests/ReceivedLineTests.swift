@@ -1,6 +1,7 @@
 import Foundation
-import NetLabCore
 import Testing
+
+@testable import NetLabCore
 
 /// A headless server's log builds its most common line (bytes received) straight into bytes;
 /// it must read exactly as the line the event's own text gives: clock, engine, summary.
@@ -28,7 +29,7 @@ func builtLine(_ append: (inout [UInt8]) -> Bool) -> String? {
         }
         for value in values {
             var line: [UInt8] = Array("n=".utf8)
-            line.appendDecimal(value)
+            line.append(decimal: value)
             #expect(String(decoding: line, as: UTF8.self) == "n=\(value)")
         }
     }

@@ -1,9 +1,10 @@
 import Dispatch
 import Foundation
-import NetLabCore
 import NetLabEvents
 import Synchronization
 import Testing
+
+@testable import NetLabCore
 
 /// A headless server's sink may take a message received without an event being made of it
 /// (`receivedLine`); what it declines, and every sink without one, gets the event.
@@ -22,7 +23,7 @@ import Testing
             receivedLine: { engine, bytes, sender, _ in
                 guard takes else { return false }
                 var line = Array("\(engine.rawValue) ".utf8)
-                sender.appendText(to: &line)
+                sender.write(to: &line)
                 line += Array(" ".utf8) + Array(bytes)
                 heard.lines.withLock { $0.append(String(decoding: line, as: UTF8.self)) }
                 return true

@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 
+@testable import NetLabCore
 @testable import NetLabSockets
 
 /// The peer's address text is written by hand for IPv4 (the log and every event carry it):
@@ -55,7 +56,7 @@ import Testing
     @Test func appendedTextIsTheEndpointsText() {
         func check(_ storage: sockaddr_storage, _ length: Int) {
             var line: [UInt8] = Array("x".utf8)
-            withUnsafePointer(to: storage) { SocketAddress.sender(at: $0, length: socklen_t(length)) }.appendText(to: &line)
+            withUnsafePointer(to: storage) { SocketAddress.sender(at: $0, length: socklen_t(length)) }.write(to: &line)
             let endpoint = SocketAddress(storage: storage, length: socklen_t(length)).endpoint
             #expect(String(decoding: line, as: UTF8.self) == "x" + endpoint.description, "\(endpoint)")
         }
