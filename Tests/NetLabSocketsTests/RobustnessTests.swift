@@ -248,7 +248,7 @@ extension LoopbackTests {
             TCPServerConnection(fd: fd, reactor: reactor, peer: peer, local: local, sink: .discard, oneMessage: true, idleTimeout: 5)
         }
         let local = try #require(server).start(host: "127.0.0.1", port: 0)
-        weak var reactor = queue.sync { try? loop?.reactor() }
+        weak let reactor = queue.sync { try? loop?.reactor() }
         #expect(reactor != nil)
         let peer = try #require(LoopbackPeer(connectingTo: local.port))
         #expect(peer.send("hello") == 5)
