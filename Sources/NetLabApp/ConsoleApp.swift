@@ -258,8 +258,7 @@ public final class ConsoleApp {
             // Benchmarks: from reading a key to its frame written to the terminal, and both
             // times (DispatchTime's uptime: CLOCK_MONOTONIC on Linux) for the benchmark to place
             // beside its own.
-            let written = DispatchTime.now().uptimeNanoseconds
-            let line = String(format: "%.3f %llu %llu\n", Double(written - read) / 1e6, read, written)
+            let line = Self.keyLatencyLine(read: read, written: DispatchTime.now().uptimeNanoseconds)
             _ = line.withCString { Foundation.write(keyLatencyLog, $0, strlen($0)) }
             keysReadAt = nil
         }
@@ -272,6 +271,12 @@ public final class ConsoleApp {
         return fd >= 0 ? fd : nil
     }
     private var keysReadAt: UInt64?
+
+    /// One line of the key-latency log, as `Benchmarks/console_flood.py` reads it: the
+    /// read-to-drawn time in milliseconds (three decimals), then both times in nanoseconds.
+    nonisolated static func keyLatencyLine(read: UInt64, written: UInt64) -> String {
+        String(format: "%.3f %llu %llu\n", Double(written - read) / 1e6, read, written)
+    }
 
     /// Keys are waiting (the shell's stdin source, or a test that typed into a `MemoryTerminal`).
     public func keysReady() {
