@@ -21,8 +21,6 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
     /// What sendfile hands to the socket at a time (a pipe's 16 pages).
     static let spliceChunk = 64 * 1024
 
-    /// The connection is its socket's handle.
-    var handle: SocketHandle { self }
     let peer: Endpoint
     private let local: Endpoint
     private let sink: EventSink
@@ -41,7 +39,7 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
     /// Whether the client's FIN had come when this side sent its own (shutdown or close).
     private var finOrder: Bool?
     /// Asked (a getsockopt) only when a `closed` event is wanted, before the socket closes.
-    var peerClosedFirst: Bool? { finOrder ?? Syscall.peerHasClosed(handle.fd) }
+    var peerClosedFirst: Bool? { finOrder ?? Syscall.peerHasClosed(fd) }
 
     /// `busy`: past the connection limit: read the request head, answer 503, close (answering
     /// before reading made the close a reset that often destroyed the 503 in flight).
@@ -75,11 +73,11 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
     // MARK: Reading
 
     private func updateReading() {
-        guard !handle.isClosing else { return }
+        guard !isClosing else { return }
         if state.wantsToRead {
-            handle.resumeReading()
+            resumeReading()
         } else {
-            handle.pauseReading()
+            pauseReading()
         }
     }
 
@@ -87,13 +85,13 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
     /// anything (bytes, the end or an error) rather than nothing yet.
     @discardableResult
     func readable() -> Bool {
-        let buffer = handle.reactor.scratch
+        let buffer = reactor.scratch
         var found = false
-        while !handle.isClosing, state.wantsToRead {
+        while !isClosing, state.wantsToRead {
             let count: Int?
             do throws(SocketError) {
                 count = try Syscall.nonBlocking(.recv, endpoint: peer) {
-                    recv(handle.fd, buffer.baseAddress, min(buffer.count, Self.readSize), 0)
+                    recv(fd, buffer.baseAddress, min(buffer.count, Self.readSize), 0)
                 }
             } catch {
                 if error.errnoValue != ECONNRESET { sink.emit(.http, .server, .failed(error)) }
@@ -105,7 +103,7 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
             found = true
             if count == 0 {
                 state.receivedEnd()
-                handle.pauseReading()
+                pauseReading()
                 break
             }
             let chunk = UnsafeBufferPointer(rebasing: buffer[0..<count])
@@ -116,7 +114,7 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
             if count < min(buffer.count, Self.readSize) { break }
         }
         answerWaitingRequests()
-        if state.isFinished && !handle.isClosing { close() }
+        if state.isFinished && !isClosing { close() }
         updateReading()
         return found
     }
@@ -126,7 +124,7 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
     /// same reads): three per request were a tenth of the server's own time per request.
     private func answerWaitingRequests() {
         let now = clock.uptimeNanoseconds()
-        while !handle.isClosing, let step = state.nextStep(now: now) {
+        while !isClosing, let step = state.nextStep(now: now) {
             switch step {
             case .respond(let head): queue(responder.respond(to: head), now: now)
             case .refuse(let refusal): queue(responder.refuse(refusal), now: now)
@@ -184,7 +182,7 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
             // Full: wait for room. The stall timer runs from here; it is re-armed only after
             // progress (a write that went out), so a client that stops reading is closed
             // after the idle timeout however often anything else wakes the connection.
-            handle.onWritable { [self] in flush() }
+            onWritable { [self] in flush() }
             state.writeStalled(now: clock.uptimeNanoseconds())
             return nil
         }
@@ -195,7 +193,7 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
 
     /// `now`: the clock of the pass that queued the answers, if one did (read here otherwise).
     private func flush(now: UInt64? = nil) {
-        while let chunk = output.first, !handle.isClosing {
+        while let chunk = output.first, !isClosing {
             switch chunk {
             case .done(let request, let status, let bytes, let started):
                 output.removeFirst()
@@ -216,7 +214,7 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
                 if !sink.wantsPayloads {
                     // Nobody looks at the bytes: the kernel copies file to socket (sendfile).
                     var position = off_t(offset)
-                    guard let sent = write(.sendfile, { netlab_sendfile(handle.fd, fd, &position, remaining) }) else { return }
+                    guard let sent = write(.sendfile, { netlab_sendfile(self.fd, fd, &position, remaining) }) else { return }
                     guard sent > 0 else {
                         // The file got shorter than its Content-Length: the response cannot be finished.
                         sink.emit(.http, .server, .failed(.errno(.sendfile, EIO, endpoint: peer)))
@@ -288,7 +286,7 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
                             write(
                                 .send,
                                 {
-                                    bytes.withUnsafeBytes { send(handle.fd, $0.baseAddress! + offset, $0.count - offset, flags) }
+                                    bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, flags) }
                                 })
                         },
                         events: { written in
@@ -303,8 +301,8 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
                 }
             }
         }
-        guard !handle.isClosing else { return }
-        handle.finishWriting()
+        guard !isClosing else { return }
+        finishWriting()
         defer { updateReading() }
         // The FIN that shutdown or close sends pushes out what a cork holds.
         switch state.flushed(now: now ?? clock.uptimeNanoseconds()) {
@@ -312,9 +310,9 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
             // Ignored on purpose: a shutdown that fails (the client already reset) changes nothing here.
             if halfCloseFirst {
                 // The FIN goes now, before close(): its order decides who holds TIME_WAIT.
-                if sink.connections { finOrder = Syscall.peerHasClosed(handle.fd) }
+                if sink.connections { finOrder = Syscall.peerHasClosed(fd) }
                 sink.emitConnection(.http, .server, .shutdown(peer: peer))
-                _ = shutdown(handle.fd, Int32(SHUT_WR))
+                _ = shutdown(fd, Int32(SHUT_WR))
             }
             close()
         case .continueWithInput:
@@ -329,7 +327,7 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
     private func cork() {
         guard !corked else { return }
         corked = true
-        try? Syscall.setOption(handle.fd, Int32(IPPROTO_TCP), TCP_CORK, 1)
+        try? Syscall.setOption(fd, Int32(IPPROTO_TCP), TCP_CORK, 1)
     }
 
     /// The access-log line of the response that was being sent when the connection closed.
@@ -347,7 +345,7 @@ final class HTTPServerConnection: SocketHandle, LinkedConnection {
     }
 
     func checkDeadlines(now: UInt64) {
-        guard !handle.isClosing, let expiry = state.expired(now: now) else { return }
+        guard !isClosing, let expiry = state.expired(now: now) else { return }
         switch expiry {
         case .close(let reason):
             abortReason = reason

@@ -28,14 +28,11 @@ extension StreamConnection {
     func checkDeadlines(now: UInt64) {}
 }
 
-/// The listener a connection tells as its socket closes, held until the socket is closed
-/// (then let go: the listener and its connections do not keep each other).
-/// A connection that tells its listener as its socket closes, through a `ListenerLink`: the
-/// socket's close observer, with the two forwarding calls written once.
-protocol LinkedConnection: StreamConnection, SocketCloseObserver {
+/// A connection that is its socket's handle (one object per accepted connection) and tells
+/// its listener as its socket closes, through a `ListenerLink`: the socket's close observer,
+/// with the two forwarding calls written once.
+protocol LinkedConnection: SocketHandle, StreamConnection, SocketCloseObserver {
     var link: ListenerLink { get set }
-    /// The connection's socket.
-    var handle: SocketHandle { get }
     /// Reads what is in and acts on it; returns whether the first recv found anything (bytes,
     /// the end or an error) rather than nothing yet.
     @discardableResult
@@ -43,7 +40,7 @@ protocol LinkedConnection: StreamConnection, SocketCloseObserver {
 }
 
 extension LinkedConnection {
-    var descriptor: Int32 { handle.fd }
+    var descriptor: Int32 { fd }
 
     func socketWillClose() { link.willClose(self) }
 
@@ -56,12 +53,12 @@ extension LinkedConnection {
     /// (`EarlyReads`); then read whenever the socket is readable.
     func begin(listener: StreamListener) {
         link.attach(listener)
-        handle.observer = self
+        observer = self
         if listener.earlyReads.shouldTry() {
             listener.earlyReads.record(found: readable())
-            guard !handle.isClosing else { return }
+            guard !isClosing else { return }
         }
-        handle.onReadable { [self] in readable() }
+        onReadable { [self] in readable() }
     }
 }
 
@@ -91,6 +88,8 @@ struct EarlyReads {
     }
 }
 
+/// The listener a connection tells as its socket closes, held until the socket is closed
+/// (then let go: the listener and its connections do not keep each other).
 struct ListenerLink {
     private var listener: StreamListener?
 

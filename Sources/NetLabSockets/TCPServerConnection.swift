@@ -10,8 +10,6 @@ final class TCPServerConnection: SocketHandle, LinkedConnection {
     /// What the lab's TCPServer.py asks of its one recv().
     static let labReadSize = 1024
 
-    /// The connection is its socket's handle.
-    var handle: SocketHandle { self }
     let peer: Endpoint
     let local: Endpoint
     private let sink: EventSink
@@ -21,7 +19,7 @@ final class TCPServerConnection: SocketHandle, LinkedConnection {
     /// recv() failed (a reset: no FIN order).
     private var wasReset = false
     /// Asked just before close(): the kernel's state says whether the client's FIN came first.
-    var peerClosedFirst: Bool? { wasReset ? nil : Syscall.peerHasClosed(handle.fd) }
+    var peerClosedFirst: Bool? { wasReset ? nil : Syscall.peerHasClosed(fd) }
     /// Reply to the first read, then close (the lab server's way).
     private let oneMessage: Bool
     /// Closed after this many seconds without a byte either way (0: never).
@@ -51,7 +49,7 @@ final class TCPServerConnection: SocketHandle, LinkedConnection {
     /// The idle time is measured from the first quiet sweep, so it is closed between
     /// `idleTimeout` and `idleTimeout` plus one sweep (a quarter of it at most) after its last byte.
     func checkDeadlines(now: UInt64) {
-        guard idleTimeout > 0, !handle.isClosing else { return }
+        guard idleTimeout > 0, !isClosing else { return }
         if active {
             active = false
             quietSince = now
@@ -67,15 +65,15 @@ final class TCPServerConnection: SocketHandle, LinkedConnection {
     /// recv found anything (bytes, the end or an error) rather than nothing yet.
     @discardableResult
     func readable() -> Bool {
-        let scratch = handle.reactor.scratch
+        let scratch = reactor.scratch
         var found = false
-        while !handle.isClosing, !peerFinished, pending.count - pendingStart <= Self.maxPending {
+        while !isClosing, !peerFinished, pending.count - pendingStart <= Self.maxPending {
             let count: Int?
             do throws(SocketError) {
                 // One message: one recv(1024), as the lab's server (the rest stays unread, and
                 // the close then resets the connection).
                 let size = oneMessage ? Self.labReadSize : scratch.count
-                count = try Syscall.nonBlocking(.recv, endpoint: peer) { recv(handle.fd, scratch.baseAddress, size, 0) }
+                count = try Syscall.nonBlocking(.recv, endpoint: peer) { recv(fd, scratch.baseAddress, size, 0) }
             } catch {
                 wasReset = true
                 sink.emit(.tcp, .server, .failed(error))
@@ -87,14 +85,14 @@ final class TCPServerConnection: SocketHandle, LinkedConnection {
             active = true
             if count == 0 {
                 peerFinished = true
-                handle.pauseReading()
+                pauseReading()
                 if pendingStart == pending.count { close() }
                 return true
             }
             if oneMessage {
                 // No more reading: close once this reply is out.
                 peerFinished = true
-                handle.pauseReading()
+                pauseReading()
             }
             let chunk = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
             sink.emitReceived(
@@ -130,7 +128,7 @@ final class TCPServerConnection: SocketHandle, LinkedConnection {
                 .tcp, .server, call: .send,
                 { () throws(SocketError) -> Int? in
                     try Syscall.nonBlocking(.send, endpoint: peer) {
-                        send(handle.fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+                        send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
                     }
                 },
                 events: { written in
@@ -153,19 +151,19 @@ final class TCPServerConnection: SocketHandle, LinkedConnection {
             guard let written = pending.withUnsafeBytes({ write(UnsafeRawBufferPointer(rebasing: $0[start...])) }) else { return }
             if written == 0 {
                 // The client reads slower than it writes: wait for room, stop reading meanwhile.
-                if pending.count - pendingStart > Self.maxPending { handle.pauseReading() }
-                handle.onWritable { [self] in flush() }
+                if pending.count - pendingStart > Self.maxPending { pauseReading() }
+                onWritable { [self] in flush() }
                 return
             }
             pendingStart += written
         }
         pending.removeAll(keepingCapacity: true)
         pendingStart = 0
-        handle.finishWriting()
+        finishWriting()
         if peerFinished {
             close()
         } else {
-            handle.resumeReading()
+            resumeReading()
         }
     }
 }
